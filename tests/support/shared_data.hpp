@@ -1,0 +1,47 @@
+// Access to ../shared (the conformance specs and the rule corpus). On a user's clone it is absent, and
+// the tests that need it skip with a clear message instead of failing.
+#pragma once
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace eqlc::test {
+
+inline std::optional<std::filesystem::path> shared_path(const std::string& relative) {
+    std::filesystem::path path = std::filesystem::path(EQLC_SHARED_DIR) / relative;
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return std::nullopt;
+    return path;
+}
+
+inline std::string read_text(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+}
+
+// Files in a directory with the given extension, sorted by name.
+inline std::vector<std::filesystem::path> files_in(const std::filesystem::path& dir, const std::string& extension) {
+    std::vector<std::filesystem::path> out;
+    for (const auto& entry : std::filesystem::directory_iterator(dir))
+        if (entry.is_regular_file() && entry.path().extension() == extension) out.push_back(entry.path());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+}  // namespace eqlc::test
+
+// Skips the rest of a test case when ../shared is absent (as on a user's clone), saying so.
+#define EQLC_REQUIRE_SHARED(var, relative)                                                             \
+    const auto var = ::eqlc::test::shared_path(relative);                                              \
+    if (!var) {                                                                                        \
+        WARN("SKIPPED: " << EQLC_SHARED_DIR << "/" << relative                                         \
+                         << " is absent (../shared is only present in the development workspace)"); \
+        return;                                                                                        \
+    }
