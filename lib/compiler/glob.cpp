@@ -141,17 +141,25 @@ Glob Glob::compile(std::string_view pattern, bool case_insensitive) {
   return g;
 }
 
-std::string_view Glob::longest_literal() const {
-  std::string_view best;
+std::vector<std::string_view> Glob::literal_runs() const {
+  std::vector<std::string_view> runs;
   for (const std::string& part : parts_) {
     std::string_view rest = part;
     while (!rest.empty()) {
       const std::size_t q = rest.find('?');
       const std::string_view run = rest.substr(0, q);
-      if (run.size() > best.size()) best = run;
+      if (!run.empty()) runs.push_back(run);
       if (q == std::string_view::npos) break;
       rest.remove_prefix(q + 1);
     }
+  }
+  return runs;
+}
+
+std::string_view Glob::longest_literal() const {
+  std::string_view best;
+  for (const std::string_view run : literal_runs()) {
+    if (run.size() > best.size()) best = run;
   }
   return best;
 }

@@ -59,6 +59,8 @@ class Glob {
   // The longest run of literal bytes (no `*`, no `?`); empty when there is none. PatternSet uses it
   // as the prefilter key of general patterns.
   std::string_view longest_literal() const;
+  // Every maximal run of literal bytes (split at `*` and `?`), in pattern order; views into pattern().
+  std::vector<std::string_view> literal_runs() const;
 
  private:
   std::string pattern_;

@@ -167,8 +167,32 @@ PatternSet PatternSet::compile(std::vector<std::string> patterns, bool case_inse
     return s.key_globs_[it->second];
   };
 
+  std::vector<Glob> compiled;
+  compiled.reserve(patterns.size());
+  // How many general patterns contain each literal run: the prefilter key of a pattern is its rarest run
+  // (then the longest), so that a directory shared by hundreds of patterns does not make them all
+  // candidates for every value under that directory.
+  std::unordered_map<std::string_view, std::size_t> run_count;
   for (const std::string& p : patterns) {
-    Glob g = Glob::compile(p, case_insensitive);
+    compiled.push_back(Glob::compile(p, case_insensitive));
+    const Glob& g = compiled.back();
+    if (g.shape() != GlobShape::general && g.shape() != GlobShape::prefix_suffix) continue;
+    for (const std::string_view run : g.literal_runs()) ++run_count[run];
+  }
+  auto pick_key = [&](const Glob& g) {
+    std::string_view best;
+    std::size_t best_count = 0;
+    for (const std::string_view run : g.literal_runs()) {
+      const std::size_t c = run_count[run];
+      if (best.empty() || c < best_count || (c == best_count && run.size() > best.size())) {
+        best = run;
+        best_count = c;
+      }
+    }
+    return std::string(best);
+  };
+
+  for (Glob& g : compiled) {
     switch (g.shape()) {
       case GlobShape::exact:
         exact.push_back(g.pattern());
@@ -191,7 +215,7 @@ PatternSet PatternSet::compile(std::vector<std::string> patterns, bool case_inse
       case GlobShape::prefix_suffix:
       case GlobShape::general: {
         const auto idx = static_cast<std::uint32_t>(s.globs_.size());
-        const std::string_view key = g.longest_literal();
+        const std::string key = pick_key(g);
         s.globs_.push_back(std::move(g));
         if (key.empty()) {
           s.unanchored_.push_back(idx);

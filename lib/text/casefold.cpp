@@ -363,13 +363,21 @@ bool is_ascii_upper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
 void append_lower_root(std::string_view utf8, std::string& out) {
   const std::size_t n = utf8.size();
   std::size_t i = 0;
-  // ASCII fast path: copy runs of ASCII bytes, lowering A-Z.
   while (i < n) {
-    const auto c = static_cast<unsigned char>(utf8[i]);
-    if (c < 0x80) {
-      out.push_back(static_cast<char>(is_ascii_upper(c) ? c + 32 : c));
-      ++i;
-      continue;
+    // ASCII fast path: lower a whole run of ASCII bytes in one go (the loop vectorizes).
+    std::size_t j = i;
+    while (j < n && static_cast<unsigned char>(utf8[j]) < 0x80) ++j;
+    if (j > i) {
+      const std::size_t at = out.size();
+      out.resize(at + (j - i));
+      char* dst = out.data() + at;
+      const char* src = utf8.data() + i;
+      for (std::size_t k = 0; k < j - i; ++k) {
+        const auto c = static_cast<unsigned char>(src[k]);
+        dst[k] = static_cast<char>(is_ascii_upper(c) ? c + 32 : c);
+      }
+      i = j;
+      if (i == n) break;
     }
     std::size_t len = 0;
     const char32_t cp = decode(utf8, i, len);
