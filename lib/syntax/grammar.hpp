@@ -258,12 +258,16 @@ struct regular_string {
                 }
                 const std::size_t close = j + digits;
                 if (digits < 2 || digits > 8 || close >= rest.size() || rest[close] != '}') {
-                    throw syntax_failure{at + b, at + (close < rest.size() ? close + 1 : close), "invalid unicode escape",
+                    const std::size_t bad_end = close < rest.size() && rest[close] == '}' ? close + 1 : close;
+                    throw syntax_failure{at + b, at + bad_end,
+                                         "invalid unicode escape " + std::string(rest.substr(b, bad_end - b)),
                                          "\\u{XXXX} with 2 to 8 hexadecimal digits", "for example \\u{00e9} or \\u{1F600}"};
                 }
                 const unsigned long cp = parse_code_point(rest.substr(j, digits));
                 if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-                    throw syntax_failure{at + b, at + close + 1, "invalid unicode code point in escape",
+                    throw syntax_failure{at + b, at + close + 1,
+                                         "invalid code point in unicode escape " +
+                                             std::string(rest.substr(b, close + 1 - b)),
                                          "a code point up to 10FFFF that is not a surrogate (D800-DFFF)", ""};
                 }
                 i = close + 1;

@@ -61,8 +61,11 @@ struct ParserState {
                                     " levels of parentheses, operators, 'not', signs and function calls",
                                 "split the condition or remove redundant nesting"};
     }
+    // The tree may be a little deeper than the text nesting (a `not` chain under a comparison under an
+    // `and`...); the slack keeps ParseLimits::max_depth the limit users meet.
+    static constexpr uint32_t tree_slack = 16;
     void check_depth(uint32_t depth) const {
-        if (depth > max_depth + 1) too_deep(last_end.offset);
+        if (depth > max_depth + tree_slack) too_deep(last_end.offset);
     }
     void push(ExprPtr e, uint32_t depth = 1) {
         check_depth(depth);

@@ -497,7 +497,7 @@ TEST_CASE("parser: refusals carry position, message, expected text and hint", "[
         {"process where name == ?'a'", 1, 23, "strings are not supported", "\"\"\""},
         {"process where name == \"a\\qb\"", 1, 25, "unknown escape sequence '\\q'", ""},
         {"process where name == \"a\\x41\"", 1, 25, "unknown escape", ""},
-        {"process where name == \"\\u{D800}\"", 1, 24, "code point", ""},
+        {"process where name == \"\\u{D800}\"", 1, 24, "code point in unicode escape \\u{D800}", ""},
         {"process where name == \"\\u{110000}\"", 1, 24, "code point", ""},
         {"process where name == \"\\u{4}\"", 1, 24, "unicode escape", ""},
         {"process where name == \"\\u{123456789}\"", 1, 24, "unicode escape", ""},
@@ -626,6 +626,10 @@ TEST_CASE("parser: nesting depth is capped before recursing", "[parser]") {
     // Up to the limit is fine; one more is refused; the limit is configurable.
     auto nest = [](size_t n) { return "any where " + std::string(n, '(') + "a" + std::string(n, ')'); };
     CHECK(syntax::parse_query(nest(200)).ok());
+    CHECK(syntax::parse_query("any where x == " + std::string(200, '-') + "y").ok());
+    std::string nots200;
+    for (int i = 0; i < 200; ++i) nots200 += "not ";
+    CHECK(syntax::parse_query("any where a and " + nots200 + "x == 1").ok());
     check_too_deep(nest(201));
     syntax::ParseLimits small;
     small.max_depth = 10;
