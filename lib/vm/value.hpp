@@ -10,6 +10,8 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -80,6 +82,52 @@ struct Slot {
     bool present = false;
 };
 
+// Text an event needs that is in none of its buffers, e.g. a JSON number indexed into a keyword field when the
+// number's source text is gone (events handed over as nlohmann::json). Blocks never move, so a view stays valid
+// until clear(); clear() keeps the blocks for the next event, so refilling a record does not allocate.
+// Copying an arena yields an empty one: the copied record's views still point into the original's text, as
+// they do into the original's read buffer (a record is a view; whoever keeps an event copies its strings).
+class TextArena {
+public:
+    TextArena() = default;
+    TextArena(const TextArena&) {}
+    TextArena& operator=(const TextArena&) { return *this; }
+    TextArena(TextArena&&) noexcept = default;
+    TextArena& operator=(TextArena&&) noexcept = default;
+
+    std::string_view store(std::string_view text) {
+        if (text.empty()) return {};
+        while (block_ < blocks_.size() && blocks_[block_].size - used_ < text.size()) {
+            ++block_;
+            used_ = 0;
+        }
+        if (block_ == blocks_.size()) {
+            const size_t size = text.size() > kBlockSize ? text.size() : kBlockSize;
+            blocks_.push_back(Block{std::make_unique<char[]>(size), size});
+            used_ = 0;
+        }
+        char* at = blocks_[block_].data.get() + used_;
+        std::memcpy(at, text.data(), text.size());
+        used_ += text.size();
+        return {at, text.size()};
+    }
+
+    void clear() {
+        block_ = 0;
+        used_ = 0;
+    }
+
+private:
+    static constexpr size_t kBlockSize = 4096;
+    struct Block {
+        std::unique_ptr<char[]> data;
+        size_t size = 0;
+    };
+    std::vector<Block> blocks_;
+    size_t block_ = 0;  // the block being filled
+    size_t used_ = 0;   // bytes used in blocks_[block_]
+};
+
 // One event, projected onto the slots of a FieldCatalog.
 struct EventRecord {
     std::vector<Slot> slots;     // indexed by SlotId; sized to the catalog
@@ -89,6 +137,13 @@ struct EventRecord {
     bool has_timestamp = false;
     uint64_t ordinal = 0;        // arrival order (0-based), the implicit tiebreaker
     std::string_view source;     // the event's original JSON text, when kept
+
+    // Where the event came from, for error messages: the input's name (a path, "<stdin>") and its 1-based line.
+    // The name is owned by the reader and valid as long as it lives; both are empty/0 when unknown.
+    std::string_view origin;
+    uint64_t line = 0;
+
+    TextArena text;              // strings the reader had to create for this event (see TextArena)
 
     std::span<const Value> field(SlotId id) const {
         if (id >= slots.size() || !slots[id].present) return {};
@@ -103,6 +158,9 @@ struct EventRecord {
         timestamp_ns = 0;
         has_timestamp = false;
         source = {};
+        origin = {};
+        line = 0;
+        text.clear();
     }
 };
 

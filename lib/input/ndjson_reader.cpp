@@ -1,0 +1,689 @@
+#include "input/ndjson_reader.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <limits>
+#include <utility>
+
+#include <simdjson.h>
+
+#include "vm/number_format.hpp"
+
+namespace eqlc::input {
+
+namespace {
+
+namespace od = simdjson::ondemand;
+using simdjson::error_code;
+using NodeId = ProjectionPlan::NodeId;
+
+Diagnostic input_error(std::string message) {
+  Diagnostic d;
+  d.phase = Phase::input;
+  d.severity = Severity::error;
+  d.message = std::move(message);
+  return d;
+}
+
+// ---- Byte sources --------------------------------------------------------------------------------------------
+
+// Raw bytes. read() returns the number of bytes read, 0 at the end; false on error (with `error` set).
+class ByteSource {
+public:
+  virtual ~ByteSource() = default;
+  virtual bool read(char* dst, size_t capacity, size_t& got, std::string& error) = 0;
+};
+
+class FdSource final : public ByteSource {
+public:
+  FdSource(int fd, bool owned) : fd_(fd), owned_(owned) {}
+  ~FdSource() override {
+    if (owned_) ::close(fd_);
+  }
+  bool read(char* dst, size_t capacity, size_t& got, std::string& error) override {
+    while (true) {
+      const ssize_t n = ::read(fd_, dst, capacity);
+      if (n >= 0) {
+        got = static_cast<size_t>(n);
+        return true;
+      }
+      if (errno == EINTR) continue;
+      error = std::strerror(errno);
+      return false;
+    }
+  }
+
+private:
+  int fd_;
+  bool owned_;
+};
+
+class MemorySource final : public ByteSource {
+public:
+  explicit MemorySource(std::string data) : data_(std::move(data)) {}
+  bool read(char* dst, size_t capacity, size_t& got, std::string&) override {
+    got = std::min(capacity, data_.size() - pos_);
+    std::memcpy(dst, data_.data() + pos_, got);
+    pos_ += got;
+    return true;
+  }
+
+private:
+  std::string data_;
+  size_t pos_ = 0;
+};
+
+// The NDJSON text: the raw bytes, or their gzip decompression. Decided by the first two bytes (1f 8b).
+class TextSource {
+public:
+  explicit TextSource(std::unique_ptr<ByteSource> raw) : raw_(std::move(raw)) {}
+  ~TextSource() {
+    if (gzip_) inflateEnd(&zs_);
+  }
+  TextSource(const TextSource&) = delete;
+  TextSource& operator=(const TextSource&) = delete;
+
+  bool is_gzip() const { return gzip_; }
+  uint64_t raw_bytes() const { return raw_bytes_; }
+
+  // Reads decoded text; got == 0 at the end. False on error.
+  bool read(char* dst, size_t capacity, size_t& got, std::string& error) {
+    got = 0;
+    if (!started_ && !start(error)) return false;
+    if (!gzip_) {
+      if (in_pos_ < in_end_) {  // the bytes read to detect the format
+        got = std::min(capacity, in_end_ - in_pos_);
+        std::memcpy(dst, in_.data() + in_pos_, got);
+        in_pos_ += got;
+        return true;
+      }
+      if (!raw_->read(dst, capacity, got, error)) return false;
+      raw_bytes_ += got;
+      return true;
+    }
+    return inflate_into(dst, capacity, got, error);
+  }
+
+private:
+  static constexpr size_t kInputBufferSize = 256 * 1024;
+
+  bool fill(std::string& error) {
+    size_t got = 0;
+    if (!raw_->read(in_.data(), in_.size(), got, error)) return false;
+    raw_bytes_ += got;
+    in_pos_ = 0;
+    in_end_ = got;
+    raw_eof_ = got == 0;
+    return true;
+  }
+
+  bool start(std::string& error) {
+    started_ = true;
+    in_.resize(kInputBufferSize);
+    // Read until two bytes are there (a pipe may deliver one at a time) or the input ends.
+    while (in_end_ < 2) {
+      size_t got = 0;
+      if (!raw_->read(in_.data() + in_end_, in_.size() - in_end_, got, error)) return false;
+      if (got == 0) break;
+      raw_bytes_ += got;
+      in_end_ += got;
+    }
+    gzip_ = in_end_ >= 2 && static_cast<unsigned char>(in_[0]) == 0x1f && static_cast<unsigned char>(in_[1]) == 0x8b;
+    if (gzip_) {
+      std::memset(&zs_, 0, sizeof zs_);
+      if (inflateInit2(&zs_, 16 + MAX_WBITS) != Z_OK) {
+        gzip_ = false;
+        error = "cannot initialise zlib";
+        return false;
+      }
+    }
+    return true;
+  }
+
+  bool inflate_into(char* dst, size_t capacity, size_t& got, std::string& error) {
+    zs_.next_out = reinterpret_cast<Bytef*>(dst);
+    zs_.avail_out = static_cast<uInt>(std::min<size_t>(capacity, std::numeric_limits<uInt>::max()));
+    const uInt wanted = zs_.avail_out;
+    while (zs_.avail_out == wanted) {
+      if (in_pos_ == in_end_) {
+        if (!raw_eof_ && !fill(error)) return false;
+        if (in_pos_ == in_end_) {
+          if (member_ended_) break;  // a clean end after a complete gzip member
+          error = "unexpected end of gzip data (truncated file?)";
+          return false;
+        }
+      }
+      if (member_ended_) {
+        // Another member follows (concatenated .gz files): start over.
+        inflateReset(&zs_);
+        member_ended_ = false;
+      }
+      zs_.next_in = reinterpret_cast<Bytef*>(in_.data() + in_pos_);
+      zs_.avail_in = static_cast<uInt>(in_end_ - in_pos_);
+      const int rc = inflate(&zs_, Z_NO_FLUSH);
+      in_pos_ = in_end_ - zs_.avail_in;
+      if (rc == Z_STREAM_END) {
+        member_ended_ = true;
+      } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+        error = std::string("corrupt gzip data: ") + (zs_.msg != nullptr ? zs_.msg : zError(rc));
+        return false;
+      }
+    }
+    got = wanted - zs_.avail_out;
+    return true;
+  }
+
+  std::unique_ptr<ByteSource> raw_;
+  std::vector<char> in_;  // raw bytes: the detection prefix, then compressed input
+  size_t in_pos_ = 0;
+  size_t in_end_ = 0;
+  bool started_ = false;
+  bool gzip_ = false;
+  bool raw_eof_ = false;
+  bool member_ended_ = false;
+  uint64_t raw_bytes_ = 0;
+  z_stream zs_{};
+};
+
+// ---- JSON helpers --------------------------------------------------------------------------------------------
+
+// JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+bool is_json_number(std::string_view s, bool& integral) {
+  size_t i = 0;
+  integral = true;
+  if (i < s.size() && s[i] == '-') ++i;
+  if (i == s.size()) return false;
+  if (s[i] == '0') {
+    ++i;
+  } else if (s[i] >= '1' && s[i] <= '9') {
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+  } else {
+    return false;
+  }
+  if (i < s.size() && s[i] == '.') {
+    integral = false;
+    const size_t start = ++i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    if (i == start) return false;
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    integral = false;
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    const size_t start = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    if (i == start) return false;
+  }
+  return i == s.size();
+}
+
+std::string_view trim_right(std::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+const char* json_type_name(od::json_type type) {
+  switch (type) {
+    case od::json_type::array:
+      return "an array";
+    case od::json_type::object:
+      return "an object";
+    case od::json_type::number:
+      return "a number";
+    case od::json_type::string:
+      return "a string";
+    case od::json_type::boolean:
+      return "a boolean";
+    case od::json_type::null:
+      return "null";
+  }
+  return "a value";
+}
+
+// Walks one document with the plan, feeding a RecordBuilder.
+class Walker {
+public:
+  Walker(const ProjectionPlan& plan, RecordBuilder& builder, bool validate)
+      : plan_(plan), builder_(builder), validate_(validate) {}
+
+  error_code object(od::object& obj, NodeId node) {
+    for (auto member : obj) {
+      od::field field;
+      if (auto e = std::move(member).get(field)) return e;
+      std::string_view key;
+      if (auto e = key_of(field, key)) return e;
+      const NodeId target = plan_.descend(node, key);
+      if (target != ProjectionPlan::kNoNode) {
+        if (auto e = value(field.value(), target)) return e;
+      } else if (validate_) {
+        if (auto e = check(field.value())) return e;
+      }
+    }
+    return simdjson::SUCCESS;
+  }
+
+  // A full check of a value nobody reads (the `validate` option).
+  error_code check(od::value v) {
+    od::json_type type;
+    if (auto e = v.type().get(type)) return e;
+    switch (type) {
+      case od::json_type::object: {
+        od::object obj;
+        if (auto e = v.get_object().get(obj)) return e;
+        for (auto member : obj) {
+          od::field field;
+          if (auto e = std::move(member).get(field)) return e;
+          std::string_view key;
+          if (auto e = field.unescaped_key().get(key)) return e;
+          if (auto e = check(field.value())) return e;
+        }
+        return simdjson::SUCCESS;
+      }
+      case od::json_type::array: {
+        od::array arr;
+        if (auto e = v.get_array().get(arr)) return e;
+        for (auto element : arr) {
+          od::value item;
+          if (auto e = std::move(element).get(item)) return e;
+          if (auto e = check(item)) return e;
+        }
+        return simdjson::SUCCESS;
+      }
+      default: {
+        JsonScalar ignored;
+        return scalar(v, type, ignored);
+      }
+    }
+  }
+
+private:
+  // The key's text. Keys without escapes are viewed in place; the others are unescaped by simdjson.
+  static error_code key_of(od::field& field, std::string_view& key) {
+    const char* raw = field.key().raw();
+    // The key was validated by simdjson's first stage, so its closing quote is there.
+    const char* p = raw;
+    while (*p != '"' && *p != '\\') ++p;
+    if (*p == '"') {
+      key = std::string_view(raw, static_cast<size_t>(p - raw));
+      return simdjson::SUCCESS;
+    }
+    return field.unescaped_key().get(key);
+  }
+
+  error_code value(od::value v, NodeId node) {
+    od::json_type type;
+    if (auto e = v.type().get(type)) return e;
+    const vm::SlotId slot = plan_.slot(node);
+    switch (type) {
+      case od::json_type::object: {
+        if (!plan_.has_children(node)) return validate_ ? check(v) : simdjson::SUCCESS;
+        od::object obj;
+        if (auto e = v.get_object().get(obj)) return e;
+        return object(obj, node);
+      }
+      case od::json_type::array: {
+        od::array arr;
+        if (auto e = v.get_array().get(arr)) return e;
+        bool saw_object = false;
+        if (auto e = array(arr, node, saw_object)) return e;
+        if (slot != ProjectionPlan::kNoSlot && !saw_object) builder_.mark_present(slot);
+        return simdjson::SUCCESS;
+      }
+      default: {
+        if (slot == ProjectionPlan::kNoSlot) return validate_ ? check(v) : simdjson::SUCCESS;
+        JsonScalar s;
+        if (auto e = scalar(v, type, s)) return e;
+        builder_.add(slot, s, false);
+        return simdjson::SUCCESS;
+      }
+    }
+  }
+
+  error_code array(od::array& arr, NodeId node, bool& saw_object) {
+    const vm::SlotId slot = plan_.slot(node);
+    for (auto element : arr) {
+      od::value item;
+      if (auto e = std::move(element).get(item)) return e;
+      od::json_type type;
+      if (auto e = item.type().get(type)) return e;
+      if (type == od::json_type::object) {
+        saw_object = true;
+        if (!plan_.has_children(node)) {
+          if (validate_) {
+            if (auto e = check(item)) return e;
+          }
+          continue;
+        }
+        od::object obj;
+        if (auto e = item.get_object().get(obj)) return e;
+        if (auto e = object(obj, node)) return e;
+      } else if (type == od::json_type::array) {
+        od::array inner;
+        if (auto e = item.get_array().get(inner)) return e;
+        if (auto e = array(inner, node, saw_object)) return e;
+      } else if (slot != ProjectionPlan::kNoSlot) {
+        JsonScalar s;
+        if (auto e = scalar(item, type, s)) return e;
+        builder_.add(slot, s, true);
+      } else if (validate_) {
+        if (auto e = check(item)) return e;
+      }
+    }
+    return simdjson::SUCCESS;
+  }
+
+  static error_code scalar(od::value& v, od::json_type type, JsonScalar& out) {
+    switch (type) {
+      case od::json_type::string: {
+        std::string_view text;
+        if (auto e = v.get_string().get(text)) return e;
+        out = JsonScalar::of_string(text);
+        return simdjson::SUCCESS;
+      }
+      case od::json_type::number:
+        return number(v, out);
+      case od::json_type::boolean: {
+        bool b = false;
+        if (auto e = v.get_bool().get(b)) return e;
+        out = JsonScalar::of_bool(b);
+        return simdjson::SUCCESS;
+      }
+      case od::json_type::null: {
+        bool is_null = false;
+        if (auto e = v.is_null().get(is_null)) return e;
+        if (!is_null) return simdjson::N_ATOM_ERROR;
+        out = JsonScalar::null();
+        return simdjson::SUCCESS;
+      }
+      default:
+        return simdjson::INCORRECT_TYPE;
+    }
+  }
+
+  static error_code number(od::value& v, JsonScalar& out) {
+    const std::string_view token = trim_right(v.raw_json_token());
+    od::number n;
+    if (v.get_number().get(n) == simdjson::SUCCESS) {
+      switch (n.get_number_type()) {
+        case od::number_type::signed_integer:
+          out = JsonScalar::of_int(n.get_int64(), token);
+          break;
+        case od::number_type::unsigned_integer:
+          out = JsonScalar::of_uint(n.get_uint64(), token);
+          break;
+        case od::number_type::floating_point_number:
+          out = JsonScalar::of_double(n.get_double(), token);
+          break;
+      }
+      return simdjson::SUCCESS;
+    }
+    // simdjson refuses integers beyond 64 bits and doubles beyond the double range; JSON allows both, and
+    // Jackson reads them as BigInteger / Infinity. Coercion decides what becomes of them.
+    bool integral = false;
+    if (!is_json_number(token, integral)) return simdjson::NUMBER_ERROR;
+    const auto d = vm::java_parse_double(token);
+    if (!d) return simdjson::NUMBER_ERROR;
+    out = integral ? JsonScalar::of_big_integer(*d, token) : JsonScalar::of_double(*d, token);
+    return simdjson::SUCCESS;
+  }
+
+  const ProjectionPlan& plan_;
+  RecordBuilder& builder_;
+  bool validate_;
+};
+
+constexpr size_t kExcerptBytes = 200;
+
+}  // namespace
+
+// ---- NdjsonReader --------------------------------------------------------------------------------------------
+
+struct NdjsonReader::Impl {
+  Impl(std::unique_ptr<ByteSource> raw, std::string name_, const ProjectionPlan& plan_, const ReaderOptions& opts)
+      : source(std::move(raw)), name(std::move(name_)), plan(plan_), options(opts) {
+    options.chunk_size = std::max<size_t>(options.chunk_size, 1);
+    options.max_line_bytes = std::max<size_t>(options.max_line_bytes, 1);
+    capacity = std::min(options.chunk_size, std::max<size_t>(options.max_line_bytes, 1));
+    buffer = std::make_unique<char[]>(capacity + simdjson::SIMDJSON_PADDING);  // zeroed
+  }
+
+  TextSource source;
+  std::string name;
+  const ProjectionPlan& plan;
+  ReaderOptions options;
+
+  // The text buffer: [begin, end) holds unread text; `scanned` is where the search for '\n' resumes.
+  // SIMDJSON_PADDING readable bytes follow `capacity`, as simdjson requires after a document.
+  std::unique_ptr<char[]> buffer;
+  size_t capacity = 0;
+  size_t begin = 0;
+  size_t end = 0;
+  size_t scanned = 0;
+  bool eof = false;
+  bool skipping = false;  // discarding the rest of a line that was too long
+
+  od::parser parser;
+  RecordBuilder builder;
+  uint64_t line_number = 0;
+  ReaderStats stats;
+  std::vector<BadLine> errors;
+  std::optional<Diagnostic> failure;
+
+  bool next(vm::EventRecord& out);
+  bool refill();
+  bool process(std::string_view line, vm::EventRecord& out);
+  void bad_line(uint64_t line, std::string_view text, std::string message, size_t column);
+};
+
+bool NdjsonReader::Impl::refill() {
+  if (begin > 0) {
+    std::memmove(buffer.get(), buffer.get() + begin, end - begin);
+    end -= begin;
+    scanned -= begin;
+    begin = 0;
+  }
+  if (end == capacity) {
+    if (capacity >= options.max_line_bytes) {
+      // The line does not fit: report it, then drop bytes until its end.
+      bad_line(line_number + 1, std::string_view(buffer.get(), end),
+               "line longer than " + std::to_string(options.max_line_bytes) + " bytes", 0);
+      if (failure) return false;
+      skipping = true;
+      end = scanned = 0;
+    } else {
+      const size_t grown = std::min(std::max(capacity * 2, capacity + 1), options.max_line_bytes);
+      auto bigger = std::make_unique<char[]>(grown + simdjson::SIMDJSON_PADDING);
+      std::memcpy(bigger.get(), buffer.get(), end);
+      buffer = std::move(bigger);
+      capacity = grown;
+    }
+  }
+  size_t got = 0;
+  std::string error;
+  if (!source.read(buffer.get() + end, capacity - end, got, error)) {
+    failure = input_error("cannot read '" + name + "': " + error);
+    stats.input_bytes = source.raw_bytes();
+    return false;
+  }
+  stats.input_bytes = source.raw_bytes();
+  stats.bytes += got;
+  if (got == 0) eof = true;
+  end += got;
+  return true;
+}
+
+bool NdjsonReader::Impl::next(vm::EventRecord& out) {
+  while (!failure) {
+    char* data = buffer.get();
+    const void* newline = scanned < end ? std::memchr(data + scanned, '\n', end - scanned) : nullptr;
+    if (newline != nullptr) {
+      const size_t at = static_cast<size_t>(static_cast<const char*>(newline) - data);
+      const std::string_view line(data + begin, at - begin);
+      begin = scanned = at + 1;
+      if (skipping) {
+        skipping = false;
+        ++line_number;
+        ++stats.lines;
+        continue;
+      }
+      if (process(line, out)) return true;
+      continue;
+    }
+    scanned = end;
+    if (eof) {
+      if (begin == end) return false;
+      const std::string_view line(data + begin, end - begin);
+      begin = scanned = end;
+      if (skipping) {
+        skipping = false;
+        ++line_number;
+        ++stats.lines;
+        continue;
+      }
+      if (process(line, out)) return true;
+      continue;
+    }
+    if (skipping) begin = scanned = end;  // drop what has been read of the long line
+    if (!refill()) return false;
+  }
+  return false;
+}
+
+bool NdjsonReader::Impl::process(std::string_view line, vm::EventRecord& out) {
+  ++line_number;
+  ++stats.lines;
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (line_number == 1 && line.size() >= 3 && std::memcmp(line.data(), "\xEF\xBB\xBF", 3) == 0) {
+    line.remove_prefix(3);
+  }
+  if (line.find_first_not_of(" \t\r") == std::string_view::npos) {
+    ++stats.blank_lines;
+    return false;
+  }
+
+  const char* limit = buffer.get() + capacity + simdjson::SIMDJSON_PADDING;
+  const size_t padded = static_cast<size_t>(limit - line.data());
+  od::document doc;
+  error_code e = parser.iterate(line.data(), line.size(), padded).get(doc);
+  od::object root;
+  if (!e) e = doc.get_object().get(root);
+  if (e == simdjson::INCORRECT_TYPE) {
+    od::json_type type;
+    if (doc.type().get(type) == simdjson::SUCCESS) {
+      bad_line(line_number, line, std::string("expected a JSON object, found ") + json_type_name(type), 0);
+      return false;
+    }
+  }
+  if (!e) {
+    builder.begin(plan, out);
+    e = Walker(plan, builder, options.validate).object(root, ProjectionPlan::kRoot);
+  }
+  if (!e) {
+    // After the object: nothing but whitespace may follow.
+    const char* rest = nullptr;
+    if (doc.current_location().get(rest) == simdjson::SUCCESS && rest != nullptr) {
+      bad_line(line_number, line, "unexpected content after the JSON object",
+               static_cast<size_t>(rest - line.data()) + 1);
+      return false;
+    }
+  }
+  if (e) {
+    size_t column = 0;
+    const char* at = nullptr;
+    if (doc.current_location().get(at) == simdjson::SUCCESS && at >= line.data() &&
+        at <= line.data() + line.size()) {
+      column = static_cast<size_t>(at - line.data()) + 1;
+    }
+    bad_line(line_number, line, std::string("invalid JSON: ") + simdjson::error_message(e), column);
+    return false;
+  }
+
+  builder.finish();
+  out.ordinal = stats.events++;
+  out.origin = name;
+  out.line = line_number;
+  if (options.keep_source) out.source = line;
+  if (plan.timestamp_slot() && !out.has_timestamp) ++stats.events_without_timestamp;
+  return true;
+}
+
+void NdjsonReader::Impl::bad_line(uint64_t line, std::string_view text, std::string message, size_t column) {
+  ++stats.bad_lines;
+  BadLine bad;
+  bad.origin = name;
+  bad.line = line;
+  bad.diagnostic = input_error(std::move(message));
+  const auto line32 = static_cast<uint32_t>(std::min<uint64_t>(line, std::numeric_limits<uint32_t>::max()));
+  const auto column32 = static_cast<uint32_t>(std::min<size_t>(std::max<size_t>(column, 1), UINT32_MAX));
+  bad.diagnostic.span.begin = SourcePos{column32 - 1, line32, column32};
+  bad.diagnostic.span.end = bad.diagnostic.span.begin;
+  bad.excerpt = std::string(text.substr(0, kExcerptBytes));
+  if (options.strict) {
+    failure = bad.diagnostic;
+    failure->message = name + ":" + std::to_string(line) + ": " + failure->message + " (strict mode stops here)";
+  }
+  if (errors.size() < options.max_kept_errors) {
+    errors.push_back(std::move(bad));
+  } else {
+    ++stats.errors_not_kept;
+  }
+}
+
+NdjsonReader::NdjsonReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+NdjsonReader::~NdjsonReader() = default;
+
+NdjsonReader::OpenResult NdjsonReader::open(const std::string& path, const ProjectionPlan& plan,
+                                            const ReaderOptions& options) {
+  OpenResult result;
+  if (path == "-") {
+    result.reader = from_fd(STDIN_FILENO, "<stdin>", plan, options);
+    return result;
+  }
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    result.error = input_error("cannot open '" + path + "': " + std::strerror(errno));
+    return result;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    result.error = input_error("cannot read '" + path + "': " + std::strerror(EISDIR));
+    return result;
+  }
+#ifdef POSIX_FADV_SEQUENTIAL
+  (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+  result.reader.reset(new NdjsonReader(
+      std::make_unique<Impl>(std::make_unique<FdSource>(fd, true), path, plan, options)));
+  return result;
+}
+
+std::unique_ptr<NdjsonReader> NdjsonReader::from_fd(int fd, std::string name, const ProjectionPlan& plan,
+                                                    const ReaderOptions& options) {
+  return std::unique_ptr<NdjsonReader>(new NdjsonReader(
+      std::make_unique<Impl>(std::make_unique<FdSource>(fd, false), std::move(name), plan, options)));
+}
+
+std::unique_ptr<NdjsonReader> NdjsonReader::from_string(std::string data, std::string name,
+                                                        const ProjectionPlan& plan, const ReaderOptions& options) {
+  return std::unique_ptr<NdjsonReader>(new NdjsonReader(
+      std::make_unique<Impl>(std::make_unique<MemorySource>(std::move(data)), std::move(name), plan, options)));
+}
+
+bool NdjsonReader::next(vm::EventRecord& out) { return impl_->next(out); }
+const ReaderStats& NdjsonReader::stats() const { return impl_->stats; }
+std::vector<BadLine> NdjsonReader::take_errors() { return std::exchange(impl_->errors, {}); }
+const std::optional<Diagnostic>& NdjsonReader::failure() const { return impl_->failure; }
+TimestampError NdjsonReader::timestamp_error() const { return impl_->builder.timestamp_error(); }
+const std::string& NdjsonReader::name() const { return impl_->name; }
+bool NdjsonReader::is_gzip() const { return impl_->source.is_gzip(); }
+
+}  // namespace eqlc::input

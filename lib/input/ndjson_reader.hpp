@@ -1,0 +1,117 @@
+// A streaming NDJSON reader: one JSON object per line, from a file, stdin, a file descriptor or memory, plain or
+// gzip-compressed (detected by its magic bytes, whatever the file name), projected line by line into
+// EventRecords through a ProjectionPlan (see projection.hpp for how values map to slots).
+//
+//   auto opened = NdjsonReader::open("events.ndjson.gz", plan);
+//   if (!opened) { report(opened.error); return; }
+//   vm::EventRecord record;
+//   while (opened.reader->next(record)) { ... }
+//   if (auto failure = opened.reader->failure()) report(*failure);   // I/O error, corrupt gzip, strict stop
+//   for (auto& bad : opened.reader->take_errors()) report(bad);      // malformed lines, the run went on
+//
+// Streaming: the input is read in chunks into one buffer that only grows to hold the longest line, so memory
+// does not depend on the input size. Each line is parsed with simdjson's on-demand API, which walks only the
+// members that lead to a referenced field and skips the rest; nothing is allocated per event once the buffers
+// have grown (the record's vectors are reused as well).
+//
+// Lifetimes: a record's string values and `source` point into the reader's buffers (the line, or simdjson's
+// string buffer for strings with escapes): they are valid until the next call to next(). `origin` (the input
+// name) is valid as long as the reader lives. The ProjectionPlan must outlive the reader.
+//
+// Lines: '\n' ends a line, a '\r' before it is dropped, and a last line without '\n' counts. Empty or blank
+// lines are skipped silently. A UTF-8 byte order mark at the start of the input is skipped. A bad line (not
+// JSON, not an object, content after the object, invalid UTF-8, longer than max_line_bytes) is reported as a
+// BadLine and skipped; with `strict`, reading stops there instead (failure() says why).
+//
+// Validation: simdjson checks every line's UTF-8, strings and bracket nesting, and the values the projection
+// reads. Values the projection skips are not parsed, so a malformed scalar in an unreferenced member
+// ({"unused": tru}) goes unnoticed unless `validate` is set, which parses every value (slower; see
+// bench/reader_bench.cpp).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "eqlc/diagnostics.hpp"
+#include "input/projection.hpp"
+#include "vm/value.hpp"
+
+namespace eqlc::input {
+
+struct ReaderOptions {
+  size_t chunk_size = size_t{1} << 20;       // bytes read from the source at a time (the initial buffer size)
+  size_t max_line_bytes = size_t{64} << 20;  // longer lines are reported as bad and skipped
+  bool strict = false;                       // stop at the first bad line
+  bool validate = false;                     // also parse the values the projection skips (full JSON check)
+  bool keep_source = true;                   // point EventRecord::source at the line's text
+  size_t max_kept_errors = 1000;             // bad lines kept for take_errors(); the others are only counted
+};
+
+struct ReaderStats {
+  uint64_t lines = 0;                     // lines seen, including blank and bad ones
+  uint64_t events = 0;                    // records produced by next()
+  uint64_t blank_lines = 0;
+  uint64_t bad_lines = 0;
+  uint64_t errors_not_kept = 0;           // bad lines counted but not kept (beyond max_kept_errors)
+  uint64_t events_without_timestamp = 0;  // only counted when the plan has a timestamp slot
+  uint64_t bytes = 0;                     // NDJSON text read (after decompression)
+  uint64_t input_bytes = 0;               // bytes read from the source (the compressed size for gzip)
+};
+
+// A line that could not be read as an event.
+struct BadLine {
+  std::string origin;     // the input's name
+  uint64_t line = 0;      // 1-based
+  Diagnostic diagnostic;  // phase input; span.begin.line is the line (saturated at 2^32-1), column best effort
+  std::string excerpt;    // the start of the line (at most 200 bytes), to show with the message
+};
+
+class NdjsonReader {
+public:
+  struct OpenResult {
+    std::unique_ptr<NdjsonReader> reader;  // set on success
+    Diagnostic error;                      // on failure: phase input, e.g. "cannot open 'x': No such file ..."
+    explicit operator bool() const { return reader != nullptr; }
+  };
+
+  // `path` "-" reads stdin (named "<stdin>"). Failing to open is an error value with the OS reason.
+  static OpenResult open(const std::string& path, const ProjectionPlan& plan, const ReaderOptions& options = {});
+  // Reads an already open descriptor (a pipe, a socket...); the reader does not close it.
+  static std::unique_ptr<NdjsonReader> from_fd(int fd, std::string name, const ProjectionPlan& plan,
+                                               const ReaderOptions& options = {});
+  // Reads text held in memory (plain or gzip bytes).
+  static std::unique_ptr<NdjsonReader> from_string(std::string data, std::string name, const ProjectionPlan& plan,
+                                                   const ReaderOptions& options = {});
+
+  ~NdjsonReader();
+  NdjsonReader(const NdjsonReader&) = delete;
+  NdjsonReader& operator=(const NdjsonReader&) = delete;
+
+  // Reads the next event into `out` (cleared first): its slots, timestamp, ordinal (0-based count of events
+  // this reader produced), source, origin and line. False at the end of the input, or when reading stopped
+  // (failure()).
+  bool next(vm::EventRecord& out);
+
+  const ReaderStats& stats() const;
+  // The bad lines seen since the last call (at most max_kept_errors of them; stats() counts all).
+  std::vector<BadLine> take_errors();
+  // Why reading stopped before the end of the input: an I/O error, corrupt or truncated gzip data, or the
+  // first bad line in strict mode (which take_errors() also returns).
+  const std::optional<Diagnostic>& failure() const;
+  // Why the last event read has no timestamp (None when it has one; Empty when the field is missing/null).
+  TimestampError timestamp_error() const;
+
+  const std::string& name() const;
+  bool is_gzip() const;  // known once the first bytes are read
+
+private:
+  struct Impl;
+  explicit NdjsonReader(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace eqlc::input

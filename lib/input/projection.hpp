@@ -1,0 +1,224 @@
+// Field projection: which parts of an event the loaded queries need, and how a JSON value becomes slot values.
+//
+// A ProjectionPlan is built once from the FieldCatalog (after every query is compiled). It holds a trie over the
+// path segments of the referenced fields, so that a JSON walk descends only into objects that lead to one of
+// them. The JSON front-ends (ndjson_reader.hpp with simdjson, json_projection.hpp with nlohmann) walk an event
+// with the plan and hand every scalar they find under a referenced path to a RecordBuilder, which coerces it to
+// the slot's type and lays the values out in the EventRecord.
+//
+// How an event maps to slots, following Elasticsearch's document parsing (SEMANTICS "Decisions" 4 and 5):
+//   * Paths. Nested objects and dotted keys are the same thing, in any mix: {"process":{"parent":{"name":..}}},
+//     {"process.parent.name":..}, {"process.parent":{"name":..}} and {"process":{"parent.name":..}} all fill
+//     "process.parent.name". A dotted key is matched segment by segment. A field spelled several ways in one
+//     event gets the values of every spelling, in document order.
+//   * Arrays. An array of scalars gives all its elements (a run of values); nested arrays are flattened; arrays
+//     of objects are flattened the way Elasticsearch indexes them ({"a":[{"b":1},{"b":2}]} gives a.b = [1, 2]).
+//     An array of scalars makes the field present even when it is empty (zero values).
+//   * null. A null inside an array is dropped (Elasticsearch indexes no value for it). A scalar null is kept
+//     as one null value, the field present, so `x == null` holds; when the field also has non-null values
+//     (another spelling), its nulls are dropped. A field that is only nulls keeps a single null.
+//   * Objects used as values. A referenced path whose value is an object (the query names `process` and the
+//     event has {"process":{...}}) gets nothing from it: Elasticsearch cannot query an object as a value.
+//     The slot stays absent unless another spelling gives it values.
+//   * Unreferenced fields are never looked at beyond their keys (the front-end skips them).
+//
+// Index-time coercion, by the slot's FieldType (what Elasticsearch stores for a value of that mapping):
+//   dynamic, unsupported  JSON types as they are: string, integer (int64; a larger unsigned integer or one
+//                         beyond 64 bits becomes floating), floating, boolean, null.
+//   keyword, version      strings as they are; a number becomes its text, a boolean "true"/"false". The number's
+//                         text is the JSON source text when the front-end has it (what Jackson hands
+//                         Elasticsearch: 1.50 stays "1.50"), else Java's toString (vm/number_format.hpp).
+//   long_                 integers; a floating number is truncated toward zero (5.7 -> 5); a numeric string
+//                         is parsed ("5" -> 5, "5.7" -> 5); "" is null; out of the int64 range is dropped.
+//   double_               numbers as floating; a numeric string is parsed; "" is null; NaN/Infinity dropped.
+//   boolean               true/false and the strings "true"/"false"; "" is null.
+//   date                  ISO-8601 strings, epoch-millis numbers and numeric strings (input/timestamp.hpp),
+//                         stored as integer nanoseconds since the epoch.
+//   ip                    strings as they are (the VM compares them as addresses).
+// A value that cannot be coerced (a boolean in a long field, "abc" in a date field, an object in a keyword
+// field) is dropped: Elasticsearch would reject the whole document unless the field sets ignore_malformed, and
+// dropping the value is what ignore_malformed does. Dropping keeps the event usable for the other rules; the
+// field reads as missing.
+//
+// The timestamp. When the plan names a timestamp slot, the record's timestamp_ns comes from the first non-null
+// value found for it, whatever the slot's type: an ISO-8601 string, epoch milliseconds as a number or as a
+// numeric string. A missing, null or unparsable timestamp leaves has_timestamp false (the caller reports the
+// event and keeps it out of sequences); RecordBuilder::timestamp_error() says why.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "input/timestamp.hpp"
+#include "vm/field_catalog.hpp"
+#include "vm/value.hpp"
+
+namespace eqlc::input {
+
+struct ProjectionOptions {
+  std::optional<vm::SlotId> timestamp_slot;   // the slot the event time is read from (e.g. "@timestamp")
+  std::optional<vm::SlotId> tiebreaker_slot;  // the configured tiebreaker field, if any (read by the engine)
+};
+
+class ProjectionPlan {
+public:
+  using NodeId = uint32_t;
+  static constexpr NodeId kRoot = 0;
+  static constexpr NodeId kNoNode = UINT32_MAX;
+  static constexpr vm::SlotId kNoSlot = UINT32_MAX;
+
+  // Snapshots the catalog's paths and types: build the plan after every query has interned its fields.
+  // Paths are split on '.'; an empty segment ("a..b", a trailing dot) can never match a JSON key.
+  explicit ProjectionPlan(const vm::FieldCatalog& catalog, ProjectionOptions options = {});
+
+  size_t slot_count() const { return types_.size(); }
+  vm::FieldType slot_type(vm::SlotId slot) const { return types_[slot]; }
+  const std::optional<vm::SlotId>& timestamp_slot() const { return options_.timestamp_slot; }
+  const std::optional<vm::SlotId>& tiebreaker_slot() const { return options_.tiebreaker_slot; }
+
+  // ---- The trie, for the JSON walkers ----
+
+  // The child of `node` for one path segment (no dots), or kNoNode.
+  NodeId child(NodeId node, std::string_view segment) const {
+    const Node& n = nodes_[node];
+    for (uint32_t i = n.first_edge, end = n.first_edge + n.edge_count; i < end; ++i) {
+      const Edge& e = edges_[i];
+      if (e.segment.size() == segment.size() && e.segment == segment) return e.target;
+    }
+    return kNoNode;
+  }
+
+  // The node a JSON key leads to from `node`, the key's dots separating segments ("parent.name"), or kNoNode.
+  NodeId descend(NodeId node, std::string_view key) const;
+
+  // The slot whose path ends at `node`, or kNoSlot (an intermediate object only).
+  vm::SlotId slot(NodeId node) const { return nodes_[node].slot; }
+  // Whether any referenced path continues below `node` (so an object value there is worth entering).
+  bool has_children(NodeId node) const { return nodes_[node].edge_count != 0; }
+
+  size_t node_count() const { return nodes_.size(); }
+
+private:
+  struct Node {
+    vm::SlotId slot = kNoSlot;
+    uint32_t first_edge = 0;
+    uint32_t edge_count = 0;
+  };
+  struct Edge {
+    std::string segment;
+    NodeId target = kNoNode;
+  };
+
+  std::vector<Node> nodes_;
+  std::vector<Edge> edges_;  // each node's edges are contiguous
+  std::vector<vm::FieldType> types_;
+  ProjectionOptions options_;
+};
+
+// A JSON scalar as a front-end found it, before coercion.
+struct JsonScalar {
+  enum class Kind : uint8_t { null, boolean, integer, unsigned_integer, big_integer, floating, string };
+
+  Kind kind = Kind::null;
+  bool boolean = false;
+  int64_t integer = 0;
+  uint64_t unsigned_integer = 0;  // kind unsigned_integer: a value above INT64_MAX
+  double floating = 0;            // kind floating; kind big_integer: the closest double
+  // kind string: the decoded text (must stay valid as long as the record).
+  // Numbers: the JSON source text when the front-end has it (empty otherwise), for keyword fields.
+  std::string_view text;
+
+  static JsonScalar null() { return {}; }
+  static JsonScalar of_bool(bool b) {
+    JsonScalar s;
+    s.kind = Kind::boolean;
+    s.boolean = b;
+    return s;
+  }
+  static JsonScalar of_int(int64_t i, std::string_view source = {}) {
+    JsonScalar s;
+    s.kind = Kind::integer;
+    s.integer = i;
+    s.text = source;
+    return s;
+  }
+  static JsonScalar of_uint(uint64_t u, std::string_view source = {}) {
+    if (u <= static_cast<uint64_t>(INT64_MAX)) return of_int(static_cast<int64_t>(u), source);
+    JsonScalar s;
+    s.kind = Kind::unsigned_integer;
+    s.unsigned_integer = u;
+    s.text = source;
+    return s;
+  }
+  static JsonScalar of_double(double d, std::string_view source = {}) {
+    JsonScalar s;
+    s.kind = Kind::floating;
+    s.floating = d;
+    s.text = source;
+    return s;
+  }
+  static JsonScalar of_big_integer(double approx, std::string_view source) {
+    JsonScalar s;
+    s.kind = Kind::big_integer;
+    s.floating = approx;
+    s.text = source;
+    return s;
+  }
+  static JsonScalar of_string(std::string_view text) {
+    JsonScalar s;
+    s.kind = Kind::string;
+    s.text = text;
+    return s;
+  }
+};
+
+// Collects the values a front-end finds for one event and lays them out in the record. One builder serves
+// any number of events in turn; its buffers are reused, so a steady stream of events does not allocate.
+class RecordBuilder {
+public:
+  // Clears `record` (keeping its capacity) and starts collecting into it.
+  void begin(const ProjectionPlan& plan, vm::EventRecord& record);
+
+  // A scalar found at the path of `slot`, from an object member (`in_array` false) or inside an array.
+  // Coerced to the slot's type; may be dropped (see the header comment).
+  void add(vm::SlotId slot, const JsonScalar& value, bool in_array);
+
+  // The path of `slot` holds an array: the field is present even if no value comes out of it.
+  void mark_present(vm::SlotId slot) { record_->slots[slot].present = true; }
+
+  // Lays the collected values out slot by slot (in document order within a slot) and settles the timestamp.
+  void finish();
+
+  // Why the last event has no timestamp: None when it has one, Empty when the field is missing or null.
+  TimestampError timestamp_error() const { return timestamp_error_; }
+
+private:
+  struct Pending {
+    vm::SlotId slot;
+    vm::Value value;
+  };
+
+  void push(vm::SlotId slot, vm::Value value);
+  void take_timestamp(const JsonScalar& value);
+
+  const ProjectionPlan* plan_ = nullptr;
+  vm::EventRecord* record_ = nullptr;
+  std::vector<Pending> pending_;
+  std::vector<uint32_t> cursor_;      // per slot, while laying out
+  std::vector<uint32_t> null_count_;  // per slot, only when some slot got a scalar null
+  static constexpr uint32_t kKeepFirstNull = UINT32_MAX;
+  static constexpr uint32_t kDropNulls = UINT32_MAX - 1;
+  bool saw_null_ = false;
+  bool timestamp_seen_ = false;
+  TimestampError timestamp_error_ = TimestampError::Empty;
+  std::string number_text_;  // scratch for Java number formatting
+};
+
+// The coercion alone, for tests and for front-ends that project one value: the values `value` gives a field
+// of type `type` (0 or 1 value; text that must be created goes to `arena`). Returns false when dropped.
+bool coerce(vm::FieldType type, const JsonScalar& value, vm::TextArena& arena, vm::Value& out);
+
+}  // namespace eqlc::input
