@@ -442,6 +442,54 @@ private:
 
 constexpr size_t kExcerptBytes = 200;
 
+std::string describe(error_code e) {
+  switch (e) {
+    case simdjson::INCORRECT_TYPE:  // a value that starts like an atom but is not one
+    case simdjson::T_ATOM_ERROR:
+    case simdjson::F_ATOM_ERROR:
+    case simdjson::N_ATOM_ERROR:
+      return "invalid JSON: not a JSON value";
+    case simdjson::NUMBER_ERROR:
+      return "invalid JSON: malformed number";
+    default: {
+      std::string message = std::string("invalid JSON: ") + simdjson::error_message(e);
+      if (!message.empty() && message.back() == '.') message.pop_back();
+      return message;
+    }
+  }
+}
+
+// simdjson refuses a root object whose brackets do not balance by the end of the line with one message for two
+// different mistakes. On that (rare) path, scan the line to say which: where the object closes early (content
+// follows it), or that it never closes (a truncated line). Returns the 1-based column of the trailing content,
+// or 0 when the object is not closed.
+size_t trailing_content_column(std::string_view line) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (--depth == 0) {
+        const size_t rest = line.find_first_not_of(" \t\r", i + 1);
+        return rest == std::string_view::npos ? 0 : rest + 1;
+      }
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 // ---- NdjsonReader --------------------------------------------------------------------------------------------
@@ -573,14 +621,33 @@ bool NdjsonReader::Impl::process(std::string_view line, vm::EventRecord& out) {
   const size_t padded = static_cast<size_t>(limit - line.data());
   od::document doc;
   error_code e = parser.iterate(line.data(), line.size(), padded).get(doc);
+  const bool iterated = !e;  // the document may be inspected (it is not when stage 1 failed)
   od::object root;
   if (!e) e = doc.get_object().get(root);
   if (e == simdjson::INCORRECT_TYPE) {
+    // type() only looks at the first character: believe it for strings, arrays and numbers, and for atoms only
+    // when the whole line is the atom ("not json" starts like null).
     od::json_type type;
     if (doc.type().get(type) == simdjson::SUCCESS) {
-      bad_line(line_number, line, std::string("expected a JSON object, found ") + json_type_name(type), 0);
+      const size_t first = line.find_first_not_of(" \t");
+      const std::string_view value = line.substr(first, line.find_last_not_of(" \t\r") + 1 - first);
+      const bool atom = type == od::json_type::null || type == od::json_type::boolean;
+      const bool believable = !atom || value == "null" || value == "true" || value == "false";
+      bad_line(line_number, line,
+               believable ? std::string("expected a JSON object, found ") + json_type_name(type)
+                          : std::string("invalid JSON: not a JSON value"),
+               0);
       return false;
     }
+  }
+  if ((e == simdjson::INCOMPLETE_ARRAY_OR_OBJECT || e == simdjson::TAPE_ERROR) && iterated) {
+    const size_t column = trailing_content_column(line);
+    if (column != 0) {
+      bad_line(line_number, line, "unexpected content after the JSON object", column);
+    } else {
+      bad_line(line_number, line, "invalid JSON: the object is not closed (truncated line?)", 0);
+    }
+    return false;
   }
   if (!e) {
     builder.begin(plan, out);
@@ -598,11 +665,11 @@ bool NdjsonReader::Impl::process(std::string_view line, vm::EventRecord& out) {
   if (e) {
     size_t column = 0;
     const char* at = nullptr;
-    if (doc.current_location().get(at) == simdjson::SUCCESS && at >= line.data() &&
+    if (iterated && doc.current_location().get(at) == simdjson::SUCCESS && at >= line.data() &&
         at <= line.data() + line.size()) {
       column = static_cast<size_t>(at - line.data()) + 1;
     }
-    bad_line(line_number, line, std::string("invalid JSON: ") + simdjson::error_message(e), column);
+    bad_line(line_number, line, describe(e), column);
     return false;
   }
 
