@@ -76,8 +76,11 @@ private:
     }
 
     void sequence(const ast::Query& q) {
-        if (q.terms.size() < 2)
-            error(q.span, "A sequence requires a minimum of 2 queries, found [" + std::to_string(q.terms.size()) + "]");
+        // `with runs=N` repeats a term N times, so `sequence [a] with runs=2` has two queries.
+        int64_t expanded = 0;
+        for (const auto& t : q.terms) expanded += (t.runs && *t.runs > 0) ? *t.runs : 1;
+        if (expanded < 2)
+            error(q.span, "A sequence requires a minimum of 2 queries, found [" + std::to_string(expanded) + "]");
         if (q.maxspan && q.maxspan->value <= 0)
             error(q.maxspan->span, "maxspan must be a positive integer with a time unit, found [" +
                                        std::to_string(q.maxspan->value) + "]");

@@ -67,7 +67,7 @@ TEST_CASE("printer output parses back to the same tree", "[printer]") {
         "process where (a + b) in (1)",
         "process where (a : \"x\") == true",
         "process where length(a) + 1 in (3)",
-        "process where a == \"tab\\there\\u{1}\\u{1F600}\\r\\n\"",
+        "process where a == \"tab\\there\\u{01}\\u{1F600}\\r\\n\"",
         "process where a == 99999999999999999999",
         "process where a == 1e308 * 10",
         "process where a == \"\" \"x\"",
