@@ -1,0 +1,713 @@
+#include "compiler/codegen.hpp"
+
+#include <algorithm>
+
+#include "compiler/compiled_query.hpp"
+#include "semantics/checker.hpp"
+#include "semantics/resolver.hpp"
+#include "syntax/parser.hpp"
+#include "syntax/printer.hpp"
+#include "text/casefold.hpp"
+
+namespace eqlc::compiler {
+
+using semantics::Cond;
+using semantics::CondKind;
+using semantics::Constant;
+using semantics::PredOp;
+using semantics::Predicate;
+using semantics::ValueExpr;
+using semantics::ValueOp;
+using vm::FieldType;
+
+namespace {
+
+enum class ConstKind : uint8_t { string, number, boolean, other };
+
+ConstKind kind_of(const Constant& c) {
+    switch (c.index()) {
+        case 1: return ConstKind::boolean;
+        case 2:
+        case 3: return ConstKind::number;
+        case 4: return ConstKind::string;
+        default: return ConstKind::other;
+    }
+}
+
+class Emitter {
+public:
+    Emitter(Program& p, Diagnostics& out) : p_(p), out_(out) {}
+
+    bool ok() const { return ok_; }
+
+    uint32_t new_label() {
+        labels_.emplace_back();
+        return static_cast<uint32_t>(labels_.size() - 1);
+    }
+    void bind(uint32_t label) { labels_[label].address = static_cast<int64_t>(p_.code.size()); }
+
+    uint32_t emit(Instruction in, std::string note = {}) {
+        p_.code.push_back(in);
+        p_.notes.push_back(std::move(note));
+        return static_cast<uint32_t>(p_.code.size() - 1);
+    }
+    uint32_t emit_to(Instruction in, uint32_t label, std::string note = {}) {
+        const uint32_t at = emit(in, std::move(note));
+        labels_[label].patches.push_back(at);
+        return at;
+    }
+
+    void finish() {
+        for (const auto& l : labels_)
+            for (uint32_t at : l.patches) p_.code[at].target = static_cast<uint32_t>(l.address);
+    }
+
+    // ---- condition code ----------------------------------------------------------------------------------
+
+    // Code that jumps to `label` when `c` evaluates to `jump_if`, and falls through otherwise.
+    void jump(const Cond& c, bool jump_if, uint32_t label) {
+        switch (c.kind) {
+            case CondKind::constant:
+                if (c.truth == jump_if) emit_to(op(Opcode::JUMP), label, c.truth ? "true" : "false");
+                return;
+            case CondKind::and_:
+            case CondKind::or_: {
+                // and: jump on false at the first false child; or: jump on true at the first true child.
+                const bool short_on = c.kind == CondKind::or_;
+                if (jump_if == short_on) {
+                    for (const auto& child : c.children) jump(child, jump_if, label);
+                    return;
+                }
+                const uint32_t skip = new_label();
+                for (size_t i = 0; i + 1 < c.children.size(); ++i) jump(c.children[i], short_on, skip);
+                jump(c.children.back(), jump_if, label);
+                bind(skip);
+                return;
+            }
+            case CondKind::field_test: field_test(c, jump_if, label); return;
+            case CondKind::value_test: {
+                value(c.value);
+                Instruction in = op(Opcode::TEST_VALUE);
+                in.flags = static_cast<uint8_t>((c.truth ? 0 : flag::EXPECT_FALSE) | (jump_if ? flag::JT : 0));
+                pop(1);
+                emit_to(in, label, semantics::describe(c));
+                return;
+            }
+        }
+    }
+
+    void field_test(const Cond& c, bool jump_if, uint32_t label) {
+        const Predicate& pr = c.predicate;
+        // Mixed kinds of constants in one list (only without a schema): one test per kind.
+        if ((pr.op == PredOp::in || pr.op == PredOp::in_ci) && !pr.constants.empty()) {
+            const ConstKind first = kind_of(pr.constants[0]);
+            if (std::any_of(pr.constants.begin(), pr.constants.end(),
+                            [&](const Constant& k) { return kind_of(k) != first; })) {
+                Cond j;
+                j.kind = c.negated ? CondKind::and_ : CondKind::or_;
+                for (ConstKind kind : {ConstKind::string, ConstKind::number, ConstKind::boolean}) {
+                    Cond part = c;
+                    part.predicate.constants.clear();
+                    for (const auto& k : pr.constants)
+                        if (kind_of(k) == kind) part.predicate.constants.push_back(k);
+                    if (!part.predicate.constants.empty()) j.children.push_back(std::move(part));
+                }
+                jump(j, jump_if, label);
+                return;
+            }
+        }
+
+        Instruction in = op(Opcode::TEST_EXISTS);
+        in.a = c.field.slot;
+        in.flags = static_cast<uint8_t>((c.negated ? flag::NEG : 0) | (jump_if ? flag::JT : 0));
+        null_value(in, c.field);
+        note_slot(c.field);
+        const FieldType t = c.field.type;
+        auto set_cmp = [&](vm::CmpOp cmp) { in.flags |= static_cast<uint8_t>(static_cast<unsigned>(cmp) << flag::CMP_SHIFT); };
+
+        switch (pr.op) {
+            case PredOp::exists: in.op = Opcode::TEST_EXISTS; break;
+            case PredOp::cmp: {
+                const Constant& k = pr.constants.at(0);
+                const bool eq = pr.cmp == vm::CmpOp::eq;
+                set_cmp(pr.cmp);
+                switch (kind_of(k)) {
+                    case ConstKind::string: {
+                        const auto& s = std::get<std::string>(k);
+                        if (t == FieldType::ip) {
+                            if (eq) {
+                                in.op = Opcode::TEST_IP_IN;
+                                if (!cidr_set({s}, pr.span, in.b)) return;
+                            } else {
+                                in.op = Opcode::TEST_IP_CMP;
+                                auto ip = parse_ip(s);
+                                if (!ip) return fail(pr.span, "not an ip address: " + s);
+                                in.b = static_cast<uint32_t>(p_.ips.size());
+                                p_.ips.push_back(*ip);
+                            }
+                        } else if (t == FieldType::version && !eq) {
+                            in.op = Opcode::TEST_VERSION_CMP;
+                            in.b = constant(k);
+                        } else {
+                            in.op = eq ? Opcode::TEST_STR_EQ : Opcode::TEST_STR_CMP;
+                            in.b = constant(k);
+                        }
+                        break;
+                    }
+                    case ConstKind::number:
+                        in.op = Opcode::TEST_NUM_CMP;
+                        in.b = constant(k);
+                        break;
+                    case ConstKind::boolean: {
+                        in.op = Opcode::TEST_BOOL;
+                        const bool kb = std::get<bool>(k);
+                        for (int b = 0; b < 2; ++b) {
+                            const int cmp = (b == static_cast<int>(kb)) ? 0 : (b < static_cast<int>(kb) ? -1 : 1);
+                            if (vm::cmp_holds(pr.cmp, cmp)) in.b |= 1u << b;
+                        }
+                        break;
+                    }
+                    case ConstKind::other: return fail(pr.span, "cannot compare with " + semantics::describe(k));
+                }
+                break;
+            }
+            case PredOp::in:
+            case PredOp::in_ci: {
+                if (pr.constants.empty()) {  // matches nothing
+                    Cond never = Cond::constant_of(c.negated);
+                    jump(never, jump_if, label);
+                    return;
+                }
+                const bool ci = pr.op == PredOp::in_ci;
+                switch (kind_of(pr.constants[0])) {
+                    case ConstKind::string: {
+                        std::vector<std::string> values;
+                        for (const auto& k : pr.constants) values.push_back(std::get<std::string>(k));
+                        if (t == FieldType::ip) {
+                            in.op = Opcode::TEST_IP_IN;
+                            if (!cidr_set(values, pr.span, in.b)) return;
+                        } else if (values.size() == 1) {
+                            in.op = ci ? Opcode::TEST_STR_EQ_CI : Opcode::TEST_STR_EQ;
+                            in.b = constant(ci ? Constant(text::to_lower_root(values[0])) : Constant(values[0]));
+                        } else {
+                            in.op = Opcode::TEST_STR_IN;
+                            in.b = static_cast<uint32_t>(p_.literal_sets.size());
+                            p_.literal_sets.push_back(LiteralSet::compile(std::move(values), ci));
+                        }
+                        break;
+                    }
+                    case ConstKind::number:
+                        if (pr.constants.size() == 1) {
+                            in.op = Opcode::TEST_NUM_CMP;
+                            set_cmp(vm::CmpOp::eq);
+                            in.b = constant(pr.constants[0]);
+                        } else {
+                            in.op = Opcode::TEST_NUM_IN;
+                            in.b = number_set(pr.constants);
+                        }
+                        break;
+                    case ConstKind::boolean:
+                        in.op = Opcode::TEST_BOOL;
+                        for (const auto& k : pr.constants) in.b |= std::get<bool>(k) ? 2u : 1u;
+                        break;
+                    case ConstKind::other: return fail(pr.span, "unsupported constant in list");
+                }
+                break;
+            }
+            case PredOp::pattern:
+                if (pr.constants.size() == 1) {
+                    in.op = Opcode::TEST_GLOB;
+                    in.b = glob(pr);
+                } else {
+                    in.op = Opcode::TEST_PATTERN;
+                    in.b = pattern_set(pr);
+                }
+                break;
+            case PredOp::regex:
+                in.op = Opcode::TEST_REGEX;
+                if (!regex(pr, in.b)) return;
+                break;
+            case PredOp::prefix:
+                in.op = Opcode::TEST_PREFIX;
+                if (pr.case_insensitive) in.flags |= flag::CI;
+                in.b = constant(pr.constants.at(0));
+                break;
+            case PredOp::cidr: {
+                in.op = Opcode::TEST_IP_IN;
+                std::vector<std::string> blocks;
+                for (const auto& k : pr.constants) blocks.push_back(std::get<std::string>(k));
+                if (!cidr_set(blocks, pr.span, in.b)) return;
+                break;
+            }
+        }
+        emit_to(in, label, semantics::describe(c));
+    }
+
+    // ---- value code ----------------------------------------------------------------------------------------
+
+    void value(const ValueExpr& v) {
+        switch (v.op) {
+            case ValueOp::constant: {
+                Instruction in = op(Opcode::PUSH_CONST);
+                in.b = constant(v.constant);
+                push(1);
+                emit(in, semantics::describe(v.constant));
+                return;
+            }
+            case ValueOp::field: {
+                Instruction in = op(Opcode::PUSH_FIELD);
+                in.a = v.field.slot;
+                in.b = static_cast<uint32_t>(v.field.type);
+                null_value(in, v.field);
+                note_slot(v.field);
+                push(1);
+                emit(in, "@" + v.field.path);
+                return;
+            }
+            case ValueOp::call: {
+                for (const auto& child : v.children) value(child);
+                Instruction in = op(Opcode::CALL);
+                in.b = static_cast<uint32_t>(v.function);
+                in.aux = static_cast<uint16_t>(v.children.size());
+                in.a = kNoIndex;
+                if (v.case_insensitive) in.flags |= flag::CI;
+                if (v.function == semantics::FunctionId::cidr_match) {
+                    std::vector<std::string> blocks;
+                    for (const auto& k : v.predicate.constants) blocks.push_back(std::get<std::string>(k));
+                    if (!cidr_set(blocks, v.span, in.a)) return;
+                }
+                pop(v.children.size());
+                push(1);
+                emit(in, semantics::describe(v));
+                return;
+            }
+            case ValueOp::arith: {
+                value(v.children[0]);
+                value(v.children[1]);
+                Instruction in = op(Opcode::ARITH);
+                in.b = static_cast<uint32_t>(v.arith);
+                pop(1);
+                emit(in, semantics::describe(v));
+                return;
+            }
+            case ValueOp::negate:
+                value(v.children[0]);
+                emit(op(Opcode::NEG));
+                return;
+            case ValueOp::compare: {
+                value(v.children[0]);
+                value(v.children[1]);
+                Instruction in = op(Opcode::CMP);
+                in.flags = static_cast<uint8_t>(static_cast<unsigned>(v.cmp) << flag::CMP_SHIFT);
+                in.b = static_cast<uint32_t>(v.compare_kind);
+                pop(1);
+                emit(in, semantics::describe(v));
+                return;
+            }
+            case ValueOp::is_null:
+                value(v.children[0]);
+                emit(op(Opcode::IS_NULL));
+                return;
+            case ValueOp::not_:
+                value(v.children[0]);
+                emit(op(Opcode::NOT3));
+                return;
+            case ValueOp::and_:
+            case ValueOp::or_:
+                value(v.children[0]);
+                for (size_t i = 1; i < v.children.size(); ++i) {
+                    value(v.children[i]);
+                    pop(1);
+                    emit(op(v.op == ValueOp::and_ ? Opcode::AND3 : Opcode::OR3));
+                }
+                return;
+            case ValueOp::predicate: value(v.children[0]); value_predicate(v); return;
+        }
+    }
+
+    void value_predicate(const ValueExpr& v) {
+        const Predicate& pr = v.predicate;
+        Instruction in = op(Opcode::V_IN_ANY);
+        const std::string note = semantics::describe(v);
+        switch (pr.op) {
+            case PredOp::exists:
+                emit(op(Opcode::IS_NULL));
+                emit(op(Opcode::NOT3), note);
+                return;
+            case PredOp::cmp: {
+                Instruction k = op(Opcode::PUSH_CONST);
+                k.b = constant(pr.constants.at(0));
+                push(1);
+                emit(k);
+                Instruction c = op(Opcode::CMP);
+                c.flags = static_cast<uint8_t>(static_cast<unsigned>(pr.cmp) << flag::CMP_SHIFT);
+                pop(1);
+                emit(c, note);
+                return;
+            }
+            case PredOp::in:
+            case PredOp::in_ci: {
+                const bool ci = pr.op == PredOp::in_ci;
+                const bool all_strings = !pr.constants.empty() &&
+                    std::all_of(pr.constants.begin(), pr.constants.end(),
+                                [](const Constant& k) { return kind_of(k) == ConstKind::string; });
+                const bool all_numbers = !pr.constants.empty() &&
+                    std::all_of(pr.constants.begin(), pr.constants.end(),
+                                [](const Constant& k) { return kind_of(k) == ConstKind::number; });
+                if (all_strings && ci && pr.constants.size() == 1) {
+                    in.op = Opcode::V_STR_EQ_CI;
+                    in.b = constant(Constant(text::to_lower_root(std::get<std::string>(pr.constants[0]))));
+                } else if (all_strings) {
+                    std::vector<std::string> values;
+                    for (const auto& k : pr.constants) values.push_back(std::get<std::string>(k));
+                    in.op = Opcode::V_STR_IN;
+                    in.b = static_cast<uint32_t>(p_.literal_sets.size());
+                    p_.literal_sets.push_back(LiteralSet::compile(std::move(values), ci));
+                } else if (all_numbers) {
+                    in.op = Opcode::V_NUM_IN;
+                    in.b = number_set(pr.constants);
+                } else {
+                    in.op = Opcode::V_IN_ANY;
+                    in.b = static_cast<uint32_t>(p_.constants.size());
+                    for (const auto& k : pr.constants) constant(k, /*dedupe=*/false);
+                    in.aux = static_cast<uint16_t>(pr.constants.size());
+                    if (pr.constants.size() > UINT16_MAX) return fail(pr.span, "too many values in an `in` list");
+                }
+                break;
+            }
+            case PredOp::pattern:
+                if (pr.constants.size() == 1) {
+                    in.op = Opcode::V_GLOB;
+                    in.b = glob(pr);
+                } else {
+                    in.op = Opcode::V_PATTERN;
+                    in.b = pattern_set(pr);
+                }
+                break;
+            case PredOp::regex:
+                in.op = Opcode::V_REGEX;
+                if (!regex(pr, in.b)) return;
+                break;
+            case PredOp::prefix:
+                in.op = Opcode::V_PREFIX;
+                if (pr.case_insensitive) in.flags |= flag::CI;
+                in.b = constant(pr.constants.at(0));
+                break;
+            case PredOp::cidr: {
+                in.op = Opcode::V_IP_IN;
+                std::vector<std::string> blocks;
+                for (const auto& k : pr.constants) blocks.push_back(std::get<std::string>(k));
+                if (!cidr_set(blocks, pr.span, in.b)) return;
+                break;
+            }
+        }
+        emit(in, note);
+    }
+
+private:
+    static Instruction op(Opcode o) {
+        Instruction in;
+        in.op = o;
+        return in;
+    }
+
+    void push(size_t n) {
+        depth_ += static_cast<uint32_t>(n);
+        p_.max_stack = std::max(p_.max_stack, depth_);
+    }
+    void pop(size_t n) { depth_ -= static_cast<uint32_t>(n); }
+
+    void fail(const SourceSpan& span, std::string message) {
+        ok_ = false;
+        Diagnostic d;
+        d.phase = Phase::compile;
+        d.span = span;
+        d.message = std::move(message);
+        out_.push_back(std::move(d));
+    }
+
+    uint32_t constant(const Constant& c, bool dedupe = true) {
+        vm::Value v;
+        switch (c.index()) {
+            case 1: v = vm::Value::of_bool(std::get<bool>(c)); break;
+            case 2: v = vm::make_integer_literal(std::get<int64_t>(c)); break;
+            case 3: v = vm::Value::of_double(std::get<double>(c)); break;
+            case 4: v = vm::Value::of_string(p_.store(std::get<std::string>(c))); break;
+            default: break;
+        }
+        if (dedupe) {
+            for (size_t i = 0; i < p_.constants.size(); ++i) {
+                const vm::Value& k = p_.constants[i];
+                if (k.type != v.type) continue;
+                if ((k.type == vm::ValueType::string && k.str() == v.str()) ||
+                    (k.type == vm::ValueType::integer && k.integer == v.integer && k.boolean == v.boolean) ||
+                    (k.type == vm::ValueType::floating && k.floating == v.floating) ||
+                    (k.type == vm::ValueType::boolean && k.boolean == v.boolean) || k.type == vm::ValueType::null)
+                    return static_cast<uint32_t>(i);
+            }
+        }
+        p_.constants.push_back(v);
+        return static_cast<uint32_t>(p_.constants.size() - 1);
+    }
+
+    void null_value(Instruction& in, const semantics::FieldRef& f) {
+        if (!f.null_value) return;
+        const uint32_t k = constant(*f.null_value);
+        if (k > UINT16_MAX) return;  // cannot happen with sane programs; the null_value is then ignored
+        in.flags |= flag::NULLV;
+        in.aux = static_cast<uint16_t>(k);
+    }
+
+    void note_slot(const semantics::FieldRef& f) {
+        if (!p_.slot_path(f.slot)) p_.slot_paths.emplace_back(f.slot, f.path);
+    }
+
+    uint32_t number_set(const std::vector<Constant>& constants) {
+        std::vector<int64_t> ints;
+        std::vector<double> doubles;
+        for (const auto& k : constants) {
+            if (const auto* i = std::get_if<int64_t>(&k)) ints.push_back(*i);
+            else if (const auto* d = std::get_if<double>(&k)) doubles.push_back(*d);
+        }
+        p_.number_sets.push_back(NumberSet::compile(std::move(ints), std::move(doubles)));
+        return static_cast<uint32_t>(p_.number_sets.size() - 1);
+    }
+
+    uint32_t glob(const Predicate& pr) {
+        p_.globs.push_back(Glob::compile(std::get<std::string>(pr.constants.at(0)), pr.case_insensitive));
+        return static_cast<uint32_t>(p_.globs.size() - 1);
+    }
+
+    uint32_t pattern_set(const Predicate& pr) {
+        std::vector<std::string> patterns;
+        for (const auto& k : pr.constants) patterns.push_back(std::get<std::string>(k));
+        p_.pattern_sets.push_back(PatternSet::compile(std::move(patterns), pr.case_insensitive));
+        return static_cast<uint32_t>(p_.pattern_sets.size() - 1);
+    }
+
+    bool regex(const Predicate& pr, uint32_t& index) {
+        std::vector<std::string> patterns;
+        for (const auto& k : pr.constants) patterns.push_back(std::get<std::string>(k));
+        auto compiled = RegexMatcher::compile(patterns, pr.case_insensitive);
+        if (auto* e = std::get_if<RegexError>(&compiled)) {
+            fail(pr.span, "invalid regular expression [" + (e->index < patterns.size() ? patterns[e->index] : "") +
+                              "]: " + e->message);
+            return false;
+        }
+        index = static_cast<uint32_t>(p_.regexes.size());
+        p_.regexes.push_back(std::move(std::get<RegexMatcher>(compiled)));
+        return true;
+    }
+
+    bool cidr_set(const std::vector<std::string>& blocks, const SourceSpan& span, uint32_t& index) {
+        auto compiled = CidrSet::compile(blocks);
+        if (auto* e = std::get_if<CidrError>(&compiled)) {
+            fail(span, e->message);
+            return false;
+        }
+        index = static_cast<uint32_t>(p_.cidr_sets.size());
+        p_.cidr_sets.push_back(std::move(std::get<CidrSet>(compiled)));
+        return true;
+    }
+
+    struct Label {
+        int64_t address = -1;
+        std::vector<uint32_t> patches;
+    };
+
+    Program& p_;
+    Diagnostics& out_;
+    bool ok_ = true;
+    std::vector<Label> labels_;
+    uint32_t depth_ = 0;
+};
+
+}  // namespace
+
+std::optional<Program> generate_condition(const Cond& cond, std::string label, Diagnostics& out) {
+    Program p;
+    p.kind = Program::Kind::condition;
+    p.label = std::move(label);
+    Emitter e(p, out);
+    if (cond.is_true()) {
+        e.emit(Instruction{Opcode::HALT_TRUE, 0, 0, 0, 0, 0}, "true");
+    } else if (cond.is_false()) {
+        e.emit(Instruction{Opcode::HALT_FALSE, 0, 0, 0, 0, 0}, "false");
+    } else {
+        const uint32_t on_false = e.new_label();
+        e.jump(cond, false, on_false);
+        e.emit(Instruction{Opcode::HALT_TRUE, 0, 0, 0, 0, 0});
+        e.bind(on_false);
+        e.emit(Instruction{Opcode::HALT_FALSE, 0, 0, 0, 0, 0});
+    }
+    e.finish();
+    if (!e.ok()) return std::nullopt;
+    return p;
+}
+
+std::optional<Program> generate_value(const ValueExpr& value, std::string label, Diagnostics& out) {
+    Program p;
+    p.kind = Program::Kind::value;
+    p.label = std::move(label);
+    Emitter e(p, out);
+    e.value(value);
+    e.emit(Instruction{Opcode::RET_VALUE, 0, 0, 0, 0, 0});
+    e.finish();
+    if (!e.ok()) return std::nullopt;
+    return p;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+namespace {
+
+struct QueryCompiler {
+    const CompileOptions& options;
+    vm::FieldCatalog& catalog;
+    Diagnostics& out;
+    semantics::Resolver resolver;
+    semantics::Normalizer normalizer;
+    std::optional<semantics::ResolvedField> category;
+
+    QueryCompiler(const CompileOptions& o, vm::FieldCatalog& c, Diagnostics& d)
+        : options(o), catalog(c), out(d), resolver(o.schema, c, d), normalizer(resolver, d) {}
+
+    const semantics::ResolvedField& category_field(const SourceSpan& span) {
+        if (!category) category = resolver.configured(options.event_category_field, "event category", span);
+        return *category;
+    }
+
+    std::shared_ptr<const Program> filter_program(const ast::EventFilter& f, const std::string& label) {
+        semantics::ResolvedField none;
+        const semantics::ResolvedField& cat = f.any ? none : category_field(f.category_span);
+        Cond c = normalizer.filter(f, cat);
+        if (options.order_by_cost) semantics::order_by_cost(c);
+        auto p = generate_condition(c, label, out);
+        if (!p) return nullptr;
+        return std::make_shared<const Program>(std::move(*p));
+    }
+
+    JoinKey key(const ast::Expr& e, const std::string& label) {
+        JoinKey k;
+        k.text = syntax::print_expr(e);
+        if (e.kind == ast::ExprKind::field) {
+            k.optional = e.field.optional;
+            semantics::ResolvedField r = resolver.field(e.field, e.span);
+            if (r.kind == semantics::ResolvedField::Kind::slot) {
+                k.slot = r.slot;
+                k.type = r.type;
+                return k;
+            }
+            if (r.kind == semantics::ResolvedField::Kind::error) return k;
+            // an unmapped optional field: the constant null
+            ValueExpr null;
+            auto p = generate_value(null, label, out);
+            if (p) k.program = std::make_shared<const Program>(std::move(*p));
+            return k;
+        }
+        ValueExpr v = normalizer.value(e);
+        auto p = generate_value(v, label, out);
+        if (p) k.program = std::make_shared<const Program>(std::move(*p));
+        return k;
+    }
+
+    CompiledTerm term(const ast::Term& t, const std::vector<ast::ExprPtr>& shared, uint32_t index,
+                      const std::string& name) {
+        CompiledTerm ct;
+        ct.missing = t.missing;
+        ct.any = t.filter.any;
+        ct.category = t.filter.category;
+        ct.span = t.span;
+        ct.written_index = index;
+        ct.filter = filter_program(t.filter, "filter of " + name);
+        size_t i = 0;
+        for (const auto& k : shared) ct.keys.push_back(key(*k, "key " + std::to_string(i++) + " of " + name));
+        for (const auto& k : t.keys) ct.keys.push_back(key(*k, "key " + std::to_string(i++) + " of " + name));
+        return ct;
+    }
+};
+
+bool has_errors(const Diagnostics& d) {
+    return std::any_of(d.begin(), d.end(), [](const Diagnostic& x) { return x.severity == Severity::error; });
+}
+
+}  // namespace
+
+CompileResult compile_query(std::string_view text, const CompileOptions& options, vm::FieldCatalog& catalog) {
+    CompileResult result;
+    auto parsed = syntax::parse_query(text, {.max_depth = options.max_depth});
+    if (!parsed.ok()) {
+        result.diagnostics = std::move(parsed.diagnostics);
+        return result;
+    }
+    const ast::Query& q = *parsed.query;
+    result.diagnostics = semantics::check_query(q, options.check_limits);
+    if (has_errors(result.diagnostics)) return result;
+
+    QueryCompiler qc(options, catalog, result.diagnostics);
+    CompiledQuery cq;
+    cq.kind = q.kind;
+    cq.source = std::string(text);
+
+    auto ts = qc.resolver.configured(options.timestamp_field, "timestamp", q.span);
+    if (ts.kind == semantics::ResolvedField::Kind::slot) cq.timestamp_slot = ts.slot;
+    if (options.tiebreaker_field) {
+        auto tb = qc.resolver.configured(*options.tiebreaker_field, "tiebreaker", q.span);
+        if (tb.kind == semantics::ResolvedField::Kind::slot) cq.tiebreaker_slot = tb.slot;
+    }
+
+    switch (q.kind) {
+        case ast::QueryKind::event: {
+            CompiledTerm t;
+            t.any = q.event.any;
+            t.category = q.event.category;
+            t.span = q.event.span;
+            t.filter = qc.filter_program(q.event, "filter");
+            cq.terms.push_back(std::move(t));
+            break;
+        }
+        case ast::QueryKind::sequence:
+        case ast::QueryKind::sample: {
+            for (size_t i = 0; i < q.terms.size(); ++i) {
+                const auto& t = q.terms[i];
+                CompiledTerm ct = qc.term(t, q.shared_keys, static_cast<uint32_t>(i), "term " + std::to_string(i));
+                const int64_t runs = t.runs.value_or(1);
+                for (int64_t r = 1; r < runs; ++r) cq.terms.push_back(ct);
+                cq.terms.push_back(std::move(ct));
+            }
+            if (q.until) cq.until = qc.term(*q.until, q.shared_keys, static_cast<uint32_t>(q.terms.size()), "until");
+            if (q.maxspan) cq.maxspan_ns = q.maxspan->nanoseconds();
+            break;
+        }
+    }
+    if (qc.category && qc.category->kind == semantics::ResolvedField::Kind::slot) cq.category_slot = qc.category->slot;
+
+    for (const auto& p : q.pipes) {
+        PipeLimit limit;
+        limit.kind = p.name == "tail" ? PipeLimit::Kind::tail : PipeLimit::Kind::head;
+        if (!p.args.empty())
+            if (const auto* n = std::get_if<int64_t>(&p.args[0]->value)) limit.count = static_cast<uint64_t>(*n);
+        cq.pipes.push_back(limit);
+    }
+
+    if (has_errors(result.diagnostics)) return result;
+    for (const auto& t : cq.terms)
+        if (!t.filter) return result;
+    if (cq.until && !cq.until->filter) return result;
+    result.query = std::move(cq);
+    return result;
+}
+
+ResultWindow apply_limits(size_t count, std::span<const PipeLimit> pipes, std::optional<PipeLimit> request) {
+    ResultWindow w{0, count};
+    auto apply = [&](const PipeLimit& l) {
+        const size_t n = static_cast<size_t>(std::min<uint64_t>(l.count, w.end - w.begin));
+        if (l.kind == PipeLimit::Kind::head) w.end = w.begin + n;
+        else w.begin = w.end - n;
+    };
+    for (const auto& p : pipes) apply(p);
+    if (request) apply(*request);
+    return w;
+}
+
+}  // namespace eqlc::compiler

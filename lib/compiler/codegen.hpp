@@ -1,0 +1,23 @@
+// Code generation: normalized conditions and value expressions (semantics/normalizer.hpp) become Programs
+// (program.hpp). Matchers are built here, once: PatternSets for wildcard lists, LiteralSets/NumberSets for
+// `in` lists, RE2 programs for regexps, CidrSets for cidrMatch and ip equality. A matcher that cannot be built
+// (an unsupported regexp construct, a bad CIDR block) is a Diagnostic (phase compile) at the constants' span.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "compiler/program.hpp"
+#include "eqlc/diagnostics.hpp"
+#include "semantics/normalizer.hpp"
+
+namespace eqlc::compiler {
+
+// A condition program: HALT_TRUE when `cond` holds. Returns nullopt (with diagnostics) when a matcher fails.
+std::optional<Program> generate_condition(const semantics::Cond& cond, std::string label, Diagnostics& out);
+
+// A value program: RET_VALUE with the value of `value`.
+std::optional<Program> generate_value(const semantics::ValueExpr& value, std::string label, Diagnostics& out);
+
+}  // namespace eqlc::compiler

@@ -1,0 +1,1039 @@
+#include "semantics/normalizer.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "compiler/cidr.hpp"
+#include "compiler/glob.hpp"
+#include "compiler/lucene_regex.hpp"
+#include "input/timestamp.hpp"
+#include "syntax/printer.hpp"
+#include "text/casefold.hpp"
+#include "vm/number_format.hpp"
+#include "vm/string_functions.hpp"
+
+namespace eqlc::semantics {
+
+using ast::ExprKind;
+using vm::FieldType;
+
+namespace {
+
+bool is_null_const(const Constant& c) { return std::holds_alternative<ast::Null>(c); }
+
+vm::Value to_value(const Constant& c) {
+    switch (c.index()) {
+        case 1: return vm::Value::of_bool(std::get<bool>(c));
+        case 2: return vm::make_integer_literal(std::get<int64_t>(c));
+        case 3: return vm::Value::of_double(std::get<double>(c));
+        case 4: return vm::Value::of_string(std::get<std::string>(c));
+        default: return vm::Value::null();
+    }
+}
+
+Constant from_value(const vm::Value& v) {
+    switch (v.type) {
+        case vm::ValueType::boolean: return v.boolean;
+        case vm::ValueType::integer: return v.integer;
+        case vm::ValueType::floating: return v.floating;
+        case vm::ValueType::string: return std::string(v.str());
+        default: return ast::Null{};
+    }
+}
+
+const char* type_name(FieldType t) {
+    switch (t) {
+        case FieldType::dynamic: return "dynamic";
+        case FieldType::keyword: return "keyword";
+        case FieldType::long_: return "long";
+        case FieldType::double_: return "double";
+        case FieldType::boolean: return "boolean";
+        case FieldType::date: return "date";
+        case FieldType::ip: return "ip";
+        case FieldType::version: return "version";
+        case FieldType::unsupported: return "unsupported";
+    }
+    return "?";
+}
+
+bool has_wildcard(std::string_view s) { return s.find_first_of("*?") != std::string_view::npos; }
+
+bool string_typed(FieldType t) {
+    return t == FieldType::keyword || t == FieldType::version || t == FieldType::dynamic || t == FieldType::unsupported;
+}
+
+vm::CmpOp to_cmp(ast::CompareOp op) {
+    switch (op) {
+        case ast::CompareOp::eq: return vm::CmpOp::eq;
+        case ast::CompareOp::ne: return vm::CmpOp::ne;
+        case ast::CompareOp::lt: return vm::CmpOp::lt;
+        case ast::CompareOp::le: return vm::CmpOp::le;
+        case ast::CompareOp::gt: return vm::CmpOp::gt;
+        case ast::CompareOp::ge: return vm::CmpOp::ge;
+    }
+    return vm::CmpOp::eq;
+}
+
+vm::ArithOp to_arith(ast::ArithOp op) {
+    switch (op) {
+        case ast::ArithOp::add: return vm::ArithOp::add;
+        case ast::ArithOp::sub: return vm::ArithOp::sub;
+        case ast::ArithOp::mul: return vm::ArithOp::mul;
+        case ast::ArithOp::div: return vm::ArithOp::div;
+        case ast::ArithOp::mod: return vm::ArithOp::mod;
+    }
+    return vm::ArithOp::add;
+}
+
+vm::CompareKind compare_kind_of(FieldType t) {
+    if (t == FieldType::ip) return vm::CompareKind::ip;
+    if (t == FieldType::version) return vm::CompareKind::version;
+    return vm::CompareKind::generic;
+}
+
+// A constant converted to a field's type, as a term or range query converts its value.
+struct Converted {
+    std::optional<Constant> value;  // set when usable
+    bool never = false;             // the comparison can match nothing (equality of a long with 4.5)
+    std::string error;              // Elasticsearch would fail the query
+};
+
+Converted convert_constant(const Constant& c, FieldType type, bool ordered, std::string_view path) {
+    Converted out;
+    if (is_null_const(c)) {
+        out.value = c;
+        return out;
+    }
+    auto fail = [&](std::string_view why) {
+        out.error = "cannot compare field [" + std::string(path) + "] of type [" + type_name(type) + "] with [" +
+                    describe(c) + "]: " + std::string(why);
+        return out;
+    };
+    switch (type) {
+        case FieldType::dynamic:
+        case FieldType::unsupported: out.value = c; return out;
+        case FieldType::keyword:
+        case FieldType::version:
+            switch (c.index()) {
+                case 1: out.value = std::string(std::get<bool>(c) ? "true" : "false"); return out;
+                case 2: out.value = vm::java_long_to_string(std::get<int64_t>(c)); return out;
+                case 3: out.value = vm::java_double_to_string(std::get<double>(c)); return out;
+                default: out.value = c; return out;
+            }
+        case FieldType::long_:
+        case FieldType::double_: {
+            double d = 0;
+            bool is_double = false;
+            switch (c.index()) {
+                case 1: return fail("not a number");
+                case 2: out.value = c; return out;
+                case 3:
+                    d = std::get<double>(c);
+                    is_double = true;
+                    break;
+                case 4: {
+                    std::string text = std::get<std::string>(c);
+                    const auto begin = text.find_first_not_of(" \t\r\n");
+                    const auto end = text.find_last_not_of(" \t\r\n");
+                    text = begin == std::string::npos ? std::string() : text.substr(begin, end - begin + 1);
+                    if (auto l = vm::java_parse_long(text)) {
+                        out.value = *l;
+                        return out;
+                    }
+                    if (auto dd = vm::java_parse_double(text)) {
+                        d = *dd;
+                        is_double = true;
+                        break;
+                    }
+                    return fail("not a number");
+                }
+                default: out.value = c; return out;
+            }
+            if (is_double) {
+                if (std::isnan(d)) {
+                    out.never = true;
+                    return out;
+                }
+                if (type == FieldType::long_ && !ordered) {
+                    if (d != std::trunc(d) || std::fabs(d) >= 9.2233720368547758e18) {
+                        out.never = true;
+                        return out;
+                    }
+                    out.value = static_cast<int64_t>(d);
+                    return out;
+                }
+                out.value = d;
+            }
+            return out;
+        }
+        case FieldType::boolean:
+            if (c.index() == 1) {
+                out.value = c;
+                return out;
+            }
+            if (c.index() == 4) {
+                const auto& s = std::get<std::string>(c);
+                if (s == "true" || s == "false") {
+                    out.value = s == "true";
+                    return out;
+                }
+            }
+            return fail("not a boolean");
+        case FieldType::date: {
+            input::TimestampResult r;
+            switch (c.index()) {
+                case 2: r = input::from_epoch_millis(std::get<int64_t>(c)); break;
+                case 3: r = input::from_epoch_millis_double(std::get<double>(c)); break;
+                case 4: r = input::parse_timestamp(std::get<std::string>(c)); break;
+                default: return fail("not a date");
+            }
+            if (!r) return fail(std::string("not a date (") + input::describe(r.error) + ")");
+            out.value = static_cast<int64_t>(r.nanos);
+            return out;
+        }
+        case FieldType::ip: {
+            if (c.index() != 4) return fail("not an IP string literal");
+            const auto& s = std::get<std::string>(c);
+            if (compiler::parse_ip(s)) {
+                out.value = c;
+                return out;
+            }
+            if (!ordered && std::holds_alternative<compiler::CidrBlock>(compiler::parse_cidr(s))) {
+                out.value = c;
+                return out;
+            }
+            return fail("not an IP string literal");
+        }
+    }
+    out.value = c;
+    return out;
+}
+
+// The three-valued result of a predicate on one constant value (for folding).
+vm::Value predicate_on(const Predicate& p, const vm::Value& v, std::string* error) {
+    if (v.is_null()) return p.op == PredOp::exists ? vm::Value::of_bool(false) : vm::Value::null();
+    switch (p.op) {
+        case PredOp::exists: return vm::Value::of_bool(true);
+        case PredOp::cmp: return vm::compare_values(p.cmp, v, to_value(p.constants.at(0)));
+        case PredOp::in: {
+            for (const auto& c : p.constants)
+                if (vm::scalars_equal(v, to_value(c))) return vm::Value::of_bool(true);
+            return vm::Value::of_bool(false);
+        }
+        case PredOp::in_ci: {
+            if (v.type != vm::ValueType::string) return vm::Value::of_bool(false);
+            const std::string folded = text::to_lower_root(v.str());
+            for (const auto& c : p.constants)
+                if (c.index() == 4 && text::to_lower_root(std::get<std::string>(c)) == folded)
+                    return vm::Value::of_bool(true);
+            return vm::Value::of_bool(false);
+        }
+        case PredOp::pattern: {
+            if (v.type != vm::ValueType::string) return vm::Value::of_bool(false);
+            for (const auto& c : p.constants)
+                if (c.index() == 4 && compiler::glob_match(std::get<std::string>(c), v.str(), p.case_insensitive))
+                    return vm::Value::of_bool(true);
+            return vm::Value::of_bool(false);
+        }
+        case PredOp::regex: {
+            if (v.type != vm::ValueType::string) return vm::Value::of_bool(false);
+            for (const auto& c : p.constants) {
+                if (c.index() != 4) continue;
+                auto m = compiler::RegexMatcher::compile(std::get<std::string>(c), p.case_insensitive);
+                if (auto* e = std::get_if<compiler::RegexError>(&m)) {
+                    if (error) *error = e->message;
+                    return vm::Value::null();
+                }
+                if (std::get<compiler::RegexMatcher>(m).matches(v.str())) return vm::Value::of_bool(true);
+            }
+            return vm::Value::of_bool(false);
+        }
+        case PredOp::prefix:
+            if (v.type != vm::ValueType::string || p.constants.empty() || p.constants[0].index() != 4)
+                return vm::Value::null();
+            return vm::Value::of_bool(vm::starts_with(v.str(), std::get<std::string>(p.constants[0]), p.case_insensitive));
+        case PredOp::cidr: {
+            if (v.type != vm::ValueType::string) return vm::Value::null();
+            std::vector<std::string> blocks;
+            for (const auto& c : p.constants)
+                if (c.index() == 4) blocks.push_back(std::get<std::string>(c));
+            auto set = compiler::CidrSet::compile(blocks);
+            if (auto* e = std::get_if<compiler::CidrError>(&set)) {
+                if (error) *error = e->message;
+                return vm::Value::null();
+            }
+            return vm::Value::of_bool(std::get<compiler::CidrSet>(set).contains(v.str()));
+        }
+    }
+    return vm::Value::null();
+}
+
+void flatten_into(std::vector<Cond>& out, Cond&& c, CondKind kind) {
+    if (c.kind == kind) {
+        for (auto& child : c.children) flatten_into(out, std::move(child), kind);
+    } else {
+        out.push_back(std::move(c));
+    }
+}
+
+// Builds and/or over children, simplifying constants (null already merged into false).
+Cond junction(CondKind kind, std::vector<Cond> parts, const SourceSpan& span) {
+    const bool is_and = kind == CondKind::and_;
+    std::vector<Cond> kept;
+    for (auto& p : parts) {
+        if (p.kind == CondKind::constant) {
+            if (p.truth != is_and) return Cond::constant_of(!is_and);  // false in and, true in or
+            continue;                                                   // identity element
+        }
+        flatten_into(kept, std::move(p), kind);
+    }
+    if (kept.empty()) return Cond::constant_of(is_and);
+    if (kept.size() == 1) return std::move(kept[0]);
+    Cond c;
+    c.kind = kind;
+    c.children = std::move(kept);
+    c.span = span;
+    return c;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------------------------
+
+void Normalizer::error(const SourceSpan& span, std::string message, std::string hint) {
+    Diagnostic d;
+    d.phase = Phase::compile;
+    d.span = span;
+    d.message = std::move(message);
+    d.hint = std::move(hint);
+    out_.push_back(std::move(d));
+}
+
+Cond Normalizer::filter(const ast::EventFilter& f, const ResolvedField& category) {
+    Cond body = f.condition ? cond(*f.condition, false) : Cond::constant_of(true);
+    if (f.any) return body;
+    if (category.kind != ResolvedField::Kind::slot) return Cond::constant_of(false);
+    FieldRef ref;
+    ref.slot = category.slot;
+    ref.type = category.type;
+    ref.path = category.path;
+    Predicate p;
+    p.op = PredOp::cmp;
+    p.cmp = vm::CmpOp::eq;
+    p.constants.push_back(f.category);
+    p.span = f.category_span;
+    Cond cat = field_test(ref, std::move(p), false, f.category_span);
+    std::vector<Cond> parts;
+    parts.push_back(std::move(cat));
+    parts.push_back(std::move(body));
+    return junction(CondKind::and_, std::move(parts), f.span);
+}
+
+Cond Normalizer::value_test(ValueExpr v, bool expect, const SourceSpan& span) {
+    if (v.is_constant()) {
+        const Constant& c = v.constant;
+        return Cond::constant_of(c.index() == 1 && std::get<bool>(c) == expect);
+    }
+    Cond c;
+    c.kind = CondKind::value_test;
+    c.truth = expect;
+    c.value = std::move(v);
+    c.span = span;
+    return c;
+}
+
+Cond Normalizer::field_test(const FieldRef& field, Predicate p, bool negated, const SourceSpan& span) {
+    const FieldType type = field.type;
+    auto never = [&] { return Cond::constant_of(negated); };  // matches nothing: positive false, negated true
+    auto make = [&](Predicate pred) {
+        Cond c;
+        c.kind = CondKind::field_test;
+        c.negated = negated;
+        c.field = field;
+        c.predicate = std::move(pred);
+        c.span = span;
+        return c;
+    };
+    auto convert_all = [&](Predicate& pred, bool ordered) -> bool {
+        std::vector<Constant> converted;
+        for (const auto& c : pred.constants) {
+            Converted r = convert_constant(c, type, ordered, field.path);
+            if (!r.error.empty()) {
+                error(pred.span, r.error);
+                return false;
+            }
+            if (r.never || !r.value || is_null_const(*r.value)) continue;
+            converted.push_back(std::move(*r.value));
+        }
+        pred.constants = std::move(converted);
+        return true;
+    };
+    switch (p.op) {
+        case PredOp::exists: return make(std::move(p));
+        case PredOp::cmp: {
+            const bool ordered = p.cmp != vm::CmpOp::eq && p.cmp != vm::CmpOp::ne;
+            if (p.cmp == vm::CmpOp::ne) {
+                p.cmp = vm::CmpOp::eq;
+                negated = !negated;
+            }
+            if (!convert_all(p, ordered)) return Cond::constant_of(false);
+            if (p.constants.empty()) return never();
+            if (type == FieldType::ip && ordered && p.constants[0].index() == 4 &&
+                !compiler::parse_ip(std::get<std::string>(p.constants[0]))) {
+                error(p.span, "cannot compare ip field [" + field.path + "] with a CIDR block in a range");
+                return Cond::constant_of(false);
+            }
+            return make(std::move(p));
+        }
+        case PredOp::in_ci:
+            if (!string_typed(type) && type != FieldType::ip) p.op = PredOp::in;
+            [[fallthrough]];
+        case PredOp::in: {
+            if (!convert_all(p, false)) return Cond::constant_of(false);
+            if (p.constants.empty()) return never();
+            if (type == FieldType::dynamic && p.op == PredOp::in) {
+                // JSON types are kept: one test per kind of constant, ORed (negated: none of them).
+                std::vector<Constant> by_kind[5];
+                for (auto& c : p.constants) by_kind[c.index() == 3 ? 2 : c.index()].push_back(std::move(c));
+                std::vector<Cond> parts;
+                for (auto& group : by_kind) {
+                    if (group.empty()) continue;
+                    Predicate q;
+                    q.op = PredOp::in;
+                    q.constants = std::move(group);
+                    q.span = p.span;
+                    parts.push_back(make(std::move(q)));
+                }
+                if (parts.size() == 1) return std::move(parts[0]);
+                return junction(negated ? CondKind::and_ : CondKind::or_, std::move(parts), span);
+            }
+            return make(std::move(p));
+        }
+        case PredOp::pattern:
+        case PredOp::regex:
+        case PredOp::prefix:
+            if (!string_typed(type)) {
+                // Elasticsearch refuses wildcard, regexp and prefix queries on non-text fields; equality-like
+                // predicates were already turned into `in` by the caller.
+                error(p.span, std::string("Can only use wildcard, prefix and regexp queries on keyword and text fields - not on [") +
+                                  field.path + "] which is of type [" + type_name(type) + "]");
+                return Cond::constant_of(false);
+            }
+            return make(std::move(p));
+        case PredOp::cidr:
+            if (type != FieldType::ip && type != FieldType::dynamic) {
+                error(span, "first argument of [cidrMatch] must be [ip], found field [" + field.path + "] type [" +
+                                type_name(type) + "]");
+                return Cond::constant_of(false);
+            }
+            return make(std::move(p));
+    }
+    return make(std::move(p));
+}
+
+Cond Normalizer::cond(const ast::Expr& e, bool neg) {
+    switch (e.kind) {
+        case ExprKind::literal:
+            if (const bool* b = std::get_if<bool>(&e.value)) return Cond::constant_of(*b != neg);
+            return Cond::constant_of(false);  // null (or a non-boolean) is never TRUE
+        case ExprKind::field: {
+            ValueExpr v = field_value(e);
+            if (v.op != ValueOp::field) return Cond::constant_of(false);
+            if (v.field.type != FieldType::boolean && v.field.type != FieldType::dynamic) {
+                error(e.span, "Condition expression needs to be boolean, found [" + std::string(type_name(v.field.type)) + "]");
+                return Cond::constant_of(false);
+            }
+            Predicate p;
+            p.op = PredOp::cmp;
+            p.constants.push_back(true);
+            p.span = e.span;
+            return field_test(v.field, std::move(p), neg, e.span);
+        }
+        case ExprKind::not_: return cond(*e.operands[0], !neg);
+        case ExprKind::and_:
+        case ExprKind::or_: {
+            const bool is_and = (e.kind == ExprKind::and_) != neg;
+            std::vector<Cond> parts;
+            for (const auto& operand : e.operands) parts.push_back(cond(*operand, neg));
+            return junction(is_and ? CondKind::and_ : CondKind::or_, std::move(parts), e.span);
+        }
+        case ExprKind::compare: return compare_cond(e, neg);
+        case ExprKind::match: return match_cond(e, neg);
+        case ExprKind::in: return in_cond(e, neg);
+        case ExprKind::call: return call_cond(e, neg);
+        case ExprKind::arith:
+        case ExprKind::negate: return value_test(val(e), !neg, e.span);
+    }
+    return Cond::constant_of(false);
+}
+
+Cond Normalizer::compare_cond(const ast::Expr& e, bool neg) {
+    ValueExpr l = val(*e.operands[0]);
+    ValueExpr r = val(*e.operands[1]);
+    vm::CmpOp op = to_cmp(e.compare_op);
+    if (l.op == ValueOp::field && r.op == ValueOp::field) {
+        error(e.span, "Comparisons against fields are not (currently) supported; offender [" + syntax::print_expr(e) + "]");
+        return Cond::constant_of(false);
+    }
+    // x == null -> IsNull(x); x != null -> IsNotNull(x)
+    if ((op == vm::CmpOp::eq || op == vm::CmpOp::ne) && (l.is_null_constant() || r.is_null_constant())) {
+        const bool want_null = (op == vm::CmpOp::eq) != neg;
+        ValueExpr& other = l.is_null_constant() ? r : l;
+        if (other.is_constant()) return Cond::constant_of(is_null_const(other.constant) == want_null);
+        if (other.op == ValueOp::field) {
+            Predicate p;
+            p.op = PredOp::exists;
+            p.span = e.span;
+            return field_test(other.field, std::move(p), want_null, e.span);
+        }
+        ValueExpr isnull;
+        isnull.op = ValueOp::is_null;
+        isnull.span = e.span;
+        isnull.children.push_back(std::move(other));
+        return value_test(std::move(isnull), want_null, e.span);
+    }
+    if (l.is_null_constant() || r.is_null_constant()) return Cond::constant_of(false);
+    if (neg) op = vm::negate_cmp(op);
+    if (l.is_constant() && r.op == ValueOp::field) {
+        std::swap(l, r);
+        op = vm::swap_cmp(op);
+    }
+    if (l.op == ValueOp::field && r.is_constant()) {
+        Predicate p;
+        p.op = PredOp::cmp;
+        p.cmp = op;
+        p.constants.push_back(r.constant);
+        p.span = e.operands[1]->span;
+        return field_test(l.field, std::move(p), false, e.span);
+    }
+    ValueExpr c;
+    c.op = ValueOp::compare;
+    c.cmp = op;
+    c.span = e.span;
+    c.children.push_back(std::move(l));
+    c.children.push_back(std::move(r));
+    return value_test(fold(std::move(c)), true, e.span);
+}
+
+std::optional<Predicate> Normalizer::match_predicate(const ast::Expr& e) {
+    std::vector<std::string> strings;
+    std::vector<Constant> numbers;
+    SourceSpan span = e.operands.size() > 1 ? e.operands[1]->span : e.span;
+    if (e.operands.size() > 1) span.end = e.operands.back()->span.end;
+    for (size_t i = 1; i < e.operands.size(); ++i) {
+        const auto& operand = *e.operands[i];
+        Constant c = operand.kind == ExprKind::literal ? operand.value : val(operand).constant;
+        if (auto* s = std::get_if<std::string>(&c)) strings.push_back(*s);
+        else if (!is_null_const(c)) numbers.push_back(c);
+    }
+    Predicate p;
+    p.span = span;
+    const bool wildcards = std::any_of(strings.begin(), strings.end(), [](const auto& s) { return has_wildcard(s); });
+    switch (e.match_op) {
+        case ast::MatchOp::seq:
+        case ast::MatchOp::like_i:
+        case ast::MatchOp::like: {
+            const bool ci = e.match_op != ast::MatchOp::like;
+            if (!numbers.empty() && strings.empty()) {
+                p.op = PredOp::in;
+                p.constants = std::move(numbers);
+                return p;
+            }
+            if (!numbers.empty()) {  // `x : (5, "a*")`: numbers compare as their text
+                for (auto& n : numbers) strings.push_back(describe(n));
+            }
+            p.case_insensitive = ci;
+            p.op = wildcards ? PredOp::pattern : (ci ? PredOp::in_ci : PredOp::in);
+            for (auto& s : strings) p.constants.push_back(std::move(s));
+            if (strings.empty() && p.constants.empty()) return std::nullopt;
+            return p;
+        }
+        case ast::MatchOp::regex:
+        case ast::MatchOp::regex_i: {
+            const bool ci = e.match_op == ast::MatchOp::regex_i;
+            bool all_literal = !ci;
+            std::vector<std::string> literals;
+            for (size_t i = 0; i < strings.size(); ++i) {
+                auto t = compiler::translate_lucene_regex(strings[i], ci);
+                if (auto* err = std::get_if<compiler::RegexError>(&t)) {
+                    SourceSpan at = e.operands.size() > i + 1 ? e.operands[i + 1]->span : span;
+                    error(at, "invalid regular expression [" + strings[i] + "]: " + err->message,
+                          "Elasticsearch's regex uses Lucene RegExp syntax; `~` and `&` are not supported");
+                    return std::nullopt;
+                }
+                const auto& tr = std::get<compiler::LuceneRegexTranslation>(t);
+                if (tr.literal) literals.push_back(*tr.literal);
+                else all_literal = false;
+            }
+            if (strings.empty()) return std::nullopt;
+            if (all_literal) {
+                p.op = PredOp::in;
+                for (auto& s : literals) p.constants.push_back(std::move(s));
+                return p;
+            }
+            p.op = PredOp::regex;
+            p.case_insensitive = ci;
+            for (auto& s : strings) p.constants.push_back(std::move(s));
+            return p;
+        }
+    }
+    return std::nullopt;
+}
+
+Cond Normalizer::match_cond(const ast::Expr& e, bool neg) {
+    ValueExpr subject = val(*e.operands[0]);
+    auto p = match_predicate(e);
+    if (!p) return Cond::constant_of(false);
+    if (subject.is_null_constant()) return Cond::constant_of(false);
+    if (subject.op == ValueOp::field) return field_test(subject.field, std::move(*p), neg, e.span);
+    ValueExpr node;
+    node.op = ValueOp::predicate;
+    node.predicate = std::move(*p);
+    node.span = e.span;
+    node.children.push_back(std::move(subject));
+    return value_test(fold(std::move(node)), !neg, e.span);
+}
+
+Cond Normalizer::in_cond(const ast::Expr& e, bool neg) {
+    ValueExpr subject = val(*e.operands[0]);
+    Predicate p;
+    p.op = e.case_insensitive ? PredOp::in_ci : PredOp::in;
+    p.span = e.operands[1]->span;
+    p.span.end = e.operands.back()->span.end;
+    for (size_t i = 1; i < e.operands.size(); ++i) {
+        ValueExpr item = val(*e.operands[i]);
+        if (!item.is_constant()) {
+            error(e.operands[i]->span, "Comparisons against fields are not (currently) supported; offender [" +
+                                           syntax::print_expr(*e.operands[i]) + "]");
+            return Cond::constant_of(false);
+        }
+        if (!is_null_const(item.constant)) p.constants.push_back(std::move(item.constant));
+    }
+    const bool negated = e.negated != neg;
+    if (subject.is_null_constant()) return Cond::constant_of(false);
+    if (subject.op == ValueOp::field) return field_test(subject.field, std::move(p), negated, e.span);
+    ValueExpr node;
+    node.op = ValueOp::predicate;
+    node.predicate = std::move(p);
+    node.span = e.span;
+    node.children.push_back(std::move(subject));
+    return value_test(fold(std::move(node)), !negated, e.span);
+}
+
+Cond Normalizer::call_cond(const ast::Expr& e, bool neg) {
+    const FunctionSpec* spec = find_function(e.function);
+    if (spec && (spec->id == FunctionId::starts_with || spec->id == FunctionId::cidr_match) && e.operands.size() >= 2 &&
+        e.operands[0]->kind == ExprKind::field) {
+        ValueExpr subject = field_value(*e.operands[0]);
+        if (subject.op == ValueOp::field) {
+            Predicate p;
+            p.case_insensitive = e.case_insensitive;
+            p.span = e.operands[1]->span;
+            p.span.end = e.operands.back()->span.end;
+            bool constant_args = true;
+            bool null_arg = false;
+            for (size_t i = 1; i < e.operands.size(); ++i) {
+                ValueExpr a = val(*e.operands[i]);
+                if (!a.is_constant()) constant_args = false;
+                else if (is_null_const(a.constant)) null_arg = true;
+                else p.constants.push_back(std::move(a.constant));
+            }
+            if (constant_args && null_arg) return Cond::constant_of(false);  // null argument: null result
+            if (constant_args && spec->id == FunctionId::starts_with && p.constants.size() == 1 &&
+                p.constants[0].index() == 4) {
+                p.op = PredOp::prefix;
+                return field_test(subject.field, std::move(p), neg, e.span);
+            }
+            if (constant_args && spec->id == FunctionId::cidr_match) {
+                for (const auto& c : p.constants) {
+                    if (c.index() != 4 || !std::holds_alternative<compiler::CidrBlock>(
+                                              compiler::parse_cidr(std::get<std::string>(c)))) {
+                        error(p.span, "invalid CIDR block [" + describe(c) + "] in cidrMatch");
+                        return Cond::constant_of(false);
+                    }
+                }
+                p.op = PredOp::cidr;
+                return field_test(subject.field, std::move(p), neg, e.span);
+            }
+        }
+    }
+    return value_test(val(e), !neg, e.span);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+ValueExpr Normalizer::field_value(const ast::Expr& e) {
+    ValueExpr v;
+    v.span = e.span;
+    ResolvedField r = resolver_.field(e.field, e.span);
+    if (r.kind != ResolvedField::Kind::slot) {
+        v.op = ValueOp::constant;
+        v.constant = ast::Null{};
+        return v;
+    }
+    v.op = ValueOp::field;
+    v.field.slot = r.slot;
+    v.field.type = r.type;
+    v.field.path = r.path;
+    if (r.null_value) {
+        Converted c = convert_constant(Constant(*r.null_value), r.type, false, r.path);
+        if (c.value && !is_null_const(*c.value)) v.field.null_value = *c.value;
+    }
+    return v;
+}
+
+ValueExpr Normalizer::val(const ast::Expr& e) {
+    ValueExpr v;
+    v.span = e.span;
+    switch (e.kind) {
+        case ExprKind::literal:
+            v.op = ValueOp::constant;
+            v.constant = e.value;
+            return v;
+        case ExprKind::field: return field_value(e);
+        case ExprKind::not_:
+            v.op = ValueOp::not_;
+            v.children.push_back(val(*e.operands[0]));
+            return fold(std::move(v));
+        case ExprKind::and_:
+        case ExprKind::or_:
+            v.op = e.kind == ExprKind::and_ ? ValueOp::and_ : ValueOp::or_;
+            for (const auto& operand : e.operands) v.children.push_back(val(*operand));
+            return fold(std::move(v));
+        case ExprKind::compare: {
+            ValueExpr l = val(*e.operands[0]);
+            ValueExpr r = val(*e.operands[1]);
+            const vm::CmpOp op = to_cmp(e.compare_op);
+            if (l.op == ValueOp::field && r.op == ValueOp::field) {
+                error(e.span, "Comparisons against fields are not (currently) supported; offender [" +
+                                  syntax::print_expr(e) + "]");
+                return ValueExpr{};
+            }
+            if ((op == vm::CmpOp::eq || op == vm::CmpOp::ne) && (l.is_null_constant() || r.is_null_constant())) {
+                ValueExpr isnull;
+                isnull.op = ValueOp::is_null;
+                isnull.span = e.span;
+                isnull.children.push_back(l.is_null_constant() ? std::move(r) : std::move(l));
+                isnull = fold(std::move(isnull));
+                if (op == vm::CmpOp::eq) return isnull;
+                v.op = ValueOp::not_;
+                v.children.push_back(std::move(isnull));
+                return fold(std::move(v));
+            }
+            // A constant compared with a typed field takes the field's type, as in a field test.
+            for (int side = 0; side < 2; ++side) {
+                ValueExpr& f = side == 0 ? l : r;
+                ValueExpr& c = side == 0 ? r : l;
+                if (f.op == ValueOp::field && c.is_constant()) {
+                    v.compare_kind = compare_kind_of(f.field.type);
+                    Converted conv = convert_constant(c.constant, f.field.type, op != vm::CmpOp::eq && op != vm::CmpOp::ne,
+                                                      f.field.path);
+                    if (!conv.error.empty()) error(c.span, conv.error);
+                    else if (conv.value) c.constant = *conv.value;
+                } else if (f.op == ValueOp::field) {
+                    v.compare_kind = compare_kind_of(f.field.type);
+                }
+            }
+            v.op = ValueOp::compare;
+            v.cmp = op;
+            v.children.push_back(std::move(l));
+            v.children.push_back(std::move(r));
+            return fold(std::move(v));
+        }
+        case ExprKind::match: {
+            auto p = match_predicate(e);
+            if (!p) return ValueExpr{};
+            v.op = ValueOp::predicate;
+            v.predicate = std::move(*p);
+            v.children.push_back(val(*e.operands[0]));
+            return fold(std::move(v));
+        }
+        case ExprKind::in: {
+            v.op = ValueOp::predicate;
+            v.predicate.op = e.case_insensitive ? PredOp::in_ci : PredOp::in;
+            v.predicate.span = e.operands[1]->span;
+            v.children.push_back(val(*e.operands[0]));
+            for (size_t i = 1; i < e.operands.size(); ++i) {
+                ValueExpr item = val(*e.operands[i]);
+                if (!item.is_constant()) {
+                    error(e.operands[i]->span, "Comparisons against fields are not (currently) supported; offender [" +
+                                                   syntax::print_expr(*e.operands[i]) + "]");
+                    return ValueExpr{};
+                }
+                if (!is_null_const(item.constant)) v.predicate.constants.push_back(std::move(item.constant));
+            }
+            v = fold(std::move(v));
+            if (!e.negated) return v;
+            ValueExpr n;
+            n.op = ValueOp::not_;
+            n.span = e.span;
+            n.children.push_back(std::move(v));
+            return fold(std::move(n));
+        }
+        case ExprKind::arith:
+            v.op = ValueOp::arith;
+            v.arith = to_arith(e.arith_op);
+            v.children.push_back(val(*e.operands[0]));
+            v.children.push_back(val(*e.operands[1]));
+            return fold(std::move(v));
+        case ExprKind::negate:
+            v.op = ValueOp::negate;
+            v.children.push_back(val(*e.operands[0]));
+            return fold(std::move(v));
+        case ExprKind::call: {
+            const FunctionSpec* spec = find_function(e.function);
+            if (!spec) return ValueExpr{};
+            v.op = ValueOp::call;
+            v.function = spec->id;
+            v.case_insensitive = e.case_insensitive;
+            if (spec->id == FunctionId::cidr_match) {
+                if (e.operands.empty()) return ValueExpr{};
+                v.children.push_back(val(*e.operands[0]));
+                v.predicate.op = PredOp::cidr;
+                for (size_t i = 1; i < e.operands.size(); ++i) {
+                    ValueExpr block = val(*e.operands[i]);
+                    if (!block.is_constant()) return ValueExpr{};  // the checker reports it
+                    if (is_null_const(block.constant)) return ValueExpr{};  // a null block: null
+                    if (block.constant.index() != 4 ||
+                        !std::holds_alternative<compiler::CidrBlock>(
+                            compiler::parse_cidr(std::get<std::string>(block.constant)))) {
+                        error(e.operands[i]->span, "invalid CIDR block [" + describe(block.constant) + "] in cidrMatch");
+                        return ValueExpr{};
+                    }
+                    v.predicate.constants.push_back(std::move(block.constant));
+                }
+                return fold(std::move(v));
+            }
+            for (const auto& operand : e.operands) v.children.push_back(val(*operand));
+            return fold(std::move(v));
+        }
+    }
+    return ValueExpr{};
+}
+
+// Evaluates nodes whose operands are all constants, with the run-time implementations.
+ValueExpr Normalizer::fold(ValueExpr v) {
+    auto constant = [&](Constant c) {
+        ValueExpr out;
+        out.op = ValueOp::constant;
+        out.constant = std::move(c);
+        out.span = v.span;
+        return out;
+    };
+    if (v.op == ValueOp::and_ || v.op == ValueOp::or_) {
+        const bool is_and = v.op == ValueOp::and_;
+        std::vector<ValueExpr> kept;
+        bool saw_null = false;
+        for (auto& child : v.children) {
+            if (child.is_constant()) {
+                if (const bool* b = std::get_if<bool>(&child.constant)) {
+                    if (*b != is_and) return constant(!is_and);  // absorbing element
+                    continue;
+                }
+                saw_null = true;
+                continue;
+            }
+            kept.push_back(std::move(child));
+        }
+        if (kept.empty()) return saw_null ? constant(ast::Null{}) : constant(is_and);
+        if (saw_null) kept.push_back(constant(ast::Null{}));
+        if (kept.size() == 1) return std::move(kept[0]);
+        v.children = std::move(kept);
+        return v;
+    }
+    if (v.op == ValueOp::constant || v.op == ValueOp::field) return v;
+    for (const auto& child : v.children)
+        if (!child.is_constant()) return v;
+
+    vm::TextArena arena;
+    vm::EvalErrors errors;
+    std::string scratch;
+    vm::FunctionContext ctx{arena, errors, scratch};
+    std::vector<vm::Value> args;
+    for (const auto& child : v.children) args.push_back(to_value(child.constant));
+    vm::Value result;
+    std::string failure;
+    switch (v.op) {
+        case ValueOp::call: {
+            std::optional<compiler::CidrSet> cidr;
+            if (v.function == FunctionId::cidr_match) {
+                std::vector<std::string> blocks;
+                for (const auto& c : v.predicate.constants) blocks.push_back(std::get<std::string>(c));
+                auto set = compiler::CidrSet::compile(blocks);
+                if (auto* e = std::get_if<compiler::CidrError>(&set)) {
+                    error(v.span, e->message);
+                    return constant(ast::Null{});
+                }
+                cidr = std::move(std::get<compiler::CidrSet>(set));
+            }
+            result = vm::call_function(v.function, v.case_insensitive, args, ctx, cidr ? &*cidr : nullptr);
+            break;
+        }
+        case ValueOp::arith: result = vm::arithmetic(v.arith, args[0], args[1], ctx); break;
+        case ValueOp::negate: result = vm::negate_value(args[0], ctx); break;
+        case ValueOp::compare: result = vm::compare_values(v.cmp, args[0], args[1], v.compare_kind); break;
+        case ValueOp::predicate: result = predicate_on(v.predicate, args[0], &failure); break;
+        case ValueOp::is_null: result = vm::Value::of_bool(args[0].is_null()); break;
+        case ValueOp::not_:
+            result = args[0].type == vm::ValueType::boolean ? vm::Value::of_bool(!args[0].boolean) : vm::Value::null();
+            break;
+        default: return v;
+    }
+    if (errors.count > 0) {
+        error(v.span, "cannot evaluate constant expression: " + errors.first);
+        return constant(ast::Null{});
+    }
+    if (!failure.empty()) {
+        error(v.span, failure);
+        return constant(ast::Null{});
+    }
+    return constant(from_value(result));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+std::string describe(const Constant& c) {
+    switch (c.index()) {
+        case 0: return "null";
+        case 1: return std::get<bool>(c) ? "true" : "false";
+        case 2: return std::to_string(std::get<int64_t>(c));
+        case 3: return vm::java_double_to_string(std::get<double>(c));
+        default: return syntax::quote_string(std::get<std::string>(c));
+    }
+}
+
+namespace {
+
+const char* pred_name(const Predicate& p) {
+    switch (p.op) {
+        case PredOp::exists: return "exists";
+        case PredOp::cmp: return vm::cmp_op_symbol(p.cmp);
+        case PredOp::in: return "in";
+        case PredOp::in_ci: return "in~";
+        case PredOp::pattern: return p.case_insensitive ? "like~" : "like";
+        case PredOp::regex: return p.case_insensitive ? "regex~" : "regex";
+        case PredOp::prefix: return p.case_insensitive ? "prefix~" : "prefix";
+        case PredOp::cidr: return "cidr";
+    }
+    return "?";
+}
+
+std::string describe_constants(const Predicate& p) {
+    if (p.op == PredOp::exists) return "";
+    std::string out = " ";
+    if (p.op != PredOp::cmp && p.op != PredOp::prefix) out += "(";
+    for (size_t i = 0; i < p.constants.size(); ++i) {
+        if (i) out += ", ";
+        out += describe(p.constants[i]);
+    }
+    if (p.op != PredOp::cmp && p.op != PredOp::prefix) out += ")";
+    return out;
+}
+
+const char* arith_symbol(vm::ArithOp op) {
+    switch (op) {
+        case vm::ArithOp::add: return "+";
+        case vm::ArithOp::sub: return "-";
+        case vm::ArithOp::mul: return "*";
+        case vm::ArithOp::div: return "/";
+        case vm::ArithOp::mod: return "%";
+    }
+    return "?";
+}
+
+}  // namespace
+
+std::string describe(const ValueExpr& v) {
+    switch (v.op) {
+        case ValueOp::constant: return describe(v.constant);
+        case ValueOp::field: return "@" + v.field.path;
+        case ValueOp::call: {
+            std::string out;
+            for (const auto& spec : all_functions())
+                if (spec.id == v.function) out = std::string(spec.name);
+            if (v.case_insensitive) out += "~";
+            out += "(";
+            for (size_t i = 0; i < v.children.size(); ++i) {
+                if (i) out += ", ";
+                out += describe(v.children[i]);
+            }
+            for (const auto& c : v.predicate.constants) out += ", " + describe(c);
+            return out + ")";
+        }
+        case ValueOp::arith:
+            return "(" + describe(v.children[0]) + " " + arith_symbol(v.arith) + " " + describe(v.children[1]) + ")";
+        case ValueOp::negate: return "-" + describe(v.children[0]);
+        case ValueOp::compare:
+            return "(" + describe(v.children[0]) + " " + vm::cmp_op_symbol(v.cmp) + " " + describe(v.children[1]) + ")";
+        case ValueOp::predicate:
+            return "(" + describe(v.children[0]) + " " + pred_name(v.predicate) + describe_constants(v.predicate) + ")";
+        case ValueOp::is_null: return "isnull(" + describe(v.children[0]) + ")";
+        case ValueOp::not_: return "not3(" + describe(v.children[0]) + ")";
+        case ValueOp::and_:
+        case ValueOp::or_: {
+            std::string out = v.op == ValueOp::and_ ? "and3(" : "or3(";
+            for (size_t i = 0; i < v.children.size(); ++i) {
+                if (i) out += ", ";
+                out += describe(v.children[i]);
+            }
+            return out + ")";
+        }
+    }
+    return "?";
+}
+
+std::string describe(const Cond& c) {
+    switch (c.kind) {
+        case CondKind::constant: return c.truth ? "true" : "false";
+        case CondKind::and_:
+        case CondKind::or_: {
+            std::string out = c.kind == CondKind::and_ ? "and(" : "or(";
+            for (size_t i = 0; i < c.children.size(); ++i) {
+                if (i) out += ", ";
+                out += describe(c.children[i]);
+            }
+            return out + ")";
+        }
+        case CondKind::field_test:
+            return std::string(c.negated ? "!" : "") + "@" + c.field.path + " " + pred_name(c.predicate) +
+                   describe_constants(c.predicate);
+        case CondKind::value_test:
+            return std::string(c.truth ? "" : "false?") + "value" + (c.truth ? "" : "") + "(" + describe(c.value) + ")";
+    }
+    return "?";
+}
+
+unsigned estimated_cost(const Cond& c) {
+    switch (c.kind) {
+        case CondKind::constant: return 0;
+        case CondKind::and_:
+        case CondKind::or_: {
+            unsigned sum = 0;
+            for (const auto& child : c.children) sum += estimated_cost(child);
+            return sum;
+        }
+        case CondKind::field_test:
+            switch (c.predicate.op) {
+                case PredOp::exists: return 1;
+                case PredOp::cmp: return 2;
+                case PredOp::in: return 3;
+                case PredOp::in_ci: return 4;
+                case PredOp::prefix: return 4;
+                case PredOp::cidr: return 6;
+                case PredOp::pattern: return 8;
+                case PredOp::regex: return 16;
+            }
+            return 8;
+        case CondKind::value_test: return 32;
+    }
+    return 8;
+}
+
+void order_by_cost(Cond& c) {
+    if (c.kind != CondKind::and_ && c.kind != CondKind::or_) return;
+    for (auto& child : c.children) order_by_cost(child);
+    std::stable_sort(c.children.begin(), c.children.end(),
+                     [](const Cond& a, const Cond& b) { return estimated_cost(a) < estimated_cost(b); });
+}
+
+}  // namespace eqlc::semantics

@@ -1,0 +1,101 @@
+#include "semantics/resolver.hpp"
+
+#include <algorithm>
+#include <vector>
+
+namespace eqlc::semantics {
+namespace {
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<size_t> row(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+        size_t diagonal = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= b.size(); ++j) {
+            const size_t above = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+}  // namespace
+
+void Resolver::error(const SourceSpan& span, std::string message, std::string hint) {
+    Diagnostic d;
+    d.phase = Phase::compile;
+    d.span = span;
+    d.message = std::move(message);
+    d.hint = std::move(hint);
+    out_.push_back(std::move(d));
+}
+
+ResolvedField Resolver::field(const ast::FieldPath& path, const SourceSpan& span) {
+    return resolve(path.dotted(), path.optional, span, {});
+}
+
+ResolvedField Resolver::configured(std::string_view dotted, std::string_view role, const SourceSpan& span) {
+    return resolve(dotted, false, span, role);
+}
+
+ResolvedField Resolver::resolve(std::string_view dotted, bool optional, const SourceSpan& span,
+                                std::string_view role) {
+    ResolvedField out;
+    if (!schema_) {
+        out.kind = ResolvedField::Kind::slot;
+        out.path = std::string(dotted);
+        out.slot = catalog_.intern(dotted);
+        return out;
+    }
+    const SchemaLookup found = schema_->lookup(dotted);
+    const std::string what = role.empty() ? std::string() : " (the " + std::string(role) + " field)";
+    switch (found.status) {
+        case SchemaLookup::Status::unknown: {
+            if (optional) {
+                out.kind = ResolvedField::Kind::null_literal;
+                return out;
+            }
+            std::string hint;
+            size_t best = 3;
+            for (const auto& candidate : schema_->paths()) {
+                const size_t d = edit_distance(dotted, candidate);
+                if (d < best) {
+                    best = d;
+                    hint = "did you mean [" + candidate + "]?";
+                }
+            }
+            if (hint.empty()) hint = "write ?" + std::string(dotted) + " if the field may be absent from the mapping";
+            error(span, "Unknown column [" + std::string(dotted) + "]" + what, hint);
+            return out;
+        }
+        case SchemaLookup::Status::bad_alias:
+            error(span, found.message + what);
+            return out;
+        case SchemaLookup::Status::found: break;
+    }
+    const SchemaField& f = *found.field;
+    if (f.object) {
+        error(span, "Cannot use field [" + std::string(dotted) + "] type [object] only its subfields" + what);
+        return out;
+    }
+    if (f.type == vm::FieldType::unsupported) {
+        if (f.es_type == "text" || f.es_type == "match_only_text")
+            error(span, "Cannot use field [" + std::string(dotted) + "] of type [" + f.es_type +
+                            "]: it has no keyword sub-field" + what,
+                  "text fields are not supported by EQL unless mapped with a keyword multi-field");
+        else
+            error(span, "Cannot use field [" + std::string(dotted) + "] with unsupported type [" + f.es_type + "]" + what);
+        return out;
+    }
+    out.kind = ResolvedField::Kind::slot;
+    out.path = f.source_path.empty() ? f.path : f.source_path;
+    out.type = f.type;
+    out.null_value = f.null_value;
+    out.slot = catalog_.intern(out.path);
+    catalog_.set_type(out.slot, f.type);
+    return out;
+}
+
+}  // namespace eqlc::semantics

@@ -1,0 +1,49 @@
+// The VM's dispatch loop: runs a compiled Program (compiler/program.hpp, whose opcode table is the spec) over
+// one projected event.
+//
+// Programs are immutable and shared; everything an evaluation writes is in the VmContext, which a thread keeps
+// and reuses (nothing is allocated per event once it is warm). One VmContext per thread.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "compiler/program.hpp"
+#include "vm/functions.hpp"
+#include "vm/value.hpp"
+
+namespace eqlc::vm {
+
+class VmContext {
+public:
+    VmContext() = default;
+
+    // Runtime errors (a script would have failed in Elasticsearch: division by zero, number("abc"), a
+    // string function on a number...). The expression gave null; the count says how often.
+    const EvalErrors& errors() const { return errors_; }
+    void clear_errors() { errors_.clear(); }
+
+private:
+    friend Value run(const compiler::Program&, const EventRecord&, VmContext&);
+    std::vector<Value> stack_;
+    TextArena arena_;  // strings built by functions; reset at the start of every evaluation
+    EvalErrors errors_;
+    std::string scratch_;
+};
+
+// Runs `program` on `event`. For a condition program the result is a boolean (true: HALT_TRUE); for a value
+// program it is the computed value, whose string (if any) stays valid until the next run on `ctx`.
+Value run(const compiler::Program& program, const EventRecord& event, VmContext& ctx);
+
+// A condition program: does the event match?
+inline bool matches(const compiler::Program& program, const EventRecord& event, VmContext& ctx) {
+    const Value r = run(program, event, ctx);
+    return r.type == ValueType::boolean && r.boolean;
+}
+
+// A value program (join keys).
+inline Value evaluate(const compiler::Program& program, const EventRecord& event, VmContext& ctx) {
+    return run(program, event, ctx);
+}
+
+}  // namespace eqlc::vm
