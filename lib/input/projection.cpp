@@ -313,6 +313,7 @@ bool coerce(FieldType type, const JsonScalar& value, vm::TextArena& arena, Value
 void RecordBuilder::begin(const ProjectionPlan& plan, vm::EventRecord& record) {
   plan_ = &plan;
   record_ = &record;
+  timestamp_slot_ = plan.timestamp_slot().value_or(ProjectionPlan::kNoSlot);
   record.clear(plan.slot_count());
   pending_.clear();
   saw_null_ = false;
@@ -337,7 +338,7 @@ void RecordBuilder::take_timestamp(const JsonScalar& value) {
 }
 
 void RecordBuilder::add(SlotId slot, const JsonScalar& value, bool in_array) {
-  if (plan_->timestamp_slot() && *plan_->timestamp_slot() == slot) take_timestamp(value);
+  if (slot == timestamp_slot_) take_timestamp(value);
   Value out;
   switch (coerce_value(plan_->slot_type(slot), value, record_->text, number_text_, out)) {
     case Outcome::value:

@@ -206,6 +206,7 @@ private:
 
   const ProjectionPlan* plan_ = nullptr;
   vm::EventRecord* record_ = nullptr;
+  vm::SlotId timestamp_slot_ = ProjectionPlan::kNoSlot;
   std::vector<Pending> pending_;
   std::vector<uint32_t> cursor_;      // per slot, while laying out
   std::vector<uint32_t> null_count_;  // per slot, only when some slot got a scalar null
