@@ -1,29 +1,31 @@
 #include "eqlc/query.hpp"
 
-#include "semantics/checker.hpp"
+#include "api/options.hpp"
+#include "compiler/compiled_query.hpp"
 #include "syntax/parser.hpp"
 #include "syntax/printer.hpp"
 
 namespace eqlc {
 
 Diagnostics check_query(std::string_view text, const QueryOptions& options) {
-    auto parsed = syntax::parse_query(text, {.max_depth = options.max_depth});
-    if (!parsed.ok()) return std::move(parsed.diagnostics);
-    return semantics::check_query(*parsed.query);
+    vm::FieldCatalog catalog;
+    return compiler::compile_query(text, api::compile_options(options), catalog).diagnostics;
 }
 
 Explanation explain_query(std::string_view text, const QueryOptions& options) {
     Explanation out;
-    auto parsed = syntax::parse_query(text, {.max_depth = options.max_depth});
-    if (!parsed.ok()) {
-        out.diagnostics = std::move(parsed.diagnostics);
+    vm::FieldCatalog catalog;
+    auto compiled = compiler::compile_query(text, api::compile_options(options), catalog);
+    if (!compiled.ok()) {
+        out.diagnostics = std::move(compiled.diagnostics);
         return out;
     }
-    out.diagnostics = semantics::check_query(*parsed.query);
-    if (out.diagnostics.empty()) {
+    auto parsed = syntax::parse_query(text, {.max_depth = options.max_depth});
+    if (parsed.ok()) {
         out.text = syntax::dump_tree(*parsed.query);
         out.canonical = syntax::print_query(*parsed.query);
     }
+    out.program = compiler::explain(*compiled.query);
     return out;
 }
 

@@ -1,48 +1,28 @@
 // eqlc — the command-line front of the library. It parses arguments, reads files, and prints what the
 // library returns; every EQL decision is made in lib/.
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "eqlc/diagnostics.hpp"
+#include "eqlc/engine.hpp"
+#include "eqlc/mapping.hpp"
 #include "eqlc/query.hpp"
+#include "options.hpp"
 
 namespace {
 
 constexpr std::string_view kVersion = "0.1.0";
 
-constexpr std::string_view kUsage = R"(usage: eqlc --check FILE...           check EQL query files
-       eqlc --check -e QUERY           check a query given on the command line
-       eqlc --explain FILE             print the syntax tree of a query file
-       eqlc --explain -e QUERY         print the syntax tree of a query
-       eqlc --help | --version
-
-Options:
-  --check          Parse and check each query against Elasticsearch's EQL rules. Prints "FILE: valid"
-                   for each valid query and one diagnostic per problem on stderr (FILE:LINE:COLUMN).
-  --explain        Print the query's syntax tree and its canonical EQL text.
-  -e, --query Q    Use the query text Q instead of a file.
-  --max-depth N    Nesting depth limit for parentheses, not, unary minus and calls (default 200).
-  -h, --help       Show this help.
-  --version        Show the version.
-
-Exit status: 0 when every query is valid, 2 when any query is invalid or a file cannot be read or the
-command line is wrong.
-)";
-
-enum class Mode { none, check, explain };
-
-struct Options {
-    Mode mode = Mode::none;
-    std::vector<std::string> files;
-    std::vector<std::string> queries;
-    uint32_t max_depth = 200;
-};
+using eqlc::cli::Mode;
+using eqlc::cli::Options;
 
 int usage_error(const std::string& message) {
     std::cerr << "eqlc: " << message << "\nTry 'eqlc --help' for more information.\n";
@@ -65,95 +45,169 @@ void print_diagnostics(const eqlc::Diagnostics& diagnostics, std::string_view so
     for (const auto& d : diagnostics) std::cerr << eqlc::format_diagnostic(d, source, origin);
 }
 
-// Runs `action` over each query source (inline queries, then files); returns the exit status.
-template <typename Action>
-int for_each_source(const Options& options, Action action) {
-    int status = 0;
-    for (size_t i = 0; i < options.queries.size(); ++i) {
-        const std::string origin = options.queries.size() == 1 ? "<query>" : "<query " + std::to_string(i + 1) + ">";
-        if (!action(options.queries[i], origin)) status = 2;
-    }
+struct Source {
+    std::string text;
+    std::string origin;
+};
+
+// The query sources of a --check/--explain run (inline queries first, then files). False if a file is unreadable.
+bool collect_sources(const Options& options, std::vector<Source>& out) {
+    bool ok = true;
+    for (size_t i = 0; i < options.queries.size(); ++i)
+        out.push_back({options.queries[i],
+                       options.queries.size() == 1 ? "<query>" : "<query " + std::to_string(i + 1) + ">"});
     for (const auto& path : options.files) {
         std::string text, error;
         if (!read_file(path, text, error)) {
             std::cerr << "eqlc: cannot read " << path << ": " << error << '\n';
-            status = 2;
+            ok = false;
             continue;
         }
-        if (path.size() > 5 && path.ends_with(".toml")) {
+        if (path.ends_with(".toml")) {
             std::cerr << "eqlc: " << path << ": detection-rules TOML files are not supported yet; pass the .eql query\n";
-            status = 2;
+            ok = false;
             continue;
         }
-        if (!action(text, path)) status = 2;
+        out.push_back({std::move(text), path});
+    }
+    return ok;
+}
+
+// Builds the query options shared by every mode; false (after a message) if the mapping cannot be used.
+bool query_options_from(const Options& options, eqlc::QueryOptions& out) {
+    out.timestamp_field = options.timestamp_field;
+    out.event_category_field = options.event_category_field;
+    out.tiebreaker_field = options.tiebreaker_field;
+    out.max_depth = options.max_depth;
+    if (options.mapping_file) {
+        std::string text, error;
+        if (!read_file(*options.mapping_file, text, error)) {
+            std::cerr << "eqlc: cannot read mapping " << *options.mapping_file << ": " << error << '\n';
+            return false;
+        }
+        auto mapping = eqlc::Mapping::parse(text, &error);
+        if (!mapping) {
+            std::cerr << "eqlc: " << *options.mapping_file << ": not a usable mapping: " << error << '\n';
+            return false;
+        }
+        out.mapping = std::make_shared<const eqlc::Mapping>(std::move(*mapping));
+    }
+    return true;
+}
+
+int check(const Options& options, const eqlc::QueryOptions& query_options) {
+    std::vector<Source> sources;
+    int status = collect_sources(options, sources) ? 0 : 2;
+    for (const auto& source : sources) {
+        const auto diagnostics = eqlc::check_query(source.text, query_options);
+        if (diagnostics.empty()) {
+            std::cout << source.origin << ": valid\n";
+        } else {
+            print_diagnostics(diagnostics, source.text, source.origin);
+            status = 2;
+        }
     }
     return status;
+}
+
+int explain(const Options& options, const eqlc::QueryOptions& query_options) {
+    std::vector<Source> sources;
+    int status = collect_sources(options, sources) ? 0 : 2;
+    for (const auto& source : sources) {
+        const auto explanation = eqlc::explain_query(source.text, query_options);
+        if (!explanation.diagnostics.empty()) {
+            print_diagnostics(explanation.diagnostics, source.text, source.origin);
+            status = 2;
+            continue;
+        }
+        std::cout << "# " << source.origin << ": syntax tree\n"
+                  << explanation.text << "# canonical EQL\n"
+                  << explanation.canonical << "\n# bytecode\n"
+                  << explanation.program;
+    }
+    return status;
+}
+
+int run(const Options& options, const eqlc::QueryOptions& query_options) {
+    Source query;
+    if (!options.queries.empty()) {
+        query = {options.queries.front(), "<query>"};
+    } else {
+        std::string error;
+        if (!read_file(*options.rule_file, query.text, error)) {
+            std::cerr << "eqlc: cannot read " << *options.rule_file << ": " << error << '\n';
+            return 2;
+        }
+        query.origin = *options.rule_file;
+    }
+
+    eqlc::EngineOptions engine_options;
+    engine_options.query = query_options;
+    engine_options.size = options.size;
+    engine_options.result_position = options.head ? eqlc::ResultPosition::head : eqlc::ResultPosition::tail;
+    engine_options.sort_input = options.sort;
+
+    auto created = eqlc::Engine::create({{query.text, query.origin}}, engine_options);
+    if (!created.engine) {
+        for (const auto& problem : created.problems) print_diagnostics(problem.diagnostics, query.text, query.origin);
+        return 2;
+    }
+    eqlc::Engine& engine = *created.engine;
+
+    std::string line;
+    engine.on_match([&](const eqlc::Match& match) {
+        line = eqlc::match_to_ndjson(match, engine.query_name(match.query));
+        line += '\n';
+        std::fwrite(line.data(), 1, line.size(), stdout);
+    });
+    engine.on_bad_input([](const eqlc::BadInput& bad) {
+        std::cerr << bad.origin << ':' << bad.line << ": " << bad.message << '\n';
+    });
+
+    int status = 0;
+    std::vector<std::string> inputs = options.events;
+    if (inputs.empty()) inputs.emplace_back("-");
+    for (const auto& input : inputs) {
+        eqlc::Diagnostic error;
+        if (!engine.read_ndjson(input, {.strict = options.strict}, &error)) {
+            std::cerr << "eqlc: " << error.message << '\n';
+            status = 2;
+            if (options.strict) break;
+        }
+    }
+    engine.finish();
+    std::fflush(stdout);
+
+    const auto& stats = engine.stats();
+    if (stats.out_of_order && !options.sort)
+        std::cerr << "eqlc: warning: " << stats.out_of_order
+                  << " events arrived earlier than the event before them; results follow input order. "
+                     "Use --sort for time order.\n";
+    if (status) return status;
+    uint64_t matches = 0;
+    for (uint64_t m : stats.matches) matches += m;
+    return matches ? 1 : 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    Options options;
-    std::vector<std::string_view> args(argv + 1, argv + argc);
-    for (size_t i = 0; i < args.size(); ++i) {
-        const std::string_view arg = args[i];
-        if (arg == "-h" || arg == "--help") {
-            std::cout << kUsage;
-            return 0;
-        }
-        if (arg == "--version") {
-            std::cout << "eqlc " << kVersion << '\n';
-            return 0;
-        }
-        if (arg == "--check") {
-            options.mode = Mode::check;
-        } else if (arg == "--explain") {
-            options.mode = Mode::explain;
-        } else if (arg == "-e" || arg == "--query") {
-            if (i + 1 >= args.size()) return usage_error(std::string(arg) + " needs a query");
-            options.queries.emplace_back(args[++i]);
-        } else if (arg == "--max-depth") {
-            if (i + 1 >= args.size()) return usage_error("--max-depth needs a number");
-            const std::string value(args[++i]);
-            char* end = nullptr;
-            const unsigned long n = std::strtoul(value.c_str(), &end, 10);
-            if (value.empty() || *end != '\0' || n == 0 || n > 100000)
-                return usage_error("--max-depth needs a number from 1 to 100000, got '" + value + "'");
-            options.max_depth = static_cast<uint32_t>(n);
-        } else if (arg.size() > 1 && arg[0] == '-') {
-            return usage_error("unknown option '" + std::string(arg) + "'");
-        } else {
-            options.files.emplace_back(arg);
-        }
+    const std::vector<std::string_view> args(argv + 1, argv + argc);
+    const auto parsed = eqlc::cli::parse_arguments(args);
+    if (!parsed.error.empty()) return usage_error(parsed.error);
+    const Options& options = parsed.options;
+
+    switch (options.mode) {
+        case Mode::help: std::cout << eqlc::cli::kUsage; return 0;
+        case Mode::version: std::cout << "eqlc " << kVersion << '\n'; return 0;
+        default: break;
     }
 
-    if (options.mode == Mode::none) {
-        if (options.files.empty() && options.queries.empty()) return usage_error("nothing to do");
-        return usage_error("running queries over events is not available yet; use --check or --explain");
+    eqlc::QueryOptions query_options;
+    if (!query_options_from(options, query_options)) return 2;
+    switch (options.mode) {
+        case Mode::check: return check(options, query_options);
+        case Mode::explain: return explain(options, query_options);
+        default: return run(options, query_options);
     }
-    if (options.files.empty() && options.queries.empty())
-        return usage_error(options.mode == Mode::check ? "--check needs a FILE or -e QUERY"
-                                                       : "--explain needs a FILE or -e QUERY");
-
-    const eqlc::QueryOptions query_options{.max_depth = options.max_depth};
-    if (options.mode == Mode::check) {
-        return for_each_source(options, [&](const std::string& text, const std::string& origin) {
-            const auto diagnostics = eqlc::check_query(text, query_options);
-            if (diagnostics.empty()) {
-                std::cout << origin << ": valid\n";
-                return true;
-            }
-            print_diagnostics(diagnostics, text, origin);
-            return false;
-        });
-    }
-    return for_each_source(options, [&](const std::string& text, const std::string& origin) {
-        const auto explanation = eqlc::explain_query(text, query_options);
-        if (!explanation.diagnostics.empty()) {
-            print_diagnostics(explanation.diagnostics, text, origin);
-            return false;
-        }
-        std::cout << "# " << origin << "\n" << explanation.text << "# canonical EQL\n" << explanation.canonical << '\n';
-        return true;
-    });
 }

@@ -1,0 +1,120 @@
+// The engine: compile queries once, feed events, receive matches.
+//
+//   eqlc::Engine::Options options;                      // field names, mapping, limits
+//   auto created = eqlc::Engine::create({{"process where process.name : \"cmd.exe\"", "q1"}}, options);
+//   if (!created.engine) { for (auto& p : created.problems) ...; }
+//   created.engine->on_match([](const eqlc::Match& m) { ... });
+//   created.engine->push(event_json);                   // or read_ndjson("events.ndjson.gz", ...)
+//   created.engine->finish();                           // end of input: pending results are delivered
+//
+// Events are expected in time order (timestamp, tiebreaker, arrival). `Options::sort_input` buffers the
+// whole input and sorts it that way first, for files that are not in order. An Engine is single-threaded;
+// the compiled programs inside it are immutable.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "eqlc/diagnostics.hpp"
+#include "eqlc/match.hpp"
+#include "eqlc/query.hpp"
+
+namespace eqlc {
+
+struct QuerySource {
+    std::string text;  // the EQL query
+    std::string name;  // how messages and alerts name it (a file name, a rule name)
+};
+
+enum class ResultPosition : uint8_t { head, tail };
+
+struct EngineOptions {
+    QueryOptions query;  // field names, mapping, nesting limit
+    // The request size: at most this many results per query, taken from the end (Elasticsearch's default
+    // result_position is tail) or the start. None: unlimited.
+    std::optional<uint64_t> size;
+    ResultPosition result_position = ResultPosition::tail;
+    bool sort_input = false;  // buffer all events; run them sorted by (timestamp, tiebreaker, arrival) at finish
+};
+
+// A problem with one query: which one, and the diagnostics (positions point into its text).
+struct QueryProblem {
+    size_t query = 0;
+    Diagnostics diagnostics;
+};
+
+// An input line or event that was not used, with where it came from.
+struct BadInput {
+    std::string origin;   // file name, "<stdin>", or "<event>" for pushed events
+    uint64_t line = 0;    // 1-based line in the file (0 for pushed events)
+    std::string message;  // what is wrong
+    std::string excerpt;  // the start of the line
+};
+
+struct EngineStats {
+    uint64_t events = 0;                   // events read (good ones)
+    uint64_t bad_lines = 0;                // lines that were not JSON objects
+    uint64_t events_without_timestamp = 0; // skipped: no usable timestamp
+    uint64_t out_of_order = 0;             // events earlier than the one before them (see sort_input)
+    uint64_t bytes = 0;                    // NDJSON bytes read
+    uint64_t evaluation_errors = 0;        // expressions that failed at run time (division by zero, ...); gave null
+    std::vector<uint64_t> matches;         // per query: results delivered
+};
+
+class Engine {
+public:
+    struct Created {
+        std::unique_ptr<Engine> engine;      // null when any query is invalid
+        std::vector<QueryProblem> problems;  // every problem of every query
+    };
+
+    // Compiles every query (sharing one field catalog, so each event is read once for all of them).
+    static Created create(std::vector<QuerySource> queries, EngineOptions options = {});
+
+    ~Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    using MatchHandler = std::function<void(const Match&)>;
+    using BadInputHandler = std::function<void(const BadInput&)>;
+
+    // Where results go (delivered as soon as they are final, in result order per query).
+    void on_match(MatchHandler handler);
+    // Where unusable input is reported (it is always counted in stats()).
+    void on_bad_input(BadInputHandler handler);
+
+    // Feeds one event.
+    void push(const nlohmann::json& event);
+
+    // Streams an NDJSON file (plain or gzip; "-" is stdin) through the engine, in chunks. Returns false with
+    // `error` set when the file cannot be opened or reading stops early (I/O error, corrupt gzip, or `strict`
+    // and a bad line).
+    struct ReadOptions {
+        bool strict = false;  // stop at the first bad line instead of reporting and skipping it
+    };
+    bool read_ndjson(const std::string& path, const ReadOptions& options, Diagnostic* error);
+
+    // End of input: delivers everything still pending (tails, sorted input, sequences waiting on time).
+    void finish();
+
+    size_t query_count() const;
+    const std::string& query_name(size_t query) const;
+    const EngineStats& stats() const;
+    // The compiled programs of every query, one line per instruction.
+    std::string explain() const;
+
+    struct Impl;
+
+private:
+    explicit Engine(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace eqlc

@@ -1,0 +1,45 @@
+// What the engine reports: one Match per result of a query — an event for an event query, a sequence of
+// events (with missing-event placeholders) for a sequence, a group of events for a sample.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace eqlc {
+
+enum class MatchKind : uint8_t { event, sequence, sample };
+
+struct MatchedEvent {
+    bool missing = false;       // a missing-event placeholder `![...]`: no source
+    std::string source;         // the event's original JSON text
+    int64_t timestamp_ns = 0;   // event time, nanoseconds since the epoch (UTC)
+    uint64_t ordinal = 0;       // arrival order in the run (0-based)
+};
+
+struct Match {
+    size_t query = 0;                            // index of the query in the engine
+    MatchKind kind = MatchKind::event;
+    nlohmann::json join_keys = nlohmann::json::array();  // key values (sequences and samples)
+    std::vector<MatchedEvent> events;            // in stage order
+
+    // The time of the last real event: what a sequence is ordered by.
+    int64_t timestamp_ns() const {
+        for (auto it = events.rbegin(); it != events.rend(); ++it)
+            if (!it->missing) return it->timestamp_ns;
+        return 0;
+    }
+};
+
+std::string_view match_kind_name(MatchKind kind);
+
+// One NDJSON line (no newline) for a match, as the CLI prints it:
+//   {"kind":"event","query":"<name>","@timestamp":"<ISO of the last event>","join_keys":[...],
+//    "events":[{"_source":{...}} | {"missing":true}, ...]}
+// `_source` is the event's original JSON text, embedded as it was read.
+std::string match_to_ndjson(const Match& match, std::string_view query_name);
+
+}  // namespace eqlc

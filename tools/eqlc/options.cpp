@@ -1,0 +1,146 @@
+#include "options.hpp"
+
+#include <charconv>
+
+namespace eqlc::cli {
+
+const std::string_view kUsage = R"(usage: eqlc [OPTIONS] QUERY_FILE [EVENTS...]     run a query over NDJSON events
+       eqlc [OPTIONS] -e QUERY [EVENTS...]         run a query given on the command line
+       eqlc --check FILE... | --check -e QUERY     check queries without running them
+       eqlc --explain FILE | --explain -e QUERY    print the syntax tree and the compiled programs
+       eqlc --help | --version
+
+EVENTS are NDJSON files (one JSON object per line), plain or gzip-compressed; "-" or no file reads standard
+input. Each result is printed as one JSON line on standard output:
+  {"kind":"event","query":NAME,"@timestamp":ISO,"join_keys":[],"events":[{"_source":{...}}]}
+Event queries are supported; sequence and sample queries are checked but cannot be run yet.
+
+Options:
+  -e, --query QUERY          the query text (instead of QUERY_FILE)
+  --check                    parse and check queries against Elasticsearch's EQL rules; prints "NAME: valid"
+                             or one diagnostic per problem on stderr (FILE:LINE:COLUMN)
+  --explain                  print the syntax tree, the canonical query and the bytecode
+  --timestamp-field FIELD    event time field (default @timestamp): ISO-8601 or epoch milliseconds
+  --event-category-field F   field that `<category> where` tests (default event.category)
+  --tiebreaker-field FIELD   orders events with equal timestamps (then input order)
+  --mapping FILE             an Elasticsearch index mapping (JSON): field types, aliases, null_value;
+                             a field that is not in it must be written ?field
+  --sort                     read all input, sort it by (timestamp, tiebreaker, input order), then run;
+                             use it when the input is not in time order
+  --size N                   at most N results: the last N (as Elasticsearch's default), see --head
+  --head                     with --size: the first N results instead of the last N
+  --strict                   stop at the first malformed input line instead of reporting and skipping it
+  --max-depth N              nesting limit for parentheses, not, unary minus and calls (default 200)
+  --format ndjson            output format (only ndjson for now)
+  -h, --help                 show this help
+  --version                  show the version
+
+Input problems: a line that is not a JSON object, or an event without a usable timestamp, is reported on
+stderr as FILE:LINE: message, counted and skipped; the run goes on (unless --strict).
+
+Exit status: 0 no result, 1 at least one result, 2 a usage error, an invalid query, or an input that could
+not be read.
+)";
+
+namespace {
+
+bool parse_number(std::string_view text, uint64_t& out) {
+    if (text.empty()) return false;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return ec == std::errc() && end == text.data() + text.size();
+}
+
+}  // namespace
+
+ParseOutcome parse_arguments(const std::vector<std::string_view>& args) {
+    ParseOutcome outcome;
+    Options& o = outcome.options;
+    std::vector<std::string> positional;
+
+    auto fail = [&](std::string message) {
+        outcome.error = std::move(message);
+        return outcome;
+    };
+
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string_view arg = args[i];
+        auto value = [&](std::string& out) -> bool {
+            if (i + 1 >= args.size()) return false;
+            out = std::string(args[++i]);
+            return true;
+        };
+        std::string v;
+        if (arg == "-h" || arg == "--help") {
+            o.mode = Mode::help;
+            return outcome;
+        } else if (arg == "--version") {
+            o.mode = Mode::version;
+            return outcome;
+        } else if (arg == "--check") {
+            o.mode = Mode::check;
+        } else if (arg == "--explain") {
+            o.mode = Mode::explain;
+        } else if (arg == "-e" || arg == "--query") {
+            if (!value(v)) return fail(std::string(arg) + " needs a query");
+            o.queries.push_back(v);
+        } else if (arg == "--timestamp-field") {
+            if (!value(v) || v.empty()) return fail("--timestamp-field needs a field name");
+            o.timestamp_field = v;
+        } else if (arg == "--event-category-field") {
+            if (!value(v) || v.empty()) return fail("--event-category-field needs a field name");
+            o.event_category_field = v;
+        } else if (arg == "--tiebreaker-field") {
+            if (!value(v) || v.empty()) return fail("--tiebreaker-field needs a field name");
+            o.tiebreaker_field = v;
+        } else if (arg == "--mapping") {
+            if (!value(v)) return fail("--mapping needs a file");
+            o.mapping_file = v;
+        } else if (arg == "--sort") {
+            o.sort = true;
+        } else if (arg == "--head") {
+            o.head = true;
+        } else if (arg == "--strict") {
+            o.strict = true;
+        } else if (arg == "--size") {
+            uint64_t n = 0;
+            if (!value(v) || !parse_number(v, n)) return fail("--size needs a non-negative number, got '" + v + "'");
+            o.size = n;
+        } else if (arg == "--max-depth") {
+            uint64_t n = 0;
+            if (!value(v) || !parse_number(v, n) || n == 0 || n > 100000)
+                return fail("--max-depth needs a number from 1 to 100000, got '" + v + "'");
+            o.max_depth = static_cast<uint32_t>(n);
+        } else if (arg == "--format") {
+            if (!value(v)) return fail("--format needs a name");
+            if (v != "ndjson") return fail("unknown format '" + v + "' (known: ndjson)");
+            o.format = v;
+        } else if (arg.size() > 1 && arg[0] == '-' && arg != "-") {
+            return fail("unknown option '" + std::string(arg) + "'");
+        } else {
+            positional.emplace_back(arg);
+        }
+    }
+
+    if (o.head && !o.size) return fail("--head goes with --size N");
+    switch (o.mode) {
+        case Mode::check:
+        case Mode::explain:
+            o.files = positional;
+            if (o.files.empty() && o.queries.empty())
+                return fail(std::string(o.mode == Mode::check ? "--check" : "--explain") + " needs a FILE or -e QUERY");
+            break;
+        case Mode::run:
+            if (o.queries.size() > 1) return fail("give one query (-e) per run");
+            if (o.queries.empty()) {
+                if (positional.empty()) return fail("no query: give QUERY_FILE or -e QUERY");
+                o.rule_file = positional.front();
+                positional.erase(positional.begin());
+            }
+            o.events = positional;
+            break;
+        default: break;
+    }
+    return outcome;
+}
+
+}  // namespace eqlc::cli

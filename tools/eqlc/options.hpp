@@ -1,0 +1,42 @@
+// The eqlc command line: what each option means lives here, next to the --help text that documents it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace eqlc::cli {
+
+enum class Mode { run, check, explain, help, version };
+
+struct Options {
+    Mode mode = Mode::run;
+    std::vector<std::string> queries;      // -e QUERY (inline)
+    std::optional<std::string> rule_file;  // the query file when running
+    std::vector<std::string> files;        // --check/--explain: query files; run: event files
+    std::vector<std::string> events;       // run: NDJSON inputs ("-" is stdin); empty means stdin
+
+    std::string timestamp_field = "@timestamp";
+    std::string event_category_field = "event.category";
+    std::optional<std::string> tiebreaker_field;
+    std::optional<std::string> mapping_file;
+    std::optional<uint64_t> size;
+    bool head = false;    // --size takes the first results instead of the last
+    bool sort = false;
+    bool strict = false;
+    uint32_t max_depth = 200;
+    std::string format = "ndjson";
+};
+
+struct ParseOutcome {
+    Options options;
+    std::string error;  // set when the command line is wrong
+};
+
+ParseOutcome parse_arguments(const std::vector<std::string_view>& args);
+
+extern const std::string_view kUsage;
+
+}  // namespace eqlc::cli
