@@ -23,6 +23,10 @@
 // JSON, not an object, content after the object, invalid UTF-8, longer than max_line_bytes) is reported as a
 // BadLine and skipped; with `strict`, reading stops there instead (failure() says why).
 //
+// One simdjson iterate() per line rather than iterate_many() over a chunk: a bad line must be reported with its
+// number and skipped without losing its neighbours, and iterate_many gives up on the rest of a batch after an
+// error (and would accept two objects on one line). Stage 1 still runs the CPU's best SIMD kernel.
+//
 // Validation: simdjson checks every line's UTF-8, strings and bracket nesting, and the values the projection
 // reads. Values the projection skips are not parsed, so a malformed scalar in an unreferenced member
 // ({"unused": tru}) goes unnoticed unless `validate` is set, which parses every value (slower; see
