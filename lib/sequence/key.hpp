@@ -1,0 +1,80 @@
+// Join keys of sequences and samples: an owned, hashable, type-sensitive list of scalar values.
+//
+// A key is encoded once into a compact byte string, and every later operation (hashing, equality, storage,
+// snapshots) works on those bytes. The engine encodes the values it computed for one hit into a reusable
+// buffer (encode_key) and hands the matcher a KeyView; the matcher copies the bytes only when it keeps state.
+//
+// Encoding, per component, in order:
+//   0x00                  null (missing or null value of an optional `?key`)
+//   0x01 / 0x02           false / true
+//   0x03 + 8 bytes        integer (int64, little endian)
+//   0x04 + 8 bytes        floating (IEEE-754 bits, little endian)
+//   0x05 + varint n + n   string (UTF-8 bytes)
+//
+// Equality is byte equality, so it is exact, case-sensitive and type-sensitive: keyword "1" != long 1,
+// true != "true", null != "" (Elasticsearch compares keys with Java equals on the fetched values).
+//
+// Numbers: a floating value that is integral and fits int64 is stored as an integer, so 1 == 1.0 and -0.0 == 0.
+// In Elasticsearch one field has one mapped type and the fetched values of a field are all Longs or all
+// Doubles (1.0 indexed in a long field comes back as 1), so equal numbers of one field are equal keys. The
+// only Elasticsearch case this differs from is a term key on a long field compared positionally with a key
+// on a double field (Java: Long(1) != Double(1.0)); eqlc joins them. NaNs are all one value.
+//
+// Order (compare_keys): the order Elasticsearch sorts join keys in, used for ties between sequences that end
+// on the same event and for the order of samples (composite aggregation order): component by component,
+// null first, then booleans (false < true), then numbers (numerically, integers and doubles mixed), then
+// strings (byte order, i.e. UTF-8 code point order: "GTA" < "doom"). Mixed types cannot happen within one
+// Elasticsearch field; the type ranks only make the order total.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vm/value.hpp"
+
+namespace eqlc::sequence {
+
+// The encoded bytes of a key (see the header comment). Borrowed; owners hold a std::string.
+using KeyView = std::string_view;
+
+// Appends the encoding of one component to `out`.
+void append_key_component(const vm::Value& value, std::string& out);
+
+// Replaces `out` with the encoding of `values` (the shared keys, then the term's own keys).
+void encode_key(std::span<const vm::Value> values, std::string& out);
+inline std::string encode_key(std::span<const vm::Value> values) {
+  std::string out;
+  encode_key(values, out);
+  return out;
+}
+
+// Decodes a key. String values view into `key`, which must outlive them. Returns false (and leaves `out`
+// partially filled) if the bytes are not a valid encoding.
+bool decode_key(KeyView key, std::vector<vm::Value>& out);
+std::vector<vm::Value> decode_key(KeyView key);  // asserts the encoding is valid
+
+// True when `key` is a well-formed encoding (used when restoring snapshots).
+bool valid_key(KeyView key);
+
+// Number of components; 0 for the empty key of a sequence without `by`.
+size_t key_arity(KeyView key);
+
+// <0, 0, >0 in the order described above.
+int compare_keys(KeyView a, KeyView b);
+
+struct KeyLess {
+  using is_transparent = void;
+  bool operator()(KeyView a, KeyView b) const { return compare_keys(a, b) < 0; }
+};
+
+// 64-bit hash of the bytes (FNV-1a folded with a multiply-shift finaliser; stable across runs).
+uint64_t hash_key(KeyView key);
+
+// A human-readable rendering for tests and logs: [null, 1234, "tag1", true, 1.5].
+std::string key_to_string(KeyView key);
+
+}  // namespace eqlc::sequence
