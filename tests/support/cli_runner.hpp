@@ -1,0 +1,86 @@
+// Runs the eqlc binary the way a user does, capturing its exit status, standard output and standard error.
+#pragma once
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace eqlc::test {
+
+struct CliResult {
+    int status = -1;  // exit status (or -1 when the process did not exit normally)
+    std::string out;
+    std::string err;
+
+    std::vector<std::string> out_lines() const {
+        std::vector<std::string> lines;
+        std::istringstream in(out);
+        for (std::string line; std::getline(in, line);) lines.push_back(line);
+        return lines;
+    }
+};
+
+inline std::string shell_quote(const std::string& s) {
+    std::string q = "'";
+    for (char c : s) {
+        if (c == '\'') q += "'\\''";
+        else q += c;
+    }
+    return q + "'";
+}
+
+// A scratch directory under the system temp dir, removed when the object goes away.
+class TempDir {
+public:
+    TempDir() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "eqlc-test-XXXXXX").string();
+        path_ = ::mkdtemp(pattern.data());
+    }
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+
+    const std::filesystem::path& path() const { return path_; }
+    std::filesystem::path write(const std::string& name, const std::string& content) const {
+        const auto file = path_ / name;
+        std::ofstream(file, std::ios::binary) << content;
+        return file;
+    }
+
+private:
+    std::filesystem::path path_;
+};
+
+// Runs `eqlc ARGS...` (the binary built with the tests), with `stdin_text` as standard input.
+inline CliResult run_eqlc(const std::vector<std::string>& args, const std::string& stdin_text = "") {
+    TempDir dir;
+    const auto in = dir.write("stdin", stdin_text);
+    const auto out = dir.path() / "stdout";
+    const auto err = dir.path() / "stderr";
+    std::string command = shell_quote(EQLC_CLI_PATH);
+    for (const auto& a : args) command += ' ' + shell_quote(a);
+    command += " <" + shell_quote(in.string()) + " >" + shell_quote(out.string()) + " 2>" + shell_quote(err.string());
+    const int raw = std::system(command.c_str());
+    CliResult r;
+    r.status = (raw != -1 && WIFEXITED(raw)) ? WEXITSTATUS(raw) : -1;
+    auto slurp = [](const std::filesystem::path& p) {
+        std::ifstream f(p, std::ios::binary);
+        std::ostringstream s;
+        s << f.rdbuf();
+        return s.str();
+    };
+    r.out = slurp(out);
+    r.err = slurp(err);
+    return r;
+}
+
+}  // namespace eqlc::test
