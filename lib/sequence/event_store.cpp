@@ -4,6 +4,20 @@
 
 namespace eqlc::sequence {
 
+EventStore::~EventStore() {
+  for (Entry& e : entries_) delete[] e.text;
+}
+
+char* EventStore::copy_text(std::string_view s) {
+  // Sources of 4 GiB or more cannot be kept (32-bit length); the event is kept without text.
+  if (s.empty() || s.size() > UINT32_MAX - 4) return nullptr;
+  char* p = new char[4 + s.size()];
+  const auto n = static_cast<uint32_t>(s.size());
+  std::memcpy(p, &n, 4);
+  std::memcpy(p + 4, s.data(), s.size());
+  return p;
+}
+
 EventHandle EventStore::add(const EventInfo& info, uint64_t seq) {
   EventHandle h;
   if (!free_.empty()) {
@@ -18,47 +32,41 @@ EventHandle EventStore::add(const EventInfo& info, uint64_t seq) {
   e.ordinal = info.ordinal;
   e.seq = seq;
   e.refs = 0;
-  e.pins = 0;
-  e.live = 1;
-  // Sources longer than 2 GiB cannot be kept (the length field is 31 bits); the event is kept without text.
-  const size_t n = info.source.size() < (size_t{1} << 31) ? info.source.size() : 0;
-  e.length = static_cast<uint32_t>(n);
-  if (n > 0) {
-    e.text = std::make_unique_for_overwrite<char[]>(n);
-    std::memcpy(e.text.get(), info.source.data(), n);
-  }
+  e.pins = kLive;
+  e.text = copy_text(info.source);
   ++live_;
-  bytes_ += kEntryBytes + n;
+  bytes_ += entry_bytes(e);
   return h;
 }
 
 void EventStore::free_entry(EventHandle h) {
   Entry& e = entries_[h];
-  bytes_ -= kEntryBytes + e.length;
+  bytes_ -= entry_bytes(e);
   --live_;
-  e.text.reset();
-  e.length = 0;
-  e.live = 0;
+  delete[] e.text;
+  e = Entry{};
   free_.push_back(h);
 }
 
 void EventStore::save(ByteWriter& w) const {
   w.u64(entries_.size());
   for (const Entry& e : entries_) {
-    w.u8(e.live);
-    if (!e.live) continue;
+    const bool live = (e.pins & kLive) != 0;
+    w.u8(live ? 1 : 0);
+    if (!live) continue;
     w.i64(e.timestamp_ns);
     w.u64(e.ordinal);
     w.u64(e.seq);
     w.u64(e.refs);
-    w.u64(e.pins);
-    w.bytes({e.text.get(), e.length});
+    w.u64(e.pins & ~kLive);
+    w.bytes(text_of(e));
   }
   w.u64(free_.size());
   for (EventHandle h : free_) w.u64(h);
 }
 
 bool EventStore::load(ByteReader& r) {
+  for (Entry& e : entries_) delete[] e.text;
   entries_.clear();
   free_.clear();
   live_ = bytes_ = held_bytes_ = 0;
@@ -66,31 +74,26 @@ bool EventStore::load(ByteReader& r) {
   if (n >= kNoEvent) r.fail();
   entries_.resize(r.ok() ? n : 0);
   for (Entry& e : entries_) {
-    e.live = r.boolean();
-    if (!e.live) continue;
+    if (!r.boolean()) continue;
     e.timestamp_ns = r.i64();
     e.ordinal = r.u64();
     e.seq = r.u64();
     e.refs = r.u32();
-    e.pins = r.u32();
+    const uint32_t pins = r.u32();
     const auto text = r.bytes();
     if (!r.ok()) return false;
-    if (text.size() >= (size_t{1} << 31)) return r.fail(), false;
-    e.length = static_cast<uint32_t>(text.size());
-    if (!text.empty()) {
-      e.text = std::make_unique_for_overwrite<char[]>(text.size());
-      std::memcpy(e.text.get(), text.data(), text.size());
-    }
-    if (e.refs == 0 && e.pins == 0) return r.fail(), false;
+    if (pins >= kLive || (e.refs == 0 && pins == 0) || text.size() > UINT32_MAX - 4) return r.fail(), false;
+    e.pins = pins | kLive;
+    e.text = copy_text(text);
     ++live_;
-    bytes_ += kEntryBytes + e.length;
-    if (e.refs > 0) held_bytes_ += kEntryBytes + e.length;
+    bytes_ += entry_bytes(e);
+    if (e.refs > 0) held_bytes_ += entry_bytes(e);
   }
   const uint64_t nfree = r.count();
   std::vector<bool> seen(entries_.size(), false);
   for (uint64_t i = 0; i < nfree && r.ok(); ++i) {
     const uint64_t h = r.u64();
-    if (h >= entries_.size() || entries_[h].live || seen[h]) return r.fail(), false;
+    if (h >= entries_.size() || (entries_[h].pins & kLive) || seen[h]) return r.fail(), false;
     seen[h] = true;
     free_.push_back(static_cast<EventHandle>(h));
   }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -41,49 +42,64 @@ public:
     Entry& e = entries_[h];
     if (--e.refs == 0) {
       held_bytes_ -= entry_bytes(e);
-      if (e.pins == 0) free_entry(h);
+      if (e.pins == kLive) free_entry(h);
     }
   }
   void pin(EventHandle h) { ++entries_[h].pins; }
   void unpin(EventHandle h) {
     Entry& e = entries_[h];
-    if (--e.pins == 0 && e.refs == 0) free_entry(h);
+    if (--e.pins == kLive && e.refs == 0) free_entry(h);
   }
   void drop_if_unused(EventHandle h) {
-    if (entries_[h].refs == 0 && entries_[h].pins == 0) free_entry(h);
+    if (entries_[h].refs == 0 && entries_[h].pins == kLive) free_entry(h);
   }
 
   int64_t timestamp(EventHandle h) const { return entries_[h].timestamp_ns; }
   uint64_t ordinal(EventHandle h) const { return entries_[h].ordinal; }
   uint64_t seq(EventHandle h) const { return entries_[h].seq; }
   uint32_t refs(EventHandle h) const { return entries_[h].refs; }
-  uint32_t pins(EventHandle h) const { return entries_[h].pins; }
-  std::string_view source(EventHandle h) const { return {entries_[h].text.get(), entries_[h].length}; }
+  uint32_t pins(EventHandle h) const { return entries_[h].pins & ~kLive; }
+  std::string_view source(EventHandle h) const { return text_of(entries_[h]); }
 
   uint64_t live() const { return live_; }
   uint64_t bytes() const { return bytes_; }             // sizeof(entry) + text, over live entries
   uint64_t held_bytes() const { return held_bytes_; }   // the same, over entries that pending state retains
-  static constexpr uint64_t kEntryBytes = 48;
+  static constexpr uint64_t kEntryBytes = 40;
 
   void save(ByteWriter& w) const;
   bool load(ByteReader& r);
-  bool valid_handle(EventHandle h) const { return h < entries_.size() && entries_[h].live; }
+  bool valid_handle(EventHandle h) const { return h < entries_.size() && (entries_[h].pins & kLive) != 0; }
+
+  EventStore() = default;
+  EventStore(EventStore&&) noexcept = default;
+  EventStore& operator=(EventStore&&) noexcept = default;
+  ~EventStore();
 
 private:
+  static constexpr uint32_t kLive = 1u << 31;  // in Entry::pins: the entry is in use
+  // The text is one allocation: a 4-byte length, then the bytes (null when there is no text).
   struct Entry {
     int64_t timestamp_ns = 0;
     uint64_t ordinal = 0;
     uint64_t seq = 0;
     uint32_t refs = 0;
-    uint32_t pins = 0;
-    uint32_t length : 31 = 0;
-    uint32_t live : 1 = 0;
-    std::unique_ptr<char[]> text;
+    uint32_t pins = 0;  // | kLive
+    char* text = nullptr;
   };
   static_assert(sizeof(Entry) == kEntryBytes);
 
+  static uint32_t text_length(const Entry& e) {
+    if (e.text == nullptr) return 0;
+    uint32_t n;
+    std::memcpy(&n, e.text, 4);
+    return n;
+  }
+  static std::string_view text_of(const Entry& e) {
+    return e.text == nullptr ? std::string_view() : std::string_view(e.text + 4, text_length(e));
+  }
+  static char* copy_text(std::string_view s);
   void free_entry(EventHandle h);
-  static uint64_t entry_bytes(const Entry& e) { return kEntryBytes + e.length; }
+  static uint64_t entry_bytes(const Entry& e) { return kEntryBytes + text_length(e); }
 
   std::vector<Entry> entries_;
   std::vector<EventHandle> free_;

@@ -210,14 +210,31 @@ int compare_keys(KeyView a, KeyView b) {
 }
 
 uint64_t hash_key(KeyView key) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : key) {
-    h ^= c;
-    h *= 0x100000001b3ull;
+  // 8 bytes at a time, each word mixed (splitmix64 style) into the state; stable across runs and platforms
+  // of the same endianness (hashes are never stored in snapshots).
+  constexpr uint64_t kMul = 0x9E3779B97F4A7C15ull;
+  auto mix = [](uint64_t w) {
+    w ^= w >> 30;
+    w *= 0xBF58476D1CE4E5B9ull;
+    w ^= w >> 27;
+    return w;
+  };
+  uint64_t h = 0x243F6A8885A308D3ull ^ (key.size() * kMul);
+  size_t i = 0;
+  for (; i + 8 <= key.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, key.data() + i, 8);
+    h = (h ^ mix(w)) * kMul;
+    h ^= h >> 29;
   }
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  h ^= h >> 33;
+  if (i < key.size()) {
+    uint64_t w = 0;
+    std::memcpy(&w, key.data() + i, key.size() - i);
+    h = (h ^ mix(w ^ 0xFF)) * kMul;
+  }
+  h ^= h >> 32;
+  h *= 0xD6E8FEB86659FD93ull;
+  h ^= h >> 32;
   return h;
 }
 

@@ -29,6 +29,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string>
 #include <string_view>
@@ -71,10 +72,68 @@ struct KeyLess {
   bool operator()(KeyView a, KeyView b) const { return compare_keys(a, b) < 0; }
 };
 
-// 64-bit hash of the bytes (FNV-1a folded with a multiply-shift finaliser; stable across runs).
+// 64-bit hash of the bytes (word-at-a-time multiply-xorshift; stable across runs).
 uint64_t hash_key(KeyView key);
 
 // A human-readable rendering for tests and logs: [null, 1234, "tag1", true, 1.5].
 std::string key_to_string(KeyView key);
+
+// Owned key bytes in 16 bytes: up to 12 bytes inline (a short string, a number, a boolean), longer ones on
+// the heap. Pending state keeps one per key, so its size is part of every partial sequence's cost.
+class CompactKey {
+public:
+  static constexpr size_t kInline = 12;
+
+  CompactKey() = default;
+  CompactKey(const CompactKey&) = delete;
+  CompactKey& operator=(const CompactKey&) = delete;
+  CompactKey(CompactKey&& o) noexcept {
+    std::memcpy(raw_, o.raw_, sizeof raw_);
+    std::memset(o.raw_, 0, sizeof o.raw_);
+  }
+  CompactKey& operator=(CompactKey&& o) noexcept {
+    if (this != &o) {
+      reset();
+      std::memcpy(raw_, o.raw_, sizeof raw_);
+      std::memset(o.raw_, 0, sizeof o.raw_);
+    }
+    return *this;
+  }
+  ~CompactKey() { reset(); }
+
+  void assign(KeyView key) {
+    reset();
+    const auto n = static_cast<uint32_t>(key.size());
+    std::memcpy(raw_, &n, 4);
+    if (n <= kInline) {
+      if (n > 0) std::memcpy(raw_ + 4, key.data(), n);
+    } else {
+      char* p = new char[n];
+      std::memcpy(p, key.data(), n);
+      std::memcpy(raw_ + 8, &p, sizeof p);
+    }
+  }
+  void reset() {
+    if (size() > kInline) delete[] heap();
+    std::memset(raw_, 0, sizeof raw_);
+  }
+  uint32_t size() const {
+    uint32_t n;
+    std::memcpy(&n, raw_, 4);
+    return n;
+  }
+  KeyView view() const { return size() <= kInline ? KeyView(raw_ + 4, size()) : KeyView(heap(), size()); }
+  operator KeyView() const { return view(); }
+  size_t heap_bytes() const { return size() > kInline ? size() : 0; }
+
+private:
+  char* heap() const {
+    char* p;
+    std::memcpy(&p, raw_ + 8, sizeof p);
+    return p;
+  }
+  alignas(8) char raw_[16] = {};
+};
+static_assert(sizeof(CompactKey) == 16);
 
 }  // namespace eqlc::sequence

@@ -1,6 +1,7 @@
 // An open-addressing hash index from key bytes to the id of the record that owns them. The index stores no
-// key bytes (8 bytes per slot: id and 32 bits of hash); the owner supplies a function id -> KeyView. Linear
-// probing with backward-shift deletion, so erasing leaves no tombstones; grows at 3/4 load.
+// key bytes (8 bytes per slot: id and the low 32 bits of the hash, which also give the home slot, so growing
+// and erasing never rehash keys); the owner supplies a function id -> KeyView for lookups. Linear probing with
+// backward-shift deletion, so erasing leaves no tombstones; grows at 3/4 load.
 #pragma once
 
 #include <cstdint>
@@ -24,8 +25,8 @@ public:
   template <class KeyOf>
   uint32_t find(KeyView key, uint64_t hash, const KeyOf& key_of) const {
     if (slots_.empty()) return kNone;
-    const uint32_t h32 = static_cast<uint32_t>(hash >> 32);
-    for (size_t i = home(hash);; i = next(i)) {
+    const auto h32 = static_cast<uint32_t>(hash);
+    for (size_t i = home(h32);; i = next(i)) {
       const Slot& s = slots_[i];
       if (s.id == kNone) return kNone;
       if (s.hash == h32 && key_of(s.id) == key) return s.id;
@@ -33,17 +34,15 @@ public:
   }
 
   // `id`'s key must not be in the index yet.
-  template <class KeyOf>
-  void insert(uint32_t id, uint64_t hash, const KeyOf& key_of) {
-    if ((size_ + 1) * 4 > slots_.size() * 3) grow(key_of);
-    place(Slot{id, static_cast<uint32_t>(hash >> 32)}, hash);
+  void insert(uint32_t id, uint64_t hash) {
+    if ((size_ + 1) * 4 > slots_.size() * 3) grow();
+    place(Slot{id, static_cast<uint32_t>(hash)});
     ++size_;
   }
 
-  template <class KeyOf>
-  void erase(uint32_t id, uint64_t hash, const KeyOf& key_of) {
+  void erase(uint32_t id, uint64_t hash) {
     if (slots_.empty()) return;
-    size_t i = home(hash);
+    size_t i = home(static_cast<uint32_t>(hash));
     while (slots_[i].id != id) {
       if (slots_[i].id == kNone) return;
       i = next(i);
@@ -53,7 +52,7 @@ public:
     for (size_t j = next(i);; j = next(j)) {
       const Slot s = slots_[j];
       if (s.id == kNone) break;
-      const size_t h = home(hash_key(key_of(s.id)));
+      const size_t h = home(s.hash);
       // s may fill the hole if its home is not in the cyclic range (hole, j].
       const bool in_range = hole <= j ? (h > hole && h <= j) : (h > hole || h <= j);
       if (!in_range) {
@@ -71,21 +70,21 @@ private:
     uint32_t hash = 0;
   };
 
-  size_t home(uint64_t hash) const { return static_cast<size_t>(hash) & (slots_.size() - 1); }
+  size_t home(uint32_t hash) const { return static_cast<size_t>(hash) & (slots_.size() - 1); }
   size_t next(size_t i) const { return (i + 1) & (slots_.size() - 1); }
 
-  void place(Slot s, uint64_t hash) {
-    size_t i = home(hash);
+  void place(Slot s) {
+    size_t i = home(s.hash);
     while (slots_[i].id != kNone) i = next(i);
     slots_[i] = s;
   }
 
-  template <class KeyOf>
-  void grow(const KeyOf& key_of) {
+  void grow() {
+    if (slots_.size() >= (size_t{1} << 32)) return;  // the home slot comes from 32 bits of hash
     std::vector<Slot> old = std::move(slots_);
     slots_.assign(old.empty() ? 16 : old.size() * 2, Slot{});
     for (const Slot& s : old)
-      if (s.id != kNone) place(s, hash_key(key_of(s.id)));
+      if (s.id != kNone) place(s);
   }
 
   std::vector<Slot> slots_;

@@ -66,7 +66,7 @@ uint32_t SampleMatcher::create_key(KeyView key) {
   else
     lru_head_ = id;
   lru_tail_ = id;
-  index_.insert(id, hash_key(key), [this](uint32_t i) -> KeyView { return keys_[i].key; });
+  index_.insert(id, hash_key(key));
   key_bytes_ += key_bytes(k);
   ++key_count_;
   return id;
@@ -85,7 +85,7 @@ void SampleMatcher::erase_key(uint32_t id) {
     keys_[k.lru_next].lru_prev = k.lru_prev;
   else
     lru_tail_ = k.lru_prev;
-  index_.erase(id, hash_key(k.key), [this](uint32_t i) -> KeyView { return keys_[i].key; });
+  index_.erase(id, hash_key(k.key));
   std::string().swap(k.key);
   std::vector<std::vector<EventHandle>>().swap(k.docs);
   free_keys_.push_back(id);

@@ -167,6 +167,10 @@ void SequenceMatcher::on_event(const EventInfo& ev, std::span<const StageHit> hi
       on_positive(stages_[h.stage].positive, h.key, ev.timestamp_ns, seq, handle, ev);
   }
   if (handle != kNoEvent) events_.unpin(handle);
+  // Keys a transition emptied, unless a later hit of this event filled them again (or they went away).
+  for (uint32_t id : maybe_empty_)
+    if (keys_[id].aux != kFreeSlot) erase_key_if_empty(id);
+  maybe_empty_.clear();
 
   commit_new_candidates();
   flush();
@@ -211,7 +215,7 @@ void SequenceMatcher::on_positive(uint32_t p, KeyView key, int64_t ts, uint64_t 
     if (positives_ == 1) {
       const EventHandle h = ensure_event(handle, ev, seq);
       events_.retain(h);
-      add_candidate(key, std::vector<EventHandle>{h});
+      add_candidate(key, std::span<const EventHandle>(&h, 1));
       return;
     }
     uint32_t id = find_key(key);
@@ -245,12 +249,12 @@ void SequenceMatcher::on_positive(uint32_t p, KeyView key, int64_t ts, uint64_t 
   auto refuse = [&](uint64_t& counter) {
     for (EventHandle e : events) events_.release(e);
     ++counter;
-    erase_key_if_empty(id);
+    maybe_empty_.push_back(id);
   };
   if (spec_.maxspan_ns && gap_exceeds(ts, events_.timestamp(events.front()), *spec_.maxspan_ns))
     return refuse(stats_.rejected_maxspan);
-  if (spec_.has_until && keys_[id].extra != kNone) {
-    const uint64_t until = extras_[keys_[id].extra].until_seq;
+  if (spec_.has_until && keys_[id].aux != kNone) {
+    const uint64_t until = auxes_[keys_[id].aux].until_seq;
     // Elasticsearch: the newest until event before the hit (strictly), if it lies in [last event, hit]
     // (Ordinal.between is inclusive), kills the transition: an until event that is the partial's last event
     // counts (spec sequenceWithOptionalFieldsAndUntil_2), one that is the hit itself does not (…_1).
@@ -260,8 +264,8 @@ void SequenceMatcher::on_positive(uint32_t p, KeyView key, int64_t ts, uint64_t 
   events_.retain(h);
   events.push_back(h);
   if (p + 1 == positives_) {
-    add_candidate(key, std::vector<EventHandle>(events.begin(), events.end()));
-    erase_key_if_empty(id);
+    add_candidate(key, events);
+    maybe_empty_.push_back(id);
     return;
   }
   uint32_t& s = slot_ref(id, p);
@@ -285,7 +289,7 @@ void SequenceMatcher::on_missing(uint32_t stage, KeyView key, int64_t ts) {
   uint32_t id = find_key(key);
   if (id == kNone) id = create_key(key);
   if (id == kNone) return;
-  KeyExtra& x = extra_of(id);
+  KeyAux& x = aux_of(id);
   prune_missing(x);
   if (x.missing.size() - x.missing_head >= limits_.max_missing_hits_per_key) {
     if (limits_.max_missing_hits_per_key == 0) {
@@ -305,7 +309,7 @@ void SequenceMatcher::on_missing(uint32_t stage, KeyView key, int64_t ts) {
 void SequenceMatcher::on_until(KeyView key, uint64_t seq) {
   const uint32_t id = find_key(key);
   if (id == kNone || !has_partials(id)) return;
-  extra_of(id).until_seq = seq;
+  aux_of(id).until_seq = seq;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -337,11 +341,11 @@ void SequenceMatcher::sweep_expired() {
 // Keys
 
 uint32_t SequenceMatcher::find_key(KeyView key) const {
-  return index_.find(key, hash_key(key), [this](uint32_t id) -> KeyView { return keys_[id].key; });
+  return index_.find(key, hash_key(key), [this](uint32_t id) -> KeyView { return keys_[id].key.view(); });
 }
 
-uint64_t SequenceMatcher::key_fixed_bytes(const std::string& key) const {
-  return sizeof(KeyState) + kIndexBytesPerKey + string_heap_bytes(key.size()) + 4ull * groups_per_key_;
+uint64_t SequenceMatcher::key_fixed_bytes(const CompactKey& key) const {
+  return sizeof(KeyState) + kIndexBytesPerKey + key.heap_bytes();
 }
 
 uint32_t SequenceMatcher::create_key(KeyView key) {
@@ -360,8 +364,8 @@ uint32_t SequenceMatcher::create_key(KeyView key) {
   }
   KeyState& k = keys_[id];
   k.key.assign(key);
-  k.groups = groups_per_key_ > 0 ? allocate_group_block() : kNone;
-  k.extra = kNone;
+  k.group0 = kNone;
+  k.aux = kNone;
   k.last_touch = now_;
   k.lru_prev = lru_tail_;
   k.lru_next = kNone;
@@ -370,7 +374,7 @@ uint32_t SequenceMatcher::create_key(KeyView key) {
   else
     lru_head_ = id;
   lru_tail_ = id;
-  index_.insert(id, hash_key(key), [this](uint32_t i) -> KeyView { return keys_[i].key; });
+  index_.insert(id, hash_key(key));
   key_bytes_ += key_fixed_bytes(k.key);
   ++key_count_;
   return id;
@@ -394,21 +398,23 @@ void SequenceMatcher::touch(uint32_t id) {
 }
 
 void SequenceMatcher::erase_key(uint32_t id) {
-  KeyState& k = keys_[id];
   for (uint32_t p = 0; p < groups_per_key_; ++p) {
-    uint32_t& s = slot_ref(id, p);
-    if (s != kNone) {
-      drop_partial(p, s, true);
-      s = kNone;
-      --pending_partials_;
-    }
+    const uint32_t v = slot(id, p);
+    if (v == kNone) continue;
+    drop_partial(p, v, true);
+    slot_ref(id, p) = kNone;  // exists: allocates nothing
+    --pending_partials_;
   }
-  if (k.groups != kNone) free_group_blocks_.push_back(k.groups);
-  if (k.extra != kNone) {
-    KeyExtra& x = extras_[k.extra];
-    key_bytes_ -= sizeof(KeyExtra) + kMissingHitBytes * (x.missing.size() - x.missing_head);
-    x = KeyExtra{};
-    free_extras_.push_back(k.extra);
+  KeyState& k = keys_[id];
+  if (k.aux != kNone) {
+    KeyAux& x = auxes_[k.aux];
+    if (x.groups != kNone) {
+      free_group_blocks_.push_back(x.groups);
+      key_bytes_ -= 4ull * (groups_per_key_ - 1);
+    }
+    key_bytes_ -= sizeof(KeyAux) + kMissingHitBytes * (x.missing.size() - x.missing_head);
+    x = KeyAux{};
+    free_auxes_.push_back(k.aux);
   }
   if (k.lru_prev != kNone)
     keys_[k.lru_prev].lru_next = k.lru_next;
@@ -418,10 +424,11 @@ void SequenceMatcher::erase_key(uint32_t id) {
     keys_[k.lru_next].lru_prev = k.lru_prev;
   else
     lru_tail_ = k.lru_prev;
-  index_.erase(id, hash_key(k.key), [this](uint32_t i) -> KeyView { return keys_[i].key; });
+  index_.erase(id, hash_key(k.key.view()));
   key_bytes_ -= key_fixed_bytes(k.key);
-  std::string().swap(k.key);
-  k.groups = k.extra = kNone;
+  k.key.reset();
+  k.group0 = kNone;
+  k.aux = kFreeSlot;
   free_keys_.push_back(id);
   --key_count_;
 }
@@ -429,8 +436,8 @@ void SequenceMatcher::erase_key(uint32_t id) {
 void SequenceMatcher::erase_key_if_empty(uint32_t id) {
   if (has_partials(id)) return;
   const KeyState& k = keys_[id];
-  if (k.extra != kNone) {
-    const KeyExtra& x = extras_[k.extra];
+  if (k.aux != kNone) {
+    const KeyAux& x = auxes_[k.aux];
     if (x.missing.size() > x.missing_head) return;
   }
   erase_key(id);
@@ -451,24 +458,23 @@ void SequenceMatcher::enforce_limits() {
     evict_oldest(stats_.evicted_keys_bytes);
 }
 
-SequenceMatcher::KeyExtra& SequenceMatcher::extra_of(uint32_t id) {
-  if (keys_[id].extra == kNone) {
+SequenceMatcher::KeyAux& SequenceMatcher::aux_of(uint32_t id) {
+  if (keys_[id].aux == kNone) {
     uint32_t x;
-    if (!free_extras_.empty()) {
-      x = free_extras_.back();
-      free_extras_.pop_back();
+    if (!free_auxes_.empty()) {
+      x = free_auxes_.back();
+      free_auxes_.pop_back();
     } else {
-      x = static_cast<uint32_t>(extras_.size());
-      extras_.emplace_back();
+      x = static_cast<uint32_t>(auxes_.size());
+      auxes_.emplace_back();
     }
-    extras_[x].in_use = true;
-    keys_[id].extra = x;
-    key_bytes_ += sizeof(KeyExtra);
+    keys_[id].aux = x;
+    key_bytes_ += sizeof(KeyAux);
   }
-  return extras_[keys_[id].extra];
+  return auxes_[keys_[id].aux];
 }
 
-void SequenceMatcher::prune_missing(KeyExtra& x) {
+void SequenceMatcher::prune_missing(KeyAux& x) {
   if (spec_.maxspan_ns) {
     const int64_t cutoff = sub_sat(now_, *spec_.maxspan_ns);
     while (x.missing_head < x.missing.size() && x.missing[x.missing_head].timestamp_ns < cutoff) {
@@ -491,14 +497,34 @@ bool SequenceMatcher::has_partials(uint32_t id) const {
   return false;
 }
 
+uint32_t SequenceMatcher::slot(uint32_t id, uint32_t p) const {
+  const KeyState& k = keys_[id];
+  if (p == 0) return k.group0;
+  if (k.aux == kNone) return kNone;
+  const uint32_t block = auxes_[k.aux].groups;
+  if (block == kNone) return kNone;
+  return group_slots_[size_t{block} * (groups_per_key_ - 1) + (p - 1)];
+}
+
+uint32_t& SequenceMatcher::slot_ref(uint32_t id, uint32_t p) {
+  if (p == 0) return keys_[id].group0;
+  KeyAux& x = aux_of(id);
+  if (x.groups == kNone) {
+    x.groups = allocate_group_block();
+    key_bytes_ += 4ull * (groups_per_key_ - 1);
+  }
+  return group_slots_[size_t{x.groups} * (groups_per_key_ - 1) + (p - 1)];
+}
+
 uint32_t SequenceMatcher::allocate_group_block() {
   if (!free_group_blocks_.empty()) {
     const uint32_t b = free_group_blocks_.back();
     free_group_blocks_.pop_back();
     return b;
   }
-  const auto b = static_cast<uint32_t>(group_slots_.size() / groups_per_key_);
-  group_slots_.resize(group_slots_.size() + groups_per_key_, kNone);
+  const uint32_t width = groups_per_key_ - 1;
+  const auto b = static_cast<uint32_t>(group_slots_.size() / width);
+  group_slots_.resize(group_slots_.size() + width, kNone);
   return b;
 }
 
@@ -544,7 +570,7 @@ void SequenceMatcher::drop_partial(uint32_t p, uint32_t value, bool release) {
 // ---------------------------------------------------------------------------------------------------------
 // Candidates
 
-bool SequenceMatcher::intermediate_ok(const KeyExtra* x, const std::vector<EventHandle>& events) const {
+bool SequenceMatcher::intermediate_ok(const KeyAux* x, const std::vector<EventHandle>& events) const {
   if (x == nullptr) return true;
   for (size_t i = x->missing_head; i < x->missing.size(); ++i) {
     const MissingHit& m = x->missing[i];
@@ -557,7 +583,7 @@ bool SequenceMatcher::intermediate_ok(const KeyExtra* x, const std::vector<Event
   return true;
 }
 
-std::optional<int64_t> SequenceMatcher::last_leading(const KeyExtra* x, int64_t first_ts) const {
+std::optional<int64_t> SequenceMatcher::last_leading(const KeyAux* x, int64_t first_ts) const {
   std::optional<int64_t> best;
   if (x == nullptr) return best;
   for (size_t i = x->missing_head; i < x->missing.size(); ++i) {
@@ -569,14 +595,17 @@ std::optional<int64_t> SequenceMatcher::last_leading(const KeyExtra* x, int64_t 
   return best;
 }
 
-void SequenceMatcher::add_candidate(KeyView key, std::vector<EventHandle>&& events) {
+void SequenceMatcher::add_candidate(KeyView key, std::span<const EventHandle> events) {
   ++stats_.candidates;
-  Candidate c;
+  // Reuse the scratch candidates' buffers: most candidates are delivered at once and never copied.
+  if (new_count_ == new_candidates_.size()) new_candidates_.emplace_back();
+  Candidate& c = new_candidates_[new_count_++];
   c.seq = events_.seq(events.back());
   c.key.assign(key);
   c.first_ts = events_.timestamp(events.front());
   c.last_ts = events_.timestamp(events.back());
-  c.events = std::move(events);
+  c.base_ts = 0;
+  c.events.assign(events.begin(), events.end());
   c.decision = Decision::accepted;
   // From pending state (evictable) to a match (never evicted): the references become pins.
   for (EventHandle e : c.events) {
@@ -585,9 +614,9 @@ void SequenceMatcher::add_candidate(KeyView key, std::vector<EventHandle>&& even
   }
   if (has_missing_) {
     const uint32_t id = find_key(key);
-    KeyExtra* x = nullptr;
-    if (id != kNone && keys_[id].extra != kNone) {
-      x = &extras_[keys_[id].extra];
+    KeyAux* x = nullptr;
+    if (id != kNone && keys_[id].aux != kNone) {
+      x = &auxes_[keys_[id].aux];
       prune_missing(*x);
     }
     const int64_t span = maxspan();
@@ -610,18 +639,26 @@ void SequenceMatcher::add_candidate(KeyView key, std::vector<EventHandle>&& even
     if (c.decision == Decision::rejected) {
       ++stats_.rejected_missing;
       for (EventHandle e : c.events) events_.unpin(e);
+      --new_count_;
       return;
     }
   }
-  new_candidates_.push_back(std::move(c));
 }
 
 void SequenceMatcher::commit_new_candidates() {
-  if (new_candidates_.empty()) return;
+  if (new_count_ == 0) return;
+  const auto end = new_candidates_.begin() + static_cast<std::ptrdiff_t>(new_count_);
   // All end on this event: Elasticsearch breaks the tie by key.
-  std::stable_sort(new_candidates_.begin(), new_candidates_.end(),
-                   [](const Candidate& a, const Candidate& b) { return compare_keys(a.key, b.key) < 0; });
-  for (Candidate& c : new_candidates_) {
+  if (new_count_ > 1)
+    std::stable_sort(new_candidates_.begin(), end,
+                     [](const Candidate& a, const Candidate& b) { return compare_keys(a.key, b.key) < 0; });
+  for (auto it = new_candidates_.begin(); it != end; ++it) {
+    Candidate& c = *it;
+    if (out_.empty() && c.decision == Decision::accepted) {  // nothing ahead of it: deliver right away
+      deliver(c);
+      for (EventHandle e : c.events) events_.unpin(e);
+      continue;
+    }
     const uint64_t id = out_base_ + out_.size();
     if (c.decision == Decision::pending) {
       ++undecided_;
@@ -635,7 +672,22 @@ void SequenceMatcher::commit_new_candidates() {
     cand_bytes_ += candidate_bytes(c);
     out_.push_back(std::move(c));
   }
-  new_candidates_.clear();
+  new_count_ = 0;
+}
+
+void SequenceMatcher::deliver(const Candidate& c) {
+  match_events_.clear();
+  size_t next = 0;
+  for (const StageInfo& st : stages_) {
+    if (st.missing) {
+      match_events_.push_back(MatchEvent{true, 0, 0, {}});
+    } else {
+      const EventHandle e = c.events[next++];
+      match_events_.push_back(MatchEvent{false, events_.ordinal(e), events_.timestamp(e), events_.source(e)});
+    }
+  }
+  ++stats_.completed;
+  if (sink_) sink_(SequenceMatch{c.key, match_events_});
 }
 
 void SequenceMatcher::resolve_trailing(KeyView key, int64_t ts) {
@@ -678,19 +730,7 @@ void SequenceMatcher::flush() {
   while (!out_.empty() && out_.front().decision != Decision::pending) {
     Candidate& c = out_.front();
     if (c.decision == Decision::accepted) {
-      match_events_.clear();
-      size_t next = 0;
-      for (const StageInfo& st : stages_) {
-        if (st.missing) {
-          match_events_.push_back(MatchEvent{true, 0, 0, {}});
-        } else {
-          const EventHandle e = c.events[next++];
-          match_events_.push_back(
-              MatchEvent{false, events_.ordinal(e), events_.timestamp(e), events_.source(e)});
-        }
-      }
-      ++stats_.completed;
-      if (sink_) sink_(SequenceMatch{c.key, match_events_});
+      deliver(c);
     } else {
       --rejected_in_queue_;
     }
@@ -711,10 +751,10 @@ void SequenceMatcher::update_stats() {
 
 uint64_t SequenceMatcher::heap_bytes_estimate() const {
   uint64_t b = keys_.capacity() * sizeof(KeyState) + index_.slot_bytes() + group_slots_.capacity() * 4 +
-               extras_.capacity() * sizeof(KeyExtra) + events_.bytes();
-  for (const KeyState& k : keys_) b += string_heap_bytes(k.key.capacity());
+               auxes_.capacity() * sizeof(KeyAux) + events_.bytes();
+  for (const KeyState& k : keys_) b += k.key.heap_bytes();
   for (const Pool& p : pools_) b += p.data.capacity() * 4 + p.free.capacity() * 4;
-  for (const KeyExtra& x : extras_) b += x.missing.capacity() * sizeof(MissingHit);
+  for (const KeyAux& x : auxes_) b += x.missing.capacity() * sizeof(MissingHit);
   b += cand_bytes_ + free_keys_.capacity() * 4 + free_group_blocks_.capacity() * 4;
   return b;
 }
@@ -774,7 +814,7 @@ std::string SequenceMatcher::snapshot() const {
   std::vector<EventHandle> evs;
   for (uint32_t id = lru_head_; id != kNone; id = keys_[id].lru_next) {
     const KeyState& k = keys_[id];
-    w.bytes(k.key);
+    w.bytes(k.key.view());
     w.i64(k.last_touch);
     for (uint32_t p = 0; p < groups_per_key_; ++p) {
       const uint32_t v = slot(id, p);
@@ -783,9 +823,9 @@ std::string SequenceMatcher::snapshot() const {
       partial_events(p, v, evs);
       for (EventHandle e : evs) w.u64(e);
     }
-    w.u8(k.extra != kNone ? 1 : 0);
-    if (k.extra != kNone) {
-      const KeyExtra& x = extras_[k.extra];
+    w.u8(k.aux != kNone ? 1 : 0);
+    if (k.aux != kNone) {
+      const KeyAux& x = auxes_[k.aux];
       w.u64(x.until_seq);
       w.u64(x.missing.size() - x.missing_head);
       for (size_t i = x.missing_head; i < x.missing.size(); ++i) {
@@ -874,7 +914,7 @@ std::optional<SequenceMatcher> SequenceMatcher::restore(std::string_view bytes, 
       ++m.pending_partials_;
     }
     if (r.boolean()) {
-      KeyExtra& x = m.extra_of(id);
+      KeyAux& x = m.aux_of(id);
       x.until_seq = r.u64();
       const uint64_t nh = r.count(2);
       for (uint64_t j = 0; j < nh && r.ok(); ++j) {

@@ -131,27 +131,30 @@ public:
 
 private:
   static constexpr uint32_t kNone = UINT32_MAX;
+  static constexpr uint32_t kFreeSlot = UINT32_MAX - 1;  // KeyState::aux of an unused slot of keys_
 
-  // A key with pending state. `groups` is a block of (positives - 1) slots in group_slots_: slot p holds the
-  // newest partial sequence that has matched positive stages 0..p (for p = 0 the slot is that event's handle,
-  // otherwise a block of p + 1 event handles in pools_[p]).
+  // A key with pending state (40 bytes). Group p holds the newest partial sequence of the key that has
+  // matched positive stages 0..p: group 0 is `group0` (the event's handle); groups p >= 1 are slots of a block
+  // of (positives - 2) slots in group_slots_, each a block of p + 1 event handles in pools_[p] (or kNone).
   struct KeyState {
-    std::string key;
+    CompactKey key;
     int64_t last_touch = 0;     // event time of the last update; the LRU list is in this order
     uint32_t lru_prev = kNone;
     uint32_t lru_next = kNone;
-    uint32_t groups = kNone;
-    uint32_t extra = kNone;     // index into extras_ (until marker, missing-term history), allocated on demand
+    uint32_t group0 = kNone;
+    uint32_t aux = kNone;       // index into auxes_, allocated on demand
   };
+  static_assert(sizeof(KeyState) == 40);
   struct MissingHit {
     int64_t timestamp_ns;
     uint32_t stage;
   };
-  struct KeyExtra {
+  // What a key needs beyond a stage-0 partial: groups >= 1, until marker, missing-term history.
+  struct KeyAux {
+    uint32_t groups = kNone;            // block index in group_slots_ for groups 1 .. positives - 2
+    uint32_t missing_head = 0;
     uint64_t until_seq = 0;             // arrival number of the latest until event of the key; 0: none
     std::vector<MissingHit> missing;    // hits of missing terms, arrival order, from missing_head on
-    uint32_t missing_head = 0;
-    bool in_use = false;
   };
   struct Pool {
     uint32_t width = 0;
@@ -200,13 +203,14 @@ private:
   void erase_key_if_empty(uint32_t id);
   void evict_oldest(uint64_t& counter);
   void enforce_limits();
-  KeyExtra& extra_of(uint32_t id);
-  void prune_missing(KeyExtra& x);
-  uint64_t key_fixed_bytes(const std::string& key) const;
+  KeyAux& aux_of(uint32_t id);
+  const KeyAux* aux_if(uint32_t id) const { return keys_[id].aux == kNone ? nullptr : &auxes_[keys_[id].aux]; }
+  void prune_missing(KeyAux& x);
+  uint64_t key_fixed_bytes(const CompactKey& key) const;
 
   // Partials.
-  uint32_t slot(uint32_t id, uint32_t p) const { return group_slots_[size_t{keys_[id].groups} * groups_per_key_ + p]; }
-  uint32_t& slot_ref(uint32_t id, uint32_t p) { return group_slots_[size_t{keys_[id].groups} * groups_per_key_ + p]; }
+  uint32_t slot(uint32_t id, uint32_t p) const;
+  uint32_t& slot_ref(uint32_t id, uint32_t p);  // allocates the aux record and the group block for p >= 1
   void partial_events(uint32_t p, uint32_t value, std::vector<EventHandle>& out) const;
   uint32_t store_partial(uint32_t p, std::span<const EventHandle> events);  // takes the references
   void drop_partial(uint32_t p, uint32_t value, bool release);
@@ -214,9 +218,10 @@ private:
   bool has_partials(uint32_t id) const;
 
   // Candidates and output.
-  void add_candidate(KeyView key, std::vector<EventHandle>&& events);
-  bool intermediate_ok(const KeyExtra* x, const std::vector<EventHandle>& events) const;
-  std::optional<int64_t> last_leading(const KeyExtra* x, int64_t first_ts) const;
+  void add_candidate(KeyView key, std::span<const EventHandle> events);  // takes the references
+  void deliver(const Candidate& c);
+  bool intermediate_ok(const KeyAux* x, const std::vector<EventHandle>& events) const;
+  std::optional<int64_t> last_leading(const KeyAux* x, int64_t first_ts) const;
   void commit_new_candidates();
   void resolve_trailing(KeyView key, int64_t ts);
   void decide(uint64_t id, Decision d);
@@ -254,9 +259,9 @@ private:
   std::vector<uint32_t> group_slots_;
   std::vector<uint32_t> free_group_blocks_;
   std::vector<Pool> pools_;                // pools_[p] for p >= 1: partials of p + 1 events
-  std::vector<KeyExtra> extras_;
-  std::vector<uint32_t> free_extras_;
-  uint64_t key_bytes_ = 0;                 // keys, group blocks, partial blocks, extras
+  std::vector<KeyAux> auxes_;
+  std::vector<uint32_t> free_auxes_;
+  uint64_t key_bytes_ = 0;                 // keys, aux records, group blocks, partial blocks, history
   uint64_t pending_partials_ = 0;
 
   std::deque<Candidate> out_;              // undelivered candidates, in output order; id = out_base_ + index
@@ -268,7 +273,9 @@ private:
   std::unordered_map<std::string, std::vector<uint64_t>> waiters_;  // key -> pending ids (trailing terms)
 
   // Scratch, reused across events.
-  std::vector<Candidate> new_candidates_;
+  std::vector<Candidate> new_candidates_;  // the first new_count_ are this event's candidates
+  size_t new_count_ = 0;
+  std::vector<uint32_t> maybe_empty_;
   std::vector<uint32_t> order_;
   std::vector<EventHandle> tmp_events_;
   std::vector<MatchEvent> match_events_;
