@@ -42,6 +42,12 @@ struct EngineOptions {
     std::optional<uint64_t> size;
     ResultPosition result_position = ResultPosition::tail;
     bool sort_input = false;  // buffer all events; run them sorted by (timestamp, tiebreaker, arrival) at finish
+    uint32_t max_samples_per_key = 1;  // samples: how many samples one key may give (Elasticsearch's default 1)
+
+    // State limits of each sequence or sample query. When one is hit the least recently used keys are evicted
+    // (counted in stats); completed matches are never lost.
+    uint64_t max_keys = 1'000'000;              // join keys with pending state
+    uint64_t max_state_bytes = uint64_t{1} << 30;  // bytes of pending state (partials, kept events)
 };
 
 // A problem with one query: which one, and the diagnostics (positions point into its text).
@@ -65,7 +71,12 @@ struct EngineStats {
     uint64_t out_of_order = 0;             // events earlier than the one before them (see sort_input)
     uint64_t bytes = 0;                    // NDJSON bytes read
     uint64_t evaluation_errors = 0;        // expressions that failed at run time (division by zero, ...); gave null
+    uint64_t truncated_key_products = 0;   // events whose multi-valued join keys had too many combinations
     std::vector<uint64_t> matches;         // per query: results delivered
+    // Sequence and sample state, summed over queries.
+    uint64_t evicted_keys = 0;             // keys dropped by max_keys / max_state_bytes
+    uint64_t pending_partials = 0;         // partial sequences waiting for their next stage (now)
+    uint64_t state_bytes = 0;              // bytes of sequence/sample state (now)
 };
 
 class Engine {

@@ -8,9 +8,14 @@
 #include "api/options.hpp"
 #include "compiler/compiled_query.hpp"
 #include "engine/event_order.hpp"
+#include "engine/join_keys.hpp"
 #include "engine/result_limiter.hpp"
 #include "input/json_projection.hpp"
 #include "input/ndjson_reader.hpp"
+#include "input/timestamp.hpp"
+#include "sequence/key.hpp"
+#include "sequence/sample_matcher.hpp"
+#include "sequence/sequence_matcher.hpp"
 #include "vm/interpreter.hpp"
 
 namespace eqlc {
@@ -24,7 +29,49 @@ struct QueryState {
     QuerySource source;
     compiler::CompiledQuery compiled;
     engine::ResultLimiter<Match> limiter;
+    std::unique_ptr<sequence::SequenceMatcher> sequence;  // kind == sequence
+    std::unique_ptr<sequence::SampleMatcher> sample;      // kind == sample
 };
+
+// The join key values as Elasticsearch returns them. A date key is an instant internally (nanoseconds); a
+// sequence returns the field's value as formatted by its date format (ISO-8601 with milliseconds, the default),
+// a sample the composite aggregation's epoch milliseconds.
+nlohmann::json key_to_json(sequence::KeyView key, const compiler::CompiledTerm& term, MatchKind kind) {
+    nlohmann::json out = nlohmann::json::array();
+    const auto values = sequence::decode_key(key);
+    for (size_t i = 0; i < values.size(); ++i) {
+        const vm::Value& v = values[i];
+        const bool date = i < term.keys.size() && term.keys[i].type == vm::FieldType::date;
+        switch (v.type) {
+            case vm::ValueType::null: out.push_back(nullptr); break;
+            case vm::ValueType::boolean: out.push_back(v.boolean); break;
+            case vm::ValueType::integer:
+                if (date && kind == MatchKind::sequence) {
+                    out.push_back(input::format_iso8601(v.integer));
+                } else if (date) {
+                    out.push_back(v.integer / 1'000'000);
+                } else {
+                    out.push_back(v.integer);
+                }
+                break;
+            case vm::ValueType::floating: out.push_back(v.floating); break;
+            case vm::ValueType::string: out.push_back(std::string(v.str())); break;
+        }
+    }
+    return out;
+}
+
+Match to_match(size_t query, MatchKind kind, sequence::KeyView key, std::span<const sequence::MatchEvent> events,
+               const compiler::CompiledTerm& first_term) {
+    Match match;
+    match.query = query;
+    match.kind = kind;
+    match.join_keys = key_to_json(key, first_term, kind);
+    match.events.reserve(events.size());
+    for (const auto& e : events)
+        match.events.push_back(MatchedEvent{e.missing, std::string(e.source), e.timestamp_ns, e.ordinal});
+    return match;
+}
 
 }  // namespace
 
@@ -46,6 +93,7 @@ struct Engine::Impl {
 
     engine::SortBuffer sort_buffer;  // used when options.sort_input
     bool finished = false;
+    bool has_samples = false;
 
     void report_bad(BadInput bad) {
         if (bad_input_handler) bad_input_handler(bad);
@@ -56,18 +104,23 @@ struct Engine::Impl {
         if (match_handler) match_handler(match);
     }
 
+    engine::JoinKeyBuilder key_builder;
+    std::vector<sequence::StageHit> stage_hits;
+    std::vector<sequence::SampleHit> sample_hits;
+    std::vector<std::string> hit_keys;  // owns the bytes the hits point to, for one event
+
     // One event, projected and in order: run every query.
     void process(const vm::EventRecord& event) {
         for (size_t q = 0; q < queries.size(); ++q) {
             QueryState& state = queries[q];
             if (state.limiter.saturated()) continue;
-            const compiler::CompiledTerm& term = state.compiled.terms.front();
-            if (!vm::matches(*term.filter, event, vm)) continue;
-            Match match;
-            match.query = q;
-            match.kind = MatchKind::event;
-            match.events.push_back(MatchedEvent{false, std::string(event.source), event.timestamp_ns, event.ordinal});
-            state.limiter.add(std::move(match), [&](Match&& m) { deliver(q, std::move(m)); });
+            switch (state.compiled.kind) {
+                case ast::QueryKind::event: run_event_query(q, state, event); break;
+                case ast::QueryKind::sequence:
+                    if (event.has_timestamp) run_sequence(state, event);
+                    break;
+                case ast::QueryKind::sample: run_sample(state, event); break;
+            }
         }
         if (vm.errors().count) {
             stats.evaluation_errors += vm.errors().count;
@@ -75,14 +128,81 @@ struct Engine::Impl {
         }
     }
 
+    void run_event_query(size_t q, QueryState& state, const vm::EventRecord& event) {
+        if (!event.has_timestamp) return;
+        const compiler::CompiledTerm& term = state.compiled.terms.front();
+        if (!vm::matches(*term.filter, event, vm)) return;
+        Match match;
+        match.query = q;
+        match.kind = MatchKind::event;
+        match.events.push_back(MatchedEvent{false, std::string(event.source), event.timestamp_ns, event.ordinal});
+        state.limiter.add(std::move(match), [&](Match&& m) { deliver(q, std::move(m)); });
+    }
+
+    // Runs `term`'s filter; on a match, appends its keys to hit_keys and returns how many it added.
+    size_t term_keys(const compiler::CompiledTerm& term, const vm::EventRecord& event) {
+        if (!vm::matches(*term.filter, event, vm)) return 0;
+        if (!key_builder.build(term, event, vm)) return 0;
+        for (const auto& k : key_builder.keys()) hit_keys.push_back(k);
+        return key_builder.keys().size();
+    }
+
+    void run_sequence(QueryState& state, const vm::EventRecord& event) {
+        hit_keys.clear();
+        std::vector<std::pair<uint32_t, size_t>> counts;  // (stage, number of keys), in hit_keys order
+        const auto& terms = state.compiled.terms;
+        for (uint32_t stage = 0; stage < terms.size(); ++stage) {
+            // `runs=N` repeats one filter N times: evaluate it once.
+            if (stage > 0 && terms[stage].filter == terms[stage - 1].filter && terms[stage].keys.size() ==
+                                                                                  terms[stage - 1].keys.size() &&
+                !counts.empty() && counts.back().first == stage - 1) {
+                const size_t n = counts.back().second;
+                const size_t from = hit_keys.size() - n;
+                for (size_t i = 0; i < n; ++i) hit_keys.push_back(hit_keys[from + i]);
+                counts.emplace_back(stage, n);
+                continue;
+            }
+            if (const size_t n = term_keys(terms[stage], event)) counts.emplace_back(stage, n);
+        }
+        if (state.compiled.until)
+            if (const size_t n = term_keys(*state.compiled.until, event)) counts.emplace_back(sequence::kUntil, n);
+        stats.truncated_key_products = key_builder.truncated();
+        if (counts.empty()) {
+            state.sequence->advance_time(event.timestamp_ns);
+            return;
+        }
+        stage_hits.clear();
+        size_t i = 0;
+        for (const auto& [stage, n] : counts)
+            for (size_t j = 0; j < n; ++j) stage_hits.push_back(sequence::StageHit{stage, hit_keys[i++]});
+        state.sequence->on_event(sequence::EventInfo{event.ordinal, event.timestamp_ns, event.source}, stage_hits);
+    }
+
+    void run_sample(QueryState& state, const vm::EventRecord& event) {
+        hit_keys.clear();
+        std::vector<std::pair<uint32_t, size_t>> counts;
+        const auto& terms = state.compiled.terms;
+        for (uint32_t filter = 0; filter < terms.size(); ++filter)
+            if (const size_t n = term_keys(terms[filter], event)) counts.emplace_back(filter, n);
+        if (counts.empty()) return;
+        sample_hits.clear();
+        size_t i = 0;
+        for (const auto& [filter, n] : counts)
+            for (size_t j = 0; j < n; ++j) sample_hits.push_back(sequence::SampleHit{filter, hit_keys[i++]});
+        state.sample->on_event(sequence::EventInfo{event.ordinal, event.timestamp_ns, event.source}, sample_hits);
+    }
+
     // Common entry for every event source: checks the timestamp and the order, then runs or buffers it.
     void accept(vm::EventRecord& event, std::string_view origin, uint64_t line) {
         event.ordinal = next_ordinal++;
         if (!event.has_timestamp) {
+            // Event queries and sequences order events by time; samples do not need it (SEMANTICS §9).
             ++stats.events_without_timestamp;
             report_bad(BadInput{std::string(origin), line,
-                                "event has no usable timestamp in field [" + options.query.timestamp_field + "]; skipped",
+                                "event has no usable timestamp in field [" + options.query.timestamp_field + "]; " +
+                                    (has_samples ? "used only by sample queries" : "skipped"),
                                 std::string(event.source.substr(0, 200))});
+            if (has_samples && !options.sort_input) process(event);
             return;
         }
         ++stats.events;
@@ -131,18 +251,46 @@ Engine::Created Engine::create(std::vector<QuerySource> queries, EngineOptions o
             created.problems.push_back(QueryProblem{i, std::move(result.diagnostics)});
             continue;
         }
-        if (result.query->kind != ast::QueryKind::event) {
-            Diagnostic d;
-            d.phase = Phase::compile;
-            d.span = result.query->terms.empty() ? SourceSpan{} : result.query->terms.front().span;
-            d.span.begin = position_at(queries[i].text, 0);
-            d.message = "sequence and sample queries cannot be run by this version of eqlc yet (only checked)";
-            created.problems.push_back(QueryProblem{i, {d}});
-            continue;
-        }
         compiler::CompiledQuery compiled = std::move(*result.query);
-        engine::ResultLimiter<Match> limiter(compiled.pipes, request);
-        impl->queries.push_back(QueryState{std::move(queries[i]), std::move(compiled), std::move(limiter)});
+        const bool is_sample = compiled.kind == ast::QueryKind::sample;
+        // A sample's size caps the number of samples in key order; the runtime applies it.
+        engine::ResultLimiter<Match> limiter(compiled.pipes, is_sample ? std::nullopt : request);
+        impl->queries.push_back(QueryState{std::move(queries[i]), std::move(compiled), std::move(limiter), {}, {}});
+    }
+    if (!created.problems.empty()) return created;
+
+    Impl* s = impl.get();
+    sequence::Limits limits;
+    limits.max_keys = options.max_keys;
+    limits.max_state_bytes = options.max_state_bytes;
+    for (size_t q = 0; q < impl->queries.size(); ++q) {
+        QueryState& state = impl->queries[q];
+        if (state.compiled.kind == ast::QueryKind::sequence) {
+            sequence::SequenceSpec spec;
+            for (const auto& term : state.compiled.terms) spec.missing.push_back(term.missing);
+            spec.has_until = state.compiled.until.has_value();
+            spec.maxspan_ns = state.compiled.maxspan_ns;
+            state.sequence = std::make_unique<sequence::SequenceMatcher>(
+                std::move(spec),
+                [s, q](const sequence::SequenceMatch& m) {
+                    s->queries[q].limiter.add(to_match(q, MatchKind::sequence, m.key, m.events, s->queries[q].compiled.terms.front()),
+                                              [s, q](Match&& match) { s->deliver(q, std::move(match)); });
+                },
+                limits);
+        } else if (state.compiled.kind == ast::QueryKind::sample) {
+            impl->has_samples = true;
+            sequence::SampleSpec spec;
+            spec.filters = static_cast<uint32_t>(state.compiled.terms.size());
+            spec.max_samples_per_key = options.max_samples_per_key;
+            spec.size = options.size;
+            state.sample = std::make_unique<sequence::SampleMatcher>(
+                std::move(spec),
+                [s, q](const sequence::SampleMatch& m) {
+                    s->queries[q].limiter.add(to_match(q, MatchKind::sample, m.key, m.events, s->queries[q].compiled.terms.front()),
+                                              [s, q](Match&& match) { s->deliver(q, std::move(match)); });
+                },
+                limits);
+        }
     }
     if (!created.problems.empty()) return created;
 
@@ -209,13 +357,34 @@ void Engine::finish() {
     if (s.finished) return;
     s.finished = true;
     if (s.options.sort_input) s.run_sorted();
-    for (size_t q = 0; q < s.queries.size(); ++q)
-        s.queries[q].limiter.finish([&](Match&& m) { s.deliver(q, std::move(m)); });
+    for (size_t q = 0; q < s.queries.size(); ++q) {
+        QueryState& state = s.queries[q];
+        if (state.sequence) state.sequence->finish();
+        if (state.sample) state.sample->finish();
+        state.limiter.finish([&](Match&& m) { s.deliver(q, std::move(m)); });
+    }
 }
 
 size_t Engine::query_count() const { return impl_->queries.size(); }
 const std::string& Engine::query_name(size_t query) const { return impl_->queries.at(query).source.name; }
-const EngineStats& Engine::stats() const { return impl_->stats; }
+const EngineStats& Engine::stats() const {
+    EngineStats& st = impl_->stats;
+    st.evicted_keys = st.pending_partials = st.state_bytes = 0;
+    for (const auto& q : impl_->queries) {
+        if (q.sequence) {
+            const auto& m = q.sequence->stats();
+            st.evicted_keys += m.evicted_keys_max_keys + m.evicted_keys_bytes;
+            st.pending_partials += m.pending_partials;
+            st.state_bytes += m.state_bytes;
+        }
+        if (q.sample) {
+            const auto& m = q.sample->stats();
+            st.evicted_keys += m.evicted_keys_max_keys + m.evicted_keys_bytes;
+            st.state_bytes += m.state_bytes;
+        }
+    }
+    return st;
+}
 
 std::string Engine::explain() const {
     std::string out;

@@ -184,10 +184,11 @@ public:
             case ExprKind::negate: {
                 out_ += '-';
                 const Expr& operand = *e.operands[0];
-                // `-5` would be folded into a literal on reparse, and `--x` is not a token pair we want.
-                const bool wrap = operand.kind == ExprKind::literal || operand.kind == ExprKind::negate ||
-                                  level_of(operand) < kUnary || operand.kind == ExprKind::match ||
-                                  operand.kind == ExprKind::in;
+                // `-5` would be folded into a literal on reparse. A nested minus needs no parentheses (`--x`):
+                // each would count against the nesting limit, so a legal 150-deep `-` chain printed with them
+                // would no longer parse.
+                const bool wrap = operand.kind == ExprKind::literal || level_of(operand) < kUnary ||
+                                  operand.kind == ExprKind::match || operand.kind == ExprKind::in;
                 if (wrap) out_ += '(';
                 print_bare(operand);
                 if (wrap) out_ += ')';

@@ -76,3 +76,10 @@ TEST_CASE("printer output parses back to the same tree", "[printer]") {
     };
     for (const char* q : queries) require_round_trip(q);
 }
+
+TEST_CASE("printing a deep unary minus chain stays within the nesting limit", "[printer]") {
+    // Found by the fuzzer: 100 nested minus signs parse, but printed as -(-(-(...))) they needed 200 levels.
+    std::string query = "e where h((" + std::string(100, '-') + "\"\"))";
+    require_round_trip(query);
+    CHECK(canonical("process where - -x == 1") == "process where --x == 1");
+}

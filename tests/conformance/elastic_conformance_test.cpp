@@ -1,0 +1,111 @@
+// Elasticsearch's own EQL QA specs (../shared/conformance/elastic), every one of them — event queries,
+// sequences, missing events, samples — run through the public Engine exactly as a library user runs it:
+// the suite's mapping plus what dynamic mapping added at index time, the suite's field settings, the spec's
+// size (else the suite default) applied as Elasticsearch's default tail. A spec passes when the ids of the
+// result events (missing-event placeholders as -1), results one after another, equal `expected_event_ids`
+// (or one of its alternatives), and the join keys, flattened and stringified, equal `join_keys` if given.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "eqlc/engine.hpp"
+#include "support/shared_data.hpp"
+
+namespace {
+
+using nlohmann::json;
+
+struct SpecOutcome {
+    json ids = json::array();
+    json keys = json::array();
+    std::string error;
+};
+
+SpecOutcome run_spec(const json& suite, const json& spec, const std::string& data_path,
+                     const std::shared_ptr<const eqlc::Mapping>& mapping) {
+    SpecOutcome out;
+    eqlc::EngineOptions options;
+    options.query.mapping = mapping;
+    options.query.timestamp_field = suite["timestamp_field"].get<std::string>();
+    options.query.event_category_field = suite["event_category_field"].get<std::string>();
+    if (!suite["tiebreaker_field"].is_null()) options.query.tiebreaker_field = suite["tiebreaker_field"].get<std::string>();
+    options.size = spec.contains("size") ? spec["size"].get<uint64_t>() : suite["default_size"].get<uint64_t>();
+    if (spec.contains("max_samples_per_key")) options.max_samples_per_key = spec["max_samples_per_key"].get<uint32_t>();
+
+    auto created = eqlc::Engine::create({{spec["query"].get<std::string>(), spec["name"].get<std::string>()}}, options);
+    if (!created.engine) {
+        out.error = created.problems.empty() || created.problems[0].diagnostics.empty()
+                        ? "refused"
+                        : created.problems[0].diagnostics[0].message;
+        return out;
+    }
+    const std::string id_field = suite["id_field"].get<std::string>();
+    created.engine->on_match([&](const eqlc::Match& match) {
+        for (const auto& e : match.events) {
+            if (e.missing) {
+                out.ids.push_back(-1);
+                continue;
+            }
+            const json source = json::parse(e.source);
+            out.ids.push_back(source.contains(id_field) ? source[id_field] : json(nullptr));
+        }
+        for (const auto& k : match.join_keys) out.keys.push_back(k.is_null() ? "null" : k.is_string() ? k.get<std::string>() : k.dump());
+    });
+    eqlc::Diagnostic error;
+    if (!created.engine->read_ndjson(data_path, {}, &error)) out.error = error.message;
+    created.engine->finish();
+    return out;
+}
+
+bool ids_match(const json& expected, const json& got) {
+    if (!expected.empty() && expected[0].is_array()) {
+        for (const auto& alternative : expected)
+            if (alternative == got) return true;
+        return false;
+    }
+    return expected == got;
+}
+
+}  // namespace
+
+TEST_CASE("Elasticsearch QA specs through the engine", "[conformance][engine]") {
+    EQLC_REQUIRE_SHARED(suites_path, "conformance/elastic/suites.json");
+    const auto base = suites_path->parent_path();
+    const json suites = json::parse(eqlc::test::read_text(*suites_path));
+
+    size_t total = 0, passed = 0;
+    std::vector<std::string> failures;
+    for (const auto& suite : suites) {
+        const std::string data_path = (base / suite["data"].get<std::string>()).string();
+        std::string error;
+        auto mapping = eqlc::Mapping::parse(eqlc::test::read_text(base / suite["mapping"].get<std::string>()), &error);
+        REQUIRE(mapping.has_value());
+        mapping->infer_from_ndjson(eqlc::test::read_text(data_path));
+        const auto shared_mapping = std::make_shared<const eqlc::Mapping>(std::move(*mapping));
+
+        const json specs = json::parse(eqlc::test::read_text(base / suite["queries"].get<std::string>()));
+        CHECK(specs.size() == suite["count"].get<size_t>());
+        for (const auto& spec : specs) {
+            ++total;
+            const SpecOutcome got = run_spec(suite, spec, data_path, shared_mapping);
+            bool ok = got.error.empty() && ids_match(spec["expected_event_ids"], got.ids);
+            json expected_keys = spec.contains("join_keys") ? spec["join_keys"] : json();
+            for (auto& k : expected_keys) if (k.is_null()) k = "null";  // README: null stringified as "null"
+            if (ok && spec.contains("join_keys")) ok = expected_keys == got.keys;
+            if (ok) {
+                ++passed;
+            } else {
+                failures.push_back(suite["suite"].get<std::string>() + "/" + spec["name"].get<std::string>() +
+                                   (got.error.empty() ? "" : " error: " + got.error) + "\n    expected " +
+                                   spec["expected_event_ids"].dump() + "\n    got      " + got.ids.dump() +
+                                   (spec.contains("join_keys") ? "\n    keys expected " + spec["join_keys"].dump() +
+                                                                     " got " + got.keys.dump()
+                                                               : ""));
+            }
+        }
+    }
+    for (const auto& f : failures) UNSCOPED_INFO(f);
+    CHECK(failures.empty());
+    CHECK(total == 237);
+    WARN("Elasticsearch QA conformance through the engine: " << passed << "/" << total << " specs pass");
+}
