@@ -24,6 +24,9 @@ namespace {
 
 enum class ConstKind : uint8_t { string, number, boolean, other };
 
+// Up to this many wildcard patterns in one leaf are matched one glob after the other; more go to a PatternSet.
+constexpr size_t kGlobListMax = 8;
+
 ConstKind kind_of(const Constant& c) {
     switch (c.index()) {
         case 1: return ConstKind::boolean;
@@ -191,8 +194,7 @@ public:
                             in.b = constant(ci ? Constant(text::to_lower_root(values[0])) : Constant(values[0]));
                         } else {
                             in.op = Opcode::TEST_STR_IN;
-                            in.b = static_cast<uint32_t>(p_.literal_sets.size());
-                            p_.literal_sets.push_back(LiteralSet::compile(std::move(values), ci));
+                            in.b = literal_set(std::move(values), ci);
                         }
                         break;
                     }
@@ -218,6 +220,14 @@ public:
                 if (pr.constants.size() == 1) {
                     in.op = Opcode::TEST_GLOB;
                     in.b = glob(pr);
+                } else if (pr.constants.size() <= kGlobListMax) {
+                    // A few patterns: trying each glob (with its shape's fast path) beats one automaton scan.
+                    in.op = Opcode::TEST_GLOB_LIST;
+                    in.b = static_cast<uint32_t>(p_.glob_lists.size());
+                    auto& list = p_.glob_lists.emplace_back();
+                    for (const auto& k : pr.constants)
+                        list.push_back(FilteredGlob::compile(std::get<std::string>(k), pr.case_insensitive));
+                    p_.glob_list_bounds.push_back(bounds_of(list));
                 } else {
                     in.op = Opcode::TEST_PATTERN;
                     in.b = pattern_set(pr);
@@ -230,7 +240,9 @@ public:
             case PredOp::prefix:
                 in.op = Opcode::TEST_PREFIX;
                 if (pr.case_insensitive) in.flags |= flag::CI;
-                in.b = constant(pr.constants.at(0));
+                // case-insensitive: the prefix is lowered here, the value at run time
+                in.b = constant(pr.case_insensitive ? Constant(text::to_lower_root(std::get<std::string>(pr.constants.at(0))))
+                                                    : pr.constants.at(0));
                 break;
             case PredOp::cidr: {
                 in.op = Opcode::TEST_IP_IN;
@@ -361,8 +373,7 @@ public:
                     std::vector<std::string> values;
                     for (const auto& k : pr.constants) values.push_back(std::get<std::string>(k));
                     in.op = Opcode::V_STR_IN;
-                    in.b = static_cast<uint32_t>(p_.literal_sets.size());
-                    p_.literal_sets.push_back(LiteralSet::compile(std::move(values), ci));
+                    in.b = literal_set(std::move(values), ci);
                 } else if (all_numbers) {
                     in.op = Opcode::V_NUM_IN;
                     in.b = number_set(pr.constants);
@@ -474,15 +485,43 @@ private:
     }
 
     uint32_t glob(const Predicate& pr) {
-        p_.globs.push_back(Glob::compile(std::get<std::string>(pr.constants.at(0)), pr.case_insensitive));
+        p_.globs.push_back(FilteredGlob::compile(std::get<std::string>(pr.constants.at(0)), pr.case_insensitive));
         return static_cast<uint32_t>(p_.globs.size() - 1);
     }
 
     uint32_t pattern_set(const Predicate& pr) {
         std::vector<std::string> patterns;
-        for (const auto& k : pr.constants) patterns.push_back(std::get<std::string>(k));
+        std::vector<FilteredGlob> globs;
+        for (const auto& k : pr.constants) {
+            patterns.push_back(std::get<std::string>(k));
+            globs.push_back(FilteredGlob::compile(patterns.back(), pr.case_insensitive));
+        }
         p_.pattern_sets.push_back(PatternSet::compile(std::move(patterns), pr.case_insensitive));
+        p_.pattern_set_bounds.push_back(bounds_of(globs));
         return static_cast<uint32_t>(p_.pattern_sets.size() - 1);
+    }
+
+    static LengthBounds bounds_of(const std::vector<FilteredGlob>& globs) {
+        LengthBounds b{UINT32_MAX, 0};
+        for (const auto& g : globs) {
+            b.min = std::min(b.min, g.min_bytes);
+            b.max = std::max(b.max, g.max_bytes);
+        }
+        if (globs.empty()) b = LengthBounds{};
+        return b;
+    }
+
+    uint32_t literal_set(std::vector<std::string> values, bool ci) {
+        LengthBounds b{UINT32_MAX, 0};
+        for (const auto& v : values) {
+            const size_t n = ci ? text::to_lower_root(v).size() : v.size();
+            b.min = std::min<uint32_t>(b.min, static_cast<uint32_t>(n));
+            b.max = std::max<uint32_t>(b.max, static_cast<uint32_t>(n));
+        }
+        if (values.empty()) b = LengthBounds{};
+        p_.literal_sets.push_back(LiteralSet::compile(std::move(values), ci));
+        p_.literal_set_bounds.push_back(b);
+        return static_cast<uint32_t>(p_.literal_sets.size() - 1);
     }
 
     bool regex(const Predicate& pr, uint32_t& index) {
@@ -523,6 +562,31 @@ private:
 };
 
 }  // namespace
+
+FilteredGlob FilteredGlob::compile(std::string_view pattern, bool case_insensitive) {
+    FilteredGlob f;
+    f.glob = Glob::compile(pattern, case_insensitive);
+    const std::string& p = f.glob.pattern();  // folded when case-insensitive
+    const size_t first = p.find_first_of("*?");
+    const size_t last = p.find_last_of("*?");
+    if (first == std::string::npos) {
+        f.head = p;
+        f.min_bytes = f.max_bytes = static_cast<uint32_t>(p.size());
+        return f;
+    }
+    f.head = p.substr(0, first);
+    f.tail = p.substr(last + 1);
+    uint64_t literal = 0, questions = 0;
+    bool star = false;
+    for (char c : p) {
+        if (c == '*') star = true;
+        else if (c == '?') ++questions;
+        else ++literal;
+    }
+    f.min_bytes = static_cast<uint32_t>(std::min<uint64_t>(literal + questions, UINT32_MAX));
+    if (!star) f.max_bytes = static_cast<uint32_t>(std::min<uint64_t>(literal + 4 * questions, UINT32_MAX));
+    return f;
+}
 
 std::optional<Program> generate_condition(const Cond& cond, std::string label, Diagnostics& out) {
     Program p;

@@ -103,9 +103,16 @@ std::string operands(const Program& p, const Instruction& in) {
                   ((in.flags & flag::CI) ? " (case-insensitive)" : "");
             break;
         case Opcode::TEST_GLOB:
-            out = neg() + field_name(p, in.a) + " like " + syntax::quote_string(p.globs[in.b].pattern()) + " (" +
-                  to_string(p.globs[in.b].shape()) + (p.globs[in.b].case_insensitive() ? ", case-insensitive)" : ")");
+            out = neg() + field_name(p, in.a) + " like " + syntax::quote_string(p.globs[in.b].glob.pattern()) + " (" +
+                  to_string(p.globs[in.b].glob.shape()) + (p.globs[in.b].glob.case_insensitive() ? ", case-insensitive)" : ")");
             break;
+        case Opcode::TEST_GLOB_LIST: {
+            const auto& list = p.glob_lists[in.b];
+            out = neg() + field_name(p, in.a) + " like globs#" + std::to_string(in.b) + " (";
+            for (size_t i = 0; i < list.size(); ++i) out += (i ? ", " : "") + syntax::quote_string(list[i].glob.pattern());
+            out += (!list.empty() && list[0].glob.case_insensitive()) ? "; case-insensitive)" : ")";
+            break;
+        }
         case Opcode::TEST_PATTERN: {
             const auto& s = p.pattern_sets[in.b].stats();
             out = neg() + field_name(p, in.a) + " like set#" + std::to_string(in.b) + " (" +
@@ -154,7 +161,7 @@ std::string operands(const Program& p, const Instruction& in) {
         case Opcode::V_IN_ANY:
             for (uint32_t i = 0; i < in.aux; ++i) out += (i ? ", " : "") + value_text(p.constants[in.b + i]);
             break;
-        case Opcode::V_GLOB: out = syntax::quote_string(p.globs[in.b].pattern()); break;
+        case Opcode::V_GLOB: out = syntax::quote_string(p.globs[in.b].glob.pattern()); break;
         case Opcode::V_PATTERN: out = "set#" + std::to_string(in.b); break;
         case Opcode::V_REGEX: out = "/" + p.regexes[in.b].re2_pattern() + "/"; break;
         case Opcode::V_IP_IN: out = "cidr#" + std::to_string(in.b); break;

@@ -12,6 +12,9 @@
 //
 //     r = predicate; if (flags & NEG) r = !r; pc = (r == bool(flags & JT)) ? target : pc + 1;
 //
+// Case-insensitive tests fold each event value (Java toLowerCase(Locale.ROOT)) at most once per evaluation: the
+// folded text is cached in the VmContext, so several `:` leaves on one field share it.
+//
 // Field tests (TEST_* with a slot in A) are Elasticsearch's Lucene-query leaves: r is "ANY non-null value of
 // slot A satisfies the predicate", false when the field is missing, null or an empty array; with NEG the test
 // is "NO value satisfies it", true when the field is missing (SEMANTICS "Decisions" 3 and 4). A null value is
@@ -58,8 +61,9 @@ namespace eqlc::compiler {
     X(TEST_STR_EQ_CI, "r = lower(v) == constant[B]                  (B already lowered; Java Locale.ROOT)")          \
     X(TEST_STR_IN, "r = v is in literal_sets[B]                     (case-insensitive if the set is)")               \
     X(TEST_STR_CMP, "r = v <op> constant[B] in byte order           (keyword range query)")                          \
-    X(TEST_PREFIX, "r = v starts with constant[B]                   (CI: case-insensitive)")                         \
+    X(TEST_PREFIX, "r = v starts with constant[B]                   (CI: lower(v), B already lowered)")              \
     X(TEST_GLOB, "r = globs[B] matches all of v                     (one wildcard pattern)")                         \
+    X(TEST_GLOB_LIST, "r = one of glob_lists[B] matches all of v    (a few patterns, tried in turn)")                \
     X(TEST_PATTERN, "r = pattern_sets[B] matches all of v           (many wildcard patterns)")                       \
     X(TEST_REGEX, "r = regexes[B] fully matches v                   (Lucene regexp via RE2)")                        \
     X(TEST_NUM_CMP, "r = v is a number and v <op> constant[B]       (by value across int/double)")                   \
@@ -126,6 +130,34 @@ static_assert(std::is_trivially_copyable_v<Instruction>);
 
 inline constexpr uint32_t kNoIndex = UINT32_MAX;
 
+// The byte lengths a value must have to match a set of literals or patterns (after folding, for the
+// case-insensitive ones). The VM checks it on the raw value before folding or hashing: for ASCII text folding
+// keeps the length; otherwise Java's lower case keeps it within [1/3, 3/2] of the original.
+struct LengthBounds {
+    uint32_t min = 0;
+    uint32_t max = UINT32_MAX;
+};
+
+// A wildcard pattern with cheap rejection tests computed at compile time: most values that do not match fail
+// on their length or on one memcmp of the literal before the first / after the last wildcard, before the
+// glob itself runs.
+struct FilteredGlob {
+    Glob glob;
+    uint32_t min_bytes = 0;           // a match has at least this many bytes (literal bytes + one per `?`)
+    uint32_t max_bytes = UINT32_MAX;  // and, without `*`, at most this many (a `?` is at most 4 bytes)
+    std::string head;                 // a match starts with these bytes
+    std::string tail;                 // a match ends with these bytes
+
+    static FilteredGlob compile(std::string_view pattern, bool case_insensitive);
+
+    // `value` is folded when the glob is case-insensitive.
+    bool matches_folded(std::string_view value) const {
+        if (value.size() < min_bytes || value.size() > max_bytes) return false;
+        if (!value.starts_with(head) || !value.ends_with(tail)) return false;
+        return glob.matches_folded(value);
+    }
+};
+
 class Program {
 public:
     enum class Kind : uint8_t { condition, value };
@@ -143,9 +175,13 @@ public:
     std::vector<std::string> notes;  // per instruction: the source it came from (may be empty); for EXPLAIN
     std::vector<vm::Value> constants;
     std::vector<LiteralSet> literal_sets;
+    std::vector<LengthBounds> literal_set_bounds;  // parallel to literal_sets
     std::vector<NumberSet> number_sets;
-    std::vector<Glob> globs;
+    std::vector<FilteredGlob> globs;
+    std::vector<std::vector<FilteredGlob>> glob_lists;
+    std::vector<LengthBounds> glob_list_bounds;     // parallel to glob_lists
     std::vector<PatternSet> pattern_sets;
+    std::vector<LengthBounds> pattern_set_bounds;   // parallel to pattern_sets
     std::vector<RegexMatcher> regexes;
     std::vector<CidrSet> cidr_sets;
     std::vector<IpAddress> ips;

@@ -1,5 +1,7 @@
 #include "vm/interpreter.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "text/casefold.hpp"
@@ -15,30 +17,116 @@ namespace flag = compiler::flag;
 
 namespace {
 
+// Byte equality of two runs of n bytes; short runs (the common case: categories, names) without a call.
+inline bool bytes_equal(const char* a, const char* b, uint32_t n) {
+    if (n <= 16) {
+        if (n >= 8) {
+            uint64_t a0, b0, a1, b1;
+            std::memcpy(&a0, a, 8);
+            std::memcpy(&b0, b, 8);
+            std::memcpy(&a1, a + n - 8, 8);
+            std::memcpy(&b1, b + n - 8, 8);
+            return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+        }
+        if (n >= 4) {
+            uint32_t a0, b0, a1, b1;
+            std::memcpy(&a0, a, 4);
+            std::memcpy(&b0, b, 4);
+            std::memcpy(&a1, a + n - 4, 4);
+            std::memcpy(&b1, b + n - 4, 4);
+            return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+        }
+        for (uint32_t i = 0; i < n; ++i)
+            if (a[i] != b[i]) return false;
+        return true;
+    }
+    return std::memcmp(a, b, n) == 0;
+}
+
 inline bool str_equal(const Value& v, const Value& k) {
-    return v.type == ValueType::string && v.length == k.length && std::memcmp(v.chars, k.chars, k.length) == 0;
+    return v.type == ValueType::string && v.length == k.length && bytes_equal(v.chars, k.chars, k.length);
+}
+
+// ASCII lower case; bytes >= 0x80 map to 0 so that a "needs no change" test stops on them.
+constexpr auto kAsciiLower = [] {
+    std::array<unsigned char, 256> t{};
+    for (int c = 0; c < 128; ++c) t[c] = static_cast<unsigned char>((c >= 'A' && c <= 'Z') ? c + 32 : c);
+    return t;
+}();
+
+inline uint64_t load8(const void* p) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    return w;
+}
+inline uint32_t load4(const void* p) {
+    uint32_t w;
+    std::memcpy(&w, p, 4);
+    return w;
+}
+
+inline bool ascii_only(const char* s, uint32_t n) {
+    constexpr uint64_t high = 0x8080808080808080ULL;
+    if (n >= 8) {
+        uint64_t acc = load8(s + n - 8);
+        for (uint32_t i = 0; i + 8 <= n; i += 8) acc |= load8(s + i);
+        return (acc & high) == 0;
+    }
+    if (n >= 4) return ((load4(s) | load4(s + n - 4)) & 0x80808080U) == 0;
+    uint32_t acc = 0;
+    for (uint32_t i = 0; i < n; ++i) acc |= static_cast<unsigned char>(s[i]);
+    return acc < 0x80;
+}
+
+// Eight ASCII bytes lowered: bit 5 set on every byte in 'A'..'Z' (bytes must be < 0x80).
+inline uint64_t lower8(uint64_t w) {
+    const uint64_t at_least_a = w + 0x3F3F3F3F3F3F3F3FULL;  // high bit set where byte >= 'A'
+    const uint64_t above_z = w + 0x2525252525252525ULL;     // high bit set where byte > 'Z'
+    return w | (((at_least_a & ~above_z) & 0x8080808080808080ULL) >> 2);
+}
+
+// Could `v` (folded, when `folds`) have a length within `b`? Decided without folding.
+inline bool length_may_match(const Value& v, compiler::LengthBounds b, bool folds) {
+    const uint32_t n = v.length;
+    if (n >= b.min && n <= b.max) return true;
+    if (!folds || ascii_only(v.chars, n)) return false;
+    // Java's lower case keeps a UTF-8 length within [n/3, 3n/2]
+    return !(3ull * n < 2ull * b.min || n > 3ull * b.max);
 }
 
 // lower(v) == k, where k is already lowered. ASCII is compared in place; anything else is folded.
-inline bool str_equal_ci(const Value& v, const Value& k, std::string& scratch) {
+inline bool str_equal_ci(const Value& v, const Value& k, const EventRecord& ev, VmContext& ctx) {
     if (v.type != ValueType::string) return false;
     const auto* s = reinterpret_cast<const unsigned char*>(v.chars);
     const auto* t = reinterpret_cast<const unsigned char*>(k.chars);
     if (v.length == k.length) {
-        uint32_t i = 0;
-        for (; i < v.length; ++i) {
-            unsigned char c = s[i];
-            if (c >= 0x80) break;
-            if (c >= 'A' && c <= 'Z') c = static_cast<unsigned char>(c + 32);
-            if (c != t[i]) return false;  // an ASCII prefix folds to itself, position by position
+        const uint32_t n = v.length;
+        if (n >= 8) {
+            // eight bytes at a time (the last word overlaps); an ASCII prefix folds to itself in place
+            uint32_t i = 0;
+            for (;; i += 8) {
+                if (i + 8 > n) i = n - 8;
+                const uint64_t w = load8(s + i);
+                if (w & 0x8080808080808080ULL) break;  // non-ASCII: fold the whole value below
+                if (lower8(w) != load8(t + i)) return false;
+                if (i + 8 == n) return true;
+            }
+        } else {
+            uint32_t i = 0;
+            for (; i < n; ++i) {
+                unsigned char c = s[i];
+                if (c >= 0x80) break;
+                if (c >= 'A' && c <= 'Z') c = static_cast<unsigned char>(c + 32);
+                if (c != t[i]) return false;
+            }
+            if (i == n) return true;
         }
-        if (i == v.length) return true;
-    } else if (text::is_ascii(v.str())) {
+    } else if (k.length * 3 < v.length || 2 * k.length > 3 * v.length || ascii_only(v.chars, v.length)) {
+        // Java's lower case changes the UTF-8 length of a string by a factor within [1/3, 3/2]
+        // (K KELVIN SIGN, 3 bytes -> 'k'; U+0130, 2 bytes -> 3), and never that of ASCII text.
         return false;
     }
-    scratch.clear();
-    text::append_lower_root(v.str(), scratch);
-    return scratch == k.str();
+    return ctx.folded(v, ev) == k.str();
 }
 
 inline bool num_cmp(const Value& v, const Value& k, CmpOp op) {
@@ -58,10 +146,22 @@ inline int bytes_compare(std::string_view a, std::string_view b) {
 }
 
 // Any (non-null, or null read as the null_value) value of slot `in.a` satisfying `pred`.
+// The event's slot table, read once per evaluation.
+struct Fields {
+    const Slot* slots;
+    const Value* values;
+    size_t count;
+    explicit Fields(const EventRecord& ev) : slots(ev.slots.data()), values(ev.values.data()), count(ev.slots.size()) {}
+};
+
 template <class Pred>
-inline bool any_value(const Instruction& in, const Program& p, const EventRecord& ev, Pred&& pred) {
-    const auto values = ev.field(in.a);
-    for (const Value& v : values) {
+inline bool any_value(const Instruction& in, const Program& p, const Fields& ev, Pred&& pred) {
+    if (in.a >= ev.count) return false;
+    const Slot& slot = ev.slots[in.a];
+    if (!slot.present) return false;
+    const Value* const begin = ev.values + slot.begin;
+    for (const Value* it = begin, *end = begin + slot.count; it != end; ++it) {
+        const Value& v = *it;
         if (v.type == ValueType::null) [[unlikely]] {
             if ((in.flags & flag::NULLV) && pred(p.constants[in.aux])) return true;
             continue;
@@ -73,14 +173,70 @@ inline bool any_value(const Instruction& in, const Program& p, const EventRecord
 
 }  // namespace
 
+std::string_view VmContext::folded(const Value& v, const EventRecord& event) {
+    const auto at = reinterpret_cast<uintptr_t>(&v);
+    const auto begin = reinterpret_cast<uintptr_t>(event.values.data());
+    const size_t index = (at - begin) / sizeof(Value);
+    const bool cached = at >= begin && index < event.values.size();
+    if (cached) {
+        if (fold_stamp_.size() < event.values.size()) {
+            fold_stamp_.resize(event.values.size(), 0);
+            fold_value_.resize(event.values.size());
+        }
+        if (fold_stamp_[index] == generation_) return fold_value_[index];
+    }
+    // ASCII folds byte by byte (and most values are ASCII); anything else goes through Java's full rules.
+    const auto* s = reinterpret_cast<const unsigned char*>(v.chars);
+    const uint32_t n = v.length;
+    uint32_t i = 0;
+    while (i < n && kAsciiLower[s[i]] == s[i]) ++i;  // stops at an upper-case letter or a non-ASCII byte
+    std::string_view out;
+    if (i == n) {
+        out = v.str();  // ASCII, already lower case
+    } else {
+        if (fold_scratch_.size() < n) fold_scratch_.resize(n);
+        char* d = fold_scratch_.data();
+        std::memcpy(d, s, i);
+        // eight ASCII bytes at a time: set bit 5 of every byte in 'A'..'Z'
+        for (; i + 8 <= n; i += 8) {
+            uint64_t w = load8(s + i);
+            if (w & 0x8080808080808080ULL) break;
+            w = lower8(w);
+            std::memcpy(d + i, &w, 8);
+        }
+        for (; i < n; ++i) {
+            const unsigned char c = s[i];
+            if (c >= 0x80) break;
+            d[i] = static_cast<char>(kAsciiLower[c]);
+        }
+        if (i == n) {
+            out = arena_.store(std::string_view(d, n));
+        } else {
+            std::string full;
+            text::append_lower_root(v.str(), full);
+            out = full == v.str() ? v.str() : arena_.store(full);
+        }
+    }
+    if (cached) {
+        fold_stamp_[index] = generation_;
+        fold_value_[index] = out;
+    }
+    return out;
+}
+
 Value run(const Program& p, const EventRecord& ev, VmContext& ctx) {
     if (ctx.stack_.size() < p.max_stack + 1) ctx.stack_.resize(p.max_stack + 1);
     ctx.arena_.clear();
+    if (++ctx.generation_ == 0) {  // wrapped: forget every stamp
+        std::fill(ctx.fold_stamp_.begin(), ctx.fold_stamp_.end(), 0);
+        ctx.generation_ = 1;
+    }
     Value* const stack = ctx.stack_.data();
     size_t sp = 0;  // number of values on the stack
     FunctionContext fctx{ctx.arena_, ctx.errors_, ctx.scratch_};
     const Instruction* const code = p.code.data();
     const Value* const k = p.constants.data();
+    const Fields fields(ev);
     uint32_t pc = 0;
 
     for (;;) {
@@ -106,23 +262,32 @@ Value run(const Program& p, const EventRecord& ev, VmContext& ctx) {
             }
             case Opcode::TEST_STR_EQ: {
                 const Value& c = k[in.b];
-                r = any_value(in, p, ev, [&](const Value& v) { return str_equal(v, c); });
+                r = any_value(in, p, fields, [&](const Value& v) { return str_equal(v, c); });
                 break;
             }
             case Opcode::TEST_STR_EQ_CI: {
                 const Value& c = k[in.b];
-                r = any_value(in, p, ev, [&](const Value& v) { return str_equal_ci(v, c, ctx.scratch_); });
+                r = any_value(in, p, fields, [&](const Value& v) { return str_equal_ci(v, c, ev, ctx); });
                 break;
             }
             case Opcode::TEST_STR_IN: {
                 const auto& set = p.literal_sets[in.b];
-                r = any_value(in, p, ev, [&](const Value& v) { return v.type == ValueType::string && set.contains(v.str()); });
+                const auto bounds = p.literal_set_bounds[in.b];
+                if (set.case_insensitive())
+                    r = any_value(in, p, fields, [&](const Value& v) {
+                        return v.type == ValueType::string && length_may_match(v, bounds, true) &&
+                               set.contains_folded(ctx.folded(v, ev));
+                    });
+                else
+                    r = any_value(in, p, fields, [&](const Value& v) {
+                        return v.type == ValueType::string && length_may_match(v, bounds, false) && set.contains(v.str());
+                    });
                 break;
             }
             case Opcode::TEST_STR_CMP: {
                 const std::string_view c = k[in.b].str();
                 const CmpOp op = in.cmp();
-                r = any_value(in, p, ev, [&](const Value& v) {
+                r = any_value(in, p, fields, [&](const Value& v) {
                     return v.type == ValueType::string && cmp_holds(op, bytes_compare(v.str(), c));
                 });
                 break;
@@ -130,37 +295,65 @@ Value run(const Program& p, const EventRecord& ev, VmContext& ctx) {
             case Opcode::TEST_PREFIX: {
                 const std::string_view c = k[in.b].str();
                 const bool ci = in.flags & flag::CI;
-                r = any_value(in, p, ev, [&](const Value& v) {
+                r = any_value(in, p, fields, [&](const Value& v) {
                     if (v.type != ValueType::string) return false;
                     if (!ci) return v.str().substr(0, c.size()) == c;
-                    return starts_with(v.str(), c, true);
+                    return ctx.folded(v, ev).starts_with(c);  // c was lowered at compile time
                 });
                 break;
             }
             case Opcode::TEST_GLOB: {
                 const auto& g = p.globs[in.b];
-                r = any_value(in, p, ev, [&](const Value& v) { return v.type == ValueType::string && g.matches(v.str()); });
+                if (g.glob.case_insensitive())
+                    r = any_value(in, p, fields, [&](const Value& v) {
+                        return v.type == ValueType::string && g.matches_folded(ctx.folded(v, ev));
+                    });
+                else
+                    r = any_value(in, p, fields, [&](const Value& v) { return v.type == ValueType::string && g.matches_folded(v.str()); });
+                break;
+            }
+            case Opcode::TEST_GLOB_LIST: {
+                const auto& list = p.glob_lists[in.b];
+                const auto bounds = p.glob_list_bounds[in.b];
+                const bool ci = !list.empty() && list[0].glob.case_insensitive();
+                r = any_value(in, p, fields, [&](const Value& v) {
+                    if (v.type != ValueType::string || !length_may_match(v, bounds, ci)) return false;
+                    const std::string_view s = ci ? ctx.folded(v, ev) : v.str();
+                    for (const auto& g : list)
+                        if (g.matches_folded(s)) return true;
+                    return false;
+                });
                 break;
             }
             case Opcode::TEST_PATTERN: {
                 const auto& set = p.pattern_sets[in.b];
-                r = any_value(in, p, ev, [&](const Value& v) { return v.type == ValueType::string && set.matches(v.str()); });
+                const auto bounds = p.pattern_set_bounds[in.b];
+                if (set.case_insensitive())
+                    r = any_value(in, p, fields, [&](const Value& v) {
+                        return v.type == ValueType::string && length_may_match(v, bounds, true) &&
+                               set.matches_folded(ctx.folded(v, ev));
+                    });
+                else
+                    r = any_value(in, p, fields, [&](const Value& v) {
+                        return v.type == ValueType::string && length_may_match(v, bounds, false) &&
+                               set.matches_folded(v.str());
+                    });
                 break;
             }
             case Opcode::TEST_REGEX: {
                 const auto& re = p.regexes[in.b];
-                r = any_value(in, p, ev, [&](const Value& v) { return v.type == ValueType::string && re.matches(v.str()); });
+                r = any_value(in, p, fields, [&](const Value& v) { return v.type == ValueType::string && re.matches(v.str()); });
                 break;
             }
             case Opcode::TEST_NUM_CMP: {
                 const Value& c = k[in.b];
                 const CmpOp op = in.cmp();
-                r = any_value(in, p, ev, [&](const Value& v) { return num_cmp(v, c, op); });
+                r = any_value(in, p, fields, [&](const Value& v) { return num_cmp(v, c, op); });
                 break;
             }
             case Opcode::TEST_NUM_IN: {
                 const auto& set = p.number_sets[in.b];
-                r = any_value(in, p, ev, [&](const Value& v) {
+                r = any_value(in, p, fields, [&](const Value& v) {
                     if (v.type == ValueType::integer) return set.contains(v.integer);
                     if (v.type == ValueType::floating) return set.contains(v.floating);
                     return false;
@@ -169,20 +362,20 @@ Value run(const Program& p, const EventRecord& ev, VmContext& ctx) {
             }
             case Opcode::TEST_BOOL: {
                 const uint32_t mask = in.b;
-                r = any_value(in, p, ev, [&](const Value& v) {
+                r = any_value(in, p, fields, [&](const Value& v) {
                     return v.type == ValueType::boolean && ((mask >> (v.boolean ? 1 : 0)) & 1u);
                 });
                 break;
             }
             case Opcode::TEST_IP_IN: {
                 const auto& set = p.cidr_sets[in.b];
-                r = any_value(in, p, ev, [&](const Value& v) { return v.type == ValueType::string && set.contains(v.str()); });
+                r = any_value(in, p, fields, [&](const Value& v) { return v.type == ValueType::string && set.contains(v.str()); });
                 break;
             }
             case Opcode::TEST_IP_CMP: {
                 const auto& c = p.ips[in.b];
                 const CmpOp op = in.cmp();
-                r = any_value(in, p, ev, [&](const Value& v) {
+                r = any_value(in, p, fields, [&](const Value& v) {
                     if (v.type != ValueType::string) return false;
                     const auto ip = compiler::parse_ip(v.str());
                     if (!ip) return false;
@@ -194,7 +387,7 @@ Value run(const Program& p, const EventRecord& ev, VmContext& ctx) {
             case Opcode::TEST_VERSION_CMP: {
                 const std::string_view c = k[in.b].str();
                 const CmpOp op = in.cmp();
-                r = any_value(in, p, ev, [&](const Value& v) {
+                r = any_value(in, p, fields, [&](const Value& v) {
                     return v.type == ValueType::string && cmp_holds(op, compare_versions(v.str(), c));
                 });
                 break;
@@ -274,7 +467,7 @@ Value run(const Program& p, const EventRecord& ev, VmContext& ctx) {
                 bool b = false;
                 const bool is_str = x.type == ValueType::string;
                 switch (in.op) {
-                    case Opcode::V_STR_EQ_CI: b = str_equal_ci(x, k[in.b], ctx.scratch_); break;
+                    case Opcode::V_STR_EQ_CI: b = str_equal_ci(x, k[in.b], ev, ctx); break;
                     case Opcode::V_STR_IN: b = is_str && p.literal_sets[in.b].contains(x.str()); break;
                     case Opcode::V_NUM_IN:
                         b = x.type == ValueType::integer    ? p.number_sets[in.b].contains(x.integer)
@@ -284,7 +477,10 @@ Value run(const Program& p, const EventRecord& ev, VmContext& ctx) {
                     case Opcode::V_IN_ANY:
                         for (uint32_t i = 0; i < in.aux && !b; ++i) b = scalars_equal(x, k[in.b + i]);
                         break;
-                    case Opcode::V_GLOB: b = is_str && p.globs[in.b].matches(x.str()); break;
+                    case Opcode::V_GLOB:
+                        b = is_str && p.globs[in.b].matches_folded(p.globs[in.b].glob.case_insensitive() ? ctx.folded(x, ev)
+                                                                                                        : x.str());
+                        break;
                     case Opcode::V_PATTERN: b = is_str && p.pattern_sets[in.b].matches(x.str()); break;
                     case Opcode::V_REGEX: b = is_str && p.regexes[in.b].matches(x.str()); break;
                     case Opcode::V_PREFIX: b = is_str && starts_with(x.str(), k[in.b].str(), in.flags & flag::CI); break;

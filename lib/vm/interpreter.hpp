@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "compiler/program.hpp"
@@ -23,12 +25,22 @@ public:
     const EvalErrors& errors() const { return errors_; }
     void clear_errors() { errors_.clear(); }
 
+    // The event value `v` folded with Java's toLowerCase(Locale.ROOT), computed at most once per evaluation for
+    // a value of `event` (other values, e.g. a null_value constant, are folded each time). The view is valid
+    // until the next evaluation on this context.
+    std::string_view folded(const Value& v, const EventRecord& event);
+
 private:
     friend Value run(const compiler::Program&, const EventRecord&, VmContext&);
     std::vector<Value> stack_;
-    TextArena arena_;  // strings built by functions; reset at the start of every evaluation
+    TextArena arena_;  // strings built by functions and folded values; reset at the start of every evaluation
     EvalErrors errors_;
     std::string scratch_;
+    std::string fold_scratch_;
+    // fold cache, indexed like EventRecord::values; an entry is valid when its stamp equals generation_
+    std::vector<uint32_t> fold_stamp_;
+    std::vector<std::string_view> fold_value_;
+    uint32_t generation_ = 0;
 };
 
 // Runs `program` on `event`. For a condition program the result is a boolean (true: HALT_TRUE); for a value

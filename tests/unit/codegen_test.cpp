@@ -80,13 +80,16 @@ TEST_CASE("codegen: cost order puts cheap tests first", "[codegen]") {
 }
 
 TEST_CASE("codegen: matchers are built once, per leaf", "[codegen]") {
-    auto r = compile("any where a : (\"*.exe\", \"cmd*\", \"x\") and b in (\"p\", \"q\") and c in (1, 2) and "
+    auto r = compile("any where a : (\"*.exe\", \"cmd*\", \"x\", \"1*\", \"2*\", \"3*\", \"4*\", \"5*\", \"6*\") and "
+                     "f : (\"*.exe\", \"cmd*\", \"x\") and b in (\"p\", \"q\") and c in (1, 2) and "
                      "d regex (\"a+\", \"b+\") and cidrMatch(e, \"10.0.0.0/8\")");
     REQUIRE(r.ok());
     const auto& p = *r.query->terms[0].filter;
-    CHECK(p.pattern_sets.size() == 1);
-    CHECK(p.pattern_sets[0].size() == 3);
+    REQUIRE(p.pattern_sets.size() == 1);  // many patterns: one PatternSet
+    CHECK(p.pattern_sets[0].size() == 9);
     CHECK(p.pattern_sets[0].case_insensitive());
+    REQUIRE(p.glob_lists.size() == 1);  // a few: globs tried in turn
+    CHECK(p.glob_lists[0].size() == 3);
     CHECK(p.literal_sets.size() == 1);
     CHECK(p.number_sets.size() == 1);
     CHECK(p.regexes.size() == 1);
@@ -191,7 +194,7 @@ TEST_CASE("codegen: EXPLAIN prints one line per instruction with decoded operand
     CHECK(text.find("TEST_STR_EQ") != std::string::npos);
     CHECK(text.find("@event.category == \"process\"") != std::string::npos);
     CHECK(text.find("@pid > 4") != std::string::npos);
-    CHECK(text.find("like set#0 (2 patterns") != std::string::npos);
+    CHECK(text.find("like globs#0 (\"a*\", \"b\"; case-insensitive)") != std::string::npos);
     CHECK(text.find("PUSH_FIELD") != std::string::npos);
     CHECK(text.find("CALL") != std::string::npos);
     CHECK(text.find("length/1") != std::string::npos);

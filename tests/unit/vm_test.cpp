@@ -210,6 +210,28 @@ TEST_CASE("vm: string tests (STR_EQ, STR_EQ_CI, STR_IN, STR_CMP, PREFIX)", "[vm]
     CHECK_FALSE(h(R"({"x":"ab"})"));
 }
 
+TEST_CASE("vm: case-insensitive tests fold non-ASCII values whose length changes", "[vm]") {
+    VmHarness h;
+    // U+212A KELVIN SIGN (3 bytes) lowers to 'k' (1 byte); U+0130 (2 bytes) lowers to "i̇" (3 bytes)
+    const std::string kelvin = "{\"x\":\"\u212A\"}";
+    const std::string kelvins = "{\"x\":\"\u212A\u212A\u212A\"}";
+    h.compile("any where x : \"k\"");
+    CHECK(h(kelvin));
+    h.compile("any where x in~ (\"k\", \"zz\")");
+    CHECK(h(kelvin));
+    h.compile("any where x in~ (\"kkk\", \"zz\")");
+    CHECK(h(kelvins));
+    h.compile("any where x : (\"k*\", \"z?\")");
+    CHECK(h(kelvin));
+    h.compile("any where x : (\"kk?\", \"z?\", \"1*\", \"2*\", \"3*\", \"4*\", \"5*\", \"6*\", \"7*\")");
+    CHECK(h(kelvins));
+    h.compile("any where x : \"ab\u0069\u0307\"");
+    CHECK(h("{\"x\":\"AB\u0130\"}"));
+    h.compile("any where x in~ (\"ab\u0069\u0307\", \"q\")");
+    CHECK(h("{\"x\":\"AB\u0130\"}"));
+    CHECK_FALSE(h("{\"x\":\"ABI\"}"));
+}
+
 TEST_CASE("vm: wildcard and regex tests (GLOB, PATTERN, REGEX)", "[vm]") {
     VmHarness h;
     const auto& q1 = h.compile("any where x : \"?:\\\\windows\\\\*.exe\"");
@@ -218,12 +240,18 @@ TEST_CASE("vm: wildcard and regex tests (GLOB, PATTERN, REGEX)", "[vm]") {
     CHECK_FALSE(h(R"({"x":"CC:\\Windows\\cmd.exe"})"));
 
     const auto& q2 = h.compile("any where x like (\"*.exe\", \"cmd*\", \"a?c\")");
-    CHECK(uses(q2, Opcode::TEST_PATTERN));
+    CHECK(uses(q2, Opcode::TEST_GLOB_LIST));
     CHECK(h(R"({"x":"abc"})"));
     CHECK(h(R"({"x":"cmd.bat"})"));
     CHECK_FALSE(h(R"({"x":"CMD.bat"})"));  // like is case-sensitive
     h.compile("any where x like~ (\"*.exe\", \"cmd*\")");
     CHECK(h(R"({"x":"CMD.bat"})"));
+    const auto& q5 = h.compile("any where x : (\"*.exe\", \"cmd*\", \"a?c\", \"1*\", \"2*\", \"3*\", \"4*\", \"5*\", \"É*\")");
+    CHECK(uses(q5, Opcode::TEST_PATTERN));
+    CHECK(h(R"({"x":"ABC"})"));
+    CHECK(h(R"({"x":["zz","éCOLE"]})"));
+    CHECK(h(R"({"x":"CMD.bat"})"));
+    CHECK_FALSE(h(R"({"x":"bcd"})"));
     h.compile("any where x : \"*%*\"");
     CHECK(h(R"({"x":"%SystemRoot%"})"));
     CHECK_FALSE(h(R"({"x":"SystemRoot"})"));
