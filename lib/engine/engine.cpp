@@ -109,11 +109,18 @@ struct Engine::Impl {
     std::vector<sequence::SampleHit> sample_hits;
     std::vector<std::string> hit_keys;  // owns the bytes the hits point to, for one event
 
-    // One event, projected and in order: run every query.
-    void process(const vm::EventRecord& event) {
+    // Which queries an event is run through: samples do not depend on time order (Elasticsearch takes their
+    // documents in index order, i.e. arrival order), so with sort_input they see events as they arrive and the
+    // others see them sorted.
+    enum class Pass : uint8_t { all, samples_only, ordered_only };
+
+    // One event, projected: run the queries of `pass`.
+    void process(const vm::EventRecord& event, Pass pass = Pass::all) {
         for (size_t q = 0; q < queries.size(); ++q) {
             QueryState& state = queries[q];
             if (state.limiter.saturated()) continue;
+            const bool is_sample = state.compiled.kind == ast::QueryKind::sample;
+            if ((pass == Pass::samples_only && !is_sample) || (pass == Pass::ordered_only && is_sample)) continue;
             switch (state.compiled.kind) {
                 case ast::QueryKind::event: run_event_query(q, state, event); break;
                 case ast::QueryKind::sequence:
@@ -202,12 +209,13 @@ struct Engine::Impl {
                                 "event has no usable timestamp in field [" + options.query.timestamp_field + "]; " +
                                     (has_samples ? "used only by sample queries" : "skipped"),
                                 std::string(event.source.substr(0, 200))});
-            if (has_samples && !options.sort_input) process(event);
+            if (has_samples) process(event, Pass::samples_only);
             return;
         }
         ++stats.events;
         const engine::OrderKey key = engine::order_key(event, plan->tiebreaker_slot());
         if (options.sort_input) {
+            if (has_samples) process(event, Pass::samples_only);
             sort_buffer.add(key, event.source);
             return;
         }
@@ -224,7 +232,7 @@ struct Engine::Impl {
         uint64_t ordinal = 0;
         while (reader->next(record)) {
             record.ordinal = ordinal++;
-            process(record);
+            process(record, Pass::ordered_only);
         }
     }
 };
