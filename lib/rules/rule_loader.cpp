@@ -1,0 +1,190 @@
+#include "rules/rule_loader.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <system_error>
+
+#include "rules/toml_rule.hpp"
+
+namespace eqlc::rules {
+
+std::string_view status_name(LoadStatus status) {
+    switch (status) {
+        case LoadStatus::loaded: return "loaded";
+        case LoadStatus::unreadable: return "unreadable";
+        case LoadStatus::malformed: return "malformed";
+        case LoadStatus::missing_query: return "missing query";
+        case LoadStatus::unsupported_language: return "unsupported language";
+        case LoadStatus::invalid: return "invalid";
+        case LoadStatus::duplicate_rule_id: return "duplicate rule_id";
+        case LoadStatus::companion: return "companion";
+    }
+    return "unknown";
+}
+
+std::string LoadResult::reason() const {
+    for (const Diagnostic& d : diagnostics)
+        if (d.severity == Severity::error) return d.message;
+    return {};
+}
+
+std::vector<const Rule*> FolderLoad::rules() const {
+    std::vector<const Rule*> out;
+    for (const LoadResult& file : files)
+        if (file.rule) out.push_back(&*file.rule);
+    return out;
+}
+
+size_t FolderLoad::loaded_count() const {
+    return static_cast<size_t>(std::count_if(files.begin(), files.end(), [](const auto& f) { return f.ok(); }));
+}
+
+size_t FolderLoad::refused_count() const {
+    return static_cast<size_t>(std::count_if(files.begin(), files.end(), [](const auto& f) {
+        return !f.ok() && f.status != LoadStatus::companion;
+    }));
+}
+
+namespace {
+
+Diagnostic file_error(std::string message, std::string hint = {}) {
+    Diagnostic d;
+    d.phase = Phase::rule;
+    d.message = std::move(message);
+    d.hint = std::move(hint);
+    return d;
+}
+
+std::string lower(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+bool is_rule_file(const std::filesystem::path& path) {
+    const std::string ext = lower(path.extension().string());
+    return ext == ".toml" || ext == ".eql";
+}
+
+bool is_toml(const std::filesystem::path& path) { return lower(path.extension().string()) == ".toml"; }
+
+std::string_view trimmed(std::string_view s) {
+    const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+    while (!s.empty() && space(s.front())) s.remove_prefix(1);
+    while (!s.empty() && space(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+LoadResult load_eql(std::shared_ptr<const std::string> text, const std::filesystem::path& path) {
+    LoadResult result;
+    result.path = path;
+    result.source_text = text;
+    Rule rule;
+    rule.path = path;
+    rule.format = RuleFormat::eql;
+    rule.rule_id = path.stem().string();
+    rule.name = rule.rule_id;
+    rule.severity = "low";  // Kibana's defaults for a rule created without a severity
+    rule.risk_score = 21;
+    rule.query = *text;
+    rule.query_location = QueryLocation::whole_text(*text);
+    rule.source_text = text;
+    if (trimmed(rule.query).empty()) {
+        Diagnostic d = file_error("the rule file is empty: an .eql file holds one EQL query");
+        result.status = LoadStatus::missing_query;
+        result.diagnostics.push_back(std::move(d));
+        return result;
+    }
+    result.status = LoadStatus::loaded;
+    result.rule = std::move(rule);
+    return result;
+}
+
+}  // namespace
+
+LoadResult load_rule_text(std::string text, const std::filesystem::path& path, RuleFormat format) {
+    auto shared = std::make_shared<const std::string>(std::move(text));
+    if (format == RuleFormat::toml) return detail::load_toml_rule(std::move(shared), path);
+    return load_eql(std::move(shared), path);
+}
+
+LoadResult load_rule_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::error_code ec;
+    if (!in || std::filesystem::is_directory(path, ec)) {
+        LoadResult result;
+        result.path = path;
+        result.status = LoadStatus::unreadable;
+        result.diagnostics.push_back(file_error("cannot read the rule file " + path.string()));
+        return result;
+    }
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    return load_rule_text(std::move(buffer).str(), path, is_toml(path) ? RuleFormat::toml : RuleFormat::eql);
+}
+
+FolderLoad load_rule_folder(const std::filesystem::path& dir) {
+    FolderLoad out;
+    out.root = dir;
+    std::error_code ec;
+    std::vector<std::filesystem::path> paths;
+    if (std::filesystem::is_regular_file(dir, ec)) {
+        paths.push_back(dir);
+    } else if (!std::filesystem::is_directory(dir, ec)) {
+        out.diagnostics.push_back(file_error("no such rule folder: " + dir.string()));
+        return out;
+    } else {
+        std::filesystem::recursive_directory_iterator it(dir, std::filesystem::directory_options::skip_permission_denied, ec);
+        for (; !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+            const std::filesystem::path& p = it->path();
+            if (p.filename().string().starts_with(".")) {
+                if (it->is_directory(ec)) it.disable_recursion_pending();
+                continue;
+            }
+            if (it->is_regular_file(ec) && is_rule_file(p)) paths.push_back(p);
+        }
+        if (ec) out.diagnostics.push_back(file_error("cannot list the rule folder " + dir.string() + ": " + ec.message()));
+        std::sort(paths.begin(), paths.end());
+    }
+
+    // An .eql file that shares its folder and stem with a .toml file is that rule's query.
+    std::map<std::filesystem::path, size_t> toml_by_stem;  // parent/stem -> index in out.files
+    for (const auto& p : paths) {
+        out.files.push_back(load_rule_file(p));
+        if (is_toml(p)) toml_by_stem[p.parent_path() / p.stem()] = out.files.size() - 1;
+    }
+    for (LoadResult& file : out.files) {
+        if (is_toml(file.path)) continue;
+        auto it = toml_by_stem.find(file.path.parent_path() / file.path.stem());
+        if (it == toml_by_stem.end()) continue;
+        const LoadResult& toml = out.files[it->second];
+        file.status = LoadStatus::companion;
+        file.rule.reset();
+        file.diagnostics.clear();
+        if (toml.rule && trimmed(toml.rule->query) != trimmed(file.text())) {
+            Diagnostic d = file_error("this query differs from the query in " + toml.path.filename().string() +
+                                          ", which is the rule that runs",
+                                      "keep the two in step, or rename one of them");
+            d.severity = Severity::warning;
+            file.diagnostics.push_back(std::move(d));
+        }
+    }
+
+    // Alerts are told apart by rule_id, so two files may not share one.
+    std::map<std::string, const LoadResult*> by_id;
+    for (LoadResult& file : out.files) {
+        if (!file.rule) continue;
+        auto [it, inserted] = by_id.emplace(file.rule->rule_id, &file);
+        if (inserted) continue;
+        Diagnostic d = file_error("rule_id \"" + file.rule->rule_id + "\" is also the rule_id of " +
+                                  it->second->path.string() + "; this file is not loaded");
+        file.status = LoadStatus::duplicate_rule_id;
+        file.rule.reset();
+        file.diagnostics.push_back(std::move(d));
+    }
+    return out;
+}
+
+}  // namespace eqlc::rules
