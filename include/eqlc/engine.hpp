@@ -29,8 +29,19 @@
 namespace eqlc {
 
 struct QuerySource {
+    QuerySource() = default;
+    QuerySource(std::string query_text, std::string query_name)
+        : text(std::move(query_text)), name(std::move(query_name)) {}
+
     std::string text;  // the EQL query
     std::string name;  // how messages and alerts name it (a file name, a rule name)
+    // Field settings of this query when they differ from EngineOptions::query (a rule's timestamp_override,
+    // event_category_override, tiebreaker_field). The event order is always that of EngineOptions::query; a
+    // query with its own timestamp field reads its event times from that field (events without it are skipped
+    // for that query and counted).
+    std::optional<std::string> timestamp_field;
+    std::optional<std::string> event_category_field;
+    std::optional<std::string> tiebreaker_field;
 };
 
 enum class ResultPosition : uint8_t { head, tail };
@@ -68,6 +79,7 @@ struct EngineStats {
     uint64_t events = 0;                   // events read (good ones)
     uint64_t bad_lines = 0;                // lines that were not JSON objects
     uint64_t events_without_timestamp = 0; // skipped: no usable timestamp
+    uint64_t query_events_without_timestamp = 0;  // events a query with its own timestamp field skipped
     uint64_t out_of_order = 0;             // events earlier than the one before them (see sort_input)
     uint64_t bytes = 0;                    // NDJSON bytes read
     uint64_t evaluation_errors = 0;        // expressions that failed at run time (division by zero, ...); gave null
@@ -109,6 +121,9 @@ public:
     // and a bad line).
     struct ReadOptions {
         bool strict = false;  // stop at the first bad line instead of reporting and skipping it
+        // Called now and then (every 64 Ki events and at the end) with the bytes consumed from the file (the
+        // compressed size for gzip) and the events read so far from it; for progress displays.
+        std::function<void(uint64_t input_bytes, uint64_t events)> progress;
     };
     bool read_ndjson(const std::string& path, const ReadOptions& options, Diagnostic* error);
 

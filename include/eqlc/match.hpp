@@ -36,10 +36,24 @@ struct Match {
 
 std::string_view match_kind_name(MatchKind kind);
 
+// The rule a match belongs to, as an alert shows it (severity and risk score after the rule's
+// severity_mapping / risk_score_mapping for this match).
+struct AlertRule {
+    std::string id;
+    std::string name;
+    std::string severity;
+    int64_t risk_score = 0;
+};
+
 // One NDJSON line (no newline) for a match, as the CLI prints it:
-//   {"kind":"event","query":"<name>","@timestamp":"<ISO of the last event>","join_keys":[...],
+//   {"kind":"sequence","rule":{"id":..,"name":..,"severity":..,"risk_score":..},"query":"<name>",
+//    "@timestamp":"<ISO of the last event>","join_keys":[...],
 //    "events":[{"_source":{...}} | {"missing":true}, ...]}
-// `_source` is the event's original JSON text, embedded as it was read.
-std::string match_to_ndjson(const Match& match, std::string_view query_name);
+// `rule` is present when `rule` is given. `_source` is the event's original JSON text, embedded as read.
+std::string match_to_ndjson(const Match& match, std::string_view query_name, const AlertRule* rule = nullptr);
+
+// A short human summary of a match, several lines ending with a newline: severity, rule, time and host, then
+// per event what a responder looks at first (source address, parent -> process with its command line, user).
+std::string match_to_pretty(const Match& match, std::string_view query_name, const AlertRule* rule = nullptr);
 
 }  // namespace eqlc

@@ -31,7 +31,35 @@ struct QueryState {
     engine::ResultLimiter<Match> limiter;
     std::unique_ptr<sequence::SequenceMatcher> sequence;  // kind == sequence
     std::unique_ptr<sequence::SampleMatcher> sample;      // kind == sample
+    // Set when the query reads its event times from another field than the engine's order field.
+    std::optional<vm::SlotId> own_timestamp;
 };
+
+// The event time of a query with its own timestamp field: the field's first non-null value.
+std::optional<int64_t> timestamp_from(const vm::EventRecord& event, vm::SlotId slot, vm::FieldType type) {
+    for (const vm::Value& v : event.field(slot)) {
+        switch (v.type) {
+            case vm::ValueType::integer: {
+                if (type == vm::FieldType::date) return v.integer;  // already an instant in nanoseconds
+                auto r = input::from_epoch_millis(v.integer);
+                if (r.ok()) return r.nanos;
+                return std::nullopt;
+            }
+            case vm::ValueType::floating: {
+                auto r = input::from_epoch_millis_double(v.floating);
+                if (r.ok()) return r.nanos;
+                return std::nullopt;
+            }
+            case vm::ValueType::string: {
+                auto r = input::parse_timestamp(v.str());
+                if (r.ok()) return r.nanos;
+                return std::nullopt;
+            }
+            default: continue;
+        }
+    }
+    return std::nullopt;
+}
 
 // The join key values as Elasticsearch returns them. A date key is an instant internally (nanoseconds); a
 // sequence returns the field's value as formatted by its date format (ISO-8601 with milliseconds, the default),
@@ -121,12 +149,23 @@ struct Engine::Impl {
             if (state.limiter.saturated()) continue;
             const bool is_sample = state.compiled.kind == ast::QueryKind::sample;
             if ((pass == Pass::samples_only && !is_sample) || (pass == Pass::ordered_only && is_sample)) continue;
+            std::optional<int64_t> ts;
+            if (event.has_timestamp) ts = event.timestamp_ns;
+            if (state.own_timestamp && !is_sample) {
+                ts = timestamp_from(event, *state.own_timestamp, catalog.type(*state.own_timestamp));
+                if (!ts) {
+                    ++stats.query_events_without_timestamp;
+                    continue;
+                }
+            }
             switch (state.compiled.kind) {
-                case ast::QueryKind::event: run_event_query(q, state, event); break;
-                case ast::QueryKind::sequence:
-                    if (event.has_timestamp) run_sequence(state, event);
+                case ast::QueryKind::event:
+                    if (ts) run_event_query(q, state, event, *ts);
                     break;
-                case ast::QueryKind::sample: run_sample(state, event); break;
+                case ast::QueryKind::sequence:
+                    if (ts) run_sequence(state, event, *ts);
+                    break;
+                case ast::QueryKind::sample: run_sample(state, event, ts.value_or(0)); break;
             }
         }
         if (vm.errors().count) {
@@ -135,14 +174,13 @@ struct Engine::Impl {
         }
     }
 
-    void run_event_query(size_t q, QueryState& state, const vm::EventRecord& event) {
-        if (!event.has_timestamp) return;
+    void run_event_query(size_t q, QueryState& state, const vm::EventRecord& event, int64_t ts) {
         const compiler::CompiledTerm& term = state.compiled.terms.front();
         if (!vm::matches(*term.filter, event, vm)) return;
         Match match;
         match.query = q;
         match.kind = MatchKind::event;
-        match.events.push_back(MatchedEvent{false, std::string(event.source), event.timestamp_ns, event.ordinal});
+        match.events.push_back(MatchedEvent{false, std::string(event.source), ts, event.ordinal});
         state.limiter.add(std::move(match), [&](Match&& m) { deliver(q, std::move(m)); });
     }
 
@@ -154,7 +192,7 @@ struct Engine::Impl {
         return key_builder.keys().size();
     }
 
-    void run_sequence(QueryState& state, const vm::EventRecord& event) {
+    void run_sequence(QueryState& state, const vm::EventRecord& event, int64_t ts) {
         hit_keys.clear();
         std::vector<std::pair<uint32_t, size_t>> counts;  // (stage, number of keys), in hit_keys order
         const auto& terms = state.compiled.terms;
@@ -175,17 +213,17 @@ struct Engine::Impl {
             if (const size_t n = term_keys(*state.compiled.until, event)) counts.emplace_back(sequence::kUntil, n);
         stats.truncated_key_products = key_builder.truncated();
         if (counts.empty()) {
-            state.sequence->advance_time(event.timestamp_ns);
+            state.sequence->advance_time(ts);
             return;
         }
         stage_hits.clear();
         size_t i = 0;
         for (const auto& [stage, n] : counts)
             for (size_t j = 0; j < n; ++j) stage_hits.push_back(sequence::StageHit{stage, hit_keys[i++]});
-        state.sequence->on_event(sequence::EventInfo{event.ordinal, event.timestamp_ns, event.source}, stage_hits);
+        state.sequence->on_event(sequence::EventInfo{event.ordinal, ts, event.source}, stage_hits);
     }
 
-    void run_sample(QueryState& state, const vm::EventRecord& event) {
+    void run_sample(QueryState& state, const vm::EventRecord& event, int64_t ts) {
         hit_keys.clear();
         std::vector<std::pair<uint32_t, size_t>> counts;
         const auto& terms = state.compiled.terms;
@@ -196,7 +234,7 @@ struct Engine::Impl {
         size_t i = 0;
         for (const auto& [filter, n] : counts)
             for (size_t j = 0; j < n; ++j) sample_hits.push_back(sequence::SampleHit{filter, hit_keys[i++]});
-        state.sample->on_event(sequence::EventInfo{event.ordinal, event.timestamp_ns, event.source}, sample_hits);
+        state.sample->on_event(sequence::EventInfo{event.ordinal, ts, event.source}, sample_hits);
     }
 
     // Common entry for every event source: checks the timestamp and the order, then runs or buffers it.
@@ -253,8 +291,13 @@ Engine::Created Engine::create(std::vector<QuerySource> queries, EngineOptions o
                                                                                       : compiler::PipeLimit::Kind::tail,
                                       *options.size};
 
+    const vm::SlotId order_slot = impl->catalog.intern(options.query.timestamp_field);
     for (size_t i = 0; i < queries.size(); ++i) {
-        auto result = compiler::compile_query(queries[i].text, compile_options, impl->catalog);
+        compiler::CompileOptions own = compile_options;
+        if (queries[i].timestamp_field) own.timestamp_field = *queries[i].timestamp_field;
+        if (queries[i].event_category_field) own.event_category_field = *queries[i].event_category_field;
+        if (queries[i].tiebreaker_field) own.tiebreaker_field = *queries[i].tiebreaker_field;
+        auto result = compiler::compile_query(queries[i].text, own, impl->catalog);
         if (!result.ok()) {
             created.problems.push_back(QueryProblem{i, std::move(result.diagnostics)});
             continue;
@@ -263,7 +306,10 @@ Engine::Created Engine::create(std::vector<QuerySource> queries, EngineOptions o
         const bool is_sample = compiled.kind == ast::QueryKind::sample;
         // A sample's size caps the number of samples in key order; the runtime applies it.
         engine::ResultLimiter<Match> limiter(compiled.pipes, is_sample ? std::nullopt : request);
-        impl->queries.push_back(QueryState{std::move(queries[i]), std::move(compiled), std::move(limiter), {}, {}});
+        std::optional<vm::SlotId> own_timestamp;
+        if (compiled.timestamp_slot != order_slot) own_timestamp = compiled.timestamp_slot;
+        impl->queries.push_back(
+            QueryState{std::move(queries[i]), std::move(compiled), std::move(limiter), {}, {}, own_timestamp});
     }
     if (!created.problems.empty()) return created;
 
@@ -304,12 +350,8 @@ Engine::Created Engine::create(std::vector<QuerySource> queries, EngineOptions o
 
     // Every query has interned its fields: the projection reads exactly those.
     input::ProjectionOptions projection;
-    if (!impl->queries.empty()) {
-        projection.timestamp_slot = impl->queries.front().compiled.timestamp_slot;
-        projection.tiebreaker_slot = impl->queries.front().compiled.tiebreaker_slot;
-    } else {
-        projection.timestamp_slot = impl->catalog.intern(options.query.timestamp_field);
-    }
+    projection.timestamp_slot = order_slot;
+    if (options.query.tiebreaker_field) projection.tiebreaker_slot = impl->catalog.intern(*options.query.tiebreaker_field);
     impl->plan = std::make_unique<input::ProjectionPlan>(impl->catalog, projection);
     impl->stats.matches.assign(impl->queries.size(), 0);
     created.engine.reset(new Engine(std::move(impl)));
@@ -346,11 +388,14 @@ bool Engine::read_ndjson(const std::string& path, const ReadOptions& options, Di
             s.report_bad(BadInput{bad.origin, bad.line, bad.diagnostic.message, bad.excerpt});
     };
     const uint64_t bytes_before = s.stats.bytes;
+    uint64_t events = 0;
     while (reader.next(s.record)) {
         s.accept(s.record, reader.name(), s.record.line);
         drain_errors();
+        if (options.progress && (++events & 0xFFFF) == 0) options.progress(reader.stats().input_bytes, events);
     }
     drain_errors();
+    if (options.progress) options.progress(reader.stats().input_bytes, reader.stats().events);
     s.stats.bad_lines += reader.stats().bad_lines;
     s.stats.bytes = bytes_before + reader.stats().bytes;
     if (reader.failure()) {

@@ -16,12 +16,19 @@ std::string_view match_kind_name(MatchKind kind) {
     return "event";
 }
 
-std::string match_to_ndjson(const Match& match, std::string_view query_name) {
+std::string match_to_ndjson(const Match& match, std::string_view query_name, const AlertRule* rule) {
     std::string out;
     out.reserve(256);
     out += "{\"kind\":\"";
     out += match_kind_name(match.kind);
-    out += "\",\"query\":";
+    out += '"';
+    if (rule) {
+        out += ",\"rule\":";
+        out += nlohmann::json{{"id", rule->id}, {"name", rule->name}, {"severity", rule->severity},
+                              {"risk_score", rule->risk_score}}
+                   .dump();
+    }
+    out += ",\"query\":";
     out += nlohmann::json(std::string(query_name)).dump();
     if (!match.events.empty()) {
         out += ",\"@timestamp\":\"";

@@ -1,4 +1,4 @@
-#include "rules/rule.hpp"
+#include "eqlc/rule.hpp"
 
 #include <algorithm>
 #include <array>

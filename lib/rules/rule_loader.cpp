@@ -1,4 +1,4 @@
-#include "rules/rule_loader.hpp"
+#include "eqlc/rule_loader.hpp"
 
 #include <algorithm>
 #include <cctype>

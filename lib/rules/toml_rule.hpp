@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "rules/rule_loader.hpp"
+#include "eqlc/rule_loader.hpp"
 
 namespace eqlc::rules::detail {
 

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "rules/rule.hpp"
+#include "eqlc/rule.hpp"
 
 namespace eqlc::rules::detail {
 

@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "rules/rule_loader.hpp"
+#include "eqlc/rule_loader.hpp"
 
 namespace fs = std::filesystem;
 using eqlc::rules::effective_severity;

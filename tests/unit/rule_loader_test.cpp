@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "rules/rule_loader.hpp"
+#include "eqlc/rule_loader.hpp"
 #include "support/shared_data.hpp"
 
 namespace fs = std::filesystem;

@@ -1,8 +1,12 @@
 // eqlc — the command-line front of the library. It parses arguments, reads files, and prints what the
 // library returns; every EQL decision is made in lib/.
+#include <unistd.h>
+
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -11,10 +15,14 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "eqlc/diagnostics.hpp"
 #include "eqlc/engine.hpp"
 #include "eqlc/mapping.hpp"
 #include "eqlc/query.hpp"
+#include "eqlc/rule.hpp"
+#include "eqlc/rule_loader.hpp"
 #include "options.hpp"
 
 namespace {
@@ -23,6 +31,7 @@ constexpr std::string_view kVersion = "0.1.0";
 
 using eqlc::cli::Mode;
 using eqlc::cli::Options;
+namespace fs = std::filesystem;
 
 int usage_error(const std::string& message) {
     std::cerr << "eqlc: " << message << "\nTry 'eqlc --help' for more information.\n";
@@ -41,36 +50,71 @@ bool read_file(const std::string& path, std::string& out, std::string& error) {
     return true;
 }
 
-void print_diagnostics(const eqlc::Diagnostics& diagnostics, std::string_view source, std::string_view origin) {
-    for (const auto& d : diagnostics) std::cerr << eqlc::format_diagnostic(d, source, origin);
-}
-
+// A query to check, explain or run: inline (-e) or from a rule file.
 struct Source {
     std::string text;
-    std::string origin;
+    std::string origin;                  // how messages name it
+    const eqlc::rules::Rule* rule = nullptr;
 };
 
-// The query sources of a --check/--explain run (inline queries first, then files). False if a file is unreadable.
-bool collect_sources(const Options& options, std::vector<Source>& out) {
+void print_diagnostics(const eqlc::Diagnostics& diagnostics, const Source& source) {
+    for (const auto& d : diagnostics) {
+        if (source.rule && source.rule->source_text) {
+            std::cerr << eqlc::format_diagnostic(source.rule->to_file_diagnostic(d), *source.rule->source_text,
+                                                 source.rule->path.string());
+        } else {
+            std::cerr << eqlc::format_diagnostic(d, source.text, source.origin);
+        }
+    }
+}
+
+// Loads the rules of every path (files or folders), reporting the files that give no rule. Returns false
+// when any file was refused or a path is unusable.
+bool load_rules(const std::vector<std::string>& paths, std::vector<eqlc::rules::FolderLoad>& loads) {
     bool ok = true;
-    for (size_t i = 0; i < options.queries.size(); ++i)
-        out.push_back({options.queries[i],
-                       options.queries.size() == 1 ? "<query>" : "<query " + std::to_string(i + 1) + ">"});
-    for (const auto& path : options.files) {
-        std::string text, error;
-        if (!read_file(path, text, error)) {
-            std::cerr << "eqlc: cannot read " << path << ": " << error << '\n';
+    for (const auto& path : paths) {
+        std::error_code ec;
+        if (!fs::exists(path, ec)) {
+            std::cerr << "eqlc: " << path << ": no such file or folder\n";
             ok = false;
             continue;
         }
-        if (path.ends_with(".toml")) {
-            std::cerr << "eqlc: " << path << ": detection-rules TOML files are not supported yet; pass the .eql query\n";
-            ok = false;
-            continue;
+        loads.push_back(eqlc::rules::load_rule_folder(path));
+        const auto& load = loads.back();
+        for (const auto& d : load.diagnostics) std::cerr << "eqlc: " << path << ": " << d.message << '\n';
+        if (!load.diagnostics.empty()) ok = false;
+        for (const auto& file : load.files) {
+            for (const auto& d : file.diagnostics)
+                std::cerr << eqlc::format_diagnostic(d, file.text(), file.path.string());
+            if (!file.ok() && file.status != eqlc::rules::LoadStatus::companion) {
+                std::cerr << "eqlc: " << file.path.string() << ": rule not loaded: " << file.reason() << '\n';
+                ok = false;
+            }
         }
-        out.push_back({std::move(text), path});
     }
     return ok;
+}
+
+void add_rule_sources(const std::vector<eqlc::rules::FolderLoad>& loads, std::vector<Source>& out) {
+    for (const auto& load : loads)
+        for (const eqlc::rules::Rule* rule : load.rules()) out.push_back({rule->query, rule->name, rule});
+}
+
+void add_inline_sources(const Options& options, std::vector<Source>& out) {
+    for (size_t i = 0; i < options.queries.size(); ++i)
+        out.push_back({options.queries[i],
+                       options.queries.size() == 1 ? "<query>" : "<query " + std::to_string(i + 1) + ">", nullptr});
+}
+
+// The query options of a rule: the run's, with the rule's own field overrides.
+eqlc::QueryOptions options_for(const Source& source, const eqlc::QueryOptions& base) {
+    eqlc::QueryOptions out = base;
+    if (source.rule) {
+        if (source.rule->timestamp_override) out.timestamp_field = *source.rule->timestamp_override;
+        if (source.rule->event_category_override) out.event_category_field = *source.rule->event_category_override;
+        if (source.rule->tiebreaker_field) out.tiebreaker_field = *source.rule->tiebreaker_field;
+    }
+    return out;
 }
 
 // Builds the query options shared by every mode; false (after a message) if the mapping cannot be used.
@@ -96,14 +140,20 @@ bool query_options_from(const Options& options, eqlc::QueryOptions& out) {
 }
 
 int check(const Options& options, const eqlc::QueryOptions& query_options) {
+    std::vector<eqlc::rules::FolderLoad> loads;
+    int status = load_rules(options.files, loads) ? 0 : 2;
     std::vector<Source> sources;
-    int status = collect_sources(options, sources) ? 0 : 2;
+    add_inline_sources(options, sources);
+    add_rule_sources(loads, sources);
     for (const auto& source : sources) {
-        const auto diagnostics = eqlc::check_query(source.text, query_options);
+        const auto diagnostics = eqlc::check_query(source.text, options_for(source, query_options));
         if (diagnostics.empty()) {
-            std::cout << source.origin << ": valid\n";
+            if (source.rule)
+                std::cout << source.rule->path.string() << ": valid (rule \"" << source.origin << "\")\n";
+            else
+                std::cout << source.origin << ": valid\n";
         } else {
-            print_diagnostics(diagnostics, source.text, source.origin);
+            print_diagnostics(diagnostics, source);
             status = 2;
         }
     }
@@ -111,12 +161,15 @@ int check(const Options& options, const eqlc::QueryOptions& query_options) {
 }
 
 int explain(const Options& options, const eqlc::QueryOptions& query_options) {
+    std::vector<eqlc::rules::FolderLoad> loads;
+    int status = load_rules(options.files, loads) ? 0 : 2;
     std::vector<Source> sources;
-    int status = collect_sources(options, sources) ? 0 : 2;
+    add_inline_sources(options, sources);
+    add_rule_sources(loads, sources);
     for (const auto& source : sources) {
-        const auto explanation = eqlc::explain_query(source.text, query_options);
+        const auto explanation = eqlc::explain_query(source.text, options_for(source, query_options));
         if (!explanation.diagnostics.empty()) {
-            print_diagnostics(explanation.diagnostics, source.text, source.origin);
+            print_diagnostics(explanation.diagnostics, source);
             status = 2;
             continue;
         }
@@ -128,17 +181,71 @@ int explain(const Options& options, const eqlc::QueryOptions& query_options) {
     return status;
 }
 
+// The progress line: on stderr, rewritten in place, only where a person watches it.
+class Progress {
+public:
+    Progress(bool enabled) : enabled_(enabled) {}
+
+    void update(const std::string& input, uint64_t input_bytes, uint64_t events, uint64_t total_bytes) {
+        if (!enabled_) return;
+        char line[256];
+        if (total_bytes)
+            std::snprintf(line, sizeof line, "\reqlc: %s %3.0f%%  %llu events ", input.c_str(),
+                          100.0 * static_cast<double>(input_bytes) / static_cast<double>(total_bytes),
+                          static_cast<unsigned long long>(events));
+        else
+            std::snprintf(line, sizeof line, "\reqlc: %s  %llu events ", input.c_str(),
+                          static_cast<unsigned long long>(events));
+        std::fputs(line, stderr);
+        shown_ = true;
+    }
+    void clear() {
+        if (shown_) std::fputs("\r\033[K", stderr);
+        shown_ = false;
+    }
+
+private:
+    bool enabled_;
+    bool shown_ = false;
+};
+
+void print_stats(const eqlc::Engine& engine, double seconds) {
+    const auto& s = engine.stats();
+    const double rate = seconds > 0 ? static_cast<double>(s.events) / seconds : 0;
+    const double mbps = seconds > 0 ? static_cast<double>(s.bytes) / seconds / 1e6 : 0;
+    std::fprintf(stderr, "eqlc: stats\n");
+    std::fprintf(stderr, "  events read             %llu\n", static_cast<unsigned long long>(s.events));
+    std::fprintf(stderr, "  bytes read              %llu\n", static_cast<unsigned long long>(s.bytes));
+    std::fprintf(stderr, "  bad lines               %llu\n", static_cast<unsigned long long>(s.bad_lines));
+    std::fprintf(stderr, "  events without time     %llu\n",
+                 static_cast<unsigned long long>(s.events_without_timestamp));
+    std::fprintf(stderr, "  rule-time fields absent %llu\n",
+                 static_cast<unsigned long long>(s.query_events_without_timestamp));
+    std::fprintf(stderr, "  late events             %llu\n", static_cast<unsigned long long>(s.out_of_order));
+    std::fprintf(stderr, "  evicted keys            %llu\n", static_cast<unsigned long long>(s.evicted_keys));
+    std::fprintf(stderr, "  pending partials        %llu\n", static_cast<unsigned long long>(s.pending_partials));
+    std::fprintf(stderr, "  evaluation errors       %llu\n", static_cast<unsigned long long>(s.evaluation_errors));
+    std::fprintf(stderr, "  elapsed                 %.3f s  (%.0f events/s, %.1f MB/s)\n", seconds, rate, mbps);
+    std::fprintf(stderr, "  alerts per rule\n");
+    for (size_t q = 0; q < engine.query_count(); ++q)
+        std::fprintf(stderr, "    %8llu  %s\n", static_cast<unsigned long long>(s.matches[q]),
+                     engine.query_name(q).c_str());
+}
+
 int run(const Options& options, const eqlc::QueryOptions& query_options) {
-    Source query;
-    if (!options.queries.empty()) {
-        query = {options.queries.front(), "<query>"};
-    } else {
-        std::string error;
-        if (!read_file(*options.rule_file, query.text, error)) {
-            std::cerr << "eqlc: cannot read " << *options.rule_file << ": " << error << '\n';
+    const auto started = std::chrono::steady_clock::now();
+    std::vector<eqlc::rules::FolderLoad> loads;
+    int status = 0;
+    std::vector<Source> sources;
+    if (options.rule_path) {
+        if (!load_rules({*options.rule_path}, loads)) status = 2;
+        add_rule_sources(loads, sources);
+        if (sources.empty()) {
+            std::cerr << "eqlc: " << *options.rule_path << ": no rule to run\n";
             return 2;
         }
-        query.origin = *options.rule_file;
+    } else {
+        add_inline_sources(options, sources);
     }
 
     eqlc::EngineOptions engine_options;
@@ -146,30 +253,88 @@ int run(const Options& options, const eqlc::QueryOptions& query_options) {
     engine_options.size = options.size;
     engine_options.result_position = options.head ? eqlc::ResultPosition::head : eqlc::ResultPosition::tail;
     engine_options.sort_input = options.sort;
+    engine_options.max_samples_per_key = options.max_samples_per_key;
+    if (options.max_keys) engine_options.max_keys = *options.max_keys;
+    if (options.max_state_bytes) engine_options.max_state_bytes = *options.max_state_bytes;
 
-    auto created = eqlc::Engine::create({{query.text, query.origin}}, engine_options);
+    // Compile every rule; a rule that does not compile is reported and left out, the others run.
+    std::vector<Source> runnable;
+    for (const auto& source : sources) {
+        const auto diagnostics = eqlc::check_query(source.text, options_for(source, query_options));
+        if (diagnostics.empty()) {
+            runnable.push_back(source);
+            continue;
+        }
+        print_diagnostics(diagnostics, source);
+        if (source.rule) std::cerr << "eqlc: " << source.rule->path.string() << ": rule not run\n";
+        status = 2;
+    }
+    if (runnable.empty()) return 2;
+
+    std::vector<eqlc::QuerySource> queries;
+    for (const auto& source : runnable) {
+        eqlc::QuerySource q(source.text, source.origin);
+        if (source.rule) {
+            q.timestamp_field = source.rule->timestamp_override;
+            q.event_category_field = source.rule->event_category_override;
+            q.tiebreaker_field = source.rule->tiebreaker_field;
+        }
+        queries.push_back(std::move(q));
+    }
+    auto created = eqlc::Engine::create(std::move(queries), engine_options);
     if (!created.engine) {
-        for (const auto& problem : created.problems) print_diagnostics(problem.diagnostics, query.text, query.origin);
+        for (const auto& problem : created.problems) print_diagnostics(problem.diagnostics, runnable[problem.query]);
         return 2;
     }
     eqlc::Engine& engine = *created.engine;
 
-    std::string line;
+    const bool pretty = options.format == "pretty";
+    std::string out;
     engine.on_match([&](const eqlc::Match& match) {
-        line = eqlc::match_to_ndjson(match, engine.query_name(match.query));
-        line += '\n';
-        std::fwrite(line.data(), 1, line.size(), stdout);
+        const Source& source = runnable[match.query];
+        std::optional<eqlc::AlertRule> alert_rule;
+        if (source.rule) {
+            const auto& rule = *source.rule;
+            alert_rule = eqlc::AlertRule{rule.rule_id, rule.name, rule.severity, rule.risk_score};
+            if (!rule.severity_mapping.empty() || !rule.risk_score_mapping.empty()) {
+                // The overrides read the last event of the alert (for the WMI rule: the spawned process).
+                for (auto it = match.events.rbegin(); it != match.events.rend(); ++it) {
+                    if (it->missing) continue;
+                    const auto last = nlohmann::json::parse(it->source, nullptr, false);
+                    auto [severity, risk] = eqlc::rules::effective_severity(rule, last);
+                    alert_rule->severity = severity;
+                    alert_rule->risk_score = risk;
+                    break;
+                }
+            }
+        }
+        const eqlc::AlertRule* rule_ptr = alert_rule ? &*alert_rule : nullptr;
+        out = pretty ? eqlc::match_to_pretty(match, source.origin, rule_ptr)
+                     : eqlc::match_to_ndjson(match, source.origin, rule_ptr) + '\n';
+        std::fwrite(out.data(), 1, out.size(), stdout);
     });
-    engine.on_bad_input([](const eqlc::BadInput& bad) {
+    Progress progress(false);
+    engine.on_bad_input([&](const eqlc::BadInput& bad) {
+        progress.clear();
         std::cerr << bad.origin << ':' << bad.line << ": " << bad.message << '\n';
     });
 
-    int status = 0;
     std::vector<std::string> inputs = options.events;
     if (inputs.empty()) inputs.emplace_back("-");
+    const bool terminal = ::isatty(STDERR_FILENO) == 1;
     for (const auto& input : inputs) {
+        std::error_code ec;
+        const bool regular = input != "-" && fs::is_regular_file(input, ec);
+        const uint64_t total = regular ? fs::file_size(input, ec) : 0;
+        progress = Progress(options.progress == Options::Progress::on ||
+                            (options.progress == Options::Progress::automatic && terminal && regular));
+        eqlc::Engine::ReadOptions read_options;
+        read_options.strict = options.strict;
+        read_options.progress = [&](uint64_t bytes, uint64_t events) { progress.update(input, bytes, events, total); };
         eqlc::Diagnostic error;
-        if (!engine.read_ndjson(input, {.strict = options.strict}, &error)) {
+        const bool read = engine.read_ndjson(input, read_options, &error);
+        progress.clear();
+        if (!read) {
             std::cerr << "eqlc: " << error.message << '\n';
             status = 2;
             if (options.strict) break;
@@ -183,10 +348,12 @@ int run(const Options& options, const eqlc::QueryOptions& query_options) {
         std::cerr << "eqlc: warning: " << stats.out_of_order
                   << " events arrived earlier than the event before them; results follow input order. "
                      "Use --sort for time order.\n";
+    if (options.stats)
+        print_stats(engine, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     if (status) return status;
-    uint64_t matches = 0;
-    for (uint64_t m : stats.matches) matches += m;
-    return matches ? 1 : 0;
+    uint64_t alerts = 0;
+    for (uint64_t m : stats.matches) alerts += m;
+    return alerts ? 1 : 0;
 }
 
 }  // namespace

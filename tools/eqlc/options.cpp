@@ -4,42 +4,55 @@
 
 namespace eqlc::cli {
 
-const std::string_view kUsage = R"(usage: eqlc [OPTIONS] QUERY_FILE [EVENTS...]     run a query over NDJSON events
-       eqlc [OPTIONS] -e QUERY [EVENTS...]         run a query given on the command line
-       eqlc --check FILE... | --check -e QUERY     check queries without running them
-       eqlc --explain FILE | --explain -e QUERY    print the syntax tree and the compiled programs
+const std::string_view kUsage = R"(usage: eqlc [OPTIONS] RULE [EVENTS...]            run rules over NDJSON events
+       eqlc [OPTIONS] -e QUERY [EVENTS...]          run a query given on the command line
+       eqlc --check [OPTIONS] RULE... | -e QUERY    check rules and queries without running them
+       eqlc --explain [OPTIONS] RULE | -e QUERY     print the syntax tree and the compiled programs
        eqlc --help | --version
 
-EVENTS are NDJSON files (one JSON object per line), plain or gzip-compressed; "-" or no file reads standard
-input. Each result is printed as one JSON line on standard output:
-  {"kind":"event","query":NAME,"@timestamp":ISO,"join_keys":[],"events":[{"_source":{...}}]}
-Event queries are supported; sequence and sample queries are checked but cannot be run yet.
+RULE is an EQL query file (.eql), a detection-rules TOML file (.toml), or a folder: every .toml and .eql
+file under it is loaded and all of them run in one pass over the events. EVENTS are NDJSON files (one JSON
+object per line), plain or gzip-compressed; "-" or no file reads standard input. Each alert is one JSON
+line on standard output:
+  {"kind":"sequence","rule":{"id":..,"name":..,"severity":..,"risk_score":..},"query":NAME,
+   "@timestamp":ISO,"join_keys":[...],"events":[{"_source":{...}} | {"missing":true}, ...]}
+The severity and risk score are the rule's after its severity_mapping / risk_score_mapping, evaluated on
+the last event of the alert. With -e there is no rule: alerts have no "rule" member.
 
 Options:
-  -e, --query QUERY          the query text (instead of QUERY_FILE)
-  --check                    parse and check queries against Elasticsearch's EQL rules; prints "NAME: valid"
-                             or one diagnostic per problem on stderr (FILE:LINE:COLUMN)
+  -e, --query QUERY          the query text (instead of RULE)
+  --check                    parse, check and compile rules and queries; prints "NAME: valid" or one
+                             diagnostic per problem on stderr (FILE:LINE:COLUMN)
   --explain                  print the syntax tree, the canonical query and the bytecode
-  --timestamp-field FIELD    event time field (default @timestamp): ISO-8601 or epoch milliseconds
+  --format ndjson|pretty     alerts as NDJSON (default) or as a short human summary per alert
+  --stats                    print counts and throughput on stderr at the end: events read, bad lines,
+                             alerts per rule, evicted sequence state, late events, events/s
+  --progress, --no-progress  a progress line on stderr (default: when stderr is a terminal and the input
+                             is a file)
+  --timestamp-field FIELD    event time field (default @timestamp): ISO-8601 or epoch milliseconds; a
+                             rule's timestamp_override takes precedence for that rule
   --event-category-field F   field that `<category> where` tests (default event.category)
   --tiebreaker-field FIELD   orders events with equal timestamps (then input order)
   --mapping FILE             an Elasticsearch index mapping (JSON): field types, aliases, null_value;
                              a field that is not in it must be written ?field
   --sort                     read all input, sort it by (timestamp, tiebreaker, input order), then run;
                              use it when the input is not in time order
-  --size N                   at most N results: the last N (as Elasticsearch's default), see --head
+  --size N                   at most N results per rule: the last N (as Elasticsearch's default)
   --head                     with --size: the first N results instead of the last N
+  --max-samples-per-key N    sample queries: samples per join key (default 1)
+  --max-keys N               sequence/sample state: join keys kept per rule (default 1000000)
+  --max-state-bytes N        sequence/sample state: bytes kept per rule (default 1073741824)
   --strict                   stop at the first malformed input line instead of reporting and skipping it
   --max-depth N              nesting limit for parentheses, not, unary minus and calls (default 200)
-  --format ndjson            output format (only ndjson for now)
   -h, --help                 show this help
   --version                  show the version
 
 Input problems: a line that is not a JSON object, or an event without a usable timestamp, is reported on
-stderr as FILE:LINE: message, counted and skipped; the run goes on (unless --strict).
+stderr as FILE:LINE: message, counted and skipped; the run goes on (unless --strict). A rule that cannot be
+loaded or compiled is reported with FILE:LINE:COLUMN and the reason; the other rules still run.
 
-Exit status: 0 no result, 1 at least one result, 2 a usage error, an invalid query, or an input that could
-not be read.
+Exit status: 0 no alert, 1 at least one alert, 2 a usage error, a rule or query that could not be used,
+or an input that could not be read.
 )";
 
 namespace {
@@ -112,8 +125,28 @@ ParseOutcome parse_arguments(const std::vector<std::string_view>& args) {
             o.max_depth = static_cast<uint32_t>(n);
         } else if (arg == "--format") {
             if (!value(v)) return fail("--format needs a name");
-            if (v != "ndjson") return fail("unknown format '" + v + "' (known: ndjson)");
+            if (v != "ndjson" && v != "pretty") return fail("unknown format '" + v + "' (known: ndjson, pretty)");
             o.format = v;
+        } else if (arg == "--stats") {
+            o.stats = true;
+        } else if (arg == "--progress") {
+            o.progress = Options::Progress::on;
+        } else if (arg == "--no-progress") {
+            o.progress = Options::Progress::off;
+        } else if (arg == "--max-samples-per-key") {
+            uint64_t n = 0;
+            if (!value(v) || !parse_number(v, n) || n == 0 || n > 1'000'000)
+                return fail("--max-samples-per-key needs a number from 1 to 1000000, got '" + v + "'");
+            o.max_samples_per_key = static_cast<uint32_t>(n);
+        } else if (arg == "--max-keys") {
+            uint64_t n = 0;
+            if (!value(v) || !parse_number(v, n) || n == 0) return fail("--max-keys needs a positive number, got '" + v + "'");
+            o.max_keys = n;
+        } else if (arg == "--max-state-bytes") {
+            uint64_t n = 0;
+            if (!value(v) || !parse_number(v, n) || n == 0)
+                return fail("--max-state-bytes needs a positive number, got '" + v + "'");
+            o.max_state_bytes = n;
         } else if (arg.size() > 1 && arg[0] == '-' && arg != "-") {
             return fail("unknown option '" + std::string(arg) + "'");
         } else {
@@ -132,8 +165,8 @@ ParseOutcome parse_arguments(const std::vector<std::string_view>& args) {
         case Mode::run:
             if (o.queries.size() > 1) return fail("give one query (-e) per run");
             if (o.queries.empty()) {
-                if (positional.empty()) return fail("no query: give QUERY_FILE or -e QUERY");
-                o.rule_file = positional.front();
+                if (positional.empty()) return fail("no rule: give RULE (a file or folder) or -e QUERY");
+                o.rule_path = positional.front();
                 positional.erase(positional.begin());
             }
             o.events = positional;

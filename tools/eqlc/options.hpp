@@ -14,8 +14,8 @@ enum class Mode { run, check, explain, help, version };
 struct Options {
     Mode mode = Mode::run;
     std::vector<std::string> queries;      // -e QUERY (inline)
-    std::optional<std::string> rule_file;  // the query file when running
-    std::vector<std::string> files;        // --check/--explain: query files; run: event files
+    std::optional<std::string> rule_path;  // the rule file or folder when running
+    std::vector<std::string> files;        // --check/--explain: rule/query files or folders
     std::vector<std::string> events;       // run: NDJSON inputs ("-" is stdin); empty means stdin
 
     std::string timestamp_field = "@timestamp";
@@ -27,7 +27,12 @@ struct Options {
     bool sort = false;
     bool strict = false;
     uint32_t max_depth = 200;
-    std::string format = "ndjson";
+    std::string format = "ndjson";  // ndjson | pretty
+    bool stats = false;
+    enum class Progress { automatic, on, off } progress = Progress::automatic;
+    uint32_t max_samples_per_key = 1;
+    std::optional<uint64_t> max_keys;
+    std::optional<uint64_t> max_state_bytes;
 };
 
 struct ParseOutcome {

@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "eqlc/diagnostics.hpp"
-#include "rules/rule.hpp"
+#include "eqlc/rule.hpp"
 
 namespace eqlc::rules {
 
