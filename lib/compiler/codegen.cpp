@@ -26,6 +26,8 @@ enum class ConstKind : uint8_t { string, number, boolean, other };
 
 // Up to this many wildcard patterns in one leaf are matched one glob after the other; more go to a PatternSet.
 constexpr size_t kGlobListMax = 8;
+// Up to this many strings in an `in` / `:` list are compared one by one; more go to a LiteralSet.
+constexpr size_t kStringListMax = 8;
 
 ConstKind kind_of(const Constant& c) {
     switch (c.index()) {
@@ -192,6 +194,14 @@ public:
                         } else if (values.size() == 1) {
                             in.op = ci ? Opcode::TEST_STR_EQ_CI : Opcode::TEST_STR_EQ;
                             in.b = constant(ci ? Constant(text::to_lower_root(values[0])) : Constant(values[0]));
+                        } else if (values.size() <= kStringListMax) {
+                            // A few strings: compared one by one (length first), no hashing and no folding.
+                            in.op = Opcode::TEST_STR_LIST;
+                            if (ci) in.flags |= flag::CI;
+                            in.b = static_cast<uint32_t>(p_.string_lists.size());
+                            auto& list = p_.string_lists.emplace_back();
+                            for (const auto& v : values)
+                                list.push_back(vm::Value::of_string(p_.store(ci ? text::to_lower_root(v) : v)));
                         } else {
                             in.op = Opcode::TEST_STR_IN;
                             in.b = literal_set(std::move(values), ci);

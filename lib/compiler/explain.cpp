@@ -88,6 +88,13 @@ std::string operands(const Program& p, const Instruction& in) {
         case Opcode::TEST_STR_EQ_CI:
             out = neg() + "lower(" + field_name(p, in.a) + ") == " + value_text(p.constants[in.b]);
             break;
+        case Opcode::TEST_STR_LIST: {
+            const auto& list = p.string_lists[in.b];
+            out = neg() + ((in.flags & flag::CI) ? "lower(" + field_name(p, in.a) + ")" : field_name(p, in.a)) + " in (";
+            for (size_t i = 0; i < list.size(); ++i) out += (i ? ", " : "") + value_text(list[i]);
+            out += ")";
+            break;
+        }
         case Opcode::TEST_STR_IN:
             out = neg() + field_name(p, in.a) + " in set#" + std::to_string(in.b) + " (" +
                   std::to_string(p.literal_sets[in.b].size()) + " strings" +

@@ -59,6 +59,7 @@ namespace eqlc::compiler {
     X(TEST_EXISTS, "r = slot A has a non-null value                (NEG: A == null, i.e. missing/null)")             \
     X(TEST_STR_EQ, "r = v is a string equal to constant[B]           (bytes, case-sensitive)")                       \
     X(TEST_STR_EQ_CI, "r = lower(v) == constant[B]                  (B already lowered; Java Locale.ROOT)")          \
+    X(TEST_STR_LIST, "r = v equals one of string_lists[B]           (a few strings; CI: lower(v), list lowered)")    \
     X(TEST_STR_IN, "r = v is in literal_sets[B]                     (case-insensitive if the set is)")               \
     X(TEST_STR_CMP, "r = v <op> constant[B] in byte order           (keyword range query)")                          \
     X(TEST_PREFIX, "r = v starts with constant[B]                   (CI: lower(v), B already lowered)")              \
@@ -174,6 +175,7 @@ public:
     std::vector<Instruction> code;
     std::vector<std::string> notes;  // per instruction: the source it came from (may be empty); for EXPLAIN
     std::vector<vm::Value> constants;
+    std::vector<std::vector<vm::Value>> string_lists;  // strings viewing the program's storage
     std::vector<LiteralSet> literal_sets;
     std::vector<LengthBounds> literal_set_bounds;  // parallel to literal_sets
     std::vector<NumberSet> number_sets;

@@ -65,7 +65,7 @@ inline uint32_t load4(const void* p) {
     return w;
 }
 
-inline bool ascii_only(const char* s, uint32_t n) {
+[[gnu::always_inline]] inline bool ascii_only(const char* s, uint32_t n) {
     constexpr uint64_t high = 0x8080808080808080ULL;
     if (n >= 8) {
         uint64_t acc = load8(s + n - 8);
@@ -86,7 +86,7 @@ inline uint64_t lower8(uint64_t w) {
 }
 
 // Could `v` (folded, when `folds`) have a length within `b`? Decided without folding.
-inline bool length_may_match(const Value& v, compiler::LengthBounds b, bool folds) {
+[[gnu::always_inline]] inline bool length_may_match(const Value& v, compiler::LengthBounds b, bool folds) {
     const uint32_t n = v.length;
     if (n >= b.min && n <= b.max) return true;
     if (!folds || ascii_only(v.chars, n)) return false;
@@ -95,7 +95,35 @@ inline bool length_may_match(const Value& v, compiler::LengthBounds b, bool fold
 }
 
 // lower(v) == k, where k is already lowered. ASCII is compared in place; anything else is folded.
-inline bool str_equal_ci(const Value& v, const Value& k, const EventRecord& ev, VmContext& ctx) {
+// lower(a) == b for ASCII `a` of n bytes (b already lowered).
+[[gnu::always_inline]] inline bool ascii_equal_ci(const char* a, const char* b, uint32_t n) {
+    if (n >= 8) {
+        for (uint32_t i = 0;; i += 8) {
+            if (i + 8 > n) i = n - 8;
+            if (lower8(load8(a + i)) != load8(b + i)) return false;
+            if (i + 8 == n) return true;
+        }
+    }
+    for (uint32_t i = 0; i < n; ++i)
+        if (kAsciiLower[static_cast<unsigned char>(a[i])] != static_cast<unsigned char>(b[i])) return false;
+    return true;
+}
+
+// Could a case-insensitive glob match ASCII `v`? Its filters (length, head, tail) checked on the raw bytes:
+// folding ASCII keeps positions, so lower(v) starts with head iff v's prefix lowers to head.
+[[gnu::always_inline]] inline bool ascii_glob_filters_pass(const Value& v, const compiler::FilteredGlob& g) {
+    const uint32_t n = v.length;
+    if (n < g.min_bytes || n > g.max_bytes) return false;
+    const auto hn = static_cast<uint32_t>(g.head.size()), tn = static_cast<uint32_t>(g.tail.size());
+    if (hn > n || tn > n) return false;
+    return ascii_equal_ci(v.chars, g.head.data(), hn) && ascii_equal_ci(v.chars + n - tn, g.tail.data(), tn);
+}
+
+[[gnu::noinline]] bool str_equal_ci_folding(const Value& v, const Value& k, const EventRecord& ev, VmContext& ctx) {
+    return ctx.folded(v, ev) == k.str();
+}
+
+[[gnu::always_inline]] inline bool str_equal_ci(const Value& v, const Value& k, const EventRecord& ev, VmContext& ctx) {
     if (v.type != ValueType::string) return false;
     const auto* s = reinterpret_cast<const unsigned char*>(v.chars);
     const auto* t = reinterpret_cast<const unsigned char*>(k.chars);
@@ -126,7 +154,7 @@ inline bool str_equal_ci(const Value& v, const Value& k, const EventRecord& ev, 
         // (K KELVIN SIGN, 3 bytes -> 'k'; U+0130, 2 bytes -> 3), and never that of ASCII text.
         return false;
     }
-    return ctx.folded(v, ev) == k.str();
+    return str_equal_ci_folding(v, k, ev, ctx);
 }
 
 inline bool num_cmp(const Value& v, const Value& k, CmpOp op) {
@@ -189,6 +217,11 @@ std::string_view VmContext::folded(const Value& v, const EventRecord& event) {
     const auto* s = reinterpret_cast<const unsigned char*>(v.chars);
     const uint32_t n = v.length;
     uint32_t i = 0;
+    // skip the prefix that needs no change (no upper-case letter, no non-ASCII byte), eight bytes at a time
+    for (; i + 8 <= n; i += 8) {
+        const uint64_t w = load8(s + i);
+        if ((w & 0x8080808080808080ULL) || lower8(w) != w) break;
+    }
     while (i < n && kAsciiLower[s[i]] == s[i]) ++i;  // stops at an upper-case letter or a non-ASCII byte
     std::string_view out;
     if (i == n) {
@@ -270,6 +303,29 @@ Value run(const Program& p, const EventRecord& ev, VmContext& ctx) {
                 r = any_value(in, p, fields, [&](const Value& v) { return str_equal_ci(v, c, ev, ctx); });
                 break;
             }
+            case Opcode::TEST_STR_LIST: {
+                const auto& list = p.string_lists[in.b];
+                if (in.flags & flag::CI)
+                    r = any_value(in, p, fields, [&](const Value& v) {
+                        if (v.type != ValueType::string) return false;
+                        if (ascii_only(v.chars, v.length)) {  // folding keeps the length: compare equal lengths only
+                            for (const Value& c : list)
+                                if (c.length == v.length && ascii_equal_ci(v.chars, c.chars, v.length)) return true;
+                            return false;
+                        }
+                        const std::string_view f = ctx.folded(v, ev);
+                        for (const Value& c : list)
+                            if (f == c.str()) return true;
+                        return false;
+                    });
+                else
+                    r = any_value(in, p, fields, [&](const Value& v) {
+                        for (const Value& c : list)
+                            if (str_equal(v, c)) return true;
+                        return false;
+                    });
+                break;
+            }
             case Opcode::TEST_STR_IN: {
                 const auto& set = p.literal_sets[in.b];
                 const auto bounds = p.literal_set_bounds[in.b];
@@ -306,7 +362,9 @@ Value run(const Program& p, const EventRecord& ev, VmContext& ctx) {
                 const auto& g = p.globs[in.b];
                 if (g.glob.case_insensitive())
                     r = any_value(in, p, fields, [&](const Value& v) {
-                        return v.type == ValueType::string && g.matches_folded(ctx.folded(v, ev));
+                        if (v.type != ValueType::string) return false;
+                        if (ascii_only(v.chars, v.length) && !ascii_glob_filters_pass(v, g)) return false;
+                        return g.matches_folded(ctx.folded(v, ev));
                     });
                 else
                     r = any_value(in, p, fields, [&](const Value& v) { return v.type == ValueType::string && g.matches_folded(v.str()); });
@@ -318,9 +376,20 @@ Value run(const Program& p, const EventRecord& ev, VmContext& ctx) {
                 const bool ci = !list.empty() && list[0].glob.case_insensitive();
                 r = any_value(in, p, fields, [&](const Value& v) {
                     if (v.type != ValueType::string || !length_may_match(v, bounds, ci)) return false;
-                    const std::string_view s = ci ? ctx.folded(v, ev) : v.str();
+                    if (!ci) {
+                        for (const auto& g : list)
+                            if (g.matches_folded(v.str())) return true;
+                        return false;
+                    }
+                    if (ascii_only(v.chars, v.length)) {
+                        // fold only if some glob's filters pass on the raw bytes
+                        for (const auto& g : list)
+                            if (ascii_glob_filters_pass(v, g) && g.glob.matches_folded(ctx.folded(v, ev))) return true;
+                        return false;
+                    }
+                    const std::string_view f = ctx.folded(v, ev);
                     for (const auto& g : list)
-                        if (g.matches_folded(s)) return true;
+                        if (g.matches_folded(f)) return true;
                     return false;
                 });
                 break;

@@ -90,7 +90,8 @@ TEST_CASE("codegen: matchers are built once, per leaf", "[codegen]") {
     CHECK(p.pattern_sets[0].case_insensitive());
     REQUIRE(p.glob_lists.size() == 1);  // a few: globs tried in turn
     CHECK(p.glob_lists[0].size() == 3);
-    CHECK(p.literal_sets.size() == 1);
+    CHECK(p.string_lists.size() == 1);  // two strings: compared in turn
+    CHECK(p.literal_sets.empty());
     CHECK(p.number_sets.size() == 1);
     CHECK(p.regexes.size() == 1);
     CHECK(p.cidr_sets.size() == 1);

@@ -187,13 +187,22 @@ TEST_CASE("vm: string tests (STR_EQ, STR_EQ_CI, STR_IN, STR_CMP, PREFIX)", "[vm]
     CHECK_FALSE(h(R"({"x":"yabc"})"));  // `:` is not "contains"
 
     const auto& q3 = h.compile("any where x in (\"a\", \"B\")");
-    CHECK(uses(q3, Opcode::TEST_STR_IN));
+    CHECK(uses(q3, Opcode::TEST_STR_LIST));
     CHECK(h(R"({"x":"B"})"));
     CHECK_FALSE(h(R"({"x":"b"})"));
     h.compile("any where x in~ (\"a\", \"B\", \"winini*.exe\")");
     CHECK(h(R"({"x":"b"})"));
     CHECK_FALSE(h(R"({"x":"wininit.exe"})"));  // wildcards are literal in in~
     CHECK(h(R"({"x":"WININI*.EXE"})"));
+    // more than a few strings: a hash set
+    const auto& q4s = h.compile("any where x in (\"a\", \"b\", \"c\", \"d\", \"e\", \"f\", \"g\", \"h\", \"B\")");
+    CHECK(uses(q4s, Opcode::TEST_STR_IN));
+    CHECK(h(R"({"x":"B"})"));
+    CHECK_FALSE(h(R"({"x":"bb"})"));
+    h.compile("any where x in~ (\"a\", \"b\", \"c\", \"d\", \"e\", \"f\", \"g\", \"h\", \"Écol\")");
+    CHECK(h(R"({"x":"éCOL"})"));
+    CHECK(h(R"({"x":"A"})"));
+    CHECK_FALSE(h(R"({"x":"ecol"})"));
 
     const auto& q4 = h.compile("any where x >= \"System\" and x < \"System Idle Process\"");
     CHECK(uses(q4, Opcode::TEST_STR_CMP));
