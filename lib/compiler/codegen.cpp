@@ -723,10 +723,13 @@ CompileResult compile_query(std::string_view text, const CompileOptions& options
     cq.kind = q.kind;
     cq.source = std::string(text);
 
-    auto ts = qc.resolver.configured(options.timestamp_field, "timestamp", q.span);
+    // Samples neither order nor window events (SEMANTICS §9): their index need not map the time fields.
+    const bool time_optional = q.kind == ast::QueryKind::sample;
+    auto ts = qc.resolver.configured(options.timestamp_field, "timestamp", q.span, time_optional);
     if (ts.kind == semantics::ResolvedField::Kind::slot) cq.timestamp_slot = ts.slot;
+    else cq.timestamp_slot = catalog.intern(options.timestamp_field);  // unmapped: never holds a value
     if (options.tiebreaker_field) {
-        auto tb = qc.resolver.configured(*options.tiebreaker_field, "tiebreaker", q.span);
+        auto tb = qc.resolver.configured(*options.tiebreaker_field, "tiebreaker", q.span, time_optional);
         if (tb.kind == semantics::ResolvedField::Kind::slot) cq.tiebreaker_slot = tb.slot;
     }
 

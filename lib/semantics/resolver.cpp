@@ -36,8 +36,9 @@ ResolvedField Resolver::field(const ast::FieldPath& path, const SourceSpan& span
     return resolve(path.dotted(), path.optional, span, {});
 }
 
-ResolvedField Resolver::configured(std::string_view dotted, std::string_view role, const SourceSpan& span) {
-    return resolve(dotted, false, span, role);
+ResolvedField Resolver::configured(std::string_view dotted, std::string_view role, const SourceSpan& span,
+                                   bool optional) {
+    return resolve(dotted, optional, span, role);
 }
 
 ResolvedField Resolver::resolve(std::string_view dotted, bool optional, const SourceSpan& span,

@@ -39,7 +39,8 @@ public:
     ResolvedField field(const ast::FieldPath& path, const SourceSpan& span);
 
     // A field named by configuration (timestamp, tiebreaker, event category): `role` names it in messages.
-    ResolvedField configured(std::string_view dotted, std::string_view role, const SourceSpan& span);
+    ResolvedField configured(std::string_view dotted, std::string_view role, const SourceSpan& span,
+                             bool optional = false);
 
     bool has_schema() const { return schema_ != nullptr; }
     const Schema* schema() const { return schema_; }
