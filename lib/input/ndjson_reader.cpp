@@ -258,9 +258,8 @@ public:
     for (auto member : obj) {
       od::field field;
       if (auto e = std::move(member).get(field)) return e;
-      std::string_view key;
-      if (auto e = key_of(field, key)) return e;
-      const NodeId target = plan_.descend(node, key);
+      NodeId target;
+      if (auto e = lookup(field, node, target)) return e;
       if (target != ProjectionPlan::kNoNode) {
         if (auto e = value(field.value(), target)) return e;
       } else if (validate_) {
@@ -271,7 +270,7 @@ public:
   }
 
   // A full check of a value nobody reads (the `validate` option).
-  error_code check(od::value v) {
+  error_code check(od::value& v) {
     od::json_type type;
     if (auto e = v.type().get(type)) return e;
     switch (type) {
@@ -305,20 +304,30 @@ public:
   }
 
 private:
-  // The key's text. Keys without escapes are viewed in place; the others are unescaped by simdjson.
-  static error_code key_of(od::field& field, std::string_view& key) {
+  // Where `field`'s key leads from `node`. A key without escapes is matched in place, and one without dots
+  // (nearly all of them) in a single trie step; both are found in the one pass that finds the key's end.
+  error_code lookup(od::field& field, NodeId node, NodeId& target) const {
     const char* raw = field.key().raw();
     // The key was validated by simdjson's first stage, so its closing quote is there.
     const char* p = raw;
-    while (*p != '"' && *p != '\\') ++p;
-    if (*p == '"') {
+    bool dotted = false;
+    char c;
+    while ((c = *p) != '"' && c != '\\') {
+      dotted |= c == '.';
+      ++p;
+    }
+    std::string_view key;
+    if (c == '"') {
       key = std::string_view(raw, static_cast<size_t>(p - raw));
+      target = dotted ? plan_.descend(node, key) : plan_.child(node, key);
       return simdjson::SUCCESS;
     }
-    return field.unescaped_key().get(key);
+    if (auto e = field.unescaped_key().get(key)) return e;
+    target = plan_.descend(node, key);
+    return simdjson::SUCCESS;
   }
 
-  error_code value(od::value v, NodeId node) {
+  error_code value(od::value& v, NodeId node) {
     od::json_type type;
     if (auto e = v.type().get(type)) return e;
     const vm::SlotId slot = plan_.slot(node);
@@ -383,6 +392,15 @@ private:
   static error_code scalar(od::value& v, od::json_type type, JsonScalar& out) {
     switch (type) {
       case od::json_type::string: {
+        // The token runs from the opening quote to the next structural character, so the closing quote is its
+        // last non-blank byte. Without a backslash the text is the bytes between the quotes (stage 1 checked
+        // their UTF-8): view it in place rather than having simdjson copy it.
+        const std::string_view token = trim_right(v.raw_json_token());
+        if (token.size() >= 2 && token.back() == '"' &&
+            std::memchr(token.data() + 1, '\\', token.size() - 2) == nullptr) {
+          out = JsonScalar::of_string(token.substr(1, token.size() - 2));
+          return simdjson::SUCCESS;
+        }
         std::string_view text;
         if (auto e = v.get_string().get(text)) return e;
         out = JsonScalar::of_string(text);

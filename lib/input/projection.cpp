@@ -58,7 +58,8 @@ ProjectionPlan::ProjectionPlan(const vm::FieldCatalog& catalog, ProjectionOption
     nodes_[i].first_edge = static_cast<uint32_t>(edges_.size());
     nodes_[i].edge_count = static_cast<uint32_t>(b->children.size());
     for (const auto& [segment, child] : b->children) {
-      edges_.push_back(Edge{segment, static_cast<NodeId>(nodes_.size())});
+      edges_.push_back(Edge{segment, static_cast<NodeId>(nodes_.size()), static_cast<uint32_t>(segment.size()),
+                            segment.front(), segment.back()});
       nodes_.push_back(Node{child->slot, 0, 0});
       queue.push_back(child.get());
     }
@@ -315,7 +316,8 @@ void RecordBuilder::begin(const ProjectionPlan& plan, vm::EventRecord& record) {
   record_ = &record;
   timestamp_slot_ = plan.timestamp_slot().value_or(ProjectionPlan::kNoSlot);
   record.clear(plan.slot_count());
-  pending_.clear();
+  owner_.clear();
+  scattered_ = false;
   saw_null_ = false;
   timestamp_seen_ = false;
   timestamp_error_ = TimestampError::Empty;
@@ -323,9 +325,17 @@ void RecordBuilder::begin(const ProjectionPlan& plan, vm::EventRecord& record) {
 
 void RecordBuilder::push(SlotId slot, Value value) {
   vm::Slot& s = record_->slots[slot];
+  std::vector<Value>& values = record_->values;
+  const auto at = static_cast<uint32_t>(values.size());
+  if (s.count == 0) {
+    s.begin = at;
+  } else if (s.begin + s.count != at) {
+    scattered_ = true;
+  }
   s.present = true;
   ++s.count;
-  pending_.push_back(Pending{slot, value});
+  values.push_back(value);
+  owner_.push_back(slot);
 }
 
 void RecordBuilder::take_timestamp(const JsonScalar& value) {
@@ -339,8 +349,15 @@ void RecordBuilder::take_timestamp(const JsonScalar& value) {
 
 void RecordBuilder::add(SlotId slot, const JsonScalar& value, bool in_array) {
   if (slot == timestamp_slot_) take_timestamp(value);
+  const FieldType type = plan_->slot_type(slot);
+  if (value.kind == Kind::string && (type == FieldType::keyword || type == FieldType::dynamic ||
+                                     type == FieldType::ip || type == FieldType::version ||
+                                     type == FieldType::unsupported)) {
+    push(slot, Value::of_string(value.text));  // the common case, without the coercion switch
+    return;
+  }
   Value out;
-  switch (coerce_value(plan_->slot_type(slot), value, record_->text, number_text_, out)) {
+  switch (coerce_value(type, value, record_->text, number_text_, out)) {
     case Outcome::value:
       push(slot, out);
       break;
@@ -358,15 +375,20 @@ void RecordBuilder::add(SlotId slot, const JsonScalar& value, bool in_array) {
 }
 
 void RecordBuilder::finish() {
+  if (scattered_ || saw_null_) lay_out();
+}
+
+void RecordBuilder::lay_out() {
   vm::EventRecord& r = *record_;
   const size_t slot_count = r.slots.size();
+  scratch_.assign(r.values.begin(), r.values.end());
 
   if (saw_null_) {
     // A field with both nulls and values keeps the values; one made only of nulls keeps a single null.
     // null_count_ becomes, per slot: 0 when it holds no null, kKeepFirstNull or kDropNulls otherwise.
     null_count_.assign(slot_count, 0);
-    for (const Pending& p : pending_) {
-      if (p.value.is_null()) ++null_count_[p.slot];
+    for (size_t i = 0; i < scratch_.size(); ++i) {
+      if (scratch_[i].is_null()) ++null_count_[owner_[i]];
     }
     for (size_t s = 0; s < slot_count; ++s) {
       const uint32_t nulls = null_count_[s];
@@ -389,13 +411,15 @@ void RecordBuilder::finish() {
     total += r.slots[s].count;
   }
   r.values.resize(total);
-  for (const Pending& p : pending_) {
-    uint32_t& at = cursor_[p.slot];
-    if (saw_null_ && p.value.is_null()) {
-      if (null_count_[p.slot] == kDropNulls) continue;
-      if (at != r.slots[p.slot].begin) continue;  // kKeepFirstNull: the first one is there already
+  for (size_t i = 0; i < scratch_.size(); ++i) {
+    const SlotId slot = owner_[i];
+    const Value& v = scratch_[i];
+    uint32_t& at = cursor_[slot];
+    if (saw_null_ && v.is_null()) {
+      if (null_count_[slot] == kDropNulls) continue;
+      if (at != r.slots[slot].begin) continue;  // kKeepFirstNull: the first one is there already
     }
-    r.values[at++] = p.value;
+    r.values[at++] = v;
   }
 }
 
