@@ -177,3 +177,20 @@ TEST_CASE("eqlc --check, --explain and --help", "[cli]") {
                                "--event-category-field", "--check", "--explain", "--strict"})
         CHECK(help.out.find(option) != std::string::npos);
 }
+
+TEST_CASE("eqlc --stats and --progress report on stderr", "[cli]") {
+    TempDir dir;
+    const auto events = dir.write("events.ndjson", kEvents);
+    const auto r = run_eqlc({"--stats", "--progress", "-e", "process where process.name : \"cmd.exe\"", events.string()});
+    CHECK(r.status == 1);
+    CHECK(r.out_lines().size() == 3);  // stats and progress never mix into the alerts
+    CHECK(r.err.find("eqlc: stats") != std::string::npos);
+    CHECK(r.err.find("events read             4") != std::string::npos);
+    CHECK(r.err.find("bad lines               1") != std::string::npos);
+    CHECK(r.err.find("events without time     1") != std::string::npos);
+    CHECK(r.err.find("events/s") != std::string::npos);
+    CHECK(r.err.find("       3  <query>") != std::string::npos);  // alerts per rule
+    CHECK(r.err.find("% ") != std::string::npos);                // the progress line: percent of the file
+    // Without a terminal the progress line stays off by default.
+    CHECK(run_eqlc({"-e", "process where true", events.string()}).err.find("% ") == std::string::npos);
+}
