@@ -1,29 +1,12 @@
 #include "rules/toml_string.hpp"
 
+#include "text/utf16.hpp"
+
 #include <algorithm>
 
 namespace eqlc::rules::detail {
 
 namespace {
-
-// Appends the UTF-8 encoding of a code point.
-void append_utf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -168,7 +151,7 @@ private:
                     cp = cp * 16 + static_cast<uint32_t>(h);
                 }
                 if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-                append_utf8(out_.value, cp);
+                text::append_utf8(static_cast<char32_t>(cp), out_.value);
                 cur_.skip(digits);
                 break;
             }

@@ -1,5 +1,7 @@
 #include "semantics/functions.hpp"
 
+#include "text/edit_distance.hpp"
+
 #include <algorithm>
 #include <array>
 #include <string>
@@ -49,21 +51,6 @@ bool iequals(std::string_view a, std::string_view b) {
     return true;
 }
 
-size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<size_t> row(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-        size_t diagonal = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= b.size(); ++j) {
-            const size_t above = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1)});
-            diagonal = above;
-        }
-    }
-    return row[b.size()];
-}
-
 }  // namespace
 
 std::string_view value_kind_name(ValueKind kind) {
@@ -86,7 +73,7 @@ std::string_view suggest_function(std::string_view name) {
     std::string_view best;
     size_t best_distance = 3;  // only suggest names within two edits
     for (const auto& spec : kFunctions) {
-        const size_t d = edit_distance(name, spec.name);
+        const size_t d = text::edit_distance(name, spec.name, /*ignore_ascii_case=*/true);
         if (d < best_distance) {
             best_distance = d;
             best = spec.name;

@@ -1,27 +1,11 @@
 #include "semantics/resolver.hpp"
 
+#include "text/edit_distance.hpp"
+
 #include <algorithm>
 #include <vector>
 
 namespace eqlc::semantics {
-namespace {
-
-size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<size_t> row(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-        size_t diagonal = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= b.size(); ++j) {
-            const size_t above = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            diagonal = above;
-        }
-    }
-    return row[b.size()];
-}
-
-}  // namespace
 
 void Resolver::error(const SourceSpan& span, std::string message, std::string hint) {
     Diagnostic d;
@@ -61,7 +45,7 @@ ResolvedField Resolver::resolve(std::string_view dotted, bool optional, const So
             std::string hint;
             size_t best = 3;
             for (const auto& candidate : schema_->paths()) {
-                const size_t d = edit_distance(dotted, candidate);
+                const size_t d = text::edit_distance(dotted, candidate);
                 if (d < best) {
                     best = d;
                     hint = "did you mean [" + candidate + "]?";

@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "syntax/grammar.hpp"
+#include "text/utf16.hpp"
 
 namespace eqlc::syntax {
 
@@ -136,24 +137,6 @@ ExprPtr make_node(ExprKind kind, SourceSpan span) {
     return e;
 }
 
-void append_utf8(std::string& out, unsigned long cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
-
 // Appends the value of a string token (already validated by the grammar) to `out`.
 void decode_string(std::string_view token, std::string& out) {
     if (token.size() >= 6 && token.compare(0, 3, "\"\"\"") == 0) {
@@ -178,7 +161,7 @@ void decode_string(std::string_view token, std::string& out) {
             case 'r': out += '\r'; break;
             case 'u': {
                 const size_t close = body.find('}', b + 3);
-                append_utf8(out, g::parse_code_point(body.substr(b + 3, close - (b + 3))));
+                text::append_utf8(static_cast<char32_t>(g::parse_code_point(body.substr(b + 3, close - (b + 3)))), out);
                 i = close + 1;
                 continue;
             }

@@ -23,6 +23,7 @@
 //   (Python islower/isupper); kWord = categories L*, M*, Nd, Pc, Cf plus the MidLetter/MidNumLet/
 //   Single_Quote code points 27 2E 3A B7 387 55F 5F4 2018 2019 2024 2027 FE13 FE52 FE55 FF07 FF0E FF1A.
 #include "text/casefold.hpp"
+#include "text/utf16.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -310,24 +311,6 @@ std::size_t prev_start(std::string_view s, std::size_t i) {
   return i - 1;
 }
 
-void encode(char32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 bool is_cased(char32_t cp) { return cp != kInvalid && in_ranges(kCased, cp); }
 bool is_word(char32_t cp) { return cp != kInvalid && in_ranges(kWord, cp); }
 
@@ -386,13 +369,13 @@ void append_lower_root(std::string_view utf8, std::string& out) {
     } else if (cp == 0x130) {
       out.append("i\xCC\x87");  // i + U+0307 COMBINING DOT ABOVE
     } else if (cp == 0x3A3) {
-      encode(is_final_sigma(utf8, i, len) ? 0x3C2 : 0x3C3, out);
+      append_utf8(is_final_sigma(utf8, i, len) ? 0x3C2 : 0x3C3, out);
     } else {
       const char32_t lower = simple_lower(cp);
       if (lower == cp) {
         out.append(utf8.substr(i, len));
       } else {
-        encode(lower, out);
+        append_utf8(lower, out);
       }
     }
     i += len;
