@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "eqlc/engine.hpp"
 #include "support/shared_data.hpp"
@@ -67,6 +68,19 @@ bool ids_match(const json& expected, const json& got) {
     return expected == got;
 }
 
+// Specs that cannot pass on the prepared data, whatever the engine does. The `sample` suite merges three
+// indices (sample1, sample2, sample3) into one data file with one mapping. In Elasticsearch each index maps
+// `@timestamp_pretty` with its own date format: dd-MM-yyyy in two of them, yyyy-MM-dd in the one the
+// merged mapping comes from. So "17-12-2022" (ids 15 and 17, which come first in index order) is a date in
+// Elasticsearch but not under the merged mapping, and eqlc drops it as Elasticsearch drops a malformed date.
+// These specs then see only the yyyy-MM-dd documents (23, 27). If one of them starts passing, the set must
+// shrink: the test checks that exactly these fail.
+const std::set<std::string> kDataLimited = {
+    "sample/customDateFormatAsKey_SameIndexResults",
+    "sample/customDateFormatsAsKey_DifferentIndicesResults",
+    "sample/customDateFormatsAsKey_DifferentKeyNames",
+};
+
 }  // namespace
 
 TEST_CASE("Elasticsearch QA specs through the engine", "[conformance][engine]") {
@@ -76,6 +90,7 @@ TEST_CASE("Elasticsearch QA specs through the engine", "[conformance][engine]") 
 
     size_t total = 0, passed = 0;
     std::vector<std::string> failures;
+    std::set<std::string> failed_names;
     for (const auto& suite : suites) {
         const std::string data_path = (base / suite["data"].get<std::string>()).string();
         std::string error;
@@ -96,7 +111,10 @@ TEST_CASE("Elasticsearch QA specs through the engine", "[conformance][engine]") 
             if (ok) {
                 ++passed;
             } else {
-                failures.push_back(suite["suite"].get<std::string>() + "/" + spec["name"].get<std::string>() +
+                const std::string name = suite["suite"].get<std::string>() + "/" + spec["name"].get<std::string>();
+                failed_names.insert(name);
+                if (kDataLimited.count(name)) continue;
+                failures.push_back(name +
                                    (got.error.empty() ? "" : " error: " + got.error) + "\n    expected " +
                                    spec["expected_event_ids"].dump() + "\n    got      " + got.ids.dump() +
                                    (spec.contains("join_keys") ? "\n    keys expected " + spec["join_keys"].dump() +
@@ -107,6 +125,7 @@ TEST_CASE("Elasticsearch QA specs through the engine", "[conformance][engine]") 
     }
     for (const auto& f : failures) UNSCOPED_INFO(f);
     CHECK(failures.empty());
+    CHECK(failed_names == kDataLimited);
     CHECK(total == 237);
     WARN("Elasticsearch QA conformance through the engine: " << passed << "/" << total << " specs pass");
 }
