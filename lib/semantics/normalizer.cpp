@@ -622,8 +622,11 @@ Cond Normalizer::in_cond(const ast::Expr& e, bool neg) {
 
 Cond Normalizer::call_cond(const ast::Expr& e, bool neg) {
     const FunctionSpec* spec = find_function(e.function);
-    if (spec && (spec->id == FunctionId::starts_with || spec->id == FunctionId::cidr_match) && e.operands.size() >= 2 &&
-        e.operands[0]->kind == ExprKind::field) {
+    // A positive startsWith/cidrMatch on a field is a field test (any value matches; missing is false). Negated,
+    // it stays a function: three-valued, so a missing field gives null and the event is excluded (SEMANTICS
+    // "Decisions" 3 and §5.3: `not startsWith(x, "a")` with x missing is null).
+    if (!neg && spec && (spec->id == FunctionId::starts_with || spec->id == FunctionId::cidr_match) &&
+        e.operands.size() >= 2 && e.operands[0]->kind == ExprKind::field) {
         ValueExpr subject = field_value(*e.operands[0]);
         if (subject.op == ValueOp::field) {
             Predicate p;
@@ -642,7 +645,7 @@ Cond Normalizer::call_cond(const ast::Expr& e, bool neg) {
             if (constant_args && spec->id == FunctionId::starts_with && p.constants.size() == 1 &&
                 p.constants[0].index() == 4) {
                 p.op = PredOp::prefix;
-                return field_test(subject.field, std::move(p), neg, e.span);
+                return field_test(subject.field, std::move(p), false, e.span);
             }
             if (constant_args && spec->id == FunctionId::cidr_match) {
                 for (const auto& c : p.constants) {
@@ -653,7 +656,7 @@ Cond Normalizer::call_cond(const ast::Expr& e, bool neg) {
                     }
                 }
                 p.op = PredOp::cidr;
-                return field_test(subject.field, std::move(p), neg, e.span);
+                return field_test(subject.field, std::move(p), false, e.span);
             }
         }
     }
