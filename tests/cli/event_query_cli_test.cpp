@@ -82,6 +82,10 @@ TEST_CASE("eqlc exit status: 0 without results, 2 on errors", "[cli]") {
     CHECK(missing.status == 2);
     CHECK(missing.err.find("absent.ndjson") != std::string::npos);
 
+    const auto missing_rule = run_eqlc({(dir.path() / "absent.toml").string(), events.string()});
+    CHECK(missing_rule.status == 2);
+    CHECK(missing_rule.err == "eqlc: " + (dir.path() / "absent.toml").string() + ": no such file or folder\n");
+
     const auto unknown = run_eqlc({"--frobnicate"});
     CHECK(unknown.status == 2);
     CHECK(unknown.err.find("unknown option '--frobnicate'") != std::string::npos);

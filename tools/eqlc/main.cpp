@@ -241,7 +241,8 @@ int run(const Options& options, const eqlc::QueryOptions& query_options) {
         if (!load_rules({*options.rule_path}, loads)) status = 2;
         add_rule_sources(loads, sources);
         if (sources.empty()) {
-            std::cerr << "eqlc: " << *options.rule_path << ": no rule to run\n";
+            // One line per problem: when loading already said why, there is nothing to add.
+            if (status == 0) std::cerr << "eqlc: " << *options.rule_path << ": no rule to run\n";
             return 2;
         }
     } else {
