@@ -53,6 +53,9 @@ struct EngineOptions {
     std::optional<uint64_t> size;
     ResultPosition result_position = ResultPosition::tail;
     bool sort_input = false;  // buffer all events; run them sorted by (timestamp, tiebreaker, arrival) at finish
+    // Streams that are nearly in order: hold events back for this much event time and run them sorted. An event
+    // that arrives after a later one was already run is late: it is run at once, counted and reported.
+    std::optional<int64_t> reorder_window_ns;
     uint32_t max_samples_per_key = 1;  // samples: how many samples one key may give (Elasticsearch's default 1)
 
     // State limits of each sequence or sample query. When one is hit the least recently used keys are evicted
@@ -81,6 +84,7 @@ struct EngineStats {
     uint64_t events_without_timestamp = 0; // skipped: no usable timestamp
     uint64_t query_events_without_timestamp = 0;  // events a query with its own timestamp field skipped
     uint64_t out_of_order = 0;             // events earlier than the one before them (see sort_input)
+    uint64_t late_events = 0;              // with a reorder window: events that came too late to be put in order
     uint64_t bytes = 0;                    // NDJSON bytes read
     uint64_t evaluation_errors = 0;        // expressions that failed at run time (division by zero, ...); gave null
     uint64_t truncated_key_products = 0;   // events whose multi-valued join keys had too many combinations

@@ -120,6 +120,7 @@ struct Engine::Impl {
     std::optional<engine::OrderKey> last_key;
 
     engine::SortBuffer sort_buffer;  // used when options.sort_input
+    std::unique_ptr<engine::ReorderBuffer> reorder;  // used when options.reorder_window_ns
     bool finished = false;
     bool has_samples = false;
 
@@ -259,6 +260,21 @@ struct Engine::Impl {
         }
         if (last_key && engine::before(key, *last_key)) ++stats.out_of_order;
         last_key = key;
+        if (reorder) {
+            if (reorder->late(key)) {
+                ++stats.late_events;
+                report_bad(BadInput{std::string(origin), line,
+                                    "event arrived after later events had already been run (beyond the reorder "
+                                    "window); run out of order",
+                                    std::string(event.source.substr(0, 200))});
+                process(event);
+                return;
+            }
+            if (has_samples) process(event, Pass::samples_only);
+            reorder->add(event, key);
+            reorder->release(false, [&](const vm::EventRecord& e) { process(e, Pass::ordered_only); });
+            return;
+        }
         process(event);
     }
 
@@ -354,6 +370,8 @@ Engine::Created Engine::create(std::vector<QuerySource> queries, EngineOptions o
     if (options.query.tiebreaker_field) projection.tiebreaker_slot = impl->catalog.intern(*options.query.tiebreaker_field);
     impl->plan = std::make_unique<input::ProjectionPlan>(impl->catalog, projection);
     impl->stats.matches.assign(impl->queries.size(), 0);
+    if (options.reorder_window_ns && !options.sort_input)
+        impl->reorder = std::make_unique<engine::ReorderBuffer>(*options.reorder_window_ns);
     created.engine.reset(new Engine(std::move(impl)));
     return created;
 }
@@ -410,6 +428,7 @@ void Engine::finish() {
     if (s.finished) return;
     s.finished = true;
     if (s.options.sort_input) s.run_sorted();
+    if (s.reorder) s.reorder->release(true, [&](const vm::EventRecord& e) { s.process(e, Impl::Pass::ordered_only); });
     for (size_t q = 0; q < s.queries.size(); ++q) {
         QueryState& state = s.queries[q];
         if (state.sequence) state.sequence->finish();

@@ -1,6 +1,7 @@
 #include "engine/event_order.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "vm/arithmetic.hpp"
 
@@ -81,6 +82,39 @@ std::string SortBuffer::take_sorted_text() {
     text_.clear();
     text_.shrink_to_fit();
     return out;
+}
+
+}  // namespace eqlc::engine
+
+namespace eqlc::engine {
+
+OwnedEvent::OwnedEvent(const vm::EventRecord& event, OrderKey key) : key_(std::move(key)) {
+    size_t bytes = event.source.size() + event.origin.size();
+    for (const vm::Value& v : event.values)
+        if (v.type == vm::ValueType::string) bytes += v.length;
+    text_ = std::make_unique<char[]>(bytes + 1);
+    char* at = text_.get();
+    auto keep = [&](std::string_view s) {
+        std::memcpy(at, s.data(), s.size());
+        std::string_view copy(at, s.size());
+        at += s.size();
+        return copy;
+    };
+    record_.slots = event.slots;
+    record_.values = event.values;
+    for (vm::Value& v : record_.values)
+        if (v.type == vm::ValueType::string) v = vm::Value::of_string(keep(v.str()));
+    record_.source = keep(event.source);
+    record_.origin = keep(event.origin);
+    record_.line = event.line;
+    record_.timestamp_ns = event.timestamp_ns;
+    record_.has_timestamp = event.has_timestamp;
+    record_.ordinal = event.ordinal;
+}
+
+void ReorderBuffer::add(const vm::EventRecord& event, const OrderKey& key) {
+    newest_ = std::max(newest_, key.timestamp_ns);
+    heap_.push(std::make_unique<OwnedEvent>(event, key));
 }
 
 }  // namespace eqlc::engine

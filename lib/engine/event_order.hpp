@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <queue>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -47,6 +49,65 @@ private:
     };
     std::vector<Entry> entries_;
     std::string text_;
+};
+
+}  // namespace eqlc::engine
+
+namespace eqlc::engine {
+
+// An event that must outlive its reader's buffers: the record with every string (and the source text and
+// origin) copied into one block the event owns.
+class OwnedEvent {
+public:
+    OwnedEvent(const vm::EventRecord& event, OrderKey key);
+    const vm::EventRecord& record() const { return record_; }
+    const OrderKey& key() const { return key_; }
+
+private:
+    OrderKey key_;
+    std::unique_ptr<char[]> text_;  // stable address: the record's views point into it
+    vm::EventRecord record_;
+};
+
+// Holds events back for a window of event time and lets them out in (timestamp, tiebreaker, arrival) order:
+// an event is released once an event at least `window_ns` later has arrived (or at the end). An event that
+// arrives after an event later than it was released is late: it cannot be put in order any more.
+class ReorderBuffer {
+public:
+    explicit ReorderBuffer(int64_t window_ns) : window_ns_(window_ns) {}
+
+    // True when `key` comes before an event already released (the caller runs it at once and counts it).
+    bool late(const OrderKey& key) const { return released_ && before(key, *released_); }
+
+    void add(const vm::EventRecord& event, const OrderKey& key);
+
+    // Calls `run` for every event that may leave now (all of them when `all`), in order.
+    template <typename Run>
+    void release(bool all, Run&& run) {
+        while (!heap_.empty()) {
+            const OrderKey& top = heap_.top()->key();
+            if (!all && top.timestamp_ns > newest_ - window_ns_) break;
+            released_ = top;
+            auto event = std::move(const_cast<std::unique_ptr<OwnedEvent>&>(heap_.top()));
+            heap_.pop();
+            run(event->record());
+        }
+    }
+
+    size_t size() const { return heap_.size(); }
+
+private:
+    struct Later {
+        bool operator()(const std::unique_ptr<OwnedEvent>& a, const std::unique_ptr<OwnedEvent>& b) const {
+            if (before(a->key(), b->key())) return false;
+            if (before(b->key(), a->key())) return true;
+            return a->key().ordinal > b->key().ordinal;
+        }
+    };
+    int64_t window_ns_;
+    int64_t newest_ = INT64_MIN;
+    std::optional<OrderKey> released_;
+    std::priority_queue<std::unique_ptr<OwnedEvent>, std::vector<std::unique_ptr<OwnedEvent>>, Later> heap_;
 };
 
 }  // namespace eqlc::engine

@@ -198,3 +198,35 @@ TEST_CASE("eqlc --stats and --progress report on stderr", "[cli]") {
     // Without a terminal the progress line stays off by default.
     CHECK(run_eqlc({"-e", "process where true", events.string()}).err.find("% ") == std::string::npos);
 }
+
+TEST_CASE("eqlc --reorder-window puts a nearly ordered stream in order and reports what came too late", "[cli]") {
+    TempDir dir;
+    // Times in seconds: 1, 3, 2 (1 s late: inside a 2 s window), 6, 4 (2 s late: inside), 10, 5 (5 s late: outside).
+    const auto events = dir.write("events.ndjson",
+                                  R"({"@timestamp":1000,"event":{"category":"a"},"n":1})" "\n"
+                                  R"({"@timestamp":3000,"event":{"category":"a"},"n":3})" "\n"
+                                  R"({"@timestamp":2000,"event":{"category":"a"},"n":2})" "\n"
+                                  R"({"@timestamp":6000,"event":{"category":"a"},"n":6})" "\n"
+                                  R"({"@timestamp":4000,"event":{"category":"a"},"n":4})" "\n"
+                                  R"({"@timestamp":10000,"event":{"category":"a"},"n":10})" "\n"
+                                  R"({"@timestamp":5000,"event":{"category":"a"},"n":5})" "\n");
+    auto order = [&](const std::vector<std::string>& extra, const std::string& query) {
+        std::vector<std::string> args = extra;
+        args.insert(args.end(), {"--stats", "-e", query, events.string()});
+        const auto r = run_eqlc(args);
+        std::vector<int> out;
+        for (const auto& a : alerts(r))
+            for (const auto& e : a["events"]) out.push_back(e["_source"]["n"].get<int>());
+        return std::make_pair(out, r.err);
+    };
+    const auto [ordered, err] = order({"--reorder-window", "2s"}, "a where true");
+    // 5 is run when it arrives: after 6, which had already left the window when 10 came.
+    CHECK(ordered == std::vector<int>{1, 2, 3, 4, 6, 5, 10});
+    CHECK(err.find("events.ndjson:7: event arrived after later events") != std::string::npos);
+    CHECK(err.find("late events             1") != std::string::npos);
+    // A window wide enough for everything gives what --sort gives, sequences included.
+    const char* sequence = "sequence with maxspan=3s [a where n < 5] [a where n >= 5]";
+    CHECK(order({"--reorder-window", "10s"}, sequence).first == order({"--sort"}, sequence).first);
+    CHECK(order({"--reorder-window", "10s"}, "a where true").first == std::vector<int>{1, 2, 3, 4, 5, 6, 10});
+    CHECK(run_eqlc({"--reorder-window", "5 parsecs", "-e", "a where true", events.string()}).status == 2);
+}

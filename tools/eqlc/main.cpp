@@ -221,7 +221,8 @@ void print_stats(const eqlc::Engine& engine, double seconds) {
                  static_cast<unsigned long long>(s.events_without_timestamp));
     std::fprintf(stderr, "  rule-time fields absent %llu\n",
                  static_cast<unsigned long long>(s.query_events_without_timestamp));
-    std::fprintf(stderr, "  late events             %llu\n", static_cast<unsigned long long>(s.out_of_order));
+    std::fprintf(stderr, "  late events             %llu\n",
+                 static_cast<unsigned long long>(s.late_events ? s.late_events : s.out_of_order));
     std::fprintf(stderr, "  evicted keys            %llu\n", static_cast<unsigned long long>(s.evicted_keys));
     std::fprintf(stderr, "  pending partials        %llu\n", static_cast<unsigned long long>(s.pending_partials));
     std::fprintf(stderr, "  evaluation errors       %llu\n", static_cast<unsigned long long>(s.evaluation_errors));
@@ -254,6 +255,7 @@ int run(const Options& options, const eqlc::QueryOptions& query_options) {
     engine_options.size = options.size;
     engine_options.result_position = options.head ? eqlc::ResultPosition::head : eqlc::ResultPosition::tail;
     engine_options.sort_input = options.sort;
+    engine_options.reorder_window_ns = options.reorder_window_ns;
     engine_options.max_samples_per_key = options.max_samples_per_key;
     if (options.max_keys) engine_options.max_keys = *options.max_keys;
     if (options.max_state_bytes) engine_options.max_state_bytes = *options.max_state_bytes;
@@ -345,10 +347,14 @@ int run(const Options& options, const eqlc::QueryOptions& query_options) {
     std::fflush(stdout);
 
     const auto& stats = engine.stats();
-    if (stats.out_of_order && !options.sort)
+    if (stats.out_of_order && !options.sort && !options.reorder_window_ns)
         std::cerr << "eqlc: warning: " << stats.out_of_order
                   << " events arrived earlier than the event before them; results follow input order. "
-                     "Use --sort for time order.\n";
+                     "Use --sort (or --reorder-window) for time order.\n";
+    if (stats.late_events)
+        std::cerr << "eqlc: warning: " << stats.late_events
+                  << " events came later than the reorder window and were run out of order; use a larger "
+                     "--reorder-window or --sort.\n";
     if (options.stats)
         print_stats(engine, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     if (status) return status;

@@ -1,6 +1,7 @@
 #include "options.hpp"
 
 #include <charconv>
+#include <cstdint>
 
 namespace eqlc::cli {
 
@@ -37,6 +38,9 @@ Options:
                              a field that is not in it must be written ?field
   --sort                     read all input, sort it by (timestamp, tiebreaker, input order), then run;
                              use it when the input is not in time order
+  --reorder-window DURATION  for a stream that is nearly in time order: hold events back for DURATION of
+                             event time (e.g. 500ms, 5s, 2m) and run them in order; an event later than
+                             that is run at once, counted and reported as late
   --size N                   at most N results per rule: the last N (as Elasticsearch's default)
   --head                     with --size: the first N results instead of the last N
   --max-samples-per-key N    sample queries: samples per join key (default 1)
@@ -61,6 +65,23 @@ bool parse_number(std::string_view text, uint64_t& out) {
     if (text.empty()) return false;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
     return ec == std::errc() && end == text.data() + text.size();
+}
+
+// "<n><unit>" with unit ms, s, m or h, as nanoseconds; nullopt when malformed or not positive.
+std::optional<int64_t> parse_duration(std::string_view text) {
+    uint64_t n = 0;
+    size_t digits = 0;
+    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+    if (digits == 0 || !parse_number(text.substr(0, digits), n) || n == 0) return std::nullopt;
+    const std::string_view unit = text.substr(digits);
+    uint64_t scale = 0;
+    if (unit == "ms") scale = 1'000'000;
+    else if (unit == "s") scale = 1'000'000'000;
+    else if (unit == "m") scale = 60'000'000'000;
+    else if (unit == "h") scale = 3'600'000'000'000;
+    else return std::nullopt;
+    if (n > static_cast<uint64_t>(INT64_MAX) / scale) return std::nullopt;
+    return static_cast<int64_t>(n * scale);
 }
 
 }  // namespace
@@ -110,6 +131,11 @@ ParseOutcome parse_arguments(const std::vector<std::string_view>& args) {
             o.mapping_file = v;
         } else if (arg == "--sort") {
             o.sort = true;
+        } else if (arg == "--reorder-window") {
+            if (!value(v)) return fail("--reorder-window needs a duration such as 5s");
+            const auto ns = parse_duration(v);
+            if (!ns) return fail("--reorder-window needs a duration such as 500ms, 5s or 2m, got '" + v + "'");
+            o.reorder_window_ns = *ns;
         } else if (arg == "--head") {
             o.head = true;
         } else if (arg == "--strict") {

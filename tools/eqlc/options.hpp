@@ -25,6 +25,7 @@ struct Options {
     std::optional<uint64_t> size;
     bool head = false;    // --size takes the first results instead of the last
     bool sort = false;
+    std::optional<int64_t> reorder_window_ns;
     bool strict = false;
     uint32_t max_depth = 200;
     std::string format = "ndjson";  // ndjson | pretty
