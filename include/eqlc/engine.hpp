@@ -134,6 +134,15 @@ public:
     // End of input: delivers everything still pending (tails, sorted input, sequences waiting on time).
     void finish();
 
+    // The engine's whole state as bytes: pending partial sequences and samples with the events they keep,
+    // results held back by tail/size, the reorder window, counters. An engine created with the same queries
+    // and options continues from it with restore(), so a process can stop and resume a stream without losing
+    // anything. Not available with sort_input (nothing has run before finish()); returns false then.
+    bool snapshot(std::string& bytes, std::string* error = nullptr) const;
+    // Replaces this engine's state by a snapshot's. False (state unchanged) when the bytes are not a snapshot of
+    // an engine with the same queries.
+    bool restore(std::string_view bytes, std::string* error = nullptr);
+
     size_t query_count() const;
     const std::string& query_name(size_t query) const;
     const EngineStats& stats() const;

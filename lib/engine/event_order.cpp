@@ -114,7 +114,8 @@ OwnedEvent::OwnedEvent(const vm::EventRecord& event, OrderKey key) : key_(std::m
 
 void ReorderBuffer::add(const vm::EventRecord& event, const OrderKey& key) {
     newest_ = std::max(newest_, key.timestamp_ns);
-    heap_.push(std::make_unique<OwnedEvent>(event, key));
+    heap_.push_back(std::make_unique<OwnedEvent>(event, key));
+    std::push_heap(heap_.begin(), heap_.end(), Later());
 }
 
 }  // namespace eqlc::engine

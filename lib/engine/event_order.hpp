@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <queue>
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -85,16 +85,26 @@ public:
     template <typename Run>
     void release(bool all, Run&& run) {
         while (!heap_.empty()) {
-            const OrderKey& top = heap_.top()->key();
+            const OrderKey& top = heap_.front()->key();
             if (!all && top.timestamp_ns > newest_ - window_ns_) break;
             released_ = top;
-            auto event = std::move(const_cast<std::unique_ptr<OwnedEvent>&>(heap_.top()));
-            heap_.pop();
+            std::pop_heap(heap_.begin(), heap_.end(), Later());
+            std::unique_ptr<OwnedEvent> event = std::move(heap_.back());
+            heap_.pop_back();
             run(event->record());
         }
     }
 
     size_t size() const { return heap_.size(); }
+
+    // State for snapshots: the events held (in no particular order), the newest time seen, the last released.
+    const std::vector<std::unique_ptr<OwnedEvent>>& held() const { return heap_; }
+    int64_t newest() const { return newest_; }
+    const std::optional<OrderKey>& last_released() const { return released_; }
+    void restore(int64_t newest, std::optional<OrderKey> released) {
+        newest_ = newest;
+        released_ = std::move(released);
+    }
 
 private:
     struct Later {
@@ -107,7 +117,7 @@ private:
     int64_t window_ns_;
     int64_t newest_ = INT64_MIN;
     std::optional<OrderKey> released_;
-    std::priority_queue<std::unique_ptr<OwnedEvent>, std::vector<std::unique_ptr<OwnedEvent>>, Later> heap_;
+    std::vector<std::unique_ptr<OwnedEvent>> heap_;  // a heap under Later: the earliest event at the front
 };
 
 }  // namespace eqlc::engine

@@ -53,6 +53,14 @@ public:
         held_.clear();
     }
 
+    // State for snapshots: how many results were seen, and those held back.
+    uint64_t seen() const { return seen_; }
+    const std::deque<Result>& held() const { return held_; }
+    void restore(uint64_t seen, std::deque<Result> held) {
+        seen_ = seen;
+        held_ = std::move(held);
+    }
+
 private:
     std::vector<compiler::PipeLimit> limits_;
     std::vector<compiler::PipeLimit> rest_;  // the limits after the first tail
