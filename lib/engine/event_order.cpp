@@ -95,6 +95,7 @@ OwnedEvent::OwnedEvent(const vm::EventRecord& event, OrderKey key) : key_(std::m
     text_ = std::make_unique<char[]>(bytes + 1);
     char* at = text_.get();
     auto keep = [&](std::string_view s) {
+        if (s.empty()) return std::string_view();  // an empty view may have no data pointer at all
         std::memcpy(at, s.data(), s.size());
         std::string_view copy(at, s.size());
         at += s.size();
