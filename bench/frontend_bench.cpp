@@ -57,7 +57,9 @@ void report(benchmark::State& state, const Corpus& corpus, size_t failed) {
     state.counters["failed"] = static_cast<double>(failed);  // per iteration; should be 0 on this corpus
 }
 
-void BM_parse_rule_corpus(benchmark::State& state) {
+// Runs `one` (query text -> succeeded?) over every corpus query per iteration and reports the figures.
+template <typename One>
+void over_corpus(benchmark::State& state, One&& one) {
     const Corpus& corpus = rule_corpus();
     if (!corpus.error.empty()) {
         state.SkipWithError(corpus.error.c_str());
@@ -66,77 +68,50 @@ void BM_parse_rule_corpus(benchmark::State& state) {
     size_t failed = 0;
     for (auto _ : state) {
         failed = 0;
-        for (const std::string& query : corpus.queries) {
-            eqlc::syntax::ParseResult result = eqlc::syntax::parse_query(query);
-            if (!result.ok()) ++failed;
-            benchmark::DoNotOptimize(result);
-        }
+        for (const std::string& query : corpus.queries)
+            if (!one(query)) ++failed;
     }
     report(state, corpus, failed);
+}
+
+void BM_parse_rule_corpus(benchmark::State& state) {
+    over_corpus(state, [](const std::string& query) {
+        eqlc::syntax::ParseResult result = eqlc::syntax::parse_query(query);
+        benchmark::DoNotOptimize(result);
+        return result.ok();
+    });
 }
 BENCHMARK(BM_parse_rule_corpus)->Unit(benchmark::kMillisecond);
 
 void BM_parse_print_rule_corpus(benchmark::State& state) {
-    const Corpus& corpus = rule_corpus();
-    if (!corpus.error.empty()) {
-        state.SkipWithError(corpus.error.c_str());
-        return;
-    }
-    size_t failed = 0;
-    for (auto _ : state) {
-        failed = 0;
-        for (const std::string& query : corpus.queries) {
-            eqlc::syntax::ParseResult result = eqlc::syntax::parse_query(query);
-            if (!result.ok()) {
-                ++failed;
-                continue;
-            }
-            std::string printed = eqlc::syntax::print_query(*result.query);
-            benchmark::DoNotOptimize(printed);
-        }
-    }
-    report(state, corpus, failed);
+    over_corpus(state, [](const std::string& query) {
+        eqlc::syntax::ParseResult result = eqlc::syntax::parse_query(query);
+        if (!result.ok()) return false;
+        std::string printed = eqlc::syntax::print_query(*result.query);
+        benchmark::DoNotOptimize(printed);
+        return true;
+    });
 }
 BENCHMARK(BM_parse_print_rule_corpus)->Unit(benchmark::kMillisecond);
 
 // The front end as issue #2 measures it: parse and check every query (goal: all 562 in under 50 ms).
 void BM_parse_check_rule_corpus(benchmark::State& state) {
-    const Corpus& corpus = rule_corpus();
-    if (!corpus.error.empty()) {
-        state.SkipWithError(corpus.error.c_str());
-        return;
-    }
-    size_t failed = 0;
-    for (auto _ : state) {
-        failed = 0;
-        for (const std::string& query : corpus.queries) {
-            eqlc::syntax::ParseResult result = eqlc::syntax::parse_query(query);
-            if (!result.ok() || !eqlc::semantics::check_query(*result.query).empty()) ++failed;
-            benchmark::DoNotOptimize(result);
-        }
-    }
-    report(state, corpus, failed);
+    over_corpus(state, [](const std::string& query) {
+        eqlc::syntax::ParseResult result = eqlc::syntax::parse_query(query);
+        benchmark::DoNotOptimize(result);
+        return result.ok() && eqlc::semantics::check_query(*result.query).empty();
+    });
 }
 BENCHMARK(BM_parse_check_rule_corpus)->Unit(benchmark::kMillisecond);
 
 // The whole front end down to bytecode: parse, check, resolve, normalise, generate every program.
 void BM_compile_rule_corpus(benchmark::State& state) {
-    const Corpus& corpus = rule_corpus();
-    if (!corpus.error.empty()) {
-        state.SkipWithError(corpus.error.c_str());
-        return;
-    }
-    size_t failed = 0;
-    for (auto _ : state) {
-        failed = 0;
-        for (const std::string& query : corpus.queries) {
-            eqlc::vm::FieldCatalog catalog;
-            auto compiled = eqlc::compiler::compile_query(query, {}, catalog);
-            if (!compiled.ok()) ++failed;
-            benchmark::DoNotOptimize(compiled);
-        }
-    }
-    report(state, corpus, failed);
+    over_corpus(state, [](const std::string& query) {
+        eqlc::vm::FieldCatalog catalog;
+        auto compiled = eqlc::compiler::compile_query(query, {}, catalog);
+        benchmark::DoNotOptimize(compiled);
+        return compiled.ok();
+    });
 }
 BENCHMARK(BM_compile_rule_corpus)->Unit(benchmark::kMillisecond);
 

@@ -106,6 +106,15 @@ void add_inline_sources(const Options& options, std::vector<Source>& out) {
                        options.queries.size() == 1 ? "<query>" : "<query " + std::to_string(i + 1) + ">", nullptr});
 }
 
+// The queries of a --check/--explain run: inline ones first, then every rule of the given files and folders.
+// Returns 2 when a file gave no rule (it was reported), else 0.
+int gather_sources(const Options& options, std::vector<eqlc::rules::FolderLoad>& loads, std::vector<Source>& out) {
+    const int status = load_rules(options.files, loads) ? 0 : 2;
+    add_inline_sources(options, out);
+    add_rule_sources(loads, out);
+    return status;
+}
+
 // The query options of a rule: the run's, with the rule's own field overrides.
 eqlc::QueryOptions options_for(const Source& source, const eqlc::QueryOptions& base) {
     eqlc::QueryOptions out = base;
@@ -140,11 +149,9 @@ bool query_options_from(const Options& options, eqlc::QueryOptions& out) {
 }
 
 int check(const Options& options, const eqlc::QueryOptions& query_options) {
-    std::vector<eqlc::rules::FolderLoad> loads;
-    int status = load_rules(options.files, loads) ? 0 : 2;
+    std::vector<eqlc::rules::FolderLoad> loads;  // owns the rules the sources point to
     std::vector<Source> sources;
-    add_inline_sources(options, sources);
-    add_rule_sources(loads, sources);
+    int status = gather_sources(options, loads, sources);
     for (const auto& source : sources) {
         const auto diagnostics = eqlc::check_query(source.text, options_for(source, query_options));
         if (diagnostics.empty()) {
@@ -161,11 +168,9 @@ int check(const Options& options, const eqlc::QueryOptions& query_options) {
 }
 
 int explain(const Options& options, const eqlc::QueryOptions& query_options) {
-    std::vector<eqlc::rules::FolderLoad> loads;
-    int status = load_rules(options.files, loads) ? 0 : 2;
+    std::vector<eqlc::rules::FolderLoad> loads;  // owns the rules the sources point to
     std::vector<Source> sources;
-    add_inline_sources(options, sources);
-    add_rule_sources(loads, sources);
+    int status = gather_sources(options, loads, sources);
     for (const auto& source : sources) {
         const auto explanation = eqlc::explain_query(source.text, options_for(source, query_options));
         if (!explanation.diagnostics.empty()) {
