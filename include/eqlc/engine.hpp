@@ -57,6 +57,11 @@ struct EngineOptions {
     // that arrives after a later one was already run is late: it is run at once, counted and reported.
     std::optional<int64_t> reorder_window_ns;
     uint32_t max_samples_per_key = 1;  // samples: how many samples one key may give (Elasticsearch's default 1)
+    // read_ndjson skips, before parsing them, lines that lack the text every query needs (a string constant the
+    // query compares a field with; see explain()). Results are the same either way; skipped lines are checked
+    // as JSON and counted (EngineStats::skipped_events) but not otherwise looked at, so the timestamp and order
+    // counters only cover the events that were run.
+    bool line_prefilter = true;
 
     // State limits of each sequence or sample query. When one is hit the least recently used keys are evicted
     // (counted in stats); completed matches are never lost.
@@ -79,7 +84,8 @@ struct BadInput {
 };
 
 struct EngineStats {
-    uint64_t events = 0;                   // events read (good ones)
+    uint64_t events = 0;                   // events run through the queries
+    uint64_t skipped_events = 0;           // good lines no query could match (line prefilter): not run
     uint64_t bad_lines = 0;                // lines that were not JSON objects
     uint64_t events_without_timestamp = 0; // skipped: no usable timestamp
     uint64_t query_events_without_timestamp = 0;  // events a query with its own timestamp field skipped

@@ -17,7 +17,9 @@ struct MatchedEvent {
     bool missing = false;       // a missing-event placeholder `![...]`: no source
     std::string source;         // the event's original JSON text
     int64_t timestamp_ns = 0;   // event time, nanoseconds since the epoch (UTC)
-    uint64_t ordinal = 0;       // arrival order in the run (0-based)
+    // The event's place in the order the engine ran events (0-based): arrival order, counting the lines the line
+    // prefilter skipped; with sort_input, the place in the sorted order of the events that were run.
+    uint64_t ordinal = 0;
 };
 
 struct Match {

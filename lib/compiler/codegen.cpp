@@ -651,10 +651,12 @@ struct QueryCompiler {
         return *category;
     }
 
-    std::shared_ptr<const Program> filter_program(const ast::EventFilter& f, const std::string& label) {
+    std::shared_ptr<const Program> filter_program(const ast::EventFilter& f, const std::string& label,
+                                                  RequiredText& required) {
         semantics::ResolvedField none;
         const semantics::ResolvedField& cat = f.any ? none : category_field(f.category_span);
         Cond c = normalizer.filter(f, cat);
+        required = required_text(c);
         if (options.order_by_cost) semantics::order_by_cost(c);
         auto p = generate_condition(c, label, out);
         if (!p) return nullptr;
@@ -693,7 +695,7 @@ struct QueryCompiler {
         ct.category = t.filter.category;
         ct.span = t.span;
         ct.written_index = index;
-        ct.filter = filter_program(t.filter, "filter of " + name);
+        ct.filter = filter_program(t.filter, "filter of " + name, ct.required);
         size_t i = 0;
         for (const auto& k : shared) ct.keys.push_back(key(*k, "key " + std::to_string(i++) + " of " + name));
         for (const auto& k : t.keys) ct.keys.push_back(key(*k, "key " + std::to_string(i++) + " of " + name));
@@ -739,7 +741,7 @@ CompileResult compile_query(std::string_view text, const CompileOptions& options
             t.any = q.event.any;
             t.category = q.event.category;
             t.span = q.event.span;
-            t.filter = qc.filter_program(q.event, "filter");
+            t.filter = qc.filter_program(q.event, "filter", t.required);
             cq.terms.push_back(std::move(t));
             break;
         }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "compiler/program.hpp"
+#include "compiler/required_text.hpp"
 #include "eqlc/diagnostics.hpp"
 #include "semantics/checker.hpp"
 #include "semantics/schema.hpp"
@@ -46,6 +47,7 @@ struct JoinKey {
 
 struct CompiledTerm {
     std::shared_ptr<const Program> filter;  // condition program (category test included)
+    RequiredText required;                  // text an event's line must contain for the filter to hold
     bool missing = false;                   // a missing-event term `![...]`
     std::vector<JoinKey> keys;              // shared keys first, then the term's own
     bool any = false;                       // `any where`

@@ -251,6 +251,7 @@ std::string explain(const CompiledQuery& q) {
             if (k.slot) out += " = slot " + std::to_string(*k.slot) + "\n";
             else out += " = program\n";
         }
+        out += "  line prefilter: " + to_string(t.required) + "\n";
         if (t.filter) out += explain(*t.filter);
         for (const auto& k : t.keys)
             if (k.program) out += explain(*k.program);

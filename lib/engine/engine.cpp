@@ -101,6 +101,25 @@ Match to_match(size_t query, MatchKind kind, sequence::KeyView key, std::span<co
     return match;
 }
 
+// The line prefilter over every term of every query (until and missing-event terms included: they change
+// sequence state when they match). None when some term may match any line.
+std::unique_ptr<input::LineFilter> build_line_filter(const std::vector<QueryState>& queries) {
+    std::vector<compiler::RequiredText> terms;
+    auto add = [&](const compiler::CompiledTerm& term) {
+        if (term.required.never) return true;
+        if (term.required.unconditional()) return false;
+        terms.push_back(term.required);
+        return true;
+    };
+    for (const auto& q : queries) {
+        for (const auto& term : q.compiled.terms)
+            if (!add(term)) return nullptr;
+        if (q.compiled.until && !add(*q.compiled.until)) return nullptr;
+    }
+    std::string error;
+    return input::LineFilter::create(terms, &error);  // null on error: no prefilter, nothing lost
+}
+
 }  // namespace
 
 struct Engine::Impl {
@@ -108,6 +127,7 @@ struct Engine::Impl {
     vm::FieldCatalog catalog;
     std::vector<QueryState> queries;
     std::unique_ptr<input::ProjectionPlan> plan;
+    std::unique_ptr<input::LineFilter> line_filter;  // null when some query term has no required text
 
     vm::VmContext vm;
     vm::EventRecord record;
@@ -371,6 +391,7 @@ Engine::Created Engine::create(std::vector<QuerySource> queries, EngineOptions o
     projection.timestamp_slot = order_slot;
     if (options.query.tiebreaker_field) projection.tiebreaker_slot = impl->catalog.intern(*options.query.tiebreaker_field);
     impl->plan = std::make_unique<input::ProjectionPlan>(impl->catalog, projection);
+    if (options.line_prefilter) impl->line_filter = build_line_filter(impl->queries);
     impl->stats.matches.assign(impl->queries.size(), 0);
     if (options.reorder_window_ns && !options.sort_input)
         impl->reorder = std::make_unique<engine::ReorderBuffer>(*options.reorder_window_ns);
@@ -397,6 +418,7 @@ bool Engine::read_ndjson(const std::string& path, const ReadOptions& options, Di
     Impl& s = *impl_;
     input::ReaderOptions reader_options;
     reader_options.strict = options.strict;
+    reader_options.line_filter = s.line_filter.get();
     auto opened = input::NdjsonReader::open(path, *s.plan, reader_options);
     if (!opened) {
         if (error) *error = opened.error;
@@ -408,14 +430,23 @@ bool Engine::read_ndjson(const std::string& path, const ReadOptions& options, Di
             s.report_bad(BadInput{bad.origin, bad.line, bad.diagnostic.message, bad.excerpt});
     };
     const uint64_t bytes_before = s.stats.bytes;
-    uint64_t events = 0;
+    uint64_t skipped = 0;
+    uint64_t progress_at = 0;  // events (run or skipped) at the last progress call
     while (reader.next(s.record)) {
+        // Skipped lines take their places in arrival order, as if they had been run.
+        s.next_ordinal += reader.stats().skipped_events - skipped;
+        skipped = reader.stats().skipped_events;
         s.accept(s.record, reader.name(), s.record.line);
         drain_errors();
-        if (options.progress && (++events & 0xFFFF) == 0) options.progress(reader.stats().input_bytes, events);
+        if (options.progress && reader.stats().events + skipped >= progress_at + 0x10000) {
+            progress_at = reader.stats().events + skipped;
+            options.progress(reader.stats().input_bytes, progress_at);
+        }
     }
     drain_errors();
-    if (options.progress) options.progress(reader.stats().input_bytes, reader.stats().events);
+    if (options.progress) options.progress(reader.stats().input_bytes, reader.stats().events + reader.stats().skipped_events);
+    s.next_ordinal += reader.stats().skipped_events - skipped;
+    s.stats.skipped_events += reader.stats().skipped_events;
     s.stats.bad_lines += reader.stats().bad_lines;
     s.stats.bytes = bytes_before + reader.stats().bytes;
     if (reader.failure()) {

@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "eqlc/diagnostics.hpp"
+#include "input/line_filter.hpp"
 #include "input/projection.hpp"
 #include "vm/value.hpp"
 
@@ -53,11 +54,15 @@ struct ReaderOptions {
   bool validate = false;                     // also parse the values the projection skips (full JSON check)
   bool keep_source = true;                   // point EventRecord::source at the line's text
   size_t max_kept_errors = 1000;             // bad lines kept for take_errors(); the others are only counted
+  // Lines the filter says no query could match are not parsed: they are counted in skipped_events when they are
+  // valid UTF-8 between '{' and '}', and parsed (and reported if bad) otherwise. Ignored with `validate`.
+  const LineFilter* line_filter = nullptr;
 };
 
 struct ReaderStats {
   uint64_t lines = 0;                     // lines seen, including blank and bad ones
   uint64_t events = 0;                    // records produced by next()
+  uint64_t skipped_events = 0;            // good lines the line filter let pass unprojected (not in `events`)
   uint64_t blank_lines = 0;
   uint64_t bad_lines = 0;
   uint64_t errors_not_kept = 0;           // bad lines counted but not kept (beyond max_kept_errors)

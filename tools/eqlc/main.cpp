@@ -216,10 +216,13 @@ private:
 
 void print_stats(const eqlc::Engine& engine, double seconds) {
     const auto& s = engine.stats();
-    const double rate = seconds > 0 ? static_cast<double>(s.events) / seconds : 0;
+    const uint64_t events = s.events + s.skipped_events;
+    const double rate = seconds > 0 ? static_cast<double>(events) / seconds : 0;
     const double mbps = seconds > 0 ? static_cast<double>(s.bytes) / seconds / 1e6 : 0;
     std::fprintf(stderr, "eqlc: stats\n");
-    std::fprintf(stderr, "  events read             %llu\n", static_cast<unsigned long long>(s.events));
+    std::fprintf(stderr, "  events read             %llu\n", static_cast<unsigned long long>(events));
+    std::fprintf(stderr, "    run through rules     %llu\n", static_cast<unsigned long long>(s.events));
+    std::fprintf(stderr, "    skipped by prefilter  %llu\n", static_cast<unsigned long long>(s.skipped_events));
     std::fprintf(stderr, "  bytes read              %llu\n", static_cast<unsigned long long>(s.bytes));
     std::fprintf(stderr, "  bad lines               %llu\n", static_cast<unsigned long long>(s.bad_lines));
     std::fprintf(stderr, "  events without time     %llu\n",
@@ -260,6 +263,7 @@ int run(const Options& options, const eqlc::QueryOptions& query_options) {
     engine_options.size = options.size;
     engine_options.result_position = options.head ? eqlc::ResultPosition::head : eqlc::ResultPosition::tail;
     engine_options.sort_input = options.sort;
+    engine_options.line_prefilter = options.prefilter;
     engine_options.reorder_window_ns = options.reorder_window_ns;
     engine_options.max_samples_per_key = options.max_samples_per_key;
     if (options.max_keys) engine_options.max_keys = *options.max_keys;

@@ -47,6 +47,9 @@ Options:
   --max-keys N               sequence/sample state: join keys kept per rule (default 1000000)
   --max-state-bytes N        sequence/sample state: bytes kept per rule (default 1073741824)
   --strict                   stop at the first malformed input line instead of reporting and skipping it
+  --no-prefilter             parse every line; by default a line without the text every rule needs (a string
+                             a rule compares a field with, see --explain) is only checked as JSON and skipped
+                             (same alerts; --stats counts such lines as "skipped by prefilter")
   --max-depth N              nesting limit for parentheses, not, unary minus and calls (default 200)
   -h, --help                 show this help
   --version                  show the version
@@ -140,6 +143,8 @@ ParseOutcome parse_arguments(const std::vector<std::string_view>& args) {
             o.head = true;
         } else if (arg == "--strict") {
             o.strict = true;
+        } else if (arg == "--no-prefilter") {
+            o.prefilter = false;
         } else if (arg == "--size") {
             uint64_t n = 0;
             if (!value(v) || !parse_number(v, n)) return fail("--size needs a non-negative number, got '" + v + "'");

@@ -27,6 +27,7 @@ struct Options {
     bool sort = false;
     std::optional<int64_t> reorder_window_ns;
     bool strict = false;
+    bool prefilter = true;  // the engine's line prefilter
     uint32_t max_depth = 200;
     std::string format = "ndjson";  // ndjson | pretty
     bool stats = false;

@@ -1,0 +1,188 @@
+#include "compiler/required_text.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+#include "text/casefold.hpp"
+
+namespace eqlc::compiler {
+
+namespace {
+
+using semantics::Cond;
+using semantics::CondKind;
+using semantics::PredOp;
+using Clause = std::vector<Needle>;
+
+// Needles shorter than this match too many lines to be worth searching for.
+constexpr size_t kMinNeedle = 3;
+// An `and` keeps its most selective clauses only; an `or` whose clause grows beyond kMaxAlternatives needles
+// gives up (such a clause would let most lines through anyway).
+constexpr size_t kMaxClauses = 4;
+constexpr size_t kMaxAlternatives = 32;
+
+// The JSON form of `text`, or nullopt when a character has no single JSON spelling but \uXXXX (a control
+// character other than the five short escapes) — such a needle could only ever be found as \u, and lines with
+// \u escapes are candidates anyway, but it is simpler to give no condition.
+std::optional<std::string> json_form(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + 4);
+    for (const char c : text) {
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20) return std::nullopt;
+                out += c;
+        }
+    }
+    return out;
+}
+
+// The longest run of literal characters of a wildcard pattern (`*` and `?` are the only metacharacters).
+std::string_view longest_piece(std::string_view pattern) {
+    std::string_view best;
+    size_t start = 0;
+    for (size_t i = 0; i <= pattern.size(); ++i) {
+        if (i == pattern.size() || pattern[i] == '*' || pattern[i] == '?') {
+            if (i - start > best.size()) best = pattern.substr(start, i - start);
+            start = i + 1;
+        }
+    }
+    return best;
+}
+
+// A clause is better when its shortest needle is longer (fewer chance hits), then when it has fewer needles.
+bool better(const Clause& a, const Clause& b) {
+    auto shortest = [](const Clause& c) {
+        size_t n = SIZE_MAX;
+        for (const auto& needle : c) n = std::min(n, needle.text.size());
+        return n;
+    };
+    const size_t sa = shortest(a), sb = shortest(b);
+    if (sa != sb) return sa > sb;
+    return a.size() < b.size();
+}
+
+void add_unique(Clause& clause, Needle needle) {
+    if (std::find(clause.begin(), clause.end(), needle) == clause.end()) clause.push_back(std::move(needle));
+}
+
+std::optional<Clause> field_clause(const Cond& c) {
+    if (c.negated) return std::nullopt;
+    // Only string-typed fields hold the constant's text as written: numbers, dates, ips and versions compare by
+    // value (1.35e2 == 135), and a null_value mapping makes a JSON null read as a constant.
+    if (c.field.type != vm::FieldType::keyword && c.field.type != vm::FieldType::dynamic) return std::nullopt;
+    if (c.field.null_value) return std::nullopt;
+    const semantics::Predicate& p = c.predicate;
+    bool ci = false;
+    switch (p.op) {
+        case PredOp::cmp:
+            if (p.cmp != vm::CmpOp::eq) return std::nullopt;
+            break;
+        case PredOp::in: break;
+        case PredOp::in_ci: ci = true; break;
+        case PredOp::pattern:
+        case PredOp::prefix: ci = p.case_insensitive; break;
+        default: return std::nullopt;
+    }
+    if (p.constants.empty()) return std::nullopt;
+    Clause clause;
+    for (const auto& constant : p.constants) {
+        const auto* s = std::get_if<std::string>(&constant);
+        if (s == nullptr) return std::nullopt;  // a number or boolean constant: compared by value
+        std::string text = ci ? text::to_lower_root(*s) : *s;
+        std::string_view chars = text;
+        if (p.op == PredOp::pattern) chars = longest_piece(chars);
+        auto form = json_form(chars);
+        if (!form || form->size() < kMinNeedle) return std::nullopt;
+        // Case-insensitive needles are searched with ASCII case folding: one with a non-ASCII character (which
+        // may be written in the event in another case) gives no condition.
+        if (ci && std::any_of(form->begin(), form->end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
+            return std::nullopt;
+        add_unique(clause, Needle{std::move(*form), ci});
+    }
+    return clause;
+}
+
+RequiredText unconditional() { return RequiredText{}; }
+
+RequiredText never() {
+    RequiredText r;
+    r.never = true;
+    return r;
+}
+
+RequiredText derive(const Cond& c) {
+    switch (c.kind) {
+        case CondKind::constant: return c.truth ? unconditional() : never();
+        case CondKind::value_test: return unconditional();
+        case CondKind::field_test: {
+            auto clause = field_clause(c);
+            RequiredText r;
+            if (clause) r.clauses.push_back(std::move(*clause));
+            return r;
+        }
+        case CondKind::and_: {
+            RequiredText r;
+            for (const Cond& child : c.children) {
+                RequiredText part = derive(child);
+                if (part.never) return never();
+                for (auto& clause : part.clauses) r.clauses.push_back(std::move(clause));
+            }
+            std::stable_sort(r.clauses.begin(), r.clauses.end(), better);
+            r.clauses.erase(std::unique(r.clauses.begin(), r.clauses.end()), r.clauses.end());
+            if (r.clauses.size() > kMaxClauses) r.clauses.resize(kMaxClauses);
+            return r;
+        }
+        case CondKind::or_: {
+            Clause merged;
+            bool any_child = false;
+            for (const Cond& child : c.children) {
+                RequiredText part = derive(child);
+                if (part.never) continue;  // that branch cannot hold: it needs nothing
+                if (part.unconditional()) return unconditional();
+                any_child = true;
+                // The child's clauses are sorted best first.
+                for (auto& needle : part.clauses.front()) add_unique(merged, std::move(needle));
+                if (merged.size() > kMaxAlternatives) return unconditional();
+            }
+            if (!any_child) return never();
+            RequiredText r;
+            r.clauses.push_back(std::move(merged));
+            return r;
+        }
+    }
+    return unconditional();
+}
+
+}  // namespace
+
+RequiredText required_text(const semantics::Cond& cond) { return derive(cond); }
+
+std::string to_string(const RequiredText& required) {
+    if (required.never) return "never";
+    if (required.clauses.empty()) return "any line";
+    std::string out;
+    for (size_t i = 0; i < required.clauses.size(); ++i) {
+        if (i) out += " and ";
+        const auto& clause = required.clauses[i];
+        if (clause.size() > 1) out += "(";
+        for (size_t j = 0; j < clause.size(); ++j) {
+            if (j) out += " or ";
+            if (clause[j].case_insensitive) out += "~";
+            out += "'" + clause[j].text + "'";
+        }
+        if (clause.size() > 1) out += ")";
+    }
+    return out;
+}
+
+}  // namespace eqlc::compiler

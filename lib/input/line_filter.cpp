@@ -1,0 +1,180 @@
+#include "input/line_filter.hpp"
+
+#include <hs.h>
+
+#include <algorithm>
+#include <cstring>
+#include <new>
+#include <string_view>
+
+namespace eqlc::input {
+
+namespace {
+
+// Patterns that make a line a candidate whatever it holds: escapes that could spell a needle's character
+// differently, and the two non-ASCII characters Java lowers to ASCII letters (U+212A -> k, U+0130 -> i).
+constexpr std::string_view kForcing[] = {"\\u", "\\/", "\xE2\x84\xAA", "\xC4\xB0"};
+constexpr uint32_t kEscapes = 2;  // the first two of kForcing are escapes (their backslash may be escaped)
+
+// ASCII lower case, written so that the compiler vectorizes it.
+void lower_ascii(const char* __restrict in, size_t size, char* __restrict out) {
+    for (size_t i = 0; i < size; ++i) {
+        const auto c = static_cast<unsigned char>(in[i]);
+        out[i] = static_cast<char>(c | (static_cast<unsigned char>(c - 'A') < 26 ? 0x20 : 0));
+    }
+}
+
+}  // namespace
+
+std::unique_ptr<LineFilter> LineFilter::create(const std::vector<compiler::RequiredText>& terms, std::string* error) {
+    std::unique_ptr<LineFilter> filter(new LineFilter());
+    for (const auto& required : terms) {
+        if (required.clauses.empty()) {
+            if (error) *error = "a term without required text";
+            return nullptr;
+        }
+        Term term;
+        for (const auto& needle : required.clauses.front()) {
+            auto found = std::find(filter->anchors_.begin(), filter->anchors_.end(), needle);
+            if (found == filter->anchors_.end()) {
+                filter->anchors_.push_back(needle);
+                found = filter->anchors_.end() - 1;
+            }
+            term.anchor.push_back(static_cast<uint32_t>(found - filter->anchors_.begin()));
+        }
+        term.rest.assign(required.clauses.begin() + 1, required.clauses.end());
+        // Case-sensitive clauses first: they are searched in the line as it is, the others in a lowered copy.
+        std::stable_partition(term.rest.begin(), term.rest.end(), [](const compiler::RequiredText::Clause& c) {
+            return std::none_of(c.begin(), c.end(), [](const compiler::Needle& n) { return n.case_insensitive; });
+        });
+        filter->terms_.push_back(std::move(term));
+    }
+    filter->terms_of_anchor_.resize(filter->anchors_.size());
+    for (uint32_t t = 0; t < filter->terms_.size(); ++t)
+        for (const uint32_t a : filter->terms_[t].anchor) {
+            auto& list = filter->terms_of_anchor_[a];
+            if (std::find(list.begin(), list.end(), t) == list.end()) list.push_back(t);
+        }
+
+    std::vector<const char*> patterns;
+    std::vector<size_t> lengths;
+    std::vector<unsigned> flags;
+    std::vector<unsigned> ids;
+    for (const auto& needle : filter->anchors_) {
+        patterns.push_back(needle.text.data());
+        lengths.push_back(needle.text.size());
+        flags.push_back(needle.case_insensitive ? HS_FLAG_CASELESS : 0);
+        ids.push_back(static_cast<unsigned>(ids.size()));
+    }
+    filter->forcing_id_ = static_cast<uint32_t>(filter->anchors_.size());
+    for (const std::string_view forcing : kForcing) {
+        patterns.push_back(forcing.data());
+        lengths.push_back(forcing.size());
+        flags.push_back(0);
+        ids.push_back(static_cast<unsigned>(ids.size()));
+    }
+
+    hs_compile_error_t* compile_error = nullptr;
+    if (hs_compile_lit_multi(patterns.data(), flags.data(), ids.data(), lengths.data(),
+                             static_cast<unsigned>(patterns.size()), HS_MODE_BLOCK, nullptr, &filter->db_,
+                             &compile_error) != HS_SUCCESS) {
+        if (error) *error = compile_error && compile_error->message ? compile_error->message : "hyperscan failed";
+        hs_free_compile_error(compile_error);
+        return nullptr;
+    }
+    if (hs_alloc_scratch(filter->db_, &filter->prototype_) != HS_SUCCESS) {
+        if (error) *error = "cannot allocate hyperscan scratch space";
+        return nullptr;
+    }
+    return filter;
+}
+
+LineFilter::~LineFilter() {
+    if (prototype_) hs_free_scratch(prototype_);
+    if (db_) hs_free_database(db_);
+}
+
+LineScanner::LineScanner(const LineFilter& filter) : filter_(filter) {
+    if (hs_clone_scratch(filter.prototype_, &scratch_) != HS_SUCCESS) throw std::bad_alloc();
+}
+
+LineScanner::~LineScanner() {
+    if (scratch_) hs_free_scratch(scratch_);
+}
+
+int LineScanner::on_match(unsigned id, unsigned long long, unsigned long long to, unsigned, void* self) {
+    auto& scanner = *static_cast<LineScanner*>(self);
+    if (id >= scanner.filter_.forcing_id_ && id < scanner.filter_.forcing_id_ + kEscapes) {
+        // "\u" or "\/" is an escape only when its backslash is not itself escaped: an odd run of backslashes.
+        size_t backslashes = 0;
+        for (uint64_t at = to - 2;; --at) {
+            if (scanner.block_[at] != '\\') break;
+            ++backslashes;
+            if (at == 0) break;
+        }
+        if (backslashes % 2 == 0) return 0;
+    }
+    scanner.hits_.push_back(Hit{to, id});
+    return 0;
+}
+
+void LineScanner::scan(const char* block, size_t size) {
+    block_ = block;
+    hits_.clear();
+    next_hit_ = 0;
+    if (size == 0) return;
+    if (hs_scan(filter_.db_, block, static_cast<unsigned>(size), 0, scratch_, &LineScanner::on_match, this) !=
+        HS_SUCCESS) {
+        // Cannot happen with a database and scratch that were built; to be safe, every line becomes a candidate.
+        block_ = nullptr;
+        return;
+    }
+    // Hyperscan reports matches by increasing end offset; this only guards that assumption.
+    auto by_end = [](const Hit& a, const Hit& b) { return a.end < b.end; };
+    if (!std::is_sorted(hits_.begin(), hits_.end(), by_end)) std::stable_sort(hits_.begin(), hits_.end(), by_end);
+}
+
+bool LineScanner::may_match(const char* line, size_t size) {
+    if (block_ == nullptr) return true;
+    const uint64_t begin = static_cast<uint64_t>(line - block_);
+    const uint64_t end = begin + size;
+    found_.clear();
+    bool forced = false;
+    for (; next_hit_ < hits_.size() && hits_[next_hit_].end <= end; ++next_hit_) {
+        const Hit& hit = hits_[next_hit_];
+        if (hit.end <= begin) continue;  // in an earlier line that was not asked about
+        if (hit.id >= filter_.forcing_id_) forced = true;
+        else if (std::find(found_.begin(), found_.end(), hit.id) == found_.end()) found_.push_back(hit.id);
+    }
+    if (forced) return true;
+    lowered_ready_ = false;
+    for (const uint32_t anchor : found_)
+        for (const uint32_t t : filter_.terms_of_anchor_[anchor])
+            if (rest_holds(filter_.terms_[t], line, size)) return true;
+    return false;
+}
+
+// The term's clauses after its anchor, searched in the line itself.
+bool LineScanner::rest_holds(const LineFilter::Term& term, const char* line, size_t size) {
+    const std::string_view text(line, size);
+    for (const auto& clause : term.rest) {
+        bool any = false;
+        for (const auto& needle : clause) {
+            if (needle.case_insensitive) {
+                if (!lowered_ready_) {
+                    lowered_.resize(size);
+                    lower_ascii(line, size, lowered_.data());
+                    lowered_ready_ = true;
+                }
+                any = lowered_.find(needle.text) != std::string::npos;
+            } else {
+                any = text.find(needle.text) != std::string_view::npos;
+            }
+            if (any) break;
+        }
+        if (!any) return false;
+    }
+    return true;
+}
+
+}  // namespace eqlc::input

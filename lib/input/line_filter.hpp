@@ -1,0 +1,94 @@
+// The line prefilter: decides from an event's raw text, before any JSON parsing, whether any loaded query could
+// match it (compiler/required_text.hpp derives what each query term needs). Lines that no term could match are
+// only checked as JSON and counted; they are never projected or evaluated.
+//
+// Each term's first (most selective) clause is its anchor. The anchors of every term are searched together with
+// Hyperscan (Debian's libvectorscan), one scan per block of whole lines, so the text is read once whatever the
+// number of rules. A line where some term's anchor is found is then checked against that term's other clauses
+// (a search in the line). A line is a candidate when
+//   * some term has each of its clauses satisfied by a needle in the line, or
+//   * the line has a \u or \/ escape (a needle's character could be spelled that way), or
+//   * the line holds KELVIN SIGN or LATIN CAPITAL LETTER I WITH DOT ABOVE, which Java lowers to ASCII letters
+//     (case-insensitive needles are matched ignoring ASCII case only).
+//
+//   auto filter = LineFilter::create(terms, &error);   // once; immutable, shared by threads
+//   LineScanner scanner(*filter);                      // one per thread
+//   scanner.scan(block, size);                         // whole lines, '\n'-separated
+//   for each line in the block, in order: scanner.may_match(line, length)
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "compiler/required_text.hpp"
+
+struct hs_database;
+struct hs_scratch;
+
+namespace eqlc::input {
+
+class LineFilter {
+public:
+    // One RequiredText per query term that may match (the caller leaves out terms that can never hold; none may
+    // be unconditional, or there is nothing to filter). Null with `error` set if Hyperscan refuses the needles
+    // (not expected for literals).
+    static std::unique_ptr<LineFilter> create(const std::vector<compiler::RequiredText>& terms, std::string* error);
+    ~LineFilter();
+    LineFilter(const LineFilter&) = delete;
+    LineFilter& operator=(const LineFilter&) = delete;
+
+    size_t anchor_count() const { return anchors_.size(); }
+    size_t term_count() const { return terms_.size(); }
+
+private:
+    friend class LineScanner;
+    LineFilter() = default;
+
+    struct Term {
+        std::vector<uint32_t> anchor;                // anchor ids (the first clause)
+        std::vector<compiler::RequiredText::Clause> rest;  // the other clauses, checked in the line
+    };
+    std::vector<compiler::Needle> anchors_;  // distinct anchor needles; their id is their index
+    std::vector<Term> terms_;
+    std::vector<std::vector<uint32_t>> terms_of_anchor_;  // anchor id -> the terms it anchors
+    uint32_t forcing_id_ = 0;  // ids from here on: patterns that make a line a candidate (escapes, K, I)
+    hs_database* db_ = nullptr;
+    hs_scratch* prototype_ = nullptr;  // scratch to clone for each scanner
+};
+
+class LineScanner {
+public:
+    explicit LineScanner(const LineFilter& filter);
+    ~LineScanner();
+    LineScanner(const LineScanner&) = delete;
+    LineScanner& operator=(const LineScanner&) = delete;
+
+    // Finds every anchor in [block, block + size), which must hold whole lines. The block must stay in place
+    // while its lines are asked about.
+    void scan(const char* block, size_t size);
+    // Whether some term could match the line [line, line + size) of the scanned block. Lines must be asked
+    // about in increasing order.
+    bool may_match(const char* line, size_t size);
+
+private:
+    struct Hit {
+        uint64_t end;  // offset just after the match in the block
+        uint32_t id;
+    };
+    static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void* self);
+    bool rest_holds(const LineFilter::Term& term, const char* line, size_t size);
+
+    const LineFilter& filter_;
+    hs_scratch* scratch_ = nullptr;
+    const char* block_ = nullptr;
+    std::vector<Hit> hits_;
+    size_t next_hit_ = 0;
+    std::vector<uint32_t> found_;  // anchors found in the current line
+    std::string lowered_;          // the current line in ASCII lower case, when a clause needs it
+    bool lowered_ready_ = false;
+};
+
+}  // namespace eqlc::input
