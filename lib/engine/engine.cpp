@@ -172,6 +172,7 @@ struct Engine::Impl {
     std::vector<sequence::StageHit> stage_hits;
     std::vector<sequence::SampleHit> sample_hits;
     std::vector<std::string> hit_keys;  // owns the bytes the hits point to, for one event
+    std::vector<std::pair<uint32_t, size_t>> counts;  // (stage, number of keys), in hit_keys order, for one event
 
     // Which queries an event is run through: samples do not depend on time order (Elasticsearch takes their
     // documents in index order, i.e. arrival order), so with sort_input they see events as they arrive and the
@@ -230,7 +231,7 @@ struct Engine::Impl {
 
     void run_sequence(QueryState& state, const vm::EventRecord& event, int64_t ts) {
         hit_keys.clear();
-        std::vector<std::pair<uint32_t, size_t>> counts;  // (stage, number of keys), in hit_keys order
+        counts.clear();
         const auto& terms = state.compiled.terms;
         for (uint32_t stage = 0; stage < terms.size(); ++stage) {
             // `runs=N` repeats one filter N times: evaluate it once.
@@ -261,7 +262,7 @@ struct Engine::Impl {
 
     void run_sample(QueryState& state, const vm::EventRecord& event, int64_t ts) {
         hit_keys.clear();
-        std::vector<std::pair<uint32_t, size_t>> counts;
+        counts.clear();
         const auto& terms = state.compiled.terms;
         for (uint32_t filter = 0; filter < terms.size(); ++filter)
             if (const size_t n = term_keys(terms[filter], event)) counts.emplace_back(filter, n);
