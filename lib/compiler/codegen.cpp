@@ -657,6 +657,12 @@ struct QueryCompiler {
         const semantics::ResolvedField& cat = f.any ? none : category_field(f.category_span);
         Cond c = normalizer.filter(f, cat);
         required = required_text(c);
+        // The category is a weak anchor (a handful of values share the whole stream): keep it for last.
+        if (!f.any && required.clauses.size() > 1) {
+            const RequiredText::Clause category{Needle{f.category, false}};
+            auto found = std::find(required.clauses.begin(), required.clauses.end(), category);
+            if (found != required.clauses.end()) std::rotate(found, found + 1, required.clauses.end());
+        }
         if (options.order_by_cost) semantics::order_by_cost(c);
         auto p = generate_condition(c, label, out);
         if (!p) return nullptr;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <new>
+#include <span>
 #include <string_view>
 
 namespace eqlc::input {
@@ -24,6 +25,49 @@ void lower_ascii(const char* __restrict in, size_t size, char* __restrict out) {
     }
 }
 
+
+}  // namespace
+
+namespace {
+
+// A literal database for `needles` (ids are their indexes) followed by `extra` case-sensitive patterns.
+hs_database* compile(const std::vector<compiler::Needle>& needles, std::span<const std::string_view> extra,
+                     unsigned flags, std::string* error) {
+    std::vector<const char*> patterns;
+    std::vector<size_t> lengths;
+    std::vector<unsigned> pattern_flags;
+    std::vector<unsigned> ids;
+    for (const auto& needle : needles) {
+        patterns.push_back(needle.text.data());
+        lengths.push_back(needle.text.size());
+        pattern_flags.push_back(flags | (needle.case_insensitive ? HS_FLAG_CASELESS : 0));
+        ids.push_back(static_cast<unsigned>(ids.size()));
+    }
+    for (const std::string_view pattern : extra) {
+        patterns.push_back(pattern.data());
+        lengths.push_back(pattern.size());
+        pattern_flags.push_back(flags);
+        ids.push_back(static_cast<unsigned>(ids.size()));
+    }
+    hs_database* db = nullptr;
+    hs_compile_error_t* compile_error = nullptr;
+    if (hs_compile_lit_multi(patterns.data(), pattern_flags.data(), ids.data(), lengths.data(),
+                             static_cast<unsigned>(patterns.size()), HS_MODE_BLOCK, nullptr, &db,
+                             &compile_error) != HS_SUCCESS) {
+        if (error) *error = compile_error && compile_error->message ? compile_error->message : "hyperscan failed";
+        hs_free_compile_error(compile_error);
+        return nullptr;
+    }
+    return db;
+}
+
+uint32_t intern(std::vector<compiler::Needle>& needles, const compiler::Needle& needle) {
+    auto found = std::find(needles.begin(), needles.end(), needle);
+    if (found != needles.end()) return static_cast<uint32_t>(found - needles.begin());
+    needles.push_back(needle);
+    return static_cast<uint32_t>(needles.size() - 1);
+}
+
 }  // namespace
 
 std::unique_ptr<LineFilter> LineFilter::create(const std::vector<compiler::RequiredText>& terms, std::string* error) {
@@ -34,19 +78,12 @@ std::unique_ptr<LineFilter> LineFilter::create(const std::vector<compiler::Requi
             return nullptr;
         }
         Term term;
-        for (const auto& needle : required.clauses.front()) {
-            auto found = std::find(filter->anchors_.begin(), filter->anchors_.end(), needle);
-            if (found == filter->anchors_.end()) {
-                filter->anchors_.push_back(needle);
-                found = filter->anchors_.end() - 1;
-            }
-            term.anchor.push_back(static_cast<uint32_t>(found - filter->anchors_.begin()));
+        for (const auto& needle : required.clauses.front()) term.anchor.push_back(intern(filter->anchors_, needle));
+        for (size_t c = 1; c < required.clauses.size(); ++c) {
+            std::vector<uint32_t> clause;
+            for (const auto& needle : required.clauses[c]) clause.push_back(intern(filter->others_, needle));
+            term.rest.push_back(std::move(clause));
         }
-        term.rest.assign(required.clauses.begin() + 1, required.clauses.end());
-        // Case-sensitive clauses first: they are searched in the line as it is, the others in a lowered copy.
-        std::stable_partition(term.rest.begin(), term.rest.end(), [](const compiler::RequiredText::Clause& c) {
-            return std::none_of(c.begin(), c.end(), [](const compiler::Needle& n) { return n.case_insensitive; });
-        });
         filter->terms_.push_back(std::move(term));
     }
     filter->terms_of_anchor_.resize(filter->anchors_.size());
@@ -56,33 +93,17 @@ std::unique_ptr<LineFilter> LineFilter::create(const std::vector<compiler::Requi
             if (std::find(list.begin(), list.end(), t) == list.end()) list.push_back(t);
         }
 
-    std::vector<const char*> patterns;
-    std::vector<size_t> lengths;
-    std::vector<unsigned> flags;
-    std::vector<unsigned> ids;
-    for (const auto& needle : filter->anchors_) {
-        patterns.push_back(needle.text.data());
-        lengths.push_back(needle.text.size());
-        flags.push_back(needle.case_insensitive ? HS_FLAG_CASELESS : 0);
-        ids.push_back(static_cast<unsigned>(ids.size()));
-    }
     filter->forcing_id_ = static_cast<uint32_t>(filter->anchors_.size());
-    for (const std::string_view forcing : kForcing) {
-        patterns.push_back(forcing.data());
-        lengths.push_back(forcing.size());
-        flags.push_back(0);
-        ids.push_back(static_cast<unsigned>(ids.size()));
+    filter->db_ = compile(filter->anchors_, kForcing, 0, error);
+    if (!filter->db_) return nullptr;
+    filter->others_direct_ = filter->others_.size() <= kDirectSearchMax;
+    if (!filter->others_.empty() && !filter->others_direct_) {
+        // One report per needle and line is enough.
+        filter->others_db_ = compile(filter->others_, {}, HS_FLAG_SINGLEMATCH, error);
+        if (!filter->others_db_) return nullptr;
     }
-
-    hs_compile_error_t* compile_error = nullptr;
-    if (hs_compile_lit_multi(patterns.data(), flags.data(), ids.data(), lengths.data(),
-                             static_cast<unsigned>(patterns.size()), HS_MODE_BLOCK, nullptr, &filter->db_,
-                             &compile_error) != HS_SUCCESS) {
-        if (error) *error = compile_error && compile_error->message ? compile_error->message : "hyperscan failed";
-        hs_free_compile_error(compile_error);
-        return nullptr;
-    }
-    if (hs_alloc_scratch(filter->db_, &filter->prototype_) != HS_SUCCESS) {
+    if (hs_alloc_scratch(filter->db_, &filter->prototype_) != HS_SUCCESS ||
+        (filter->others_db_ && hs_alloc_scratch(filter->others_db_, &filter->prototype_) != HS_SUCCESS)) {
         if (error) *error = "cannot allocate hyperscan scratch space";
         return nullptr;
     }
@@ -92,9 +113,11 @@ std::unique_ptr<LineFilter> LineFilter::create(const std::vector<compiler::Requi
 LineFilter::~LineFilter() {
     if (prototype_) hs_free_scratch(prototype_);
     if (db_) hs_free_database(db_);
+    if (others_db_) hs_free_database(others_db_);
 }
 
-LineScanner::LineScanner(const LineFilter& filter) : filter_(filter) {
+LineScanner::LineScanner(const LineFilter& filter)
+    : filter_(filter), other_seen_(filter.others_.size(), 0), other_checked_(filter.others_.size(), 0) {
     if (hs_clone_scratch(filter.prototype_, &scratch_) != HS_SUCCESS) throw std::bad_alloc();
 }
 
@@ -147,34 +170,61 @@ bool LineScanner::may_match(const char* line, size_t size) {
         else if (std::find(found_.begin(), found_.end(), hit.id) == found_.end()) found_.push_back(hit.id);
     }
     if (forced) return true;
-    lowered_ready_ = false;
+    ++stamp_;
+    others_scanned_ = false;
     for (const uint32_t anchor : found_)
         for (const uint32_t t : filter_.terms_of_anchor_[anchor])
             if (rest_holds(filter_.terms_[t], line, size)) return true;
     return false;
 }
 
-// The term's clauses after its anchor, searched in the line itself.
+int LineScanner::on_other(unsigned id, unsigned long long, unsigned long long, unsigned, void* self) {
+    auto& scanner = *static_cast<LineScanner*>(self);
+    scanner.other_seen_[id] = scanner.stamp_;
+    return 0;
+}
+
+// The term's clauses after its anchor.
 bool LineScanner::rest_holds(const LineFilter::Term& term, const char* line, size_t size) {
-    const std::string_view text(line, size);
     for (const auto& clause : term.rest) {
         bool any = false;
-        for (const auto& needle : clause) {
-            if (needle.case_insensitive) {
-                if (!lowered_ready_) {
-                    lowered_.resize(size);
-                    lower_ascii(line, size, lowered_.data());
-                    lowered_ready_ = true;
-                }
-                any = lowered_.find(needle.text) != std::string::npos;
-            } else {
-                any = text.find(needle.text) != std::string_view::npos;
+        for (const uint32_t id : clause)
+            if (other_present(id, line, size)) {
+                any = true;
+                break;
             }
-            if (any) break;
-        }
         if (!any) return false;
     }
     return true;
+}
+
+// Whether the other needle `id` is in the current line. Each needle is looked for at most once per line; with
+// the Hyperscan database, the line is scanned once for all of them.
+bool LineScanner::other_present(uint32_t id, const char* line, size_t size) {
+    if (!filter_.others_direct_) {
+        if (!others_scanned_) {
+            others_scanned_ = true;
+            if (hs_scan(filter_.others_db_, line, static_cast<unsigned>(size), 0, scratch_, &LineScanner::on_other,
+                        this) != HS_SUCCESS)
+                std::fill(other_seen_.begin(), other_seen_.end(), stamp_);  // cannot happen; keep the line
+        }
+        return other_seen_[id] == stamp_;
+    }
+    if (other_checked_[id] != stamp_) {
+        other_checked_[id] = stamp_;
+        const compiler::Needle& needle = filter_.others_[id];
+        std::string_view text(line, size);
+        if (needle.case_insensitive) {
+            if (lowered_stamp_ != stamp_) {
+                lowered_stamp_ = stamp_;
+                lowered_.resize(size);
+                lower_ascii(line, size, lowered_.data());
+            }
+            text = lowered_;
+        }
+        if (text.find(needle.text) != std::string_view::npos) other_seen_[id] = stamp_;
+    }
+    return other_seen_[id] == stamp_;
 }
 
 }  // namespace eqlc::input

@@ -4,8 +4,9 @@
 //
 // Each term's first (most selective) clause is its anchor. The anchors of every term are searched together with
 // Hyperscan (Debian's libvectorscan), one scan per block of whole lines, so the text is read once whatever the
-// number of rules. A line where some term's anchor is found is then checked against that term's other clauses
-// (a search in the line). A line is a candidate when
+// number of rules. A line where some term's anchor is found is then searched for the needles of the other clauses
+// (each directly when there are few, else with a second Hyperscan database over that line). A line is a candidate
+// when
 //   * some term has each of its clauses satisfied by a needle in the line, or
 //   * the line has a \u or \/ escape (a needle's character could be spelled that way), or
 //   * the line holds KELVIN SIGN or LATIN CAPITAL LETTER I WITH DOT ABOVE, which Java lowers to ASCII letters
@@ -48,15 +49,20 @@ private:
     LineFilter() = default;
 
     struct Term {
-        std::vector<uint32_t> anchor;                // anchor ids (the first clause)
-        std::vector<compiler::RequiredText::Clause> rest;  // the other clauses, checked in the line
+        std::vector<uint32_t> anchor;             // anchor ids (the first clause)
+        std::vector<std::vector<uint32_t>> rest;  // the other clauses, as ids of other_ needles
     };
     std::vector<compiler::Needle> anchors_;  // distinct anchor needles; their id is their index
+    std::vector<compiler::Needle> others_;   // distinct needles of the other clauses
     std::vector<Term> terms_;
     std::vector<std::vector<uint32_t>> terms_of_anchor_;  // anchor id -> the terms it anchors
     uint32_t forcing_id_ = 0;  // ids from here on: patterns that make a line a candidate (escapes, K, I)
-    hs_database* db_ = nullptr;
-    hs_scratch* prototype_ = nullptr;  // scratch to clone for each scanner
+    hs_database* db_ = nullptr;        // anchors and forcing patterns, scanned over blocks
+    hs_database* others_db_ = nullptr;  // the other needles, scanned over a line whose anchor was found
+    // With few other needles, each is looked for in the line directly (cheaper than a Hyperscan call per line).
+    static constexpr size_t kDirectSearchMax = 16;
+    bool others_direct_ = false;
+    hs_scratch* prototype_ = nullptr;   // scratch (for both databases) to clone for each scanner
 };
 
 class LineScanner {
@@ -79,6 +85,7 @@ private:
         uint32_t id;
     };
     static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void* self);
+    static int on_other(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void* self);
     bool rest_holds(const LineFilter::Term& term, const char* line, size_t size);
 
     const LineFilter& filter_;
@@ -86,9 +93,15 @@ private:
     const char* block_ = nullptr;
     std::vector<Hit> hits_;
     size_t next_hit_ = 0;
-    std::vector<uint32_t> found_;  // anchors found in the current line
-    std::string lowered_;          // the current line in ASCII lower case, when a clause needs it
-    bool lowered_ready_ = false;
+    std::vector<uint32_t> found_;       // anchors found in the current line
+    bool other_present(uint32_t id, const char* line, size_t size);
+
+    std::vector<uint64_t> other_seen_;     // per other needle: the line stamp it was last found in
+    std::vector<uint64_t> other_checked_;  // direct search: the line stamp it was last looked for in
+    std::string lowered_;                  // direct search: the line in ASCII lower case (for ~ needles)
+    uint64_t lowered_stamp_ = 0;
+    uint64_t stamp_ = 0;                // the current line's
+    bool others_scanned_ = false;       // the current line was scanned for the other needles
 };
 
 }  // namespace eqlc::input

@@ -550,6 +550,9 @@ struct NdjsonReader::Impl {
   RecordBuilder builder;
   std::unique_ptr<LineScanner> scanner;  // with a line filter
   size_t scan_end = 0;                   // the scanned block of whole lines ends here (its last '\n' + 1)
+  static constexpr uint64_t kFilterTrialLines = 50'000;  // lines after which a useless filter is dropped
+  uint64_t filtered_lines = 0;
+  uint64_t filter_candidates = 0;
   uint64_t line_number = 0;
   ReaderStats stats;
   std::vector<BadLine> errors;
@@ -642,6 +645,14 @@ bool NdjsonReader::Impl::next(vm::EventRecord& out) {
 // before `block_end` (or to block_end at the end of the input) is scanned at once.
 bool NdjsonReader::Impl::candidate(size_t line_begin, size_t line_end, size_t block_end) {
   if (!scanner) return true;
+  if (++filtered_lines == kFilterTrialLines) {
+    // When the rules' needles are in nearly every line, the filter only costs: stop using it.
+    if (filter_candidates * 10 > filtered_lines * 8) {
+      scanner.reset();
+      stats.line_filter_dropped = true;
+      return true;
+    }
+  }
   char* data = buffer.get();
   if (line_end >= scan_end) {
     size_t stop = block_end;
@@ -652,7 +663,9 @@ bool NdjsonReader::Impl::candidate(size_t line_begin, size_t line_end, size_t bl
     scanner->scan(data + line_begin, stop - line_begin);
     scan_end = stop;
   }
-  return scanner->may_match(data + line_begin, line_end - line_begin);
+  const bool wanted = scanner->may_match(data + line_begin, line_end - line_begin);
+  filter_candidates += wanted;
+  return wanted;
 }
 
 bool NdjsonReader::Impl::process(std::string_view line, vm::EventRecord& out, bool wanted) {

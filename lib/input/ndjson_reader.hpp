@@ -63,6 +63,8 @@ struct ReaderStats {
   uint64_t lines = 0;                     // lines seen, including blank and bad ones
   uint64_t events = 0;                    // records produced by next()
   uint64_t skipped_events = 0;            // good lines the line filter let pass unprojected (not in `events`)
+  bool line_filter_dropped = false;       // the filter let more than 80% of the first 50,000 lines through and
+                                          // was dropped (it would cost more than it saves)
   uint64_t blank_lines = 0;
   uint64_t bad_lines = 0;
   uint64_t errors_not_kept = 0;           // bad lines counted but not kept (beyond max_kept_errors)

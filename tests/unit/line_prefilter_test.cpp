@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <random>
+#include <tuple>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "compiler/compiled_query.hpp"
 #include "eqlc/engine.hpp"
 #include "input/line_filter.hpp"
+#include "input/ndjson_reader.hpp"
 #include "semantics/schema.hpp"
 
 using eqlc::compiler::CompileOptions;
@@ -128,7 +130,7 @@ TEST_CASE("required text: every term of a sequence, until included", "[prefilter
     CHECK(terms[0] == "~'svchost.exe' and 'network'");
     CHECK(terms[1] == "~'blocker.exe' and 'process'");
     CHECK(terms[2] == "~'wmiprvse.exe' and 'process'");
-    CHECK(terms[3] == "until 'process' and 'end'");
+    CHECK(terms[3] == "until 'end' and 'process'");  // the category is the weakest anchor: last
 }
 
 TEST_CASE("line filter: anchors, other clauses, case, escapes and forcing characters", "[prefilter]") {
@@ -307,4 +309,51 @@ TEST_CASE("line prefilter: explain shows it, and a term without required text tu
     CHECK(stats.skipped_events == 0);
     CHECK(stats.events == 200);
     std::remove(path.c_str());
+}
+
+TEST_CASE("line prefilter: the reader drops a filter that lets nearly every line through", "[prefilter][reader]") {
+    eqlc::vm::FieldCatalog catalog;
+    catalog.intern("name");
+    const eqlc::input::ProjectionPlan plan(catalog);
+    auto read = [&](const std::string& needle) {
+        std::string error;
+        auto filter = eqlc::input::LineFilter::create({text_of({{{needle, false}}})}, &error);
+        REQUIRE(filter);
+        std::string text;
+        for (int i = 0; i < 60'000; ++i)
+            text += R"({"name":")" + std::string(i % 10 == 0 ? "rare" : "common") + R"(","i":)" + std::to_string(i) + "}\n";
+        eqlc::input::ReaderOptions options;
+        options.line_filter = filter.get();
+        auto reader = eqlc::input::NdjsonReader::from_string(std::move(text), "t", plan, options);
+        eqlc::vm::EventRecord record;
+        uint64_t events = 0;
+        while (reader->next(record)) ++events;
+        return std::make_tuple(events, reader->stats().skipped_events, reader->stats().line_filter_dropped);
+    };
+    // "common" is in 90% of the lines: after 50,000 lines the filter goes, and every later line is read.
+    const auto [events, skipped, dropped] = read("common");
+    CHECK(dropped);
+    CHECK(events + skipped == 60'000);
+    CHECK(skipped == 5'000);  // the rare lines among the first 50,000
+    // "rare" is in 10%: the filter stays.
+    const auto [rare_events, rare_skipped, rare_dropped] = read("rare");
+    CHECK_FALSE(rare_dropped);
+    CHECK(rare_events == 6'000);
+    CHECK(rare_skipped == 54'000);
+}
+
+TEST_CASE("line filter: many other needles are searched with a second Hyperscan database", "[prefilter]") {
+    std::vector<std::pair<std::string, bool>> many;
+    for (int i = 0; i < 20; ++i) many.emplace_back("alt" + std::to_string(i) + "x", i % 2 == 1);
+    std::string error;
+    auto filter = eqlc::input::LineFilter::create(
+        {text_of({{{"anchorword", false}}, many, {{"third", true}}})}, &error);
+    REQUIRE(filter);
+    const std::string lines =
+        R"({"a":"anchorword","b":"alt7X","c":"THIRD"})" "\n"   // alt7x ignoring case (odd: ~), third: yes
+        R"({"a":"anchorword","b":"ALT8X","c":"third"})" "\n"   // alt8x is case-sensitive: no
+        R"({"a":"anchorword","b":"alt8x","c":"thi"})" "\n"     // third clause missing: no
+        R"({"a":"anchorword","b":"alt19x","c":"third"})" "\n"  // yes
+        R"({"a":"anchor","b":"alt1x","c":"third"})";           // no anchor: no
+    CHECK(candidates(*filter, lines) == std::vector<bool>{true, false, false, true, false});
 }
