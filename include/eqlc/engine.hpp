@@ -62,6 +62,10 @@ struct EngineOptions {
     // as JSON and counted (EngineStats::skipped_events) but not otherwise looked at, so the timestamp and order
     // counters only cover the events that were run.
     bool line_prefilter = true;
+    // Invalid queries: by default create() makes no engine. With this set, it makes one when at least one query
+    // is valid; the invalid ones are reported in Created::problems and never run, and keep their index (query
+    // numbers in matches and stats are those of the list given to create()).
+    bool skip_invalid_queries = false;
 
     // State limits of each sequence or sample query. When one is hit the least recently used keys are evicted
     // (counted in stats); completed matches are never lost.
@@ -104,7 +108,7 @@ struct EngineStats {
 class Engine {
 public:
     struct Created {
-        std::unique_ptr<Engine> engine;      // null when any query is invalid
+        std::unique_ptr<Engine> engine;      // null when a query is invalid (see skip_invalid_queries)
         std::vector<QueryProblem> problems;  // every problem of every query
     };
 

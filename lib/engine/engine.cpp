@@ -33,6 +33,7 @@ struct QueryState {
     std::unique_ptr<sequence::SampleMatcher> sample;      // kind == sample
     // Set when the query reads its event times from another field than the engine's order field.
     std::optional<vm::SlotId> own_timestamp;
+    bool disabled = false;  // skip_invalid_queries: the query did not compile and never runs
 };
 
 // The event time of a query with its own timestamp field: the field's first non-null value.
@@ -183,7 +184,7 @@ struct Engine::Impl {
     void process(const vm::EventRecord& event, Pass pass = Pass::all) {
         for (size_t q = 0; q < queries.size(); ++q) {
             QueryState& state = queries[q];
-            if (state.limiter.saturated()) continue;
+            if (state.disabled || state.limiter.saturated()) continue;
             const bool is_sample = state.compiled.kind == ast::QueryKind::sample;
             if ((pass == Pass::samples_only && !is_sample) || (pass == Pass::ordered_only && is_sample)) continue;
             std::optional<int64_t> ts;
@@ -352,6 +353,12 @@ Engine::Created Engine::create(std::vector<QuerySource> queries, EngineOptions o
         auto result = compiler::compile_query(queries[i].text, own, impl->catalog);
         if (!result.ok()) {
             created.problems.push_back(QueryProblem{i, std::move(result.diagnostics)});
+            if (options.skip_invalid_queries) {
+                // Kept in its place, so that query indexes stay those of the caller's list.
+                QueryState disabled{std::move(queries[i]), {}, engine::ResultLimiter<Match>({}, std::nullopt), {}, {}, {}};
+                disabled.disabled = true;
+                impl->queries.push_back(std::move(disabled));
+            }
             continue;
         }
         compiler::CompiledQuery compiled = std::move(*result.query);
@@ -363,7 +370,9 @@ Engine::Created Engine::create(std::vector<QuerySource> queries, EngineOptions o
         impl->queries.push_back(
             QueryState{std::move(queries[i]), std::move(compiled), std::move(limiter), {}, {}, own_timestamp});
     }
-    if (!created.problems.empty()) return created;
+    const bool any_valid = std::any_of(impl->queries.begin(), impl->queries.end(),
+                                       [](const QueryState& q) { return !q.disabled; });
+    if ((!created.problems.empty() && !options.skip_invalid_queries) || !any_valid) return created;
 
     sequence::Limits& limits = impl->limits;
     limits.max_keys = options.max_keys;
@@ -385,7 +394,6 @@ Engine::Created Engine::create(std::vector<QuerySource> queries, EngineOptions o
             state.sample = std::make_unique<sequence::SampleMatcher>(std::move(spec), impl->sample_sink(q), limits);
         }
     }
-    if (!created.problems.empty()) return created;
 
     // Every query has interned its fields: the projection reads exactly those.
     input::ProjectionOptions projection;
@@ -496,6 +504,10 @@ std::string Engine::explain() const {
     std::string out;
     for (const auto& q : impl_->queries) {
         out += "# " + q.source.name + "\n";
+        if (q.disabled) {
+            out += "(not compiled: invalid)\n";
+            continue;
+        }
         out += compiler::explain(q.compiled);
     }
     return out;

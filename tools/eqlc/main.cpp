@@ -269,22 +269,9 @@ int run(const Options& options, const eqlc::QueryOptions& query_options) {
     if (options.max_keys) engine_options.max_keys = *options.max_keys;
     if (options.max_state_bytes) engine_options.max_state_bytes = *options.max_state_bytes;
 
-    // Compile every rule; a rule that does not compile is reported and left out, the others run.
-    std::vector<Source> runnable;
-    for (const auto& source : sources) {
-        const auto diagnostics = eqlc::check_query(source.text, options_for(source, query_options));
-        if (diagnostics.empty()) {
-            runnable.push_back(source);
-            continue;
-        }
-        print_diagnostics(diagnostics, source);
-        if (source.rule) std::cerr << "eqlc: " << source.rule->path.string() << ": rule not run\n";
-        status = 2;
-    }
-    if (runnable.empty()) return 2;
-
+    // Compile every rule once; a rule that does not compile is reported and left out, the others run.
     std::vector<eqlc::QuerySource> queries;
-    for (const auto& source : runnable) {
+    for (const auto& source : sources) {
         eqlc::QuerySource q(source.text, source.origin);
         if (source.rule) {
             q.timestamp_field = source.rule->timestamp_override;
@@ -293,11 +280,16 @@ int run(const Options& options, const eqlc::QueryOptions& query_options) {
         }
         queries.push_back(std::move(q));
     }
+    engine_options.skip_invalid_queries = true;
     auto created = eqlc::Engine::create(std::move(queries), engine_options);
-    if (!created.engine) {
-        for (const auto& problem : created.problems) print_diagnostics(problem.diagnostics, runnable[problem.query]);
-        return 2;
+    for (const auto& problem : created.problems) {
+        const Source& source = sources[problem.query];
+        print_diagnostics(problem.diagnostics, source);
+        if (source.rule) std::cerr << "eqlc: " << source.rule->path.string() << ": rule not run\n";
+        status = 2;
     }
+    if (!created.engine) return 2;
+    const std::vector<Source>& runnable = sources;
     eqlc::Engine& engine = *created.engine;
 
     const bool pretty = options.format == "pretty";
