@@ -105,6 +105,40 @@ struct EngineStats {
     uint64_t state_bytes = 0;              // bytes of sequence/sample state (now)
 };
 
+// Queries compiled once, for any number of engines: immutable, so one set can be shared by engines on several
+// threads (each Engine itself is single-threaded). Engine::create(queries, options) compiles a set of its own;
+// create it from a shared set to compile once:
+//
+//   auto compiled = eqlc::CompiledQueries::compile(sources, options);     // options.query: fields, mapping
+//   for (each thread) auto engine = eqlc::Engine::create(compiled.queries, options);
+class CompiledQueries {
+public:
+    struct Result {
+        std::shared_ptr<const CompiledQueries> queries;  // null when a query is invalid (see skip_invalid_queries)
+        std::vector<QueryProblem> problems;              // every problem of every query
+    };
+    // Uses the compile-time parts of `options`: query, skip_invalid_queries, line_prefilter.
+    static Result compile(std::vector<QuerySource> queries, const EngineOptions& options = {});
+
+    size_t size() const;
+    const QuerySource& source(size_t query) const;
+    bool valid(size_t query) const;  // false for an invalid query left out by skip_invalid_queries
+    bool prefiltered() const;        // the line prefilter applies (every query term requires some text)
+    // The compiled programs of every query, one line per instruction.
+    std::string explain() const;
+
+    ~CompiledQueries();
+    CompiledQueries(const CompiledQueries&) = delete;
+    CompiledQueries& operator=(const CompiledQueries&) = delete;
+
+    struct Impl;
+    const Impl& impl() const { return *impl_; }
+
+private:
+    explicit CompiledQueries(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
 class Engine {
 public:
     struct Created {
@@ -114,6 +148,9 @@ public:
 
     // Compiles every query (sharing one field catalog, so each event is read once for all of them).
     static Created create(std::vector<QuerySource> queries, EngineOptions options = {});
+    // An engine running queries compiled before (null `queries` gives null). The compile-time parts of
+    // `options` (query, skip_invalid_queries, line_prefilter) are those the set was compiled with.
+    static std::unique_ptr<Engine> create(std::shared_ptr<const CompiledQueries> queries, EngineOptions options = {});
 
     ~Engine();
     Engine(const Engine&) = delete;

@@ -7,6 +7,7 @@
 
 #include "api/options.hpp"
 #include "compiler/compiled_query.hpp"
+#include "engine/compiled_queries.hpp"
 #include "engine/event_order.hpp"
 #include "engine/join_keys.hpp"
 #include "engine/result_limiter.hpp"
@@ -26,8 +27,8 @@ namespace eqlc {
 namespace {
 
 struct QueryState {
-    QuerySource source;
-    compiler::CompiledQuery compiled;
+    const QuerySource& source;              // in the engine's CompiledQueries
+    const compiler::CompiledQuery& compiled;
     engine::ResultLimiter<Match> limiter;
     std::unique_ptr<sequence::SequenceMatcher> sequence;  // kind == sequence
     std::unique_ptr<sequence::SampleMatcher> sample;      // kind == sample
@@ -102,33 +103,17 @@ Match to_match(size_t query, MatchKind kind, sequence::KeyView key, std::span<co
     return match;
 }
 
-// The line prefilter over every term of every query (until and missing-event terms included: they change
-// sequence state when they match). None when some term may match any line.
-std::unique_ptr<input::LineFilter> build_line_filter(const std::vector<QueryState>& queries) {
-    std::vector<compiler::RequiredText> terms;
-    auto add = [&](const compiler::CompiledTerm& term) {
-        if (term.required.never) return true;
-        if (term.required.unconditional()) return false;
-        terms.push_back(term.required);
-        return true;
-    };
-    for (const auto& q : queries) {
-        for (const auto& term : q.compiled.terms)
-            if (!add(term)) return nullptr;
-        if (q.compiled.until && !add(*q.compiled.until)) return nullptr;
-    }
-    std::string error;
-    return input::LineFilter::create(terms, &error);  // null on error: no prefilter, nothing lost
-}
-
 }  // namespace
 
 struct Engine::Impl {
+    explicit Impl(std::shared_ptr<const CompiledQueries> set)
+        : compiled(std::move(set)), catalog(compiled->impl().catalog), plan(*compiled->impl().plan) {}
+
     EngineOptions options;
-    vm::FieldCatalog catalog;
+    std::shared_ptr<const CompiledQueries> compiled;  // the queries, the catalog, the projection, the prefilter
+    const vm::FieldCatalog& catalog;
+    const input::ProjectionPlan& plan;
     std::vector<QueryState> queries;
-    std::unique_ptr<input::ProjectionPlan> plan;
-    std::unique_ptr<input::LineFilter> line_filter;  // null when some query term has no required text
 
     vm::VmContext vm;
     vm::EventRecord record;
@@ -289,7 +274,7 @@ struct Engine::Impl {
             return;
         }
         ++stats.events;
-        const engine::OrderKey key = engine::order_key(event, plan->tiebreaker_slot());
+        const engine::OrderKey key = engine::order_key(event, plan.tiebreaker_slot());
         if (options.sort_input) {
             if (has_samples) process(event, Pass::samples_only);
             sort_buffer.add(key, event.source);
@@ -319,7 +304,7 @@ struct Engine::Impl {
         // Replays the buffered events in (timestamp, tiebreaker, arrival) order through a reader over memory,
         // so that they are projected exactly as they were the first time.
         std::string text = sort_buffer.take_sorted_text();
-        auto reader = input::NdjsonReader::from_string(std::move(text), "<sorted input>", *plan);
+        auto reader = input::NdjsonReader::from_string(std::move(text), "<sorted input>", plan);
         uint64_t ordinal = 0;
         while (reader->next(record)) {
             record.ordinal = ordinal++;
@@ -333,52 +318,43 @@ Engine::~Engine() = default;
 
 Engine::Created Engine::create(std::vector<QuerySource> queries, EngineOptions options) {
     Created created;
-    auto impl = std::make_unique<Impl>();
-    impl->options = options;
+    auto compiled = CompiledQueries::compile(std::move(queries), options);
+    created.problems = std::move(compiled.problems);
+    created.engine = create(std::move(compiled.queries), std::move(options));
+    return created;
+}
 
-    const compiler::CompileOptions compile_options = api::compile_options(options.query);
+std::unique_ptr<Engine> Engine::create(std::shared_ptr<const CompiledQueries> set, EngineOptions options) {
+    if (!set) return nullptr;
+    auto impl = std::make_unique<Impl>(std::move(set));
+    options.query = impl->compiled->impl().options;
+    impl->options = options;
 
     std::optional<compiler::PipeLimit> request;
     if (options.size)
         request = compiler::PipeLimit{options.result_position == ResultPosition::head ? compiler::PipeLimit::Kind::head
                                                                                       : compiler::PipeLimit::Kind::tail,
                                       *options.size};
-
-    const vm::SlotId order_slot = impl->catalog.intern(options.query.timestamp_field);
-    for (size_t i = 0; i < queries.size(); ++i) {
-        compiler::CompileOptions own = compile_options;
-        if (queries[i].timestamp_field) own.timestamp_field = *queries[i].timestamp_field;
-        if (queries[i].event_category_field) own.event_category_field = *queries[i].event_category_field;
-        if (queries[i].tiebreaker_field) own.tiebreaker_field = *queries[i].tiebreaker_field;
-        auto result = compiler::compile_query(queries[i].text, own, impl->catalog);
-        if (!result.ok()) {
-            created.problems.push_back(QueryProblem{i, std::move(result.diagnostics)});
-            if (options.skip_invalid_queries) {
-                // Kept in its place, so that query indexes stay those of the caller's list.
-                QueryState disabled{std::move(queries[i]), {}, engine::ResultLimiter<Match>({}, std::nullopt), {}, {}, {}};
-                disabled.disabled = true;
-                impl->queries.push_back(std::move(disabled));
-            }
+    static const compiler::CompiledQuery kInvalid;  // what a query left out as invalid refers to
+    for (const auto& q : impl->compiled->impl().queries) {
+        if (!q.compiled) {
+            QueryState disabled{q.source, kInvalid, engine::ResultLimiter<Match>({}, std::nullopt), {}, {}, {}};
+            disabled.disabled = true;
+            impl->queries.push_back(std::move(disabled));
             continue;
         }
-        compiler::CompiledQuery compiled = std::move(*result.query);
-        const bool is_sample = compiled.kind == ast::QueryKind::sample;
+        const bool is_sample = q.compiled->kind == ast::QueryKind::sample;
         // A sample's size caps the number of samples in key order; the runtime applies it.
-        engine::ResultLimiter<Match> limiter(compiled.pipes, is_sample ? std::nullopt : request);
-        std::optional<vm::SlotId> own_timestamp;
-        if (compiled.timestamp_slot != order_slot) own_timestamp = compiled.timestamp_slot;
-        impl->queries.push_back(
-            QueryState{std::move(queries[i]), std::move(compiled), std::move(limiter), {}, {}, own_timestamp});
+        engine::ResultLimiter<Match> limiter(q.compiled->pipes, is_sample ? std::nullopt : request);
+        impl->queries.push_back(QueryState{q.source, *q.compiled, std::move(limiter), {}, {}, q.own_timestamp});
     }
-    const bool any_valid = std::any_of(impl->queries.begin(), impl->queries.end(),
-                                       [](const QueryState& q) { return !q.disabled; });
-    if ((!created.problems.empty() && !options.skip_invalid_queries) || !any_valid) return created;
 
     sequence::Limits& limits = impl->limits;
     limits.max_keys = options.max_keys;
     limits.max_state_bytes = options.max_state_bytes;
     for (size_t q = 0; q < impl->queries.size(); ++q) {
         QueryState& state = impl->queries[q];
+        if (state.disabled) continue;
         if (state.compiled.kind == ast::QueryKind::sequence) {
             sequence::SequenceSpec spec;
             for (const auto& term : state.compiled.terms) spec.missing.push_back(term.missing);
@@ -394,18 +370,10 @@ Engine::Created Engine::create(std::vector<QuerySource> queries, EngineOptions o
             state.sample = std::make_unique<sequence::SampleMatcher>(std::move(spec), impl->sample_sink(q), limits);
         }
     }
-
-    // Every query has interned its fields: the projection reads exactly those.
-    input::ProjectionOptions projection;
-    projection.timestamp_slot = order_slot;
-    if (options.query.tiebreaker_field) projection.tiebreaker_slot = impl->catalog.intern(*options.query.tiebreaker_field);
-    impl->plan = std::make_unique<input::ProjectionPlan>(impl->catalog, projection);
-    if (options.line_prefilter) impl->line_filter = build_line_filter(impl->queries);
     impl->stats.matches.assign(impl->queries.size(), 0);
     if (options.reorder_window_ns && !options.sort_input)
         impl->reorder = std::make_unique<engine::ReorderBuffer>(*options.reorder_window_ns);
-    created.engine.reset(new Engine(std::move(impl)));
-    return created;
+    return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 
 void Engine::on_match(MatchHandler handler) { impl_->match_handler = std::move(handler); }
@@ -414,7 +382,7 @@ void Engine::on_bad_input(BadInputHandler handler) { impl_->bad_input_handler = 
 void Engine::push(const nlohmann::json& event) {
     Impl& s = *impl_;
     const std::string text = event.dump();
-    if (!input::project(event, *s.plan, s.record, s.builder)) {
+    if (!input::project(event, s.plan, s.record, s.builder)) {
         ++s.stats.bad_lines;
         s.report_bad(BadInput{"<event>", 0, "event is not a JSON object; skipped", text.substr(0, 200)});
         return;
@@ -427,8 +395,8 @@ bool Engine::read_ndjson(const std::string& path, const ReadOptions& options, Di
     Impl& s = *impl_;
     input::ReaderOptions reader_options;
     reader_options.strict = options.strict;
-    reader_options.line_filter = s.line_filter.get();
-    auto opened = input::NdjsonReader::open(path, *s.plan, reader_options);
+    reader_options.line_filter = s.compiled->impl().line_filter.get();
+    auto opened = input::NdjsonReader::open(path, s.plan, reader_options);
     if (!opened) {
         if (error) *error = opened.error;
         return false;
@@ -500,18 +468,7 @@ const EngineStats& Engine::stats() const {
     return st;
 }
 
-std::string Engine::explain() const {
-    std::string out;
-    for (const auto& q : impl_->queries) {
-        out += "# " + q.source.name + "\n";
-        if (q.disabled) {
-            out += "(not compiled: invalid)\n";
-            continue;
-        }
-        out += compiler::explain(q.compiled);
-    }
-    return out;
-}
+std::string Engine::explain() const { return impl_->compiled->explain(); }
 
 // ---------------------------------------------------------------------------------------------------------
 // Snapshots: the engine's state as CBOR (nlohmann), the matchers' own snapshots embedded as binary.
@@ -666,7 +623,7 @@ bool Engine::restore(std::string_view bytes, std::string* error) {
                 text += '\n';
                 entries.push_back(&e);
             }
-            auto reader = input::NdjsonReader::from_string(std::move(text), "<snapshot>", *s.plan);
+            auto reader = input::NdjsonReader::from_string(std::move(text), "<snapshot>", s.plan);
             vm::EventRecord record;
             for (size_t i = 0; i < entries.size(); ++i) {
                 if (!reader->next(record)) return fail("a held event of the reorder window does not read back");

@@ -1,6 +1,10 @@
 // Engine::create with invalid queries: refused by default; with skip_invalid_queries the valid ones run and keep
-// the indexes of the caller's list.
+// the indexes of the caller's list. A compiled set shared by engines on several threads.
 #include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -40,4 +44,35 @@ TEST_CASE("engine: invalid queries refuse the engine unless skipped", "[engine]"
     auto none = eqlc::Engine::create({{"process where", "x"}, {"sequence [", "y"}}, options);
     CHECK_FALSE(none.engine);
     CHECK(none.problems.size() == 2);
+}
+
+TEST_CASE("engine: one compiled set shared by engines on several threads", "[engine][threads]") {
+    std::ifstream in(std::string(EQLC_SOURCE_DIR) + "/rules/wmi_incoming_lateral_movement.eql");
+    std::stringstream rule;
+    rule << in.rdbuf();
+    auto compiled = eqlc::CompiledQueries::compile({{rule.str(), "wmi"}});
+    REQUIRE(compiled.queries);
+    CHECK(compiled.queries->size() == 1);
+    CHECK(compiled.queries->valid(0));
+    CHECK(compiled.queries->prefiltered());
+    CHECK(compiled.queries->explain().find("line prefilter") != std::string::npos);
+
+    auto run = [&](std::vector<std::string>& out) {
+        auto engine = eqlc::Engine::create(compiled.queries);
+        engine->on_match([&](const eqlc::Match& m) { out.push_back(eqlc::match_to_ndjson(m, "wmi")); });
+        for (const char* file : {"wmi_defend.ndjson", "wmi_sysmon.ndjson"}) {
+            eqlc::Diagnostic error;
+            engine->read_ndjson(std::string(EQLC_SOURCE_DIR) + "/rules/samples/" + file, {}, &error);
+        }
+        engine->finish();
+    };
+    std::vector<std::string> alone;
+    run(alone);
+    CHECK(alone.size() == 43);  // rules/samples/expected_alerts.json
+    std::vector<std::vector<std::string>> results(4);
+    std::vector<std::thread> threads;
+    for (auto& r : results) threads.emplace_back([&run, &r] { run(r); });
+    for (auto& t : threads) t.join();
+    for (const auto& r : results) CHECK(r == alone);
+    CHECK(eqlc::Engine::create(std::shared_ptr<const eqlc::CompiledQueries>()) == nullptr);
 }

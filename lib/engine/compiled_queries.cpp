@@ -1,0 +1,91 @@
+// Compiling a list of queries once, for any number of engines.
+#include "engine/compiled_queries.hpp"
+
+#include <algorithm>
+
+#include "api/options.hpp"
+
+namespace eqlc {
+
+namespace {
+
+// The line prefilter over every term of every query (until and missing-event terms included: they change
+// sequence state when they match). None when some term may match any line.
+std::unique_ptr<input::LineFilter> build_line_filter(const std::vector<CompiledQueries::Impl::Query>& queries) {
+    std::vector<compiler::RequiredText> terms;
+    auto add = [&](const compiler::CompiledTerm& term) {
+        if (term.required.never) return true;
+        if (term.required.unconditional()) return false;
+        terms.push_back(term.required);
+        return true;
+    };
+    for (const auto& q : queries) {
+        if (!q.compiled) continue;
+        for (const auto& term : q.compiled->terms)
+            if (!add(term)) return nullptr;
+        if (q.compiled->until && !add(*q.compiled->until)) return nullptr;
+    }
+    std::string error;
+    return input::LineFilter::create(terms, &error);  // null on error: no prefilter, nothing lost
+}
+
+}  // namespace
+
+CompiledQueries::CompiledQueries(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+CompiledQueries::~CompiledQueries() = default;
+
+CompiledQueries::Result CompiledQueries::compile(std::vector<QuerySource> queries, const EngineOptions& options) {
+    Result out;
+    auto impl = std::make_unique<Impl>();
+    impl->options = options.query;
+    const compiler::CompileOptions compile_options = api::compile_options(options.query);
+    impl->order_slot = impl->catalog.intern(options.query.timestamp_field);
+    for (size_t i = 0; i < queries.size(); ++i) {
+        compiler::CompileOptions own = compile_options;
+        if (queries[i].timestamp_field) own.timestamp_field = *queries[i].timestamp_field;
+        if (queries[i].event_category_field) own.event_category_field = *queries[i].event_category_field;
+        if (queries[i].tiebreaker_field) own.tiebreaker_field = *queries[i].tiebreaker_field;
+        auto result = compiler::compile_query(queries[i].text, own, impl->catalog);
+        Impl::Query query{std::move(queries[i]), std::nullopt, std::nullopt};
+        if (!result.ok()) {
+            out.problems.push_back(QueryProblem{i, std::move(result.diagnostics)});
+        } else {
+            if (result.query->timestamp_slot != impl->order_slot) query.own_timestamp = result.query->timestamp_slot;
+            query.compiled = std::move(*result.query);
+        }
+        // An invalid query keeps its place, so that query indexes stay those of the caller's list.
+        impl->queries.push_back(std::move(query));
+    }
+    const bool any_valid =
+        std::any_of(impl->queries.begin(), impl->queries.end(), [](const Impl::Query& q) { return q.compiled.has_value(); });
+    if ((!out.problems.empty() && !options.skip_invalid_queries) || !any_valid) return out;
+
+    // Every query has interned its fields: the projection reads exactly those.
+    input::ProjectionOptions projection;
+    projection.timestamp_slot = impl->order_slot;
+    if (options.query.tiebreaker_field) projection.tiebreaker_slot = impl->catalog.intern(*options.query.tiebreaker_field);
+    impl->plan = std::make_unique<input::ProjectionPlan>(impl->catalog, projection);
+    if (options.line_prefilter) impl->line_filter = build_line_filter(impl->queries);
+    out.queries.reset(new CompiledQueries(std::move(impl)));
+    return out;
+}
+
+size_t CompiledQueries::size() const { return impl_->queries.size(); }
+const QuerySource& CompiledQueries::source(size_t query) const { return impl_->queries.at(query).source; }
+bool CompiledQueries::valid(size_t query) const { return impl_->queries.at(query).compiled.has_value(); }
+bool CompiledQueries::prefiltered() const { return impl_->line_filter != nullptr; }
+
+std::string CompiledQueries::explain() const {
+    std::string out;
+    for (const auto& q : impl_->queries) {
+        out += "# " + q.source.name + "\n";
+        if (!q.compiled) {
+            out += "(not compiled: invalid)\n";
+            continue;
+        }
+        out += compiler::explain(*q.compiled);
+    }
+    return out;
+}
+
+}  // namespace eqlc

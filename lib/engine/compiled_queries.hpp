@@ -1,0 +1,34 @@
+// The inside of eqlc::CompiledQueries (include/eqlc/engine.hpp): every query compiled against one field catalog,
+// the projection plan that reads exactly the fields they reference, and the line prefilter over their terms.
+// Immutable once built; engines on any number of threads read it.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "compiler/compiled_query.hpp"
+#include "eqlc/engine.hpp"
+#include "input/line_filter.hpp"
+#include "input/projection.hpp"
+#include "vm/field_catalog.hpp"
+
+namespace eqlc {
+
+struct CompiledQueries::Impl {
+    struct Query {
+        QuerySource source;
+        std::optional<compiler::CompiledQuery> compiled;  // none: invalid, left out (skip_invalid_queries)
+        // Set when the query reads its event times from another field than the order field.
+        std::optional<vm::SlotId> own_timestamp;
+    };
+
+    QueryOptions options;
+    vm::FieldCatalog catalog;
+    std::vector<Query> queries;
+    vm::SlotId order_slot = 0;  // the order (timestamp) field of QueryOptions
+    std::unique_ptr<input::ProjectionPlan> plan;
+    std::unique_ptr<input::LineFilter> line_filter;  // null when some query term has no required text
+};
+
+}  // namespace eqlc
