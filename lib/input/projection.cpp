@@ -50,20 +50,75 @@ ProjectionPlan::ProjectionPlan(const vm::FieldCatalog& catalog, ProjectionOption
     node->slot = id;
   }
 
-  // Flatten breadth-first so that each node's edges are contiguous.
+  // Flatten breadth-first, so that node ids follow that order.
   std::vector<const BuildNode*> queue{&root};
-  nodes_.push_back(Node{root.slot, 0, 0});
+  std::vector<std::vector<NodeId>> children{{}};
+  nodes_.push_back(Node{root.slot});
+  segments_.emplace_back();
   for (size_t i = 0; i < queue.size(); ++i) {
-    const BuildNode* b = queue[i];
-    nodes_[i].first_edge = static_cast<uint32_t>(edges_.size());
-    nodes_[i].edge_count = static_cast<uint32_t>(b->children.size());
-    for (const auto& [segment, child] : b->children) {
-      edges_.push_back(Edge{segment, static_cast<NodeId>(nodes_.size()), static_cast<uint32_t>(segment.size()),
-                            segment.front(), segment.back()});
-      nodes_.push_back(Node{child->slot, 0, 0});
+    for (const auto& [segment, child] : queue[i]->children) {
+      children[i].push_back(static_cast<NodeId>(nodes_.size()));
+      nodes_.push_back(Node{child->slot});
+      segments_.push_back(segment);
+      children.emplace_back();
       queue.push_back(child.get());
     }
   }
+
+  // Each node's table: the smallest power of two at least twice the number of children for which some
+  // multiplier puts every child in a slot of its own (a node without children gets two empty slots). Children
+  // with equal keys cannot be separated: after a few table sizes, the node falls back to scanning.
+  std::vector<Slot> slots;
+  std::vector<uint64_t> keys;
+  std::vector<uint8_t> used;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const auto count = static_cast<uint32_t>(children[i].size());
+    slots.clear();
+    keys.clear();
+    for (const NodeId c : children[i]) {
+      const std::string& segment = segments_[c];
+      const size_t size = segment.size();
+      slots.push_back(Slot{copy_word(segment.data(), size), size > 8 ? copy_word(segment.data() + 8, size - 8) : 0,
+                           static_cast<uint32_t>(size), c});
+      keys.push_back(key(slots.back().head, slots.back().tail, size));
+    }
+    uint32_t bits = 1;
+    while ((uint32_t{1} << bits) < 2 * count) ++bits;
+    uint64_t multiplier = 0x9E3779B97F4A7C15ull;
+    bool distinct = false;
+    for (uint32_t attempt = 1; !distinct; ++attempt) {
+      used.assign(size_t{1} << bits, 0);
+      distinct = true;
+      for (const uint64_t k : keys) {
+        uint8_t& u = used[(k * multiplier) >> (64 - bits)];
+        distinct = distinct && u == 0;
+        u = 1;
+      }
+      if (distinct) break;
+      if (attempt == 256) break;                              // equal keys, most likely: scan
+      if (attempt % 64 == 0) ++bits;                          // a bigger table when many multipliers collide
+      multiplier = (multiplier + 0x632BE59BD9B4E019ull) | 1;  // the next odd candidate
+    }
+    Node& n = nodes_[i];
+    n.child_count = count;
+    n.multiplier = multiplier;
+    n.table = static_cast<uint32_t>(table_.size());
+    n.shift = static_cast<uint16_t>(64 - bits);
+    n.scan = !distinct;
+    n.first_child = count != 0 ? children[i].front() : 0;
+    table_.resize(table_.size() + (size_t{1} << bits));
+    for (size_t k = 0; k < slots.size(); ++k) {
+      Slot& slot = table_[n.table + ((keys[k] * multiplier) >> n.shift)];
+      if (slot.size == 0) slot = slots[k];  // with `scan`, a child that lost its slot is found by scanning
+    }
+  }
+}
+
+ProjectionPlan::NodeId ProjectionPlan::scan(const Node& n, std::string_view segment) const {
+  for (NodeId c = n.first_child; c < n.first_child + n.child_count; ++c) {
+    if (segments_[c] == segment) return c;
+  }
+  return kNoNode;
 }
 
 ProjectionPlan::NodeId ProjectionPlan::descend(NodeId node, std::string_view key) const {
