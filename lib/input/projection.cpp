@@ -32,8 +32,12 @@ ProjectionPlan::ProjectionPlan(const vm::FieldCatalog& catalog, ProjectionOption
     : options_(options) {
   BuildNode root;
   types_.reserve(catalog.size());
+  keeps_strings_.reserve(catalog.size());
   for (SlotId id = 0; id < catalog.size(); ++id) {
-    types_.push_back(catalog.type(id));
+    const FieldType type = catalog.type(id);
+    types_.push_back(type);
+    keeps_strings_.push_back(type == FieldType::keyword || type == FieldType::dynamic || type == FieldType::ip ||
+                             type == FieldType::version || type == FieldType::unsupported);
     const std::string& path = catalog.path(id);
     if (has_empty_segment(path)) continue;
     BuildNode* node = &root;
@@ -378,21 +382,6 @@ void RecordBuilder::begin(const ProjectionPlan& plan, vm::EventRecord& record) {
   timestamp_error_ = TimestampError::Empty;
 }
 
-void RecordBuilder::push(SlotId slot, Value value) {
-  vm::Slot& s = record_->slots[slot];
-  std::vector<Value>& values = record_->values;
-  const auto at = static_cast<uint32_t>(values.size());
-  if (s.count == 0) {
-    s.begin = at;
-  } else if (s.begin + s.count != at) {
-    scattered_ = true;
-  }
-  s.present = true;
-  ++s.count;
-  values.push_back(value);
-  owner_.push_back(slot);
-}
-
 void RecordBuilder::take_timestamp(const JsonScalar& value) {
   if (timestamp_seen_ || value.kind == Kind::null) return;
   timestamp_seen_ = true;
@@ -404,13 +393,11 @@ void RecordBuilder::take_timestamp(const JsonScalar& value) {
 
 void RecordBuilder::add(SlotId slot, const JsonScalar& value, bool in_array) {
   if (slot == timestamp_slot_) take_timestamp(value);
-  const FieldType type = plan_->slot_type(slot);
-  if (value.kind == Kind::string && (type == FieldType::keyword || type == FieldType::dynamic ||
-                                     type == FieldType::ip || type == FieldType::version ||
-                                     type == FieldType::unsupported)) {
+  if (value.kind == Kind::string && plan_->keeps_strings(slot)) {
     push(slot, Value::of_string(value.text));  // the common case, without the coercion switch
     return;
   }
+  const FieldType type = plan_->slot_type(slot);
   Value out;
   switch (coerce_value(type, value, record_->text, number_text_, out)) {
     case Outcome::value:

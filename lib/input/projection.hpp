@@ -78,6 +78,8 @@ public:
 
   size_t slot_count() const { return types_.size(); }
   vm::FieldType slot_type(vm::SlotId slot) const { return types_[slot]; }
+  // Whether a JSON string goes into `slot` as it is (keyword-like and dynamic types), without coercion.
+  bool keeps_strings(vm::SlotId slot) const { return keeps_strings_[slot] != 0; }
   const std::optional<vm::SlotId>& timestamp_slot() const { return options_.timestamp_slot; }
   const std::optional<vm::SlotId>& tiebreaker_slot() const { return options_.tiebreaker_slot; }
 
@@ -166,6 +168,7 @@ private:
   std::vector<Slot> table_;
   std::vector<std::string> segments_;  // per node, the segment of the edge that leads to it
   std::vector<vm::FieldType> types_;
+  std::vector<uint8_t> keeps_strings_;  // per slot, see keeps_strings()
   ProjectionOptions options_;
 };
 
@@ -237,6 +240,15 @@ public:
   // Coerced to the slot's type; may be dropped (see the header comment).
   void add(vm::SlotId slot, const JsonScalar& value, bool in_array);
 
+  // add() for a string, with the common case (a keyword-like slot that is not the timestamp) inline.
+  void add_string(vm::SlotId slot, std::string_view text, bool in_array) {
+    if (slot != timestamp_slot_ && plan_->keeps_strings(slot)) {
+      push(slot, vm::Value::of_string(text));
+    } else {
+      add(slot, JsonScalar::of_string(text), in_array);
+    }
+  }
+
   // The path of `slot` holds an array: the field is present even if no value comes out of it.
   void mark_present(vm::SlotId slot) { record_->slots[slot].present = true; }
 
@@ -247,7 +259,20 @@ public:
   TimestampError timestamp_error() const { return timestamp_error_; }
 
 private:
-  void push(vm::SlotId slot, vm::Value value);
+  void push(vm::SlotId slot, vm::Value value) {
+    vm::Slot& s = record_->slots[slot];
+    std::vector<vm::Value>& values = record_->values;
+    const auto at = static_cast<uint32_t>(values.size());
+    if (s.count == 0) {
+      s.begin = at;
+    } else if (s.begin + s.count != at) {
+      scattered_ = true;
+    }
+    s.present = true;
+    ++s.count;
+    values.push_back(value);
+    owner_.push_back(slot);
+  }
   void take_timestamp(const JsonScalar& value);
   void lay_out();
 
