@@ -13,6 +13,10 @@
 
 #include <simdjson.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "vm/number_format.hpp"
 
 namespace eqlc::input {
@@ -248,7 +252,69 @@ const char* json_type_name(od::json_type type) {
   return "a value";
 }
 
+// The scans below read the text of a line in place, 16 bytes at a time where SSE2 is there. They stop at a byte
+// that stage 1 has already found in the line (a string's closing quote), so they read at most 15 bytes past
+// it: within the line or the SIMDJSON_PADDING bytes that follow every line in the reader's buffer.
+
+// The first '"' or '\\' at or after `p`: the end of a string's text, or its first escape. `p` must be inside a
+// JSON string (after the opening quote).
+inline const char* find_quote_or_backslash(const char* p) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  while (true) {
+    const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const unsigned mask = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(chunk, quote), _mm_cmpeq_epi8(chunk, backslash))));
+    if (mask != 0) return p + __builtin_ctz(mask);
+    p += 16;
+  }
+#else
+  while (*p != '"' && *p != '\\') ++p;
+  return p;
+#endif
+}
+
+// A key's raw text: where it ends (its closing quote or first backslash) and whether a '.' comes before that.
+struct KeyScan {
+  const char* end;
+  bool dotted;
+};
+
+inline KeyScan scan_key(const char* p) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i dot = _mm_set1_epi8('.');
+  bool dotted = false;
+  while (true) {
+    const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const unsigned stops = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(chunk, quote), _mm_cmpeq_epi8(chunk, backslash))));
+    const unsigned dots = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, dot)));
+    if (stops != 0) {
+      const unsigned at = static_cast<unsigned>(__builtin_ctz(stops));
+      dotted |= (dots & ((1u << at) - 1)) != 0;
+      return {p + at, dotted};
+    }
+    dotted |= dots != 0;
+    p += 16;
+  }
+#else
+  bool dotted = false;
+  while (*p != '"' && *p != '\\') {
+    dotted |= *p == '.';
+    ++p;
+  }
+  return {p, dotted};
+#endif
+}
+
 // Walks one document with the plan, feeding a RecordBuilder.
+//
+// simdjson hands out fields and values as small iterator structs. They are used in place (value_unsafe() on a
+// result already checked) rather than moved into locals: GCC copies such a move through the stack with stores
+// and loads of different widths, which stalls store forwarding once per key.
 class Walker {
 public:
   Walker(const ProjectionPlan& plan, RecordBuilder& builder, bool validate)
@@ -256,8 +322,8 @@ public:
 
   error_code object(od::object& obj, NodeId node) {
     for (auto member : obj) {
-      od::field field;
-      if (auto e = std::move(member).get(field)) return e;
+      if (member.error()) return member.error();
+      od::field& field = member.value_unsafe();
       NodeId target;
       if (auto e = lookup(field, node, target)) return e;
       if (target != ProjectionPlan::kNoNode) {
@@ -278,8 +344,8 @@ public:
         od::object obj;
         if (auto e = v.get_object().get(obj)) return e;
         for (auto member : obj) {
-          od::field field;
-          if (auto e = std::move(member).get(field)) return e;
+          if (member.error()) return member.error();
+          od::field& field = member.value_unsafe();
           std::string_view key;
           if (auto e = field.unescaped_key().get(key)) return e;
           if (auto e = check(field.value())) return e;
@@ -290,15 +356,14 @@ public:
         od::array arr;
         if (auto e = v.get_array().get(arr)) return e;
         for (auto element : arr) {
-          od::value item;
-          if (auto e = std::move(element).get(item)) return e;
-          if (auto e = check(item)) return e;
+          if (element.error()) return element.error();
+          if (auto e = check(element.value_unsafe())) return e;
         }
         return simdjson::SUCCESS;
       }
       default: {
         JsonScalar ignored;
-        return scalar(v, type, ignored);
+        return scalar(v, *v.raw_json_token().data(), ignored);
       }
     }
   }
@@ -309,17 +374,12 @@ private:
   error_code lookup(od::field& field, NodeId node, NodeId& target) const {
     const char* raw = field.key().raw();
     // The key was validated by simdjson's first stage, so its closing quote is there.
-    const char* p = raw;
-    bool dotted = false;
-    char c;
-    while ((c = *p) != '"' && c != '\\') {
-      dotted |= c == '.';
-      ++p;
-    }
+    const KeyScan scan = scan_key(raw);
     std::string_view key;
-    if (c == '"') {
-      key = std::string_view(raw, static_cast<size_t>(p - raw));
-      target = dotted ? plan_.descend(node, key) : plan_.child(node, key);
+    if (*scan.end == '"') {
+      key = std::string_view(raw, static_cast<size_t>(scan.end - raw));
+      // The key is inside the line, so the padding after the line makes 16 bytes from it readable.
+      target = scan.dotted ? plan_.descend(node, key) : plan_.child_padded(node, raw, key.size());
       return simdjson::SUCCESS;
     }
     if (auto e = field.unescaped_key().get(key)) return e;
@@ -327,18 +387,30 @@ private:
     return simdjson::SUCCESS;
   }
 
+  // Whether `c` can start a scalar (what simdjson's type() accepts besides '{', '[' and '"').
+  static bool starts_atom_or_number(char c) {
+    return c == 'n' || c == 't' || c == 'f' || c == '-' || (c >= '0' && c <= '9');
+  }
+
   error_code value(od::value& v, NodeId node) {
-    od::json_type type;
-    if (auto e = v.type().get(type)) return e;
+    // The first byte says the type (simdjson's type() looks at nothing else).
+    const char* start = v.raw_json_token().data();
     const vm::SlotId slot = plan_.slot(node);
-    switch (type) {
-      case od::json_type::object: {
+    switch (*start) {
+      case '"': {
+        if (slot == ProjectionPlan::kNoSlot) return validate_ ? check(v) : simdjson::SUCCESS;
+        std::string_view text;
+        if (auto e = string(v, start, text)) return e;
+        builder_.add_string(slot, text, false);
+        return simdjson::SUCCESS;
+      }
+      case '{': {
         if (!plan_.has_children(node)) return validate_ ? check(v) : simdjson::SUCCESS;
         od::object obj;
         if (auto e = v.get_object().get(obj)) return e;
         return object(obj, node);
       }
-      case od::json_type::array: {
+      case '[': {
         od::array arr;
         if (auto e = v.get_array().get(arr)) return e;
         bool saw_object = false;
@@ -347,9 +419,10 @@ private:
         return simdjson::SUCCESS;
       }
       default: {
+        if (!starts_atom_or_number(*start)) return simdjson::TAPE_ERROR;
         if (slot == ProjectionPlan::kNoSlot) return validate_ ? check(v) : simdjson::SUCCESS;
         JsonScalar s;
-        if (auto e = scalar(v, type, s)) return e;
+        if (auto e = scalar(v, *start, s)) return e;
         builder_.add(slot, s, false);
         return simdjson::SUCCESS;
       }
@@ -359,70 +432,107 @@ private:
   error_code array(od::array& arr, NodeId node, bool& saw_object) {
     const vm::SlotId slot = plan_.slot(node);
     for (auto element : arr) {
-      od::value item;
-      if (auto e = std::move(element).get(item)) return e;
-      od::json_type type;
-      if (auto e = item.type().get(type)) return e;
-      if (type == od::json_type::object) {
-        saw_object = true;
-        if (!plan_.has_children(node)) {
-          if (validate_) {
+      if (element.error()) return element.error();
+      od::value& item = element.value_unsafe();
+      const char* start = item.raw_json_token().data();
+      switch (*start) {
+        case '{': {
+          saw_object = true;
+          if (!plan_.has_children(node)) {
+            if (validate_) {
+              if (auto e = check(item)) return e;
+            }
+            continue;
+          }
+          od::object obj;
+          if (auto e = item.get_object().get(obj)) return e;
+          if (auto e = object(obj, node)) return e;
+          continue;
+        }
+        case '[': {
+          od::array inner;
+          if (auto e = item.get_array().get(inner)) return e;
+          if (auto e = array(inner, node, saw_object)) return e;
+          continue;
+        }
+        case '"': {
+          if (slot != ProjectionPlan::kNoSlot) {
+            std::string_view text;
+            if (auto e = string(item, start, text)) return e;
+            builder_.add_string(slot, text, true);
+          } else if (validate_) {
             if (auto e = check(item)) return e;
           }
           continue;
         }
-        od::object obj;
-        if (auto e = item.get_object().get(obj)) return e;
-        if (auto e = object(obj, node)) return e;
-      } else if (type == od::json_type::array) {
-        od::array inner;
-        if (auto e = item.get_array().get(inner)) return e;
-        if (auto e = array(inner, node, saw_object)) return e;
-      } else if (slot != ProjectionPlan::kNoSlot) {
-        JsonScalar s;
-        if (auto e = scalar(item, type, s)) return e;
-        builder_.add(slot, s, true);
-      } else if (validate_) {
-        if (auto e = check(item)) return e;
+        default: {
+          if (!starts_atom_or_number(*start)) return simdjson::TAPE_ERROR;
+          if (slot != ProjectionPlan::kNoSlot) {
+            JsonScalar s;
+            if (auto e = scalar(item, *start, s)) return e;
+            builder_.add(slot, s, true);
+          } else if (validate_) {
+            if (auto e = check(item)) return e;
+          }
+          continue;
+        }
       }
     }
     return simdjson::SUCCESS;
   }
 
-  static error_code scalar(od::value& v, od::json_type type, JsonScalar& out) {
-    switch (type) {
-      case od::json_type::string: {
-        // The token runs from the opening quote to the next structural character, so the closing quote is its
-        // last non-blank byte. Without a backslash the text is the bytes between the quotes (stage 1 checked
-        // their UTF-8): view it in place rather than having simdjson copy it.
-        const std::string_view token = trim_right(v.raw_json_token());
-        if (token.size() >= 2 && token.back() == '"' &&
-            std::memchr(token.data() + 1, '\\', token.size() - 2) == nullptr) {
-          out = JsonScalar::of_string(token.substr(1, token.size() - 2));
-          return simdjson::SUCCESS;
-        }
+  // A string value's text; `start` is its opening quote. Without a backslash, the text is the bytes up to the
+  // next quote (stage 1 checked their UTF-8): view it in place rather than having simdjson copy it. With one,
+  // simdjson unescapes it.
+  static error_code string(od::value& v, const char* start, std::string_view& out) {
+    const char* end = find_quote_or_backslash(start + 1);
+    if (*end == '"') {
+      out = std::string_view(start + 1, static_cast<size_t>(end - start - 1));
+      return simdjson::SUCCESS;
+    }
+    return v.get_string().get(out);
+  }
+
+  // A scalar whose first byte is `first`.
+  static error_code scalar(od::value& v, char first, JsonScalar& out) {
+    switch (first) {
+      case '"': {
         std::string_view text;
-        if (auto e = v.get_string().get(text)) return e;
+        if (auto e = string(v, v.raw_json_token().data(), text)) return e;
         out = JsonScalar::of_string(text);
         return simdjson::SUCCESS;
       }
-      case od::json_type::number:
-        return number(v, out);
-      case od::json_type::boolean: {
+      case 't':
+      case 'f': {
         bool b = false;
         if (auto e = v.get_bool().get(b)) return e;
         out = JsonScalar::of_bool(b);
         return simdjson::SUCCESS;
       }
-      case od::json_type::null: {
+      case 'n': {
         bool is_null = false;
         if (auto e = v.is_null().get(is_null)) return e;
         if (!is_null) return simdjson::N_ATOM_ERROR;
         out = JsonScalar::null();
         return simdjson::SUCCESS;
       }
-      default:
+      case '-':
+      case '0':
+      case '1':
+      case '2':
+      case '3':
+      case '4':
+      case '5':
+      case '6':
+      case '7':
+      case '8':
+      case '9':
+        return number(v, out);
+      case '{':
+      case '[':
         return simdjson::INCORRECT_TYPE;
+      default:
+        return simdjson::TAPE_ERROR;
     }
   }
 
