@@ -141,10 +141,17 @@ bool parse_common_iso8601(std::string_view s, std::int64_t& nanos) noexcept {
   const unsigned hour = digit(11) * 10 + digit(12);
   const unsigned minute = digit(14) * 10 + digit(15);
   const unsigned second = digit(17) * 10 + digit(18);
-  if (year < 1678 || year > 2261 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) ||
-      hour > 23 || minute > 59 || second > 59) {
-    return false;
-  }
+  static constexpr unsigned kDaysBefore[12] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+  static constexpr unsigned kDaysIn[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (year < 1678 || year > 2261 || month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return false;
+  const bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+  if (day < 1 || day > kDaysIn[month - 1] + (month == 2 && leap ? 1 : 0)) return false;
+  // Days since 1970-01-01: whole years, the leap days of the years before this one (477 before 1970), the
+  // months before this one.
+  const unsigned before = year - 1;
+  const auto leap_days = static_cast<std::int64_t>(before / 4 - before / 100 + before / 400) - 477;
+  const std::int64_t days = std::int64_t{365} * (static_cast<std::int64_t>(year) - 1970) + leap_days +
+                            kDaysBefore[month - 1] + (month > 2 && leap ? 1 : 0) + day - 1;
   std::int64_t fraction = 0;
   if (n > 20) {
     if (s[19] != '.' || n == 21) return false;
@@ -157,8 +164,7 @@ bool parse_common_iso8601(std::string_view s, std::int64_t& nanos) noexcept {
                                                 10'000, 1'000,       100,        10,        1};
     fraction *= kScale[n - 21];
   }
-  const std::int64_t seconds =
-      days_from_civil(year, month, day) * kSecondsPerDay + hour * 3600 + minute * 60 + second;
+  const std::int64_t seconds = days * kSecondsPerDay + hour * 3600 + minute * 60 + second;
   nanos = seconds * kNanosPerSecond + fraction;
   return true;
 }
