@@ -256,49 +256,82 @@ const char* json_type_name(od::json_type type) {
 // that stage 1 has already found in the line (a string's closing quote), so they read at most 15 bytes past
 // it: within the line or the SIMDJSON_PADDING bytes that follow every line in the reader's buffer.
 
-// The first '"' or '\\' at or after `p`: the end of a string's text, or its first escape. `p` must be inside a
-// JSON string (after the opening quote).
-inline const char* find_quote_or_backslash(const char* p) {
+// Where a string's text ends: at its closing quote, or at its first backslash (`escaped`).
+struct StringEnd {
+  const char* end;
+  bool escaped;
+};
+
+// Scans from `p`, inside a JSON string (after the opening quote), for the first '"' or '\\'.
+inline StringEnd find_string_end(const char* p) {
 #if defined(__SSE2__)
   const __m128i quote = _mm_set1_epi8('"');
   const __m128i backslash = _mm_set1_epi8('\\');
   while (true) {
     const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const unsigned mask = static_cast<unsigned>(
-        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(chunk, quote), _mm_cmpeq_epi8(chunk, backslash))));
-    if (mask != 0) return p + __builtin_ctz(mask);
+    const auto quotes = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, quote)));
+    const auto backslashes = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, backslash)));
+    if ((quotes | backslashes) != 0) {
+      const auto at = static_cast<unsigned>(__builtin_ctz(quotes | backslashes));
+      return {p + at, ((backslashes >> at) & 1) != 0};
+    }
     p += 16;
   }
 #else
   while (*p != '"' && *p != '\\') ++p;
-  return p;
+  return {p, *p == '\\'};
 #endif
 }
 
-// A key's raw text: where it ends (its closing quote or first backslash) and whether a '.' comes before that.
+// A key's raw text: where it ends (its closing quote or first backslash, `escaped`), whether a '.' comes
+// before that, and, where the scan has them at hand, its first 16 bytes as ProjectionPlan::child_words takes
+// them (`words`).
 struct KeyScan {
   const char* end;
+  bool escaped;
   bool dotted;
+  bool words = false;
+  uint64_t head = 0;
+  uint64_t tail = 0;
 };
+
+#if defined(__SSE2__) && defined(__x86_64__)
+// 16 bytes of 0xFF then 16 zero bytes: the 16 bytes from kWindow + 16 - n keep the first n bytes of a block.
+alignas(16) constexpr unsigned char kWindow[32] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                                   0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+#endif
 
 inline KeyScan scan_key(const char* p) {
 #if defined(__SSE2__)
   const __m128i quote = _mm_set1_epi8('"');
   const __m128i backslash = _mm_set1_epi8('\\');
   const __m128i dot = _mm_set1_epi8('.');
+  const char* const start = p;
+  const __m128i first = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  __m128i chunk = first;
   bool dotted = false;
   while (true) {
-    const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const unsigned stops = static_cast<unsigned>(
-        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(chunk, quote), _mm_cmpeq_epi8(chunk, backslash))));
-    const unsigned dots = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, dot)));
-    if (stops != 0) {
-      const unsigned at = static_cast<unsigned>(__builtin_ctz(stops));
+    const auto quotes = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, quote)));
+    const auto backslashes = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, backslash)));
+    const auto dots = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, dot)));
+    if ((quotes | backslashes) != 0) {
+      const auto at = static_cast<unsigned>(__builtin_ctz(quotes | backslashes));
       dotted |= (dots & ((1u << at) - 1)) != 0;
-      return {p + at, dotted};
+      KeyScan scan{p + at, ((backslashes >> at) & 1) != 0, dotted};
+#if defined(__x86_64__)
+      // The first block, cut at the key's end: little-endian words, as memcpy would load them.
+      const auto size = static_cast<size_t>(scan.end - start);
+      const __m128i keep = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kWindow + 16 - (size < 16 ? size : 16)));
+      const __m128i bytes = _mm_and_si128(first, keep);
+      scan.words = true;
+      scan.head = static_cast<uint64_t>(_mm_cvtsi128_si64(bytes));
+      scan.tail = static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(bytes, bytes)));
+#endif
+      return scan;
     }
     dotted |= dots != 0;
     p += 16;
+    chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
   }
 #else
   bool dotted = false;
@@ -306,7 +339,7 @@ inline KeyScan scan_key(const char* p) {
     dotted |= *p == '.';
     ++p;
   }
-  return {p, dotted};
+  return {p, *p == '\\', dotted};
 #endif
 }
 
@@ -376,10 +409,16 @@ private:
     // The key was validated by simdjson's first stage, so its closing quote is there.
     const KeyScan scan = scan_key(raw);
     std::string_view key;
-    if (*scan.end == '"') {
+    if (!scan.escaped) {
       key = std::string_view(raw, static_cast<size_t>(scan.end - raw));
-      // The key is inside the line, so the padding after the line makes 16 bytes from it readable.
-      target = scan.dotted ? plan_.descend(node, key) : plan_.child_padded(node, raw, key.size());
+      if (scan.dotted) {
+        target = plan_.descend(node, key);
+      } else if (scan.words) {
+        target = plan_.child_words(node, raw, key.size(), scan.head, scan.tail);
+      } else {
+        // The key is inside the line, so the padding after the line makes 16 bytes from it readable.
+        target = plan_.child_padded(node, raw, key.size());
+      }
       return simdjson::SUCCESS;
     }
     if (auto e = field.unescaped_key().get(key)) return e;
@@ -485,9 +524,9 @@ private:
   // next quote (stage 1 checked their UTF-8): view it in place rather than having simdjson copy it. With one,
   // simdjson unescapes it.
   static error_code string(od::value& v, const char* start, std::string_view& out) {
-    const char* end = find_quote_or_backslash(start + 1);
-    if (*end == '"') {
-      out = std::string_view(start + 1, static_cast<size_t>(end - start - 1));
+    const StringEnd end = find_string_end(start + 1);
+    if (!end.escaped) {
+      out = std::string_view(start + 1, static_cast<size_t>(end.end - start - 1));
       return simdjson::SUCCESS;
     }
     return v.get_string().get(out);

@@ -97,10 +97,17 @@ public:
   NodeId child_padded(NodeId node, const char* segment, size_t size) const {
     if constexpr (std::endian::native == std::endian::little) {
       return find(node, segment, size, low_bytes(load_word(segment), size),
-                  size > 8 ? low_bytes(load_word(segment + 8), size - 8) : 0);
+                  low_bytes(load_word(segment + 8), size > 8 ? size - 8 : 0));
     } else {
       return child(node, std::string_view(segment, size));
     }
+  }
+
+  // child() for a caller that already has the segment's first 16 bytes as two words, as memcpy would make them
+  // from the bytes zero-padded to 16: `head` from bytes 0-7, `tail` from bytes 8-15. Only a segment longer than
+  // 16 bytes is read, past its 16th byte.
+  NodeId child_words(NodeId node, const char* segment, size_t size, uint64_t head, uint64_t tail) const {
+    return find(node, segment, size, head, tail);
   }
 
   // The node a JSON key leads to from `node`, the key's dots separating segments ("parent.name"), or kNoNode.
@@ -142,8 +149,20 @@ private:
     std::memcpy(&w, p, sizeof w);
     return w;
   }
-  // The first n bytes of a word loaded from memory (little-endian: the low ones).
-  static uint64_t low_bytes(uint64_t w, size_t n) { return n >= 8 ? w : w & ((uint64_t{1} << (8 * n)) - 1); }
+  // The first n bytes of a word loaded from memory (little-endian: the low ones). A table rather than a shift
+  // by 8n: no branch on n >= 8, which key sizes around 8 would mispredict.
+  static uint64_t low_bytes(uint64_t w, size_t n) {
+    static constexpr uint64_t kMasks[9] = {0,
+                                           0xFF,
+                                           0xFFFF,
+                                           0xFF'FFFF,
+                                           0xFFFF'FFFF,
+                                           0xFF'FFFF'FFFF,
+                                           0xFFFF'FFFF'FFFF,
+                                           0xFF'FFFF'FFFF'FFFF,
+                                           0xFFFF'FFFF'FFFF'FFFF};
+    return w & kMasks[n < 8 ? n : 8];
+  }
   // Up to 8 bytes copied into a zeroed word: the same word as low_bytes(load_word(p), n) on little-endian.
   static uint64_t copy_word(const char* p, size_t n) {
     uint64_t w = 0;
