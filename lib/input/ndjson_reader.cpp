@@ -345,9 +345,9 @@ inline KeyScan scan_key(const char* p) {
 
 // Walks one document with the plan, feeding a RecordBuilder.
 //
-// simdjson hands out fields and values as small iterator structs. They are used in place (value_unsafe() on a
-// result already checked) rather than moved into locals: GCC copies such a move through the stack with stores
-// and loads of different widths, which stalls store forwarding once per key.
+// simdjson hands out fields, values, objects and arrays as small iterator structs. They are used in place
+// (value_unsafe() on a result already checked) rather than moved into locals with get(): GCC copies such a move
+// through the stack with stores and loads of different widths, which stalled store forwarding once per key.
 class Walker {
 public:
   Walker(const ProjectionPlan& plan, RecordBuilder& builder, bool validate)
@@ -445,15 +445,15 @@ private:
       }
       case '{': {
         if (!plan_.has_children(node)) return validate_ ? check(v) : simdjson::SUCCESS;
-        od::object obj;
-        if (auto e = v.get_object().get(obj)) return e;
-        return object(obj, node);
+        auto obj = v.get_object();
+        if (obj.error()) return obj.error();
+        return object(obj.value_unsafe(), node);
       }
       case '[': {
-        od::array arr;
-        if (auto e = v.get_array().get(arr)) return e;
+        auto arr = v.get_array();
+        if (arr.error()) return arr.error();
         bool saw_object = false;
-        if (auto e = array(arr, node, saw_object)) return e;
+        if (auto e = array(arr.value_unsafe(), node, saw_object)) return e;
         if (slot != ProjectionPlan::kNoSlot && !saw_object) builder_.mark_present(slot);
         return simdjson::SUCCESS;
       }
@@ -483,15 +483,15 @@ private:
             }
             continue;
           }
-          od::object obj;
-          if (auto e = item.get_object().get(obj)) return e;
-          if (auto e = object(obj, node)) return e;
+          auto obj = item.get_object();
+          if (obj.error()) return obj.error();
+          if (auto e = object(obj.value_unsafe(), node)) return e;
           continue;
         }
         case '[': {
-          od::array inner;
-          if (auto e = item.get_array().get(inner)) return e;
-          if (auto e = array(inner, node, saw_object)) return e;
+          auto inner = item.get_array();
+          if (inner.error()) return inner.error();
+          if (auto e = array(inner.value_unsafe(), node, saw_object)) return e;
           continue;
         }
         case '"': {
