@@ -283,55 +283,32 @@ inline StringEnd find_string_end(const char* p) {
 #endif
 }
 
-// A key's raw text: where it ends (its closing quote or first backslash, `escaped`), whether a '.' comes
-// before that, and, where the scan has them at hand, its first 16 bytes as ProjectionPlan::child_words takes
-// them (`words`).
+// A key's raw text: where it ends (its closing quote or first backslash, `escaped`) and whether a '.' comes
+// before that.
 struct KeyScan {
   const char* end;
   bool escaped;
   bool dotted;
-  bool words = false;
-  uint64_t head = 0;
-  uint64_t tail = 0;
 };
-
-#if defined(__SSE2__) && defined(__x86_64__)
-// 16 bytes of 0xFF then 16 zero bytes: the 16 bytes from kWindow + 16 - n keep the first n bytes of a block.
-alignas(16) constexpr unsigned char kWindow[32] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-                                                   0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
-#endif
 
 inline KeyScan scan_key(const char* p) {
 #if defined(__SSE2__)
   const __m128i quote = _mm_set1_epi8('"');
   const __m128i backslash = _mm_set1_epi8('\\');
   const __m128i dot = _mm_set1_epi8('.');
-  const char* const start = p;
-  const __m128i first = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  __m128i chunk = first;
   bool dotted = false;
   while (true) {
+    const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
     const auto quotes = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, quote)));
     const auto backslashes = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, backslash)));
     const auto dots = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, dot)));
     if ((quotes | backslashes) != 0) {
       const auto at = static_cast<unsigned>(__builtin_ctz(quotes | backslashes));
       dotted |= (dots & ((1u << at) - 1)) != 0;
-      KeyScan scan{p + at, ((backslashes >> at) & 1) != 0, dotted};
-#if defined(__x86_64__)
-      // The first block, cut at the key's end: little-endian words, as memcpy would load them.
-      const auto size = static_cast<size_t>(scan.end - start);
-      const __m128i keep = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kWindow + 16 - (size < 16 ? size : 16)));
-      const __m128i bytes = _mm_and_si128(first, keep);
-      scan.words = true;
-      scan.head = static_cast<uint64_t>(_mm_cvtsi128_si64(bytes));
-      scan.tail = static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(bytes, bytes)));
-#endif
-      return scan;
+      return {p + at, ((backslashes >> at) & 1) != 0, dotted};
     }
     dotted |= dots != 0;
     p += 16;
-    chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
   }
 #else
   bool dotted = false;
@@ -342,6 +319,21 @@ inline KeyScan scan_key(const char* p) {
   return {p, *p == '\\', dotted};
 #endif
 }
+
+#if defined(__SSE2__) && defined(__x86_64__)
+// 16 bytes of 0xFF then 16 zero bytes: the 16 bytes from kWindow + 16 - n keep the first n bytes of a block.
+alignas(16) constexpr unsigned char kWindow[32] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                                   0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+
+// The first min(size, 16) bytes at `p` as the two words ProjectionPlan::child_words takes (little-endian, as
+// memcpy would load them), the rest zero. 16 bytes from `p` must be readable.
+inline void first_words(const char* p, size_t size, uint64_t& head, uint64_t& tail) {
+  const __m128i keep = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kWindow + 16 - (size < 16 ? size : 16)));
+  const __m128i bytes = _mm_and_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), keep);
+  head = static_cast<uint64_t>(_mm_cvtsi128_si64(bytes));
+  tail = static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(bytes, bytes)));
+}
+#endif
 
 // Walks one document with the plan, feeding a RecordBuilder.
 //
@@ -406,19 +398,31 @@ private:
   // (nearly all of them) in a single trie step; both are found in the one pass that finds the key's end.
   error_code lookup(od::field& field, NodeId node, NodeId& target) const {
     const char* raw = field.key().raw();
+#if defined(__SSE2__) && defined(__x86_64__)
+    // Keys are nearly always written "key": with the value right after the colon, so the key's size is where its
+    // value starts, less 2. That size is known before the key's bytes are, so the lookup with it does not wait
+    // for the scan below; the scan then confirms it (and that there is no dot or escape), or the lookup is done
+    // again with the size the scan found. The key and its value are inside the line, followed by the padding:
+    // 16 bytes from the key are readable.
+    const auto guess = static_cast<size_t>(field.value().raw_json_token().data() - raw - 2);
+    uint64_t head;
+    uint64_t tail;
+    first_words(raw, guess, head, tail);
+    const NodeId guessed = plan_.child_words(node, raw, guess, head, tail);
+    const KeyScan scan = scan_key(raw);
+    if (scan.end == raw + guess && !scan.escaped && !scan.dotted) {
+      target = guessed;
+      return simdjson::SUCCESS;
+    }
+#else
     // The key was validated by simdjson's first stage, so its closing quote is there.
     const KeyScan scan = scan_key(raw);
+#endif
     std::string_view key;
     if (!scan.escaped) {
       key = std::string_view(raw, static_cast<size_t>(scan.end - raw));
-      if (scan.dotted) {
-        target = plan_.descend(node, key);
-      } else if (scan.words) {
-        target = plan_.child_words(node, raw, key.size(), scan.head, scan.tail);
-      } else {
-        // The key is inside the line, so the padding after the line makes 16 bytes from it readable.
-        target = plan_.child_padded(node, raw, key.size());
-      }
+      // The key is inside the line, so the padding after the line makes 16 bytes from it readable.
+      target = scan.dotted ? plan_.descend(node, key) : plan_.child_padded(node, raw, key.size());
       return simdjson::SUCCESS;
     }
     if (auto e = field.unescaped_key().get(key)) return e;

@@ -512,3 +512,32 @@ TEST_CASE("values that start like no JSON value are errors where the projection 
   CHECK(run.errors[6].diagnostic.message == "invalid JSON: malformed number");
   CHECK(run.errors[7].diagnostic.span.begin.column == 24);
 }
+
+TEST_CASE("keys with blanks around the colon", "[ndjson]") {
+  // The reader first looks a key up with the size implied by where its value starts ("key":value); blanks
+  // around the colon make that size wrong, and the key must still be found (or not) by its text.
+  FieldCatalog catalog;
+  const SlotId id = catalog.intern("id");
+  const SlotId name = catalog.intern("process.name");
+  const SlotId longer = catalog.intern("a_key_longer_than_16_bytes.x");
+  ProjectionPlan plan(catalog);
+  for (const char* blank : {"", " ", "  ", "\t", " \t ", "                 "}) {
+    const std::string b = blank;
+    const std::string line = "{\"id\"" + b + ":" + b + "7," + b + "\"process\"" + b + ":" + b + "{" + b + "\"name\"" +
+                             b + ":" + b + "\"n\"" + b + "}," + "\"i\"" + b + ":" + b + "1,\"idx\"" + b + ":2," +
+                             "\"a_key_longer_than_16_bytes\"" + b + ":" + b + "{\"x\"" + b + ":" + b + "3}," +
+                             "\"a_key_longer_than_16_bytes.x\"" + b + ":" + b + "4}";
+    INFO(line);
+    auto reader = NdjsonReader::from_string(line, "mem", plan);
+    EventRecord r;
+    REQUIRE(reader->next(r));
+    REQUIRE(r.field(id).size() == 1);
+    CHECK(r.field(id)[0].integer == 7);
+    REQUIRE(r.field(name).size() == 1);
+    CHECK(r.field(name)[0].str() == "n");
+    REQUIRE(r.field(longer).size() == 2);
+    CHECK(r.field(longer)[0].integer == 3);
+    CHECK(r.field(longer)[1].integer == 4);
+    CHECK(reader->take_errors().empty());
+  }
+}
