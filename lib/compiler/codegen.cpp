@@ -659,8 +659,8 @@ struct QueryCompiler {
         required = required_text(c);
         // The category is a weak anchor (a handful of values share the whole stream): keep it for last.
         if (!f.any && required.clauses.size() > 1) {
-            const RequiredText::Clause category{Needle{f.category, false}};
-            auto found = std::find(required.clauses.begin(), required.clauses.end(), category);
+            const RequiredText::Clause category_clause{Needle{f.category, false}};
+            auto found = std::find(required.clauses.begin(), required.clauses.end(), category_clause);
             if (found != required.clauses.end()) std::rotate(found, found + 1, required.clauses.end());
         }
         if (options.order_by_cost) semantics::order_by_cost(c);

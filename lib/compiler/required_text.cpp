@@ -105,7 +105,7 @@ std::optional<Clause> field_clause(const Cond& c) {
         if (!form || form->size() < kMinNeedle) return std::nullopt;
         // Case-insensitive needles are searched with ASCII case folding: one with a non-ASCII character (which
         // may be written in the event in another case) gives no condition.
-        if (ci && std::any_of(form->begin(), form->end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
+        if (ci && std::any_of(form->begin(), form->end(), [](char ch) { return static_cast<unsigned char>(ch) >= 0x80; }))
             return std::nullopt;
         add_unique(clause, Needle{std::move(*form), ci});
     }
