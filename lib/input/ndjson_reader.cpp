@@ -366,9 +366,9 @@ public:
     if (auto e = v.type().get(type)) return e;
     switch (type) {
       case od::json_type::object: {
-        od::object obj;
-        if (auto e = v.get_object().get(obj)) return e;
-        for (auto member : obj) {
+        auto obj = v.get_object();
+        if (obj.error()) return obj.error();
+        for (auto member : obj.value_unsafe()) {
           if (member.error()) return member.error();
           od::field& field = member.value_unsafe();
           std::string_view key;
@@ -378,9 +378,9 @@ public:
         return simdjson::SUCCESS;
       }
       case od::json_type::array: {
-        od::array arr;
-        if (auto e = v.get_array().get(arr)) return e;
-        for (auto element : arr) {
+        auto arr = v.get_array();
+        if (arr.error()) return arr.error();
+        for (auto element : arr.value_unsafe()) {
           if (element.error()) return element.error();
           if (auto e = check(element.value_unsafe())) return e;
         }
@@ -395,7 +395,7 @@ public:
 
 private:
   // Where `field`'s key leads from `node`. A key without escapes is matched in place, and one without dots
-  // (nearly all of them) in a single trie step; both are found in the one pass that finds the key's end.
+  // (nearly all of them) in a single trie step; the scan that finds the key's end finds both.
   error_code lookup(od::field& field, NodeId node, NodeId& target) const {
     const char* raw = field.key().raw();
 #if defined(__SSE2__) && defined(__x86_64__)
