@@ -1,9 +1,10 @@
 // Input throughput: reading and projecting generated ECS-like NDJSON (nested process/network objects, arrays,
-// unreferenced bulk) onto 0 to 17 referenced fields, against full simdjson DOM parses of the same text as the floor.
+// unreferenced bulk) onto 0 to 17 referenced fields, against full simdjson DOM parses of the same text as the floor;
+// and the event-time parser on its common and general forms.
 //
-//   build-release/bench/eqlc_bench --benchmark_filter='Reader|Dom|Nlohmann'
+//   build-release/bench/eqlc_bench --benchmark_filter='Reader|Dom|Nlohmann|Timestamp'
 //
-// items_per_second is events/s, bytes_per_second the NDJSON text rate.
+// items_per_second is events/s (timestamps/s for the timestamp parser), bytes_per_second the NDJSON text rate.
 #include <benchmark/benchmark.h>
 
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 #include <simdjson.h>
@@ -23,6 +25,7 @@
 #include "input/json_projection.hpp"
 #include "input/ndjson_reader.hpp"
 #include "input/projection.hpp"
+#include "input/timestamp.hpp"
 #include "vm/field_catalog.hpp"
 
 namespace {
@@ -243,5 +246,35 @@ void BM_NlohmannParseProject(benchmark::State& state) {
   finish(state, events);
 }
 BENCHMARK(BM_NlohmannParseProject)->Unit(benchmark::kMillisecond);
+
+// Event times as the reader parses them, 1000 different values per shape: 0 the common shape (the fast path),
+// 1 with a UTC offset, 2 with a space and a comma (the general ISO-8601 parser), 3 epoch milliseconds as text.
+void BM_ParseTimestamp(benchmark::State& state) {
+  std::vector<std::string> texts;
+  char text[64];
+  for (int i = 0; i < 1000; ++i) {
+    const int day = 1 + i % 28, hour = i % 24, minute = i % 60, second = i * 7 % 60, millis = i * 37 % 1000;
+    switch (state.range(0)) {
+      case 0:
+        std::snprintf(text, sizeof text, "2024-05-%02dT%02d:%02d:%02d.%03dZ", day, hour, minute, second, millis);
+        break;
+      case 1:
+        std::snprintf(text, sizeof text, "2024-05-%02dT%02d:%02d:%02d.%03d+02:00", day, hour, minute, second, millis);
+        break;
+      case 2:
+        std::snprintf(text, sizeof text, "2024-05-%02d %02d:%02d:%02d,%03dZ", day, hour, minute, second, millis);
+        break;
+      default:
+        std::snprintf(text, sizeof text, "%lld", 1714550400000LL + i * 86'400'017LL);
+        break;
+    }
+    texts.emplace_back(text);
+  }
+  for (auto _ : state) {
+    for (const std::string& t : texts) benchmark::DoNotOptimize(eqlc::input::parse_timestamp(t));
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(texts.size()));
+}
+BENCHMARK(BM_ParseTimestamp)->ArgName("shape")->Arg(0)->Arg(1)->Arg(2)->Arg(3);
 
 }  // namespace

@@ -32,8 +32,12 @@ ProjectionPlan::ProjectionPlan(const vm::FieldCatalog& catalog, ProjectionOption
     : options_(options) {
   BuildNode root;
   types_.reserve(catalog.size());
+  keeps_strings_.reserve(catalog.size());
   for (SlotId id = 0; id < catalog.size(); ++id) {
-    types_.push_back(catalog.type(id));
+    const FieldType type = catalog.type(id);
+    types_.push_back(type);
+    keeps_strings_.push_back(type == FieldType::keyword || type == FieldType::dynamic || type == FieldType::ip ||
+                             type == FieldType::version || type == FieldType::unsupported);
     const std::string& path = catalog.path(id);
     if (has_empty_segment(path)) continue;
     BuildNode* node = &root;
@@ -50,20 +54,75 @@ ProjectionPlan::ProjectionPlan(const vm::FieldCatalog& catalog, ProjectionOption
     node->slot = id;
   }
 
-  // Flatten breadth-first so that each node's edges are contiguous.
+  // Flatten breadth-first, so that node ids follow that order.
   std::vector<const BuildNode*> queue{&root};
-  nodes_.push_back(Node{root.slot, 0, 0});
+  std::vector<std::vector<NodeId>> children{{}};
+  nodes_.push_back(Node{root.slot});
+  segments_.emplace_back();
   for (size_t i = 0; i < queue.size(); ++i) {
-    const BuildNode* b = queue[i];
-    nodes_[i].first_edge = static_cast<uint32_t>(edges_.size());
-    nodes_[i].edge_count = static_cast<uint32_t>(b->children.size());
-    for (const auto& [segment, child] : b->children) {
-      edges_.push_back(Edge{segment, static_cast<NodeId>(nodes_.size()), static_cast<uint32_t>(segment.size()),
-                            segment.front(), segment.back()});
-      nodes_.push_back(Node{child->slot, 0, 0});
+    for (const auto& [segment, child] : queue[i]->children) {
+      children[i].push_back(static_cast<NodeId>(nodes_.size()));
+      nodes_.push_back(Node{child->slot});
+      segments_.push_back(segment);
+      children.emplace_back();
       queue.push_back(child.get());
     }
   }
+
+  // Each node's table: the smallest power of two at least twice the number of children for which some
+  // multiplier puts every child in a slot of its own (a node without children gets two empty slots). Children
+  // with equal keys cannot be separated: after a few table sizes, the node falls back to scanning.
+  std::vector<Slot> slots;
+  std::vector<uint64_t> keys;
+  std::vector<uint8_t> used;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const auto count = static_cast<uint32_t>(children[i].size());
+    slots.clear();
+    keys.clear();
+    for (const NodeId c : children[i]) {
+      const std::string& segment = segments_[c];
+      const size_t size = segment.size();
+      slots.push_back(Slot{copy_word(segment.data(), size), size > 8 ? copy_word(segment.data() + 8, size - 8) : 0,
+                           static_cast<uint32_t>(size), c});
+      keys.push_back(key(slots.back().head, slots.back().tail, size));
+    }
+    uint32_t bits = 1;
+    while ((uint32_t{1} << bits) < 2 * count) ++bits;
+    uint64_t multiplier = 0x9E3779B97F4A7C15ull;
+    bool distinct = false;
+    for (uint32_t attempt = 1; !distinct; ++attempt) {
+      used.assign(size_t{1} << bits, 0);
+      distinct = true;
+      for (const uint64_t k : keys) {
+        uint8_t& u = used[(k * multiplier) >> (64 - bits)];
+        distinct = distinct && u == 0;
+        u = 1;
+      }
+      if (distinct) break;
+      if (attempt == 256) break;                              // equal keys, most likely: scan
+      if (attempt % 64 == 0) ++bits;                          // a bigger table when many multipliers collide
+      multiplier = (multiplier + 0x632BE59BD9B4E019ull) | 1;  // the next odd candidate
+    }
+    Node& n = nodes_[i];
+    n.child_count = count;
+    n.multiplier = multiplier;
+    n.table = static_cast<uint32_t>(table_.size());
+    n.shift = static_cast<uint16_t>(64 - bits);
+    n.scan = !distinct;
+    n.first_child = count != 0 ? children[i].front() : 0;
+    table_.resize(table_.size() + (size_t{1} << bits));
+    for (size_t k = 0; k < slots.size(); ++k) {
+      Slot& slot = table_[n.table + ((keys[k] * multiplier) >> n.shift)];
+      if (slot.size == 0) slot = slots[k];  // with `scan`, a child that lost its slot is found by scanning
+    }
+  }
+}
+
+ProjectionPlan::NodeId ProjectionPlan::scan(const Node& n, std::string_view segment) const {
+  for (NodeId c = n.first_child; c < n.first_child + n.child_count; ++c) {
+    if (segments_[c] == segment) return c;
+  }
+  return kNoNode;
 }
 
 ProjectionPlan::NodeId ProjectionPlan::descend(NodeId node, std::string_view key) const {
@@ -323,21 +382,6 @@ void RecordBuilder::begin(const ProjectionPlan& plan, vm::EventRecord& record) {
   timestamp_error_ = TimestampError::Empty;
 }
 
-void RecordBuilder::push(SlotId slot, Value value) {
-  vm::Slot& s = record_->slots[slot];
-  std::vector<Value>& values = record_->values;
-  const auto at = static_cast<uint32_t>(values.size());
-  if (s.count == 0) {
-    s.begin = at;
-  } else if (s.begin + s.count != at) {
-    scattered_ = true;
-  }
-  s.present = true;
-  ++s.count;
-  values.push_back(value);
-  owner_.push_back(slot);
-}
-
 void RecordBuilder::take_timestamp(const JsonScalar& value) {
   if (timestamp_seen_ || value.kind == Kind::null) return;
   timestamp_seen_ = true;
@@ -349,13 +393,11 @@ void RecordBuilder::take_timestamp(const JsonScalar& value) {
 
 void RecordBuilder::add(SlotId slot, const JsonScalar& value, bool in_array) {
   if (slot == timestamp_slot_) take_timestamp(value);
-  const FieldType type = plan_->slot_type(slot);
-  if (value.kind == Kind::string && (type == FieldType::keyword || type == FieldType::dynamic ||
-                                     type == FieldType::ip || type == FieldType::version ||
-                                     type == FieldType::unsupported)) {
+  if (value.kind == Kind::string && plan_->keeps_strings(slot)) {
     push(slot, Value::of_string(value.text));  // the common case, without the coercion switch
     return;
   }
+  const FieldType type = plan_->slot_type(slot);
   Value out;
   switch (coerce_value(type, value, record_->text, number_text_, out)) {
     case Outcome::value:

@@ -1,6 +1,7 @@
 #include "input/timestamp.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 namespace eqlc::input {
@@ -106,6 +107,68 @@ char* put2(char* p, unsigned v) noexcept {
   return p + 2;
 }
 
+// The common shape, "YYYY-MM-DDTHH:MM:SS" then "Z" or "." 1-9 fraction digits "Z", for the years whose instants
+// all fit in int64 nanoseconds (1678-2261). Returns false for anything else, including an invalid date or time:
+// the general parser then decides (and says what is wrong). The digits and separators are checked eight bytes
+// at a time.
+bool parse_common_iso8601(std::string_view s, std::int64_t& nanos) noexcept {
+  const std::size_t n = s.size();
+  if (n < 20 || n > 30 || s[n - 1] != 'Z' || s[16] != ':') return false;
+  // Bytes 0-15 against "dddd-dd-ddTdd:dd" (d a digit): the separators must be equal; a digit byte XOR '0' must
+  // be 0-9, i.e. its high nibble is 0 and adding 6 does not reach 16.
+  static constexpr char kTemplate[16] = {'0', '0', '0', '0', '-', '0', '0', '-',
+                                         '0', '0', 'T', '0', '0', ':', '0', '0'};
+  static constexpr unsigned char kDigits[16] = {0xFF, 0xFF, 0xFF, 0xFF, 0, 0xFF, 0xFF, 0,
+                                                0xFF, 0xFF, 0,    0xFF, 0xFF, 0, 0xFF, 0xFF};
+  std::uint64_t bad = 0;
+  for (std::size_t half = 0; half < 16; half += 8) {
+    std::uint64_t word;
+    std::uint64_t pattern;
+    std::uint64_t digits;
+    std::memcpy(&word, s.data() + half, 8);
+    std::memcpy(&pattern, kTemplate + half, 8);
+    std::memcpy(&digits, kDigits + half, 8);
+    const std::uint64_t x = word ^ pattern;  // separators: 0; digits: the digit's value if it is one
+    bad |= x & ~digits;
+    bad |= x & digits & 0xF0F0F0F0F0F0F0F0ull;
+    bad |= ((x & digits) + 0x0606060606060606ull) & 0x1010101010101010ull;
+  }
+  if (bad != 0 || !is_digit(s[17]) || !is_digit(s[18])) return false;
+  const auto digit = [&s](std::size_t i) { return static_cast<unsigned>(s[i] - '0'); };
+  const unsigned year = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
+  const unsigned month = digit(5) * 10 + digit(6);
+  const unsigned day = digit(8) * 10 + digit(9);
+  const unsigned hour = digit(11) * 10 + digit(12);
+  const unsigned minute = digit(14) * 10 + digit(15);
+  const unsigned second = digit(17) * 10 + digit(18);
+  static constexpr unsigned kDaysBefore[12] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+  static constexpr unsigned kDaysIn[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (year < 1678 || year > 2261 || month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return false;
+  const bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+  if (day < 1 || day > kDaysIn[month - 1] + (month == 2 && leap ? 1 : 0)) return false;
+  // Days since 1970-01-01: whole years, the leap days of the years before this one (477 before 1970), the
+  // months before this one.
+  const unsigned before = year - 1;
+  const auto leap_days = static_cast<std::int64_t>(before / 4 - before / 100 + before / 400) - 477;
+  const std::int64_t days = std::int64_t{365} * (static_cast<std::int64_t>(year) - 1970) + leap_days +
+                            kDaysBefore[month - 1] + (month > 2 && leap ? 1 : 0) + day - 1;
+  std::int64_t fraction = 0;
+  if (n > 20) {
+    if (s[19] != '.' || n == 21) return false;
+    for (std::size_t i = 20; i + 1 < n; ++i) {
+      if (!is_digit(s[i])) return false;
+      fraction = fraction * 10 + (s[i] - '0');
+    }
+    // n - 21 digits (1-9) -> nanoseconds
+    static constexpr std::int64_t kScale[10] = {0,      100'000'000, 10'000'000, 1'000'000, 100'000,
+                                                10'000, 1'000,       100,        10,        1};
+    fraction *= kScale[n - 21];
+  }
+  const std::int64_t seconds = days * kSecondsPerDay + hour * 3600 + minute * 60 + second;
+  nanos = seconds * kNanosPerSecond + fraction;
+  return true;
+}
+
 }  // namespace
 
 const char* describe(TimestampError e) noexcept {
@@ -124,6 +187,7 @@ const char* describe(TimestampError e) noexcept {
 }
 
 TimestampResult parse_iso8601(std::string_view s) noexcept {
+  if (std::int64_t nanos; parse_common_iso8601(s, nanos)) return success(nanos);
   if (s.empty()) return fail(TimestampError::Empty);
   unsigned year = 0;
   unsigned month = 0;

@@ -416,3 +416,128 @@ TEST_CASE("a 100,000-line generated file, gzip and plain", "[ndjson]") {
     CHECK(opened.reader->take_errors().size() == 10);
   }
 }
+
+TEST_CASE("strings and keys of every length, escapes at every offset", "[ndjson]") {
+  // The reader finds a string's end, and a key's end and dots, 16 bytes at a time: put the closing quote, an
+  // escaped quote, an escaped backslash and a dot at each offset around those blocks, with the string at the
+  // end of the line (the scan reads into the buffer's padding) and followed by more members.
+  FieldCatalog catalog;
+  const SlotId value = catalog.intern("k.v");
+  const SlotId other = catalog.intern("other");
+  ProjectionPlan plan(catalog);
+  for (size_t length = 0; length <= 40; ++length) {
+    const std::string plain(length, 'a');
+    std::vector<std::pair<std::string, std::string>> cases;  // JSON text, decoded text
+    cases.emplace_back(plain, plain);
+    for (size_t at = 0; at <= length; ++at) {
+      cases.emplace_back(plain.substr(0, at) + "\\\"" + plain.substr(at), plain.substr(0, at) + "\"" + plain.substr(at));
+      cases.emplace_back(plain.substr(0, at) + "\\\\" + plain.substr(at), plain.substr(0, at) + "\\" + plain.substr(at));
+      cases.emplace_back(plain.substr(0, at) + "\\u00e9" + plain.substr(at),
+                         plain.substr(0, at) + "\xC3\xA9" + plain.substr(at));
+    }
+    for (const auto& [json, text] : cases) {
+      INFO("string " << json);
+      for (const std::string& line : {"{\"k\":{\"v\":\"" + json + "\"}}",
+                                      "{\"k\":{\"v\":[\"" + json + "\",\"" + json + "\"]},\"other\":\"" + json + "\"}",
+                                      "{\"other\":\"" + json + "\",\"k\":{\"v\":\"" + json + "\"}}"}) {
+        for (size_t chunk : {size_t{7}, size_t{1} << 20}) {
+          auto reader = NdjsonReader::from_string(line, "mem", plan, tiny_chunks(chunk));
+          EventRecord r;
+          REQUIRE(reader->next(r));
+          REQUIRE(r.field(value).size() >= 1);
+          for (const auto& v : r.field(value)) CHECK(v.str() == text);
+          if (r.has(other)) CHECK(r.field(other)[0].str() == text);
+          CHECK_FALSE(reader->next(r));
+          CHECK(reader->take_errors().empty());
+        }
+      }
+    }
+  }
+
+  // Keys: a dotted key leads through the trie segment by segment, wherever its dot is; an escaped key is
+  // matched by its text; an unreferenced key of any length leads nowhere.
+  for (size_t length = 1; length <= 40; ++length) {
+    const std::string pad(length, 'p');
+    FieldCatalog keys;
+    const SlotId nested = keys.intern(pad + ".x");
+    const SlotId flat = keys.intern(pad);
+    ProjectionPlan key_plan(keys);
+    const std::string lines[] = {
+        "{\"" + pad + ".x\":1}",
+        "{\"" + pad + "\":{\"x\":1}}",
+        "{\"" + pad.substr(0, length - 1) + "\\u0070.x\":1}",
+        "{\"" + pad.substr(0, length - 1) + "\\u0070\":{\"x\":1}}",
+        "{\"" + pad + "q.x\":2,\"" + pad + "\":3,\"q" + pad + "\":4}",
+        "{\"" + pad + "\\\"\":2,\"" + pad + "\":3,\"" + pad + ".\":4,\"" + pad + ".x.\":5}",
+    };
+    const std::vector<std::pair<int64_t, int64_t>> expected = {{1, -1}, {1, -1}, {1, -1}, {1, -1}, {-1, 3}, {-1, 3}};
+    for (size_t i = 0; i < std::size(lines); ++i) {
+      INFO("line " << lines[i]);
+      auto reader = NdjsonReader::from_string(lines[i], "mem", key_plan);
+      EventRecord r;
+      REQUIRE(reader->next(r));
+      CHECK((r.has(nested) ? r.field(nested)[0].integer : -1) == expected[i].first);
+      CHECK((r.has(flat) && !r.field(flat).empty() ? r.field(flat)[0].integer : -1) == expected[i].second);
+    }
+  }
+}
+
+TEST_CASE("values that start like no JSON value are errors where the projection reads them", "[ndjson]") {
+  // simdjson's first stage does not check scalars; the reader parses those it reads (a referenced path, or one
+  // leading to one) and reports a malformed one, with its column, and leaves the others alone.
+  Setup s;
+  const std::string text =
+      "{\"id\":xyz}\n"                     // 1: a referenced scalar
+      "{\"process\":xyz}\n"                // 2: leads to a referenced path
+      "{\"other\":xyz,\"id\":4}\n"         // 3: unreferenced: skipped
+      "{\"id\":[1,xyz]}\n"                 // 4: in a referenced array
+      "{\"process\":[xyz]}\n"              // 5
+      "{\"id\":tru}\n"                     // 6
+      "{\"id\":nul}\n"                     // 7
+      "{\"id\":-}\n"                       // 8
+      "{\"process\":{\"name\":\"\\x\"}}\n"  // 9: a bad escape in a referenced string
+      "{\"other\":\"\\x\",\"id\":10}\n";   // 10: not in an unreferenced one (stage 1 does not check escapes)
+  auto reader = NdjsonReader::from_string(text, "mem", *s.plan);
+  const Run run = read_all(*reader, s);
+  CHECK(run.ids == std::vector<int64_t>{4, 10});
+  std::vector<uint64_t> bad;
+  for (const BadLine& b : run.errors) bad.push_back(b.line);
+  CHECK(bad == std::vector<uint64_t>{1, 2, 4, 5, 6, 7, 8, 9});
+  REQUIRE(run.errors.size() == 8);
+  CHECK(run.errors[0].diagnostic.span.begin.column == 7);
+  CHECK(run.errors[1].diagnostic.span.begin.column == 12);
+  CHECK(run.errors[2].diagnostic.span.begin.column == 10);
+  CHECK(run.errors[4].diagnostic.message == "invalid JSON: not a JSON value");
+  CHECK(run.errors[4].diagnostic.span.begin.column == 7);
+  CHECK(run.errors[6].diagnostic.message == "invalid JSON: malformed number");
+  CHECK(run.errors[7].diagnostic.span.begin.column == 24);
+}
+
+TEST_CASE("keys with blanks around the colon", "[ndjson]") {
+  // The reader first looks a key up with the size implied by where its value starts ("key":value); blanks
+  // around the colon make that size wrong, and the key must still be found (or not) by its text.
+  FieldCatalog catalog;
+  const SlotId id = catalog.intern("id");
+  const SlotId name = catalog.intern("process.name");
+  const SlotId longer = catalog.intern("a_key_longer_than_16_bytes.x");
+  ProjectionPlan plan(catalog);
+  for (const char* blank : {"", " ", "  ", "\t", " \t ", "                 "}) {
+    const std::string b = blank;
+    const std::string line = "{\"id\"" + b + ":" + b + "7," + b + "\"process\"" + b + ":" + b + "{" + b + "\"name\"" +
+                             b + ":" + b + "\"n\"" + b + "}," + "\"i\"" + b + ":" + b + "1,\"idx\"" + b + ":2," +
+                             "\"a_key_longer_than_16_bytes\"" + b + ":" + b + "{\"x\"" + b + ":" + b + "3}," +
+                             "\"a_key_longer_than_16_bytes.x\"" + b + ":" + b + "4}";
+    INFO(line);
+    auto reader = NdjsonReader::from_string(line, "mem", plan);
+    EventRecord r;
+    REQUIRE(reader->next(r));
+    REQUIRE(r.field(id).size() == 1);
+    CHECK(r.field(id)[0].integer == 7);
+    REQUIRE(r.field(name).size() == 1);
+    CHECK(r.field(name)[0].str() == "n");
+    REQUIRE(r.field(longer).size() == 2);
+    CHECK(r.field(longer)[0].integer == 3);
+    CHECK(r.field(longer)[1].integer == 4);
+    CHECK(reader->take_errors().empty());
+  }
+}

@@ -2,6 +2,7 @@
 // (nlohmann::json and the simdjson NDJSON reader), which must agree.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -457,4 +458,77 @@ TEST_CASE("the plan's trie", "[projection]") {
   CHECK(plan.descend(ProjectionPlan::kRoot, "bad..path") == ProjectionPlan::kNoNode);
   CHECK(plan.descend(ProjectionPlan::kRoot, "") == ProjectionPlan::kNoNode);
   CHECK(plan.slot(plan.descend(ProjectionPlan::kRoot, "a.b")) == ProjectionPlan::kNoSlot);
+}
+
+TEST_CASE("the trie's lookup: many siblings, every segment size, look-alike segments", "[projection]") {
+  // Segments that share their first 8 or 16 bytes and their size, swap their two halves, or differ only past
+  // byte 16: the lookup must tell all of them apart, and a node whose children cannot get a slot each (equal
+  // hash keys) must still find every one of them.
+  std::vector<std::string> segments;
+  for (size_t size = 1; size <= 40; ++size) segments.push_back(std::string(size, 'k'));
+  for (char c = 'a'; c <= 'z'; ++c) segments.push_back(std::string("process_name_") + c);
+  const size_t distinct_keys = segments.size();  // the segments before these have keys of their own
+  segments.push_back("ABCDEFGHabcdefgh");  // head and tail swapped: the same key
+  segments.push_back("abcdefghABCDEFGH");
+  segments.push_back("abcdefghABCDEFGHx");  // the same first 16 bytes and size
+  segments.push_back("abcdefghABCDEFGHy");
+  segments.push_back("integrity_level_name");
+  segments.push_back("integrity_level_nama");
+  FieldCatalog catalog;
+  std::vector<SlotId> direct;
+  std::vector<SlotId> nested;
+  std::vector<SlotId> plain;  // under a node without look-alikes
+  for (size_t i = 0; i < segments.size(); ++i) {
+    direct.push_back(catalog.intern(segments[i]));
+    nested.push_back(catalog.intern("abcdefghABCDEFGHx." + segments[i]));
+    plain.push_back(i < distinct_keys ? catalog.intern("plain." + segments[i]) : ProjectionPlan::kNoSlot);
+  }
+  ProjectionPlan plan(catalog);
+  const auto nest = plan.child(ProjectionPlan::kRoot, "abcdefghABCDEFGHx");
+  const auto flat = plan.child(ProjectionPlan::kRoot, "plain");
+  REQUIRE(nest != ProjectionPlan::kNoNode);
+  REQUIRE(flat != ProjectionPlan::kNoNode);
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const std::string& segment = segments[i];
+    INFO(segment);
+    CHECK(plan.slot(plan.child(ProjectionPlan::kRoot, segment)) == direct[i]);
+    CHECK(plan.slot(plan.child(nest, segment)) == nested[i]);
+    const auto in_flat = plan.child(flat, segment);
+    CHECK((in_flat == ProjectionPlan::kNoNode ? ProjectionPlan::kNoSlot : plan.slot(in_flat)) == plain[i]);
+    // The padded form reads 16 bytes from the segment whatever its size; what follows must not matter.
+    for (const char* after : {"\"", ".", "\"xxxxxxxxxxxxxxxxxxxxxxxxxx", "kkkkkkkkkkkkkkkkkkkkkkkkkk"}) {
+      const std::string padded = segment + after;
+      CHECK(plan.slot(plan.child_padded(ProjectionPlan::kRoot, padded.data(), segment.size())) == direct[i]);
+      CHECK(plan.slot(plan.child_padded(nest, padded.data(), segment.size())) == nested[i]);
+      CHECK(plan.child_padded(flat, padded.data(), segment.size()) == in_flat);
+    }
+    // Near misses: one byte more, one byte less, the last byte changed.
+    const std::string longer = segment + "k";
+    if (std::find(segments.begin(), segments.end(), longer) == segments.end()) {
+      CHECK(plan.child(ProjectionPlan::kRoot, longer) == ProjectionPlan::kNoNode);
+      CHECK(plan.child_padded(ProjectionPlan::kRoot, (longer + std::string(16, '"')).data(), longer.size()) ==
+            ProjectionPlan::kNoNode);
+    }
+    std::string changed = segment;
+    changed.back() = '#';
+    CHECK(plan.child(ProjectionPlan::kRoot, changed) == ProjectionPlan::kNoNode);
+    CHECK(plan.child(nest, changed) == ProjectionPlan::kNoNode);
+    CHECK(plan.child(flat, changed) == ProjectionPlan::kNoNode);
+  }
+  CHECK(plan.child(ProjectionPlan::kRoot, "") == ProjectionPlan::kNoNode);
+  CHECK(plan.child(ProjectionPlan::kRoot, "process_name_") == ProjectionPlan::kNoNode);
+  CHECK(plan.child(ProjectionPlan::kRoot, "abcdefghABCDEFGHz") == ProjectionPlan::kNoNode);
+  CHECK(plan.child(ProjectionPlan::kRoot, std::string("kk\0", 3)) == ProjectionPlan::kNoNode);
+  // A node without children finds nothing, not even an empty segment.
+  const auto leaf = plan.child(ProjectionPlan::kRoot, "k");
+  REQUIRE(leaf != ProjectionPlan::kNoNode);
+  CHECK_FALSE(plan.has_children(leaf));
+  CHECK(plan.child(leaf, "k") == ProjectionPlan::kNoNode);
+  CHECK(plan.child(leaf, "") == ProjectionPlan::kNoNode);
+
+  // An empty catalog: the root has no children.
+  FieldCatalog none;
+  ProjectionPlan empty(none);
+  CHECK(empty.child(ProjectionPlan::kRoot, "a") == ProjectionPlan::kNoNode);
+  CHECK(empty.child(ProjectionPlan::kRoot, "") == ProjectionPlan::kNoNode);
 }

@@ -192,3 +192,64 @@ TEST_CASE("ISO-8601 output", "[timestamp]") {
     CHECK(is(iso(format_iso8601(t)), t));
   }
 }
+
+TEST_CASE("the common shape YYYY-MM-DDTHH:MM:SS[.fraction]Z and its near misses", "[timestamp]") {
+  // This shape has a fast path; whatever it does not take goes to the general parser, with the same results.
+  CHECK(is(iso("2024-05-01T10:00:00Z"), k20240501T10));
+  const char* fractions[] = {"1", "12", "123", "1234", "12345", "123456", "1234567", "12345678", "123456789"};
+  const std::int64_t nanos[] = {100000000, 120000000, 123000000, 123400000, 123450000,
+                                123456000, 123456700, 123456780, 123456789};
+  for (size_t i = 0; i < std::size(fractions); ++i) {
+    CAPTURE(fractions[i]);
+    CHECK(is(iso(std::string("2024-05-01T10:00:00.") + fractions[i] + "Z"), k20240501T10 + nanos[i]));
+    CHECK(is(iso(std::string("2024-05-01T10:00:00.") + fractions[i] + "z"), k20240501T10 + nanos[i]));
+    CHECK(is(iso(std::string("2024-05-01T12:00:00.") + fractions[i] + "+02:00"), k20240501T10 + nanos[i]));
+  }
+  CHECK(is(iso("2024-05-01T10:00:00.0000000001Z"), k20240501T10));  // a 10th digit: truncated
+  CHECK(is(iso("1969-12-31T23:59:59.999Z"), -kMs));
+
+  // Each character replaced by one just below '0', just above '9', a digit with the high bit set, or a letter:
+  // never a valid timestamp in this shape.
+  const std::string good = "2024-05-01T10:00:00.123Z";
+  for (size_t at = 0; at < good.size(); ++at) {
+    for (const char c : {'/', ':', static_cast<char>('0' | 0x80), 'x'}) {
+      std::string bad = good;
+      if (bad[at] == c) continue;
+      bad[at] = c;
+      CAPTURE(bad);
+      CHECK_FALSE(iso(bad).ok());
+      CHECK_FALSE(eqlc::input::parse_iso8601(bad).ok());
+    }
+  }
+  // Out-of-range fields are reported as such, not as syntax errors.
+  CHECK(fails(iso("2023-02-29T10:00:00.000Z"), TimestampError::InvalidDate));
+  CHECK(is(iso("2024-02-29T00:00:00.000Z"), std::int64_t{1709164800} * kSec));
+  CHECK(fails(iso("2024-00-01T10:00:00.000Z"), TimestampError::InvalidDate));
+  CHECK(fails(iso("2024-13-01T10:00:00.000Z"), TimestampError::InvalidDate));
+  CHECK(fails(iso("2024-05-00T10:00:00.000Z"), TimestampError::InvalidDate));
+  CHECK(fails(iso("2024-05-32T10:00:00.000Z"), TimestampError::InvalidDate));
+  CHECK(fails(iso("2024-05-01T24:00:00.000Z"), TimestampError::InvalidTime));
+  CHECK(fails(iso("2024-05-01T10:60:00.000Z"), TimestampError::InvalidTime));
+  CHECK(fails(iso("2024-05-01T10:00:60.000Z"), TimestampError::InvalidTime));
+  CHECK(fails(iso("2024-05-01T10:00:00.Z"), TimestampError::Syntax));
+  CHECK(fails(iso("2024-05-01T10:00:00.000ZZ"), TimestampError::Syntax));
+  CHECK(fails(iso("2024-05-01T10:00:00.000 Z"), TimestampError::Syntax));
+  // Every day of the fast path's years, at a time that varies with the day, read back from format_iso8601.
+  const std::int64_t first_day = eqlc::input::days_from_civil(1678, 1, 1);
+  const std::int64_t last_day = eqlc::input::days_from_civil(2261, 12, 31);
+  std::int64_t wrong = 0;
+  for (std::int64_t day = first_day; day <= last_day; ++day) {
+    const std::int64_t t = day * 86400 * kSec + (day * 7919 % 86400) * kSec + (day % 1000) * kMs;
+    if (!is(iso(eqlc::input::format_iso8601(t)), t)) ++wrong;
+  }
+  CHECK(wrong == 0);
+  // The years at the edges of the int64 range, inside and outside the fast path's 1678-2261.
+  CHECK(is(iso("1678-01-01T00:00:00.000Z"), std::int64_t{-9214560000} * kSec));
+  CHECK(is(iso("2261-12-31T23:59:59.999Z"), std::int64_t{9214646399} * kSec + 999 * kMs));
+  CHECK(is(iso("2262-01-01T00:00:00.000Z"), std::int64_t{9214646400} * kSec));
+  CHECK(is(iso("1677-12-31T23:59:59.999Z"), std::int64_t{-9214560001} * kSec + 999 * kMs));
+  CHECK(fails(iso("2262-04-11T23:47:17.000Z"), TimestampError::OutOfRange));
+  CHECK(fails(iso("1677-09-21T00:12:43.000Z"), TimestampError::OutOfRange));
+  CHECK(fails(iso("0000-01-01T00:00:00.000Z"), TimestampError::OutOfRange));
+  CHECK(fails(iso("9999-12-31T23:59:59.999Z"), TimestampError::OutOfRange));
+}
