@@ -95,6 +95,7 @@ public:
 
   bool is_gzip() const { return gzip_; }
   uint64_t raw_bytes() const { return raw_bytes_; }
+  void never_gzip() { detect_gzip_ = false; }
 
   // Reads decoded text; got == 0 at the end. False on error.
   bool read(char* dst, size_t capacity, size_t& got, std::string& error) {
@@ -138,7 +139,7 @@ private:
       raw_bytes_ += got;
       in_end_ += got;
     }
-    gzip_ = in_end_ >= 2 && static_cast<unsigned char>(in_[0]) == 0x1f && static_cast<unsigned char>(in_[1]) == 0x8b;
+    gzip_ = detect_gzip_ && in_end_ >= 2 && static_cast<unsigned char>(in_[0]) == 0x1f && static_cast<unsigned char>(in_[1]) == 0x8b;
     if (gzip_) {
       std::memset(&zs_, 0, sizeof zs_);
       if (inflateInit2(&zs_, 16 + MAX_WBITS) != Z_OK) {
@@ -191,6 +192,7 @@ private:
   bool gzip_ = false;
   bool raw_eof_ = false;
   bool member_ended_ = false;
+  bool detect_gzip_ = true;
   uint64_t raw_bytes_ = 0;
   z_stream zs_{};
 };
@@ -670,6 +672,46 @@ size_t trailing_content_column(std::string_view line) {
   return 0;
 }
 
+// The failure of a source that cannot be read further.
+Diagnostic read_error(const std::string& name, const std::string& error) {
+  return input_error("cannot read '" + name + "': " + error);
+}
+
+// Opens `path` ("-" is stdin) as NdjsonReader::open does: null with `error` set when it cannot.
+std::unique_ptr<ByteSource> open_source(const std::string& path, std::string& name, Diagnostic& error) {
+  if (path == "-") {
+    name = "<stdin>";
+    return std::make_unique<FdSource>(STDIN_FILENO, false);
+  }
+  name = path;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    error = input_error("cannot open '" + path + "': " + std::strerror(errno));
+    return nullptr;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    error = read_error(path, std::strerror(EISDIR));
+    return nullptr;
+  }
+#ifdef POSIX_FADV_SEQUENTIAL
+  (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+  return std::make_unique<FdSource>(fd, true);
+}
+
+// The reader's text buffer: owned, or the caller's memory (from_view).
+struct BufferDelete {
+  bool owned = true;
+  BufferDelete() = default;
+  explicit BufferDelete(bool owns) : owned(owns) {}
+  BufferDelete(std::default_delete<char[]>) {}  // NOLINT: lets make_unique<char[]> results convert
+  void operator()(char* p) const {
+    if (owned) delete[] p;
+  }
+};
+
 }  // namespace
 
 // ---- NdjsonReader --------------------------------------------------------------------------------------------
@@ -682,6 +724,21 @@ struct NdjsonReader::Impl {
     capacity = std::min(options.chunk_size, std::max<size_t>(options.max_line_bytes, 1));
     buffer = std::make_unique<char[]>(capacity + simdjson::SIMDJSON_PADDING);  // zeroed
     if (options.line_filter && !options.validate) scanner = std::make_unique<LineScanner>(*options.line_filter);
+    line_number = options.first_line - 1;
+    if (!options.detect_gzip) source.never_gzip();
+  }
+
+  // A reader over the caller's text: the whole input is in the buffer, nothing is left to read.
+  struct View {};
+  Impl(View, std::string_view text, std::string name_, const ProjectionPlan& plan_, const ReaderOptions& opts)
+      : source(std::make_unique<MemorySource>(std::string())), name(std::move(name_)), plan(plan_), options(opts) {
+    // Never written: refill() is not called once `eof` is set.
+    buffer = std::unique_ptr<char[], BufferDelete>(const_cast<char*>(text.data()), BufferDelete(false));
+    capacity = end = text.size();
+    eof = true;
+    stats.bytes = stats.input_bytes = text.size();
+    line_number = options.first_line - 1;
+    if (options.line_filter && !options.validate) scanner = std::make_unique<LineScanner>(*options.line_filter);
   }
 
   TextSource source;
@@ -691,7 +748,7 @@ struct NdjsonReader::Impl {
 
   // The text buffer: [begin, end) holds unread text; `scanned` is where the search for '\n' resumes.
   // SIMDJSON_PADDING readable bytes follow `capacity`, as simdjson requires after a document.
-  std::unique_ptr<char[]> buffer;
+  std::unique_ptr<char[], BufferDelete> buffer;
   size_t capacity = 0;
   size_t begin = 0;
   size_t end = 0;
@@ -745,7 +802,7 @@ bool NdjsonReader::Impl::refill() {
   size_t got = 0;
   std::string error;
   if (!source.read(buffer.get() + end, capacity - end, got, error)) {
-    failure = input_error("cannot read '" + name + "': " + error);
+    failure = read_error(name, error);
     stats.input_bytes = source.raw_bytes();
     return false;
   }
@@ -925,7 +982,7 @@ void NdjsonReader::Impl::bad_line(uint64_t line, std::string_view text, std::str
   bad.excerpt = std::string(text.substr(0, kExcerptBytes));
   if (options.strict) {
     failure = bad.diagnostic;
-    failure->message = name + ":" + std::to_string(line) + ": " + failure->message + " (strict mode stops here)";
+    failure->message = NdjsonReader::strict_stop_message(name, line, failure->message);
   }
   if (errors.size() < options.max_kept_errors) {
     errors.push_back(std::move(bad));
@@ -940,26 +997,9 @@ NdjsonReader::~NdjsonReader() = default;
 NdjsonReader::OpenResult NdjsonReader::open(const std::string& path, const ProjectionPlan& plan,
                                             const ReaderOptions& options) {
   OpenResult result;
-  if (path == "-") {
-    result.reader = from_fd(STDIN_FILENO, "<stdin>", plan, options);
-    return result;
-  }
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    result.error = input_error("cannot open '" + path + "': " + std::strerror(errno));
-    return result;
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-    ::close(fd);
-    result.error = input_error("cannot read '" + path + "': " + std::strerror(EISDIR));
-    return result;
-  }
-#ifdef POSIX_FADV_SEQUENTIAL
-  (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-#endif
-  result.reader.reset(new NdjsonReader(
-      std::make_unique<Impl>(std::make_unique<FdSource>(fd, true), path, plan, options)));
+  std::string name;
+  auto source = open_source(path, name, result.error);
+  if (source) result.reader.reset(new NdjsonReader(std::make_unique<Impl>(std::move(source), name, plan, options)));
   return result;
 }
 
@@ -975,6 +1015,18 @@ std::unique_ptr<NdjsonReader> NdjsonReader::from_string(std::string data, std::s
       std::make_unique<Impl>(std::make_unique<MemorySource>(std::move(data)), std::move(name), plan, options)));
 }
 
+const size_t NdjsonReader::kViewPadding = simdjson::SIMDJSON_PADDING;
+
+std::unique_ptr<NdjsonReader> NdjsonReader::from_view(std::string_view text, std::string name,
+                                                      const ProjectionPlan& plan, const ReaderOptions& options) {
+  return std::unique_ptr<NdjsonReader>(
+      new NdjsonReader(std::make_unique<Impl>(Impl::View{}, text, std::move(name), plan, options)));
+}
+
+std::string NdjsonReader::strict_stop_message(const std::string& name, uint64_t line, const std::string& message) {
+  return name + ":" + std::to_string(line) + ": " + message + " (strict mode stops here)";
+}
+
 bool NdjsonReader::next(vm::EventRecord& out) { return impl_->next(out); }
 const ReaderStats& NdjsonReader::stats() const { return impl_->stats; }
 std::vector<BadLine> NdjsonReader::take_errors() { return std::exchange(impl_->errors, {}); }
@@ -982,5 +1034,38 @@ const std::optional<Diagnostic>& NdjsonReader::failure() const { return impl_->f
 TimestampError NdjsonReader::timestamp_error() const { return impl_->builder.timestamp_error(); }
 const std::string& NdjsonReader::name() const { return impl_->name; }
 bool NdjsonReader::is_gzip() const { return impl_->source.is_gzip(); }
+
+}  // namespace eqlc::input
+
+namespace eqlc::input {
+
+// ---- NdjsonText ----------------------------------------------------------------------------------------------
+
+struct NdjsonText::Impl {
+  Impl(std::unique_ptr<ByteSource> raw, std::string name_) : source(std::move(raw)), name(std::move(name_)) {}
+  TextSource source;
+  std::string name;
+};
+
+NdjsonText::NdjsonText(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+NdjsonText::~NdjsonText() = default;
+
+NdjsonText::OpenResult NdjsonText::open(const std::string& path) {
+  OpenResult result;
+  std::string name;
+  auto source = open_source(path, name, result.error);
+  if (source) result.text.reset(new NdjsonText(std::make_unique<Impl>(std::move(source), name)));
+  return result;
+}
+
+bool NdjsonText::read(char* dst, size_t capacity, size_t& got, Diagnostic& error) {
+  std::string why;
+  if (impl_->source.read(dst, capacity, got, why)) return true;
+  error = read_error(impl_->name, why);
+  return false;
+}
+
+uint64_t NdjsonText::raw_bytes() const { return impl_->source.raw_bytes(); }
+const std::string& NdjsonText::name() const { return impl_->name; }
 
 }  // namespace eqlc::input

@@ -57,6 +57,11 @@ struct ReaderOptions {
   // Lines the filter says no query could match are not parsed: they are counted in skipped_events when they are
   // valid UTF-8 between '{' and '}', and parsed (and reported if bad) otherwise. Ignored with `validate`.
   const LineFilter* line_filter = nullptr;
+  // The number of the input's first line: a reader over a later piece of an input numbers its lines from there.
+  // A byte order mark is only skipped on line 1.
+  uint64_t first_line = 1;
+  // False: the input is plain text even when it starts with gzip's magic bytes (text already decompressed).
+  bool detect_gzip = true;
 };
 
 struct ReaderStats {
@@ -98,6 +103,19 @@ public:
   static std::unique_ptr<NdjsonReader> from_string(std::string data, std::string name, const ProjectionPlan& plan,
                                                    const ReaderOptions& options = {});
 
+  // Bytes that must be readable after the text given to from_view() (simdjson reads past a document's end).
+  static const size_t kViewPadding;
+  // Reads plain NDJSON text that the caller holds, without copying it: records' strings point into `text`
+  // (or, for strings with escapes, into the reader as usual). `text` must stay valid while the records are
+  // used and be followed by kViewPadding readable bytes. All of it is there at once, so `chunk_size` and
+  // `max_line_bytes` do not apply (whoever cut the text is responsible for line lengths); `text` may end
+  // without '\n'.
+  static std::unique_ptr<NdjsonReader> from_view(std::string_view text, std::string name, const ProjectionPlan& plan,
+                                                 const ReaderOptions& options = {});
+
+  // The message of the failure that a bad line on `line` gives in strict mode.
+  static std::string strict_stop_message(const std::string& name, uint64_t line, const std::string& message);
+
   ~NdjsonReader();
   NdjsonReader(const NdjsonReader&) = delete;
   NdjsonReader& operator=(const NdjsonReader&) = delete;
@@ -122,6 +140,35 @@ public:
 private:
   struct Impl;
   explicit NdjsonReader(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// The decoded text of an NDJSON input (a file or stdin, plain or gzip), read exactly as an NdjsonReader reads
+// it, for callers that cut it into lines themselves (the engine's parallel reader).
+class NdjsonText {
+public:
+  struct OpenResult {
+    std::unique_ptr<NdjsonText> text;  // set on success
+    Diagnostic error;                  // the error NdjsonReader::open gives
+    explicit operator bool() const { return text != nullptr; }
+  };
+  // `path` "-" reads stdin (named "<stdin>").
+  static OpenResult open(const std::string& path);
+
+  ~NdjsonText();
+  NdjsonText(const NdjsonText&) = delete;
+  NdjsonText& operator=(const NdjsonText&) = delete;
+
+  // Reads decoded text into dst (at most `capacity` bytes, in one read of the source as NdjsonReader does);
+  // got == 0 at the end. False on an I/O error or corrupt gzip data, with `error` the failure an NdjsonReader
+  // would report.
+  bool read(char* dst, size_t capacity, size_t& got, Diagnostic& error);
+  uint64_t raw_bytes() const;  // bytes read from the source so far (the compressed size for gzip)
+  const std::string& name() const;
+
+private:
+  struct Impl;
+  explicit NdjsonText(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 
