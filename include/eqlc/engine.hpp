@@ -173,8 +173,19 @@ public:
     struct ReadOptions {
         bool strict = false;  // stop at the first bad line instead of reporting and skipping it
         // Called now and then (every 64 Ki events and at the end) with the bytes consumed from the file (the
-        // compressed size for gzip) and the events read so far from it; for progress displays.
+        // compressed size for gzip) and the events read so far from it; for progress displays. Always called
+        // on the thread that called read_ndjson, as are the match and bad-input handlers.
         std::function<void(uint64_t input_bytes, uint64_t events)> progress;
+        // Threads that parse the input. With more than 1, one more thread reads the input and cuts it into
+        // chunks of whole lines, `threads` threads parse and project the chunks, and this thread runs the
+        // queries over the events strictly in input order: matches, bad-input reports (with their lines),
+        // stats and progress are exactly those of threads = 1. At most 2 * threads chunks are held at once.
+        unsigned threads = 1;
+        // Bytes read from the input at a time (the reader's buffer, grown for longer lines); with threads > 1
+        // also the unit of work of a thread.
+        size_t chunk_bytes = size_t{1} << 20;
+        // A longer line is reported as bad and skipped.
+        size_t max_line_bytes = size_t{64} << 20;
     };
     bool read_ndjson(const std::string& path, const ReadOptions& options, Diagnostic* error);
 

@@ -10,6 +10,7 @@
 #include "engine/compiled_queries.hpp"
 #include "engine/event_order.hpp"
 #include "engine/join_keys.hpp"
+#include "engine/parallel_reader.hpp"
 #include "engine/result_limiter.hpp"
 #include "input/json_projection.hpp"
 #include "input/ndjson_reader.hpp"
@@ -300,6 +301,56 @@ struct Engine::Impl {
         process(event);
     }
 
+    // read_ndjson with threads > 1: the same calls in the same order as the sequential loop in read_ndjson,
+    // from batches parsed on other threads (engine/parallel_reader.hpp).
+    bool read_parallel(const std::string& path, const ReadOptions& read, const input::ReaderOptions& reader_options,
+                       Diagnostic* error) {
+        auto opened = engine::ParallelReader::open(path, plan, read.threads, reader_options);
+        if (!opened) {
+            if (error) *error = opened.error;
+            return false;
+        }
+        engine::ParallelReader& reader = *opened.reader;
+        // The sequential loop reports, after each event, the bad lines read since the event before it, at most
+        // max_kept_errors of them (the reader keeps no more between two take_errors()).
+        std::vector<BadInput> held;
+        size_t since_event = 0;
+        auto hold = [&](const input::BadLine& bad) {
+            if (since_event++ < reader_options.max_kept_errors)
+                held.push_back(BadInput{bad.origin, bad.line, bad.diagnostic.message, bad.excerpt});
+        };
+        auto drain = [&] {
+            for (auto& bad : held) report_bad(std::move(bad));
+            held.clear();
+            since_event = 0;
+        };
+        const uint64_t bytes_before = stats.bytes;
+        uint64_t events = 0;
+        std::optional<Diagnostic> failure;
+        while (const engine::ReadBatch* batch = reader.next()) {
+            const auto& bad = batch->bad();
+            size_t b = 0;
+            for (size_t i = 0; i < batch->events(); ++i) {
+                while (b < bad.size() && bad[b].events_before <= i) hold(bad[b++].line);
+                batch->load(i, record);
+                accept(record, reader.name(), record.line);
+                drain();
+                if (read.progress && (++events & 0xFFFF) == 0) read.progress(batch->input_bytes(), events);
+            }
+            while (b < bad.size()) hold(bad[b++].line);
+            if (batch->failure()) failure = batch->failure();
+        }
+        drain();
+        if (read.progress) read.progress(reader.input_bytes(), reader.events());
+        stats.bad_lines += reader.bad_lines();
+        stats.bytes = bytes_before + reader.bytes();
+        if (failure) {
+            if (error) *error = *failure;
+            return false;
+        }
+        return true;
+    }
+
     void run_sorted() {
         // Replays the buffered events in (timestamp, tiebreaker, arrival) order through a reader over memory,
         // so that they are projected exactly as they were the first time.
@@ -396,6 +447,9 @@ bool Engine::read_ndjson(const std::string& path, const ReadOptions& options, Di
     input::ReaderOptions reader_options;
     reader_options.strict = options.strict;
     reader_options.line_filter = s.compiled->impl().line_filter.get();
+    reader_options.chunk_size = options.chunk_bytes;
+    reader_options.max_line_bytes = options.max_line_bytes;
+    if (options.threads > 1) return s.read_parallel(path, options, reader_options, error);
     auto opened = input::NdjsonReader::open(path, s.plan, reader_options);
     if (!opened) {
         if (error) *error = opened.error;

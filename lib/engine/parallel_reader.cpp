@@ -1,0 +1,433 @@
+#include "engine/parallel_reader.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+namespace eqlc::engine {
+
+namespace {
+
+// One read's text: `capacity` bytes followed by the padding a reader over it needs. Shared by the chunks cut
+// from it.
+struct Window {
+    std::unique_ptr<char[]> data;
+    size_t capacity = 0;
+
+    static std::shared_ptr<Window> make(size_t capacity) {
+        auto w = std::make_shared<Window>();
+        w->data.reset(new char[capacity + input::NdjsonReader::kViewPadding]);
+        std::memset(w->data.get() + capacity, 0, input::NdjsonReader::kViewPadding);
+        w->capacity = capacity;
+        return w;
+    }
+};
+
+enum class ChunkKind : uint8_t {
+    lines,      // whole lines (the last one may lack its '\n' at the end of the input)
+    long_line,  // the first max_line_bytes bytes of a line that is longer than that
+    failure,    // reading failed here
+    end,        // the end of the input
+};
+
+struct Chunk {
+    uint64_t index = 0;
+    ChunkKind kind = ChunkKind::end;
+    std::shared_ptr<Window> window;
+    size_t begin = 0;  // the chunk's text is window->data[begin, end)
+    size_t end = 0;
+    uint64_t bytes = 0;        // decoded bytes read from the input so far
+    uint64_t input_bytes = 0;  // raw bytes read from the input so far
+    Diagnostic error;          // kind failure
+};
+
+bool inside(const char* p, const char* lo, const char* hi) {
+    const auto x = reinterpret_cast<uintptr_t>(p);
+    return x >= reinterpret_cast<uintptr_t>(lo) && x < reinterpret_cast<uintptr_t>(hi);
+}
+
+}  // namespace
+
+struct ReadBatch::Internal {
+    uint64_t index = 0;
+    ChunkKind kind = ChunkKind::end;
+    uint64_t lines = 0;        // lines of the chunk (the next chunk's first line follows them)
+    bool strict_stop = false;  // the last bad line stopped reading
+    std::shared_ptr<Window> window;  // the chunk's text, which the events point into
+};
+
+ReadBatch::ReadBatch() : internal_(std::make_unique<Internal>()) {}
+ReadBatch::~ReadBatch() = default;
+
+void ReadBatch::clear() {
+    events_.clear();
+    slots_.clear();
+    values_.clear();
+    text_.clear();
+    bad_.clear();
+    bad_lines_ = bytes_ = input_bytes_ = 0;
+    failure_.reset();
+    internal_->window.reset();
+}
+
+void ReadBatch::add(const vm::EventRecord& record, const char* text_begin, const char* text_end) {
+    slots_.insert(slots_.end(), record.slots.begin(), record.slots.end());
+    const size_t first = values_.size();
+    values_.insert(values_.end(), record.values.begin(), record.values.end());
+    // Strings with escapes are in the reader's parser (reused for the next line), strings the projection made
+    // in the record's arena (reused for the next event): copy them to the batch.
+    for (size_t i = first; i < values_.size(); ++i) {
+        vm::Value& v = values_[i];
+        if (v.type == vm::ValueType::string && v.length != 0 && !inside(v.chars, text_begin, text_end))
+            v = vm::Value::of_string(text_.store(v.str()));
+    }
+    events_.push_back(Event{record.timestamp_ns, record.has_timestamp, record.line, record.source, first,
+                            record.values.size()});
+}
+
+void ReadBatch::load(size_t i, vm::EventRecord& out) const {
+    const Event& e = events_[i];
+    const vm::Slot* slots = slots_.data() + i * slot_count_;
+    out.slots.assign(slots, slots + slot_count_);
+    out.values.assign(values_.begin() + static_cast<ptrdiff_t>(e.values_begin),
+                      values_.begin() + static_cast<ptrdiff_t>(e.values_begin + e.values_count));
+    out.timestamp_ns = e.timestamp_ns;
+    out.has_timestamp = e.has_timestamp;
+    out.ordinal = i;
+    out.source = e.source;
+    out.origin = origin_;
+    out.line = e.line;
+    out.text.clear();
+}
+
+struct ParallelReader::Shared {
+    Shared(std::unique_ptr<input::NdjsonText> text_, const input::ProjectionPlan& plan_,
+           const input::ReaderOptions& options_, size_t limit_)
+        : text(std::move(text_)), name(text->name()), plan(plan_), options(options_), limit(limit_) {}
+
+    std::unique_ptr<input::NdjsonText> text;  // the input thread's
+    const std::string name;
+    const input::ProjectionPlan& plan;  // only the workers use it (they are joined before the reader goes)
+    const input::ReaderOptions options;
+    const size_t limit;  // chunks in flight at most
+
+    std::mutex mutex;
+    std::condition_variable space;  // the input thread waits for in_flight < limit
+    std::condition_variable work;   // workers wait for chunks
+    std::condition_variable ready;  // the caller waits for its batch
+    std::deque<Chunk> todo;
+    std::map<uint64_t, std::unique_ptr<ReadBatch>> done;
+    std::vector<std::unique_ptr<ReadBatch>> free_batches;
+    size_t in_flight = 0;  // chunks emitted and not yet released by the caller
+    uint64_t emitted = 0;
+    bool stop = false;
+    bool input_finished = false;  // the input thread has returned
+
+    std::thread input_thread;
+    std::vector<std::thread> workers;
+
+    // ---- The input thread ----
+
+    // Hands a chunk to the workers once there is room; false when the reader is stopping.
+    bool emit(Chunk&& chunk) {
+        {
+            std::unique_lock lock(mutex);
+            space.wait(lock, [&] { return stop || in_flight < limit; });
+            if (stop) return false;
+            chunk.index = emitted++;
+            ++in_flight;
+            todo.push_back(std::move(chunk));
+        }
+        work.notify_one();
+        return true;
+    }
+
+    // Emits the whole lines window->data[begin, cut) (cut follows a '\n') as chunks of about kChunkTarget bytes.
+    bool emit_lines(const std::shared_ptr<Window>& window, size_t begin, size_t cut, uint64_t bytes) {
+        const char* data = window->data.get();
+        while (begin < cut) {
+            size_t end = cut;
+            if (cut - begin > kChunkTarget) {
+                const void* newline = memrchr(data + begin, '\n', kChunkTarget);
+                if (newline == nullptr)
+                    newline = std::memchr(data + begin + kChunkTarget, '\n', cut - begin - kChunkTarget);
+                end = static_cast<size_t>(static_cast<const char*>(newline) - data) + 1;
+            }
+            Chunk c;
+            c.kind = ChunkKind::lines;
+            c.window = window;
+            c.begin = begin;
+            c.end = end;
+            c.bytes = bytes;
+            c.input_bytes = text->raw_bytes();
+            if (!emit(std::move(c))) return false;
+            begin = end;
+        }
+        return true;
+    }
+
+    // Mirrors NdjsonReader::Impl::next/refill: the same buffer capacity and growth, one source read per refill,
+    // the same handling of a line longer than max_line_bytes.
+    void read_input() {
+        const size_t max_line = std::max<size_t>(options.max_line_bytes, 1);
+        size_t capacity = std::min(std::max<size_t>(options.chunk_size, 1), max_line);
+        std::shared_ptr<Window> window = Window::make(capacity);
+        size_t end = 0;         // window->data[0, end) holds the start of a line (no '\n')
+        bool skipping = false;  // dropping the rest of a line that was too long
+        uint64_t bytes = 0;
+        auto chunk = [&](ChunkKind kind) {
+            Chunk c;
+            c.kind = kind;
+            c.bytes = bytes;
+            c.input_bytes = text->raw_bytes();
+            return c;
+        };
+        while (true) {
+            if (end == capacity) {
+                if (capacity >= max_line) {
+                    Chunk c = chunk(ChunkKind::long_line);
+                    c.window = std::exchange(window, Window::make(capacity));
+                    c.end = end;
+                    if (!emit(std::move(c))) return;
+                    end = 0;
+                    skipping = true;
+                } else {
+                    const size_t grown = std::min(std::max(capacity * 2, capacity + 1), max_line);
+                    auto bigger = Window::make(grown);
+                    std::memcpy(bigger->data.get(), window->data.get(), end);
+                    window = std::move(bigger);
+                    capacity = grown;
+                }
+            }
+            size_t got = 0;
+            Diagnostic error;
+            if (!text->read(window->data.get() + end, capacity - end, got, error)) {
+                Chunk c = chunk(ChunkKind::failure);
+                c.error = std::move(error);
+                emit(std::move(c));
+                return;
+            }
+            bytes += got;
+            if (got == 0) {  // the end: a last line without '\n'
+                if (end > 0 && !skipping) {
+                    Chunk c = chunk(ChunkKind::lines);
+                    c.window = std::move(window);
+                    c.end = end;
+                    if (!emit(std::move(c))) return;
+                }
+                emit(chunk(ChunkKind::end));
+                return;
+            }
+            const size_t from = end;
+            end += got;
+            char* data = window->data.get();
+            // What a reader over a chunk may read past its end (simdjson's padding) must be initialised.
+            std::memset(data + end, 0, std::min(capacity - end, input::NdjsonReader::kViewPadding));
+            size_t begin = 0;
+            if (skipping) {  // from == 0: nothing of the long line was kept
+                const void* newline = std::memchr(data, '\n', end);
+                if (newline == nullptr) {
+                    end = 0;
+                    continue;
+                }
+                skipping = false;
+                begin = static_cast<size_t>(static_cast<const char*>(newline) - data) + 1;
+            }
+            const size_t search = std::max(from, begin);
+            const void* last = memrchr(data + search, '\n', end - search);
+            if (last == nullptr) {
+                if (begin > 0) {
+                    std::memmove(data, data + begin, end - begin);
+                    end -= begin;
+                }
+                continue;
+            }
+            const size_t cut = static_cast<size_t>(static_cast<const char*>(last) - data) + 1;
+            auto next = Window::make(capacity);
+            std::memcpy(next->data.get(), data + cut, end - cut);
+            if (!emit_lines(window, begin, cut, bytes)) return;
+            window = std::move(next);
+            end -= cut;
+        }
+    }
+
+    // ---- Workers ----
+
+    void work_loop() {
+        vm::EventRecord record;  // the worker's, reused: what it parses stays in its cache
+        while (true) {
+            Chunk chunk;
+            std::unique_ptr<ReadBatch> batch;
+            {
+                std::unique_lock lock(mutex);
+                work.wait(lock, [&] { return stop || !todo.empty(); });
+                if (stop) return;
+                chunk = std::move(todo.front());
+                todo.pop_front();
+                if (!free_batches.empty()) {
+                    batch = std::move(free_batches.back());
+                    free_batches.pop_back();
+                }
+            }
+            if (!batch) batch = std::make_unique<ReadBatch>();
+            parse(chunk, *batch, record);
+            {
+                std::lock_guard lock(mutex);
+                done.emplace(chunk.index, std::move(batch));
+            }
+            ready.notify_one();
+        }
+    }
+
+    void parse(Chunk& chunk, ReadBatch& batch, vm::EventRecord& record) {
+        batch.clear();
+        batch.slot_count_ = plan.slot_count();
+        batch.origin_ = name;
+        batch.bytes_ = chunk.bytes;
+        batch.input_bytes_ = chunk.input_bytes;
+        ReadBatch::Internal& in = *batch.internal_;
+        in.index = chunk.index;
+        in.kind = chunk.kind;
+        in.lines = 0;
+        in.strict_stop = false;
+        in.window = std::move(chunk.window);
+
+        if (chunk.kind == ChunkKind::failure) {
+            batch.failure_ = std::move(chunk.error);
+            return;
+        }
+        if (chunk.kind == ChunkKind::end) return;
+
+        // Lines are numbered within the chunk. Only the input's first chunk starts at line 1, where a byte order
+        // mark is skipped: the others are numbered from 2, and renumbered from 1 below.
+        input::ReaderOptions chunk_options = options;
+        chunk_options.first_line = chunk.index == 0 ? 1 : 2;
+        const uint64_t shift = chunk_options.first_line - 1;
+        const char* lines = in.window->data.get() + chunk.begin;
+        const size_t size = chunk.end - chunk.begin;
+        std::unique_ptr<input::NdjsonReader> reader;
+        if (chunk.kind == ChunkKind::lines) {
+            reader = input::NdjsonReader::from_view(std::string_view(lines, size), name, plan, chunk_options);
+        } else {
+            // A reader with the same limits finds the line too long and reports it as the sequential one does.
+            chunk_options.detect_gzip = false;
+            reader = input::NdjsonReader::from_string(std::string(lines, size), name, plan, chunk_options);
+        }
+        while (true) {
+            const bool got = reader->next(record);
+            for (auto& bad : reader->take_errors()) {
+                bad.line -= shift;
+                batch.bad_.push_back(ReadBatch::Bad{std::move(bad), batch.events_.size()});
+            }
+            if (!got) break;
+            record.line -= shift;
+            batch.add(record, lines, lines + size);
+        }
+        batch.bad_lines_ = reader->stats().bad_lines;
+        in.lines = chunk.kind == ChunkKind::lines ? reader->stats().lines : 1;
+        in.strict_stop = reader->failure().has_value();
+    }
+};
+
+ParallelReader::OpenResult ParallelReader::open(const std::string& path, const input::ProjectionPlan& plan,
+                                                unsigned threads, const input::ReaderOptions& options) {
+    OpenResult result;
+    auto opened = input::NdjsonText::open(path);
+    if (!opened) {
+        result.error = std::move(opened.error);
+        return result;
+    }
+    threads = std::max(threads, 1u);
+    std::unique_ptr<ParallelReader> reader(new ParallelReader());
+    auto shared = std::make_shared<Shared>(std::move(opened.text), plan, options, size_t{4} * threads);
+    reader->shared_ = shared;
+    for (unsigned i = 0; i < threads; ++i) shared->workers.emplace_back([s = shared.get()] { s->work_loop(); });
+    // The input thread co-owns the shared state: it may be blocked reading a pipe when the reader goes (see ~).
+    shared->input_thread = std::thread([shared] {
+        shared->read_input();
+        std::lock_guard lock(shared->mutex);
+        shared->input_finished = true;
+    });
+    result.reader = std::move(reader);
+    return result;
+}
+
+ParallelReader::~ParallelReader() {
+    Shared& s = *shared_;
+    bool input_finished = false;
+    {
+        std::lock_guard lock(s.mutex);
+        s.stop = true;
+        input_finished = s.input_finished;
+    }
+    s.space.notify_all();
+    s.work.notify_all();
+    for (auto& w : s.workers) w.join();
+    // A reader that stops early (strict mode) must not wait for input that may never come (a pipe whose writer
+    // goes on): the input thread then finishes on its own, holding the shared state.
+    if (input_finished) s.input_thread.join();
+    else s.input_thread.detach();
+}
+
+const std::string& ParallelReader::name() const { return shared_->name; }
+
+void ParallelReader::release_current() {
+    if (!current_) return;
+    Shared& s = *shared_;
+    current_->internal_->window.reset();  // the text goes back to the allocator, outside the lock
+    {
+        std::lock_guard lock(s.mutex);
+        s.free_batches.push_back(std::move(current_));
+        --s.in_flight;
+    }
+    s.space.notify_one();
+}
+
+const ReadBatch* ParallelReader::next() {
+    release_current();
+    if (finished_) return nullptr;
+    Shared& s = *shared_;
+    {
+        std::unique_lock lock(s.mutex);
+        s.ready.wait(lock, [&] { return s.done.count(next_index_) != 0; });
+        auto node = s.done.extract(next_index_);
+        current_ = std::move(node.mapped());
+    }
+    ++next_index_;
+    ReadBatch& batch = *current_;
+    const ReadBatch::Internal& in = *batch.internal_;
+    bytes_ = batch.bytes_;
+    input_bytes_ = batch.input_bytes_;
+    bad_lines_ += batch.bad_lines_;
+    events_ += batch.events_.size();
+    if (in.kind == ChunkKind::end) {
+        finished_ = true;
+        release_current();
+        return nullptr;
+    }
+    for (auto& e : batch.events_) e.line += base_line_;
+    for (auto& bad : batch.bad_) {
+        input::BadLine& line = bad.line;
+        line.line += base_line_;
+        const auto line32 = static_cast<uint32_t>(std::min<uint64_t>(line.line, std::numeric_limits<uint32_t>::max()));
+        line.diagnostic.span.begin.line = line32;
+        line.diagnostic.span.end.line = line32;
+    }
+    base_line_ += in.lines;
+    if (in.strict_stop && !batch.bad_.empty()) {
+        const input::BadLine& last = batch.bad_.back().line;
+        batch.failure_ = last.diagnostic;
+        batch.failure_->message = input::NdjsonReader::strict_stop_message(s.name, last.line, last.diagnostic.message);
+    }
+    if (batch.failure_) finished_ = true;
+    return current_.get();
+}
+
+}  // namespace eqlc::engine

@@ -1,0 +1,149 @@
+// Reads one NDJSON input on several threads and hands back exactly what an NdjsonReader would have produced,
+// in input order.
+//
+//   one input thread   reads the decoded text (input::NdjsonText: file or stdin, plain or gzip) the way
+//                      NdjsonReader refills its buffer: the same read sizes, the same buffer growth up to
+//                      max_line_bytes. The complete lines that one read brings are cut into chunks of about
+//                      kChunkTarget bytes of whole lines. A line that does not fit in max_line_bytes is a chunk
+//                      of its own (its first max_line_bytes bytes; the rest is skipped), so that a reader sees it
+//                      as the sequential reader does.
+//   N worker threads   project the lines of each chunk through the ProjectionPlan (shared, read-only) with an
+//                      NdjsonReader over the chunk (from_view: no copy) into a batch: the records' slots and
+//                      values laid end to end, bad lines, counts. String values point into the chunk's text,
+//                      which the batch keeps, or into the batch's arena (strings with escapes).
+//   the caller         takes the batches back strictly in chunk order with next(), line numbers made global
+//                      (line in the chunk + lines of the chunks before it), and loads each event into its own
+//                      record (load()).
+//
+// Since chunks follow the sequential reader's reads, the byte counts a batch carries are the ones
+// NdjsonReader::stats() shows while it hands out the same events (progress displays, a stop in the middle).
+//
+// Bounded memory: at most 4 * threads chunks are in flight (read and not yet released by the caller), plus the
+// read buffer they come from; the input thread waits for the caller. Batches are recycled with their capacity.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "eqlc/diagnostics.hpp"
+#include "input/ndjson_reader.hpp"
+#include "input/projection.hpp"
+#include "vm/value.hpp"
+
+namespace eqlc::engine {
+
+// One chunk's results.
+class ReadBatch {
+public:
+    ReadBatch();
+    ~ReadBatch();
+    ReadBatch(const ReadBatch&) = delete;
+    ReadBatch& operator=(const ReadBatch&) = delete;
+
+    size_t events() const { return events_.size(); }
+    // Fills `out` with event `i`: slots, values, timestamp, source, origin and line (the input's). Its strings
+    // stay valid until the batch is released (the next call to ParallelReader::next()).
+    void load(size_t i, vm::EventRecord& out) const;
+    uint64_t line(size_t i) const { return events_[i].line; }
+
+    struct Bad {
+        input::BadLine line;       // line numbers global, as for events
+        size_t events_before = 0;  // how many of this batch's events come before it in the input
+    };
+    // The bad lines kept, in input order: as NdjsonReader::take_errors() called after every event, at most
+    // max_kept_errors between two events of the chunk (the caller applies the limit across chunks).
+    const std::vector<Bad>& bad() const { return bad_; }
+    uint64_t bad_lines() const { return bad_lines_; }  // all of them, kept or not
+
+    // NdjsonReader::stats().bytes and .input_bytes while it hands out this chunk's events.
+    uint64_t bytes() const { return bytes_; }
+    uint64_t input_bytes() const { return input_bytes_; }
+
+    // Set when reading stops with this batch, after its events and bad lines: an I/O error or corrupt gzip data,
+    // or the first bad line in strict mode. The message is NdjsonReader::failure()'s.
+    const std::optional<Diagnostic>& failure() const { return failure_; }
+
+private:
+    friend class ParallelReader;
+    struct Event {
+        int64_t timestamp_ns = 0;
+        bool has_timestamp = false;
+        uint64_t line = 0;
+        std::string_view source;
+        size_t values_begin = 0;  // in values_
+        size_t values_count = 0;
+    };
+    void clear();
+    void add(const vm::EventRecord& record, const char* text_begin, const char* text_end);
+
+    size_t slot_count_ = 0;
+    std::vector<Event> events_;
+    std::vector<vm::Slot> slots_;    // slot_count_ per event
+    std::vector<vm::Value> values_;  // each event's run
+    vm::TextArena text_;             // strings that are not in the chunk's text
+    std::string_view origin_;
+    std::vector<Bad> bad_;
+    uint64_t bad_lines_ = 0;
+    uint64_t bytes_ = 0;
+    uint64_t input_bytes_ = 0;
+    std::optional<Diagnostic> failure_;
+
+    struct Internal;
+    std::unique_ptr<Internal> internal_;
+};
+
+class ParallelReader {
+public:
+    // Chunks are cut at a line end after about this many bytes (or at the end of a read).
+    static constexpr size_t kChunkTarget = size_t{256} << 10;
+
+    struct OpenResult {
+        std::unique_ptr<ParallelReader> reader;  // set on success
+        Diagnostic error;                        // NdjsonReader::open's error otherwise
+        explicit operator bool() const { return reader != nullptr; }
+    };
+
+    // Opens `path` ("-" is stdin) and starts reading it on `threads` worker threads (at least 1) plus the input
+    // thread. `options` are the sequential reader's (chunk_size, max_line_bytes, strict, validate, ...); the
+    // plan must outlive the reader.
+    static OpenResult open(const std::string& path, const input::ProjectionPlan& plan, unsigned threads,
+                           const input::ReaderOptions& options = {});
+
+    // Stops the threads (reading may stop early: later chunks are discarded).
+    ~ParallelReader();
+    ParallelReader(const ParallelReader&) = delete;
+    ParallelReader& operator=(const ParallelReader&) = delete;
+
+    // The next batch in input order; null at the end of the input or after a batch with a failure. The batch
+    // (and the memory its events point into) stays valid until the next call.
+    const ReadBatch* next();
+
+    const std::string& name() const;
+    // Totals over the batches handed out so far (the whole input once next() returned null).
+    uint64_t bytes() const { return bytes_; }
+    uint64_t input_bytes() const { return input_bytes_; }
+    uint64_t bad_lines() const { return bad_lines_; }
+    uint64_t events() const { return events_; }
+
+    struct Shared;
+
+private:
+    ParallelReader() = default;
+    void release_current();
+
+    std::shared_ptr<Shared> shared_;  // co-owned by the input thread, which may outlive the reader (see ~)
+    std::unique_ptr<ReadBatch> current_;
+    uint64_t next_index_ = 0;
+    uint64_t base_line_ = 0;
+    bool finished_ = false;
+    uint64_t bytes_ = 0;
+    uint64_t input_bytes_ = 0;
+    uint64_t bad_lines_ = 0;
+    uint64_t events_ = 0;
+};
+
+}  // namespace eqlc::engine
