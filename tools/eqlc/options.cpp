@@ -1,7 +1,9 @@
 #include "options.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <thread>
 
 namespace eqlc::cli {
 
@@ -50,6 +52,8 @@ Options:
   --no-prefilter             parse every line; by default a line without the text every rule needs (a string
                              a rule compares a field with, see --explain) is only checked as JSON and skipped
                              (same alerts; --stats counts such lines as "skipped by prefilter")
+  -j, --threads N            parse the input on N threads (default 1; 0 or auto: one per CPU), plus one
+                             that reads it; the results (alerts, messages, stats) are those of -j 1
   --max-depth N              nesting limit for parentheses, not, unary minus and calls (default 200)
   -h, --help                 show this help
   --version                  show the version
@@ -63,6 +67,8 @@ or an input that could not be read.
 )";
 
 namespace {
+
+constexpr uint64_t kMaxThreads = 256;
 
 bool parse_number(std::string_view text, uint64_t& out) {
     if (text.empty()) return false;
@@ -149,6 +155,17 @@ ParseOutcome parse_arguments(const std::vector<std::string_view>& args) {
             uint64_t n = 0;
             if (!value(v) || !parse_number(v, n)) return fail("--size needs a non-negative number, got '" + v + "'");
             o.size = n;
+        } else if (arg == "-j" || arg == "--threads" || (arg.size() > 2 && arg.substr(0, 2) == "-j")) {
+            if (arg.size() > 2 && arg[1] == 'j') v = std::string(arg.substr(2));
+            else if (!value(v)) return fail(std::string(arg) + " needs a number of threads (or auto)");
+            uint64_t n = 0;
+            if (v == "auto" || v == "0") {
+                n = std::max(1u, std::thread::hardware_concurrency());
+            } else if (!parse_number(v, n) || n == 0 || n > kMaxThreads) {
+                return fail("-j/--threads needs a number from 1 to " + std::to_string(kMaxThreads) +
+                            " or auto, got '" + v + "'");
+            }
+            o.threads = static_cast<unsigned>(std::min<uint64_t>(n, kMaxThreads));
         } else if (arg == "--max-depth") {
             uint64_t n = 0;
             if (!value(v) || !parse_number(v, n) || n == 0 || n > 100000)

@@ -1,0 +1,93 @@
+// eqlc -j N: the input is parsed on N threads, and the output (alerts, messages on stderr, exit status) is
+// that of -j 1.
+#include <catch2/catch.hpp>
+
+#include <regex>
+
+#include "support/cli_runner.hpp"
+
+using eqlc::test::CliResult;
+using eqlc::test::run_eqlc;
+using eqlc::test::TempDir;
+
+namespace {
+
+const std::string kSource = EQLC_SOURCE_DIR;
+const std::string kRule = kSource + "/rules/wmi_incoming_lateral_movement.toml";
+const std::string kDefend = kSource + "/rules/samples/wmi_defend.ndjson";
+const std::string kSysmon = kSource + "/rules/samples/wmi_sysmon.ndjson";
+
+// stderr without the --stats lines that depend on time.
+std::string steady(const std::string& err) {
+    return std::regex_replace(err, std::regex("  elapsed [^\n]*\n"), "  elapsed\n");
+}
+
+void check_same(const CliResult& one, const CliResult& many) {
+    INFO("-j 1 stderr:\n" << one.err << "-j N stderr:\n" << many.err);
+    CHECK(many.status == one.status);
+    CHECK(many.out == one.out);
+    CHECK(steady(many.err) == steady(one.err));
+}
+
+std::string events_with_problems() {
+    std::string text;
+    for (int i = 0; i < 4000; ++i) {
+        text += R"({"@timestamp":)" + std::to_string(1'700'000'000'000 + i * 10) +
+                R"(,"event":{"category":"process"},"process":{"name":")" + (i % 7 == 0 ? "cmd.exe" : "x.exe") +
+                R"("},"n":)" + std::to_string(i) + "}\n";
+        if (i % 501 == 0) text += "not json " + std::to_string(i) + "\n";
+        if (i % 777 == 0) text += R"({"event":{"category":"process"}})" "\n";
+    }
+    return text;
+}
+
+}  // namespace
+
+TEST_CASE("eqlc -j 2 gives the output of -j 1 on the WMI samples", "[cli][parallel]") {
+    const auto one = run_eqlc({"-j", "1", kRule, kDefend, kSysmon});
+    REQUIRE(one.status == 1);
+    REQUIRE(!one.out.empty());
+    check_same(one, run_eqlc({"-j", "2", kRule, kDefend, kSysmon}));
+    check_same(one, run_eqlc({"--threads", "3", kRule, kDefend, kSysmon}));
+    check_same(one, run_eqlc({"-j4", kRule, kDefend, kSysmon}));
+    check_same(one, run_eqlc({kRule, kDefend, kSysmon}));  // -j 1 is the default
+}
+
+TEST_CASE("eqlc -j 2 reports bad lines, stats and strict stops as -j 1 does", "[cli][parallel]") {
+    TempDir dir;
+    const auto events = dir.write("events.ndjson", events_with_problems()).string();
+    const std::string query = R"(process where process.name : "cmd.exe")";
+    for (const std::vector<std::string>& extra :
+         {std::vector<std::string>{}, {"--stats"}, {"--strict", "--stats"}, {"--sort"}, {"--reorder-window", "5s"}}) {
+        std::vector<std::string> args = extra;
+        args.insert(args.end(), {"-e", query, events, events});
+        auto with = [&](const std::string& j) {
+            auto a = args;
+            a.insert(a.begin(), {"-j", j});
+            return run_eqlc(a);
+        };
+        const auto one = with("1");
+        CHECK(!one.err.empty());
+        check_same(one, with("2"));
+        check_same(one, with("auto"));
+    }
+    // Standard input.
+    const auto one = run_eqlc({"-j", "1", "-e", query}, events_with_problems());
+    CHECK(one.err.find("<stdin>:") != std::string::npos);
+    check_same(one, run_eqlc({"-j", "2", "-e", query}, events_with_problems()));
+    check_same(one, run_eqlc({"-j", "2", "-e", query, "-"}, events_with_problems()));
+}
+
+TEST_CASE("eqlc -j refuses what is not a number of threads", "[cli][parallel]") {
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"-j"}, {"-j", "x"}, {"-j", "-1"}, {"-j", "257"}, {"--threads", "1.5"}, {"-jz"}}) {
+        std::vector<std::string> a = args;
+        if (a.size() > 1 || a[0] != "-j") a.insert(a.end(), {"-e", "any where true"});
+        const auto r = run_eqlc(a);
+        INFO(args[0] << ' ' << (args.size() > 1 ? args[1] : ""));
+        CHECK(r.status == 2);
+        CHECK(r.err.find("thread") != std::string::npos);
+    }
+    const auto help = run_eqlc({"--help"});
+    CHECK(help.out.find("--threads N") != std::string::npos);
+}
