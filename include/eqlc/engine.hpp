@@ -179,7 +179,7 @@ public:
         // Threads that parse the input. With more than 1, one more thread reads the input and cuts it into
         // chunks of whole lines, `threads` threads parse and project the chunks, and this thread runs the
         // queries over the events strictly in input order: matches, bad-input reports (with their lines),
-        // stats and progress are exactly those of threads = 1. At most 2 * threads chunks are held at once.
+        // stats and progress are exactly those of threads = 1. At most 4 * threads chunks are held at once.
         unsigned threads = 1;
         // Bytes read from the input at a time (the reader's buffer, grown for longer lines); with threads > 1
         // also the unit of work of a thread.

@@ -326,22 +326,35 @@ struct Engine::Impl {
         };
         const uint64_t bytes_before = stats.bytes;
         uint64_t events = 0;
+        uint64_t skipped = 0;        // lines the line filter skipped before the last event
+        uint64_t skipped_base = 0;   // ... in the batches before this one
+        uint64_t progress_at = 0;    // events (run or skipped) at the last progress call
         std::optional<Diagnostic> failure;
         while (const engine::ReadBatch* batch = reader.next()) {
             const auto& bad = batch->bad();
             size_t b = 0;
             for (size_t i = 0; i < batch->events(); ++i) {
                 while (b < bad.size() && bad[b].events_before <= i) hold(bad[b++].line);
+                // Skipped lines take their places in arrival order, as if they had been run.
+                next_ordinal += skipped_base + batch->skipped_before(i) - skipped;
+                skipped = skipped_base + batch->skipped_before(i);
                 batch->load(i, record);
                 accept(record, reader.name(), record.line);
                 drain();
-                if (read.progress && (++events & 0xFFFF) == 0) read.progress(batch->input_bytes(), events);
+                ++events;
+                if (read.progress && events + skipped >= progress_at + 0x10000) {
+                    progress_at = events + skipped;
+                    read.progress(batch->input_bytes(), progress_at);
+                }
             }
             while (b < bad.size()) hold(bad[b++].line);
+            skipped_base += batch->skipped();
             if (batch->failure()) failure = batch->failure();
         }
         drain();
-        if (read.progress) read.progress(reader.input_bytes(), reader.events());
+        if (read.progress) read.progress(reader.input_bytes(), reader.events() + reader.skipped());
+        next_ordinal += reader.skipped() - skipped;
+        stats.skipped_events += reader.skipped();
         stats.bad_lines += reader.bad_lines();
         stats.bytes = bytes_before + reader.bytes();
         if (failure) {

@@ -45,6 +45,7 @@ struct Chunk {
     size_t end = 0;
     uint64_t bytes = 0;        // decoded bytes read from the input so far
     uint64_t input_bytes = 0;  // raw bytes read from the input so far
+    bool filtered = true;      // the line filter applies (without its own trial: see Shared::trial)
     Diagnostic error;          // kind failure
 };
 
@@ -72,12 +73,12 @@ void ReadBatch::clear() {
     values_.clear();
     text_.clear();
     bad_.clear();
-    bad_lines_ = bytes_ = input_bytes_ = 0;
+    bad_lines_ = skipped_ = bytes_ = input_bytes_ = 0;
     failure_.reset();
     internal_->window.reset();
 }
 
-void ReadBatch::add(const vm::EventRecord& record, const char* text_begin, const char* text_end) {
+void ReadBatch::add(const vm::EventRecord& record, uint64_t skipped, const char* text_begin, const char* text_end) {
     slots_.insert(slots_.end(), record.slots.begin(), record.slots.end());
     const size_t first = values_.size();
     values_.insert(values_.end(), record.values.begin(), record.values.end());
@@ -89,7 +90,7 @@ void ReadBatch::add(const vm::EventRecord& record, const char* text_begin, const
             v = vm::Value::of_string(text_.store(v.str()));
     }
     events_.push_back(Event{record.timestamp_ns, record.has_timestamp, record.line, record.source, first,
-                            record.values.size()});
+                            record.values.size(), skipped});
 }
 
 void ReadBatch::load(size_t i, vm::EventRecord& out) const {
@@ -133,6 +134,14 @@ struct ParallelReader::Shared {
     std::thread input_thread;
     std::vector<std::thread> workers;
 
+    // The line filter's trial, which a sequential reader runs over the input's first lines before it decides
+    // whether to keep the filter: the input thread runs it (`trial` is null once decided, or without a filter)
+    // and cuts a chunk where the decision applies. The workers' readers then only apply the decision.
+    std::unique_ptr<input::LineScanner> trial;
+    uint64_t trial_lines = 0;
+    uint64_t trial_candidates = 0;
+    bool filter_kept = true;
+
     // ---- The input thread ----
 
     // Hands a chunk to the workers once there is room; false when the reader is stopping.
@@ -149,8 +158,38 @@ struct ParallelReader::Shared {
         return true;
     }
 
-    // Emits the whole lines window->data[begin, cut) (cut follows a '\n') as chunks of about kChunkTarget bytes.
+    // One more line of the filter's trial; true when it is the line from which the decision applies.
+    bool trial_line(const char* line, size_t size) {
+        if (++trial_lines == input::NdjsonReader::kFilterTrialLines) {
+            filter_kept = !input::NdjsonReader::filter_is_useless(trial_lines, trial_candidates);
+            trial.reset();
+            return true;
+        }
+        trial_candidates += trial->may_match(line, size);
+        return false;
+    }
+
+    // Emits the whole lines window->data[begin, cut) (cut follows a '\n'): during the filter's trial, cut where
+    // it is decided.
     bool emit_lines(const std::shared_ptr<Window>& window, size_t begin, size_t cut, uint64_t bytes) {
+        if (trial) {
+            const char* data = window->data.get();
+            trial->scan(data + begin, cut - begin);
+            for (size_t line = begin; line < cut;) {
+                const size_t newline = static_cast<size_t>(static_cast<const char*>(
+                                           std::memchr(data + line, '\n', cut - line)) - data);
+                if (trial_line(data + line, newline - line)) {
+                    return emit_chunks(window, begin, line, bytes, true) &&
+                           emit_chunks(window, line, cut, bytes, filter_kept);
+                }
+                line = newline + 1;
+            }
+        }
+        return emit_chunks(window, begin, cut, bytes, filter_kept);
+    }
+
+    // Emits the whole lines window->data[begin, cut) as chunks of about kChunkTarget bytes.
+    bool emit_chunks(const std::shared_ptr<Window>& window, size_t begin, size_t cut, uint64_t bytes, bool filtered) {
         const char* data = window->data.get();
         while (begin < cut) {
             size_t end = cut;
@@ -167,6 +206,7 @@ struct ParallelReader::Shared {
             c.end = end;
             c.bytes = bytes;
             c.input_bytes = text->raw_bytes();
+            c.filtered = filtered;
             if (!emit(std::move(c))) return false;
             begin = end;
         }
@@ -218,6 +258,11 @@ struct ParallelReader::Shared {
             if (got == 0) {  // the end: a last line without '\n'
                 if (end > 0 && !skipping) {
                     Chunk c = chunk(ChunkKind::lines);
+                    c.filtered = filter_kept;
+                    if (trial) {
+                        trial->scan(window->data.get(), end);
+                        if (trial_line(window->data.get(), end)) c.filtered = filter_kept;
+                    }
                     c.window = std::move(window);
                     c.end = end;
                     if (!emit(std::move(c))) return;
@@ -309,6 +354,8 @@ struct ParallelReader::Shared {
         // mark is skipped: the others are numbered from 2, and renumbered from 1 below.
         input::ReaderOptions chunk_options = options;
         chunk_options.first_line = chunk.index == 0 ? 1 : 2;
+        if (!chunk.filtered) chunk_options.line_filter = nullptr;
+        chunk_options.line_filter_trial = false;
         const uint64_t shift = chunk_options.first_line - 1;
         const char* lines = in.window->data.get() + chunk.begin;
         const size_t size = chunk.end - chunk.begin;
@@ -328,9 +375,10 @@ struct ParallelReader::Shared {
             }
             if (!got) break;
             record.line -= shift;
-            batch.add(record, lines, lines + size);
+            batch.add(record, reader->stats().skipped_events, lines, lines + size);
         }
         batch.bad_lines_ = reader->stats().bad_lines;
+        batch.skipped_ = reader->stats().skipped_events;
         in.lines = chunk.kind == ChunkKind::lines ? reader->stats().lines : 1;
         in.strict_stop = reader->failure().has_value();
     }
@@ -347,6 +395,8 @@ ParallelReader::OpenResult ParallelReader::open(const std::string& path, const i
     threads = std::max(threads, 1u);
     std::unique_ptr<ParallelReader> reader(new ParallelReader());
     auto shared = std::make_shared<Shared>(std::move(opened.text), plan, options, size_t{4} * threads);
+    if (options.line_filter && !options.validate && options.line_filter_trial)
+        shared->trial = std::make_unique<input::LineScanner>(*options.line_filter);
     reader->shared_ = shared;
     for (unsigned i = 0; i < threads; ++i) shared->workers.emplace_back([s = shared.get()] { s->work_loop(); });
     // The input thread co-owns the shared state: it may be blocked reading a pipe when the reader goes (see ~).
@@ -406,6 +456,7 @@ const ReadBatch* ParallelReader::next() {
     bytes_ = batch.bytes_;
     input_bytes_ = batch.input_bytes_;
     bad_lines_ += batch.bad_lines_;
+    skipped_ += batch.skipped_;
     events_ += batch.events_.size();
     if (in.kind == ChunkKind::end) {
         finished_ = true;

@@ -49,6 +49,10 @@ public:
     // stay valid until the batch is released (the next call to ParallelReader::next()).
     void load(size_t i, vm::EventRecord& out) const;
     uint64_t line(size_t i) const { return events_[i].line; }
+    // Lines the line filter let pass unparsed (NdjsonReader::stats().skipped_events) in the chunk, before event i
+    // and in all.
+    uint64_t skipped_before(size_t i) const { return events_[i].skipped_before; }
+    uint64_t skipped() const { return skipped_; }
 
     struct Bad {
         input::BadLine line;       // line numbers global, as for events
@@ -76,9 +80,10 @@ private:
         std::string_view source;
         size_t values_begin = 0;  // in values_
         size_t values_count = 0;
+        uint64_t skipped_before = 0;
     };
     void clear();
-    void add(const vm::EventRecord& record, const char* text_begin, const char* text_end);
+    void add(const vm::EventRecord& record, uint64_t skipped, const char* text_begin, const char* text_end);
 
     size_t slot_count_ = 0;
     std::vector<Event> events_;
@@ -88,6 +93,7 @@ private:
     std::string_view origin_;
     std::vector<Bad> bad_;
     uint64_t bad_lines_ = 0;
+    uint64_t skipped_ = 0;
     uint64_t bytes_ = 0;
     uint64_t input_bytes_ = 0;
     std::optional<Diagnostic> failure_;
@@ -128,6 +134,7 @@ public:
     uint64_t input_bytes() const { return input_bytes_; }
     uint64_t bad_lines() const { return bad_lines_; }
     uint64_t events() const { return events_; }
+    uint64_t skipped() const { return skipped_; }
 
     struct Shared;
 
@@ -144,6 +151,7 @@ private:
     uint64_t input_bytes_ = 0;
     uint64_t bad_lines_ = 0;
     uint64_t events_ = 0;
+    uint64_t skipped_ = 0;
 };
 
 }  // namespace eqlc::engine

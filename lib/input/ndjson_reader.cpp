@@ -760,7 +760,7 @@ struct NdjsonReader::Impl {
   RecordBuilder builder;
   std::unique_ptr<LineScanner> scanner;  // with a line filter
   size_t scan_end = 0;                   // the scanned block of whole lines ends here (its last '\n' + 1)
-  static constexpr uint64_t kFilterTrialLines = 50'000;  // lines after which a useless filter is dropped
+  static constexpr uint64_t kFilterTrialLines = NdjsonReader::kFilterTrialLines;  // then a useless filter is dropped
   uint64_t filtered_lines = 0;
   uint64_t filter_candidates = 0;
   uint64_t line_number = 0;
@@ -855,9 +855,9 @@ bool NdjsonReader::Impl::next(vm::EventRecord& out) {
 // before `block_end` (or to block_end at the end of the input) is scanned at once.
 bool NdjsonReader::Impl::candidate(size_t line_begin, size_t line_end, size_t block_end) {
   if (!scanner) return true;
-  if (++filtered_lines == kFilterTrialLines) {
+  if (options.line_filter_trial && ++filtered_lines == kFilterTrialLines) {
     // When the rules' needles are in nearly every line, the filter only costs: stop using it.
-    if (filter_candidates * 10 > filtered_lines * 8) {
+    if (NdjsonReader::filter_is_useless(filtered_lines, filter_candidates)) {
       scanner.reset();
       stats.line_filter_dropped = true;
       return true;

@@ -57,6 +57,9 @@ struct ReaderOptions {
   // Lines the filter says no query could match are not parsed: they are counted in skipped_events when they are
   // valid UTF-8 between '{' and '}', and parsed (and reported if bad) otherwise. Ignored with `validate`.
   const LineFilter* line_filter = nullptr;
+  // False: keep the line filter whatever share of lines it lets through (a reader over a piece of an input whose
+  // trial was decided elsewhere). True: drop it after its trial (see ReaderStats::line_filter_dropped).
+  bool line_filter_trial = true;
   // The number of the input's first line: a reader over a later piece of an input numbers its lines from there.
   // A byte order mark is only skipped on line 1.
   uint64_t first_line = 1;
@@ -110,6 +113,11 @@ public:
   // used and be followed by kViewPadding readable bytes. All of it is there at once, so `chunk_size` and
   // `max_line_bytes` do not apply (whoever cut the text is responsible for line lengths); `text` may end
   // without '\n'.
+  // Lines of the line filter's trial: a filter that lets more than 80% of them through is dropped from the next
+  // line on (the first kFilterTrialLines - 1 lines count; blank and bad lines too, lines too long not).
+  static constexpr uint64_t kFilterTrialLines = 50'000;
+  static bool filter_is_useless(uint64_t lines, uint64_t candidates) { return candidates * 10 > lines * 8; }
+
   static std::unique_ptr<NdjsonReader> from_view(std::string_view text, std::string name, const ProjectionPlan& plan,
                                                  const ReaderOptions& options = {});
 

@@ -52,7 +52,7 @@ struct Run {
 
 std::string describe(const eqlc::EngineStats& s) {
     std::ostringstream o;
-    o << "events " << s.events << " bad " << s.bad_lines << " no-time " << s.events_without_timestamp
+    o << "events " << s.events << " skipped " << s.skipped_events << " bad " << s.bad_lines << " no-time " << s.events_without_timestamp
       << " query-no-time " << s.query_events_without_timestamp << " out-of-order " << s.out_of_order << " late "
       << s.late_events << " bytes " << s.bytes << " eval-errors " << s.evaluation_errors << " truncated "
       << s.truncated_key_products << " evicted " << s.evicted_keys << " pending " << s.pending_partials
@@ -190,6 +190,15 @@ std::vector<eqlc::QuerySource> generated_queries() {
     };
 }
 
+// Queries whose every term needs some text: the line prefilter skips the other lines unparsed.
+std::vector<eqlc::QuerySource> prefiltered_queries() {
+    return {
+        eqlc::QuerySource(R"(process where process.name : "cmd.exe")", "event"),
+        eqlc::QuerySource(R"(sequence by host.id with maxspan=10s [process where process.name : "cmd.exe"]
+                             [file where file.path : "/tmp/x"])", "sequence"),
+    };
+}
+
 }  // namespace
 
 TEST_CASE("Parallel read: the WMI rule over the samples gives the sequential results", "[engine][parallel]") {
@@ -210,6 +219,7 @@ TEST_CASE("Parallel read: a generated input with bad lines, long lines, gzip and
     const auto queries = generated_queries();
 
     SECTION("in input order") { check_same(queries, {}, files, {64, 4096, 1 << 20}); }
+    SECTION("line prefilter") { check_same(prefiltered_queries(), {}, files, {64, 4096, 1 << 20}); }
     SECTION("sorted") {
         eqlc::EngineOptions options;
         options.sort_input = true;
@@ -263,6 +273,27 @@ TEST_CASE("Parallel read: progress every 64 Ki events, a file that cannot be rea
     const Run sequential = run(queries, {}, {big}, {});
     REQUIRE(sequential.progress.size() == 3);  // at 65536, 131072 and the end
     check_same(queries, {}, {big}, {1 << 16, 1 << 20});
+
+    // The line prefilter's trial over the first 50,000 lines: a filter that lets most lines through is dropped
+    // from there on (events it would have skipped are run: counted, and reported when they have no time), one
+    // that skips most lines is kept.
+    for (int percent : {90, 10}) {
+        std::string text;
+        for (int i = 0; i < 120'000; ++i) {
+            const bool named = i % 100 < percent;
+            if (i % 1000 == 7) {
+                text += R"({"event":{"category":"process"},"n":)" + std::to_string(i) + "}\n";  // no time
+                continue;
+            }
+            text += R"({"@timestamp":)" + std::to_string(1'700'000'000'000 + i) +
+                    R"(,"event":{"category":"process"},"process":{"name":")" + (named ? "cmd.exe" : "x.exe") +
+                    R"(","pid":)" + std::to_string(i % 50) + "}}\n";
+        }
+        const std::string file = dir.write("filter" + std::to_string(percent) + ".ndjson", text).string();
+        const std::vector<eqlc::QuerySource> filtered{
+            eqlc::QuerySource(R"(process where process.name : "cmd.exe" and process.pid == 3)", "q")};
+        check_same(filtered, {}, {file}, {1 << 14, 1 << 20});
+    }
     check_same(queries, {}, {empty, blank, no_newline, only_bad, missing, folder, truncated_gz, big}, {7, 1 << 20});
     eqlc::Engine::ReadOptions strict;
     strict.strict = true;
