@@ -16,17 +16,39 @@ namespace eqlc::engine {
 namespace {
 
 // One read's text: `capacity` bytes followed by the padding a reader over it needs. Shared by the chunks cut
-// from it.
+// from it; its memory goes back to a pool when the last one is done (fresh pages would cost a page fault each).
 struct Window {
     std::unique_ptr<char[]> data;
     size_t capacity = 0;
+};
 
-    static std::shared_ptr<Window> make(size_t capacity) {
-        auto w = std::make_shared<Window>();
-        w->data.reset(new char[capacity + input::NdjsonReader::kViewPadding]);
-        std::memset(w->data.get() + capacity, 0, input::NdjsonReader::kViewPadding);
-        w->capacity = capacity;
-        return w;
+struct WindowPool {
+    static constexpr size_t kKept = 16;
+    std::mutex mutex;
+    size_t capacity = 0;  // of the buffers kept
+    std::vector<std::unique_ptr<char[]>> free;
+
+    static std::shared_ptr<Window> make(const std::shared_ptr<WindowPool>& pool, size_t capacity) {
+        std::unique_ptr<char[]> data;
+        {
+            std::lock_guard lock(pool->mutex);
+            if (pool->capacity != capacity) {
+                pool->capacity = capacity;
+                pool->free.clear();
+            } else if (!pool->free.empty()) {
+                data = std::move(pool->free.back());
+                pool->free.pop_back();
+            }
+        }
+        if (!data) data.reset(new char[capacity + input::NdjsonReader::kViewPadding]);
+        std::memset(data.get() + capacity, 0, input::NdjsonReader::kViewPadding);
+        return std::shared_ptr<Window>(new Window{std::move(data), capacity}, [pool](Window* w) {
+            {
+                std::lock_guard lock(pool->mutex);
+                if (w->capacity == pool->capacity && pool->free.size() < kKept) pool->free.push_back(std::move(w->data));
+            }
+            delete w;
+        });
     }
 };
 
@@ -130,6 +152,9 @@ struct ParallelReader::Shared {
     uint64_t emitted = 0;
     bool stop = false;
     bool input_finished = false;  // the input thread has returned
+    bool input_waiting = false;   // the input thread waits for room
+    static constexpr uint64_t kNobody = UINT64_MAX;
+    uint64_t caller_waits_for = kNobody;  // the batch the caller waits for
 
     std::thread input_thread;
     std::vector<std::thread> workers;
@@ -138,6 +163,7 @@ struct ParallelReader::Shared {
     // whether to keep the filter: the input thread runs it (`trial` is null once decided, or without a filter)
     // and cuts a chunk where the decision applies. The workers' readers then only apply the decision.
     std::unique_ptr<input::LineScanner> trial;
+    std::shared_ptr<WindowPool> pool = std::make_shared<WindowPool>();  // co-owned by the windows
     uint64_t trial_lines = 0;
     uint64_t trial_candidates = 0;
     bool filter_kept = true;
@@ -148,7 +174,12 @@ struct ParallelReader::Shared {
     bool emit(Chunk&& chunk) {
         {
             std::unique_lock lock(mutex);
-            space.wait(lock, [&] { return stop || in_flight < limit; });
+            if (in_flight >= limit) {
+                // Wait until half the room is free, not for every chunk released: fewer wake-ups.
+                input_waiting = true;
+                space.wait(lock, [&] { return stop || in_flight <= limit / 2; });
+                input_waiting = false;
+            }
             if (stop) return false;
             chunk.index = emitted++;
             ++in_flight;
@@ -218,7 +249,7 @@ struct ParallelReader::Shared {
     void read_input() {
         const size_t max_line = std::max<size_t>(options.max_line_bytes, 1);
         size_t capacity = std::min(std::max<size_t>(options.chunk_size, 1), max_line);
-        std::shared_ptr<Window> window = Window::make(capacity);
+        std::shared_ptr<Window> window = WindowPool::make(pool, capacity);
         size_t end = 0;         // window->data[0, end) holds the start of a line (no '\n')
         bool skipping = false;  // dropping the rest of a line that was too long
         uint64_t bytes = 0;
@@ -233,14 +264,14 @@ struct ParallelReader::Shared {
             if (end == capacity) {
                 if (capacity >= max_line) {
                     Chunk c = chunk(ChunkKind::long_line);
-                    c.window = std::exchange(window, Window::make(capacity));
+                    c.window = std::exchange(window, WindowPool::make(pool, capacity));
                     c.end = end;
                     if (!emit(std::move(c))) return;
                     end = 0;
                     skipping = true;
                 } else {
                     const size_t grown = std::min(std::max(capacity * 2, capacity + 1), max_line);
-                    auto bigger = Window::make(grown);
+                    auto bigger = WindowPool::make(pool, grown);
                     std::memcpy(bigger->data.get(), window->data.get(), end);
                     window = std::move(bigger);
                     capacity = grown;
@@ -295,7 +326,7 @@ struct ParallelReader::Shared {
                 continue;
             }
             const size_t cut = static_cast<size_t>(static_cast<const char*>(last) - data) + 1;
-            auto next = Window::make(capacity);
+            auto next = WindowPool::make(pool, capacity);
             std::memcpy(next->data.get(), data + cut, end - cut);
             if (!emit_lines(window, begin, cut, bytes)) return;
             window = std::move(next);
@@ -323,11 +354,13 @@ struct ParallelReader::Shared {
             }
             if (!batch) batch = std::make_unique<ReadBatch>();
             parse(chunk, *batch, record);
+            bool wanted = false;
             {
                 std::lock_guard lock(mutex);
                 done.emplace(chunk.index, std::move(batch));
+                wanted = caller_waits_for == chunk.index;
             }
-            ready.notify_one();
+            if (wanted) ready.notify_one();
         }
     }
 
@@ -432,12 +465,14 @@ void ParallelReader::release_current() {
     if (!current_) return;
     Shared& s = *shared_;
     current_->internal_->window.reset();  // the text goes back to the allocator, outside the lock
+    bool wake = false;
     {
         std::lock_guard lock(s.mutex);
         s.free_batches.push_back(std::move(current_));
         --s.in_flight;
+        wake = s.input_waiting && s.in_flight <= s.limit / 2;
     }
-    s.space.notify_one();
+    if (wake) s.space.notify_one();
 }
 
 const ReadBatch* ParallelReader::next() {
@@ -446,7 +481,9 @@ const ReadBatch* ParallelReader::next() {
     Shared& s = *shared_;
     {
         std::unique_lock lock(s.mutex);
+        s.caller_waits_for = next_index_;
         s.ready.wait(lock, [&] { return s.done.count(next_index_) != 0; });
+        s.caller_waits_for = Shared::kNobody;
         auto node = s.done.extract(next_index_);
         current_ = std::move(node.mapped());
     }

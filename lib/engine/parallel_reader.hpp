@@ -105,7 +105,7 @@ private:
 class ParallelReader {
 public:
     // Chunks are cut at a line end after about this many bytes (or at the end of a read).
-    static constexpr size_t kChunkTarget = size_t{256} << 10;
+    static constexpr size_t kChunkTarget = size_t{1} << 20;
 
     struct OpenResult {
         std::unique_ptr<ParallelReader> reader;  // set on success
