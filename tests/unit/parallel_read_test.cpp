@@ -272,7 +272,7 @@ TEST_CASE("Parallel read: progress every 64 Ki events, a file that cannot be rea
 
     const Run sequential = run(queries, {}, {big}, {});
     REQUIRE(sequential.progress.size() == 3);  // at 65536, 131072 and the end
-    check_same(queries, {}, {big}, {1 << 16, 1 << 20});
+    check_same(queries, {}, {big}, {1 << 16, 1 << 20, 4 << 20});  // 4 MiB reads: cut into several chunks
 
     // The line prefilter's trial over the first 50,000 lines: a filter that lets most lines through is dropped
     // from there on (events it would have skipped are run: counted, and reported when they have no time), one
@@ -292,7 +292,7 @@ TEST_CASE("Parallel read: progress every 64 Ki events, a file that cannot be rea
         const std::string file = dir.write("filter" + std::to_string(percent) + ".ndjson", text).string();
         const std::vector<eqlc::QuerySource> filtered{
             eqlc::QuerySource(R"(process where process.name : "cmd.exe" and process.pid == 3)", "q")};
-        check_same(filtered, {}, {file}, {1 << 14, 1 << 20});
+        check_same(filtered, {}, {file}, {1 << 14, 1 << 20, 4 << 20});
     }
     check_same(queries, {}, {empty, blank, no_newline, only_bad, missing, folder, truncated_gz, big}, {7, 1 << 20});
     eqlc::Engine::ReadOptions strict;
