@@ -6,7 +6,9 @@
 //                      max_line_bytes. The complete lines that one read brings are cut into chunks of about
 //                      kChunkTarget bytes of whole lines. A line that does not fit in max_line_bytes is a chunk
 //                      of its own (its first max_line_bytes bytes; the rest is skipped), so that a reader sees it
-//                      as the sequential reader does.
+//                      as the sequential reader does. With a line filter (the prefilter), it also runs the
+//                      filter's trial over the first lines as NdjsonReader does, and cuts a chunk where the
+//                      decision (keep or drop the filter) applies; the workers' readers only apply it.
 //   N worker threads   project the lines of each chunk through the ProjectionPlan (shared, read-only) with an
 //                      NdjsonReader over the chunk (from_view: no copy) into a batch: the records' slots and
 //                      values laid end to end, bad lines, counts. String values point into the chunk's text,
@@ -18,8 +20,8 @@
 // Since chunks follow the sequential reader's reads, the byte counts a batch carries are the ones
 // NdjsonReader::stats() shows while it hands out the same events (progress displays, a stop in the middle).
 //
-// Bounded memory: at most 4 * threads chunks are in flight (read and not yet released by the caller), plus the
-// read buffer they come from; the input thread waits for the caller. Batches are recycled with their capacity.
+// Bounded memory: at most 4 * threads chunks are in flight (read and not yet released by the caller); the input
+// thread waits (for half of that room, to wake up less often). Read buffers and batches are recycled.
 #pragma once
 
 #include <cstdint>
