@@ -151,7 +151,7 @@ struct ParallelReader::Shared {
     size_t in_flight = 0;  // chunks emitted and not yet released by the caller
     uint64_t emitted = 0;
     bool stop = false;
-    bool input_finished = false;  // the input thread has returned
+    bool reading = false;         // the input thread is in a read of the input (which may block: a pipe)
     bool input_waiting = false;   // the input thread waits for room
     static constexpr uint64_t kNobody = UINT64_MAX;
     uint64_t caller_waits_for = kNobody;  // the batch the caller waits for
@@ -279,7 +279,20 @@ struct ParallelReader::Shared {
             }
             size_t got = 0;
             Diagnostic error;
-            if (!text->read(window->data.get() + end, capacity - end, got, error)) {
+            {
+                std::lock_guard lock(mutex);
+                if (stop) return;
+                reading = true;
+            }
+            const bool read = text->read(window->data.get() + end, capacity - end, got, error);
+            {
+                // A reader that went away while this thread was reading has let it go (see ~ParallelReader): it
+                // must not touch anything but this shared state any more.
+                std::lock_guard lock(mutex);
+                reading = false;
+                if (stop) return;
+            }
+            if (!read) {
                 Chunk c = chunk(ChunkKind::failure);
                 c.error = std::move(error);
                 emit(std::move(c));
@@ -433,30 +446,27 @@ ParallelReader::OpenResult ParallelReader::open(const std::string& path, const i
     reader->shared_ = shared;
     for (unsigned i = 0; i < threads; ++i) shared->workers.emplace_back([s = shared.get()] { s->work_loop(); });
     // The input thread co-owns the shared state: it may be blocked reading a pipe when the reader goes (see ~).
-    shared->input_thread = std::thread([shared] {
-        shared->read_input();
-        std::lock_guard lock(shared->mutex);
-        shared->input_finished = true;
-    });
+    shared->input_thread = std::thread([shared] { shared->read_input(); });
     result.reader = std::move(reader);
     return result;
 }
 
 ParallelReader::~ParallelReader() {
     Shared& s = *shared_;
-    bool input_finished = false;
+    bool reading = false;
     {
         std::lock_guard lock(s.mutex);
         s.stop = true;
-        input_finished = s.input_finished;
+        reading = s.reading;
     }
     s.space.notify_all();
     s.work.notify_all();
     for (auto& w : s.workers) w.join();
     // A reader that stops early (strict mode) must not wait for input that may never come (a pipe whose writer
-    // goes on): the input thread then finishes on its own, holding the shared state.
-    if (input_finished) s.input_thread.join();
-    else s.input_thread.detach();
+    // goes on): an input thread in a read is let go, and returns when the read does, touching nothing but the
+    // shared state it co-owns. Otherwise it sees `stop` at once (the line filter it may use is still there).
+    if (reading) s.input_thread.detach();
+    else s.input_thread.join();
 }
 
 const std::string& ParallelReader::name() const { return shared_->name; }
