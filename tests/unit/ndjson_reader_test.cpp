@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "input/ndjson_reader.hpp"
+#include "support/gzip.hpp"
 #include "input/projection.hpp"
 #include "vm/field_catalog.hpp"
 #include "vm/value.hpp"
@@ -49,20 +50,6 @@ struct TempDir {
     return file.string();
   }
 };
-
-std::string gzip(const std::string& text, int level = Z_DEFAULT_COMPRESSION) {
-  z_stream zs{};
-  REQUIRE(deflateInit2(&zs, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-  std::string out(deflateBound(&zs, text.size()), '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  zs.avail_in = static_cast<uInt>(text.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  REQUIRE(deflate(&zs, Z_FINISH) == Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
 
 struct Setup {
   FieldCatalog catalog;
@@ -280,7 +267,7 @@ TEST_CASE("files: plain, gzip by magic bytes, concatenated gzip, missing file", 
   }
   SECTION("gzip, whatever the name") {
     for (const char* name : {"events.ndjson.gz", "events.json"}) {
-      const std::string compressed = gzip(text);
+      const std::string compressed = eqlc::test::gzip(text);
       auto opened = NdjsonReader::open(dir.write(name, compressed), *s.plan, tiny_chunks(100));
       REQUIRE(opened);
       CHECK(read_all(*opened.reader, s).ids == expected);
@@ -292,14 +279,14 @@ TEST_CASE("files: plain, gzip by magic bytes, concatenated gzip, missing file", 
   }
   SECTION("concatenated gzip members") {
     const size_t half = text.find('\n', text.size() / 2) + 1;
-    const std::string both = gzip(text.substr(0, half)) + gzip(text.substr(half));
+    const std::string both = eqlc::test::gzip(text.substr(0, half)) + eqlc::test::gzip(text.substr(half));
     auto opened = NdjsonReader::open(dir.write("two.gz", both), *s.plan);
     REQUIRE(opened);
     CHECK(read_all(*opened.reader, s).ids == expected);
     CHECK_FALSE(opened.reader->failure());
   }
   SECTION("truncated gzip") {
-    const std::string compressed = gzip(text);
+    const std::string compressed = eqlc::test::gzip(text);
     auto opened = NdjsonReader::open(dir.write("cut.gz", compressed.substr(0, compressed.size() / 2)), *s.plan);
     REQUIRE(opened);
     const Run run = read_all(*opened.reader, s);
@@ -308,7 +295,7 @@ TEST_CASE("files: plain, gzip by magic bytes, concatenated gzip, missing file", 
     CHECK(opened.reader->failure()->message.find("truncated") != std::string::npos);
   }
   SECTION("corrupt gzip") {
-    std::string compressed = gzip(text);
+    std::string compressed = eqlc::test::gzip(text);
     for (size_t i = 20; i < 60; ++i) compressed[i] = static_cast<char>(compressed[i] ^ 0x5a);
     auto opened = NdjsonReader::open(dir.write("bad.gz", compressed), *s.plan);
     REQUIRE(opened);
@@ -339,7 +326,7 @@ TEST_CASE("a pipe, written a byte at a time, gzip detected", "[ndjson]") {
   for (bool compressed : {false, true}) {
     int fds[2];
     REQUIRE(::pipe(fds) == 0);
-    const std::string bytes = compressed ? gzip(text) : text;
+    const std::string bytes = compressed ? eqlc::test::gzip(text) : text;
     std::thread writer([&] {
       for (char c : bytes) {
         REQUIRE(::write(fds[1], &c, 1) == 1);
@@ -397,7 +384,7 @@ TEST_CASE("a 100,000-line generated file, gzip and plain", "[ndjson]") {
   }
   for (bool compressed : {false, true}) {
     auto opened =
-        NdjsonReader::open(dir.write(compressed ? "big.gz" : "big.ndjson", compressed ? gzip(text, 1) : text),
+        NdjsonReader::open(dir.write(compressed ? "big.gz" : "big.ndjson", compressed ? eqlc::test::gzip(text, 1) : text),
                            *s.plan, tiny_chunks(64 * 1024));
     REQUIRE(opened);
     EventRecord r;

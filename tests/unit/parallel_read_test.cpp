@@ -2,7 +2,6 @@
 // (matches in order and content, bad-input reports with origin and line, the failure, stats, progress calls)
 // is what threads = 1 gives. Tiny chunk sizes force many chunks, lines longer than a chunk, and chunk edges at
 // every kind of line.
-#include <zlib.h>
 
 #include <catch2/catch.hpp>
 
@@ -12,6 +11,7 @@
 
 #include "eqlc/engine.hpp"
 #include "support/cli_runner.hpp"
+#include "support/gzip.hpp"
 
 namespace {
 
@@ -23,20 +23,6 @@ std::string read_file(const std::string& path) {
     std::ostringstream s;
     s << in.rdbuf();
     return s.str();
-}
-
-std::string gzip(const std::string& text) {
-    z_stream zs{};
-    REQUIRE(deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-    std::string out(deflateBound(&zs, text.size()), '\0');
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-    zs.avail_in = static_cast<uInt>(text.size());
-    zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    zs.avail_out = static_cast<uInt>(out.size());
-    REQUIRE(deflate(&zs, Z_FINISH) == Z_STREAM_END);
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
-    return out;
 }
 
 // Everything a run shows its caller, as text, so that two runs compare with ==.
@@ -214,7 +200,7 @@ TEST_CASE("Parallel read: a generated input with bad lines, long lines, gzip and
     TempDir dir;
     const std::string text = generated_input(3000, 7);
     const std::string plain = dir.write("events.ndjson", text).string();
-    const std::string gz = dir.write("events.ndjson.gz", gzip(generated_input(2000, 11))).string();
+    const std::string gz = dir.write("events.ndjson.gz", eqlc::test::gzip(generated_input(2000, 11))).string();
     const std::vector<std::string> files{plain, gz};
     const auto queries = generated_queries();
 
@@ -264,7 +250,7 @@ TEST_CASE("Parallel read: progress every 64 Ki events, a file that cannot be rea
     const std::string missing = (dir.path() / "missing.ndjson").string();
     const std::string folder = dir.path().string();
     const std::string truncated_gz = [&] {
-        std::string z = gzip(many.substr(0, 100'000));
+        std::string z = eqlc::test::gzip(many.substr(0, 100'000));
         z.resize(z.size() / 2);
         return dir.write("truncated.ndjson.gz", z).string();
     }();
