@@ -99,6 +99,7 @@ struct EngineStats {
     uint64_t evaluation_errors = 0;        // expressions that failed at run time (division by zero, ...); gave null
     uint64_t truncated_key_products = 0;   // events whose multi-valued join keys had too many combinations
     std::vector<uint64_t> matches;         // per query: results delivered
+    uint32_t query_threads = 1;            // threads that ran the queries in the last read_ndjson (see threads)
     // Sequence and sample state, summed over queries.
     uint64_t evicted_keys = 0;             // keys dropped by max_keys / max_state_bytes
     uint64_t pending_partials = 0;         // partial sequences waiting for their next stage (now)
@@ -176,10 +177,13 @@ public:
         // compressed size for gzip) and the events read so far from it; for progress displays. Always called
         // on the thread that called read_ndjson, as are the match and bad-input handlers.
         std::function<void(uint64_t input_bytes, uint64_t events)> progress;
-        // Threads that parse the input. With more than 1, one more thread reads the input and cuts it into
-        // chunks of whole lines, `threads` threads parse and project the chunks, and this thread runs the
-        // queries over the events strictly in input order: matches, bad-input reports (with their lines),
-        // stats and progress are exactly those of threads = 1. At most 4 * threads chunks are held at once.
+        // Threads that parse the input and run the queries. With more than 1, one more thread reads the input
+        // and cuts it into chunks of whole lines, `threads` threads parse and project the chunks, and the events
+        // are run strictly in input order. With several queries (and no reorder window), the queries are also
+        // split among `threads` threads (this one and threads - 1 others; EngineStats::query_threads), each
+        // running its share over every event. Matches, bad-input reports (with their lines), stats and progress
+        // are exactly those of threads = 1, and the handlers are called on this thread, in the same order. At
+        // most 4 * threads chunks are held at once.
         unsigned threads = 1;
         // Bytes read from the input at a time (the reader's buffer, grown for longer lines); with threads > 1
         // also the unit of work of a thread.

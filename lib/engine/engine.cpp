@@ -11,7 +11,9 @@
 #include "engine/event_order.hpp"
 #include "engine/join_keys.hpp"
 #include "engine/parallel_reader.hpp"
+#include "engine/query_runner.hpp"
 #include "engine/result_limiter.hpp"
+#include "engine/rule_shards.hpp"
 #include "input/json_projection.hpp"
 #include "input/ndjson_reader.hpp"
 #include "input/timestamp.hpp"
@@ -27,42 +29,7 @@ namespace eqlc {
 
 namespace {
 
-struct QueryState {
-    const QuerySource& source;              // in the engine's CompiledQueries
-    const compiler::CompiledQuery& compiled;
-    engine::ResultLimiter<Match> limiter;
-    std::unique_ptr<sequence::SequenceMatcher> sequence;  // kind == sequence
-    std::unique_ptr<sequence::SampleMatcher> sample;      // kind == sample
-    // Set when the query reads its event times from another field than the engine's order field.
-    std::optional<vm::SlotId> own_timestamp;
-    bool disabled = false;  // skip_invalid_queries: the query did not compile and never runs
-};
-
-// The event time of a query with its own timestamp field: the field's first non-null value.
-std::optional<int64_t> timestamp_from(const vm::EventRecord& event, vm::SlotId slot, vm::FieldType type) {
-    for (const vm::Value& v : event.field(slot)) {
-        switch (v.type) {
-            case vm::ValueType::integer: {
-                if (type == vm::FieldType::date) return v.integer;  // already an instant in nanoseconds
-                auto r = input::from_epoch_millis(v.integer);
-                if (r.ok()) return r.nanos;
-                return std::nullopt;
-            }
-            case vm::ValueType::floating: {
-                auto r = input::from_epoch_millis_double(v.floating);
-                if (r.ok()) return r.nanos;
-                return std::nullopt;
-            }
-            case vm::ValueType::string: {
-                auto r = input::parse_timestamp(v.str());
-                if (r.ok()) return r.nanos;
-                return std::nullopt;
-            }
-            default: continue;
-        }
-    }
-    return std::nullopt;
-}
+using engine::QueryState;
 
 // The join key values as Elasticsearch returns them. A date key is an instant internally (nanoseconds); a
 // sequence returns the field's value as formatted by its date format (ISO-8601 with milliseconds, the default),
@@ -116,7 +83,6 @@ struct Engine::Impl {
     const input::ProjectionPlan& plan;
     std::vector<QueryState> queries;
 
-    vm::VmContext vm;
     vm::EventRecord record;
     input::RecordBuilder builder;
 
@@ -147,118 +113,68 @@ struct Engine::Impl {
     }
 
     void report_bad(BadInput bad) {
+        if (deferred.active) {
+            deferred.steps.push_back(Step{Step::Kind::report, deferred.reports.size()});
+            deferred.reports.push_back(std::move(bad));
+            return;
+        }
         if (bad_input_handler) bad_input_handler(bad);
     }
 
+    // Where every result goes (event queries through the runners, sequences and samples through their sinks).
     void deliver(size_t query, Match&& match) {
+        if (collecting) {
+            collecting->collect(query, std::move(match));
+            return;
+        }
         ++stats.matches[query];
         if (match_handler) match_handler(match);
     }
 
-    engine::JoinKeyBuilder key_builder;
-    std::vector<sequence::StageHit> stage_hits;
-    std::vector<sequence::SampleHit> sample_hits;
-    std::vector<std::string> hit_keys;  // owns the bytes the hits point to, for one event
-    std::vector<std::pair<uint32_t, size_t>> counts;  // (stage, number of keys), in hit_keys order, for one event
+    std::unique_ptr<engine::QueryRunner> runner;  // all the queries, on the engine's thread
+    // While read_parallel splits the queries among threads: the shards, which take every result (deliver).
+    engine::RuleShards* collecting = nullptr;
 
-    // Which queries an event is run through: samples do not depend on time order (Elasticsearch takes their
-    // documents in index order, i.e. arrival order), so with sort_input they see events as they arrive and the
-    // others see them sorted.
-    enum class Pass : uint8_t { all, samples_only, ordered_only };
+    // What the sequential engine would do, event by event, while a batch is prepared for the rule shards (see
+    // read_parallel): the reports, the events to run and the progress calls, in order. Run and handed out after
+    // the shards ran the batch.
+    struct Step {
+        enum class Kind : uint8_t { report, entry, progress };
+        Kind kind;
+        size_t index;  // in reports, entries or progress_calls
+    };
+    struct Deferred {
+        bool active = false;
+        uint32_t event = 0;  // the batch event being accepted
+        std::vector<Step> steps;
+        std::vector<BadInput> reports;
+        std::vector<engine::RuleShards::Entry> entries;
+        std::vector<std::pair<uint64_t, uint64_t>> progress_calls;
+        void clear() {
+            steps.clear();
+            reports.clear();
+            entries.clear();
+            progress_calls.clear();
+        }
+    } deferred;
 
-    // One event, projected: run the queries of `pass`.
+    using Pass = engine::Pass;
+
+    void add(const engine::RunCounters& c) {
+        stats.evaluation_errors += c.evaluation_errors;
+        stats.query_events_without_timestamp += c.query_events_without_timestamp;
+        stats.truncated_key_products += c.truncated_key_products;
+    }
+
+    // One event, projected: run the queries of `pass` (or, while a batch is prepared for the shards, note it).
     void process(const vm::EventRecord& event, Pass pass = Pass::all) {
-        for (size_t q = 0; q < queries.size(); ++q) {
-            QueryState& state = queries[q];
-            if (state.disabled || state.limiter.saturated()) continue;
-            const bool is_sample = state.compiled.kind == ast::QueryKind::sample;
-            if ((pass == Pass::samples_only && !is_sample) || (pass == Pass::ordered_only && is_sample)) continue;
-            std::optional<int64_t> ts;
-            if (event.has_timestamp) ts = event.timestamp_ns;
-            if (state.own_timestamp && !is_sample) {
-                ts = timestamp_from(event, *state.own_timestamp, catalog.type(*state.own_timestamp));
-                if (!ts) {
-                    ++stats.query_events_without_timestamp;
-                    continue;
-                }
-            }
-            switch (state.compiled.kind) {
-                case ast::QueryKind::event:
-                    if (ts) run_event_query(q, state, event, *ts);
-                    break;
-                case ast::QueryKind::sequence:
-                    if (ts) run_sequence(state, event, *ts);
-                    break;
-                case ast::QueryKind::sample: run_sample(state, event, ts.value_or(0)); break;
-            }
-        }
-        if (vm.errors().count) {
-            stats.evaluation_errors += vm.errors().count;
-            vm.clear_errors();
-        }
-    }
-
-    void run_event_query(size_t q, QueryState& state, const vm::EventRecord& event, int64_t ts) {
-        const compiler::CompiledTerm& term = state.compiled.terms.front();
-        if (!vm::matches(*term.filter, event, vm)) return;
-        Match match;
-        match.query = q;
-        match.kind = MatchKind::event;
-        match.events.push_back(MatchedEvent{false, std::string(event.source), ts, event.ordinal});
-        state.limiter.add(std::move(match), [&](Match&& m) { deliver(q, std::move(m)); });
-    }
-
-    // Runs `term`'s filter; on a match, appends its keys to hit_keys and returns how many it added.
-    size_t term_keys(const compiler::CompiledTerm& term, const vm::EventRecord& event) {
-        if (!vm::matches(*term.filter, event, vm)) return 0;
-        if (!key_builder.build(term, event, vm)) return 0;
-        for (const auto& k : key_builder.keys()) hit_keys.push_back(k);
-        return key_builder.keys().size();
-    }
-
-    void run_sequence(QueryState& state, const vm::EventRecord& event, int64_t ts) {
-        hit_keys.clear();
-        counts.clear();
-        const auto& terms = state.compiled.terms;
-        for (uint32_t stage = 0; stage < terms.size(); ++stage) {
-            // `runs=N` repeats one filter N times: evaluate it once.
-            if (stage > 0 && terms[stage].filter == terms[stage - 1].filter && terms[stage].keys.size() ==
-                                                                                  terms[stage - 1].keys.size() &&
-                !counts.empty() && counts.back().first == stage - 1) {
-                const size_t n = counts.back().second;
-                const size_t from = hit_keys.size() - n;
-                for (size_t i = 0; i < n; ++i) hit_keys.push_back(hit_keys[from + i]);
-                counts.emplace_back(stage, n);
-                continue;
-            }
-            if (const size_t n = term_keys(terms[stage], event)) counts.emplace_back(stage, n);
-        }
-        if (state.compiled.until)
-            if (const size_t n = term_keys(*state.compiled.until, event)) counts.emplace_back(sequence::kUntil, n);
-        stats.truncated_key_products = key_builder.truncated();
-        if (counts.empty()) {
-            state.sequence->advance_time(ts);
+        if (deferred.active) {
+            deferred.steps.push_back(Step{Step::Kind::entry, deferred.entries.size()});
+            deferred.entries.push_back(engine::RuleShards::Entry{deferred.event, pass, event.ordinal});
             return;
         }
-        stage_hits.clear();
-        size_t i = 0;
-        for (const auto& [stage, n] : counts)
-            for (size_t j = 0; j < n; ++j) stage_hits.push_back(sequence::StageHit{stage, hit_keys[i++]});
-        state.sequence->on_event(sequence::EventInfo{event.ordinal, ts, event.source}, stage_hits);
-    }
-
-    void run_sample(QueryState& state, const vm::EventRecord& event, int64_t ts) {
-        hit_keys.clear();
-        counts.clear();
-        const auto& terms = state.compiled.terms;
-        for (uint32_t filter = 0; filter < terms.size(); ++filter)
-            if (const size_t n = term_keys(terms[filter], event)) counts.emplace_back(filter, n);
-        if (counts.empty()) return;
-        sample_hits.clear();
-        size_t i = 0;
-        for (const auto& [filter, n] : counts)
-            for (size_t j = 0; j < n; ++j) sample_hits.push_back(sequence::SampleHit{filter, hit_keys[i++]});
-        state.sample->on_event(sequence::EventInfo{event.ordinal, ts, event.source}, sample_hits);
+        runner->process(event, pass);
+        add(runner->take_counters());
     }
 
     // Common entry for every event source: checks the timestamp and the order, then runs or buffers it.
@@ -324,6 +240,27 @@ struct Engine::Impl {
             held.clear();
             since_event = 0;
         };
+        // Routing by rule: with several queries, they are split among `threads` shards that run on threads of
+        // their own (engine/rule_shards.hpp). Not with a reorder window, whose held events outlive the batches.
+        std::unique_ptr<engine::RuleShards> shards;
+        if (!reorder && valid_queries() > 1)
+            shards = std::make_unique<engine::RuleShards>(queries, catalog, read.threads,
+                                                          [this](size_t q, Match&& m) { deliver(q, std::move(m)); });
+        stats.query_threads = shards ? static_cast<uint32_t>(shards->size()) : 1;
+        struct Reset {  // leaves the engine sequential again, also when a handler or a shard throws
+            Impl& impl;
+            ~Reset() {
+                impl.deferred.active = false;
+                impl.deferred.clear();
+                impl.collecting = nullptr;
+            }
+        } reset{*this};
+        auto progress = [&](uint64_t bytes, uint64_t count) {
+            if (!deferred.active) return read.progress(bytes, count);
+            deferred.steps.push_back(Step{Step::Kind::progress, deferred.progress_calls.size()});
+            deferred.progress_calls.emplace_back(bytes, count);
+        };
+
         const uint64_t bytes_before = stats.bytes;
         uint64_t events = 0;
         uint64_t skipped = 0;        // lines the line filter skipped before the last event
@@ -331,6 +268,7 @@ struct Engine::Impl {
         uint64_t progress_at = 0;    // events (run or skipped) at the last progress call
         std::optional<Diagnostic> failure;
         while (const engine::ReadBatch* batch = reader.next()) {
+            deferred.active = shards != nullptr;
             const auto& bad = batch->bad();
             size_t b = 0;
             for (size_t i = 0; i < batch->events(); ++i) {
@@ -339,17 +277,19 @@ struct Engine::Impl {
                 next_ordinal += skipped_base + batch->skipped_before(i) - skipped;
                 skipped = skipped_base + batch->skipped_before(i);
                 batch->load(i, record);
+                deferred.event = static_cast<uint32_t>(i);
                 accept(record, reader.name(), record.line);
                 drain();
                 ++events;
                 if (read.progress && events + skipped >= progress_at + 0x10000) {
                     progress_at = events + skipped;
-                    read.progress(batch->input_bytes(), progress_at);
+                    progress(batch->input_bytes(), progress_at);
                 }
             }
             while (b < bad.size()) hold(bad[b++].line);
             skipped_base += batch->skipped();
             if (batch->failure()) failure = batch->failure();
+            if (shards) run_shards(*shards, *batch, read);
         }
         drain();
         if (read.progress) read.progress(reader.input_bytes(), reader.events() + reader.skipped());
@@ -362,6 +302,36 @@ struct Engine::Impl {
             return false;
         }
         return true;
+    }
+
+    size_t valid_queries() const {
+        return static_cast<size_t>(std::count_if(queries.begin(), queries.end(), [](const QueryState& q) { return !q.disabled; }));
+    }
+
+    // Runs a batch's deferred entries on the rule shards, then does what the sequential engine would have done,
+    // in its order: the reports, each entry's results (in query order) and the progress calls.
+    void run_shards(engine::RuleShards& shards, const engine::ReadBatch& batch, const ReadOptions& read) {
+        deferred.active = false;
+        collecting = &shards;
+        shards.run(batch, deferred.entries);
+        collecting = nullptr;
+        add(shards.take_counters());
+        for (const Step& step : deferred.steps) {
+            switch (step.kind) {
+                case Step::Kind::report: report_bad(std::move(deferred.reports[step.index])); break;
+                case Step::Kind::entry:
+                    shards.take_matches(static_cast<uint32_t>(step.index),
+                                        [&](size_t q, Match&& m) { deliver(q, std::move(m)); });
+                    break;
+                case Step::Kind::progress: {
+                    const auto [bytes, count] = deferred.progress_calls[step.index];
+                    read.progress(bytes, count);
+                    break;
+                }
+            }
+        }
+        shards.clear_matches();
+        deferred.clear();
     }
 
     void run_sorted() {
@@ -435,6 +405,11 @@ std::unique_ptr<Engine> Engine::create(std::shared_ptr<const CompiledQueries> se
         }
     }
     impl->stats.matches.assign(impl->queries.size(), 0);
+    std::vector<size_t> all(impl->queries.size());
+    for (size_t q = 0; q < all.size(); ++q) all[q] = q;
+    Impl* self = impl.get();
+    impl->runner = std::make_unique<engine::QueryRunner>(impl->queries, std::move(all), impl->catalog,
+                                                         [self](size_t q, Match&& m) { self->deliver(q, std::move(m)); });
     if (options.reorder_window_ns && !options.sort_input)
         impl->reorder = std::make_unique<engine::ReorderBuffer>(*options.reorder_window_ns);
     return std::unique_ptr<Engine>(new Engine(std::move(impl)));
@@ -463,6 +438,7 @@ bool Engine::read_ndjson(const std::string& path, const ReadOptions& options, Di
     reader_options.chunk_size = options.chunk_bytes;
     reader_options.max_line_bytes = options.max_line_bytes;
     if (options.threads > 1) return s.read_parallel(path, options, reader_options, error);
+    s.stats.query_threads = 1;
     auto opened = input::NdjsonReader::open(path, s.plan, reader_options);
     if (!opened) {
         if (error) *error = opened.error;

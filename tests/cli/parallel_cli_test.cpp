@@ -2,6 +2,7 @@
 // that of -j 1.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <regex>
 
 #include "support/cli_runner.hpp"
@@ -17,9 +18,10 @@ const std::string kRule = kSource + "/rules/wmi_incoming_lateral_movement.toml";
 const std::string kDefend = kSource + "/rules/samples/wmi_defend.ndjson";
 const std::string kSysmon = kSource + "/rules/samples/wmi_sysmon.ndjson";
 
-// stderr without the --stats lines that depend on time.
+// stderr without the --stats lines that depend on time and on the threads.
 std::string steady(const std::string& err) {
-    return std::regex_replace(err, std::regex("  elapsed [^\n]*\n"), "  elapsed\n");
+    const std::string s = std::regex_replace(err, std::regex("  elapsed [^\n]*\n"), "  elapsed\n");
+    return std::regex_replace(s, std::regex("  threads running rules [^\n]*\n"), "");
 }
 
 void check_same(const CliResult& one, const CliResult& many) {
@@ -76,6 +78,25 @@ TEST_CASE("eqlc -j 2 reports bad lines, stats and strict stops as -j 1 does", "[
     CHECK(one.err.find("<stdin>:") != std::string::npos);
     check_same(one, run_eqlc({"-j", "2", "-e", query}, events_with_problems()));
     check_same(one, run_eqlc({"-j", "2", "-e", query, "-"}, events_with_problems()));
+}
+
+TEST_CASE("eqlc -j 2 with a folder of rules splits the rules between two threads, with the output of -j 1",
+          "[cli][parallel]") {
+    TempDir dir;
+    std::filesystem::create_directories(dir.path() / "rules");
+    std::filesystem::copy_file(kRule, dir.path() / "rules" / "wmi.toml");
+    dir.write("rules/cmd.eql", R"(process where process.name : ("cmd.exe", "powershell.exe"))");
+    dir.write("rules/wmiprvse.eql", R"(process where process.parent.name : "WmiPrvSE.exe")");
+    dir.write("rules/svchost_135.eql", "network where destination.port == 135 | head 2");
+    const std::string rules = (dir.path() / "rules").string();
+    const auto one = run_eqlc({"--stats", "-j", "1", rules, kDefend, kSysmon});
+    REQUIRE(one.status == 1);
+    CHECK(one.err.find("  threads running rules   1\n") != std::string::npos);
+    for (const char* j : {"2", "3"}) {
+        const auto many = run_eqlc({"--stats", "-j", j, rules, kDefend, kSysmon});
+        check_same(one, many);
+        CHECK(many.err.find(std::string("  threads running rules   ") + j + "\n") != std::string::npos);
+    }
 }
 
 TEST_CASE("eqlc -j refuses what is not a number of threads", "[cli][parallel]") {

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "eqlc/engine.hpp"
 #include "support/cli_runner.hpp"
@@ -140,7 +141,8 @@ std::string generated_input(size_t events, uint64_t seed) {
                    R"(","destination":{"port":)" + std::to_string(rand(2) ? 443 : 80) + R"(},"note":"tab\there"})";
         } else {
             line = R"({"@timestamp":")" + std::string(rand(2) ? "2023-11-14T22:13:20.123Z" : "2023-11-14T22:13:21Z") +
-                   R"(","event":{"category":"file"},"host":{"id":")" + host + R"("},"file":{"path":"\/tmp\/x"}})";
+                   R"(","event":{"category":"file")" + (rand(2) ? R"(,"ingested":)" + std::to_string(t + 5) : std::string()) +
+                   R"(},"host":{"id":")" + host + R"("},"file":{"path":"\/tmp\/x"}})";
         }
         switch (rand(40)) {
             case 0: line = "{not json"; break;
@@ -173,6 +175,15 @@ std::vector<eqlc::QuerySource> generated_queries() {
                           "sequence"),
         eqlc::QuerySource("sample by host.id [process where true] [file where true]", "sample"),
         eqlc::QuerySource("any where true | tail 5", "tail"),
+        // With several queries, threads > 1 splits them among threads: results of several queries on one event
+        // (this one and "event"), run-time errors, and a query with its own time field must come out as with one.
+        eqlc::QuerySource(R"(any where host.id : "host-1*")", "same events"),
+        eqlc::QuerySource("process where 10 / (process.pid - process.pid) == 1", "errors"),
+        [] {
+            eqlc::QuerySource q("sequence by host.id [file where true] [file where true]", "own time");
+            q.timestamp_field = "event.ingested";
+            return q;
+        }(),
     };
 }
 
@@ -284,4 +295,64 @@ TEST_CASE("Parallel read: progress every 64 Ki events, a file that cannot be rea
     eqlc::Engine::ReadOptions strict;
     strict.strict = true;
     check_same(queries, {}, {no_newline, truncated_gz, big}, {64, 1 << 20}, strict);
+}
+
+TEST_CASE("Parallel read: several queries are split among the threads; handlers run on the caller's thread",
+          "[engine][parallel]") {
+    TempDir dir;
+    const std::string file = dir.write("events.ndjson", generated_input(2000, 3)).string();
+    auto queries = generated_queries();
+    queries.insert(queries.begin() + 2, eqlc::QuerySource("process where", "invalid"));
+    eqlc::EngineOptions options;
+    options.skip_invalid_queries = true;
+    const size_t valid = queries.size() - 1;
+
+    struct Seen {
+        uint32_t query_threads = 0;
+        size_t matches = 0;
+        size_t reports = 0;
+        bool other_thread = false;
+    };
+    auto read = [&](const std::vector<eqlc::QuerySource>& qs, const eqlc::EngineOptions& opts, unsigned threads) {
+        auto created = eqlc::Engine::create(qs, opts);
+        REQUIRE(created.engine);
+        Seen seen;
+        const auto caller = std::this_thread::get_id();
+        created.engine->on_match([&](const eqlc::Match&) {
+            ++seen.matches;
+            seen.other_thread |= std::this_thread::get_id() != caller;
+        });
+        created.engine->on_bad_input([&](const eqlc::BadInput&) {
+            ++seen.reports;
+            seen.other_thread |= std::this_thread::get_id() != caller;
+        });
+        eqlc::Engine::ReadOptions ro;
+        ro.threads = threads;
+        ro.chunk_bytes = 4096;
+        ro.progress = [&](uint64_t, uint64_t) { seen.other_thread |= std::this_thread::get_id() != caller; };
+        REQUIRE(created.engine->read_ndjson(file, ro, nullptr));
+        seen.query_threads = created.engine->stats().query_threads;
+        created.engine->finish();
+        return seen;
+    };
+
+    const Seen one = read(queries, options, 1);
+    CHECK(one.query_threads == 1);
+    for (unsigned threads : {2u, 3u, 16u}) {
+        INFO("threads " << threads);
+        const Seen split = read(queries, options, threads);
+        CHECK(split.query_threads == std::min<size_t>(threads, valid));
+        CHECK(split.matches == one.matches);
+        CHECK(split.reports == one.reports);
+        CHECK(!split.other_thread);
+    }
+    CHECK(one.matches > 100);
+    CHECK(one.reports > 100);
+    check_same(queries, options, {file}, {4096});
+
+    // One query: nothing to split. A reorder window holds events across batches: the queries stay on one thread.
+    CHECK(read({queries.front()}, options, 4).query_threads == 1);
+    eqlc::EngineOptions reorder = options;
+    reorder.reorder_window_ns = int64_t{1'000'000'000};
+    CHECK(read(queries, reorder, 4).query_threads == 1);
 }

@@ -235,6 +235,7 @@ void print_stats(const eqlc::Engine& engine, double seconds) {
     std::fprintf(stderr, "  pending partials        %llu\n", static_cast<unsigned long long>(s.pending_partials));
     std::fprintf(stderr, "  evaluation errors       %llu\n", static_cast<unsigned long long>(s.evaluation_errors));
     std::fprintf(stderr, "  elapsed                 %.3f s  (%.0f events/s, %.1f MB/s)\n", seconds, rate, mbps);
+    std::fprintf(stderr, "  threads running rules   %u\n", s.query_threads);
     std::fprintf(stderr, "  alerts per rule\n");
     for (size_t q = 0; q < engine.query_count(); ++q)
         std::fprintf(stderr, "    %8llu  %s\n", static_cast<unsigned long long>(s.matches[q]),

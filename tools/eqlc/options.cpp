@@ -53,7 +53,8 @@ Options:
                              a rule compares a field with, see --explain) is only checked as JSON and skipped
                              (same alerts; --stats counts such lines as "skipped by prefilter")
   -j, --threads N            parse the input on N threads (default 1; 0 or auto: one per CPU), plus one
-                             that reads it; the results (alerts, messages, stats) are those of -j 1
+                             that reads it, and with several rules split the rules among N threads (not
+                             with --reorder-window); the results (alerts, messages, stats) are those of -j 1
   --max-depth N              nesting limit for parentheses, not, unary minus and calls (default 200)
   -h, --help                 show this help
   --version                  show the version

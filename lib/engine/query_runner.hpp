@@ -1,0 +1,89 @@
+// Runs queries over projected events, one event at a time: each query's filter programs, its join keys, and its
+// sequence or sample state machine. The engine has one runner over all its queries; with read_ndjson's threads,
+// each rule shard (engine/rule_shards.hpp) has one over its share, on its own thread.
+//
+// A runner owns only scratch space (a VM context, key buffers) and counters; the queries' state lives in the
+// engine's QueryState list and is touched only by the runner that holds the query. Results go to the `deliver`
+// function given at construction (and, for sequences and samples, to the matchers' sinks, which the engine set).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "compiler/compiled_query.hpp"
+#include "eqlc/engine.hpp"
+#include "eqlc/match.hpp"
+#include "engine/join_keys.hpp"
+#include "engine/result_limiter.hpp"
+#include "sequence/sample_matcher.hpp"
+#include "sequence/sequence_matcher.hpp"
+#include "vm/field_catalog.hpp"
+#include "vm/interpreter.hpp"
+
+namespace eqlc::engine {
+
+// One query of an engine: what was compiled (in the engine's CompiledQueries) and its run-time state.
+struct QueryState {
+    const QuerySource& source;
+    const compiler::CompiledQuery& compiled;
+    ResultLimiter<Match> limiter;
+    std::unique_ptr<sequence::SequenceMatcher> sequence;  // kind == sequence
+    std::unique_ptr<sequence::SampleMatcher> sample;      // kind == sample
+    // Set when the query reads its event times from another field than the engine's order field.
+    std::optional<vm::SlotId> own_timestamp;
+    bool disabled = false;  // skip_invalid_queries: the query did not compile and never runs
+};
+
+// Which queries an event is run through: samples do not depend on time order (Elasticsearch takes their
+// documents in index order, i.e. arrival order), so with sort_input they see events as they arrive and the
+// others see them sorted.
+enum class Pass : uint8_t { all, samples_only, ordered_only };
+
+// What running events counted (EngineStats' fields of the same names).
+struct RunCounters {
+    uint64_t evaluation_errors = 0;
+    uint64_t query_events_without_timestamp = 0;
+    uint64_t truncated_key_products = 0;
+};
+
+class QueryRunner {
+public:
+    using Deliver = std::function<void(size_t query, Match&&)>;
+
+    // Runs the queries of `queries` whose indices are in `which` (ascending), in that order.
+    QueryRunner(std::vector<QueryState>& queries, std::vector<size_t> which, const vm::FieldCatalog& catalog,
+                Deliver deliver);
+
+    void process(const vm::EventRecord& event, Pass pass);
+
+    const std::vector<size_t>& queries() const { return which_; }
+    // The counts since the last call, and resets them.
+    RunCounters take_counters();
+
+private:
+    void run_event_query(size_t q, QueryState& state, const vm::EventRecord& event, int64_t ts);
+    void run_sequence(QueryState& state, const vm::EventRecord& event, int64_t ts);
+    void run_sample(QueryState& state, const vm::EventRecord& event, int64_t ts);
+    size_t term_keys(const compiler::CompiledTerm& term, const vm::EventRecord& event);
+
+    std::vector<QueryState>& queries_;
+    std::vector<size_t> which_;
+    const vm::FieldCatalog& catalog_;
+    Deliver deliver_;
+    RunCounters counters_;
+    uint64_t truncated_taken_ = 0;  // key_builder_.truncated() at the last take_counters()
+
+    vm::VmContext vm_;
+    JoinKeyBuilder key_builder_;
+    std::vector<sequence::StageHit> stage_hits_;
+    std::vector<sequence::SampleHit> sample_hits_;
+    std::vector<std::string> hit_keys_;               // owns the bytes the hits point to, for one event
+    std::vector<std::pair<uint32_t, size_t>> counts_;  // (stage, number of keys), in hit_keys_ order, for one event
+};
+
+}  // namespace eqlc::engine

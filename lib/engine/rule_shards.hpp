@@ -1,0 +1,115 @@
+// Routing by rule: the queries of one engine split into shards that run on threads of their own, each over every
+// event, for read_ndjson with threads > 1 and several queries.
+//
+// A query's state (its limiter, its sequence or sample matcher) is only ever touched by its shard, and each shard
+// has its own QueryRunner (VM context, key buffers, counters), so the shards share nothing but the read-only
+// compiled programs and the batch they read. Per batch (engine/parallel_reader.hpp):
+//
+//   the engine's thread  decides, event by event, what the sequential engine would run (the entries: which
+//                        event of the batch, which pass, which ordinal), then calls run();
+//   run()                wakes the other shards' threads and runs shard 0 itself; each shard loads every entry's
+//                        event into its own record and runs its queries over it; the results its queries deliver
+//                        are kept, tagged with the entry;
+//   the engine's thread  then hands the results out entry by entry, in query order within an entry
+//                        (take_matches): exactly the order in which one runner over all queries delivers them.
+//
+// Queries are split by an estimate of their cost (the size of their programs), the largest first onto the least
+// loaded shard, so that no shard waits on another for long.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <thread>
+#include <vector>
+
+#include "engine/parallel_reader.hpp"
+#include "engine/query_runner.hpp"
+
+namespace eqlc::engine {
+
+class RuleShards {
+public:
+    // Shards for the valid queries of `queries`: min(count, valid queries) of them. `deliver` is what the runners
+    // call with an event query's result; it (and the sequence and sample sinks) must send results to collect()
+    // while run() runs.
+    RuleShards(std::vector<QueryState>& queries, const vm::FieldCatalog& catalog, unsigned count,
+               const QueryRunner::Deliver& deliver);
+    // Joins the threads.
+    ~RuleShards();
+    RuleShards(const RuleShards&) = delete;
+    RuleShards& operator=(const RuleShards&) = delete;
+
+    size_t size() const { return shards_.size(); }
+
+    struct Entry {
+        uint32_t event = 0;  // in the batch
+        Pass pass = Pass::all;
+        uint64_t ordinal = 0;
+    };
+    // Runs every entry through every shard's queries, in entry order; returns when all shards are done (an
+    // exception thrown on a shard's thread is thrown again here). The results are kept until take_matches().
+    void run(const ReadBatch& batch, std::span<const Entry> entries);
+
+    // A result of `query`, for the entry its shard is running (called on the shard's thread).
+    void collect(size_t query, Match&& match);
+
+    // Calls f(query, match) for each result of entry `entry` in query order. Entries must be taken in increasing
+    // order; after the last one, clear_matches() before the next run().
+    template <typename F>
+    void take_matches(uint32_t entry, F&& f) {
+        for (;;) {
+            Shard* best = nullptr;
+            for (auto& s : shards_) {
+                if (s->taken == s->results.size() || s->results[s->taken].entry != entry) continue;
+                if (!best || s->results[s->taken].query < best->results[best->taken].query) best = s.get();
+            }
+            if (!best) return;
+            Result& r = best->results[best->taken++];
+            f(r.query, std::move(r.match));
+        }
+    }
+    void clear_matches();
+
+    // The shards' counters since the last call, added up.
+    RunCounters take_counters();
+
+private:
+    struct Result {
+        uint32_t entry = 0;
+        size_t query = 0;
+        Match match;
+    };
+    struct Shard {
+        Shard(std::vector<QueryState>& queries, std::vector<size_t> which, const vm::FieldCatalog& catalog,
+              const QueryRunner::Deliver& deliver)
+            : runner(queries, std::move(which), catalog, deliver) {}
+        QueryRunner runner;
+        vm::EventRecord record;
+        uint32_t current = 0;  // the entry being run
+        std::vector<Result> results;
+        size_t taken = 0;
+        std::exception_ptr error;
+    };
+
+    void run_shard(Shard& shard);
+    void thread_main(Shard& shard);
+
+    std::vector<std::unique_ptr<Shard>> shards_;
+    std::vector<uint32_t> owner_;  // query -> shard
+
+    std::mutex mutex_;
+    std::condition_variable work_;  // a new generation to run, or stop
+    std::condition_variable done_;  // pending_ reached 0
+    uint64_t generation_ = 0;
+    size_t pending_ = 0;
+    bool stop_ = false;
+    const ReadBatch* batch_ = nullptr;
+    std::span<const Entry> entries_;
+    std::vector<std::thread> threads_;  // for shards 1..n-1
+};
+
+}  // namespace eqlc::engine
