@@ -190,6 +190,11 @@ public:
         size_t chunk_bytes = size_t{1} << 20;
         // A longer line is reported as bad and skipped.
         size_t max_line_bytes = size_t{64} << 20;
+        // With threads > 1, a plain (not gzip) regular file is mapped into memory rather than read, which saves
+        // copying it; the pages already run are given back as reading goes on, so memory stays bounded. A file
+        // that another process truncates while it is mapped makes the process fail (SIGBUS): turn this off for
+        // files that may be truncated while they are read (log rotation by copytruncate).
+        bool map_files = true;
     };
     bool read_ndjson(const std::string& path, const ReadOptions& options, Diagnostic* error);
 

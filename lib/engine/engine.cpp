@@ -221,7 +221,7 @@ struct Engine::Impl {
     // from batches parsed on other threads (engine/parallel_reader.hpp).
     bool read_parallel(const std::string& path, const ReadOptions& read, const input::ReaderOptions& reader_options,
                        Diagnostic* error) {
-        auto opened = engine::ParallelReader::open(path, plan, read.threads, reader_options);
+        auto opened = engine::ParallelReader::open(path, plan, read.threads, reader_options, read.map_files);
         if (!opened) {
             if (error) *error = opened.error;
             return false;

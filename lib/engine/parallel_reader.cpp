@@ -1,5 +1,7 @@
 #include "engine/parallel_reader.hpp"
 
+#include "input/mapped_file.hpp"
+
 #include <algorithm>
 #include <condition_variable>
 #include <cstdint>
@@ -20,6 +22,9 @@ namespace {
 struct Window {
     std::unique_ptr<char[]> data;
     size_t capacity = 0;
+    // Or a view of the whole input, mapped (chunks' offsets are then file offsets).
+    std::shared_ptr<input::MappedFile> file;
+    const char* bytes() const { return file ? file->data() : data.get(); }
 };
 
 struct WindowPool {
@@ -42,7 +47,7 @@ struct WindowPool {
         }
         if (!data) data.reset(new char[capacity + input::NdjsonReader::kViewPadding]);
         std::memset(data.get() + capacity, 0, input::NdjsonReader::kViewPadding);
-        return std::shared_ptr<Window>(new Window{std::move(data), capacity}, [pool](Window* w) {
+        return std::shared_ptr<Window>(new Window{std::move(data), capacity, nullptr}, [pool](Window* w) {
             {
                 std::lock_guard lock(pool->mutex);
                 if (w->capacity == pool->capacity && pool->free.size() < kKept) pool->free.push_back(std::move(w->data));
@@ -84,6 +89,7 @@ struct ReadBatch::Internal {
     uint64_t lines = 0;        // lines of the chunk (the next chunk's first line follows them)
     bool strict_stop = false;  // the last bad line stopped reading
     std::shared_ptr<Window> window;  // the chunk's text, which the events point into
+    size_t end = 0;                  // where the chunk's text ends in the window
 };
 
 ReadBatch::ReadBatch() : internal_(std::make_unique<Internal>()) {}
@@ -136,6 +142,9 @@ struct ParallelReader::Shared {
         : text(std::move(text_)), name(text->name()), plan(plan_), options(options_), limit(limit_) {}
 
     std::unique_ptr<input::NdjsonText> text;  // the input thread's
+    // A plain regular file is mapped instead of read: the input thread then only cuts it (no copy), and the
+    // caller gives back the pages of the batches it is done with.
+    std::shared_ptr<Window> mapped;
     const std::string name;
     const input::ProjectionPlan& plan;  // only the workers use it (they are joined before the reader goes)
     const input::ReaderOptions options;
@@ -204,7 +213,7 @@ struct ParallelReader::Shared {
     // it is decided.
     bool emit_lines(const std::shared_ptr<Window>& window, size_t begin, size_t cut, uint64_t bytes) {
         if (trial) {
-            const char* data = window->data.get();
+            const char* data = window->bytes();
             trial->scan(data + begin, cut - begin);
             for (size_t line = begin; line < cut;) {
                 const size_t newline = static_cast<size_t>(static_cast<const char*>(
@@ -221,7 +230,7 @@ struct ParallelReader::Shared {
 
     // Emits the whole lines window->data[begin, cut) as chunks of about kChunkTarget bytes.
     bool emit_chunks(const std::shared_ptr<Window>& window, size_t begin, size_t cut, uint64_t bytes, bool filtered) {
-        const char* data = window->data.get();
+        const char* data = window->bytes();
         while (begin < cut) {
             size_t end = cut;
             if (cut - begin > kChunkTarget) {
@@ -236,17 +245,111 @@ struct ParallelReader::Shared {
             c.begin = begin;
             c.end = end;
             c.bytes = bytes;
-            c.input_bytes = text->raw_bytes();
+            c.input_bytes = raw_bytes();
             c.filtered = filtered;
+            if (window->file && end + input::NdjsonReader::kViewPadding > window->file->size()) owned_copy(c);
             if (!emit(std::move(c))) return false;
             begin = end;
         }
         return true;
     }
 
+    uint64_t raw_bytes() const { return mapped ? mapped->file->raw_bytes() : text->raw_bytes(); }
+
+    // A chunk of the mapped file too close to its end for a reader's padding: its own copy, padded.
+    void owned_copy(Chunk& c) {
+        const size_t size = c.end - c.begin;
+        auto own = WindowPool::make(pool, std::max(size, options.chunk_size));
+        std::memcpy(own->data.get(), c.window->bytes() + c.begin, size);
+        std::memset(own->data.get() + size, 0, std::min(own->capacity - size, input::NdjsonReader::kViewPadding));
+        c.window = std::move(own);
+        c.begin = 0;
+        c.end = size;
+    }
+
+    // read_input over the mapped file: the same reads (MappedFile::read counts them as NdjsonText::read would),
+    // windows and chunks, but a window is a range [base, base + end) of the file, so nothing is copied.
+    void read_mapped() {
+        input::MappedFile& file = *mapped->file;
+        const size_t max_line = std::max<size_t>(options.max_line_bytes, 1);
+        size_t capacity = std::min(std::max<size_t>(options.chunk_size, 1), max_line);
+        size_t base = 0;        // the window's start in the file
+        size_t end = 0;         // file[base, base + end) holds the start of a line (no '\n')
+        bool skipping = false;  // dropping the rest of a line that was too long
+        uint64_t bytes = 0;
+        auto chunk = [&](ChunkKind kind, size_t from_offset, size_t to_offset) {
+            Chunk c;
+            c.kind = kind;
+            c.window = mapped;
+            c.begin = from_offset;
+            c.end = to_offset;
+            c.bytes = bytes;
+            c.input_bytes = file.raw_bytes();
+            return c;
+        };
+        while (true) {
+            {
+                std::lock_guard lock(mutex);
+                if (stop) return;
+            }
+            if (end == capacity) {
+                if (capacity >= max_line) {
+                    if (!emit(chunk(ChunkKind::long_line, base, base + end))) return;
+                    base += end;
+                    end = 0;
+                    skipping = true;
+                } else {
+                    capacity = std::min(std::max(capacity * 2, capacity + 1), max_line);
+                }
+            }
+            const size_t got = file.read(capacity - end);
+            bytes += got;
+            if (got == 0) {  // the end: a last line without '\n'
+                if (end > 0 && !skipping) {
+                    Chunk c = chunk(ChunkKind::lines, base, base + end);
+                    c.filtered = filter_kept;
+                    if (trial) {
+                        trial->scan(file.data() + base, end);
+                        if (trial_line(file.data() + base, end)) c.filtered = filter_kept;
+                    }
+                    owned_copy(c);
+                    if (!emit(std::move(c))) return;
+                }
+                emit(chunk(ChunkKind::end, 0, 0));
+                return;
+            }
+            const size_t from = end;
+            end += got;
+            const char* data = file.data() + base;
+            size_t begin = 0;
+            if (skipping) {  // from == 0: nothing of the long line was kept
+                const void* newline = std::memchr(data, '\n', end);
+                if (newline == nullptr) {
+                    base += end;
+                    end = 0;
+                    continue;
+                }
+                skipping = false;
+                begin = static_cast<size_t>(static_cast<const char*>(newline) - data) + 1;
+            }
+            const size_t search = std::max(from, begin);
+            const void* last = memrchr(data + search, '\n', end - search);
+            if (last == nullptr) {
+                base += begin;
+                end -= begin;
+                continue;
+            }
+            const size_t cut = static_cast<size_t>(static_cast<const char*>(last) - data) + 1;
+            if (!emit_lines(mapped, base + begin, base + cut, bytes)) return;
+            base += cut;
+            end -= cut;
+        }
+    }
+
     // Mirrors NdjsonReader::Impl::next/refill: the same buffer capacity and growth, one source read per refill,
     // the same handling of a line longer than max_line_bytes.
     void read_input() {
+        if (mapped) return read_mapped();
         const size_t max_line = std::max<size_t>(options.max_line_bytes, 1);
         size_t capacity = std::min(std::max<size_t>(options.chunk_size, 1), max_line);
         std::shared_ptr<Window> window = WindowPool::make(pool, capacity);
@@ -403,7 +506,8 @@ struct ParallelReader::Shared {
         if (!chunk.filtered) chunk_options.line_filter = nullptr;
         chunk_options.line_filter_trial = false;
         const uint64_t shift = chunk_options.first_line - 1;
-        const char* lines = in.window->data.get() + chunk.begin;
+        in.end = chunk.end;
+        const char* lines = in.window->bytes() + chunk.begin;
         const size_t size = chunk.end - chunk.begin;
         std::unique_ptr<input::NdjsonReader> reader;
         if (chunk.kind == ChunkKind::lines) {
@@ -431,7 +535,7 @@ struct ParallelReader::Shared {
 };
 
 ParallelReader::OpenResult ParallelReader::open(const std::string& path, const input::ProjectionPlan& plan,
-                                                unsigned threads, const input::ReaderOptions& options) {
+                                                unsigned threads, const input::ReaderOptions& options, bool map) {
     OpenResult result;
     auto opened = input::NdjsonText::open(path);
     if (!opened) {
@@ -441,6 +545,10 @@ ParallelReader::OpenResult ParallelReader::open(const std::string& path, const i
     threads = std::max(threads, 1u);
     std::unique_ptr<ParallelReader> reader(new ParallelReader());
     auto shared = std::make_shared<Shared>(std::move(opened.text), plan, options, size_t{4} * threads);
+    if (auto file = map ? input::MappedFile::open(path, options.detect_gzip) : nullptr) {
+        shared->mapped = std::make_shared<Window>();
+        shared->mapped->file = std::move(file);
+    }
     if (options.line_filter && !options.validate && options.line_filter_trial)
         shared->trial = std::make_unique<input::LineScanner>(*options.line_filter);
     reader->shared_ = shared;
@@ -474,7 +582,15 @@ const std::string& ParallelReader::name() const { return shared_->name; }
 void ParallelReader::release_current() {
     if (!current_) return;
     Shared& s = *shared_;
-    current_->internal_->window.reset();  // the text goes back to the allocator, outside the lock
+    // The text goes back to the allocator (or, mapped, its pages to the system), outside the lock.
+    if (s.mapped && current_->internal_->window == s.mapped) {
+        const size_t end = current_->internal_->end;
+        if (end >= released_ + kReleaseStep) {
+            s.mapped->file->release_before(end);
+            released_ = end;
+        }
+    }
+    current_->internal_->window.reset();
     bool wake = false;
     {
         std::lock_guard lock(s.mutex);

@@ -3,7 +3,8 @@
 //
 //   one input thread   reads the decoded text (input::NdjsonText: file or stdin, plain or gzip) the way
 //                      NdjsonReader refills its buffer: the same read sizes, the same buffer growth up to
-//                      max_line_bytes. The complete lines that one read brings are cut into chunks of about
+//                      max_line_bytes. A plain regular file is mapped instead (input::MappedFile): the thread
+//                      then only cuts it, at the same places, and nothing is copied. The complete lines that one read brings are cut into chunks of about
 //                      kChunkTarget bytes of whole lines. A line that does not fit in max_line_bytes is a chunk
 //                      of its own (its first max_line_bytes bytes; the rest is skipped), so that a reader sees it
 //                      as the sequential reader does. With a line filter (the prefilter), it also runs the
@@ -117,9 +118,10 @@ public:
 
     // Opens `path` ("-" is stdin) and starts reading it on `threads` worker threads (at least 1) plus the input
     // thread. `options` are the sequential reader's (chunk_size, max_line_bytes, strict, validate, ...); the
-    // plan must outlive the reader.
+    // plan must outlive the reader. With `map`, a plain regular file is mapped (input/mapped_file.hpp) rather
+    // than read: the chunks are views of it, the same as the reads would have given.
     static OpenResult open(const std::string& path, const input::ProjectionPlan& plan, unsigned threads,
-                           const input::ReaderOptions& options = {});
+                           const input::ReaderOptions& options = {}, bool map = true);
 
     // Stops the threads (reading may stop early: later chunks are discarded).
     ~ParallelReader();
@@ -154,6 +156,9 @@ private:
     uint64_t bad_lines_ = 0;
     uint64_t events_ = 0;
     uint64_t skipped_ = 0;
+    // A mapped input: the pages of the batches released so far are given back every kReleaseStep bytes.
+    static constexpr size_t kReleaseStep = size_t{8} << 20;
+    size_t released_ = 0;
 };
 
 }  // namespace eqlc::engine

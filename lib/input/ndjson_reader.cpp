@@ -116,7 +116,7 @@ public:
   }
 
 private:
-  static constexpr size_t kInputBufferSize = 256 * 1024;
+  static constexpr size_t kInputBufferSize = NdjsonText::kDetectBytes;
 
   bool fill(std::string& error) {
     size_t got = 0;

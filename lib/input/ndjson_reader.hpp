@@ -162,6 +162,8 @@ public:
   };
   // `path` "-" reads stdin (named "<stdin>").
   static OpenResult open(const std::string& path);
+  // The first read of the source, which tells gzip from plain text: the first reads of decoded text come from it.
+  static constexpr size_t kDetectBytes = 256 * 1024;
 
   ~NdjsonText();
   NdjsonText(const NdjsonText&) = delete;

@@ -52,6 +52,7 @@ TEST_CASE("eqlc -j 2 gives the output of -j 1 on the WMI samples", "[cli][parall
     check_same(one, run_eqlc({"-j", "2", kRule, kDefend, kSysmon}));
     check_same(one, run_eqlc({"--threads", "3", kRule, kDefend, kSysmon}));
     check_same(one, run_eqlc({"-j4", kRule, kDefend, kSysmon}));
+    check_same(one, run_eqlc({"-j", "2", "--no-mmap", kRule, kDefend, kSysmon}));  // read rather than mapped
     check_same(one, run_eqlc({kRule, kDefend, kSysmon}));  // -j 1 is the default
 }
 
@@ -111,4 +112,5 @@ TEST_CASE("eqlc -j refuses what is not a number of threads", "[cli][parallel]") 
     }
     const auto help = run_eqlc({"--help"});
     CHECK(help.out.find("--threads N") != std::string::npos);
+    CHECK(help.out.find("--no-mmap") != std::string::npos);
 }

@@ -336,6 +336,7 @@ int run(const Options& options, const eqlc::QueryOptions& query_options) {
         eqlc::Engine::ReadOptions read_options;
         read_options.strict = options.strict;
         read_options.threads = options.threads;
+        read_options.map_files = options.map_files;
         read_options.progress = [&](uint64_t bytes, uint64_t events) { progress.update(input, bytes, events, total); };
         eqlc::Diagnostic error;
         const bool read = engine.read_ndjson(input, read_options, &error);

@@ -55,6 +55,9 @@ Options:
   -j, --threads N            parse the input on N threads (default 1; 0 or auto: one per CPU), plus one
                              that reads it, and with several rules split the rules among N threads (not
                              with --reorder-window); the results (alerts, messages, stats) are those of -j 1
+  --no-mmap                  with -j: read plain event files instead of mapping them into memory (mapping
+                             saves a copy, but a file truncated by another process while it is read, e.g. by
+                             copytruncate log rotation, kills eqlc with SIGBUS)
   --max-depth N              nesting limit for parentheses, not, unary minus and calls (default 200)
   -h, --help                 show this help
   --version                  show the version
@@ -152,6 +155,8 @@ ParseOutcome parse_arguments(const std::vector<std::string_view>& args) {
             o.strict = true;
         } else if (arg == "--no-prefilter") {
             o.prefilter = false;
+        } else if (arg == "--no-mmap") {
+            o.map_files = false;
         } else if (arg == "--size") {
             uint64_t n = 0;
             if (!value(v) || !parse_number(v, n)) return fail("--size needs a non-negative number, got '" + v + "'");
