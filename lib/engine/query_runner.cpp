@@ -46,7 +46,16 @@ RunCounters QueryRunner::take_counters() {
     return out;
 }
 
+std::optional<int64_t> QueryRunner::own_timestamp(const vm::EventRecord& event, vm::SlotId slot) {
+    for (const auto& [seen, ts] : own_timestamps_)
+        if (seen == slot) return ts;
+    const std::optional<int64_t> ts = timestamp_from(event, slot, catalog_.type(slot));
+    own_timestamps_.emplace_back(slot, ts);
+    return ts;
+}
+
 void QueryRunner::process(const vm::EventRecord& event, Pass pass) {
+    own_timestamps_.clear();
     for (const size_t q : which_) {
         QueryState& state = queries_[q];
         if (state.disabled || state.limiter.saturated()) continue;
@@ -55,7 +64,7 @@ void QueryRunner::process(const vm::EventRecord& event, Pass pass) {
         std::optional<int64_t> ts;
         if (event.has_timestamp) ts = event.timestamp_ns;
         if (state.own_timestamp && !is_sample) {
-            ts = timestamp_from(event, *state.own_timestamp, catalog_.type(*state.own_timestamp));
+            ts = own_timestamp(event, *state.own_timestamp);
             if (!ts) {
                 ++counters_.query_events_without_timestamp;
                 continue;

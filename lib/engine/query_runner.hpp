@@ -70,6 +70,9 @@ private:
     void run_sequence(QueryState& state, const vm::EventRecord& event, int64_t ts);
     void run_sample(QueryState& state, const vm::EventRecord& event, int64_t ts);
     size_t term_keys(const compiler::CompiledTerm& term, const vm::EventRecord& event);
+    // The event's time in another field than the order field, read once per event and field (rules often share
+    // one, e.g. event.ingested).
+    std::optional<int64_t> own_timestamp(const vm::EventRecord& event, vm::SlotId slot);
 
     std::vector<QueryState>& queries_;
     std::vector<size_t> which_;
@@ -84,6 +87,7 @@ private:
     std::vector<sequence::SampleHit> sample_hits_;
     std::vector<std::string> hit_keys_;               // owns the bytes the hits point to, for one event
     std::vector<std::pair<uint32_t, size_t>> counts_;  // (stage, number of keys), in hit_keys_ order, for one event
+    std::vector<std::pair<vm::SlotId, std::optional<int64_t>>> own_timestamps_;  // for one event
 };
 
 }  // namespace eqlc::engine

@@ -76,3 +76,25 @@ TEST_CASE("engine: one compiled set shared by engines on several threads", "[eng
     for (const auto& r : results) CHECK(r == alone);
     CHECK(eqlc::Engine::create(std::shared_ptr<const eqlc::CompiledQueries>()) == nullptr);
 }
+
+TEST_CASE("engine: queries with their own timestamp fields each read their own", "[engine]") {
+    // Three queries share event.ingested, one reads event.created; a match reports the query's own time.
+    std::vector<eqlc::QuerySource> queries;
+    for (const char* field : {"event.ingested", "event.created", "event.ingested", "event.ingested"}) {
+        eqlc::QuerySource q("process where true", field);
+        q.timestamp_field = field;
+        queries.push_back(q);
+    }
+    auto created = eqlc::Engine::create(queries);
+    REQUIRE(created.engine);
+    std::vector<std::pair<size_t, int64_t>> times;
+    created.engine->on_match([&](const eqlc::Match& m) { times.emplace_back(m.query, m.events.at(0).timestamp_ns); });
+    created.engine->push(nlohmann::json{{"@timestamp", 1000},
+                                        {"event", {{"category", "process"}, {"ingested", 2000}, {"created", 3000}}}});
+    created.engine->push(nlohmann::json{{"@timestamp", 1001}, {"event", {{"category", "process"}, {"created", 3001}}}});
+    created.engine->finish();
+    const int64_t ms = 1'000'000;
+    CHECK(times == std::vector<std::pair<size_t, int64_t>>{
+                       {0, 2000 * ms}, {1, 3000 * ms}, {2, 2000 * ms}, {3, 2000 * ms}, {1, 3001 * ms}});
+    CHECK(created.engine->stats().query_events_without_timestamp == 3);  // the second event has no event.ingested
+}
