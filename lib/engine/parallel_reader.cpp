@@ -107,7 +107,12 @@ void ReadBatch::clear() {
 }
 
 void ReadBatch::add(const vm::EventRecord& record, uint64_t skipped, const char* text_begin, const char* text_end) {
-    slots_.insert(slots_.end(), record.slots.begin(), record.slots.end());
+    // Only the slots the event has: with many rules most of the catalog's slots are absent from any one event,
+    // and a dense copy per event would make the batches in flight large.
+    const size_t slots_begin = slots_.size();
+    for (size_t id = 0; id < record.slots.size(); ++id)
+        if (record.slots[id].present)
+            slots_.push_back(PresentSlot{static_cast<vm::SlotId>(id), record.slots[id].begin, record.slots[id].count});
     const size_t first = values_.size();
     values_.insert(values_.end(), record.values.begin(), record.values.end());
     // Strings with escapes are in the reader's parser (reused for the next line), strings the projection made
@@ -118,13 +123,14 @@ void ReadBatch::add(const vm::EventRecord& record, uint64_t skipped, const char*
             v = vm::Value::of_string(text_.store(v.str()));
     }
     events_.push_back(Event{record.timestamp_ns, record.has_timestamp, record.line, record.source, first,
-                            record.values.size(), skipped});
+                            record.values.size(), skipped, slots_begin, slots_.size() - slots_begin});
 }
 
 void ReadBatch::load(size_t i, vm::EventRecord& out) const {
     const Event& e = events_[i];
-    const vm::Slot* slots = slots_.data() + i * slot_count_;
-    out.slots.assign(slots, slots + slot_count_);
+    out.slots.assign(slot_count_, vm::Slot{});
+    for (size_t k = e.slots_begin; k < e.slots_begin + e.slots_count; ++k)
+        out.slots[slots_[k].id] = vm::Slot{slots_[k].begin, slots_[k].count, true};
     out.values.assign(values_.begin() + static_cast<ptrdiff_t>(e.values_begin),
                       values_.begin() + static_cast<ptrdiff_t>(e.values_begin + e.values_count));
     out.timestamp_ns = e.timestamp_ns;

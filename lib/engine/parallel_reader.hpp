@@ -84,13 +84,20 @@ private:
         size_t values_begin = 0;  // in values_
         size_t values_count = 0;
         uint64_t skipped_before = 0;
+        size_t slots_begin = 0;  // in slots_
+        size_t slots_count = 0;
+    };
+    struct PresentSlot {
+        vm::SlotId id = 0;
+        uint32_t begin = 0;
+        uint32_t count = 0;
     };
     void clear();
     void add(const vm::EventRecord& record, uint64_t skipped, const char* text_begin, const char* text_end);
 
     size_t slot_count_ = 0;
     std::vector<Event> events_;
-    std::vector<vm::Slot> slots_;    // slot_count_ per event
+    std::vector<PresentSlot> slots_;  // each event's present slots
     std::vector<vm::Value> values_;  // each event's run
     vm::TextArena text_;             // strings that are not in the chunk's text
     std::string_view origin_;
