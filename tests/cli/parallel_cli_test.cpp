@@ -3,9 +3,13 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 #include <regex>
 
 #include "support/cli_runner.hpp"
+#include "support/shared_data.hpp"
 
 using eqlc::test::CliResult;
 using eqlc::test::run_eqlc;
@@ -98,6 +102,50 @@ TEST_CASE("eqlc -j 2 with a folder of rules splits the rules between two threads
         check_same(one, many);
         CHECK(many.err.find(std::string("  threads running rules   ") + j + "\n") != std::string::npos);
     }
+}
+
+TEST_CASE("eqlc -j 3 with the detection-rules corpus gives the output of -j 1", "[cli][parallel][corpus]") {
+    EQLC_REQUIRE_SHARED(rules, "corpus/detection-rules/toml/rules");
+    // Windows process starts of the tools many rules look at, with the fields those rules read (their time field
+    // is event.ingested), and some network events.
+    const std::vector<std::string> names = {"cmd.exe", "powershell.exe", "rundll32.exe", "regsvr32.exe", "mshta.exe",
+                                            "certutil.exe", "wmic.exe", "schtasks.exe", "net.exe", "reg.exe"};
+    const std::vector<std::string> parents = {"explorer.exe", "winword.exe", "WmiPrvSE.exe", "services.exe", "excel.exe"};
+    std::string events;
+    for (int i = 0; i < 3000; ++i) {
+        const std::string ts = "\"2024-05-01T08:" + std::string(i / 60 < 10 ? "0" : "") + std::to_string(i / 60) + ":" +
+                               (i % 60 < 10 ? "0" : "") + std::to_string(i % 60) + ".000Z\"";
+        const std::string host = "\"host-" + std::to_string(i % 5) + "\"";
+        if (i % 4 == 3) {
+            events += R"({"@timestamp":)" + ts + R"(,"event":{"ingested":)" + ts +
+                      R"(,"category":["network"],"type":["start"]},"host":{"id":)" + host +
+                      R"(,"os":{"type":"windows"}},"destination":{"port":)" + std::to_string(i % 2 ? 445 : 135) +
+                      R"(},"process":{"name":"svchost.exe"}})" "\n";
+            continue;
+        }
+        const std::string& name = names[static_cast<size_t>(i) % names.size()];
+        const std::string& parent = parents[static_cast<size_t>(i / 7) % parents.size()];
+        events += R"({"@timestamp":)" + ts + R"(,"event":{"ingested":)" + ts +
+                  R"(,"category":["process"],"type":["start"],"action":"start"},"host":{"id":)" + host +
+                  R"(,"os":{"type":"windows"}},"process":{"name":")" + name + R"(","executable":"C:\\Windows\\System32\\)" +
+                  name + R"(","args":[")" + name + R"(","/c","-enc","http://x/a.dll"],"command_line":")" + name +
+                  R"( /c -enc http://x/a.dll","parent":{"name":")" + parent + R"("}},"user":{"name":"alice"}})" "\n";
+    }
+    TempDir dir;
+    const std::string file = dir.write("events.ndjson", events).string();
+    const auto one = run_eqlc({"--stats", "-j", "1", rules->string(), file});
+    INFO(one.err.substr(0, 3000));
+    REQUIRE(one.status == 1);
+    INFO(one.out.substr(0, 3000));
+    CHECK(one.err.find("  threads running rules   1\n") != std::string::npos);
+    // Several rules fire, so that the shards' results are merged.
+    std::set<std::string> fired;
+    std::istringstream lines(one.out);
+    for (std::string line; std::getline(lines, line);) fired.insert(nlohmann::json::parse(line).at("rule").at("name"));
+    CHECK(fired.size() >= 3);
+    const auto many = run_eqlc({"--stats", "-j", "3", rules->string(), file});
+    check_same(one, many);
+    CHECK(many.err.find("  threads running rules   3\n") != std::string::npos);
 }
 
 TEST_CASE("eqlc -j refuses what is not a number of threads", "[cli][parallel]") {
