@@ -76,6 +76,27 @@ struct Chunk {
     Diagnostic error;          // kind failure
 };
 
+// After a read brought the window's bytes [from, end): where its lines to hand out begin (after the rest of a
+// line that was too long, when `skipping`, which is cleared once that line's end is found) and end (just after
+// its last '\n'; 0 when it holds no complete line yet). With `skipping` still set, the whole window is dropped.
+struct LineSpan {
+    size_t begin = 0;
+    size_t cut = 0;
+};
+LineSpan whole_lines(const char* data, size_t from, size_t end, bool& skipping) {
+    LineSpan span;
+    if (skipping) {  // from == 0: nothing of the long line was kept
+        const void* newline = std::memchr(data, '\n', end);
+        if (newline == nullptr) return span;
+        skipping = false;
+        span.begin = static_cast<size_t>(static_cast<const char*>(newline) - data) + 1;
+    }
+    const size_t search = std::max(from, span.begin);
+    if (const void* last = memrchr(data + search, '\n', end - search))
+        span.cut = static_cast<size_t>(static_cast<const char*>(last) - data) + 1;
+    return span;
+}
+
 bool inside(const char* p, const char* lo, const char* hi) {
     const auto x = reinterpret_cast<uintptr_t>(p);
     return x >= reinterpret_cast<uintptr_t>(lo) && x < reinterpret_cast<uintptr_t>(hi);
@@ -326,29 +347,20 @@ struct ParallelReader::Shared {
             }
             const size_t from = end;
             end += got;
-            const char* data = file.data() + base;
-            size_t begin = 0;
-            if (skipping) {  // from == 0: nothing of the long line was kept
-                const void* newline = std::memchr(data, '\n', end);
-                if (newline == nullptr) {
-                    base += end;
-                    end = 0;
-                    continue;
-                }
-                skipping = false;
-                begin = static_cast<size_t>(static_cast<const char*>(newline) - data) + 1;
-            }
-            const size_t search = std::max(from, begin);
-            const void* last = memrchr(data + search, '\n', end - search);
-            if (last == nullptr) {
-                base += begin;
-                end -= begin;
+            const LineSpan span = whole_lines(file.data() + base, from, end, skipping);
+            if (skipping) {
+                base += end;
+                end = 0;
                 continue;
             }
-            const size_t cut = static_cast<size_t>(static_cast<const char*>(last) - data) + 1;
-            if (!emit_lines(mapped, base + begin, base + cut, bytes)) return;
-            base += cut;
-            end -= cut;
+            if (span.cut == 0) {
+                base += span.begin;
+                end -= span.begin;
+                continue;
+            }
+            if (!emit_lines(mapped, base + span.begin, base + span.cut, bytes)) return;
+            base += span.cut;
+            end -= span.cut;
         }
     }
 
@@ -428,31 +440,23 @@ struct ParallelReader::Shared {
             char* data = window->data.get();
             // What a reader over a chunk may read past its end (simdjson's padding) must be initialised.
             std::memset(data + end, 0, std::min(capacity - end, input::NdjsonReader::kViewPadding));
-            size_t begin = 0;
-            if (skipping) {  // from == 0: nothing of the long line was kept
-                const void* newline = std::memchr(data, '\n', end);
-                if (newline == nullptr) {
-                    end = 0;
-                    continue;
-                }
-                skipping = false;
-                begin = static_cast<size_t>(static_cast<const char*>(newline) - data) + 1;
+            const LineSpan span = whole_lines(data, from, end, skipping);
+            if (skipping) {
+                end = 0;
+                continue;
             }
-            const size_t search = std::max(from, begin);
-            const void* last = memrchr(data + search, '\n', end - search);
-            if (last == nullptr) {
-                if (begin > 0) {
-                    std::memmove(data, data + begin, end - begin);
-                    end -= begin;
+            if (span.cut == 0) {
+                if (span.begin > 0) {
+                    std::memmove(data, data + span.begin, end - span.begin);
+                    end -= span.begin;
                 }
                 continue;
             }
-            const size_t cut = static_cast<size_t>(static_cast<const char*>(last) - data) + 1;
             auto next = WindowPool::make(pool, capacity);
-            std::memcpy(next->data.get(), data + cut, end - cut);
-            if (!emit_lines(window, begin, cut, bytes)) return;
+            std::memcpy(next->data.get(), data + span.cut, end - span.cut);
+            if (!emit_lines(window, span.begin, span.cut, bytes)) return;
             window = std::move(next);
-            end -= cut;
+            end -= span.cut;
         }
     }
 
