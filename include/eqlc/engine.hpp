@@ -191,9 +191,10 @@ public:
         // A longer line is reported as bad and skipped.
         size_t max_line_bytes = size_t{64} << 20;
         // With threads > 1, a plain (not gzip) regular file is mapped into memory rather than read, which saves
-        // copying it; the pages already run are given back as reading goes on, so memory stays bounded. A file
-        // that another process truncates while it is mapped makes the process fail (SIGBUS): turn this off for
-        // files that may be truncated while they are read (log rotation by copytruncate).
+        // copying it; the pages already run are given back as reading goes on, so memory stays bounded. When
+        // another process truncates a mapped file, the lost part reads as zero bytes (a line too long, reported)
+        // or, where the system raises SIGBUS for it, the process gets that signal (the eqlc tool handles it):
+        // turn this off for files that may be truncated while they are read (log rotation by copytruncate).
         bool map_files = true;
     };
     bool read_ndjson(const std::string& path, const ReadOptions& options, Diagnostic* error);

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -146,6 +147,27 @@ TEST_CASE("eqlc -j 3 with the detection-rules corpus gives the output of -j 1", 
     const auto many = run_eqlc({"--stats", "-j", "3", rules->string(), file});
     check_same(one, many);
     CHECK(many.err.find("  threads running rules   3\n") != std::string::npos);
+}
+
+TEST_CASE("eqlc -j says which file shrank when a mapped input raises SIGBUS", "[cli][parallel]") {
+    // A file truncated by another process while eqlc maps it raises SIGBUS on the next access. That race cannot be
+    // staged reliably, so the signal is sent: eqlc reads a FIFO, and the shell's opening of the FIFO for writing
+    // returns once eqlc has opened it, i.e. after eqlc installed its handler.
+    TempDir dir;
+    const std::string script = "cd " + eqlc::test::shell_quote(dir.path().string()) + " || exit 1; mkfifo events || exit 1; " +
+                               eqlc::test::shell_quote(EQLC_CLI_PATH) +
+                               " -j 2 -e 'any where true' events >out 2>err & pid=$!; exec 3>events; kill -BUS $pid; "
+                               "wait $pid; echo $? >status";
+    REQUIRE(std::system(("sh -c " + eqlc::test::shell_quote(script)).c_str()) == 0);
+    auto slurp = [&](const char* name) {
+        std::ifstream in(dir.path() / name);
+        std::ostringstream text;
+        text << in.rdbuf();
+        return text.str();
+    };
+    CHECK(slurp("status") == "2\n");
+    CHECK(slurp("err") == "eqlc: events: the file shrank while it was read (with -j it is mapped into memory; "
+                          "--no-mmap reads it instead)\n");
 }
 
 TEST_CASE("eqlc -j refuses what is not a number of threads", "[cli][parallel]") {

@@ -2,7 +2,9 @@
 // library returns; every EQL decision is made in lib/.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -32,6 +34,27 @@ constexpr std::string_view kVersion = "0.1.0";
 using eqlc::cli::Mode;
 using eqlc::cli::Options;
 namespace fs = std::filesystem;
+
+// With -j, plain event files are mapped into memory (Engine::ReadOptions::map_files). When another process
+// truncates such a file while it is read, the next access to the lost pages raises SIGBUS: say what happened and
+// exit with status 2 instead of dying with "Bus error".
+char g_reading[4096] = "";  // the input being read (truncated to fit), for the handler
+
+extern "C" void on_sigbus(int) {
+    constexpr char kBefore[] = "eqlc: ";
+    constexpr char kAfter[] = ": the file shrank while it was read (with -j it is mapped into memory; --no-mmap reads "
+                              "it instead)\n";
+    (void)!::write(STDERR_FILENO, kBefore, sizeof kBefore - 1);
+    (void)!::write(STDERR_FILENO, g_reading, ::strnlen(g_reading, sizeof g_reading));
+    (void)!::write(STDERR_FILENO, kAfter, sizeof kAfter - 1);
+    ::_exit(2);
+}
+
+void note_reading(const std::string& input) {
+    const size_t n = std::min(input.size(), sizeof g_reading - 1);
+    std::memcpy(g_reading, input.data(), n);
+    g_reading[n] = '\0';
+}
 
 int usage_error(const std::string& message) {
     std::cerr << "eqlc: " << message << "\nTry 'eqlc --help' for more information.\n";
@@ -259,6 +282,8 @@ int run(const Options& options, const eqlc::QueryOptions& query_options) {
         add_inline_sources(options, sources);
     }
 
+    if (options.threads != 1 && options.map_files) std::signal(SIGBUS, on_sigbus);
+
     eqlc::EngineOptions engine_options;
     engine_options.query = query_options;
     engine_options.size = options.size;
@@ -339,6 +364,7 @@ int run(const Options& options, const eqlc::QueryOptions& query_options) {
         read_options.map_files = options.map_files;
         read_options.progress = [&](uint64_t bytes, uint64_t events) { progress.update(input, bytes, events, total); };
         eqlc::Diagnostic error;
+        note_reading(input);
         const bool read = engine.read_ndjson(input, read_options, &error);
         progress.clear();
         if (!read) {

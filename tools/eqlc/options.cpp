@@ -56,8 +56,9 @@ Options:
                              that reads it, and with several rules split the rules among N threads (not
                              with --reorder-window); the results (alerts, messages, stats) are those of -j 1
   --no-mmap                  with -j: read plain event files instead of mapping them into memory (mapping
-                             saves a copy, but a file truncated by another process while it is read, e.g. by
-                             copytruncate log rotation, kills eqlc with SIGBUS)
+                             saves a copy; a file that another process truncates while it is mapped, e.g. by
+                             copytruncate log rotation, reads as zero bytes from there, or stops eqlc with
+                             status 2 where the system raises SIGBUS)
   --max-depth N              nesting limit for parentheses, not, unary minus and calls (default 200)
   -h, --help                 show this help
   --version                  show the version
