@@ -358,3 +358,61 @@ TEST_CASE("Parallel read: several queries are split among the threads; handlers 
     reorder.reorder_window_ns = int64_t{1'000'000'000};
     CHECK(read(queries, reorder, 4).query_threads == 1);
 }
+
+TEST_CASE("Parallel read: random files around page sizes, mapped and read, give the sequential results",
+          "[engine][parallel][mapped]") {
+    // Files whose ends fall on and around page boundaries (a mapped chunk near the end must not be read past it),
+    // with lines of random length (blank, bad, longer than the line limit) and with or without a last '\n'.
+    TempDir dir;
+    uint64_t state = 12345;
+    auto rand = [&](uint64_t n) {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        return (state >> 33) % n;
+    };
+    const std::vector<eqlc::QuerySource> queries{
+        eqlc::QuerySource(R"(process where process.name : "cmd.exe")", "cmd"),
+        eqlc::QuerySource("sequence by host.id [process where true] [process where true]", "pairs"),
+    };
+    size_t matches = 0;
+    size_t reports = 0;
+    for (int round = 0; round < 24; ++round) {
+        const size_t target = 4096 * (1 + rand(3)) + rand(3) - 1;  // a page multiple, one less or one more
+        std::string text;
+        int64_t ms = 1'700'000'000'000;
+        while (text.size() < target) {
+            ms += static_cast<int64_t>(rand(100));
+            std::string line;
+            switch (rand(12)) {
+                case 0: line = ""; break;
+                case 1: line = "{bad"; break;
+                case 2: line = R"({"@timestamp":)" + std::to_string(ms) + R"(,"pad":")" + std::string(rand(900), 'p') + "\"}"; break;
+                default:
+                    line = R"({"@timestamp":)" + std::to_string(ms) + R"(,"event":{"category":"process"},"host":{"id":"h)" +
+                           std::to_string(rand(3)) + R"("},"process":{"name":")" + (rand(2) ? "cmd.exe" : "x.exe") + "\"}}";
+            }
+            text += line + "\n";
+        }
+        text.resize(target);  // cuts the last line anywhere, '\n' or not
+        const std::string file = dir.write("r" + std::to_string(round) + ".ndjson", text).string();
+        eqlc::Engine::ReadOptions read;
+        read.chunk_bytes = 1 + rand(3000);
+        read.max_line_bytes = 200 + rand(1200);
+        const Run sequential = run(queries, {}, {file}, read);
+        matches += sequential.matches.size();
+        reports += sequential.reports.size();
+        for (const bool map : {true, false}) {
+            read.threads = 2;
+            read.map_files = map;
+            const Run parallel = run(queries, {}, {file}, read);
+            INFO("round " << round << ", size " << target << ", chunk " << read.chunk_bytes << ", line limit "
+                          << read.max_line_bytes << (map ? ", mapped" : ", read"));
+            CHECK(difference(parallel.matches, sequential.matches) == "");
+            CHECK(difference(parallel.reports, sequential.reports) == "");
+            CHECK(difference(parallel.progress, sequential.progress) == "");
+            CHECK(parallel.stats == sequential.stats);
+            read.threads = 1;
+        }
+    }
+    CHECK(matches > 100);
+    CHECK(reports > 100);
+}
