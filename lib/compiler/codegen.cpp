@@ -1,6 +1,7 @@
 #include "compiler/codegen.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include "compiler/compiled_query.hpp"
 #include "semantics/checker.hpp"
@@ -635,6 +636,31 @@ std::optional<Program> generate_value(const ValueExpr& value, std::string label,
 
 namespace {
 
+// The category a filter requires: `category where` adds a positive, case-sensitive equality test of the category
+// field with the name, as a conjunct of the whole condition. Only on a keyword or dynamic field without a
+// null_value (which would make a missing value read as a constant), and only for a name that no number or
+// boolean spells (a keyword field holds a JSON number or boolean as its text): then the filter cannot hold unless
+// one of the field's values is exactly that string.
+std::optional<std::string> exact_category(const Cond& c, vm::SlotId slot, const std::string& category) {
+    const bool name = !category.empty() && std::isalpha(static_cast<unsigned char>(category[0])) &&
+                      category != "true" && category != "false";
+    if (!name) return std::nullopt;
+    auto is_test = [&](const Cond& t) {
+        if (t.kind != semantics::CondKind::field_test || t.negated || t.field.slot != slot || t.field.null_value)
+            return false;
+        if (t.field.type != vm::FieldType::keyword && t.field.type != vm::FieldType::dynamic) return false;
+        const semantics::Predicate& p = t.predicate;
+        if (p.op != semantics::PredOp::cmp || p.cmp != vm::CmpOp::eq || p.constants.size() != 1) return false;
+        const auto* s = std::get_if<std::string>(&p.constants[0]);
+        return s != nullptr && *s == category;
+    };
+    if (is_test(c)) return category;
+    if (c.kind == semantics::CondKind::and_)
+        for (const Cond& child : c.children)
+            if (is_test(child)) return category;
+    return std::nullopt;
+}
+
 struct QueryCompiler {
     const CompileOptions& options;
     vm::FieldCatalog& catalog;
@@ -651,11 +677,15 @@ struct QueryCompiler {
         return *category;
     }
 
+    // Compiles the filter; also sets the term's required text and exact category.
     std::shared_ptr<const Program> filter_program(const ast::EventFilter& f, const std::string& label,
-                                                  RequiredText& required) {
+                                                  CompiledTerm& term) {
         semantics::ResolvedField none;
         const semantics::ResolvedField& cat = f.any ? none : category_field(f.category_span);
         Cond c = normalizer.filter(f, cat);
+        if (!f.any && cat.kind == semantics::ResolvedField::Kind::slot)
+            term.exact_category = exact_category(c, cat.slot, f.category);
+        RequiredText& required = term.required;
         required = required_text(c);
         // The category is a weak anchor (a handful of values share the whole stream): keep it for last.
         if (!f.any && required.clauses.size() > 1) {
@@ -701,7 +731,7 @@ struct QueryCompiler {
         ct.category = t.filter.category;
         ct.span = t.span;
         ct.written_index = index;
-        ct.filter = filter_program(t.filter, "filter of " + name, ct.required);
+        ct.filter = filter_program(t.filter, "filter of " + name, ct);
         size_t i = 0;
         for (const auto& k : shared) ct.keys.push_back(key(*k, "key " + std::to_string(i++) + " of " + name));
         for (const auto& k : t.keys) ct.keys.push_back(key(*k, "key " + std::to_string(i++) + " of " + name));
@@ -747,7 +777,7 @@ CompileResult compile_query(std::string_view text, const CompileOptions& options
             t.any = q.event.any;
             t.category = q.event.category;
             t.span = q.event.span;
-            t.filter = qc.filter_program(q.event, "filter", t.required);
+            t.filter = qc.filter_program(q.event, "filter", t);
             cq.terms.push_back(std::move(t));
             break;
         }

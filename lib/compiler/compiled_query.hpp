@@ -52,6 +52,9 @@ struct CompiledTerm {
     std::vector<JoinKey> keys;              // shared keys first, then the term's own
     bool any = false;                       // `any where`
     std::string category;                   // the category name (empty for any)
+    // Set when the filter can only hold for an event whose category field (CompiledQuery::category_slot) has
+    // exactly this string among its values: the engine then skips the filter for other events without running it.
+    std::optional<std::string> exact_category;
     SourceSpan span;
     uint32_t written_index = 0;             // index of the term as written (before runs expansion)
 };

@@ -252,6 +252,7 @@ std::string explain(const CompiledQuery& q) {
             else out += " = program\n";
         }
         out += "  line prefilter: " + to_string(t.required) + "\n";
+        if (t.exact_category) out += "  skipped unless the category is exactly \"" + *t.exact_category + "\"\n";
         if (t.filter) out += explain(*t.filter);
         for (const auto& k : t.keys)
             if (k.program) out += explain(*k.program);

@@ -46,7 +46,7 @@ CompiledQueries::Result CompiledQueries::compile(std::vector<QuerySource> querie
         if (queries[i].event_category_field) own.event_category_field = *queries[i].event_category_field;
         if (queries[i].tiebreaker_field) own.tiebreaker_field = *queries[i].tiebreaker_field;
         auto result = compiler::compile_query(queries[i].text, own, impl->catalog);
-        Impl::Query query{std::move(queries[i]), std::nullopt, std::nullopt};
+        Impl::Query query{std::move(queries[i]), std::nullopt, std::nullopt, {}, 0};
         if (!result.ok()) {
             out.problems.push_back(QueryProblem{i, std::move(result.diagnostics)});
         } else {
@@ -66,6 +66,15 @@ CompiledQueries::Result CompiledQueries::compile(std::vector<QuerySource> querie
     if (options.query.tiebreaker_field) projection.tiebreaker_slot = impl->catalog.intern(*options.query.tiebreaker_field);
     impl->plan = std::make_unique<input::ProjectionPlan>(impl->catalog, projection);
     if (options.line_prefilter) impl->line_filter = build_line_filter(impl->queries);
+    for (auto& q : impl->queries) {
+        if (!q.compiled) continue;
+        const auto slot = q.compiled->category_slot;
+        auto bit = [&](const compiler::CompiledTerm& t) {
+            return t.exact_category && slot ? impl->category_mask.add(*slot, *t.exact_category) : 0;
+        };
+        for (const auto& t : q.compiled->terms) q.category_bits.push_back(bit(t));
+        if (q.compiled->until) q.until_category_bit = bit(*q.compiled->until);
+    }
     out.queries.reset(new CompiledQueries(std::move(impl)));
     return out;
 }

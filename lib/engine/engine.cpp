@@ -245,7 +245,8 @@ struct Engine::Impl {
         std::unique_ptr<engine::RuleShards> shards;
         if (!reorder && valid_queries() > 1)
             shards = std::make_unique<engine::RuleShards>(queries, catalog, read.threads,
-                                                          [this](size_t q, Match&& m) { deliver(q, std::move(m)); });
+                                                          [this](size_t q, Match&& m) { deliver(q, std::move(m)); },
+                                                          &compiled->impl().category_mask);
         stats.query_threads = shards ? static_cast<uint32_t>(shards->size()) : 1;
         struct Reset {  // leaves the engine sequential again, also when a handler or a shard throws
             Impl& impl;
@@ -372,7 +373,7 @@ std::unique_ptr<Engine> Engine::create(std::shared_ptr<const CompiledQueries> se
     static const compiler::CompiledQuery kInvalid;  // what a query left out as invalid refers to
     for (const auto& q : impl->compiled->impl().queries) {
         if (!q.compiled) {
-            QueryState disabled{q.source, kInvalid, engine::ResultLimiter<Match>({}, std::nullopt), {}, {}, {}};
+            QueryState disabled{q.source, kInvalid, engine::ResultLimiter<Match>({}, std::nullopt), {}, {}, {}, true, {}, 0};
             disabled.disabled = true;
             impl->queries.push_back(std::move(disabled));
             continue;
@@ -380,7 +381,8 @@ std::unique_ptr<Engine> Engine::create(std::shared_ptr<const CompiledQueries> se
         const bool is_sample = q.compiled->kind == ast::QueryKind::sample;
         // A sample's size caps the number of samples in key order; the runtime applies it.
         engine::ResultLimiter<Match> limiter(q.compiled->pipes, is_sample ? std::nullopt : request);
-        impl->queries.push_back(QueryState{q.source, *q.compiled, std::move(limiter), {}, {}, q.own_timestamp});
+        impl->queries.push_back(QueryState{q.source, *q.compiled, std::move(limiter), {}, {}, q.own_timestamp, false,
+                                           q.category_bits, q.until_category_bit});
     }
 
     sequence::Limits& limits = impl->limits;
@@ -409,7 +411,8 @@ std::unique_ptr<Engine> Engine::create(std::shared_ptr<const CompiledQueries> se
     for (size_t q = 0; q < all.size(); ++q) all[q] = q;
     Impl* self = impl.get();
     impl->runner = std::make_unique<engine::QueryRunner>(impl->queries, std::move(all), impl->catalog,
-                                                         [self](size_t q, Match&& m) { self->deliver(q, std::move(m)); });
+                                                         [self](size_t q, Match&& m) { self->deliver(q, std::move(m)); },
+                                                         &impl->compiled->impl().category_mask);
     if (options.reorder_window_ns && !options.sort_input)
         impl->reorder = std::make_unique<engine::ReorderBuffer>(*options.reorder_window_ns);
     return std::unique_ptr<Engine>(new Engine(std::move(impl)));

@@ -18,6 +18,7 @@
 #include "compiler/compiled_query.hpp"
 #include "eqlc/engine.hpp"
 #include "eqlc/match.hpp"
+#include "engine/category_mask.hpp"
 #include "engine/join_keys.hpp"
 #include "engine/result_limiter.hpp"
 #include "sequence/sample_matcher.hpp"
@@ -37,6 +38,9 @@ struct QueryState {
     // Set when the query reads its event times from another field than the engine's order field.
     std::optional<vm::SlotId> own_timestamp;
     bool disabled = false;  // skip_invalid_queries: the query did not compile and never runs
+    // Per term (and until): the category bit an event must have for the term to hold (0: always run).
+    std::vector<uint64_t> category_bits;
+    uint64_t until_category_bit = 0;
 };
 
 // Which queries an event is run through: samples do not depend on time order (Elasticsearch takes their
@@ -56,8 +60,9 @@ public:
     using Deliver = std::function<void(size_t query, Match&&)>;
 
     // Runs the queries of `queries` whose indices are in `which` (ascending), in that order.
+    // With a category mask, a term whose category the event lacks is not run (engine/category_mask.hpp).
     QueryRunner(std::vector<QueryState>& queries, std::vector<size_t> which, const vm::FieldCatalog& catalog,
-                Deliver deliver);
+                Deliver deliver, const CategoryMask* categories = nullptr);
 
     void process(const vm::EventRecord& event, Pass pass);
 
@@ -69,7 +74,9 @@ private:
     void run_event_query(size_t q, QueryState& state, const vm::EventRecord& event, int64_t ts);
     void run_sequence(QueryState& state, const vm::EventRecord& event, int64_t ts);
     void run_sample(QueryState& state, const vm::EventRecord& event, int64_t ts);
-    size_t term_keys(const compiler::CompiledTerm& term, const vm::EventRecord& event);
+    size_t term_keys(const compiler::CompiledTerm& term, uint64_t category_bit, const vm::EventRecord& event);
+    // Whether a term with this category bit may hold for the current event.
+    bool may_hold(uint64_t category_bit) const { return (category_bit & event_categories_) == category_bit; }
     // The event's time in another field than the order field, read once per event and field (rules often share
     // one, e.g. event.ingested).
     std::optional<int64_t> own_timestamp(const vm::EventRecord& event, vm::SlotId slot);
@@ -80,6 +87,9 @@ private:
     Deliver deliver_;
     RunCounters counters_;
     uint64_t truncated_taken_ = 0;  // key_builder_.truncated() at the last take_counters()
+
+    const CategoryMask* categories_;
+    uint64_t event_categories_ = 0;  // the current event's category bits
 
     vm::VmContext vm_;
     JoinKeyBuilder key_builder_;

@@ -309,6 +309,14 @@ void Normalizer::error(const SourceSpan& span, std::string message, std::string 
     out_.push_back(std::move(d));
 }
 
+// The mapping's null_value of a field, converted to the field's type: what a missing or null value reads as.
+std::optional<Constant> null_value_of(const ResolvedField& r) {
+    if (!r.null_value) return std::nullopt;
+    Converted c = convert_constant(Constant(*r.null_value), r.type, false, r.path);
+    if (c.value && !is_null_const(*c.value)) return *c.value;
+    return std::nullopt;
+}
+
 Cond Normalizer::filter(const ast::EventFilter& f, const ResolvedField& category) {
     Cond body = f.condition ? cond(*f.condition, false) : Cond::constant_of(true);
     if (f.any) return body;
@@ -317,6 +325,7 @@ Cond Normalizer::filter(const ast::EventFilter& f, const ResolvedField& category
     ref.slot = category.slot;
     ref.type = category.type;
     ref.path = category.path;
+    ref.null_value = null_value_of(category);  // as for any other test of the field
     Predicate p;
     p.op = PredOp::cmp;
     p.cmp = vm::CmpOp::eq;
@@ -678,10 +687,7 @@ ValueExpr Normalizer::field_value(const ast::Expr& e) {
     v.field.slot = r.slot;
     v.field.type = r.type;
     v.field.path = r.path;
-    if (r.null_value) {
-        Converted c = convert_constant(Constant(*r.null_value), r.type, false, r.path);
-        if (c.value && !is_null_const(*c.value)) v.field.null_value = *c.value;
-    }
+    v.field.null_value = null_value_of(r);
     return v;
 }
 
