@@ -4,9 +4,6 @@
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -15,6 +12,7 @@
 #include "eqlc/engine.hpp"
 #include "eqlc/mapping.hpp"
 #include "semantics/schema.hpp"
+#include "support/cli_runner.hpp"
 
 namespace {
 
@@ -123,15 +121,11 @@ TEST_CASE("category mask: skipped terms give the results of terms that are never
     REQUIRE(reread.engine);
     std::vector<size_t> counts(queries.size(), 0);
     reread.engine->on_match([&](const eqlc::Match& m) { ++counts[m.query]; });
-    const std::string path = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + "/eqlc-category-mask-test.ndjson";
-    {
-        std::ofstream out(path, std::ios::binary);
-        out << text;
-    }
+    eqlc::test::TempDir dir;
+    const std::string path = dir.write("events.ndjson", text).string();
     eqlc::Diagnostic error;
     REQUIRE(reread.engine->read_ndjson(path, {}, &error));
     reread.engine->finish();
-    std::remove(path.c_str());
     for (size_t p = 0; p < pairs.size(); ++p) {
         INFO(pairs[p].first);
         CHECK(counts[2 * p] == results[2 * p].size());
