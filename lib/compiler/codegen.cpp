@@ -636,29 +636,27 @@ std::optional<Program> generate_value(const ValueExpr& value, std::string label,
 
 namespace {
 
-// The category a filter requires: `category where` adds a positive, case-sensitive equality test of the category
-// field with the name, as a conjunct of the whole condition. Only on a keyword or dynamic field without a
-// null_value (which would make a missing value read as a constant), and only for a name that no number or
-// boolean spells (a keyword field holds a JSON number or boolean as its text): then the filter cannot hold unless
-// one of the field's values is exactly that string.
-std::optional<std::string> exact_category(const Cond& c, vm::SlotId slot, const std::string& category) {
-    const bool name = !category.empty() && std::isalpha(static_cast<unsigned char>(category[0])) &&
-                      category != "true" && category != "false";
-    if (!name) return std::nullopt;
-    auto is_test = [&](const Cond& t) {
-        if (t.kind != semantics::CondKind::field_test || t.negated || t.field.slot != slot || t.field.null_value)
-            return false;
-        if (t.field.type != vm::FieldType::keyword && t.field.type != vm::FieldType::dynamic) return false;
-        const semantics::Predicate& p = t.predicate;
-        if (p.op != semantics::PredOp::cmp || p.cmp != vm::CmpOp::eq || p.constants.size() != 1) return false;
+// The exact values a normalized filter requires (see ExactValue): its conjuncts that are positive, case-sensitive
+// equality tests of a keyword or dynamic field without a null_value with one string that starts with a letter
+// and is not "true" or "false".
+std::vector<ExactValue> exact_values(const Cond& c) {
+    std::vector<ExactValue> out;
+    auto take = [&](const Cond& t) {
+        if (t.kind != CondKind::field_test || t.negated || t.field.null_value) return;
+        if (t.field.type != FieldType::keyword && t.field.type != FieldType::dynamic) return;
+        const Predicate& p = t.predicate;
+        if (p.op != PredOp::cmp || p.cmp != vm::CmpOp::eq || p.constants.size() != 1) return;
         const auto* s = std::get_if<std::string>(&p.constants[0]);
-        return s != nullptr && *s == category;
+        if (s == nullptr || s->empty() || !std::isalpha(static_cast<unsigned char>((*s)[0])) || *s == "true" ||
+            *s == "false")
+            return;
+        out.push_back(ExactValue{t.field.slot, t.field.path, *s});
     };
-    if (is_test(c)) return category;
-    if (c.kind == semantics::CondKind::and_)
-        for (const Cond& child : c.children)
-            if (is_test(child)) return category;
-    return std::nullopt;
+    if (c.kind == CondKind::and_)
+        for (const Cond& child : c.children) take(child);
+    else
+        take(c);
+    return out;
 }
 
 struct QueryCompiler {
@@ -683,8 +681,7 @@ struct QueryCompiler {
         semantics::ResolvedField none;
         const semantics::ResolvedField& cat = f.any ? none : category_field(f.category_span);
         Cond c = normalizer.filter(f, cat);
-        if (!f.any && cat.kind == semantics::ResolvedField::Kind::slot)
-            term.exact_category = exact_category(c, cat.slot, f.category);
+        term.exact_values = exact_values(c);
         RequiredText& required = term.required;
         required = required_text(c);
         // The category is a weak anchor (a handful of values share the whole stream): keep it for last.

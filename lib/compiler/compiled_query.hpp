@@ -45,6 +45,16 @@ struct JoinKey {
                                              // which is the constant null)
 };
 
+// A string a field must hold among its values for a filter to hold: the filter is a conjunction with a positive,
+// case-sensitive `field == "value"` test (the category test of `process where` is one), on a keyword or dynamic
+// field without a null_value (which would make an explicit null read as a constant). Only for values that no
+// number or boolean spells (a keyword field holds a JSON number or boolean as its text).
+struct ExactValue {
+    vm::SlotId slot = 0;
+    std::string field;  // the field's path, for explain
+    std::string value;
+};
+
 struct CompiledTerm {
     std::shared_ptr<const Program> filter;  // condition program (category test included)
     RequiredText required;                  // text an event's line must contain for the filter to hold
@@ -52,9 +62,9 @@ struct CompiledTerm {
     std::vector<JoinKey> keys;              // shared keys first, then the term's own
     bool any = false;                       // `any where`
     std::string category;                   // the category name (empty for any)
-    // Set when the filter can only hold for an event whose category field (CompiledQuery::category_slot) has
-    // exactly this string among its values: the engine then skips the filter for other events without running it.
-    std::optional<std::string> exact_category;
+    // Strings fields must hold for the filter to hold (see ExactValue): the engine skips the filter for events
+    // without them, without running it.
+    std::vector<ExactValue> exact_values;
     SourceSpan span;
     uint32_t written_index = 0;             // index of the term as written (before runs expansion)
 };

@@ -252,7 +252,12 @@ std::string explain(const CompiledQuery& q) {
             else out += " = program\n";
         }
         out += "  line prefilter: " + to_string(t.required) + "\n";
-        if (t.exact_category) out += "  skipped unless the category is exactly \"" + *t.exact_category + "\"\n";
+        if (!t.exact_values.empty()) {
+            out += "  skipped unless";
+            for (size_t i = 0; i < t.exact_values.size(); ++i)
+                out += std::string(i ? "," : "") + " " + t.exact_values[i].field + " has \"" + t.exact_values[i].value + "\"";
+            out += "\n";
+        }
         if (t.filter) out += explain(*t.filter);
         for (const auto& k : t.keys)
             if (k.program) out += explain(*k.program);

@@ -66,14 +66,17 @@ CompiledQueries::Result CompiledQueries::compile(std::vector<QuerySource> querie
     if (options.query.tiebreaker_field) projection.tiebreaker_slot = impl->catalog.intern(*options.query.tiebreaker_field);
     impl->plan = std::make_unique<input::ProjectionPlan>(impl->catalog, projection);
     if (options.line_prefilter) impl->line_filter = build_line_filter(impl->queries);
+    // The values terms require: a bit for the most required ones, then each term's bits.
+    for (const auto& q : impl->queries) {
+        if (!q.compiled) continue;
+        for (const auto& t : q.compiled->terms) impl->value_mask.count(t.exact_values);
+        if (q.compiled->until) impl->value_mask.count(q.compiled->until->exact_values);
+    }
+    impl->value_mask.assign();
     for (auto& q : impl->queries) {
         if (!q.compiled) continue;
-        const auto slot = q.compiled->category_slot;
-        auto bit = [&](const compiler::CompiledTerm& t) {
-            return t.exact_category && slot ? impl->category_mask.add(*slot, *t.exact_category) : 0;
-        };
-        for (const auto& t : q.compiled->terms) q.category_bits.push_back(bit(t));
-        if (q.compiled->until) q.until_category_bit = bit(*q.compiled->until);
+        for (const auto& t : q.compiled->terms) q.value_bits.push_back(impl->value_mask.bits(t.exact_values));
+        if (q.compiled->until) q.until_value_bit = impl->value_mask.bits(q.compiled->until->exact_values);
     }
     out.queries.reset(new CompiledQueries(std::move(impl)));
     return out;

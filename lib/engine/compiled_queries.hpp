@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "compiler/compiled_query.hpp"
-#include "engine/category_mask.hpp"
+#include "engine/value_mask.hpp"
 #include "eqlc/engine.hpp"
 #include "input/line_filter.hpp"
 #include "input/projection.hpp"
@@ -22,9 +22,9 @@ struct CompiledQueries::Impl {
         std::optional<compiler::CompiledQuery> compiled;  // none: invalid, left out (skip_invalid_queries)
         // Set when the query reads its event times from another field than the order field.
         std::optional<vm::SlotId> own_timestamp;
-        // Per term (and until): its bit in category_mask, or 0 when it is always run.
-        std::vector<uint64_t> category_bits;
-        uint64_t until_category_bit = 0;
+        // Per term (and until): the bits of value_mask an event needs for it to hold (0: always run).
+        std::vector<uint64_t> value_bits;
+        uint64_t until_value_bit = 0;
     };
 
     QueryOptions options;
@@ -33,7 +33,7 @@ struct CompiledQueries::Impl {
     vm::SlotId order_slot = 0;  // the order (timestamp) field of QueryOptions
     std::unique_ptr<input::ProjectionPlan> plan;
     std::unique_ptr<input::LineFilter> line_filter;  // null when some query term has no required text
-    engine::CategoryMask category_mask;  // the exact categories terms require (engine/category_mask.hpp)
+    engine::ValueMask value_mask;  // the exact values terms require (engine/value_mask.hpp)
 };
 
 }  // namespace eqlc

@@ -246,7 +246,7 @@ struct Engine::Impl {
         if (!reorder && valid_queries() > 1)
             shards = std::make_unique<engine::RuleShards>(queries, catalog, read.threads,
                                                           [this](size_t q, Match&& m) { deliver(q, std::move(m)); },
-                                                          &compiled->impl().category_mask);
+                                                          &compiled->impl().value_mask);
         stats.query_threads = shards ? static_cast<uint32_t>(shards->size()) : 1;
         struct Reset {  // leaves the engine sequential again, also when a handler or a shard throws
             Impl& impl;
@@ -382,7 +382,7 @@ std::unique_ptr<Engine> Engine::create(std::shared_ptr<const CompiledQueries> se
         // A sample's size caps the number of samples in key order; the runtime applies it.
         engine::ResultLimiter<Match> limiter(q.compiled->pipes, is_sample ? std::nullopt : request);
         impl->queries.push_back(QueryState{q.source, *q.compiled, std::move(limiter), {}, {}, q.own_timestamp, false,
-                                           q.category_bits, q.until_category_bit});
+                                           q.value_bits, q.until_value_bit});
     }
 
     sequence::Limits& limits = impl->limits;
@@ -412,7 +412,7 @@ std::unique_ptr<Engine> Engine::create(std::shared_ptr<const CompiledQueries> se
     Impl* self = impl.get();
     impl->runner = std::make_unique<engine::QueryRunner>(impl->queries, std::move(all), impl->catalog,
                                                          [self](size_t q, Match&& m) { self->deliver(q, std::move(m)); },
-                                                         &impl->compiled->impl().category_mask);
+                                                         &impl->compiled->impl().value_mask);
     if (options.reorder_window_ns && !options.sort_input)
         impl->reorder = std::make_unique<engine::ReorderBuffer>(*options.reorder_window_ns);
     return std::unique_ptr<Engine>(new Engine(std::move(impl)));

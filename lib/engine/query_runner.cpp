@@ -35,12 +35,12 @@ std::optional<int64_t> timestamp_from(const vm::EventRecord& event, vm::SlotId s
 }  // namespace
 
 QueryRunner::QueryRunner(std::vector<QueryState>& queries, std::vector<size_t> which, const vm::FieldCatalog& catalog,
-                         Deliver deliver, const CategoryMask* categories)
+                         Deliver deliver, const ValueMask* values)
     : queries_(queries),
       which_(std::move(which)),
       catalog_(catalog),
       deliver_(std::move(deliver)),
-      categories_(categories != nullptr && !categories->empty() ? categories : nullptr) {}
+      value_mask_(values != nullptr && !values->empty() ? values : nullptr) {}
 
 RunCounters QueryRunner::take_counters() {
     RunCounters out = counters_;
@@ -60,7 +60,7 @@ std::optional<int64_t> QueryRunner::own_timestamp(const vm::EventRecord& event, 
 
 void QueryRunner::process(const vm::EventRecord& event, Pass pass) {
     own_timestamps_.clear();
-    event_categories_ = categories_ ? categories_->of(event) : 0;
+    event_values_ = value_mask_ ? value_mask_->of(event) : 0;
     for (const size_t q : which_) {
         QueryState& state = queries_[q];
         if (state.disabled || state.limiter.saturated()) continue;
@@ -93,7 +93,7 @@ void QueryRunner::process(const vm::EventRecord& event, Pass pass) {
 
 void QueryRunner::run_event_query(size_t q, QueryState& state, const vm::EventRecord& event, int64_t ts) {
     const compiler::CompiledTerm& term = state.compiled.terms.front();
-    if (!may_hold(state.category_bits.front()) || !vm::matches(*term.filter, event, vm_)) return;
+    if (!may_hold(state.value_bits.front()) || !vm::matches(*term.filter, event, vm_)) return;
     Match match;
     match.query = q;
     match.kind = MatchKind::event;
@@ -101,8 +101,8 @@ void QueryRunner::run_event_query(size_t q, QueryState& state, const vm::EventRe
     state.limiter.add(std::move(match), [&](Match&& m) { deliver_(q, std::move(m)); });
 }
 
-size_t QueryRunner::term_keys(const compiler::CompiledTerm& term, uint64_t category_bit, const vm::EventRecord& event) {
-    if (!may_hold(category_bit) || !vm::matches(*term.filter, event, vm_)) return 0;
+size_t QueryRunner::term_keys(const compiler::CompiledTerm& term, uint64_t value_bits, const vm::EventRecord& event) {
+    if (!may_hold(value_bits) || !vm::matches(*term.filter, event, vm_)) return 0;
     if (!key_builder_.build(term, event, vm_)) return 0;
     for (const auto& k : key_builder_.keys()) hit_keys_.push_back(k);
     return key_builder_.keys().size();
@@ -123,10 +123,10 @@ void QueryRunner::run_sequence(QueryState& state, const vm::EventRecord& event, 
             counts_.emplace_back(stage, n);
             continue;
         }
-        if (const size_t n = term_keys(terms[stage], state.category_bits[stage], event)) counts_.emplace_back(stage, n);
+        if (const size_t n = term_keys(terms[stage], state.value_bits[stage], event)) counts_.emplace_back(stage, n);
     }
     if (state.compiled.until)
-        if (const size_t n = term_keys(*state.compiled.until, state.until_category_bit, event))
+        if (const size_t n = term_keys(*state.compiled.until, state.until_value_bit, event))
             counts_.emplace_back(sequence::kUntil, n);
     if (counts_.empty()) {
         state.sequence->advance_time(ts);
@@ -144,7 +144,7 @@ void QueryRunner::run_sample(QueryState& state, const vm::EventRecord& event, in
     counts_.clear();
     const auto& terms = state.compiled.terms;
     for (uint32_t filter = 0; filter < terms.size(); ++filter)
-        if (const size_t n = term_keys(terms[filter], state.category_bits[filter], event))
+        if (const size_t n = term_keys(terms[filter], state.value_bits[filter], event))
             counts_.emplace_back(filter, n);
     if (counts_.empty()) return;
     sample_hits_.clear();

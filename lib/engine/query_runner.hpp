@@ -18,7 +18,7 @@
 #include "compiler/compiled_query.hpp"
 #include "eqlc/engine.hpp"
 #include "eqlc/match.hpp"
-#include "engine/category_mask.hpp"
+#include "engine/value_mask.hpp"
 #include "engine/join_keys.hpp"
 #include "engine/result_limiter.hpp"
 #include "sequence/sample_matcher.hpp"
@@ -38,9 +38,9 @@ struct QueryState {
     // Set when the query reads its event times from another field than the engine's order field.
     std::optional<vm::SlotId> own_timestamp;
     bool disabled = false;  // skip_invalid_queries: the query did not compile and never runs
-    // Per term (and until): the category bit an event must have for the term to hold (0: always run).
-    std::vector<uint64_t> category_bits;
-    uint64_t until_category_bit = 0;
+    // Per term (and until): the value-mask bits an event must have for the term to hold (0: always run).
+    std::vector<uint64_t> value_bits;
+    uint64_t until_value_bit = 0;
 };
 
 // Which queries an event is run through: samples do not depend on time order (Elasticsearch takes their
@@ -60,9 +60,9 @@ public:
     using Deliver = std::function<void(size_t query, Match&&)>;
 
     // Runs the queries of `queries` whose indices are in `which` (ascending), in that order.
-    // With a category mask, a term whose category the event lacks is not run (engine/category_mask.hpp).
+    // With a value mask, a term whose required values the event lacks is not run (engine/value_mask.hpp).
     QueryRunner(std::vector<QueryState>& queries, std::vector<size_t> which, const vm::FieldCatalog& catalog,
-                Deliver deliver, const CategoryMask* categories = nullptr);
+                Deliver deliver, const ValueMask* values = nullptr);
 
     void process(const vm::EventRecord& event, Pass pass);
 
@@ -74,9 +74,9 @@ private:
     void run_event_query(size_t q, QueryState& state, const vm::EventRecord& event, int64_t ts);
     void run_sequence(QueryState& state, const vm::EventRecord& event, int64_t ts);
     void run_sample(QueryState& state, const vm::EventRecord& event, int64_t ts);
-    size_t term_keys(const compiler::CompiledTerm& term, uint64_t category_bit, const vm::EventRecord& event);
-    // Whether a term with this category bit may hold for the current event.
-    bool may_hold(uint64_t category_bit) const { return (category_bit & event_categories_) == category_bit; }
+    size_t term_keys(const compiler::CompiledTerm& term, uint64_t value_bits, const vm::EventRecord& event);
+    // Whether a term that needs these value bits may hold for the current event.
+    bool may_hold(uint64_t value_bits) const { return (value_bits & event_values_) == value_bits; }
     // The event's time in another field than the order field, read once per event and field (rules often share
     // one, e.g. event.ingested).
     std::optional<int64_t> own_timestamp(const vm::EventRecord& event, vm::SlotId slot);
@@ -88,8 +88,8 @@ private:
     RunCounters counters_;
     uint64_t truncated_taken_ = 0;  // key_builder_.truncated() at the last take_counters()
 
-    const CategoryMask* categories_;
-    uint64_t event_categories_ = 0;  // the current event's category bits
+    const ValueMask* value_mask_;
+    uint64_t event_values_ = 0;  // the current event's value bits
 
     vm::VmContext vm_;
     JoinKeyBuilder key_builder_;

@@ -26,7 +26,7 @@ uint64_t estimated_cost(const compiler::CompiledQuery& query) {
 }  // namespace
 
 RuleShards::RuleShards(std::vector<QueryState>& queries, const vm::FieldCatalog& catalog, unsigned count,
-                       const QueryRunner::Deliver& deliver, const CategoryMask* categories) {
+                       const QueryRunner::Deliver& deliver, const ValueMask* values) {
     std::vector<size_t> valid;
     for (size_t q = 0; q < queries.size(); ++q)
         if (!queries[q].disabled) valid.push_back(q);
@@ -47,7 +47,7 @@ RuleShards::RuleShards(std::vector<QueryState>& queries, const vm::FieldCatalog&
     for (size_t s = 0; s < n; ++s) {
         std::sort(which[s].begin(), which[s].end());
         for (const size_t q : which[s]) owner_[q] = static_cast<uint32_t>(s);
-        shards_.push_back(std::make_unique<Shard>(queries, std::move(which[s]), catalog, deliver, categories));
+        shards_.push_back(std::make_unique<Shard>(queries, std::move(which[s]), catalog, deliver, values));
     }
     for (size_t s = 1; s < n; ++s) threads_.emplace_back([this, s] { thread_main(*shards_[s]); });
 }

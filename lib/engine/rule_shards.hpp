@@ -37,7 +37,7 @@ public:
     // call with an event query's result; it (and the sequence and sample sinks) must send results to collect()
     // while run() runs.
     RuleShards(std::vector<QueryState>& queries, const vm::FieldCatalog& catalog, unsigned count,
-               const QueryRunner::Deliver& deliver, const CategoryMask* categories = nullptr);
+               const QueryRunner::Deliver& deliver, const ValueMask* values = nullptr);
     // Joins the threads.
     ~RuleShards();
     RuleShards(const RuleShards&) = delete;
@@ -85,8 +85,8 @@ private:
     };
     struct Shard {
         Shard(std::vector<QueryState>& queries, std::vector<size_t> which, const vm::FieldCatalog& catalog,
-              const QueryRunner::Deliver& deliver, const CategoryMask* categories)
-            : runner(queries, std::move(which), catalog, deliver, categories) {}
+              const QueryRunner::Deliver& deliver, const ValueMask* values)
+            : runner(queries, std::move(which), catalog, deliver, values) {}
         QueryRunner runner;
         vm::EventRecord record;
         uint32_t current = 0;  // the entry being run
