@@ -263,6 +263,7 @@ struct Engine::Impl {
         };
 
         const uint64_t bytes_before = stats.bytes;
+        engine::ReadBatch::Loaded loaded;  // `record` gets its events from load() alone in this loop
         uint64_t events = 0;
         uint64_t skipped = 0;        // lines the line filter skipped before the last event
         uint64_t skipped_base = 0;   // ... in the batches before this one
@@ -277,7 +278,7 @@ struct Engine::Impl {
                 // Skipped lines take their places in arrival order, as if they had been run.
                 next_ordinal += skipped_base + batch->skipped_before(i) - skipped;
                 skipped = skipped_base + batch->skipped_before(i);
-                batch->load(i, record);
+                batch->load(i, record, loaded);
                 deferred.event = static_cast<uint32_t>(i);
                 accept(record, reader.name(), record.line);
                 drain();

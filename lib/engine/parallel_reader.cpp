@@ -148,10 +148,23 @@ void ReadBatch::add(const vm::EventRecord& record, uint64_t skipped, const char*
 }
 
 void ReadBatch::load(size_t i, vm::EventRecord& out) const {
+    Loaded fresh;
+    load(i, out, fresh);
+}
+
+void ReadBatch::load(size_t i, vm::EventRecord& out, Loaded& loaded) const {
     const Event& e = events_[i];
-    out.slots.assign(slot_count_, vm::Slot{});
-    for (size_t k = e.slots_begin; k < e.slots_begin + e.slots_count; ++k)
+    if (!loaded.valid || out.slots.size() != slot_count_) {
+        out.slots.assign(slot_count_, vm::Slot{});
+        loaded.valid = true;
+    } else {
+        for (const vm::SlotId id : loaded.slots) out.slots[id] = vm::Slot{};
+    }
+    loaded.slots.clear();
+    for (size_t k = e.slots_begin; k < e.slots_begin + e.slots_count; ++k) {
         out.slots[slots_[k].id] = vm::Slot{slots_[k].begin, slots_[k].count, true};
+        loaded.slots.push_back(slots_[k].id);
+    }
     out.values.assign(values_.begin() + static_cast<ptrdiff_t>(e.values_begin),
                       values_.begin() + static_cast<ptrdiff_t>(e.values_begin + e.values_count));
     out.timestamp_ns = e.timestamp_ns;

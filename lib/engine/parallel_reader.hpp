@@ -51,6 +51,14 @@ public:
     // Fills `out` with event `i`: slots, values, timestamp, source, origin and line (the input's). Its strings
     // stay valid until the batch is released (the next call to ParallelReader::next()).
     void load(size_t i, vm::EventRecord& out) const;
+    // The same for a record that only ever gets events through load() with this `loaded`: it remembers which slots
+    // the last load set, so that the next one clears only those (a catalog may have hundreds of slots, an event a
+    // few dozen).
+    struct Loaded {
+        std::vector<vm::SlotId> slots;
+        bool valid = false;
+    };
+    void load(size_t i, vm::EventRecord& out, Loaded& loaded) const;
     uint64_t line(size_t i) const { return events_[i].line; }
     // Lines the line filter let pass unparsed (NdjsonReader::stats().skipped_events) in the chunk, before event i
     // and in all.

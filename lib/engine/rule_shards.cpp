@@ -66,7 +66,7 @@ void RuleShards::run_shard(Shard& shard) {
         for (uint32_t i = 0; i < entries_.size(); ++i) {
             const Entry& entry = entries_[i];
             shard.current = i;
-            batch_->load(entry.event, shard.record);
+            batch_->load(entry.event, shard.record, shard.loaded);
             shard.record.ordinal = entry.ordinal;
             shard.runner.process(shard.record, entry.pass);
         }

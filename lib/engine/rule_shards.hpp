@@ -89,6 +89,7 @@ private:
             : runner(queries, std::move(which), catalog, deliver, values) {}
         QueryRunner runner;
         vm::EventRecord record;
+        ReadBatch::Loaded loaded;  // what the last load set in record
         uint32_t current = 0;  // the entry being run
         std::vector<Result> results;
         size_t taken = 0;
