@@ -128,7 +128,8 @@ TEST_CASE("value mask: a term the mask rules out never holds", "[engine][values]
         const std::string n = pick(names);
         if (!n.empty()) text += R"(,"process":{"name":)" + n + "}";
         text += "}";
-        REQUIRE(eqlc::input::project(nlohmann::json::parse(text), *impl.plan, record, builder));
+        const nlohmann::json json = nlohmann::json::parse(text);  // the record's strings point into it
+        REQUIRE(eqlc::input::project(json, *impl.plan, record, builder));
         const uint64_t has = impl.value_mask.of(record);
         for (const auto& q : impl.queries) {
             if (!q.compiled) continue;
