@@ -1,7 +1,6 @@
 #include "compiler/codegen.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 #include "compiler/compiled_query.hpp"
 #include "semantics/checker.hpp"
@@ -635,29 +634,6 @@ std::optional<Program> generate_value(const ValueExpr& value, std::string label,
 // ---------------------------------------------------------------------------------------------------------------
 
 namespace {
-
-// The exact values a normalized filter requires (see ExactValue): its conjuncts that are positive, case-sensitive
-// equality tests of a keyword or dynamic field without a null_value with one string that starts with a letter
-// and is not "true" or "false".
-std::vector<ExactValue> exact_values(const Cond& c) {
-    std::vector<ExactValue> out;
-    auto take = [&](const Cond& t) {
-        if (t.kind != CondKind::field_test || t.negated || t.field.null_value) return;
-        if (t.field.type != FieldType::keyword && t.field.type != FieldType::dynamic) return;
-        const Predicate& p = t.predicate;
-        if (p.op != PredOp::cmp || p.cmp != vm::CmpOp::eq || p.constants.size() != 1) return;
-        const auto* s = std::get_if<std::string>(&p.constants[0]);
-        if (s == nullptr || s->empty() || !std::isalpha(static_cast<unsigned char>((*s)[0])) || *s == "true" ||
-            *s == "false")
-            return;
-        out.push_back(ExactValue{t.field.slot, t.field.path, *s});
-    };
-    if (c.kind == CondKind::and_)
-        for (const Cond& child : c.children) take(child);
-    else
-        take(c);
-    return out;
-}
 
 struct QueryCompiler {
     const CompileOptions& options;

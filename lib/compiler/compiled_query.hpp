@@ -45,16 +45,6 @@ struct JoinKey {
                                              // which is the constant null)
 };
 
-// A string a field must hold among its values for a filter to hold: the filter is a conjunction with a positive,
-// case-sensitive `field == "value"` test (the category test of `process where` is one), on a keyword or dynamic
-// field without a null_value (which would make an explicit null read as a constant). Only for values that no
-// number or boolean spells (a keyword field holds a JSON number or boolean as its text).
-struct ExactValue {
-    vm::SlotId slot = 0;
-    std::string field;  // the field's path, for explain
-    std::string value;
-};
-
 struct CompiledTerm {
     std::shared_ptr<const Program> filter;  // condition program (category test included)
     RequiredText required;                  // text an event's line must contain for the filter to hold

@@ -1,6 +1,7 @@
 #include "compiler/required_text.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -75,12 +76,16 @@ void add_unique(Clause& clause, Needle needle) {
     if (std::find(clause.begin(), clause.end(), needle) == clause.end()) clause.push_back(std::move(needle));
 }
 
+// A positive test of a field that holds its strings as written: string-typed fields (numbers, dates, ips and
+// versions compare by value, 1.35e2 == 135) without a null_value mapping (which makes a JSON null read as a
+// constant).
+bool positive_text_test(const Cond& c) {
+    return c.kind == CondKind::field_test && !c.negated &&
+           (c.field.type == vm::FieldType::keyword || c.field.type == vm::FieldType::dynamic) && !c.field.null_value;
+}
+
 std::optional<Clause> field_clause(const Cond& c) {
-    if (c.negated) return std::nullopt;
-    // Only string-typed fields hold the constant's text as written: numbers, dates, ips and versions compare by
-    // value (1.35e2 == 135), and a null_value mapping makes a JSON null read as a constant.
-    if (c.field.type != vm::FieldType::keyword && c.field.type != vm::FieldType::dynamic) return std::nullopt;
-    if (c.field.null_value) return std::nullopt;
+    if (!positive_text_test(c)) return std::nullopt;
     const semantics::Predicate& p = c.predicate;
     bool ci = false;
     switch (p.op) {
@@ -166,6 +171,25 @@ RequiredText derive(const Cond& c) {
 }  // namespace
 
 RequiredText required_text(const semantics::Cond& cond) { return derive(cond); }
+
+std::vector<ExactValue> exact_values(const semantics::Cond& cond) {
+    std::vector<ExactValue> out;
+    auto take = [&](const Cond& t) {
+        if (!positive_text_test(t)) return;
+        const semantics::Predicate& p = t.predicate;
+        if (p.op != PredOp::cmp || p.cmp != vm::CmpOp::eq || p.constants.size() != 1) return;
+        const auto* s = std::get_if<std::string>(&p.constants[0]);
+        if (s == nullptr || s->empty() || !std::isalpha(static_cast<unsigned char>((*s)[0])) || *s == "true" ||
+            *s == "false")
+            return;
+        out.push_back(ExactValue{t.field.slot, t.field.path, *s});
+    };
+    if (cond.kind == CondKind::and_)
+        for (const Cond& child : cond.children) take(child);
+    else
+        take(cond);
+    return out;
+}
 
 std::string to_string(const RequiredText& required) {
     if (required.never) return "never";

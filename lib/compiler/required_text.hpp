@@ -55,4 +55,18 @@ RequiredText required_text(const semantics::Cond& cond);
 // "svchost.exe" or ~"network"|~"ingress", for --explain.
 std::string to_string(const RequiredText& required);
 
+// The same idea on the parsed event: a string a field must hold among its values for a filter to hold. The
+// filter is a conjunction with a positive, case-sensitive `field == "value"` test (the category test of
+// `process where` is one) of a field whose test reads text as written (as for needles: keyword or dynamic, no
+// null_value, which would make an explicit null read as a constant). Only for values that no number or boolean
+// spells (a keyword field holds a JSON number or boolean as its text): starting with a letter, not true/false.
+struct ExactValue {
+    vm::SlotId slot = 0;
+    std::string field;  // the field's path, for explain
+    std::string value;
+};
+
+// The exact values a normalized filter condition requires (its conjuncts of that form).
+std::vector<ExactValue> exact_values(const semantics::Cond& cond);
+
 }  // namespace eqlc::compiler

@@ -307,7 +307,7 @@ struct Engine::Impl {
     }
 
     size_t valid_queries() const {
-        return static_cast<size_t>(std::count_if(queries.begin(), queries.end(), [](const QueryState& q) { return !q.disabled; }));
+        return static_cast<size_t>(std::count_if(queries.begin(), queries.end(), [](const QueryState& q) { return !q.disabled(); }));
     }
 
     // Runs a batch's deferred entries on the rule shards, then does what the sequential engine would have done,
@@ -374,16 +374,13 @@ std::unique_ptr<Engine> Engine::create(std::shared_ptr<const CompiledQueries> se
     static const compiler::CompiledQuery kInvalid;  // what a query left out as invalid refers to
     for (const auto& q : impl->compiled->impl().queries) {
         if (!q.compiled) {
-            QueryState disabled{q.source, kInvalid, engine::ResultLimiter<Match>({}, std::nullopt), {}, {}, {}, true, {}, 0};
-            disabled.disabled = true;
-            impl->queries.push_back(std::move(disabled));
+            impl->queries.push_back(QueryState{q, kInvalid, engine::ResultLimiter<Match>({}, std::nullopt), {}, {}});
             continue;
         }
         const bool is_sample = q.compiled->kind == ast::QueryKind::sample;
         // A sample's size caps the number of samples in key order; the runtime applies it.
         engine::ResultLimiter<Match> limiter(q.compiled->pipes, is_sample ? std::nullopt : request);
-        impl->queries.push_back(QueryState{q.source, *q.compiled, std::move(limiter), {}, {}, q.own_timestamp, false,
-                                           q.value_bits, q.until_value_bit});
+        impl->queries.push_back(QueryState{q, *q.compiled, std::move(limiter), {}, {}});
     }
 
     sequence::Limits& limits = impl->limits;
@@ -391,7 +388,7 @@ std::unique_ptr<Engine> Engine::create(std::shared_ptr<const CompiledQueries> se
     limits.max_state_bytes = options.max_state_bytes;
     for (size_t q = 0; q < impl->queries.size(); ++q) {
         QueryState& state = impl->queries[q];
-        if (state.disabled) continue;
+        if (state.disabled()) continue;
         if (state.compiled.kind == ast::QueryKind::sequence) {
             sequence::SequenceSpec spec;
             for (const auto& term : state.compiled.terms) spec.missing.push_back(term.missing);
@@ -495,7 +492,7 @@ void Engine::finish() {
 }
 
 size_t Engine::query_count() const { return impl_->queries.size(); }
-const std::string& Engine::query_name(size_t query) const { return impl_->queries.at(query).source.name; }
+const std::string& Engine::query_name(size_t query) const { return impl_->queries.at(query).entry.source.name; }
 const EngineStats& Engine::stats() const {
     EngineStats& st = impl_->stats;
     st.evicted_keys = st.pending_partials = st.state_bytes = 0;
@@ -588,7 +585,7 @@ bool Engine::snapshot(std::string& bytes, std::string* error) const {
     for (const auto& q : s.queries) {
         nlohmann::json held = nlohmann::json::array();
         for (const auto& m : q.limiter.held()) held.push_back(match_to_json(m));
-        nlohmann::json state = {{"text", q.source.text}, {"seen", q.limiter.seen()}, {"held", held}};
+        nlohmann::json state = {{"text", q.entry.source.text}, {"seen", q.limiter.seen()}, {"held", held}};
         if (q.sequence) {
             const std::string b = q.sequence->snapshot();
             state["sequence"] = nlohmann::json::binary(std::vector<uint8_t>(b.begin(), b.end()));
@@ -631,7 +628,7 @@ bool Engine::restore(std::string_view bytes, std::string* error) {
         const auto& queries = j.at("queries");
         if (queries.size() != s.queries.size()) return fail("the snapshot was taken with other queries");
         for (size_t q = 0; q < s.queries.size(); ++q)
-            if (queries[q].at("text").get<std::string>() != s.queries[q].source.text)
+            if (queries[q].at("text").get<std::string>() != s.queries[q].entry.source.text)
                 return fail("the snapshot was taken with other queries (query " + std::to_string(q + 1) + " differs)");
         if (j.contains("reorder") != (s.reorder != nullptr))
             return fail("the snapshot was taken with a different reorder window setting");

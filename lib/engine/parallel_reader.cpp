@@ -147,11 +147,6 @@ void ReadBatch::add(const vm::EventRecord& record, uint64_t skipped, const char*
                             record.values.size(), skipped, slots_begin, slots_.size() - slots_begin});
 }
 
-void ReadBatch::load(size_t i, vm::EventRecord& out) const {
-    Loaded fresh;
-    load(i, out, fresh);
-}
-
 void ReadBatch::load(size_t i, vm::EventRecord& out, Loaded& loaded) const {
     const Event& e = events_[i];
     if (!loaded.valid || out.slots.size() != slot_count_) {

@@ -49,14 +49,12 @@ public:
 
     size_t events() const { return events_.size(); }
     // Fills `out` with event `i`: slots, values, timestamp, source, origin and line (the input's). Its strings
-    // stay valid until the batch is released (the next call to ParallelReader::next()).
-    void load(size_t i, vm::EventRecord& out) const;
-    // The same for a record that only ever gets events through load() with this `loaded`: it remembers which slots
-    // the last load set, so that the next one clears only those (a catalog may have hundreds of slots, an event a
-    // few dozen).
+    // stay valid until the batch is released (the next call to ParallelReader::next()). `loaded` goes with `out`,
+    // which must get events from load() alone while it is used: it remembers which slots the last load set, so
+    // that the next one clears only those (a catalog may have hundreds of slots, an event a few dozen).
     struct Loaded {
         std::vector<vm::SlotId> slots;
-        bool valid = false;
+        bool valid = false;  // false: clear every slot first
     };
     void load(size_t i, vm::EventRecord& out, Loaded& loaded) const;
     uint64_t line(size_t i) const { return events_[i].line; }

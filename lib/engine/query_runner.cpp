@@ -63,13 +63,13 @@ void QueryRunner::process(const vm::EventRecord& event, Pass pass) {
     event_values_ = value_mask_ ? value_mask_->of(event) : 0;
     for (const size_t q : which_) {
         QueryState& state = queries_[q];
-        if (state.disabled || state.limiter.saturated()) continue;
+        if (state.disabled() || state.limiter.saturated()) continue;
         const bool is_sample = state.compiled.kind == ast::QueryKind::sample;
         if ((pass == Pass::samples_only && !is_sample) || (pass == Pass::ordered_only && is_sample)) continue;
         std::optional<int64_t> ts;
         if (event.has_timestamp) ts = event.timestamp_ns;
-        if (state.own_timestamp && !is_sample) {
-            ts = own_timestamp(event, *state.own_timestamp);
+        if (state.entry.own_timestamp && !is_sample) {
+            ts = own_timestamp(event, *state.entry.own_timestamp);
             if (!ts) {
                 ++counters_.query_events_without_timestamp;
                 continue;
@@ -93,7 +93,7 @@ void QueryRunner::process(const vm::EventRecord& event, Pass pass) {
 
 void QueryRunner::run_event_query(size_t q, QueryState& state, const vm::EventRecord& event, int64_t ts) {
     const compiler::CompiledTerm& term = state.compiled.terms.front();
-    if (!may_hold(state.value_bits.front()) || !vm::matches(*term.filter, event, vm_)) return;
+    if (!may_hold(state.entry.value_bits.front()) || !vm::matches(*term.filter, event, vm_)) return;
     Match match;
     match.query = q;
     match.kind = MatchKind::event;
@@ -123,10 +123,10 @@ void QueryRunner::run_sequence(QueryState& state, const vm::EventRecord& event, 
             counts_.emplace_back(stage, n);
             continue;
         }
-        if (const size_t n = term_keys(terms[stage], state.value_bits[stage], event)) counts_.emplace_back(stage, n);
+        if (const size_t n = term_keys(terms[stage], state.entry.value_bits[stage], event)) counts_.emplace_back(stage, n);
     }
     if (state.compiled.until)
-        if (const size_t n = term_keys(*state.compiled.until, state.until_value_bit, event))
+        if (const size_t n = term_keys(*state.compiled.until, state.entry.until_value_bit, event))
             counts_.emplace_back(sequence::kUntil, n);
     if (counts_.empty()) {
         state.sequence->advance_time(ts);
@@ -144,7 +144,7 @@ void QueryRunner::run_sample(QueryState& state, const vm::EventRecord& event, in
     counts_.clear();
     const auto& terms = state.compiled.terms;
     for (uint32_t filter = 0; filter < terms.size(); ++filter)
-        if (const size_t n = term_keys(terms[filter], state.value_bits[filter], event))
+        if (const size_t n = term_keys(terms[filter], state.entry.value_bits[filter], event))
             counts_.emplace_back(filter, n);
     if (counts_.empty()) return;
     sample_hits_.clear();

@@ -18,6 +18,7 @@
 #include "compiler/compiled_query.hpp"
 #include "eqlc/engine.hpp"
 #include "eqlc/match.hpp"
+#include "engine/compiled_queries.hpp"
 #include "engine/value_mask.hpp"
 #include "engine/join_keys.hpp"
 #include "engine/result_limiter.hpp"
@@ -28,19 +29,17 @@
 
 namespace eqlc::engine {
 
-// One query of an engine: what was compiled (in the engine's CompiledQueries) and its run-time state.
+// One query of an engine: what was compiled (its entry in the engine's CompiledQueries: source, own timestamp
+// field, value bits) and its run-time state.
 struct QueryState {
-    const QuerySource& source;
-    const compiler::CompiledQuery& compiled;
+    const CompiledQueries::Impl::Query& entry;
+    const compiler::CompiledQuery& compiled;  // *entry.compiled, or an empty query when it did not compile
     ResultLimiter<Match> limiter;
     std::unique_ptr<sequence::SequenceMatcher> sequence;  // kind == sequence
     std::unique_ptr<sequence::SampleMatcher> sample;      // kind == sample
-    // Set when the query reads its event times from another field than the engine's order field.
-    std::optional<vm::SlotId> own_timestamp;
-    bool disabled = false;  // skip_invalid_queries: the query did not compile and never runs
-    // Per term (and until): the value-mask bits an event must have for the term to hold (0: always run).
-    std::vector<uint64_t> value_bits;
-    uint64_t until_value_bit = 0;
+
+    // skip_invalid_queries: the query did not compile and never runs.
+    bool disabled() const { return !entry.compiled; }
 };
 
 // Which queries an event is run through: samples do not depend on time order (Elasticsearch takes their

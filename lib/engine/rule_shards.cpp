@@ -29,7 +29,7 @@ RuleShards::RuleShards(std::vector<QueryState>& queries, const vm::FieldCatalog&
                        const QueryRunner::Deliver& deliver, const ValueMask* values) {
     std::vector<size_t> valid;
     for (size_t q = 0; q < queries.size(); ++q)
-        if (!queries[q].disabled) valid.push_back(q);
+        if (!queries[q].disabled()) valid.push_back(q);
     const size_t n = std::max<size_t>(1, std::min<size_t>(count, valid.size()));
 
     // Largest first onto the least loaded shard; ties by query index, so that the split is deterministic.
