@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "compiler/compiled_query.hpp"
-#include "input/line_filter.hpp"
 #include "eqlc/rule_loader.hpp"
+#include "input/line_filter.hpp"
 
 namespace {
 

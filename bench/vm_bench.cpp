@@ -121,9 +121,10 @@ void BM_MatchHeavy(benchmark::State& state) {
 }
 
 void BM_FunctionPath(benchmark::State& state) {
-    Fixture f("process where length(process.name) > 3 and endsWith~(process.name, \".EXE\") and "
-              "concat(process.parent.name, \":\", process.pid) : \"wmiprvse.exe:*\"",
-              kDefend);
+    Fixture f(
+        "process where length(process.name) > 3 and endsWith~(process.name, \".EXE\") and "
+        "concat(process.parent.name, \":\", process.pid) : \"wmiprvse.exe:*\"",
+        kDefend);
     const compiler::Program& p = *f.query->terms.at(0).filter;
     if (!vm::matches(p, f.record, f.ctx)) {
         state.SkipWithError("unexpected result");

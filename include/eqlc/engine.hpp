@@ -69,7 +69,7 @@ struct EngineOptions {
 
     // State limits of each sequence or sample query. When one is hit the least recently used keys are evicted
     // (counted in stats); completed matches are never lost.
-    uint64_t max_keys = 1'000'000;              // join keys with pending state
+    uint64_t max_keys = 1'000'000;                 // join keys with pending state
     uint64_t max_state_bytes = uint64_t{1} << 30;  // bytes of pending state (partials, kept events)
 };
 
@@ -88,22 +88,22 @@ struct BadInput {
 };
 
 struct EngineStats {
-    uint64_t events = 0;                   // events run through the queries
-    uint64_t skipped_events = 0;           // good lines no query could match (line prefilter): not run
-    uint64_t bad_lines = 0;                // lines that were not JSON objects
-    uint64_t events_without_timestamp = 0; // skipped: no usable timestamp
+    uint64_t events = 0;                          // events run through the queries
+    uint64_t skipped_events = 0;                  // good lines no query could match (line prefilter): not run
+    uint64_t bad_lines = 0;                       // lines that were not JSON objects
+    uint64_t events_without_timestamp = 0;        // skipped: no usable timestamp
     uint64_t query_events_without_timestamp = 0;  // events a query with its own timestamp field skipped
-    uint64_t out_of_order = 0;             // events earlier than the one before them (see sort_input)
-    uint64_t late_events = 0;              // with a reorder window: events that came too late to be put in order
-    uint64_t bytes = 0;                    // NDJSON bytes read
-    uint64_t evaluation_errors = 0;        // expressions that failed at run time (division by zero, ...); gave null
-    uint64_t truncated_key_products = 0;   // events whose multi-valued join keys had too many combinations
-    std::vector<uint64_t> matches;         // per query: results delivered
-    uint32_t query_threads = 1;            // threads that ran the queries in the last read_ndjson (see threads)
+    uint64_t out_of_order = 0;                    // events earlier than the one before them (see sort_input)
+    uint64_t late_events = 0;                     // with a reorder window: events that came too late to be put in order
+    uint64_t bytes = 0;                           // NDJSON bytes read
+    uint64_t evaluation_errors = 0;       // expressions that failed at run time (division by zero, ...); gave null
+    uint64_t truncated_key_products = 0;  // events whose multi-valued join keys had too many combinations
+    std::vector<uint64_t> matches;        // per query: results delivered
+    uint32_t query_threads = 1;           // threads that ran the queries in the last read_ndjson (see threads)
     // Sequence and sample state, summed over queries.
-    uint64_t evicted_keys = 0;             // keys dropped by max_keys / max_state_bytes
-    uint64_t pending_partials = 0;         // partial sequences waiting for their next stage (now)
-    uint64_t state_bytes = 0;              // bytes of sequence/sample state (now)
+    uint64_t evicted_keys = 0;      // keys dropped by max_keys / max_state_bytes
+    uint64_t pending_partials = 0;  // partial sequences waiting for their next stage (now)
+    uint64_t state_bytes = 0;       // bytes of sequence/sample state (now)
 };
 
 // Queries compiled once, for any number of engines: immutable, so one set can be shared by engines on several

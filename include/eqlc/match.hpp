@@ -14,19 +14,19 @@ namespace eqlc {
 enum class MatchKind : uint8_t { event, sequence, sample };
 
 struct MatchedEvent {
-    bool missing = false;       // a missing-event placeholder `![...]`: no source
-    std::string source;         // the event's original JSON text
-    int64_t timestamp_ns = 0;   // event time, nanoseconds since the epoch (UTC)
+    bool missing = false;      // a missing-event placeholder `![...]`: no source
+    std::string source;        // the event's original JSON text
+    int64_t timestamp_ns = 0;  // event time, nanoseconds since the epoch (UTC)
     // The event's place in the order the engine ran events (0-based): arrival order, counting the lines the line
     // prefilter skipped; with sort_input, the place in the sorted order of the events that were run.
     uint64_t ordinal = 0;
 };
 
 struct Match {
-    size_t query = 0;                            // index of the query in the engine
+    size_t query = 0;  // index of the query in the engine
     MatchKind kind = MatchKind::event;
     nlohmann::json join_keys = nlohmann::json::array();  // key values (sequences and samples)
-    std::vector<MatchedEvent> events;            // in stage order
+    std::vector<MatchedEvent> events;                    // in stage order
 
     // The time of the last real event: what a sequence is ordered by.
     int64_t timestamp_ns() const {

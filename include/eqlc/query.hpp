@@ -27,10 +27,10 @@ struct QueryOptions {
 Diagnostics check_query(std::string_view text, const QueryOptions& options = {});
 
 struct Explanation {
-    std::string text;          // the indented syntax tree, when the query is valid
-    std::string canonical;     // the query as eqlc prints it back (canonical EQL)
-    std::string program;       // the compiled bytecode, one line per instruction
-    Diagnostics diagnostics;   // why it is not valid, otherwise
+    std::string text;         // the indented syntax tree, when the query is valid
+    std::string canonical;    // the query as eqlc prints it back (canonical EQL)
+    std::string program;      // the compiled bytecode, one line per instruction
+    Diagnostics diagnostics;  // why it is not valid, otherwise
 };
 
 Explanation explain_query(std::string_view text, const QueryOptions& options = {});

@@ -31,8 +31,8 @@ struct SeverityMappingEntry {
     std::string field;
     std::string op = "equals";  // the only operator Kibana defines
     std::string value;
-    std::string severity;       // low | medium | high | critical
-    SourcePos position;         // where the entry's table starts in the rule file
+    std::string severity;  // low | medium | high | critical
+    SourcePos position;    // where the entry's table starts in the rule file
 };
 
 // [[rule.risk_score_mapping]]: the alert's risk score is read from the event's `field` (a number from 0 to

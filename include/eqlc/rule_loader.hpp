@@ -48,8 +48,8 @@ std::string_view status_name(LoadStatus status);
 struct LoadResult {
     std::filesystem::path path;
     LoadStatus status = LoadStatus::unreadable;
-    std::optional<Rule> rule;   // set when status == loaded
-    Diagnostics diagnostics;    // errors (why it was refused) and warnings; positions are in the file
+    std::optional<Rule> rule;  // set when status == loaded
+    Diagnostics diagnostics;   // errors (why it was refused) and warnings; positions are in the file
     std::shared_ptr<const std::string> source_text;  // the file's text (null when unreadable)
 
     bool ok() const { return status == LoadStatus::loaded; }

@@ -1,5 +1,5 @@
-#include "api/options.hpp"
 #include "api/mapping_impl.hpp"
+#include "api/options.hpp"
 
 namespace eqlc {
 

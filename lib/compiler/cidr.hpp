@@ -31,39 +31,39 @@ std::optional<IpAddress> parse_ip(std::string_view text);
 bool is_ipv4_mapped(const IpAddress& address);
 
 struct CidrBlock {
-  IpAddress network{};     // host bits cleared
-  std::uint8_t prefix = 0;  // 0..128, in the 16-byte space (an IPv4 /8 is 104)
+    IpAddress network{};      // host bits cleared
+    std::uint8_t prefix = 0;  // 0..128, in the 16-byte space (an IPv4 /8 is 104)
 };
 
 // Parses "addr/len" or a bare address (= /32 for IPv4, /128 for IPv6).
 struct CidrParseError {
-  std::string message;
+    std::string message;
 };
 std::variant<CidrBlock, CidrParseError> parse_cidr(std::string_view text);
 
 struct CidrError {
-  std::string message;  // names the bad block and what is wrong with it
-  std::size_t index = 0;  // position of the bad block in the list
+    std::string message;    // names the bad block and what is wrong with it
+    std::size_t index = 0;  // position of the bad block in the list
 };
 
 class CidrSet {
- public:
-  static std::variant<CidrSet, CidrError> compile(const std::vector<std::string>& blocks);
+public:
+    static std::variant<CidrSet, CidrError> compile(const std::vector<std::string>& blocks);
 
-  // Parses `ip` (no allocation) and tests it against every block; an unparsable ip is not contained.
-  bool contains(std::string_view ip) const;
-  bool contains(const IpAddress& address) const;
+    // Parses `ip` (no allocation) and tests it against every block; an unparsable ip is not contained.
+    bool contains(std::string_view ip) const;
+    bool contains(const IpAddress& address) const;
 
-  std::size_t size() const { return blocks_.size(); }
+    std::size_t size() const { return blocks_.size(); }
 
- private:
-  struct Block {
-    std::uint64_t hi;
-    std::uint64_t lo;
-    std::uint64_t mask_hi;
-    std::uint64_t mask_lo;
-  };
-  std::vector<Block> blocks_;
+private:
+    struct Block {
+        std::uint64_t hi;
+        std::uint64_t lo;
+        std::uint64_t mask_hi;
+        std::uint64_t mask_lo;
+    };
+    std::vector<Block> blocks_;
 };
 
 }  // namespace eqlc::compiler

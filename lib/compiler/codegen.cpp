@@ -14,8 +14,8 @@ namespace eqlc::compiler {
 using semantics::Cond;
 using semantics::CondKind;
 using semantics::Constant;
-using semantics::PredOp;
 using semantics::Predicate;
+using semantics::PredOp;
 using semantics::ValueExpr;
 using semantics::ValueOp;
 using vm::FieldType;
@@ -128,7 +128,9 @@ public:
         null_value(in, c.field);
         note_slot(c.field);
         const FieldType t = c.field.type;
-        auto set_cmp = [&](vm::CmpOp cmp) { in.flags |= static_cast<uint8_t>(static_cast<unsigned>(cmp) << flag::CMP_SHIFT); };
+        auto set_cmp = [&](vm::CmpOp cmp) {
+            in.flags |= static_cast<uint8_t>(static_cast<unsigned>(cmp) << flag::CMP_SHIFT);
+        };
 
         switch (pr.op) {
             case PredOp::exists: in.op = Opcode::TEST_EXISTS; break;
@@ -251,8 +253,9 @@ public:
                 in.op = Opcode::TEST_PREFIX;
                 if (pr.case_insensitive) in.flags |= flag::CI;
                 // case-insensitive: the prefix is lowered here, the value at run time
-                in.b = constant(pr.case_insensitive ? Constant(text::to_lower_root(std::get<std::string>(pr.constants.at(0))))
-                                                    : pr.constants.at(0));
+                in.b = constant(pr.case_insensitive
+                                    ? Constant(text::to_lower_root(std::get<std::string>(pr.constants.at(0))))
+                                    : pr.constants.at(0));
                 break;
             case PredOp::cidr: {
                 in.op = Opcode::TEST_IP_IN;
@@ -343,7 +346,10 @@ public:
                     emit(op(v.op == ValueOp::and_ ? Opcode::AND3 : Opcode::OR3));
                 }
                 return;
-            case ValueOp::predicate: value(v.children[0]); value_predicate(v); return;
+            case ValueOp::predicate:
+                value(v.children[0]);
+                value_predicate(v);
+                return;
         }
     }
 
@@ -371,11 +377,11 @@ public:
             case PredOp::in_ci: {
                 const bool ci = pr.op == PredOp::in_ci;
                 const bool all_strings = !pr.constants.empty() &&
-                    std::all_of(pr.constants.begin(), pr.constants.end(),
-                                [](const Constant& k) { return kind_of(k) == ConstKind::string; });
+                                         std::all_of(pr.constants.begin(), pr.constants.end(),
+                                                     [](const Constant& k) { return kind_of(k) == ConstKind::string; });
                 const bool all_numbers = !pr.constants.empty() &&
-                    std::all_of(pr.constants.begin(), pr.constants.end(),
-                                [](const Constant& k) { return kind_of(k) == ConstKind::number; });
+                                         std::all_of(pr.constants.begin(), pr.constants.end(),
+                                                     [](const Constant& k) { return kind_of(k) == ConstKind::number; });
                 if (all_strings && ci && pr.constants.size() == 1) {
                     in.op = Opcode::V_STR_EQ_CI;
                     in.b = constant(Constant(text::to_lower_root(std::get<std::string>(pr.constants[0]))));
@@ -487,8 +493,10 @@ private:
         std::vector<int64_t> ints;
         std::vector<double> doubles;
         for (const auto& k : constants) {
-            if (const auto* i = std::get_if<int64_t>(&k)) ints.push_back(*i);
-            else if (const auto* d = std::get_if<double>(&k)) doubles.push_back(*d);
+            if (const auto* i = std::get_if<int64_t>(&k))
+                ints.push_back(*i);
+            else if (const auto* d = std::get_if<double>(&k))
+                doubles.push_back(*d);
         }
         p_.number_sets.push_back(NumberSet::compile(std::move(ints), std::move(doubles)));
         return static_cast<uint32_t>(p_.number_sets.size() - 1);
@@ -589,9 +597,12 @@ FilteredGlob FilteredGlob::compile(std::string_view pattern, bool case_insensiti
     uint64_t literal = 0, questions = 0;
     bool star = false;
     for (char c : p) {
-        if (c == '*') star = true;
-        else if (c == '?') ++questions;
-        else ++literal;
+        if (c == '*')
+            star = true;
+        else if (c == '?')
+            ++questions;
+        else
+            ++literal;
     }
     f.min_bytes = static_cast<uint32_t>(std::min<uint64_t>(literal + questions, UINT32_MAX));
     if (!star) f.max_bytes = static_cast<uint32_t>(std::min<uint64_t>(literal + 4 * questions, UINT32_MAX));
@@ -737,8 +748,10 @@ CompileResult compile_query(std::string_view text, const CompileOptions& options
     // Samples neither order nor window events (SEMANTICS §9): their index need not map the time fields.
     const bool time_optional = q.kind == ast::QueryKind::sample;
     auto ts = qc.resolver.configured(options.timestamp_field, "timestamp", q.span, time_optional);
-    if (ts.kind == semantics::ResolvedField::Kind::slot) cq.timestamp_slot = ts.slot;
-    else cq.timestamp_slot = catalog.intern(options.timestamp_field);  // unmapped: never holds a value
+    if (ts.kind == semantics::ResolvedField::Kind::slot)
+        cq.timestamp_slot = ts.slot;
+    else
+        cq.timestamp_slot = catalog.intern(options.timestamp_field);  // unmapped: never holds a value
     if (options.tiebreaker_field) {
         auto tb = qc.resolver.configured(*options.tiebreaker_field, "tiebreaker", q.span, time_optional);
         if (tb.kind == semantics::ResolvedField::Kind::slot) cq.tiebreaker_slot = tb.slot;
@@ -790,8 +803,10 @@ ResultWindow apply_limits(size_t count, std::span<const PipeLimit> pipes, std::o
     ResultWindow w{0, count};
     auto apply = [&](const PipeLimit& l) {
         const size_t n = static_cast<size_t>(std::min<uint64_t>(l.count, w.end - w.begin));
-        if (l.kind == PipeLimit::Kind::head) w.end = w.begin + n;
-        else w.begin = w.end - n;
+        if (l.kind == PipeLimit::Kind::head)
+            w.end = w.begin + n;
+        else
+            w.begin = w.end - n;
     };
     for (const auto& p : pipes) apply(p);
     if (request) apply(*request);

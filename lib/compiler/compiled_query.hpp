@@ -37,9 +37,9 @@ struct CompileOptions {
 
 // A join key of a term (`sequence by k` / `[...] by k` / `sample by k`).
 struct JoinKey {
-    std::string text;                      // as written (canonical EQL)
-    bool optional = false;                 // written `?field`: a null key is allowed and joins with null
-    std::optional<vm::SlotId> slot;        // a plain field: read every value of the slot (arrays expand)
+    std::string text;                // as written (canonical EQL)
+    bool optional = false;           // written `?field`: a null key is allowed and joins with null
+    std::optional<vm::SlotId> slot;  // a plain field: read every value of the slot (arrays expand)
     vm::FieldType type = vm::FieldType::dynamic;
     std::shared_ptr<const Program> program;  // otherwise: a value program computing the key (also `?unmapped`,
                                              // which is the constant null)
@@ -56,7 +56,7 @@ struct CompiledTerm {
     // without them, without running it.
     std::vector<ExactValue> exact_values;
     SourceSpan span;
-    uint32_t written_index = 0;             // index of the term as written (before runs expansion)
+    uint32_t written_index = 0;  // index of the term as written (before runs expansion)
 };
 
 struct PipeLimit {
@@ -67,10 +67,10 @@ struct PipeLimit {
 
 struct CompiledQuery {
     ast::QueryKind kind = ast::QueryKind::event;
-    std::vector<CompiledTerm> terms;        // event query: exactly one; `runs=N` terms appear N times
+    std::vector<CompiledTerm> terms;  // event query: exactly one; `runs=N` terms appear N times
     std::optional<CompiledTerm> until;
     std::optional<int64_t> maxspan_ns;
-    std::vector<PipeLimit> pipes;           // in order
+    std::vector<PipeLimit> pipes;  // in order
 
     vm::SlotId timestamp_slot = 0;
     std::optional<vm::SlotId> tiebreaker_slot;
@@ -97,6 +97,7 @@ struct ResultWindow {
     size_t begin = 0;
     size_t end = 0;
 };
-ResultWindow apply_limits(size_t count, std::span<const PipeLimit> pipes, std::optional<PipeLimit> request = std::nullopt);
+ResultWindow apply_limits(size_t count, std::span<const PipeLimit> pipes,
+                          std::optional<PipeLimit> request = std::nullopt);
 
 }  // namespace eqlc::compiler

@@ -82,15 +82,14 @@ std::string operands(const Program& p, const Instruction& in) {
         case Opcode::JUMP:
         case Opcode::RET_VALUE: break;
         case Opcode::TEST_EXISTS: out = field_name(p, in.a) + ((in.flags & flag::NEG) ? " is null" : " exists"); break;
-        case Opcode::TEST_STR_EQ:
-            out = neg() + field_name(p, in.a) + " == " + value_text(p.constants[in.b]);
-            break;
+        case Opcode::TEST_STR_EQ: out = neg() + field_name(p, in.a) + " == " + value_text(p.constants[in.b]); break;
         case Opcode::TEST_STR_EQ_CI:
             out = neg() + "lower(" + field_name(p, in.a) + ") == " + value_text(p.constants[in.b]);
             break;
         case Opcode::TEST_STR_LIST: {
             const auto& list = p.string_lists[in.b];
-            out = neg() + ((in.flags & flag::CI) ? "lower(" + field_name(p, in.a) + ")" : field_name(p, in.a)) + " in (";
+            out =
+                neg() + ((in.flags & flag::CI) ? "lower(" + field_name(p, in.a) + ")" : field_name(p, in.a)) + " in (";
             for (size_t i = 0; i < list.size(); ++i) out += (i ? ", " : "") + value_text(list[i]);
             out += ")";
             break;
@@ -111,12 +110,14 @@ std::string operands(const Program& p, const Instruction& in) {
             break;
         case Opcode::TEST_GLOB:
             out = neg() + field_name(p, in.a) + " like " + syntax::quote_string(p.globs[in.b].glob.pattern()) + " (" +
-                  to_string(p.globs[in.b].glob.shape()) + (p.globs[in.b].glob.case_insensitive() ? ", case-insensitive)" : ")");
+                  to_string(p.globs[in.b].glob.shape()) +
+                  (p.globs[in.b].glob.case_insensitive() ? ", case-insensitive)" : ")");
             break;
         case Opcode::TEST_GLOB_LIST: {
             const auto& list = p.glob_lists[in.b];
             out = neg() + field_name(p, in.a) + " like globs#" + std::to_string(in.b) + " (";
-            for (size_t i = 0; i < list.size(); ++i) out += (i ? ", " : "") + syntax::quote_string(list[i].glob.pattern());
+            for (size_t i = 0; i < list.size(); ++i)
+                out += (i ? ", " : "") + syntax::quote_string(list[i].glob.pattern());
             out += (!list.empty() && list[0].glob.case_insensitive()) ? "; case-insensitive)" : ")";
             break;
         }
@@ -138,7 +139,10 @@ std::string operands(const Program& p, const Instruction& in) {
             break;
         case Opcode::TEST_BOOL:
             out = neg() + field_name(p, in.a) + " is " +
-                  (in.b == 3 ? "a boolean" : in.b == 2 ? "true" : in.b == 1 ? "false" : "never");
+                  (in.b == 3   ? "a boolean"
+                   : in.b == 2 ? "true"
+                   : in.b == 1 ? "false"
+                               : "never");
             break;
         case Opcode::TEST_IP_IN:
             out = neg() + field_name(p, in.a) + " in cidr#" + std::to_string(in.b) + " (" +
@@ -153,9 +157,7 @@ std::string operands(const Program& p, const Instruction& in) {
             if (in.a != kNoIndex) out += " cidr#" + std::to_string(in.a);
             break;
         case Opcode::ARITH: out = arith_name(in.b); break;
-        case Opcode::CMP:
-            out = cmp + (in.b == 1 ? " (ip)" : in.b == 2 ? " (version)" : "");
-            break;
+        case Opcode::CMP: out = cmp + (in.b == 1 ? " (ip)" : in.b == 2 ? " (version)" : ""); break;
         case Opcode::NEG:
         case Opcode::IS_NULL:
         case Opcode::NOT3:
@@ -223,8 +225,10 @@ std::string explain(const Program& p) {
         const Instruction& in = p.code[i];
         std::string jump;
         if (is_jump(in)) {
-            if (in.op == Opcode::JUMP) jump = "->" + std::to_string(in.target);
-            else jump = std::string((in.flags & flag::JT) ? "T" : "F") + "->" + std::to_string(in.target);
+            if (in.op == Opcode::JUMP)
+                jump = "->" + std::to_string(in.target);
+            else
+                jump = std::string((in.flags & flag::JT) ? "T" : "F") + "->" + std::to_string(in.target);
         }
         std::snprintf(line, sizeof line, "%-5zu %-17s %-8s ", i, std::string(opcode_name(in.op)).c_str(), jump.c_str());
         out += line;
@@ -237,25 +241,31 @@ std::string explain(const Program& p) {
 
 std::string explain(const CompiledQuery& q) {
     std::string out;
-    const char* kind = q.kind == ast::QueryKind::event ? "event" : q.kind == ast::QueryKind::sequence ? "sequence" : "sample";
+    const char* kind = q.kind == ast::QueryKind::event      ? "event"
+                       : q.kind == ast::QueryKind::sequence ? "sequence"
+                                                            : "sample";
     out += std::string("query: ") + kind + ", " + std::to_string(q.terms.size()) + " term(s)";
     if (q.maxspan_ns) out += ", maxspan " + std::to_string(*q.maxspan_ns) + "ns";
     if (q.until) out += ", until";
-    for (const auto& p : q.pipes) out += std::string(", | ") + (p.kind == PipeLimit::Kind::head ? "head " : "tail ") + std::to_string(p.count);
+    for (const auto& p : q.pipes)
+        out += std::string(", | ") + (p.kind == PipeLimit::Kind::head ? "head " : "tail ") + std::to_string(p.count);
     out += "\n";
     auto term = [&](const CompiledTerm& t, const std::string& name) {
         out += "\n" + name + (t.missing ? " (missing event)" : "") + ": " + (t.any ? "any" : t.category) + "\n";
         for (size_t i = 0; i < t.keys.size(); ++i) {
             const auto& k = t.keys[i];
             out += "  key " + std::to_string(i) + ": " + k.text + (k.optional ? " (optional)" : "");
-            if (k.slot) out += " = slot " + std::to_string(*k.slot) + "\n";
-            else out += " = program\n";
+            if (k.slot)
+                out += " = slot " + std::to_string(*k.slot) + "\n";
+            else
+                out += " = program\n";
         }
         out += "  line prefilter: " + to_string(t.required) + "\n";
         if (!t.exact_values.empty()) {
             out += "  skipped unless";
             for (size_t i = 0; i < t.exact_values.size(); ++i)
-                out += std::string(i ? "," : "") + " " + t.exact_values[i].field + " has \"" + t.exact_values[i].value + "\"";
+                out += std::string(i ? "," : "") + " " + t.exact_values[i].field + " has \"" + t.exact_values[i].value +
+                       "\"";
             out += "\n";
         }
         if (t.filter) out += explain(*t.filter);

@@ -23,53 +23,53 @@ namespace eqlc::compiler {
 
 // The shape of a pattern, decided at compile time; the matcher picks its fastest path from it.
 enum class GlobShape : std::uint8_t {
-  exact,          // no wildcard:            "abc"
-  any,            // only stars:             "*", "**"
-  prefix,         // literal then star:      "abc*"
-  suffix,         // star then literal:      "*abc"
-  contains,       // star, literal, star:    "*abc*"
-  prefix_suffix,  // literal, star, literal: "ab*c"
-  general,        // anything else (a `?`, or two or more literal parts between stars)
+    exact,          // no wildcard:            "abc"
+    any,            // only stars:             "*", "**"
+    prefix,         // literal then star:      "abc*"
+    suffix,         // star then literal:      "*abc"
+    contains,       // star, literal, star:    "*abc*"
+    prefix_suffix,  // literal, star, literal: "ab*c"
+    general,        // anything else (a `?`, or two or more literal parts between stars)
 };
 
 const char* to_string(GlobShape shape);
 
 class Glob {
- public:
-  // Never fails: every string is a valid wildcard pattern.
-  static Glob compile(std::string_view pattern, bool case_insensitive);
+public:
+    // Never fails: every string is a valid wildcard pattern.
+    static Glob compile(std::string_view pattern, bool case_insensitive);
 
-  // Matches `value` (folded first when the glob is case-insensitive). Thread-safe; when a fold is
-  // needed it uses a thread_local scratch buffer, so no allocation in the steady state.
-  bool matches(std::string_view value) const;
-  // Matches a value that is already folded with text::to_lower_root (or any value when the glob is
-  // case-sensitive). No allocation, no shared state.
-  bool matches_folded(std::string_view value) const;
+    // Matches `value` (folded first when the glob is case-insensitive). Thread-safe; when a fold is
+    // needed it uses a thread_local scratch buffer, so no allocation in the steady state.
+    bool matches(std::string_view value) const;
+    // Matches a value that is already folded with text::to_lower_root (or any value when the glob is
+    // case-sensitive). No allocation, no shared state.
+    bool matches_folded(std::string_view value) const;
 
-  GlobShape shape() const { return shape_; }
-  bool case_insensitive() const { return case_insensitive_; }
-  // The pattern as matched (folded when case-insensitive).
-  const std::string& pattern() const { return pattern_; }
-  // Literal parts between stars (each may contain `?`); parts().front() is anchored at the start unless
-  // the pattern starts with `*`, parts().back() at the end unless it ends with `*`.
-  const std::vector<std::string>& parts() const { return parts_; }
-  bool leading_star() const { return leading_star_; }
-  bool trailing_star() const { return trailing_star_; }
-  bool has_question() const { return has_question_; }
-  // The longest run of literal bytes (no `*`, no `?`); empty when there is none. PatternSet uses it
-  // as the prefilter key of general patterns.
-  std::string_view longest_literal() const;
-  // Every maximal run of literal bytes (split at `*` and `?`), in pattern order; views into pattern().
-  std::vector<std::string_view> literal_runs() const;
+    GlobShape shape() const { return shape_; }
+    bool case_insensitive() const { return case_insensitive_; }
+    // The pattern as matched (folded when case-insensitive).
+    const std::string& pattern() const { return pattern_; }
+    // Literal parts between stars (each may contain `?`); parts().front() is anchored at the start unless
+    // the pattern starts with `*`, parts().back() at the end unless it ends with `*`.
+    const std::vector<std::string>& parts() const { return parts_; }
+    bool leading_star() const { return leading_star_; }
+    bool trailing_star() const { return trailing_star_; }
+    bool has_question() const { return has_question_; }
+    // The longest run of literal bytes (no `*`, no `?`); empty when there is none. PatternSet uses it
+    // as the prefilter key of general patterns.
+    std::string_view longest_literal() const;
+    // Every maximal run of literal bytes (split at `*` and `?`), in pattern order; views into pattern().
+    std::vector<std::string_view> literal_runs() const;
 
- private:
-  std::string pattern_;
-  std::vector<std::string> parts_;  // split on '*', empty parts dropped except when there is no star
-  GlobShape shape_ = GlobShape::exact;
-  bool case_insensitive_ = false;
-  bool leading_star_ = false;
-  bool trailing_star_ = false;
-  bool has_question_ = false;
+private:
+    std::string pattern_;
+    std::vector<std::string> parts_;  // split on '*', empty parts dropped except when there is no star
+    GlobShape shape_ = GlobShape::exact;
+    bool case_insensitive_ = false;
+    bool leading_star_ = false;
+    bool trailing_star_ = false;
+    bool has_question_ = false;
 };
 
 // Convenience for one-off use (tests, constant folding): compile and match.

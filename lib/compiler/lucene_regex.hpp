@@ -40,43 +40,42 @@ class RE2;
 namespace eqlc::compiler {
 
 struct LuceneRegexOptions {
-  bool shorthand_classes = true;  // \d \s \w (and upper-case complements) as classes
+    bool shorthand_classes = true;  // \d \s \w (and upper-case complements) as classes
 };
 
 struct RegexError {
-  std::string message;      // names the construct, e.g. "complement operator '~' is not supported"
-  std::size_t offset = 0;   // byte offset in the pattern
-  std::size_t index = 0;    // which pattern of a list
+    std::string message;     // names the construct, e.g. "complement operator '~' is not supported"
+    std::size_t offset = 0;  // byte offset in the pattern
+    std::size_t index = 0;   // which pattern of a list
 };
 
 struct LuceneRegexTranslation {
-  std::string re2_pattern;  // anchored: "(?s)^(?:body)$", for RE2 in UTF-8 mode
-  std::string body;         // unanchored body, for combining several patterns
-  // Set when the pattern is a plain literal string and the match is case-sensitive: the caller may test
-  // equality instead (Elasticsearch's optimizer rewrites such a regex into equality).
-  std::optional<std::string> literal;
+    std::string re2_pattern;  // anchored: "(?s)^(?:body)$", for RE2 in UTF-8 mode
+    std::string body;         // unanchored body, for combining several patterns
+    // Set when the pattern is a plain literal string and the match is case-sensitive: the caller may test
+    // equality instead (Elasticsearch's optimizer rewrites such a regex into equality).
+    std::optional<std::string> literal;
 };
 
-std::variant<LuceneRegexTranslation, RegexError> translate_lucene_regex(std::string_view pattern,
-                                                                         bool case_insensitive,
-                                                                         LuceneRegexOptions options = {});
+std::variant<LuceneRegexTranslation, RegexError> translate_lucene_regex(std::string_view pattern, bool case_insensitive,
+                                                                        LuceneRegexOptions options = {});
 
 // One compiled RE2 for one pattern or for a list of patterns ORed. Copies share the compiled RE2, which
 // is immutable and safe to use from many threads at once.
 class RegexMatcher {
- public:
-  static std::variant<RegexMatcher, RegexError> compile(std::string_view pattern, bool case_insensitive,
-                                                        LuceneRegexOptions options = {});
-  static std::variant<RegexMatcher, RegexError> compile(const std::vector<std::string>& patterns,
-                                                        bool case_insensitive, LuceneRegexOptions options = {});
+public:
+    static std::variant<RegexMatcher, RegexError> compile(std::string_view pattern, bool case_insensitive,
+                                                          LuceneRegexOptions options = {});
+    static std::variant<RegexMatcher, RegexError> compile(const std::vector<std::string>& patterns,
+                                                          bool case_insensitive, LuceneRegexOptions options = {});
 
-  // Full match of the original (unfolded) value; case-insensitivity is in the compiled pattern.
-  bool matches(std::string_view value) const;
-  const std::string& re2_pattern() const { return pattern_; }
+    // Full match of the original (unfolded) value; case-insensitivity is in the compiled pattern.
+    bool matches(std::string_view value) const;
+    const std::string& re2_pattern() const { return pattern_; }
 
- private:
-  std::shared_ptr<const re2::RE2> re_;
-  std::string pattern_;
+private:
+    std::shared_ptr<const re2::RE2> re_;
+    std::string pattern_;
 };
 
 }  // namespace eqlc::compiler

@@ -49,8 +49,8 @@
 namespace eqlc::compiler {
 
 // X(name, synopsis): the opcode table. The synopsis is what the instruction does; EXPLAIN prints it.
-#define EQLC_OPCODES(X)                                                                                               \
-    /* ---- control ---------------------------------------------------------------------------------------- */    \
+#define EQLC_OPCODES(X)                                                                                              \
+    /* ---- control ---------------------------------------------------------------------------------------- */      \
     X(HALT_TRUE, "stop: the condition is TRUE (the event matches)")                                                  \
     X(HALT_FALSE, "stop: the condition is not TRUE (FALSE or NULL)")                                                 \
     X(JUMP, "pc = target")                                                                                           \
@@ -73,9 +73,9 @@ namespace eqlc::compiler {
     X(TEST_IP_IN, "r = v parses as an ip inside cidr_sets[B]        (==, in, cidrMatch on ip fields)")               \
     X(TEST_IP_CMP, "r = v parses as an ip and v <op> ips[B]         (address order)")                                \
     X(TEST_VERSION_CMP, "r = v is a string and v <op> constant[B] by version precedence")                            \
-    /* ---- bridge from the value stack ----------------------------------------------------------------------- */ \
+    /* ---- bridge from the value stack ----------------------------------------------------------------------- */   \
     X(TEST_VALUE, "pop x; r = x is boolean TRUE (EXPECT_FALSE: boolean FALSE); null gives r = false")                \
-    /* ---- value stack: three-valued ------------------------------------------------------------------------ */ \
+    /* ---- value stack: three-valued ------------------------------------------------------------------------ */    \
     X(PUSH_CONST, "push constant[B]")                                                                                \
     X(PUSH_FIELD, "push the script value of slot A: its first doc value (min by FieldType B), null if none")         \
     X(CALL, "pop aux args; push function B(args)  (CI: the ~ form; A: cidr_sets index for cidrMatch)")               \
@@ -181,9 +181,9 @@ public:
     std::vector<NumberSet> number_sets;
     std::vector<FilteredGlob> globs;
     std::vector<std::vector<FilteredGlob>> glob_lists;
-    std::vector<LengthBounds> glob_list_bounds;     // parallel to glob_lists
+    std::vector<LengthBounds> glob_list_bounds;  // parallel to glob_lists
     std::vector<PatternSet> pattern_sets;
-    std::vector<LengthBounds> pattern_set_bounds;   // parallel to pattern_sets
+    std::vector<LengthBounds> pattern_set_bounds;  // parallel to pattern_sets
     std::vector<RegexMatcher> regexes;
     std::vector<CidrSet> cidr_sets;
     std::vector<IpAddress> ips;

@@ -56,14 +56,15 @@ CompiledQueries::Result CompiledQueries::compile(std::vector<QuerySource> querie
         // An invalid query keeps its place, so that query indexes stay those of the caller's list.
         impl->queries.push_back(std::move(query));
     }
-    const bool any_valid =
-        std::any_of(impl->queries.begin(), impl->queries.end(), [](const Impl::Query& q) { return q.compiled.has_value(); });
+    const bool any_valid = std::any_of(impl->queries.begin(), impl->queries.end(),
+                                       [](const Impl::Query& q) { return q.compiled.has_value(); });
     if ((!out.problems.empty() && !options.skip_invalid_queries) || !any_valid) return out;
 
     // Every query has interned its fields: the projection reads exactly those.
     input::ProjectionOptions projection;
     projection.timestamp_slot = impl->order_slot;
-    if (options.query.tiebreaker_field) projection.tiebreaker_slot = impl->catalog.intern(*options.query.tiebreaker_field);
+    if (options.query.tiebreaker_field)
+        projection.tiebreaker_slot = impl->catalog.intern(*options.query.tiebreaker_field);
     impl->plan = std::make_unique<input::ProjectionPlan>(impl->catalog, projection);
     if (options.line_prefilter) impl->line_filter = build_line_filter(impl->queries);
     // The values terms require: a bit for the most required ones, then each term's bits.

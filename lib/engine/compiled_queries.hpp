@@ -33,7 +33,7 @@ struct CompiledQueries::Impl {
     vm::SlotId order_slot = 0;  // the order (timestamp) field of QueryOptions
     std::unique_ptr<input::ProjectionPlan> plan;
     std::unique_ptr<input::LineFilter> line_filter;  // null when some query term has no required text
-    engine::ValueMask value_mask;  // the exact values terms require (engine/value_mask.hpp)
+    engine::ValueMask value_mask;                    // the exact values terms require (engine/value_mask.hpp)
 };
 
 }  // namespace eqlc

@@ -92,7 +92,7 @@ struct Engine::Impl {
     uint64_t next_ordinal = 0;
     std::optional<engine::OrderKey> last_key;
 
-    engine::SortBuffer sort_buffer;  // used when options.sort_input
+    engine::SortBuffer sort_buffer;                  // used when options.sort_input
     std::unique_ptr<engine::ReorderBuffer> reorder;  // used when options.reorder_window_ns
     bool finished = false;
     bool has_samples = false;
@@ -244,9 +244,9 @@ struct Engine::Impl {
         // their own (engine/rule_shards.hpp). Not with a reorder window, whose held events outlive the batches.
         std::unique_ptr<engine::RuleShards> shards;
         if (!reorder && valid_queries() > 1)
-            shards = std::make_unique<engine::RuleShards>(queries, catalog, read.threads,
-                                                          [this](size_t q, Match&& m) { deliver(q, std::move(m)); },
-                                                          &compiled->impl().value_mask);
+            shards = std::make_unique<engine::RuleShards>(
+                queries, catalog, read.threads, [this](size_t q, Match&& m) { deliver(q, std::move(m)); },
+                &compiled->impl().value_mask);
         stats.query_threads = shards ? static_cast<uint32_t>(shards->size()) : 1;
         struct Reset {  // leaves the engine sequential again, also when a handler or a shard throws
             Impl& impl;
@@ -265,9 +265,9 @@ struct Engine::Impl {
         const uint64_t bytes_before = stats.bytes;
         engine::ReadBatch::Loaded loaded;  // `record` gets its events from load() alone in this loop
         uint64_t events = 0;
-        uint64_t skipped = 0;        // lines the line filter skipped before the last event
-        uint64_t skipped_base = 0;   // ... in the batches before this one
-        uint64_t progress_at = 0;    // events (run or skipped) at the last progress call
+        uint64_t skipped = 0;       // lines the line filter skipped before the last event
+        uint64_t skipped_base = 0;  // ... in the batches before this one
+        uint64_t progress_at = 0;   // events (run or skipped) at the last progress call
         std::optional<Diagnostic> failure;
         while (const engine::ReadBatch* batch = reader.next()) {
             deferred.active = shards != nullptr;
@@ -307,7 +307,8 @@ struct Engine::Impl {
     }
 
     size_t valid_queries() const {
-        return static_cast<size_t>(std::count_if(queries.begin(), queries.end(), [](const QueryState& q) { return !q.disabled(); }));
+        return static_cast<size_t>(
+            std::count_if(queries.begin(), queries.end(), [](const QueryState& q) { return !q.disabled(); }));
     }
 
     // Runs a batch's deferred entries on the rule shards, then does what the sequential engine would have done,
@@ -394,7 +395,8 @@ std::unique_ptr<Engine> Engine::create(std::shared_ptr<const CompiledQueries> se
             for (const auto& term : state.compiled.terms) spec.missing.push_back(term.missing);
             spec.has_until = state.compiled.until.has_value();
             spec.maxspan_ns = state.compiled.maxspan_ns;
-            state.sequence = std::make_unique<sequence::SequenceMatcher>(std::move(spec), impl->sequence_sink(q), limits);
+            state.sequence =
+                std::make_unique<sequence::SequenceMatcher>(std::move(spec), impl->sequence_sink(q), limits);
         } else if (state.compiled.kind == ast::QueryKind::sample) {
             impl->has_samples = true;
             sequence::SampleSpec spec;
@@ -408,9 +410,9 @@ std::unique_ptr<Engine> Engine::create(std::shared_ptr<const CompiledQueries> se
     std::vector<size_t> all(impl->queries.size());
     for (size_t q = 0; q < all.size(); ++q) all[q] = q;
     Impl* self = impl.get();
-    impl->runner = std::make_unique<engine::QueryRunner>(impl->queries, std::move(all), impl->catalog,
-                                                         [self](size_t q, Match&& m) { self->deliver(q, std::move(m)); },
-                                                         &impl->compiled->impl().value_mask);
+    impl->runner = std::make_unique<engine::QueryRunner>(
+        impl->queries, std::move(all), impl->catalog, [self](size_t q, Match&& m) { self->deliver(q, std::move(m)); },
+        &impl->compiled->impl().value_mask);
     if (options.reorder_window_ns && !options.sort_input)
         impl->reorder = std::make_unique<engine::ReorderBuffer>(*options.reorder_window_ns);
     return std::unique_ptr<Engine>(new Engine(std::move(impl)));
@@ -465,7 +467,8 @@ bool Engine::read_ndjson(const std::string& path, const ReadOptions& options, Di
         }
     }
     drain_errors();
-    if (options.progress) options.progress(reader.stats().input_bytes, reader.stats().events + reader.stats().skipped_events);
+    if (options.progress)
+        options.progress(reader.stats().input_bytes, reader.stats().events + reader.stats().skipped_events);
     s.next_ordinal += reader.stats().skipped_events - skipped;
     s.stats.skipped_events += reader.stats().skipped_events;
     s.stats.bad_lines += reader.stats().bad_lines;
@@ -524,8 +527,10 @@ constexpr std::string_view kSnapshotFormat = "eqlc-engine-1";
 nlohmann::json tie_to_json(const engine::TieValue& v) {
     return std::visit(
         [](const auto& x) -> nlohmann::json {
-            if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::monostate>) return nullptr;
-            else return x;
+            if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::monostate>)
+                return nullptr;
+            else
+                return x;
         },
         v);
 }
@@ -578,8 +583,9 @@ bool Engine::snapshot(std::string& bytes, std::string* error) const {
     j["last_key"] = s.last_key ? key_to_json(*s.last_key) : nlohmann::json();
     j["finished"] = s.finished;
     const EngineStats& st = s.stats;
-    j["stats"] = {st.events, st.bad_lines, st.events_without_timestamp, st.query_events_without_timestamp,
-                  st.out_of_order, st.late_events, st.bytes, st.evaluation_errors, st.truncated_key_products};
+    j["stats"] = {
+        st.events,      st.bad_lines, st.events_without_timestamp, st.query_events_without_timestamp, st.out_of_order,
+        st.late_events, st.bytes,     st.evaluation_errors,        st.truncated_key_products};
     j["matches"] = st.matches;
     nlohmann::json queries = nlohmann::json::array();
     for (const auto& q : s.queries) {
@@ -604,10 +610,10 @@ bool Engine::snapshot(std::string& bytes, std::string* error) const {
                               {"origin", std::string(e->record().origin)},
                               {"line", e->record().line},
                               {"key", key_to_json(e->key())}});
-        j["reorder"] = {{"newest", s.reorder->newest()},
-                        {"released", s.reorder->last_released() ? key_to_json(*s.reorder->last_released())
-                                                                : nlohmann::json()},
-                        {"events", std::move(events)}};
+        j["reorder"] = {
+            {"newest", s.reorder->newest()},
+            {"released", s.reorder->last_released() ? key_to_json(*s.reorder->last_released()) : nlohmann::json()},
+            {"events", std::move(events)}};
     }
     const std::vector<uint8_t> cbor = nlohmann::json::to_cbor(j);
     bytes.assign(cbor.begin(), cbor.end());
@@ -642,15 +648,17 @@ bool Engine::restore(std::string_view bytes, std::string* error) {
             std::string why;
             if (s.queries[q].sequence) {
                 const auto& b = state.at("sequence").get_binary();
-                auto m = sequence::SequenceMatcher::restore(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()),
-                                                            s.sequence_sink(q), &why, s.limits);
+                auto m = sequence::SequenceMatcher::restore(
+                    std::string_view(reinterpret_cast<const char*>(b.data()), b.size()), s.sequence_sink(q), &why,
+                    s.limits);
                 if (!m) return fail("query " + std::to_string(q + 1) + ": " + why);
                 sequences[q] = std::make_unique<sequence::SequenceMatcher>(std::move(*m));
             }
             if (s.queries[q].sample) {
                 const auto& b = state.at("sample").get_binary();
-                auto m = sequence::SampleMatcher::restore(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()),
-                                                          s.sample_sink(q), &why, s.limits);
+                auto m = sequence::SampleMatcher::restore(
+                    std::string_view(reinterpret_cast<const char*>(b.data()), b.size()), s.sample_sink(q), &why,
+                    s.limits);
                 if (!m) return fail("query " + std::to_string(q + 1) + ": " + why);
                 samples[q] = std::make_unique<sequence::SampleMatcher>(std::move(*m));
             }
@@ -678,8 +686,9 @@ bool Engine::restore(std::string_view bytes, std::string* error) {
                 record.line = entries[i]->at("line").get<uint64_t>();
                 reorder->add(record, key);
             }
-            reorder->restore(r.at("newest").get<int64_t>(),
-                             r.at("released").is_null() ? std::nullopt : std::optional(key_from_json(r.at("released"))));
+            reorder->restore(r.at("newest").get<int64_t>(), r.at("released").is_null()
+                                                                ? std::nullopt
+                                                                : std::optional(key_from_json(r.at("released"))));
         }
 
         for (size_t q = 0; q < s.queries.size(); ++q) {

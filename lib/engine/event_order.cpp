@@ -48,7 +48,8 @@ int compare_tiebreakers(const TieValue& a, const TieValue& b) {
         case 1: return std::get<bool>(a) == std::get<bool>(b) ? 0 : (std::get<bool>(a) ? 1 : -1);
         case 2: {
             auto number = [](const TieValue& v) {
-                return v.index() == 2 ? vm::Number::of_long(std::get<int64_t>(v)) : vm::Number::of_double(std::get<double>(v));
+                return v.index() == 2 ? vm::Number::of_long(std::get<int64_t>(v))
+                                      : vm::Number::of_double(std::get<double>(v));
             };
             return vm::compare_numbers(number(a), number(b));
         }

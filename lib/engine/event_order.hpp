@@ -3,10 +3,10 @@
 // not arrive in that order (`sort_input`).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <algorithm>
 #include <string>
 #include <string_view>
 #include <variant>

@@ -50,7 +50,8 @@ struct WindowPool {
         return std::shared_ptr<Window>(new Window{std::move(data), capacity, nullptr}, [pool](Window* w) {
             {
                 std::lock_guard lock(pool->mutex);
-                if (w->capacity == pool->capacity && pool->free.size() < kKept) pool->free.push_back(std::move(w->data));
+                if (w->capacity == pool->capacity && pool->free.size() < kKept)
+                    pool->free.push_back(std::move(w->data));
             }
             delete w;
         });
@@ -107,8 +108,8 @@ bool inside(const char* p, const char* lo, const char* hi) {
 struct ReadBatch::Internal {
     uint64_t index = 0;
     ChunkKind kind = ChunkKind::end;
-    uint64_t lines = 0;        // lines of the chunk (the next chunk's first line follows them)
-    bool strict_stop = false;  // the last bad line stopped reading
+    uint64_t lines = 0;              // lines of the chunk (the next chunk's first line follows them)
+    bool strict_stop = false;        // the last bad line stopped reading
     std::shared_ptr<Window> window;  // the chunk's text, which the events point into
     size_t end = 0;                  // where the chunk's text ends in the window
 };
@@ -195,8 +196,8 @@ struct ParallelReader::Shared {
     size_t in_flight = 0;  // chunks emitted and not yet released by the caller
     uint64_t emitted = 0;
     bool stop = false;
-    bool reading = false;         // the input thread is in a read of the input (which may block: a pipe)
-    bool input_waiting = false;   // the input thread waits for room
+    bool reading = false;        // the input thread is in a read of the input (which may block: a pipe)
+    bool input_waiting = false;  // the input thread waits for room
     static constexpr uint64_t kNobody = UINT64_MAX;
     uint64_t caller_waits_for = kNobody;  // the batch the caller waits for
 
@@ -251,8 +252,8 @@ struct ParallelReader::Shared {
             const char* data = window->bytes();
             trial->scan(data + begin, cut - begin);
             for (size_t line = begin; line < cut;) {
-                const size_t newline = static_cast<size_t>(static_cast<const char*>(
-                                           std::memchr(data + line, '\n', cut - line)) - data);
+                const size_t newline =
+                    static_cast<size_t>(static_cast<const char*>(std::memchr(data + line, '\n', cut - line)) - data);
                 if (trial_line(data + line, newline - line)) {
                     return emit_chunks(window, begin, line, bytes, true) &&
                            emit_chunks(window, line, cut, bytes, filter_kept);
@@ -591,8 +592,10 @@ ParallelReader::~ParallelReader() {
     // A reader that stops early (strict mode) must not wait for input that may never come (a pipe whose writer
     // goes on): an input thread in a read is let go, and returns when the read does, touching nothing but the
     // shared state it co-owns. Otherwise it sees `stop` at once (the line filter it may use is still there).
-    if (reading) s.input_thread.detach();
-    else s.input_thread.join();
+    if (reading)
+        s.input_thread.detach();
+    else
+        s.input_thread.join();
 }
 
 const std::string& ParallelReader::name() const { return shared_->name; }

@@ -104,8 +104,8 @@ private:
     size_t slot_count_ = 0;
     std::vector<Event> events_;
     std::vector<PresentSlot> slots_;  // each event's present slots
-    std::vector<vm::Value> values_;  // each event's run
-    vm::TextArena text_;             // strings that are not in the chunk's text
+    std::vector<vm::Value> values_;   // each event's run
+    vm::TextArena text_;              // strings that are not in the chunk's text
     std::string_view origin_;
     std::vector<Bad> bad_;
     uint64_t bad_lines_ = 0;

@@ -123,7 +123,8 @@ void QueryRunner::run_sequence(QueryState& state, const vm::EventRecord& event, 
             counts_.emplace_back(stage, n);
             continue;
         }
-        if (const size_t n = term_keys(terms[stage], state.entry.value_bits[stage], event)) counts_.emplace_back(stage, n);
+        if (const size_t n = term_keys(terms[stage], state.entry.value_bits[stage], event))
+            counts_.emplace_back(stage, n);
     }
     if (state.compiled.until)
         if (const size_t n = term_keys(*state.compiled.until, state.entry.until_value_bit, event))

@@ -16,12 +16,12 @@
 #include <vector>
 
 #include "compiler/compiled_query.hpp"
-#include "eqlc/engine.hpp"
-#include "eqlc/match.hpp"
 #include "engine/compiled_queries.hpp"
-#include "engine/value_mask.hpp"
 #include "engine/join_keys.hpp"
 #include "engine/result_limiter.hpp"
+#include "engine/value_mask.hpp"
+#include "eqlc/engine.hpp"
+#include "eqlc/match.hpp"
 #include "sequence/sample_matcher.hpp"
 #include "sequence/sequence_matcher.hpp"
 #include "vm/field_catalog.hpp"
@@ -94,7 +94,7 @@ private:
     JoinKeyBuilder key_builder_;
     std::vector<sequence::StageHit> stage_hits_;
     std::vector<sequence::SampleHit> sample_hits_;
-    std::vector<std::string> hit_keys_;               // owns the bytes the hits point to, for one event
+    std::vector<std::string> hit_keys_;                // owns the bytes the hits point to, for one event
     std::vector<std::pair<uint32_t, size_t>> counts_;  // (stage, number of keys), in hit_keys_ order, for one event
     std::vector<std::pair<vm::SlotId, std::optional<int64_t>>> own_timestamps_;  // for one event
 };

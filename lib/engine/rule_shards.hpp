@@ -90,7 +90,7 @@ private:
         QueryRunner runner;
         vm::EventRecord record;
         ReadBatch::Loaded loaded;  // what the last load set in record
-        uint32_t current = 0;  // the entry being run
+        uint32_t current = 0;      // the entry being run
         std::vector<Result> results;
         size_t taken = 0;
         std::exception_ptr error;

@@ -8,8 +8,10 @@ void ValueMask::count(const std::vector<compiler::ExactValue>& values) {
     for (const auto& v : values) {
         auto found = std::find_if(pairs_.begin(), pairs_.end(),
                                   [&](const Pair& p) { return p.slot == v.slot && p.value == v.value; });
-        if (found == pairs_.end()) pairs_.push_back(Pair{v.slot, v.value, 1, 0});
-        else ++found->count;
+        if (found == pairs_.end())
+            pairs_.push_back(Pair{v.slot, v.value, 1, 0});
+        else
+            ++found->count;
     }
 }
 

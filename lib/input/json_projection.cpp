@@ -13,77 +13,72 @@ using NodeId = ProjectionPlan::NodeId;
 
 class Walker {
 public:
-  Walker(const ProjectionPlan& plan, RecordBuilder& builder) : plan_(plan), builder_(builder) {}
+    Walker(const ProjectionPlan& plan, RecordBuilder& builder) : plan_(plan), builder_(builder) {}
 
-  void object(const json& obj, NodeId node) {
-    for (const auto& [key, value] : obj.items()) {
-      const NodeId target = plan_.descend(node, key);
-      if (target != ProjectionPlan::kNoNode) member(value, target);
+    void object(const json& obj, NodeId node) {
+        for (const auto& [key, value] : obj.items()) {
+            const NodeId target = plan_.descend(node, key);
+            if (target != ProjectionPlan::kNoNode) member(value, target);
+        }
     }
-  }
 
 private:
-  void member(const json& value, NodeId node) {
-    const vm::SlotId slot = plan_.slot(node);
-    if (value.is_object()) {
-      if (plan_.has_children(node)) object(value, node);
-    } else if (value.is_array()) {
-      bool saw_object = false;
-      array(value, node, saw_object);
-      if (slot != ProjectionPlan::kNoSlot && !saw_object) builder_.mark_present(slot);
-    } else if (slot != ProjectionPlan::kNoSlot && !value.is_binary() && !value.is_discarded()) {
-      builder_.add(slot, scalar(value), false);
+    void member(const json& value, NodeId node) {
+        const vm::SlotId slot = plan_.slot(node);
+        if (value.is_object()) {
+            if (plan_.has_children(node)) object(value, node);
+        } else if (value.is_array()) {
+            bool saw_object = false;
+            array(value, node, saw_object);
+            if (slot != ProjectionPlan::kNoSlot && !saw_object) builder_.mark_present(slot);
+        } else if (slot != ProjectionPlan::kNoSlot && !value.is_binary() && !value.is_discarded()) {
+            builder_.add(slot, scalar(value), false);
+        }
     }
-  }
 
-  void array(const json& arr, NodeId node, bool& saw_object) {
-    const vm::SlotId slot = plan_.slot(node);
-    for (const json& element : arr) {
-      if (element.is_object()) {
-        saw_object = true;
-        if (plan_.has_children(node)) object(element, node);
-      } else if (element.is_array()) {
-        array(element, node, saw_object);
-      } else if (slot != ProjectionPlan::kNoSlot && !element.is_binary() && !element.is_discarded()) {
-        builder_.add(slot, scalar(element), true);
-      }
+    void array(const json& arr, NodeId node, bool& saw_object) {
+        const vm::SlotId slot = plan_.slot(node);
+        for (const json& element : arr) {
+            if (element.is_object()) {
+                saw_object = true;
+                if (plan_.has_children(node)) object(element, node);
+            } else if (element.is_array()) {
+                array(element, node, saw_object);
+            } else if (slot != ProjectionPlan::kNoSlot && !element.is_binary() && !element.is_discarded()) {
+                builder_.add(slot, scalar(element), true);
+            }
+        }
     }
-  }
 
-  static JsonScalar scalar(const json& v) {
-    switch (v.type()) {
-      case json::value_t::boolean:
-        return JsonScalar::of_bool(v.get<bool>());
-      case json::value_t::number_integer:
-        return JsonScalar::of_int(v.get<int64_t>());
-      case json::value_t::number_unsigned:
-        return JsonScalar::of_uint(v.get<uint64_t>());
-      case json::value_t::number_float:
-        return JsonScalar::of_double(v.get<double>());
-      case json::value_t::string:
-        return JsonScalar::of_string(v.get_ref<const std::string&>());
-      default:  // null (binary and discarded values are skipped before)
-        return JsonScalar::null();
+    static JsonScalar scalar(const json& v) {
+        switch (v.type()) {
+            case json::value_t::boolean: return JsonScalar::of_bool(v.get<bool>());
+            case json::value_t::number_integer: return JsonScalar::of_int(v.get<int64_t>());
+            case json::value_t::number_unsigned: return JsonScalar::of_uint(v.get<uint64_t>());
+            case json::value_t::number_float: return JsonScalar::of_double(v.get<double>());
+            case json::value_t::string: return JsonScalar::of_string(v.get_ref<const std::string&>());
+            default:  // null (binary and discarded values are skipped before)
+                return JsonScalar::null();
+        }
     }
-  }
 
-  const ProjectionPlan& plan_;
-  RecordBuilder& builder_;
+    const ProjectionPlan& plan_;
+    RecordBuilder& builder_;
 };
 
 }  // namespace
 
 bool project(const json& event, const ProjectionPlan& plan, vm::EventRecord& out, RecordBuilder& builder) {
-  builder.begin(plan, out);
-  const bool is_object = event.is_object();
-  if (is_object) Walker(plan, builder).object(event, ProjectionPlan::kRoot);
-  builder.finish();
-  return is_object;
+    builder.begin(plan, out);
+    const bool is_object = event.is_object();
+    if (is_object) Walker(plan, builder).object(event, ProjectionPlan::kRoot);
+    builder.finish();
+    return is_object;
 }
 
 bool project(const json& event, const ProjectionPlan& plan, vm::EventRecord& out) {
-  RecordBuilder builder;
-  return project(event, plan, out, builder);
+    RecordBuilder builder;
+    return project(event, plan, out, builder);
 }
 
 }  // namespace eqlc::input

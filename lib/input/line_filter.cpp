@@ -25,7 +25,6 @@ void lower_ascii(const char* __restrict in, size_t size, char* __restrict out) {
     }
 }
 
-
 }  // namespace
 
 namespace {
@@ -166,8 +165,10 @@ bool LineScanner::may_match(const char* line, size_t size) {
     for (; next_hit_ < hits_.size() && hits_[next_hit_].end <= end; ++next_hit_) {
         const Hit& hit = hits_[next_hit_];
         if (hit.end <= begin) continue;  // in an earlier line that was not asked about
-        if (hit.id >= filter_.forcing_id_) forced = true;
-        else if (std::find(found_.begin(), found_.end(), hit.id) == found_.end()) found_.push_back(hit.id);
+        if (hit.id >= filter_.forcing_id_)
+            forced = true;
+        else if (std::find(found_.begin(), found_.end(), hit.id) == found_.end())
+            found_.push_back(hit.id);
     }
     if (forced) return true;
     ++stamp_;

@@ -56,13 +56,13 @@ private:
     std::vector<compiler::Needle> others_;   // distinct needles of the other clauses
     std::vector<Term> terms_;
     std::vector<std::vector<uint32_t>> terms_of_anchor_;  // anchor id -> the terms it anchors
-    uint32_t forcing_id_ = 0;  // ids from here on: patterns that make a line a candidate (escapes, K, I)
-    hs_database* db_ = nullptr;        // anchors and forcing patterns, scanned over blocks
+    uint32_t forcing_id_ = 0;           // ids from here on: patterns that make a line a candidate (escapes, K, I)
+    hs_database* db_ = nullptr;         // anchors and forcing patterns, scanned over blocks
     hs_database* others_db_ = nullptr;  // the other needles, scanned over a line whose anchor was found
     // With few other needles, each is looked for in the line directly (cheaper than a Hyperscan call per line).
     static constexpr size_t kDirectSearchMax = 16;
     bool others_direct_ = false;
-    hs_scratch* prototype_ = nullptr;   // scratch (for both databases) to clone for each scanner
+    hs_scratch* prototype_ = nullptr;  // scratch (for both databases) to clone for each scanner
 };
 
 class LineScanner {
@@ -93,15 +93,15 @@ private:
     const char* block_ = nullptr;
     std::vector<Hit> hits_;
     size_t next_hit_ = 0;
-    std::vector<uint32_t> found_;       // anchors found in the current line
+    std::vector<uint32_t> found_;  // anchors found in the current line
     bool other_present(uint32_t id, const char* line, size_t size);
 
     std::vector<uint64_t> other_seen_;     // per other needle: the line stamp it was last found in
     std::vector<uint64_t> other_checked_;  // direct search: the line stamp it was last looked for in
     std::string lowered_;                  // direct search: the line in ASCII lower case (for ~ needles)
     uint64_t lowered_stamp_ = 0;
-    uint64_t stamp_ = 0;                // the current line's
-    bool others_scanned_ = false;       // the current line was scanned for the other needles
+    uint64_t stamp_ = 0;           // the current line's
+    bool others_scanned_ = false;  // the current line was scanned for the other needles
 };
 
 }  // namespace eqlc::input

@@ -48,138 +48,138 @@
 namespace eqlc::input {
 
 struct ReaderOptions {
-  size_t chunk_size = size_t{1} << 20;       // bytes read from the source at a time (the initial buffer size)
-  size_t max_line_bytes = size_t{64} << 20;  // longer lines are reported as bad and skipped
-  bool strict = false;                       // stop at the first bad line
-  bool validate = false;                     // also parse the values the projection skips (full JSON check)
-  bool keep_source = true;                   // point EventRecord::source at the line's text
-  size_t max_kept_errors = 1000;             // bad lines kept for take_errors(); the others are only counted
-  // Lines the filter says no query could match are not parsed: they are counted in skipped_events when they are
-  // valid UTF-8 between '{' and '}', and parsed (and reported if bad) otherwise. Ignored with `validate`.
-  const LineFilter* line_filter = nullptr;
-  // False: keep the line filter whatever share of lines it lets through (a reader over a piece of an input whose
-  // trial was decided elsewhere). True: drop it after its trial (see ReaderStats::line_filter_dropped).
-  bool line_filter_trial = true;
-  // The number of the input's first line: a reader over a later piece of an input numbers its lines from there.
-  // A byte order mark is only skipped on line 1.
-  uint64_t first_line = 1;
-  // False: the input is plain text even when it starts with gzip's magic bytes (text already decompressed).
-  bool detect_gzip = true;
+    size_t chunk_size = size_t{1} << 20;       // bytes read from the source at a time (the initial buffer size)
+    size_t max_line_bytes = size_t{64} << 20;  // longer lines are reported as bad and skipped
+    bool strict = false;                       // stop at the first bad line
+    bool validate = false;                     // also parse the values the projection skips (full JSON check)
+    bool keep_source = true;                   // point EventRecord::source at the line's text
+    size_t max_kept_errors = 1000;             // bad lines kept for take_errors(); the others are only counted
+    // Lines the filter says no query could match are not parsed: they are counted in skipped_events when they are
+    // valid UTF-8 between '{' and '}', and parsed (and reported if bad) otherwise. Ignored with `validate`.
+    const LineFilter* line_filter = nullptr;
+    // False: keep the line filter whatever share of lines it lets through (a reader over a piece of an input whose
+    // trial was decided elsewhere). True: drop it after its trial (see ReaderStats::line_filter_dropped).
+    bool line_filter_trial = true;
+    // The number of the input's first line: a reader over a later piece of an input numbers its lines from there.
+    // A byte order mark is only skipped on line 1.
+    uint64_t first_line = 1;
+    // False: the input is plain text even when it starts with gzip's magic bytes (text already decompressed).
+    bool detect_gzip = true;
 };
 
 struct ReaderStats {
-  uint64_t lines = 0;                     // lines seen, including blank and bad ones
-  uint64_t events = 0;                    // records produced by next()
-  uint64_t skipped_events = 0;            // good lines the line filter let pass unprojected (not in `events`)
-  bool line_filter_dropped = false;       // the filter let more than 80% of the first 50,000 lines through and
-                                          // was dropped (it would cost more than it saves)
-  uint64_t blank_lines = 0;
-  uint64_t bad_lines = 0;
-  uint64_t errors_not_kept = 0;           // bad lines counted but not kept (beyond max_kept_errors)
-  uint64_t events_without_timestamp = 0;  // only counted when the plan has a timestamp slot
-  uint64_t bytes = 0;                     // NDJSON text read (after decompression)
-  uint64_t input_bytes = 0;               // bytes read from the source (the compressed size for gzip)
+    uint64_t lines = 0;                // lines seen, including blank and bad ones
+    uint64_t events = 0;               // records produced by next()
+    uint64_t skipped_events = 0;       // good lines the line filter let pass unprojected (not in `events`)
+    bool line_filter_dropped = false;  // the filter let more than 80% of the first 50,000 lines through and
+                                       // was dropped (it would cost more than it saves)
+    uint64_t blank_lines = 0;
+    uint64_t bad_lines = 0;
+    uint64_t errors_not_kept = 0;           // bad lines counted but not kept (beyond max_kept_errors)
+    uint64_t events_without_timestamp = 0;  // only counted when the plan has a timestamp slot
+    uint64_t bytes = 0;                     // NDJSON text read (after decompression)
+    uint64_t input_bytes = 0;               // bytes read from the source (the compressed size for gzip)
 };
 
 // A line that could not be read as an event.
 struct BadLine {
-  std::string origin;     // the input's name
-  uint64_t line = 0;      // 1-based
-  Diagnostic diagnostic;  // phase input; span.begin.line is the line (saturated at 2^32-1), column best effort
-  std::string excerpt;    // the start of the line (at most 200 bytes), to show with the message
+    std::string origin;     // the input's name
+    uint64_t line = 0;      // 1-based
+    Diagnostic diagnostic;  // phase input; span.begin.line is the line (saturated at 2^32-1), column best effort
+    std::string excerpt;    // the start of the line (at most 200 bytes), to show with the message
 };
 
 class NdjsonReader {
 public:
-  struct OpenResult {
-    std::unique_ptr<NdjsonReader> reader;  // set on success
-    Diagnostic error;                      // on failure: phase input, e.g. "cannot open 'x': No such file ..."
-    explicit operator bool() const { return reader != nullptr; }
-  };
+    struct OpenResult {
+        std::unique_ptr<NdjsonReader> reader;  // set on success
+        Diagnostic error;                      // on failure: phase input, e.g. "cannot open 'x': No such file ..."
+        explicit operator bool() const { return reader != nullptr; }
+    };
 
-  // `path` "-" reads stdin (named "<stdin>"). Failing to open is an error value with the OS reason.
-  static OpenResult open(const std::string& path, const ProjectionPlan& plan, const ReaderOptions& options = {});
-  // Reads an already open descriptor (a pipe, a socket...); the reader does not close it.
-  static std::unique_ptr<NdjsonReader> from_fd(int fd, std::string name, const ProjectionPlan& plan,
-                                               const ReaderOptions& options = {});
-  // Reads text held in memory (plain or gzip bytes).
-  static std::unique_ptr<NdjsonReader> from_string(std::string data, std::string name, const ProjectionPlan& plan,
+    // `path` "-" reads stdin (named "<stdin>"). Failing to open is an error value with the OS reason.
+    static OpenResult open(const std::string& path, const ProjectionPlan& plan, const ReaderOptions& options = {});
+    // Reads an already open descriptor (a pipe, a socket...); the reader does not close it.
+    static std::unique_ptr<NdjsonReader> from_fd(int fd, std::string name, const ProjectionPlan& plan,
+                                                 const ReaderOptions& options = {});
+    // Reads text held in memory (plain or gzip bytes).
+    static std::unique_ptr<NdjsonReader> from_string(std::string data, std::string name, const ProjectionPlan& plan,
+                                                     const ReaderOptions& options = {});
+
+    // Bytes that must be readable after the text given to from_view() (simdjson reads past a document's end).
+    static const size_t kViewPadding;
+    // Reads plain NDJSON text that the caller holds, without copying it: records' strings point into `text`
+    // (or, for strings with escapes, into the reader as usual). `text` must stay valid while the records are
+    // used and be followed by kViewPadding readable bytes. All of it is there at once, so `chunk_size` and
+    // `max_line_bytes` do not apply (whoever cut the text is responsible for line lengths); `text` may end
+    // without '\n'.
+    // Lines of the line filter's trial: a filter that lets more than 80% of them through is dropped from the next
+    // line on (the first kFilterTrialLines - 1 lines count; blank and bad lines too, lines too long not).
+    static constexpr uint64_t kFilterTrialLines = 50'000;
+    static bool filter_is_useless(uint64_t lines, uint64_t candidates) { return candidates * 10 > lines * 8; }
+
+    static std::unique_ptr<NdjsonReader> from_view(std::string_view text, std::string name, const ProjectionPlan& plan,
                                                    const ReaderOptions& options = {});
 
-  // Bytes that must be readable after the text given to from_view() (simdjson reads past a document's end).
-  static const size_t kViewPadding;
-  // Reads plain NDJSON text that the caller holds, without copying it: records' strings point into `text`
-  // (or, for strings with escapes, into the reader as usual). `text` must stay valid while the records are
-  // used and be followed by kViewPadding readable bytes. All of it is there at once, so `chunk_size` and
-  // `max_line_bytes` do not apply (whoever cut the text is responsible for line lengths); `text` may end
-  // without '\n'.
-  // Lines of the line filter's trial: a filter that lets more than 80% of them through is dropped from the next
-  // line on (the first kFilterTrialLines - 1 lines count; blank and bad lines too, lines too long not).
-  static constexpr uint64_t kFilterTrialLines = 50'000;
-  static bool filter_is_useless(uint64_t lines, uint64_t candidates) { return candidates * 10 > lines * 8; }
+    // The message of the failure that a bad line on `line` gives in strict mode.
+    static std::string strict_stop_message(const std::string& name, uint64_t line, const std::string& message);
 
-  static std::unique_ptr<NdjsonReader> from_view(std::string_view text, std::string name, const ProjectionPlan& plan,
-                                                 const ReaderOptions& options = {});
+    ~NdjsonReader();
+    NdjsonReader(const NdjsonReader&) = delete;
+    NdjsonReader& operator=(const NdjsonReader&) = delete;
 
-  // The message of the failure that a bad line on `line` gives in strict mode.
-  static std::string strict_stop_message(const std::string& name, uint64_t line, const std::string& message);
+    // Reads the next event into `out` (cleared first): its slots, timestamp, ordinal (0-based count of events
+    // this reader produced), source, origin and line. False at the end of the input, or when reading stopped
+    // (failure()).
+    bool next(vm::EventRecord& out);
 
-  ~NdjsonReader();
-  NdjsonReader(const NdjsonReader&) = delete;
-  NdjsonReader& operator=(const NdjsonReader&) = delete;
+    const ReaderStats& stats() const;
+    // The bad lines seen since the last call (at most max_kept_errors of them; stats() counts all).
+    std::vector<BadLine> take_errors();
+    // Why reading stopped before the end of the input: an I/O error, corrupt or truncated gzip data, or the
+    // first bad line in strict mode (which take_errors() also returns).
+    const std::optional<Diagnostic>& failure() const;
+    // Why the last event read has no timestamp (None when it has one; Empty when the field is missing/null).
+    TimestampError timestamp_error() const;
 
-  // Reads the next event into `out` (cleared first): its slots, timestamp, ordinal (0-based count of events
-  // this reader produced), source, origin and line. False at the end of the input, or when reading stopped
-  // (failure()).
-  bool next(vm::EventRecord& out);
-
-  const ReaderStats& stats() const;
-  // The bad lines seen since the last call (at most max_kept_errors of them; stats() counts all).
-  std::vector<BadLine> take_errors();
-  // Why reading stopped before the end of the input: an I/O error, corrupt or truncated gzip data, or the
-  // first bad line in strict mode (which take_errors() also returns).
-  const std::optional<Diagnostic>& failure() const;
-  // Why the last event read has no timestamp (None when it has one; Empty when the field is missing/null).
-  TimestampError timestamp_error() const;
-
-  const std::string& name() const;
-  bool is_gzip() const;  // known once the first bytes are read
+    const std::string& name() const;
+    bool is_gzip() const;  // known once the first bytes are read
 
 private:
-  struct Impl;
-  explicit NdjsonReader(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+    struct Impl;
+    explicit NdjsonReader(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
 };
 
 // The decoded text of an NDJSON input (a file or stdin, plain or gzip), read exactly as an NdjsonReader reads
 // it, for callers that cut it into lines themselves (the engine's parallel reader).
 class NdjsonText {
 public:
-  struct OpenResult {
-    std::unique_ptr<NdjsonText> text;  // set on success
-    Diagnostic error;                  // the error NdjsonReader::open gives
-    explicit operator bool() const { return text != nullptr; }
-  };
-  // `path` "-" reads stdin (named "<stdin>").
-  static OpenResult open(const std::string& path);
-  // The first read of the source, which tells gzip from plain text: the first reads of decoded text come from it.
-  static constexpr size_t kDetectBytes = 256 * 1024;
+    struct OpenResult {
+        std::unique_ptr<NdjsonText> text;  // set on success
+        Diagnostic error;                  // the error NdjsonReader::open gives
+        explicit operator bool() const { return text != nullptr; }
+    };
+    // `path` "-" reads stdin (named "<stdin>").
+    static OpenResult open(const std::string& path);
+    // The first read of the source, which tells gzip from plain text: the first reads of decoded text come from it.
+    static constexpr size_t kDetectBytes = 256 * 1024;
 
-  ~NdjsonText();
-  NdjsonText(const NdjsonText&) = delete;
-  NdjsonText& operator=(const NdjsonText&) = delete;
+    ~NdjsonText();
+    NdjsonText(const NdjsonText&) = delete;
+    NdjsonText& operator=(const NdjsonText&) = delete;
 
-  // Reads decoded text into dst (at most `capacity` bytes, in one read of the source as NdjsonReader does);
-  // got == 0 at the end. False on an I/O error or corrupt gzip data, with `error` the failure an NdjsonReader
-  // would report.
-  bool read(char* dst, size_t capacity, size_t& got, Diagnostic& error);
-  uint64_t raw_bytes() const;  // bytes read from the source so far (the compressed size for gzip)
-  const std::string& name() const;
+    // Reads decoded text into dst (at most `capacity` bytes, in one read of the source as NdjsonReader does);
+    // got == 0 at the end. False on an I/O error or corrupt gzip data, with `error` the failure an NdjsonReader
+    // would report.
+    bool read(char* dst, size_t capacity, size_t& got, Diagnostic& error);
+    uint64_t raw_bytes() const;  // bytes read from the source so far (the compressed size for gzip)
+    const std::string& name() const;
 
 private:
-  struct Impl;
-  explicit NdjsonText(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+    struct Impl;
+    explicit NdjsonText(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace eqlc::input

@@ -61,257 +61,257 @@
 namespace eqlc::input {
 
 struct ProjectionOptions {
-  std::optional<vm::SlotId> timestamp_slot;   // the slot the event time is read from (e.g. "@timestamp")
-  std::optional<vm::SlotId> tiebreaker_slot;  // the configured tiebreaker field, if any (read by the engine)
+    std::optional<vm::SlotId> timestamp_slot;   // the slot the event time is read from (e.g. "@timestamp")
+    std::optional<vm::SlotId> tiebreaker_slot;  // the configured tiebreaker field, if any (read by the engine)
 };
 
 class ProjectionPlan {
 public:
-  using NodeId = uint32_t;
-  static constexpr NodeId kRoot = 0;
-  static constexpr NodeId kNoNode = UINT32_MAX;
-  static constexpr vm::SlotId kNoSlot = UINT32_MAX;
+    using NodeId = uint32_t;
+    static constexpr NodeId kRoot = 0;
+    static constexpr NodeId kNoNode = UINT32_MAX;
+    static constexpr vm::SlotId kNoSlot = UINT32_MAX;
 
-  // Snapshots the catalog's paths and types: build the plan after every query has interned its fields.
-  // Paths are split on '.'; an empty segment ("a..b", a trailing dot) can never match a JSON key.
-  explicit ProjectionPlan(const vm::FieldCatalog& catalog, ProjectionOptions options = {});
+    // Snapshots the catalog's paths and types: build the plan after every query has interned its fields.
+    // Paths are split on '.'; an empty segment ("a..b", a trailing dot) can never match a JSON key.
+    explicit ProjectionPlan(const vm::FieldCatalog& catalog, ProjectionOptions options = {});
 
-  size_t slot_count() const { return types_.size(); }
-  vm::FieldType slot_type(vm::SlotId slot) const { return types_[slot]; }
-  // Whether a JSON string goes into `slot` as it is (keyword-like and dynamic types), without coercion.
-  bool keeps_strings(vm::SlotId slot) const { return keeps_strings_[slot] != 0; }
-  const std::optional<vm::SlotId>& timestamp_slot() const { return options_.timestamp_slot; }
-  const std::optional<vm::SlotId>& tiebreaker_slot() const { return options_.tiebreaker_slot; }
+    size_t slot_count() const { return types_.size(); }
+    vm::FieldType slot_type(vm::SlotId slot) const { return types_[slot]; }
+    // Whether a JSON string goes into `slot` as it is (keyword-like and dynamic types), without coercion.
+    bool keeps_strings(vm::SlotId slot) const { return keeps_strings_[slot] != 0; }
+    const std::optional<vm::SlotId>& timestamp_slot() const { return options_.timestamp_slot; }
+    const std::optional<vm::SlotId>& tiebreaker_slot() const { return options_.tiebreaker_slot; }
 
-  // ---- The trie, for the JSON walkers ----
+    // ---- The trie, for the JSON walkers ----
 
-  // The child of `node` for one path segment (no dots), or kNoNode.
-  NodeId child(NodeId node, std::string_view segment) const {
-    const size_t size = segment.size();
-    return find(node, segment.data(), size, copy_word(segment.data(), size),
-                size > 8 ? copy_word(segment.data() + 8, size - 8) : 0);
-  }
-
-  // child() for a segment followed by readable memory: the 16 bytes from `segment` may be read whatever its
-  // size (as in a JSON text with simdjson's padding after it). Saves copying the segment's bytes into words.
-  NodeId child_padded(NodeId node, const char* segment, size_t size) const {
-    if constexpr (std::endian::native == std::endian::little) {
-      return find(node, segment, size, low_bytes(load_word(segment), size),
-                  low_bytes(load_word(segment + 8), size > 8 ? size - 8 : 0));
-    } else {
-      return child(node, std::string_view(segment, size));
+    // The child of `node` for one path segment (no dots), or kNoNode.
+    NodeId child(NodeId node, std::string_view segment) const {
+        const size_t size = segment.size();
+        return find(node, segment.data(), size, copy_word(segment.data(), size),
+                    size > 8 ? copy_word(segment.data() + 8, size - 8) : 0);
     }
-  }
 
-  // child() for a caller that already has the segment's first 16 bytes as two words, as memcpy would make them
-  // from the bytes zero-padded to 16: `head` from bytes 0-7, `tail` from bytes 8-15. Only a segment longer than
-  // 16 bytes is read, past its 16th byte.
-  NodeId child_words(NodeId node, const char* segment, size_t size, uint64_t head, uint64_t tail) const {
-    return find(node, segment, size, head, tail);
-  }
+    // child() for a segment followed by readable memory: the 16 bytes from `segment` may be read whatever its
+    // size (as in a JSON text with simdjson's padding after it). Saves copying the segment's bytes into words.
+    NodeId child_padded(NodeId node, const char* segment, size_t size) const {
+        if constexpr (std::endian::native == std::endian::little) {
+            return find(node, segment, size, low_bytes(load_word(segment), size),
+                        low_bytes(load_word(segment + 8), size > 8 ? size - 8 : 0));
+        } else {
+            return child(node, std::string_view(segment, size));
+        }
+    }
 
-  // The node a JSON key leads to from `node`, the key's dots separating segments ("parent.name"), or kNoNode.
-  NodeId descend(NodeId node, std::string_view key) const;
+    // child() for a caller that already has the segment's first 16 bytes as two words, as memcpy would make them
+    // from the bytes zero-padded to 16: `head` from bytes 0-7, `tail` from bytes 8-15. Only a segment longer than
+    // 16 bytes is read, past its 16th byte.
+    NodeId child_words(NodeId node, const char* segment, size_t size, uint64_t head, uint64_t tail) const {
+        return find(node, segment, size, head, tail);
+    }
 
-  // The slot whose path ends at `node`, or kNoSlot (an intermediate object only).
-  vm::SlotId slot(NodeId node) const { return nodes_[node].slot; }
-  // Whether any referenced path continues below `node` (so an object value there is worth entering).
-  bool has_children(NodeId node) const { return nodes_[node].child_count != 0; }
+    // The node a JSON key leads to from `node`, the key's dots separating segments ("parent.name"), or kNoNode.
+    NodeId descend(NodeId node, std::string_view key) const;
 
-  size_t node_count() const { return nodes_.size(); }
+    // The slot whose path ends at `node`, or kNoSlot (an intermediate object only).
+    vm::SlotId slot(NodeId node) const { return nodes_[node].slot; }
+    // Whether any referenced path continues below `node` (so an object value there is worth entering).
+    bool has_children(NodeId node) const { return nodes_[node].child_count != 0; }
+
+    size_t node_count() const { return nodes_.size(); }
 
 private:
-  // Each node's children are found through a small hash table keyed by the segment's size and first 16 bytes,
-  // with a multiplier chosen when the plan is built so that no two children share a slot: a lookup reads one
-  // slot and compares once, whether the segment is there or not. A slot keeps the segment's first 16 bytes as
-  // two words, so that a segment of up to 16 bytes is compared without a call to memcmp; an empty slot has
-  // size 0 and leads nowhere (no segment is empty). Should two children have the same key (the same size and
-  // first 16 bytes hashed alike), no multiplier separates them: that node's lookups that miss their slot
-  // scan its children instead.
-  struct Node {
-    vm::SlotId slot = kNoSlot;
-    uint32_t child_count = 0;
-    uint64_t multiplier = 0;
-    uint32_t table = 0;     // the node's first slot in table_
-    uint16_t shift = 0;     // 64 - log2(table size): a hash's top bits index the node's table
-    bool scan = false;      // some children share a key (see above)
-    NodeId first_child = 0;  // children are numbered consecutively (breadth-first order)
-  };
-  struct Slot {
-    uint64_t head = 0;  // bytes 0-7 of the segment, zero-padded
-    uint64_t tail = 0;  // bytes 8-15, zero-padded
-    uint32_t size = 0;
-    NodeId target = kNoNode;
-  };
+    // Each node's children are found through a small hash table keyed by the segment's size and first 16 bytes,
+    // with a multiplier chosen when the plan is built so that no two children share a slot: a lookup reads one
+    // slot and compares once, whether the segment is there or not. A slot keeps the segment's first 16 bytes as
+    // two words, so that a segment of up to 16 bytes is compared without a call to memcmp; an empty slot has
+    // size 0 and leads nowhere (no segment is empty). Should two children have the same key (the same size and
+    // first 16 bytes hashed alike), no multiplier separates them: that node's lookups that miss their slot
+    // scan its children instead.
+    struct Node {
+        vm::SlotId slot = kNoSlot;
+        uint32_t child_count = 0;
+        uint64_t multiplier = 0;
+        uint32_t table = 0;      // the node's first slot in table_
+        uint16_t shift = 0;      // 64 - log2(table size): a hash's top bits index the node's table
+        bool scan = false;       // some children share a key (see above)
+        NodeId first_child = 0;  // children are numbered consecutively (breadth-first order)
+    };
+    struct Slot {
+        uint64_t head = 0;  // bytes 0-7 of the segment, zero-padded
+        uint64_t tail = 0;  // bytes 8-15, zero-padded
+        uint32_t size = 0;
+        NodeId target = kNoNode;
+    };
 
-  static uint64_t load_word(const char* p) {
-    uint64_t w;
-    std::memcpy(&w, p, sizeof w);
-    return w;
-  }
-  // The first n bytes of a word loaded from memory (little-endian: the low ones). A table rather than a shift
-  // by 8n: no branch on n >= 8, which key sizes around 8 would mispredict.
-  static uint64_t low_bytes(uint64_t w, size_t n) {
-    static constexpr uint64_t kMasks[9] = {0,
-                                           0xFF,
-                                           0xFFFF,
-                                           0xFF'FFFF,
-                                           0xFFFF'FFFF,
-                                           0xFF'FFFF'FFFF,
-                                           0xFFFF'FFFF'FFFF,
-                                           0xFF'FFFF'FFFF'FFFF,
-                                           0xFFFF'FFFF'FFFF'FFFF};
-    return w & kMasks[n < 8 ? n : 8];
-  }
-  // Up to 8 bytes copied into a zeroed word: the same word as low_bytes(load_word(p), n) on little-endian.
-  static uint64_t copy_word(const char* p, size_t n) {
-    uint64_t w = 0;
-    std::memcpy(&w, p, n < 8 ? n : 8);
-    return w;
-  }
-
-  static uint64_t key(uint64_t head, uint64_t tail, size_t size) { return (head ^ tail) + size; }
-
-  NodeId find(NodeId node, const char* segment, size_t size, uint64_t head, uint64_t tail) const {
-    const Node& n = nodes_[node];
-    const Slot& s = table_[n.table + static_cast<uint32_t>((key(head, tail, size) * n.multiplier) >> n.shift)];
-    if (((s.head ^ head) | (s.tail ^ tail) | (s.size ^ size)) == 0 &&
-        (size <= 16 || std::memcmp(segments_[s.target].data() + 16, segment + 16, size - 16) == 0)) {
-      return s.target;
+    static uint64_t load_word(const char* p) {
+        uint64_t w;
+        std::memcpy(&w, p, sizeof w);
+        return w;
     }
-    return n.scan ? scan(n, std::string_view(segment, size)) : kNoNode;
-  }
-  NodeId scan(const Node& n, std::string_view segment) const;
+    // The first n bytes of a word loaded from memory (little-endian: the low ones). A table rather than a shift
+    // by 8n: no branch on n >= 8, which key sizes around 8 would mispredict.
+    static uint64_t low_bytes(uint64_t w, size_t n) {
+        static constexpr uint64_t kMasks[9] = {0,
+                                               0xFF,
+                                               0xFFFF,
+                                               0xFF'FFFF,
+                                               0xFFFF'FFFF,
+                                               0xFF'FFFF'FFFF,
+                                               0xFFFF'FFFF'FFFF,
+                                               0xFF'FFFF'FFFF'FFFF,
+                                               0xFFFF'FFFF'FFFF'FFFF};
+        return w & kMasks[n < 8 ? n : 8];
+    }
+    // Up to 8 bytes copied into a zeroed word: the same word as low_bytes(load_word(p), n) on little-endian.
+    static uint64_t copy_word(const char* p, size_t n) {
+        uint64_t w = 0;
+        std::memcpy(&w, p, n < 8 ? n : 8);
+        return w;
+    }
 
-  std::vector<Node> nodes_;
-  std::vector<Slot> table_;
-  std::vector<std::string> segments_;  // per node, the segment of the edge that leads to it
-  std::vector<vm::FieldType> types_;
-  std::vector<uint8_t> keeps_strings_;  // per slot, see keeps_strings()
-  ProjectionOptions options_;
+    static uint64_t key(uint64_t head, uint64_t tail, size_t size) { return (head ^ tail) + size; }
+
+    NodeId find(NodeId node, const char* segment, size_t size, uint64_t head, uint64_t tail) const {
+        const Node& n = nodes_[node];
+        const Slot& s = table_[n.table + static_cast<uint32_t>((key(head, tail, size) * n.multiplier) >> n.shift)];
+        if (((s.head ^ head) | (s.tail ^ tail) | (s.size ^ size)) == 0 &&
+            (size <= 16 || std::memcmp(segments_[s.target].data() + 16, segment + 16, size - 16) == 0)) {
+            return s.target;
+        }
+        return n.scan ? scan(n, std::string_view(segment, size)) : kNoNode;
+    }
+    NodeId scan(const Node& n, std::string_view segment) const;
+
+    std::vector<Node> nodes_;
+    std::vector<Slot> table_;
+    std::vector<std::string> segments_;  // per node, the segment of the edge that leads to it
+    std::vector<vm::FieldType> types_;
+    std::vector<uint8_t> keeps_strings_;  // per slot, see keeps_strings()
+    ProjectionOptions options_;
 };
 
 // A JSON scalar as a front-end found it, before coercion.
 struct JsonScalar {
-  enum class Kind : uint8_t { null, boolean, integer, unsigned_integer, big_integer, floating, string };
+    enum class Kind : uint8_t { null, boolean, integer, unsigned_integer, big_integer, floating, string };
 
-  Kind kind = Kind::null;
-  bool boolean = false;
-  int64_t integer = 0;
-  uint64_t unsigned_integer = 0;  // kind unsigned_integer: a value above INT64_MAX
-  double floating = 0;            // kind floating; kind big_integer: the closest double
-  // kind string: the decoded text (must stay valid as long as the record).
-  // Numbers: the JSON source text when the front-end has it (empty otherwise), for keyword fields.
-  std::string_view text;
+    Kind kind = Kind::null;
+    bool boolean = false;
+    int64_t integer = 0;
+    uint64_t unsigned_integer = 0;  // kind unsigned_integer: a value above INT64_MAX
+    double floating = 0;            // kind floating; kind big_integer: the closest double
+    // kind string: the decoded text (must stay valid as long as the record).
+    // Numbers: the JSON source text when the front-end has it (empty otherwise), for keyword fields.
+    std::string_view text;
 
-  static JsonScalar null() { return {}; }
-  static JsonScalar of_bool(bool b) {
-    JsonScalar s;
-    s.kind = Kind::boolean;
-    s.boolean = b;
-    return s;
-  }
-  static JsonScalar of_int(int64_t i, std::string_view source = {}) {
-    JsonScalar s;
-    s.kind = Kind::integer;
-    s.integer = i;
-    s.text = source;
-    return s;
-  }
-  static JsonScalar of_uint(uint64_t u, std::string_view source = {}) {
-    if (u <= static_cast<uint64_t>(INT64_MAX)) return of_int(static_cast<int64_t>(u), source);
-    JsonScalar s;
-    s.kind = Kind::unsigned_integer;
-    s.unsigned_integer = u;
-    s.text = source;
-    return s;
-  }
-  static JsonScalar of_double(double d, std::string_view source = {}) {
-    JsonScalar s;
-    s.kind = Kind::floating;
-    s.floating = d;
-    s.text = source;
-    return s;
-  }
-  static JsonScalar of_big_integer(double approx, std::string_view source) {
-    JsonScalar s;
-    s.kind = Kind::big_integer;
-    s.floating = approx;
-    s.text = source;
-    return s;
-  }
-  static JsonScalar of_string(std::string_view text) {
-    JsonScalar s;
-    s.kind = Kind::string;
-    s.text = text;
-    return s;
-  }
+    static JsonScalar null() { return {}; }
+    static JsonScalar of_bool(bool b) {
+        JsonScalar s;
+        s.kind = Kind::boolean;
+        s.boolean = b;
+        return s;
+    }
+    static JsonScalar of_int(int64_t i, std::string_view source = {}) {
+        JsonScalar s;
+        s.kind = Kind::integer;
+        s.integer = i;
+        s.text = source;
+        return s;
+    }
+    static JsonScalar of_uint(uint64_t u, std::string_view source = {}) {
+        if (u <= static_cast<uint64_t>(INT64_MAX)) return of_int(static_cast<int64_t>(u), source);
+        JsonScalar s;
+        s.kind = Kind::unsigned_integer;
+        s.unsigned_integer = u;
+        s.text = source;
+        return s;
+    }
+    static JsonScalar of_double(double d, std::string_view source = {}) {
+        JsonScalar s;
+        s.kind = Kind::floating;
+        s.floating = d;
+        s.text = source;
+        return s;
+    }
+    static JsonScalar of_big_integer(double approx, std::string_view source) {
+        JsonScalar s;
+        s.kind = Kind::big_integer;
+        s.floating = approx;
+        s.text = source;
+        return s;
+    }
+    static JsonScalar of_string(std::string_view text) {
+        JsonScalar s;
+        s.kind = Kind::string;
+        s.text = text;
+        return s;
+    }
 };
 
 // Collects the values a front-end finds for one event and lays them out in the record. One builder serves
 // any number of events in turn; its buffers are reused, so a steady stream of events does not allocate.
 class RecordBuilder {
 public:
-  // Clears `record` (keeping its capacity) and starts collecting into it.
-  void begin(const ProjectionPlan& plan, vm::EventRecord& record);
+    // Clears `record` (keeping its capacity) and starts collecting into it.
+    void begin(const ProjectionPlan& plan, vm::EventRecord& record);
 
-  // A scalar found at the path of `slot`, from an object member (`in_array` false) or inside an array.
-  // Coerced to the slot's type; may be dropped (see the header comment).
-  void add(vm::SlotId slot, const JsonScalar& value, bool in_array);
+    // A scalar found at the path of `slot`, from an object member (`in_array` false) or inside an array.
+    // Coerced to the slot's type; may be dropped (see the header comment).
+    void add(vm::SlotId slot, const JsonScalar& value, bool in_array);
 
-  // add() for a string, with the common case (a keyword-like slot that is not the timestamp) inline.
-  void add_string(vm::SlotId slot, std::string_view text, bool in_array) {
-    if (slot != timestamp_slot_ && plan_->keeps_strings(slot)) {
-      push(slot, vm::Value::of_string(text));
-    } else {
-      add(slot, JsonScalar::of_string(text), in_array);
+    // add() for a string, with the common case (a keyword-like slot that is not the timestamp) inline.
+    void add_string(vm::SlotId slot, std::string_view text, bool in_array) {
+        if (slot != timestamp_slot_ && plan_->keeps_strings(slot)) {
+            push(slot, vm::Value::of_string(text));
+        } else {
+            add(slot, JsonScalar::of_string(text), in_array);
+        }
     }
-  }
 
-  // The path of `slot` holds an array: the field is present even if no value comes out of it.
-  void mark_present(vm::SlotId slot) { record_->slots[slot].present = true; }
+    // The path of `slot` holds an array: the field is present even if no value comes out of it.
+    void mark_present(vm::SlotId slot) { record_->slots[slot].present = true; }
 
-  // Lays the collected values out slot by slot (in document order within a slot) and settles the timestamp.
-  void finish();
+    // Lays the collected values out slot by slot (in document order within a slot) and settles the timestamp.
+    void finish();
 
-  // Why the last event has no timestamp: None when it has one, Empty when the field is missing or null.
-  TimestampError timestamp_error() const { return timestamp_error_; }
+    // Why the last event has no timestamp: None when it has one, Empty when the field is missing or null.
+    TimestampError timestamp_error() const { return timestamp_error_; }
 
 private:
-  void push(vm::SlotId slot, vm::Value value) {
-    vm::Slot& s = record_->slots[slot];
-    std::vector<vm::Value>& values = record_->values;
-    const auto at = static_cast<uint32_t>(values.size());
-    if (s.count == 0) {
-      s.begin = at;
-    } else if (s.begin + s.count != at) {
-      scattered_ = true;
+    void push(vm::SlotId slot, vm::Value value) {
+        vm::Slot& s = record_->slots[slot];
+        std::vector<vm::Value>& values = record_->values;
+        const auto at = static_cast<uint32_t>(values.size());
+        if (s.count == 0) {
+            s.begin = at;
+        } else if (s.begin + s.count != at) {
+            scattered_ = true;
+        }
+        s.present = true;
+        ++s.count;
+        values.push_back(value);
+        owner_.push_back(slot);
     }
-    s.present = true;
-    ++s.count;
-    values.push_back(value);
-    owner_.push_back(slot);
-  }
-  void take_timestamp(const JsonScalar& value);
-  void lay_out();
+    void take_timestamp(const JsonScalar& value);
+    void lay_out();
 
-  // Values go straight to record_->values in document order, with their slot in owner_. When every slot's
-  // values arrive as one run (the usual case: one spelling per field) and no scalar null is among them, that
-  // order is already the layout; otherwise finish() regroups them by slot (lay_out).
-  const ProjectionPlan* plan_ = nullptr;
-  vm::EventRecord* record_ = nullptr;
-  vm::SlotId timestamp_slot_ = ProjectionPlan::kNoSlot;
-  std::vector<vm::SlotId> owner_;     // per value in record_->values
-  std::vector<vm::Value> scratch_;    // lay_out's copy of the values
-  std::vector<uint32_t> cursor_;      // per slot, while laying out
-  std::vector<uint32_t> null_count_;  // per slot, only when some slot got a scalar null
-  static constexpr uint32_t kKeepFirstNull = UINT32_MAX;
-  static constexpr uint32_t kDropNulls = UINT32_MAX - 1;
-  bool scattered_ = false;  // some slot's values are not one contiguous run
-  bool saw_null_ = false;
-  bool timestamp_seen_ = false;
-  TimestampError timestamp_error_ = TimestampError::Empty;
-  std::string number_text_;  // scratch for Java number formatting
+    // Values go straight to record_->values in document order, with their slot in owner_. When every slot's
+    // values arrive as one run (the usual case: one spelling per field) and no scalar null is among them, that
+    // order is already the layout; otherwise finish() regroups them by slot (lay_out).
+    const ProjectionPlan* plan_ = nullptr;
+    vm::EventRecord* record_ = nullptr;
+    vm::SlotId timestamp_slot_ = ProjectionPlan::kNoSlot;
+    std::vector<vm::SlotId> owner_;     // per value in record_->values
+    std::vector<vm::Value> scratch_;    // lay_out's copy of the values
+    std::vector<uint32_t> cursor_;      // per slot, while laying out
+    std::vector<uint32_t> null_count_;  // per slot, only when some slot got a scalar null
+    static constexpr uint32_t kKeepFirstNull = UINT32_MAX;
+    static constexpr uint32_t kDropNulls = UINT32_MAX - 1;
+    bool scattered_ = false;  // some slot's values are not one contiguous run
+    bool saw_null_ = false;
+    bool timestamp_seen_ = false;
+    TimestampError timestamp_error_ = TimestampError::Empty;
+    std::string number_text_;  // scratch for Java number formatting
 };
 
 // The coercion alone, for tests and for front-ends that project one value: the values `value` gives a field

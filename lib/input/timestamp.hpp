@@ -29,25 +29,25 @@
 namespace eqlc::input {
 
 enum class TimestampError : std::uint8_t {
-  None,
-  Empty,          // empty text
-  Syntax,         // not an ISO-8601 date/time nor an epoch-millis number
-  InvalidDate,    // month or day out of range (e.g. 2023-02-29)
-  InvalidTime,    // hour, minute or second out of range
-  InvalidOffset,  // offset hours > 18 or minutes > 59
-  OutOfRange,     // outside the int64-nanosecond range
-  NotFinite,      // NaN or infinite epoch millis
+    None,
+    Empty,          // empty text
+    Syntax,         // not an ISO-8601 date/time nor an epoch-millis number
+    InvalidDate,    // month or day out of range (e.g. 2023-02-29)
+    InvalidTime,    // hour, minute or second out of range
+    InvalidOffset,  // offset hours > 18 or minutes > 59
+    OutOfRange,     // outside the int64-nanosecond range
+    NotFinite,      // NaN or infinite epoch millis
 };
 
 // A short English reason, e.g. "day is out of range for the month".
 const char* describe(TimestampError e) noexcept;
 
 struct TimestampResult {
-  std::int64_t nanos = 0;  // nanoseconds since 1970-01-01T00:00:00Z (valid when ok())
-  TimestampError error = TimestampError::None;
+    std::int64_t nanos = 0;  // nanoseconds since 1970-01-01T00:00:00Z (valid when ok())
+    TimestampError error = TimestampError::None;
 
-  constexpr bool ok() const noexcept { return error == TimestampError::None; }
-  constexpr explicit operator bool() const noexcept { return ok(); }
+    constexpr bool ok() const noexcept { return error == TimestampError::None; }
+    constexpr explicit operator bool() const noexcept { return ok(); }
 };
 
 // A string timestamp: a numeric string is epoch milliseconds, anything else must be ISO-8601.
@@ -65,30 +65,30 @@ TimestampResult from_epoch_millis_double(double millis) noexcept;
 
 // Proleptic Gregorian calendar <-> days since 1970-01-01 (H. Hinnant's algorithms), valid for any int32 year.
 constexpr std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day) noexcept {
-  year -= month <= 2 ? 1 : 0;
-  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
-  const auto yoe = static_cast<unsigned>(year - era * 400);
-  const unsigned doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+    year -= month <= 2 ? 1 : 0;
+    const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
+    const auto yoe = static_cast<unsigned>(year - era * 400);
+    const unsigned doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
 struct CivilDate {
-  std::int64_t year;
-  unsigned month;  // 1-12
-  unsigned day;    // 1-31
+    std::int64_t year;
+    unsigned month;  // 1-12
+    unsigned day;    // 1-31
 };
 
 constexpr CivilDate civil_from_days(std::int64_t days) noexcept {
-  days += 719468;
-  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(days - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned day = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned month = mp < 10 ? mp + 3 : mp - 9;
-  return {static_cast<std::int64_t>(yoe) + era * 400 + (month <= 2 ? 1 : 0), month, day};
+    days += 719468;
+    const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    const auto doe = static_cast<unsigned>(days - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    const unsigned day = doy - (153 * mp + 2) / 5 + 1;
+    const unsigned month = mp < 10 ? mp + 3 : mp - 9;
+    return {static_cast<std::int64_t>(yoe) + era * 400 + (month <= 2 ? 1 : 0), month, day};
 }
 
 constexpr bool is_leap_year(std::int64_t y) noexcept { return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0); }

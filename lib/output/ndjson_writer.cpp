@@ -24,9 +24,10 @@ std::string match_to_ndjson(const Match& match, std::string_view query_name, con
     out += '"';
     if (rule) {
         out += ",\"rule\":";
-        out += nlohmann::json{{"id", rule->id}, {"name", rule->name}, {"severity", rule->severity},
-                              {"risk_score", rule->risk_score}}
-                   .dump();
+        out +=
+            nlohmann::json{
+                {"id", rule->id}, {"name", rule->name}, {"severity", rule->severity}, {"risk_score", rule->risk_score}}
+                .dump();
     }
     out += ",\"query\":";
     out += nlohmann::json(std::string(query_name)).dump();

@@ -43,9 +43,8 @@ size_t FolderLoad::loaded_count() const {
 }
 
 size_t FolderLoad::refused_count() const {
-    return static_cast<size_t>(std::count_if(files.begin(), files.end(), [](const auto& f) {
-        return !f.ok() && f.status != LoadStatus::companion;
-    }));
+    return static_cast<size_t>(std::count_if(
+        files.begin(), files.end(), [](const auto& f) { return !f.ok() && f.status != LoadStatus::companion; }));
 }
 
 namespace {
@@ -136,7 +135,8 @@ FolderLoad load_rule_folder(const std::filesystem::path& dir) {
         out.diagnostics.push_back(file_error("no such rule folder: " + dir.string()));
         return out;
     } else {
-        std::filesystem::recursive_directory_iterator it(dir, std::filesystem::directory_options::skip_permission_denied, ec);
+        std::filesystem::recursive_directory_iterator it(
+            dir, std::filesystem::directory_options::skip_permission_denied, ec);
         for (; !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
             const std::filesystem::path& p = it->path();
             if (p.filename().string().starts_with(".")) {
@@ -145,7 +145,8 @@ FolderLoad load_rule_folder(const std::filesystem::path& dir) {
             }
             if (it->is_regular_file(ec) && is_rule_file(p)) paths.push_back(p);
         }
-        if (ec) out.diagnostics.push_back(file_error("cannot list the rule folder " + dir.string() + ": " + ec.message()));
+        if (ec)
+            out.diagnostics.push_back(file_error("cannot list the rule folder " + dir.string() + ": " + ec.message()));
         std::sort(paths.begin(), paths.end());
     }
 

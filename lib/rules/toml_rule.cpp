@@ -71,8 +71,8 @@ private:
 
         const toml::node* rule_node = doc.get("rule");
         if (!rule_node) {
-            fail(LoadStatus::missing_query, SourcePos{}, "no [rule] table: a detection rule file needs [rule] with a query",
-                 "a [rule] table");
+            fail(LoadStatus::missing_query, SourcePos{},
+                 "no [rule] table: a detection rule file needs [rule] with a query", "a [rule] table");
             return std::nullopt;
         }
         const toml::table* r = expect_table(*rule_node, "[rule]");
@@ -92,8 +92,7 @@ private:
                  "rule type is \"" + *type + "\": eqlc runs only EQL rules (type = \"eql\")", "type = \"eql\"");
             return std::nullopt;
         }
-        if (!language && !type)
-            warn(rule_pos_, "[rule] has neither language nor type; read as EQL");
+        if (!language && !type) warn(rule_pos_, "[rule] has neither language nor type; read as EQL");
         rule.language = language.value_or("eql");
         rule.type = type.value_or("eql");
 
@@ -182,8 +181,8 @@ private:
         p.line = line;
         // Columns are bytes in eqlc's diagnostics; toml++ counts code points.
         const size_t line_start = text_->rfind('\n', p.offset == 0 ? 0 : p.offset - 1);
-        p.column = static_cast<uint32_t>(
-            p.offset - (line_start == std::string::npos || p.offset == 0 ? 0 : line_start + 1) + 1);
+        p.column = static_cast<uint32_t>(p.offset -
+                                         (line_start == std::string::npos || p.offset == 0 ? 0 : line_start + 1) + 1);
         if (p.offset > 0 && (*text_)[p.offset - 1] == '\n') p.column = 1;
         return p;
     }
@@ -251,7 +250,8 @@ private:
     }
 
     // A string array; a single string is accepted as a one-element list.
-    void read_strings(const toml::table& t, std::string_view key, std::string_view what, std::vector<std::string>& out) {
+    void read_strings(const toml::table& t, std::string_view key, std::string_view what,
+                      std::vector<std::string>& out) {
         const toml::node* node = t.get(key);
         if (!node) return;
         if (const auto* s = node->as_string()) {
@@ -290,7 +290,8 @@ private:
             return out;
         }
         for (const toml::node& element : *a)
-            if (const toml::table* t = expect_table(element, "[[rule." + std::string(key) + "]] entry")) out.push_back(t);
+            if (const toml::table* t = expect_table(element, "[[rule." + std::string(key) + "]] entry"))
+                out.push_back(t);
         return out;
     }
 
@@ -321,8 +322,14 @@ private:
                      "field = \"...\", operator = \"equals\", value = \"...\", severity = \"...\"");
                 continue;
             }
-            if (auto v = string_of(*field, "severity_mapping.field")) entry.field = *v; else ok = false;
-            if (auto v = mapping_value(*value, "severity_mapping.value")) entry.value = *v; else ok = false;
+            if (auto v = string_of(*field, "severity_mapping.field"))
+                entry.field = *v;
+            else
+                ok = false;
+            if (auto v = mapping_value(*value, "severity_mapping.value"))
+                entry.value = *v;
+            else
+                ok = false;
             if (auto v = string_of(*severity, "severity_mapping.severity")) {
                 if (!is_valid_severity(*v)) {
                     fail(LoadStatus::invalid, pos(*severity), "unknown severity \"" + *v + "\"",
@@ -344,12 +351,19 @@ private:
             bool ok = check_operator(*t, "risk_score_mapping", entry.op);
             const toml::node* field = t->get("field");
             if (!field) {
-                fail(LoadStatus::invalid, entry.position, "a risk_score_mapping entry needs a field", "field = \"...\"");
+                fail(LoadStatus::invalid, entry.position, "a risk_score_mapping entry needs a field",
+                     "field = \"...\"");
                 continue;
             }
-            if (auto v = string_of(*field, "risk_score_mapping.field")) entry.field = *v; else ok = false;
+            if (auto v = string_of(*field, "risk_score_mapping.field"))
+                entry.field = *v;
+            else
+                ok = false;
             if (const toml::node* value = t->get("value")) {
-                if (auto v = mapping_value(*value, "risk_score_mapping.value")) entry.value = *v; else ok = false;
+                if (auto v = mapping_value(*value, "risk_score_mapping.value"))
+                    entry.value = *v;
+                else
+                    ok = false;
             }
             if (const toml::node* score = t->get("risk_score")) {
                 if (!score->is_integer() || score->as_integer()->get() < 0 || score->as_integer()->get() > 100) {

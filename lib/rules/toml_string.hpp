@@ -13,7 +13,7 @@
 namespace eqlc::rules::detail {
 
 struct ScannedString {
-    std::string value;                   // the decoded value, as a TOML parser gives it
+    std::string value;                     // the decoded value, as a TOML parser gives it
     std::vector<QueryLocation::Run> runs;  // value offsets -> file positions
 };
 

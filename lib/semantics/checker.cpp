@@ -13,8 +13,8 @@ using ast::Expr;
 using ast::ExprKind;
 
 std::string_view ordinal(size_t index) {
-    static constexpr std::array<std::string_view, 10> words = {"first",   "second", "third", "fourth", "fifth",
-                                                               "sixth",   "seventh", "eighth", "ninth", "tenth"};
+    static constexpr std::array<std::string_view, 10> words = {"first", "second",  "third",  "fourth", "fifth",
+                                                               "sixth", "seventh", "eighth", "ninth",  "tenth"};
     return index < words.size() ? words[index] : "next";
 }
 
@@ -67,8 +67,8 @@ private:
         if (!f.condition) return;
         const ValueKind kind = expr(*f.condition);
         if (kind != ValueKind::boolean && kind != ValueKind::any)
-            error(f.condition->span, "Condition expression needs to be boolean, found [" +
-                                         std::string(value_kind_name(kind)) + "]");
+            error(f.condition->span,
+                  "Condition expression needs to be boolean, found [" + std::string(value_kind_name(kind)) + "]");
     }
 
     void keys(const std::vector<ast::ExprPtr>& list) {
@@ -122,9 +122,9 @@ private:
         keys(t.keys);
         const size_t found = shared + t.keys.size();
         if (found != expected_keys)
-            error(t.keys.empty() ? t.span : t.keys_span,
-                  "Inconsistent number of join keys specified; expected [" + std::to_string(expected_keys) +
-                      "] but found [" + std::to_string(found) + "]");
+            error(t.keys.empty() ? t.span : t.keys_span, "Inconsistent number of join keys specified; expected [" +
+                                                             std::to_string(expected_keys) + "] but found [" +
+                                                             std::to_string(found) + "]");
         if (check_runs && t.runs && (*t.runs < limits_.min_runs || *t.runs > limits_.max_runs))
             error(t.runs_span, "A positive runs value between " + std::to_string(limits_.min_runs) + " and " +
                                    std::to_string(limits_.max_runs) + " is required; found [" +
@@ -163,9 +163,7 @@ private:
                     default: return ValueKind::string;
                 }
             case ExprKind::field: return ValueKind::any;
-            case ExprKind::not_:
-                boolean_operand(e, *e.operands[0]);
-                return ValueKind::boolean;
+            case ExprKind::not_: boolean_operand(e, *e.operands[0]); return ValueKind::boolean;
             case ExprKind::and_:
             case ExprKind::or_:
                 for (const auto& operand : e.operands) boolean_operand(e, *operand);
@@ -187,8 +185,8 @@ private:
         if (kind != ValueKind::boolean && kind != ValueKind::any)
             error(operand.span, std::string(parent.kind == ExprKind::not_ ? "argument of [" : "operand of [") +
                                     syntax::print_expr(parent) + "] must be [boolean], found value [" +
-                                    syntax::print_expr(operand) + "] type [" +
-                                    std::string(value_kind_name(kind)) + "]");
+                                    syntax::print_expr(operand) + "] type [" + std::string(value_kind_name(kind)) +
+                                    "]");
     }
 
     void numeric_operand(const Expr& parent, const Expr& operand, size_t index) {
@@ -200,8 +198,8 @@ private:
         std::string found_name = operand.kind == ExprKind::literal ? std::string(literal_type_name(operand.value))
                                                                    : std::string(value_kind_name(found));
         error(operand.span, std::string(ordinal(index)) + " argument of [" + syntax::print_expr(parent) +
-                                "] must be [" + std::string(wanted) + "], found value [" +
-                                syntax::print_expr(operand) + "] type [" + found_name + "]");
+                                "] must be [" + std::string(wanted) + "], found value [" + syntax::print_expr(operand) +
+                                "] type [" + found_name + "]");
     }
 
     void compare(const Expr& e) {
@@ -212,8 +210,8 @@ private:
         // Elasticsearch compares a field with a constant; two fields cannot be compared. An optional field may
         // turn out to be unmapped (a null constant), so only two plain fields are refused before a schema is known.
         if (is_field(left) && is_field(right) && !(left.field.optional || right.field.optional))
-            error(e.span, "Comparisons against fields are not (currently) supported; offender [" +
-                              syntax::print_expr(e) + "]",
+            error(e.span,
+                  "Comparisons against fields are not (currently) supported; offender [" + syntax::print_expr(e) + "]",
                   "compare a field with a constant, or use a function such as startsWith(a, b)");
     }
 
@@ -229,7 +227,8 @@ private:
                 error(pattern.span, "The right side of [" + syntax::print_expr(e) + "] must be a constant");
                 continue;
             }
-            const bool is_string = pattern.kind == ExprKind::literal && std::holds_alternative<std::string>(pattern.value);
+            const bool is_string =
+                pattern.kind == ExprKind::literal && std::holds_alternative<std::string>(pattern.value);
             if (wildcard_or_regex && !is_string) type_error(e, pattern, i, "string", expr(pattern));
         }
     }
@@ -240,8 +239,9 @@ private:
             const Expr& item = *e.operands[i];
             const ValueKind kind = expr(item);
             if (!is_constant(item) && !is_null_literal(item)) {
-                error(item.span, "Comparisons against fields are not (currently) supported; offender [" +
-                                     syntax::print_expr(item) + "] in [" + syntax::print_expr(e) + "]",
+                error(item.span,
+                      "Comparisons against fields are not (currently) supported; offender [" +
+                          syntax::print_expr(item) + "] in [" + syntax::print_expr(e) + "]",
                       "the values of an `in` list must be constants");
                 continue;
             }

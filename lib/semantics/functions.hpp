@@ -12,7 +12,7 @@ namespace eqlc::semantics {
 
 // What an expression yields, as far as it is known before any event is seen.
 enum class ValueKind : uint8_t {
-    any,      // a field without a schema, or null: anything may come
+    any,  // a field without a schema, or null: anything may come
     boolean,
     numeric,
     string,
@@ -21,16 +21,30 @@ enum class ValueKind : uint8_t {
 std::string_view value_kind_name(ValueKind kind);
 
 enum class FunctionId : uint8_t {
-    add, between, cidr_match, concat, divide, ends_with, index_of, length, modulo, multiply, number,
-    starts_with, string, string_contains, substring, subtract,
+    add,
+    between,
+    cidr_match,
+    concat,
+    divide,
+    ends_with,
+    index_of,
+    length,
+    modulo,
+    multiply,
+    number,
+    starts_with,
+    string,
+    string_contains,
+    substring,
+    subtract,
 };
 
 struct FunctionSpec {
     FunctionId id;
-    std::string_view name;            // canonical spelling, as documented
+    std::string_view name;  // canonical spelling, as documented
     uint8_t min_args;
-    uint8_t max_args;                 // kVariadic for no upper bound
-    bool has_insensitive_form;        // `name~(...)` allowed
+    uint8_t max_args;           // kVariadic for no upper bound
+    bool has_insensitive_form;  // `name~(...)` allowed
     ValueKind result;
     // Kind of each argument position; the last entry repeats for variadic tails.
     std::span<const ValueKind> args;

@@ -251,7 +251,8 @@ vm::Value predicate_on(const Predicate& p, const vm::Value& v, std::string* erro
         case PredOp::prefix:
             if (v.type != vm::ValueType::string || p.constants.empty() || p.constants[0].index() != 4)
                 return vm::Value::null();
-            return vm::Value::of_bool(vm::starts_with(v.str(), std::get<std::string>(p.constants[0]), p.case_insensitive));
+            return vm::Value::of_bool(
+                vm::starts_with(v.str(), std::get<std::string>(p.constants[0]), p.case_insensitive));
         case PredOp::cidr: {
             if (v.type != vm::ValueType::string) return vm::Value::null();
             std::vector<std::string> blocks;
@@ -283,7 +284,7 @@ Cond junction(CondKind kind, std::vector<Cond> parts, const SourceSpan& span) {
     for (auto& p : parts) {
         if (p.kind == CondKind::constant) {
             if (p.truth != is_and) return Cond::constant_of(!is_and);  // false in and, true in or
-            continue;                                                   // identity element
+            continue;                                                  // identity element
         }
         flatten_into(kept, std::move(p), kind);
     }
@@ -424,8 +425,10 @@ Cond Normalizer::field_test(const FieldRef& field, Predicate p, bool negated, co
             if (!string_typed(type)) {
                 // Elasticsearch refuses wildcard, regexp and prefix queries on non-text fields; equality-like
                 // predicates were already turned into `in` by the caller.
-                error(p.span, std::string("Can only use wildcard, prefix and regexp queries on keyword and text fields - not on [") +
-                                  field.path + "] which is of type [" + type_name(type) + "]");
+                error(p.span,
+                      std::string(
+                          "Can only use wildcard, prefix and regexp queries on keyword and text fields - not on [") +
+                          field.path + "] which is of type [" + type_name(type) + "]");
                 return Cond::constant_of(false);
             }
             return make(std::move(p));
@@ -449,7 +452,8 @@ Cond Normalizer::cond(const ast::Expr& e, bool neg) {
             ValueExpr v = field_value(e);
             if (v.op != ValueOp::field) return Cond::constant_of(false);
             if (v.field.type != FieldType::boolean && v.field.type != FieldType::dynamic) {
-                error(e.span, "Condition expression needs to be boolean, found [" + std::string(type_name(v.field.type)) + "]");
+                error(e.span,
+                      "Condition expression needs to be boolean, found [" + std::string(type_name(v.field.type)) + "]");
                 return Cond::constant_of(false);
             }
             Predicate p;
@@ -481,7 +485,8 @@ Cond Normalizer::compare_cond(const ast::Expr& e, bool neg) {
     ValueExpr r = val(*e.operands[1]);
     vm::CmpOp op = to_cmp(e.compare_op);
     if (l.op == ValueOp::field && r.op == ValueOp::field) {
-        error(e.span, "Comparisons against fields are not (currently) supported; offender [" + syntax::print_expr(e) + "]");
+        error(e.span,
+              "Comparisons against fields are not (currently) supported; offender [" + syntax::print_expr(e) + "]");
         return Cond::constant_of(false);
     }
     // x == null -> IsNull(x); x != null -> IsNotNull(x)
@@ -532,8 +537,10 @@ std::optional<Predicate> Normalizer::match_predicate(const ast::Expr& e) {
     for (size_t i = 1; i < e.operands.size(); ++i) {
         const auto& operand = *e.operands[i];
         Constant c = operand.kind == ExprKind::literal ? operand.value : val(operand).constant;
-        if (auto* s = std::get_if<std::string>(&c)) strings.push_back(*s);
-        else if (!is_null_const(c)) numbers.push_back(c);
+        if (auto* s = std::get_if<std::string>(&c))
+            strings.push_back(*s);
+        else if (!is_null_const(c))
+            numbers.push_back(c);
     }
     Predicate p;
     p.span = span;
@@ -571,8 +578,10 @@ std::optional<Predicate> Normalizer::match_predicate(const ast::Expr& e) {
                     return std::nullopt;
                 }
                 const auto& tr = std::get<compiler::LuceneRegexTranslation>(t);
-                if (tr.literal) literals.push_back(*tr.literal);
-                else all_literal = false;
+                if (tr.literal)
+                    literals.push_back(*tr.literal);
+                else
+                    all_literal = false;
             }
             if (strings.empty()) return std::nullopt;
             if (all_literal) {
@@ -646,9 +655,12 @@ Cond Normalizer::call_cond(const ast::Expr& e, bool neg) {
             bool null_arg = false;
             for (size_t i = 1; i < e.operands.size(); ++i) {
                 ValueExpr a = val(*e.operands[i]);
-                if (!a.is_constant()) constant_args = false;
-                else if (is_null_const(a.constant)) null_arg = true;
-                else p.constants.push_back(std::move(a.constant));
+                if (!a.is_constant())
+                    constant_args = false;
+                else if (is_null_const(a.constant))
+                    null_arg = true;
+                else
+                    p.constants.push_back(std::move(a.constant));
             }
             if (constant_args && null_arg) return Cond::constant_of(false);  // null argument: null result
             if (constant_args && spec->id == FunctionId::starts_with && p.constants.size() == 1 &&
@@ -658,8 +670,8 @@ Cond Normalizer::call_cond(const ast::Expr& e, bool neg) {
             }
             if (constant_args && spec->id == FunctionId::cidr_match) {
                 for (const auto& c : p.constants) {
-                    if (c.index() != 4 || !std::holds_alternative<compiler::CidrBlock>(
-                                              compiler::parse_cidr(std::get<std::string>(c)))) {
+                    if (c.index() != 4 ||
+                        !std::holds_alternative<compiler::CidrBlock>(compiler::parse_cidr(std::get<std::string>(c)))) {
                         error(p.span, "invalid CIDR block [" + describe(c) + "] in cidrMatch");
                         return Cond::constant_of(false);
                     }
@@ -735,10 +747,12 @@ ValueExpr Normalizer::val(const ast::Expr& e) {
                 ValueExpr& c = side == 0 ? r : l;
                 if (f.op == ValueOp::field && c.is_constant()) {
                     v.compare_kind = compare_kind_of(f.field.type);
-                    Converted conv = convert_constant(c.constant, f.field.type, op != vm::CmpOp::eq && op != vm::CmpOp::ne,
-                                                      f.field.path);
-                    if (!conv.error.empty()) error(c.span, conv.error);
-                    else if (conv.value) c.constant = *conv.value;
+                    Converted conv = convert_constant(c.constant, f.field.type,
+                                                      op != vm::CmpOp::eq && op != vm::CmpOp::ne, f.field.path);
+                    if (!conv.error.empty())
+                        error(c.span, conv.error);
+                    else if (conv.value)
+                        c.constant = *conv.value;
                 } else if (f.op == ValueOp::field) {
                     v.compare_kind = compare_kind_of(f.field.type);
                 }
@@ -801,12 +815,13 @@ ValueExpr Normalizer::val(const ast::Expr& e) {
                 v.predicate.op = PredOp::cidr;
                 for (size_t i = 1; i < e.operands.size(); ++i) {
                     ValueExpr block = val(*e.operands[i]);
-                    if (!block.is_constant()) return ValueExpr{};  // the checker reports it
+                    if (!block.is_constant()) return ValueExpr{};           // the checker reports it
                     if (is_null_const(block.constant)) return ValueExpr{};  // a null block: null
                     if (block.constant.index() != 4 ||
                         !std::holds_alternative<compiler::CidrBlock>(
                             compiler::parse_cidr(std::get<std::string>(block.constant)))) {
-                        error(e.operands[i]->span, "invalid CIDR block [" + describe(block.constant) + "] in cidrMatch");
+                        error(e.operands[i]->span,
+                              "invalid CIDR block [" + describe(block.constant) + "] in cidrMatch");
                         return ValueExpr{};
                     }
                     v.predicate.constants.push_back(std::move(block.constant));

@@ -25,8 +25,7 @@ ResolvedField Resolver::configured(std::string_view dotted, std::string_view rol
     return resolve(dotted, optional, span, role);
 }
 
-ResolvedField Resolver::resolve(std::string_view dotted, bool optional, const SourceSpan& span,
-                                std::string_view role) {
+ResolvedField Resolver::resolve(std::string_view dotted, bool optional, const SourceSpan& span, std::string_view role) {
     ResolvedField out;
     if (!schema_) {
         out.kind = ResolvedField::Kind::slot;
@@ -55,9 +54,7 @@ ResolvedField Resolver::resolve(std::string_view dotted, bool optional, const So
             error(span, "Unknown column [" + std::string(dotted) + "]" + what, hint);
             return out;
         }
-        case SchemaLookup::Status::bad_alias:
-            error(span, found.message + what);
-            return out;
+        case SchemaLookup::Status::bad_alias: error(span, found.message + what); return out;
         case SchemaLookup::Status::found: break;
     }
     const SchemaField& f = *found.field;
@@ -67,11 +64,13 @@ ResolvedField Resolver::resolve(std::string_view dotted, bool optional, const So
     }
     if (f.type == vm::FieldType::unsupported) {
         if (f.es_type == "text" || f.es_type == "match_only_text")
-            error(span, "Cannot use field [" + std::string(dotted) + "] of type [" + f.es_type +
-                            "]: it has no keyword sub-field" + what,
+            error(span,
+                  "Cannot use field [" + std::string(dotted) + "] of type [" + f.es_type +
+                      "]: it has no keyword sub-field" + what,
                   "text fields are not supported by EQL unless mapped with a keyword multi-field");
         else
-            error(span, "Cannot use field [" + std::string(dotted) + "] with unsupported type [" + f.es_type + "]" + what);
+            error(span,
+                  "Cannot use field [" + std::string(dotted) + "] with unsupported type [" + f.es_type + "]" + what);
         return out;
     }
     out.kind = ResolvedField::Kind::slot;

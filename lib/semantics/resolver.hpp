@@ -25,7 +25,7 @@ struct ResolvedField {
     Kind kind = Kind::error;
     vm::SlotId slot = 0;
     vm::FieldType type = vm::FieldType::dynamic;
-    std::string path;                      // the path whose values the slot holds (after aliases)
+    std::string path;                       // the path whose values the slot holds (after aliases)
     std::optional<std::string> null_value;  // the mapping's null_value, as text
 };
 

@@ -48,8 +48,8 @@ bool looks_like_dynamic_date(std::string_view s) {
         // yyyy/MM/dd[ HH:mm:ss]
         if (s.size() < 10 || !digits(s, 5, 2) || s[7] != '/' || !digits(s, 8, 2)) return false;
         if (s.size() == 10) return true;
-        return s.size() == 19 && s[10] == ' ' && digits(s, 11, 2) && s[13] == ':' && digits(s, 14, 2) &&
-               s[16] == ':' && digits(s, 17, 2);
+        return s.size() == 19 && s[10] == ' ' && digits(s, 11, 2) && s[13] == ':' && digits(s, 14, 2) && s[16] == ':' &&
+               digits(s, 17, 2);
     }
     if (s[4] != '-' || !digits(s, 5, 2)) return false;
     const int month = (s[5] - '0') * 10 + (s[6] - '0');

@@ -46,22 +46,22 @@
 namespace eqlc::semantics {
 
 struct SchemaField {
-    std::string path;                   // dotted name, as the mapping spells it
-    std::string es_type;                // the mapping's type name ("keyword", "text", "long", "alias", "object", ...)
+    std::string path;     // dotted name, as the mapping spells it
+    std::string es_type;  // the mapping's type name ("keyword", "text", "long", "alias", "object", ...)
     vm::FieldType type = vm::FieldType::dynamic;
-    std::string source_path;            // where the value lives in the event (a multi-field: its parent's path)
-    std::string alias_path;             // es_type == "alias": the target path as written
+    std::string source_path;                // where the value lives in the event (a multi-field: its parent's path)
+    std::string alias_path;                 // es_type == "alias": the target path as written
     std::optional<std::string> null_value;  // the mapping's null_value, as text (a number or boolean as written)
-    bool object = false;                // an object (has sub-fields, no value of its own)
-    bool dynamic = false;               // added by dynamic-mapping inference, not by the mapping
+    bool object = false;                    // an object (has sub-fields, no value of its own)
+    bool dynamic = false;                   // added by dynamic-mapping inference, not by the mapping
 };
 
 // The outcome of looking a field up.
 struct SchemaLookup {
     enum class Status : uint8_t {
-        found,        // `field` is the field to use (aliases followed)
-        unknown,      // not in the schema
-        bad_alias,    // an alias whose target is missing or is itself an alias chain that does not end
+        found,      // `field` is the field to use (aliases followed)
+        unknown,    // not in the schema
+        bad_alias,  // an alias whose target is missing or is itself an alias chain that does not end
     };
     Status status = Status::unknown;
     const SchemaField* field = nullptr;

@@ -48,9 +48,9 @@ void append_key_component(const vm::Value& value, std::string& out);
 // Replaces `out` with the encoding of `values` (the shared keys, then the term's own keys).
 void encode_key(std::span<const vm::Value> values, std::string& out);
 inline std::string encode_key(std::span<const vm::Value> values) {
-  std::string out;
-  encode_key(values, out);
-  return out;
+    std::string out;
+    encode_key(values, out);
+    return out;
 }
 
 // Decodes a key. String values view into `key`, which must outlive them. Returns false (and leaves `out`
@@ -68,8 +68,8 @@ size_t key_arity(KeyView key);
 int compare_keys(KeyView a, KeyView b);
 
 struct KeyLess {
-  using is_transparent = void;
-  bool operator()(KeyView a, KeyView b) const { return compare_keys(a, b) < 0; }
+    using is_transparent = void;
+    bool operator()(KeyView a, KeyView b) const { return compare_keys(a, b) < 0; }
 };
 
 // 64-bit hash of the bytes (word-at-a-time multiply-xorshift; stable across runs).
@@ -82,57 +82,57 @@ std::string key_to_string(KeyView key);
 // the heap. Pending state keeps one per key, so its size is part of every partial sequence's cost.
 class CompactKey {
 public:
-  static constexpr size_t kInline = 12;
+    static constexpr size_t kInline = 12;
 
-  CompactKey() = default;
-  CompactKey(const CompactKey&) = delete;
-  CompactKey& operator=(const CompactKey&) = delete;
-  CompactKey(CompactKey&& o) noexcept {
-    std::memcpy(raw_, o.raw_, sizeof raw_);
-    std::memset(o.raw_, 0, sizeof o.raw_);
-  }
-  CompactKey& operator=(CompactKey&& o) noexcept {
-    if (this != &o) {
-      reset();
-      std::memcpy(raw_, o.raw_, sizeof raw_);
-      std::memset(o.raw_, 0, sizeof o.raw_);
+    CompactKey() = default;
+    CompactKey(const CompactKey&) = delete;
+    CompactKey& operator=(const CompactKey&) = delete;
+    CompactKey(CompactKey&& o) noexcept {
+        std::memcpy(raw_, o.raw_, sizeof raw_);
+        std::memset(o.raw_, 0, sizeof o.raw_);
     }
-    return *this;
-  }
-  ~CompactKey() { reset(); }
+    CompactKey& operator=(CompactKey&& o) noexcept {
+        if (this != &o) {
+            reset();
+            std::memcpy(raw_, o.raw_, sizeof raw_);
+            std::memset(o.raw_, 0, sizeof o.raw_);
+        }
+        return *this;
+    }
+    ~CompactKey() { reset(); }
 
-  void assign(KeyView key) {
-    reset();
-    const auto n = static_cast<uint32_t>(key.size());
-    std::memcpy(raw_, &n, 4);
-    if (n <= kInline) {
-      if (n > 0) std::memcpy(raw_ + 4, key.data(), n);
-    } else {
-      char* p = new char[n];
-      std::memcpy(p, key.data(), n);
-      std::memcpy(raw_ + 8, &p, sizeof p);
+    void assign(KeyView key) {
+        reset();
+        const auto n = static_cast<uint32_t>(key.size());
+        std::memcpy(raw_, &n, 4);
+        if (n <= kInline) {
+            if (n > 0) std::memcpy(raw_ + 4, key.data(), n);
+        } else {
+            char* p = new char[n];
+            std::memcpy(p, key.data(), n);
+            std::memcpy(raw_ + 8, &p, sizeof p);
+        }
     }
-  }
-  void reset() {
-    if (size() > kInline) delete[] heap();
-    std::memset(raw_, 0, sizeof raw_);
-  }
-  uint32_t size() const {
-    uint32_t n;
-    std::memcpy(&n, raw_, 4);
-    return n;
-  }
-  KeyView view() const { return size() <= kInline ? KeyView(raw_ + 4, size()) : KeyView(heap(), size()); }
-  operator KeyView() const { return view(); }
-  size_t heap_bytes() const { return size() > kInline ? size() : 0; }
+    void reset() {
+        if (size() > kInline) delete[] heap();
+        std::memset(raw_, 0, sizeof raw_);
+    }
+    uint32_t size() const {
+        uint32_t n;
+        std::memcpy(&n, raw_, 4);
+        return n;
+    }
+    KeyView view() const { return size() <= kInline ? KeyView(raw_ + 4, size()) : KeyView(heap(), size()); }
+    operator KeyView() const { return view(); }
+    size_t heap_bytes() const { return size() > kInline ? size() : 0; }
 
 private:
-  char* heap() const {
-    char* p;
-    std::memcpy(&p, raw_ + 8, sizeof p);
-    return p;
-  }
-  alignas(8) char raw_[16] = {};
+    char* heap() const {
+        char* p;
+        std::memcpy(&p, raw_ + 8, sizeof p);
+        return p;
+    }
+    alignas(8) char raw_[16] = {};
 };
 static_assert(sizeof(CompactKey) == 16);
 

@@ -33,9 +33,9 @@
 namespace eqlc::sequence {
 
 struct Limits {
-  uint64_t max_keys = 1'000'000;
-  uint64_t max_state_bytes = uint64_t{1} << 30;
-  uint32_t max_missing_hits_per_key = 65'536;
+    uint64_t max_keys = 1'000'000;
+    uint64_t max_state_bytes = uint64_t{1} << 30;
+    uint32_t max_missing_hits_per_key = 65'536;
 };
 
 }  // namespace eqlc::sequence

@@ -39,99 +39,99 @@
 namespace eqlc::sequence {
 
 struct SampleSpec {
-  uint32_t filters = 2;
-  uint32_t max_samples_per_key = 1;  // request setting, default 1
-  std::optional<uint64_t> size;      // request size: total samples (nullopt: unlimited)
+    uint32_t filters = 2;
+    uint32_t max_samples_per_key = 1;  // request setting, default 1
+    std::optional<uint64_t> size;      // request size: total samples (nullopt: unlimited)
 };
 
 std::string validate(const SampleSpec& spec);
 
 struct SampleHit {
-  uint32_t filter = 0;
-  KeyView key;  // encode_key() of the shared keys followed by the filter's keys
+    uint32_t filter = 0;
+    KeyView key;  // encode_key() of the shared keys followed by the filter's keys
 };
 
 struct SampleMatch {
-  KeyView key;
-  std::span<const MatchEvent> events;  // one per filter, in filter order
+    KeyView key;
+    std::span<const MatchEvent> events;  // one per filter, in filter order
 };
 
 struct SampleStats {
-  uint64_t events = 0;
-  uint64_t hits = 0;                 // after de-duplication
-  uint64_t ignored_hits = 0;         // the filter of that key already had its documents, or the key cannot be output
-  uint64_t samples = 0;              // delivered
-  uint64_t dropped_keys_size = 0;    // keys dropped because `size` samples sort before them
-  uint64_t evicted_keys_max_keys = 0;
-  uint64_t evicted_keys_bytes = 0;
-  // Current state.
-  uint64_t keys = 0;
-  uint64_t kept_events = 0;
-  uint64_t state_bytes = 0;
+    uint64_t events = 0;
+    uint64_t hits = 0;               // after de-duplication
+    uint64_t ignored_hits = 0;       // the filter of that key already had its documents, or the key cannot be output
+    uint64_t samples = 0;            // delivered
+    uint64_t dropped_keys_size = 0;  // keys dropped because `size` samples sort before them
+    uint64_t evicted_keys_max_keys = 0;
+    uint64_t evicted_keys_bytes = 0;
+    // Current state.
+    uint64_t keys = 0;
+    uint64_t kept_events = 0;
+    uint64_t state_bytes = 0;
 };
 
 class SampleMatcher {
 public:
-  using Sink = std::function<void(const SampleMatch&)>;
+    using Sink = std::function<void(const SampleMatch&)>;
 
-  SampleMatcher(SampleSpec spec, Sink sink, Limits limits = {});
+    SampleMatcher(SampleSpec spec, Sink sink, Limits limits = {});
 
-  void on_event(const EventInfo& event, std::span<const SampleHit> hits);
-  // Builds and delivers the samples, then drops all state.
-  void finish();
+    void on_event(const EventInfo& event, std::span<const SampleHit> hits);
+    // Builds and delivers the samples, then drops all state.
+    void finish();
 
-  const SampleStats& stats() const { return stats_; }
-  const SampleSpec& spec() const { return spec_; }
+    const SampleStats& stats() const { return stats_; }
+    const SampleSpec& spec() const { return spec_; }
 
-  std::string snapshot() const;
-  static std::optional<SampleMatcher> restore(std::string_view bytes, Sink sink, std::string* error = nullptr,
-                                              std::optional<Limits> limits = std::nullopt);
+    std::string snapshot() const;
+    static std::optional<SampleMatcher> restore(std::string_view bytes, Sink sink, std::string* error = nullptr,
+                                                std::optional<Limits> limits = std::nullopt);
 
 private:
-  static constexpr uint32_t kNone = UINT32_MAX;
+    static constexpr uint32_t kNone = UINT32_MAX;
 
-  struct KeyState {
-    std::string key;
-    std::vector<std::vector<EventHandle>> docs;  // per filter, arrival order, at most per_filter_cap_
-    uint32_t lru_prev = kNone;
-    uint32_t lru_next = kNone;
-    bool has_sample = false;
-  };
+    struct KeyState {
+        std::string key;
+        std::vector<std::vector<EventHandle>> docs;  // per filter, arrival order, at most per_filter_cap_
+        uint32_t lru_prev = kNone;
+        uint32_t lru_next = kNone;
+        bool has_sample = false;
+    };
 
-  SampleMatcher(SampleSpec spec, Sink sink, Limits limits, bool);
-  uint32_t find_key(KeyView key) const;
-  uint32_t create_key(KeyView key);
-  void erase_key(uint32_t id);
-  void evict_oldest(uint64_t& counter);
-  uint64_t key_bytes(const KeyState& k) const;
-  bool beyond_threshold(KeyView key) const;
-  void note_sample(uint32_t id);
-  // Depth-first search over the filters, documents in arrival order, distinct documents: appends up to `max`
-  // samples (each `filters` handles) to `out`.
-  void samples_of(const KeyState& k, uint32_t max, std::vector<EventHandle>& out) const;
-  void update_stats();
+    SampleMatcher(SampleSpec spec, Sink sink, Limits limits, bool);
+    uint32_t find_key(KeyView key) const;
+    uint32_t create_key(KeyView key);
+    void erase_key(uint32_t id);
+    void evict_oldest(uint64_t& counter);
+    uint64_t key_bytes(const KeyState& k) const;
+    bool beyond_threshold(KeyView key) const;
+    void note_sample(uint32_t id);
+    // Depth-first search over the filters, documents in arrival order, distinct documents: appends up to `max`
+    // samples (each `filters` handles) to `out`.
+    void samples_of(const KeyState& k, uint32_t max, std::vector<EventHandle>& out) const;
+    void update_stats();
 
-  SampleSpec spec_;
-  Sink sink_;
-  Limits limits_;
-  SampleStats stats_;
-  uint32_t per_filter_cap_ = 0;
-  uint64_t seq_ = 0;
+    SampleSpec spec_;
+    Sink sink_;
+    Limits limits_;
+    SampleStats stats_;
+    uint32_t per_filter_cap_ = 0;
+    uint64_t seq_ = 0;
 
-  EventStore events_;
-  std::vector<KeyState> keys_;
-  std::vector<uint32_t> free_keys_;
-  KeyIndex index_;
-  uint32_t lru_head_ = kNone;  // oldest key first
-  uint32_t lru_tail_ = kNone;
-  uint64_t key_count_ = 0;
-  uint64_t key_bytes_ = 0;
-  // With `size`: the smallest `size` keys that have a sample; a key after the largest of them (when there are
-  // `size`) cannot be output.
-  std::set<std::string, KeyLess> sampled_;
+    EventStore events_;
+    std::vector<KeyState> keys_;
+    std::vector<uint32_t> free_keys_;
+    KeyIndex index_;
+    uint32_t lru_head_ = kNone;  // oldest key first
+    uint32_t lru_tail_ = kNone;
+    uint64_t key_count_ = 0;
+    uint64_t key_bytes_ = 0;
+    // With `size`: the smallest `size` keys that have a sample; a key after the largest of them (when there are
+    // `size`) cannot be output.
+    std::set<std::string, KeyLess> sampled_;
 
-  std::vector<uint32_t> order_;
-  std::vector<MatchEvent> match_events_;
+    std::vector<uint32_t> order_;
+    std::vector<MatchEvent> match_events_;
 };
 
 }  // namespace eqlc::sequence

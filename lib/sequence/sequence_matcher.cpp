@@ -41,16 +41,16 @@ namespace {
 
 // a - b > limit, for any int64 values and limit >= 0, without overflow.
 bool gap_exceeds(int64_t a, int64_t b, int64_t limit) {
-  if (a <= b) return false;
-  return static_cast<uint64_t>(a) - static_cast<uint64_t>(b) > static_cast<uint64_t>(limit);
+    if (a <= b) return false;
+    return static_cast<uint64_t>(a) - static_cast<uint64_t>(b) > static_cast<uint64_t>(limit);
 }
 
 int64_t add_sat(int64_t a, int64_t b) {  // b >= 0
-  return a > INT64_MAX - b ? INT64_MAX : a + b;
+    return a > INT64_MAX - b ? INT64_MAX : a + b;
 }
 
 int64_t sub_sat(int64_t a, int64_t b) {  // b >= 0
-  return a < INT64_MIN + b ? INT64_MIN : a - b;
+    return a < INT64_MIN + b ? INT64_MIN : a - b;
 }
 
 // Heap bytes of a std::string holding `n` bytes (libstdc++ keeps up to 15 inline).
@@ -63,700 +63,700 @@ constexpr uint64_t kPendingSurcharge = 16;  // a deadline heap entry and a waite
 }  // namespace
 
 std::string validate(const SequenceSpec& spec) {
-  if (spec.missing.empty()) return "a sequence needs at least one stage";
-  if (spec.missing.size() >= kUntil) return "too many stages";
-  if (std::none_of(spec.missing.begin(), spec.missing.end(), [](bool m) { return !m; }))
-    return "a sequence needs at least one stage that is not a missing-event term";
-  if (spec.maxspan_ns && *spec.maxspan_ns < 0) return "maxspan must not be negative";
-  return {};
+    if (spec.missing.empty()) return "a sequence needs at least one stage";
+    if (spec.missing.size() >= kUntil) return "too many stages";
+    if (std::none_of(spec.missing.begin(), spec.missing.end(), [](bool m) { return !m; }))
+        return "a sequence needs at least one stage that is not a missing-event term";
+    if (spec.maxspan_ns && *spec.maxspan_ns < 0) return "maxspan must not be negative";
+    return {};
 }
 
 SequenceMatcher::SequenceMatcher(SequenceSpec spec, Sink sink, Limits limits)
     : SequenceMatcher(std::move(spec), std::move(sink), limits, true) {
-  [[maybe_unused]] const std::string problem = validate(spec_);
-  assert(problem.empty());
+    [[maybe_unused]] const std::string problem = validate(spec_);
+    assert(problem.empty());
 }
 
 SequenceMatcher::SequenceMatcher(SequenceSpec spec, Sink sink, Limits limits, bool)
     : spec_(std::move(spec)), sink_(std::move(sink)), limits_(limits) {
-  init_layout();
+    init_layout();
 }
 
 void SequenceMatcher::init_layout() {
-  const auto n = static_cast<uint32_t>(spec_.missing.size());
-  stages_.assign(n, StageInfo{});
-  positive_stage_.clear();
-  for (uint32_t i = 0; i < n; ++i) {
-    stages_[i].missing = spec_.missing[i];
-    if (!spec_.missing[i]) {
-      stages_[i].positive = static_cast<uint32_t>(positive_stage_.size());
-      positive_stage_.push_back(i);
+    const auto n = static_cast<uint32_t>(spec_.missing.size());
+    stages_.assign(n, StageInfo{});
+    positive_stage_.clear();
+    for (uint32_t i = 0; i < n; ++i) {
+        stages_[i].missing = spec_.missing[i];
+        if (!spec_.missing[i]) {
+            stages_[i].positive = static_cast<uint32_t>(positive_stage_.size());
+            positive_stage_.push_back(i);
+        }
     }
-  }
-  positives_ = static_cast<uint32_t>(positive_stage_.size());
-  groups_per_key_ = positives_ > 0 ? positives_ - 1 : 0;
-  has_leading_ = has_trailing_ = has_missing_ = false;
-  for (uint32_t i = 0; i < n; ++i) {
-    if (!stages_[i].missing) continue;
-    has_missing_ = true;
-    std::optional<uint32_t> prev, next;
-    for (uint32_t j = i; j-- > 0;)
-      if (!stages_[j].missing) {
-        prev = stages_[j].positive;
-        break;
-      }
-    for (uint32_t j = i + 1; j < n; ++j)
-      if (!stages_[j].missing) {
-        next = stages_[j].positive;
-        break;
-      }
-    if (!prev) {
-      stages_[i].kind = MissingKind::leading;
-      has_leading_ = true;
-    } else if (!next) {
-      stages_[i].kind = MissingKind::trailing;
-      has_trailing_ = true;
-    } else {
-      stages_[i].kind = MissingKind::intermediate;
-      stages_[i].prev_positive = *prev;
-      stages_[i].next_positive = *next;
+    positives_ = static_cast<uint32_t>(positive_stage_.size());
+    groups_per_key_ = positives_ > 0 ? positives_ - 1 : 0;
+    has_leading_ = has_trailing_ = has_missing_ = false;
+    for (uint32_t i = 0; i < n; ++i) {
+        if (!stages_[i].missing) continue;
+        has_missing_ = true;
+        std::optional<uint32_t> prev, next;
+        for (uint32_t j = i; j-- > 0;)
+            if (!stages_[j].missing) {
+                prev = stages_[j].positive;
+                break;
+            }
+        for (uint32_t j = i + 1; j < n; ++j)
+            if (!stages_[j].missing) {
+                next = stages_[j].positive;
+                break;
+            }
+        if (!prev) {
+            stages_[i].kind = MissingKind::leading;
+            has_leading_ = true;
+        } else if (!next) {
+            stages_[i].kind = MissingKind::trailing;
+            has_trailing_ = true;
+        } else {
+            stages_[i].kind = MissingKind::intermediate;
+            stages_[i].prev_positive = *prev;
+            stages_[i].next_positive = *next;
+        }
     }
-  }
-  pools_.assign(std::max<uint32_t>(groups_per_key_, 1), Pool{});
-  for (uint32_t p = 1; p < groups_per_key_; ++p) pools_[p].width = p + 1;
+    pools_.assign(std::max<uint32_t>(groups_per_key_, 1), Pool{});
+    for (uint32_t p = 1; p < groups_per_key_; ++p) pools_[p].width = p + 1;
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Events
 
 void SequenceMatcher::on_event(const EventInfo& ev, std::span<const StageHit> hits) {
-  ++stats_.events;
-  if (now_ != INT64_MIN && ev.timestamp_ns < now_) ++stats_.out_of_order_events;
-  advance(std::max(now_, ev.timestamp_ns));
-  const uint64_t seq = ++seq_;
+    ++stats_.events;
+    if (now_ != INT64_MIN && ev.timestamp_ns < now_) ++stats_.out_of_order_events;
+    advance(std::max(now_, ev.timestamp_ns));
+    const uint64_t seq = ++seq_;
 
-  // Positive stages from the last to the first, then missing terms, then until; duplicates once.
-  auto rank = [&](const StageHit& h) -> uint64_t {
-    if (h.stage == kUntil) return uint64_t{3} << 32;
-    if (stages_[h.stage].missing) return (uint64_t{2} << 32) | h.stage;
-    return (uint64_t{1} << 32) | (UINT32_MAX - stages_[h.stage].positive);
-  };
-  order_.clear();
-  for (uint32_t i = 0; i < hits.size(); ++i)
-    if (hits[i].stage == kUntil ? spec_.has_until : hits[i].stage < stages_.size()) order_.push_back(i);
-  std::sort(order_.begin(), order_.end(), [&](uint32_t a, uint32_t b) {
-    const uint64_t ra = rank(hits[a]), rb = rank(hits[b]);
-    if (ra != rb) return ra < rb;
-    return hits[a].key < hits[b].key;
-  });
-  order_.erase(std::unique(order_.begin(), order_.end(),
-                           [&](uint32_t a, uint32_t b) {
-                             return hits[a].stage == hits[b].stage && hits[a].key == hits[b].key;
-                           }),
-               order_.end());
+    // Positive stages from the last to the first, then missing terms, then until; duplicates once.
+    auto rank = [&](const StageHit& h) -> uint64_t {
+        if (h.stage == kUntil) return uint64_t{3} << 32;
+        if (stages_[h.stage].missing) return (uint64_t{2} << 32) | h.stage;
+        return (uint64_t{1} << 32) | (UINT32_MAX - stages_[h.stage].positive);
+    };
+    order_.clear();
+    for (uint32_t i = 0; i < hits.size(); ++i)
+        if (hits[i].stage == kUntil ? spec_.has_until : hits[i].stage < stages_.size()) order_.push_back(i);
+    std::sort(order_.begin(), order_.end(), [&](uint32_t a, uint32_t b) {
+        const uint64_t ra = rank(hits[a]), rb = rank(hits[b]);
+        if (ra != rb) return ra < rb;
+        return hits[a].key < hits[b].key;
+    });
+    order_.erase(std::unique(order_.begin(), order_.end(),
+                             [&](uint32_t a, uint32_t b) {
+                                 return hits[a].stage == hits[b].stage && hits[a].key == hits[b].key;
+                             }),
+                 order_.end());
 
-  EventHandle handle = kNoEvent;
-  for (uint32_t i : order_) {
-    const StageHit& h = hits[i];
-    ++stats_.hits;
-    if (h.stage == kUntil)
-      on_until(h.key, seq);
-    else if (stages_[h.stage].missing)
-      on_missing(h.stage, h.key, ev.timestamp_ns);
-    else
-      on_positive(stages_[h.stage].positive, h.key, ev.timestamp_ns, seq, handle, ev);
-  }
-  if (handle != kNoEvent) events_.unpin(handle);
-  // Keys a transition emptied, unless a later hit of this event filled them again (or they went away).
-  for (uint32_t id : maybe_empty_)
-    if (keys_[id].aux != kFreeSlot) erase_key_if_empty(id);
-  maybe_empty_.clear();
+    EventHandle handle = kNoEvent;
+    for (uint32_t i : order_) {
+        const StageHit& h = hits[i];
+        ++stats_.hits;
+        if (h.stage == kUntil)
+            on_until(h.key, seq);
+        else if (stages_[h.stage].missing)
+            on_missing(h.stage, h.key, ev.timestamp_ns);
+        else
+            on_positive(stages_[h.stage].positive, h.key, ev.timestamp_ns, seq, handle, ev);
+    }
+    if (handle != kNoEvent) events_.unpin(handle);
+    // Keys a transition emptied, unless a later hit of this event filled them again (or they went away).
+    for (uint32_t id : maybe_empty_)
+        if (keys_[id].aux != kFreeSlot) erase_key_if_empty(id);
+    maybe_empty_.clear();
 
-  commit_new_candidates();
-  flush();
-  enforce_limits();
-  update_stats();
+    commit_new_candidates();
+    flush();
+    enforce_limits();
+    update_stats();
 }
 
 void SequenceMatcher::advance_time(int64_t now_ns) {
-  if (now_ns <= now_) return;
-  advance(now_ns);
-  flush();
-  update_stats();
+    if (now_ns <= now_) return;
+    advance(now_ns);
+    flush();
+    update_stats();
 }
 
 void SequenceMatcher::advance(int64_t now) {
-  now_ = now;
-  decide_deadlines();
-  sweep_expired();
+    now_ = now;
+    decide_deadlines();
+    sweep_expired();
 }
 
 void SequenceMatcher::finish() {
-  for (size_t i = 0; i < out_.size(); ++i)
-    if (out_[i].decision == Decision::pending) decide(out_base_ + i, Decision::accepted);  // no trailing event
-  deadlines_.clear();
-  flush();
-  stats_.dropped_at_finish += pending_partials_;
-  while (lru_head_ != kNone) erase_key(lru_head_);
-  update_stats();
+    for (size_t i = 0; i < out_.size(); ++i)
+        if (out_[i].decision == Decision::pending) decide(out_base_ + i, Decision::accepted);  // no trailing event
+    deadlines_.clear();
+    flush();
+    stats_.dropped_at_finish += pending_partials_;
+    while (lru_head_ != kNone) erase_key(lru_head_);
+    update_stats();
 }
 
 EventHandle SequenceMatcher::ensure_event(EventHandle& handle, const EventInfo& ev, uint64_t seq) {
-  if (handle == kNoEvent) {
-    handle = events_.add(ev, seq);
-    events_.pin(handle);  // for the duration of the event: a rejected candidate must not free it mid-way
-  }
-  return handle;
+    if (handle == kNoEvent) {
+        handle = events_.add(ev, seq);
+        events_.pin(handle);  // for the duration of the event: a rejected candidate must not free it mid-way
+    }
+    return handle;
 }
 
 void SequenceMatcher::on_positive(uint32_t p, KeyView key, int64_t ts, uint64_t seq, EventHandle& handle,
                                   const EventInfo& ev) {
-  if (p == 0) {
-    if (positives_ == 1) {
-      const EventHandle h = ensure_event(handle, ev, seq);
-      events_.retain(h);
-      add_candidate(key, std::span<const EventHandle>(&h, 1));
-      return;
+    if (p == 0) {
+        if (positives_ == 1) {
+            const EventHandle h = ensure_event(handle, ev, seq);
+            events_.retain(h);
+            add_candidate(key, std::span<const EventHandle>(&h, 1));
+            return;
+        }
+        uint32_t id = find_key(key);
+        if (id == kNone) id = create_key(key);
+        if (id == kNone) return;
+        const EventHandle h = ensure_event(handle, ev, seq);
+        events_.retain(h);
+        uint32_t& s = slot_ref(id, 0);
+        if (s != kNone) {
+            drop_partial(0, s, true);
+            ++stats_.partials_replaced;
+            --pending_partials_;
+        }
+        s = h;
+        ++pending_partials_;
+        touch(id);
+        return;
+    }
+
+    const uint32_t id = find_key(key);
+    if (id == kNone) return;
+    const uint32_t value = slot(id, p - 1);
+    if (value == kNone) return;
+    // trimBefore: take the (only, newest) partial of the previous stage.
+    slot_ref(id, p - 1) = kNone;
+    --pending_partials_;
+    std::vector<EventHandle>& events = tmp_events_;
+    partial_events(p - 1, value, events);
+    drop_partial(p - 1, value, /*release=*/false);  // the references move to `events`
+
+    auto refuse = [&](uint64_t& counter) {
+        for (EventHandle e : events) events_.release(e);
+        ++counter;
+        maybe_empty_.push_back(id);
+    };
+    if (spec_.maxspan_ns && gap_exceeds(ts, events_.timestamp(events.front()), *spec_.maxspan_ns))
+        return refuse(stats_.rejected_maxspan);
+    if (spec_.has_until && keys_[id].aux != kNone) {
+        const uint64_t until = auxes_[keys_[id].aux].until_seq;
+        // Elasticsearch: the newest until event before the hit (strictly), if it lies in [last event, hit]
+        // (Ordinal.between is inclusive), kills the transition: an until event that is the partial's last event
+        // counts (spec sequenceWithOptionalFieldsAndUntil_2), one that is the hit itself does not (…_1).
+        if (until != 0 && until >= events_.seq(events.back()) && until < seq) return refuse(stats_.rejected_until);
+    }
+    const EventHandle h = ensure_event(handle, ev, seq);
+    events_.retain(h);
+    events.push_back(h);
+    if (p + 1 == positives_) {
+        add_candidate(key, events);
+        maybe_empty_.push_back(id);
+        return;
+    }
+    uint32_t& s = slot_ref(id, p);
+    if (s != kNone) {
+        drop_partial(p, s, true);
+        ++stats_.partials_replaced;
+        --pending_partials_;
+    }
+    const uint32_t stored = store_partial(p, events);
+    slot_ref(id, p) = stored;
+    ++pending_partials_;
+    touch(id);
+}
+
+void SequenceMatcher::on_missing(uint32_t stage, KeyView key, int64_t ts) {
+    if (stages_[stage].kind == MissingKind::trailing) {
+        // Only candidates that already completed care, and they are waiting for exactly this.
+        resolve_trailing(key, ts);
+        return;
     }
     uint32_t id = find_key(key);
     if (id == kNone) id = create_key(key);
     if (id == kNone) return;
-    const EventHandle h = ensure_event(handle, ev, seq);
-    events_.retain(h);
-    uint32_t& s = slot_ref(id, 0);
-    if (s != kNone) {
-      drop_partial(0, s, true);
-      ++stats_.partials_replaced;
-      --pending_partials_;
+    KeyAux& x = aux_of(id);
+    prune_missing(x);
+    if (x.missing.size() - x.missing_head >= limits_.max_missing_hits_per_key) {
+        if (limits_.max_missing_hits_per_key == 0) {
+            ++stats_.evicted_missing_hits;
+            erase_key_if_empty(id);
+            return;
+        }
+        ++x.missing_head;
+        key_bytes_ -= kMissingHitBytes;
+        ++stats_.evicted_missing_hits;
     }
-    s = h;
-    ++pending_partials_;
+    x.missing.push_back(MissingHit{ts, stage});
+    key_bytes_ += kMissingHitBytes;
     touch(id);
-    return;
-  }
-
-  const uint32_t id = find_key(key);
-  if (id == kNone) return;
-  const uint32_t value = slot(id, p - 1);
-  if (value == kNone) return;
-  // trimBefore: take the (only, newest) partial of the previous stage.
-  slot_ref(id, p - 1) = kNone;
-  --pending_partials_;
-  std::vector<EventHandle>& events = tmp_events_;
-  partial_events(p - 1, value, events);
-  drop_partial(p - 1, value, /*release=*/false);  // the references move to `events`
-
-  auto refuse = [&](uint64_t& counter) {
-    for (EventHandle e : events) events_.release(e);
-    ++counter;
-    maybe_empty_.push_back(id);
-  };
-  if (spec_.maxspan_ns && gap_exceeds(ts, events_.timestamp(events.front()), *spec_.maxspan_ns))
-    return refuse(stats_.rejected_maxspan);
-  if (spec_.has_until && keys_[id].aux != kNone) {
-    const uint64_t until = auxes_[keys_[id].aux].until_seq;
-    // Elasticsearch: the newest until event before the hit (strictly), if it lies in [last event, hit]
-    // (Ordinal.between is inclusive), kills the transition: an until event that is the partial's last event
-    // counts (spec sequenceWithOptionalFieldsAndUntil_2), one that is the hit itself does not (…_1).
-    if (until != 0 && until >= events_.seq(events.back()) && until < seq) return refuse(stats_.rejected_until);
-  }
-  const EventHandle h = ensure_event(handle, ev, seq);
-  events_.retain(h);
-  events.push_back(h);
-  if (p + 1 == positives_) {
-    add_candidate(key, events);
-    maybe_empty_.push_back(id);
-    return;
-  }
-  uint32_t& s = slot_ref(id, p);
-  if (s != kNone) {
-    drop_partial(p, s, true);
-    ++stats_.partials_replaced;
-    --pending_partials_;
-  }
-  const uint32_t stored = store_partial(p, events);
-  slot_ref(id, p) = stored;
-  ++pending_partials_;
-  touch(id);
-}
-
-void SequenceMatcher::on_missing(uint32_t stage, KeyView key, int64_t ts) {
-  if (stages_[stage].kind == MissingKind::trailing) {
-    // Only candidates that already completed care, and they are waiting for exactly this.
-    resolve_trailing(key, ts);
-    return;
-  }
-  uint32_t id = find_key(key);
-  if (id == kNone) id = create_key(key);
-  if (id == kNone) return;
-  KeyAux& x = aux_of(id);
-  prune_missing(x);
-  if (x.missing.size() - x.missing_head >= limits_.max_missing_hits_per_key) {
-    if (limits_.max_missing_hits_per_key == 0) {
-      ++stats_.evicted_missing_hits;
-      erase_key_if_empty(id);
-      return;
-    }
-    ++x.missing_head;
-    key_bytes_ -= kMissingHitBytes;
-    ++stats_.evicted_missing_hits;
-  }
-  x.missing.push_back(MissingHit{ts, stage});
-  key_bytes_ += kMissingHitBytes;
-  touch(id);
 }
 
 void SequenceMatcher::on_until(KeyView key, uint64_t seq) {
-  const uint32_t id = find_key(key);
-  if (id == kNone || !has_partials(id)) return;
-  aux_of(id).until_seq = seq;
+    const uint32_t id = find_key(key);
+    if (id == kNone || !has_partials(id)) return;
+    aux_of(id).until_seq = seq;
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Time
 
 void SequenceMatcher::decide_deadlines() {
-  auto later = [](const std::pair<int64_t, uint64_t>& a, const std::pair<int64_t, uint64_t>& b) { return a > b; };
-  while (!deadlines_.empty() && deadlines_.front().first < now_) {
-    const uint64_t id = deadlines_.front().second;
-    std::pop_heap(deadlines_.begin(), deadlines_.end(), later);
-    deadlines_.pop_back();
-    if (id >= out_base_ && out_[id - out_base_].decision == Decision::pending) decide(id, Decision::accepted);
-  }
+    auto later = [](const std::pair<int64_t, uint64_t>& a, const std::pair<int64_t, uint64_t>& b) { return a > b; };
+    while (!deadlines_.empty() && deadlines_.front().first < now_) {
+        const uint64_t id = deadlines_.front().second;
+        std::pop_heap(deadlines_.begin(), deadlines_.end(), later);
+        deadlines_.pop_back();
+        if (id >= out_base_ && out_[id - out_base_].decision == Decision::pending) decide(id, Decision::accepted);
+    }
 }
 
 void SequenceMatcher::sweep_expired() {
-  if (!spec_.maxspan_ns) return;
-  const int64_t cutoff = sub_sat(now_, *spec_.maxspan_ns);
-  while (lru_head_ != kNone && keys_[lru_head_].last_touch < cutoff) {
-    uint64_t n = 0;
-    for (uint32_t p = 0; p < groups_per_key_; ++p) n += slot(lru_head_, p) != kNone;
-    stats_.expired_partials += n;
-    ++stats_.expired_keys;
-    erase_key(lru_head_);
-  }
+    if (!spec_.maxspan_ns) return;
+    const int64_t cutoff = sub_sat(now_, *spec_.maxspan_ns);
+    while (lru_head_ != kNone && keys_[lru_head_].last_touch < cutoff) {
+        uint64_t n = 0;
+        for (uint32_t p = 0; p < groups_per_key_; ++p) n += slot(lru_head_, p) != kNone;
+        stats_.expired_partials += n;
+        ++stats_.expired_keys;
+        erase_key(lru_head_);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Keys
 
 uint32_t SequenceMatcher::find_key(KeyView key) const {
-  return index_.find(key, hash_key(key), [this](uint32_t id) -> KeyView { return keys_[id].key.view(); });
+    return index_.find(key, hash_key(key), [this](uint32_t id) -> KeyView { return keys_[id].key.view(); });
 }
 
 uint64_t SequenceMatcher::key_fixed_bytes(const CompactKey& key) const {
-  return sizeof(KeyState) + kIndexBytesPerKey + key.heap_bytes();
+    return sizeof(KeyState) + kIndexBytesPerKey + key.heap_bytes();
 }
 
 uint32_t SequenceMatcher::create_key(KeyView key) {
-  while (key_count_ >= limits_.max_keys && lru_head_ != kNone) evict_oldest(stats_.evicted_keys_max_keys);
-  if (key_count_ >= limits_.max_keys) {
-    ++stats_.evicted_keys_max_keys;  // max_keys == 0: the key is refused
-    return kNone;
-  }
-  uint32_t id;
-  if (!free_keys_.empty()) {
-    id = free_keys_.back();
-    free_keys_.pop_back();
-  } else {
-    id = static_cast<uint32_t>(keys_.size());
-    keys_.emplace_back();
-  }
-  KeyState& k = keys_[id];
-  k.key.assign(key);
-  k.group0 = kNone;
-  k.aux = kNone;
-  k.last_touch = now_;
-  k.lru_prev = lru_tail_;
-  k.lru_next = kNone;
-  if (lru_tail_ != kNone)
-    keys_[lru_tail_].lru_next = id;
-  else
-    lru_head_ = id;
-  lru_tail_ = id;
-  index_.insert(id, hash_key(key));
-  key_bytes_ += key_fixed_bytes(k.key);
-  ++key_count_;
-  return id;
+    while (key_count_ >= limits_.max_keys && lru_head_ != kNone) evict_oldest(stats_.evicted_keys_max_keys);
+    if (key_count_ >= limits_.max_keys) {
+        ++stats_.evicted_keys_max_keys;  // max_keys == 0: the key is refused
+        return kNone;
+    }
+    uint32_t id;
+    if (!free_keys_.empty()) {
+        id = free_keys_.back();
+        free_keys_.pop_back();
+    } else {
+        id = static_cast<uint32_t>(keys_.size());
+        keys_.emplace_back();
+    }
+    KeyState& k = keys_[id];
+    k.key.assign(key);
+    k.group0 = kNone;
+    k.aux = kNone;
+    k.last_touch = now_;
+    k.lru_prev = lru_tail_;
+    k.lru_next = kNone;
+    if (lru_tail_ != kNone)
+        keys_[lru_tail_].lru_next = id;
+    else
+        lru_head_ = id;
+    lru_tail_ = id;
+    index_.insert(id, hash_key(key));
+    key_bytes_ += key_fixed_bytes(k.key);
+    ++key_count_;
+    return id;
 }
 
 void SequenceMatcher::touch(uint32_t id) {
-  KeyState& k = keys_[id];
-  k.last_touch = now_;
-  if (lru_tail_ == id) return;
-  // unlink
-  if (k.lru_prev != kNone)
-    keys_[k.lru_prev].lru_next = k.lru_next;
-  else
-    lru_head_ = k.lru_next;
-  keys_[k.lru_next].lru_prev = k.lru_prev;  // id is not the tail, so it has a next
-  // append
-  k.lru_prev = lru_tail_;
-  k.lru_next = kNone;
-  keys_[lru_tail_].lru_next = id;
-  lru_tail_ = id;
+    KeyState& k = keys_[id];
+    k.last_touch = now_;
+    if (lru_tail_ == id) return;
+    // unlink
+    if (k.lru_prev != kNone)
+        keys_[k.lru_prev].lru_next = k.lru_next;
+    else
+        lru_head_ = k.lru_next;
+    keys_[k.lru_next].lru_prev = k.lru_prev;  // id is not the tail, so it has a next
+    // append
+    k.lru_prev = lru_tail_;
+    k.lru_next = kNone;
+    keys_[lru_tail_].lru_next = id;
+    lru_tail_ = id;
 }
 
 void SequenceMatcher::erase_key(uint32_t id) {
-  for (uint32_t p = 0; p < groups_per_key_; ++p) {
-    const uint32_t v = slot(id, p);
-    if (v == kNone) continue;
-    drop_partial(p, v, true);
-    slot_ref(id, p) = kNone;  // exists: allocates nothing
-    --pending_partials_;
-  }
-  KeyState& k = keys_[id];
-  if (k.aux != kNone) {
-    KeyAux& x = auxes_[k.aux];
-    if (x.groups != kNone) {
-      free_group_blocks_.push_back(x.groups);
-      key_bytes_ -= 4ull * (groups_per_key_ - 1);
+    for (uint32_t p = 0; p < groups_per_key_; ++p) {
+        const uint32_t v = slot(id, p);
+        if (v == kNone) continue;
+        drop_partial(p, v, true);
+        slot_ref(id, p) = kNone;  // exists: allocates nothing
+        --pending_partials_;
     }
-    key_bytes_ -= sizeof(KeyAux) + kMissingHitBytes * (x.missing.size() - x.missing_head);
-    x = KeyAux{};
-    free_auxes_.push_back(k.aux);
-  }
-  if (k.lru_prev != kNone)
-    keys_[k.lru_prev].lru_next = k.lru_next;
-  else
-    lru_head_ = k.lru_next;
-  if (k.lru_next != kNone)
-    keys_[k.lru_next].lru_prev = k.lru_prev;
-  else
-    lru_tail_ = k.lru_prev;
-  index_.erase(id, hash_key(k.key.view()));
-  key_bytes_ -= key_fixed_bytes(k.key);
-  k.key.reset();
-  k.group0 = kNone;
-  k.aux = kFreeSlot;
-  free_keys_.push_back(id);
-  --key_count_;
+    KeyState& k = keys_[id];
+    if (k.aux != kNone) {
+        KeyAux& x = auxes_[k.aux];
+        if (x.groups != kNone) {
+            free_group_blocks_.push_back(x.groups);
+            key_bytes_ -= 4ull * (groups_per_key_ - 1);
+        }
+        key_bytes_ -= sizeof(KeyAux) + kMissingHitBytes * (x.missing.size() - x.missing_head);
+        x = KeyAux{};
+        free_auxes_.push_back(k.aux);
+    }
+    if (k.lru_prev != kNone)
+        keys_[k.lru_prev].lru_next = k.lru_next;
+    else
+        lru_head_ = k.lru_next;
+    if (k.lru_next != kNone)
+        keys_[k.lru_next].lru_prev = k.lru_prev;
+    else
+        lru_tail_ = k.lru_prev;
+    index_.erase(id, hash_key(k.key.view()));
+    key_bytes_ -= key_fixed_bytes(k.key);
+    k.key.reset();
+    k.group0 = kNone;
+    k.aux = kFreeSlot;
+    free_keys_.push_back(id);
+    --key_count_;
 }
 
 void SequenceMatcher::erase_key_if_empty(uint32_t id) {
-  if (has_partials(id)) return;
-  const KeyState& k = keys_[id];
-  if (k.aux != kNone) {
-    const KeyAux& x = auxes_[k.aux];
-    if (x.missing.size() > x.missing_head) return;
-  }
-  erase_key(id);
+    if (has_partials(id)) return;
+    const KeyState& k = keys_[id];
+    if (k.aux != kNone) {
+        const KeyAux& x = auxes_[k.aux];
+        if (x.missing.size() > x.missing_head) return;
+    }
+    erase_key(id);
 }
 
 void SequenceMatcher::evict_oldest(uint64_t& counter) {
-  uint64_t n = 0;
-  for (uint32_t p = 0; p < groups_per_key_; ++p) n += slot(lru_head_, p) != kNone;
-  stats_.evicted_partials += n;
-  ++counter;
-  erase_key(lru_head_);
+    uint64_t n = 0;
+    for (uint32_t p = 0; p < groups_per_key_; ++p) n += slot(lru_head_, p) != kNone;
+    stats_.evicted_partials += n;
+    ++counter;
+    erase_key(lru_head_);
 }
 
 // The byte limit applies to what eviction can free: keys, partials, history and the events they retain.
 // Matches waiting for a missing-event decision are never evicted (they are bounded by maxspan).
 void SequenceMatcher::enforce_limits() {
-  while (lru_head_ != kNone && events_.held_bytes() + key_bytes_ > limits_.max_state_bytes)
-    evict_oldest(stats_.evicted_keys_bytes);
+    while (lru_head_ != kNone && events_.held_bytes() + key_bytes_ > limits_.max_state_bytes)
+        evict_oldest(stats_.evicted_keys_bytes);
 }
 
 SequenceMatcher::KeyAux& SequenceMatcher::aux_of(uint32_t id) {
-  if (keys_[id].aux == kNone) {
-    uint32_t x;
-    if (!free_auxes_.empty()) {
-      x = free_auxes_.back();
-      free_auxes_.pop_back();
-    } else {
-      x = static_cast<uint32_t>(auxes_.size());
-      auxes_.emplace_back();
+    if (keys_[id].aux == kNone) {
+        uint32_t x;
+        if (!free_auxes_.empty()) {
+            x = free_auxes_.back();
+            free_auxes_.pop_back();
+        } else {
+            x = static_cast<uint32_t>(auxes_.size());
+            auxes_.emplace_back();
+        }
+        keys_[id].aux = x;
+        key_bytes_ += sizeof(KeyAux);
     }
-    keys_[id].aux = x;
-    key_bytes_ += sizeof(KeyAux);
-  }
-  return auxes_[keys_[id].aux];
+    return auxes_[keys_[id].aux];
 }
 
 void SequenceMatcher::prune_missing(KeyAux& x) {
-  if (spec_.maxspan_ns) {
-    const int64_t cutoff = sub_sat(now_, *spec_.maxspan_ns);
-    while (x.missing_head < x.missing.size() && x.missing[x.missing_head].timestamp_ns < cutoff) {
-      ++x.missing_head;
-      key_bytes_ -= kMissingHitBytes;
+    if (spec_.maxspan_ns) {
+        const int64_t cutoff = sub_sat(now_, *spec_.maxspan_ns);
+        while (x.missing_head < x.missing.size() && x.missing[x.missing_head].timestamp_ns < cutoff) {
+            ++x.missing_head;
+            key_bytes_ -= kMissingHitBytes;
+        }
     }
-  }
-  if (x.missing_head > 0 && x.missing_head * 2 >= x.missing.size()) {
-    x.missing.erase(x.missing.begin(), x.missing.begin() + x.missing_head);
-    x.missing_head = 0;
-  }
+    if (x.missing_head > 0 && x.missing_head * 2 >= x.missing.size()) {
+        x.missing.erase(x.missing.begin(), x.missing.begin() + x.missing_head);
+        x.missing_head = 0;
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Partials
 
 bool SequenceMatcher::has_partials(uint32_t id) const {
-  for (uint32_t p = 0; p < groups_per_key_; ++p)
-    if (slot(id, p) != kNone) return true;
-  return false;
+    for (uint32_t p = 0; p < groups_per_key_; ++p)
+        if (slot(id, p) != kNone) return true;
+    return false;
 }
 
 uint32_t SequenceMatcher::slot(uint32_t id, uint32_t p) const {
-  const KeyState& k = keys_[id];
-  if (p == 0) return k.group0;
-  if (k.aux == kNone) return kNone;
-  const uint32_t block = auxes_[k.aux].groups;
-  if (block == kNone) return kNone;
-  return group_slots_[size_t{block} * (groups_per_key_ - 1) + (p - 1)];
+    const KeyState& k = keys_[id];
+    if (p == 0) return k.group0;
+    if (k.aux == kNone) return kNone;
+    const uint32_t block = auxes_[k.aux].groups;
+    if (block == kNone) return kNone;
+    return group_slots_[size_t{block} * (groups_per_key_ - 1) + (p - 1)];
 }
 
 uint32_t& SequenceMatcher::slot_ref(uint32_t id, uint32_t p) {
-  if (p == 0) return keys_[id].group0;
-  KeyAux& x = aux_of(id);
-  if (x.groups == kNone) {
-    x.groups = allocate_group_block();
-    key_bytes_ += 4ull * (groups_per_key_ - 1);
-  }
-  return group_slots_[size_t{x.groups} * (groups_per_key_ - 1) + (p - 1)];
+    if (p == 0) return keys_[id].group0;
+    KeyAux& x = aux_of(id);
+    if (x.groups == kNone) {
+        x.groups = allocate_group_block();
+        key_bytes_ += 4ull * (groups_per_key_ - 1);
+    }
+    return group_slots_[size_t{x.groups} * (groups_per_key_ - 1) + (p - 1)];
 }
 
 uint32_t SequenceMatcher::allocate_group_block() {
-  if (!free_group_blocks_.empty()) {
-    const uint32_t b = free_group_blocks_.back();
-    free_group_blocks_.pop_back();
+    if (!free_group_blocks_.empty()) {
+        const uint32_t b = free_group_blocks_.back();
+        free_group_blocks_.pop_back();
+        return b;
+    }
+    const uint32_t width = groups_per_key_ - 1;
+    const auto b = static_cast<uint32_t>(group_slots_.size() / width);
+    group_slots_.resize(group_slots_.size() + width, kNone);
     return b;
-  }
-  const uint32_t width = groups_per_key_ - 1;
-  const auto b = static_cast<uint32_t>(group_slots_.size() / width);
-  group_slots_.resize(group_slots_.size() + width, kNone);
-  return b;
 }
 
 void SequenceMatcher::partial_events(uint32_t p, uint32_t value, std::vector<EventHandle>& out) const {
-  out.clear();
-  if (p == 0) {
-    out.push_back(value);
-    return;
-  }
-  const Pool& pool = pools_[p];
-  const auto* at = pool.data.data() + size_t{value} * pool.width;
-  out.assign(at, at + pool.width);
+    out.clear();
+    if (p == 0) {
+        out.push_back(value);
+        return;
+    }
+    const Pool& pool = pools_[p];
+    const auto* at = pool.data.data() + size_t{value} * pool.width;
+    out.assign(at, at + pool.width);
 }
 
 uint32_t SequenceMatcher::store_partial(uint32_t p, std::span<const EventHandle> events) {
-  assert(p > 0 && events.size() == p + 1);
-  Pool& pool = pools_[p];
-  uint32_t block;
-  if (!pool.free.empty()) {
-    block = pool.free.back();
-    pool.free.pop_back();
-  } else {
-    block = static_cast<uint32_t>(pool.data.size() / pool.width);
-    pool.data.resize(pool.data.size() + pool.width);
-  }
-  std::copy(events.begin(), events.end(), pool.data.begin() + size_t{block} * pool.width);
-  key_bytes_ += 4ull * pool.width;
-  return block;
+    assert(p > 0 && events.size() == p + 1);
+    Pool& pool = pools_[p];
+    uint32_t block;
+    if (!pool.free.empty()) {
+        block = pool.free.back();
+        pool.free.pop_back();
+    } else {
+        block = static_cast<uint32_t>(pool.data.size() / pool.width);
+        pool.data.resize(pool.data.size() + pool.width);
+    }
+    std::copy(events.begin(), events.end(), pool.data.begin() + size_t{block} * pool.width);
+    key_bytes_ += 4ull * pool.width;
+    return block;
 }
 
 void SequenceMatcher::drop_partial(uint32_t p, uint32_t value, bool release) {
-  if (p == 0) {
-    if (release) events_.release(value);
-    return;
-  }
-  Pool& pool = pools_[p];
-  if (release)
-    for (uint32_t i = 0; i < pool.width; ++i) events_.release(pool.data[size_t{value} * pool.width + i]);
-  pool.free.push_back(value);
-  key_bytes_ -= 4ull * pool.width;
+    if (p == 0) {
+        if (release) events_.release(value);
+        return;
+    }
+    Pool& pool = pools_[p];
+    if (release)
+        for (uint32_t i = 0; i < pool.width; ++i) events_.release(pool.data[size_t{value} * pool.width + i]);
+    pool.free.push_back(value);
+    key_bytes_ -= 4ull * pool.width;
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Candidates
 
 bool SequenceMatcher::intermediate_ok(const KeyAux* x, const std::vector<EventHandle>& events) const {
-  if (x == nullptr) return true;
-  for (size_t i = x->missing_head; i < x->missing.size(); ++i) {
-    const MissingHit& m = x->missing[i];
-    const StageInfo& st = stages_[m.stage];
-    if (st.kind != MissingKind::intermediate) continue;
-    const int64_t lo = events_.timestamp(events[st.prev_positive]);
-    const int64_t hi = events_.timestamp(events[st.next_positive]);
-    if (lo < m.timestamp_ns && m.timestamp_ns < hi) return false;
-  }
-  return true;
+    if (x == nullptr) return true;
+    for (size_t i = x->missing_head; i < x->missing.size(); ++i) {
+        const MissingHit& m = x->missing[i];
+        const StageInfo& st = stages_[m.stage];
+        if (st.kind != MissingKind::intermediate) continue;
+        const int64_t lo = events_.timestamp(events[st.prev_positive]);
+        const int64_t hi = events_.timestamp(events[st.next_positive]);
+        if (lo < m.timestamp_ns && m.timestamp_ns < hi) return false;
+    }
+    return true;
 }
 
 std::optional<int64_t> SequenceMatcher::last_leading(const KeyAux* x, int64_t first_ts) const {
-  std::optional<int64_t> best;
-  if (x == nullptr) return best;
-  for (size_t i = x->missing_head; i < x->missing.size(); ++i) {
-    const MissingHit& m = x->missing[i];
-    if (stages_[m.stage].kind == MissingKind::leading && m.timestamp_ns < first_ts &&
-        (!best || m.timestamp_ns > *best))
-      best = m.timestamp_ns;
-  }
-  return best;
+    std::optional<int64_t> best;
+    if (x == nullptr) return best;
+    for (size_t i = x->missing_head; i < x->missing.size(); ++i) {
+        const MissingHit& m = x->missing[i];
+        if (stages_[m.stage].kind == MissingKind::leading && m.timestamp_ns < first_ts &&
+            (!best || m.timestamp_ns > *best))
+            best = m.timestamp_ns;
+    }
+    return best;
 }
 
 void SequenceMatcher::add_candidate(KeyView key, std::span<const EventHandle> events) {
-  ++stats_.candidates;
-  // Reuse the scratch candidates' buffers: most candidates are delivered at once and never copied.
-  if (new_count_ == new_candidates_.size()) new_candidates_.emplace_back();
-  Candidate& c = new_candidates_[new_count_++];
-  c.seq = events_.seq(events.back());
-  c.key.assign(key);
-  c.first_ts = events_.timestamp(events.front());
-  c.last_ts = events_.timestamp(events.back());
-  c.base_ts = 0;
-  c.events.assign(events.begin(), events.end());
-  c.decision = Decision::accepted;
-  // From pending state (evictable) to a match (never evicted): the references become pins.
-  for (EventHandle e : c.events) {
-    events_.pin(e);
-    events_.release(e);
-  }
-  if (has_missing_) {
-    const uint32_t id = find_key(key);
-    KeyAux* x = nullptr;
-    if (id != kNone && keys_[id].aux != kNone) {
-      x = &auxes_[keys_[id].aux];
-      prune_missing(*x);
+    ++stats_.candidates;
+    // Reuse the scratch candidates' buffers: most candidates are delivered at once and never copied.
+    if (new_count_ == new_candidates_.size()) new_candidates_.emplace_back();
+    Candidate& c = new_candidates_[new_count_++];
+    c.seq = events_.seq(events.back());
+    c.key.assign(key);
+    c.first_ts = events_.timestamp(events.front());
+    c.last_ts = events_.timestamp(events.back());
+    c.base_ts = 0;
+    c.events.assign(events.begin(), events.end());
+    c.decision = Decision::accepted;
+    // From pending state (evictable) to a match (never evicted): the references become pins.
+    for (EventHandle e : c.events) {
+        events_.pin(e);
+        events_.release(e);
     }
-    const int64_t span = maxspan();
-    if (!intermediate_ok(x, c.events)) {
-      c.decision = Decision::rejected;
-    } else if (has_leading_ || has_trailing_) {
-      // Elasticsearch's acceptance rules: lastLeading and firstTrailing both absent; or lastLeading absent
-      // and stage 0 is a missing term; or firstTrailing absent and the last stage is a missing term; or the
-      // gap (lastLeading or the first positive event .. firstTrailing or the last positive event) > maxspan.
-      const std::optional<int64_t> leading = has_leading_ ? last_leading(x, c.first_ts) : std::nullopt;
-      if (has_leading_ && !leading) {
-        c.decision = Decision::accepted;
-      } else if (!has_trailing_) {
-        c.decision = gap_exceeds(c.last_ts, *leading, span) ? Decision::accepted : Decision::rejected;
-      } else {
-        c.base_ts = leading ? *leading : c.first_ts;
-        c.decision = Decision::pending;
-      }
+    if (has_missing_) {
+        const uint32_t id = find_key(key);
+        KeyAux* x = nullptr;
+        if (id != kNone && keys_[id].aux != kNone) {
+            x = &auxes_[keys_[id].aux];
+            prune_missing(*x);
+        }
+        const int64_t span = maxspan();
+        if (!intermediate_ok(x, c.events)) {
+            c.decision = Decision::rejected;
+        } else if (has_leading_ || has_trailing_) {
+            // Elasticsearch's acceptance rules: lastLeading and firstTrailing both absent; or lastLeading absent
+            // and stage 0 is a missing term; or firstTrailing absent and the last stage is a missing term; or the
+            // gap (lastLeading or the first positive event .. firstTrailing or the last positive event) > maxspan.
+            const std::optional<int64_t> leading = has_leading_ ? last_leading(x, c.first_ts) : std::nullopt;
+            if (has_leading_ && !leading) {
+                c.decision = Decision::accepted;
+            } else if (!has_trailing_) {
+                c.decision = gap_exceeds(c.last_ts, *leading, span) ? Decision::accepted : Decision::rejected;
+            } else {
+                c.base_ts = leading ? *leading : c.first_ts;
+                c.decision = Decision::pending;
+            }
+        }
+        if (c.decision == Decision::rejected) {
+            ++stats_.rejected_missing;
+            for (EventHandle e : c.events) events_.unpin(e);
+            --new_count_;
+            return;
+        }
     }
-    if (c.decision == Decision::rejected) {
-      ++stats_.rejected_missing;
-      for (EventHandle e : c.events) events_.unpin(e);
-      --new_count_;
-      return;
-    }
-  }
 }
 
 void SequenceMatcher::commit_new_candidates() {
-  if (new_count_ == 0) return;
-  const auto end = new_candidates_.begin() + static_cast<std::ptrdiff_t>(new_count_);
-  // All end on this event: Elasticsearch breaks the tie by key.
-  if (new_count_ > 1)
-    std::stable_sort(new_candidates_.begin(), end,
-                     [](const Candidate& a, const Candidate& b) { return compare_keys(a.key, b.key) < 0; });
-  for (auto it = new_candidates_.begin(); it != end; ++it) {
-    Candidate& c = *it;
-    if (out_.empty() && c.decision == Decision::accepted) {  // nothing ahead of it: deliver right away
-      deliver(c);
-      for (EventHandle e : c.events) events_.unpin(e);
-      continue;
+    if (new_count_ == 0) return;
+    const auto end = new_candidates_.begin() + static_cast<std::ptrdiff_t>(new_count_);
+    // All end on this event: Elasticsearch breaks the tie by key.
+    if (new_count_ > 1)
+        std::stable_sort(new_candidates_.begin(), end,
+                         [](const Candidate& a, const Candidate& b) { return compare_keys(a.key, b.key) < 0; });
+    for (auto it = new_candidates_.begin(); it != end; ++it) {
+        Candidate& c = *it;
+        if (out_.empty() && c.decision == Decision::accepted) {  // nothing ahead of it: deliver right away
+            deliver(c);
+            for (EventHandle e : c.events) events_.unpin(e);
+            continue;
+        }
+        const uint64_t id = out_base_ + out_.size();
+        if (c.decision == Decision::pending) {
+            ++undecided_;
+            waiters_[c.key].push_back(id);
+            if (spec_.maxspan_ns) {
+                deadlines_.emplace_back(add_sat(c.base_ts, *spec_.maxspan_ns), id);
+                std::push_heap(deadlines_.begin(), deadlines_.end(),
+                               [](const auto& a, const auto& b) { return a > b; });
+            }
+        }
+        cand_bytes_ += candidate_bytes(c);
+        out_.push_back(std::move(c));
     }
-    const uint64_t id = out_base_ + out_.size();
-    if (c.decision == Decision::pending) {
-      ++undecided_;
-      waiters_[c.key].push_back(id);
-      if (spec_.maxspan_ns) {
-        deadlines_.emplace_back(add_sat(c.base_ts, *spec_.maxspan_ns), id);
-        std::push_heap(deadlines_.begin(), deadlines_.end(),
-                       [](const auto& a, const auto& b) { return a > b; });
-      }
-    }
-    cand_bytes_ += candidate_bytes(c);
-    out_.push_back(std::move(c));
-  }
-  new_count_ = 0;
+    new_count_ = 0;
 }
 
 void SequenceMatcher::deliver(const Candidate& c) {
-  match_events_.clear();
-  size_t next = 0;
-  for (const StageInfo& st : stages_) {
-    if (st.missing) {
-      match_events_.push_back(MatchEvent{true, 0, 0, {}});
-    } else {
-      const EventHandle e = c.events[next++];
-      match_events_.push_back(MatchEvent{false, events_.ordinal(e), events_.timestamp(e), events_.source(e)});
+    match_events_.clear();
+    size_t next = 0;
+    for (const StageInfo& st : stages_) {
+        if (st.missing) {
+            match_events_.push_back(MatchEvent{true, 0, 0, {}});
+        } else {
+            const EventHandle e = c.events[next++];
+            match_events_.push_back(MatchEvent{false, events_.ordinal(e), events_.timestamp(e), events_.source(e)});
+        }
     }
-  }
-  ++stats_.completed;
-  if (sink_) sink_(SequenceMatch{c.key, match_events_});
+    ++stats_.completed;
+    if (sink_) sink_(SequenceMatch{c.key, match_events_});
 }
 
 void SequenceMatcher::resolve_trailing(KeyView key, int64_t ts) {
-  auto it = waiters_.find(std::string(key));
-  if (it == waiters_.end()) return;
-  // Copy: decide() edits the waiter list.
-  std::vector<uint64_t> ids = it->second;
-  for (uint64_t id : ids) {
-    Candidate& c = out_[id - out_base_];
-    if (c.decision != Decision::pending || !(c.last_ts < ts)) continue;
-    // This is firstTrailing: hits arrive in time order, so the first one after the candidate is the earliest.
-    decide(id, gap_exceeds(ts, c.base_ts, maxspan()) ? Decision::accepted : Decision::rejected);
-  }
+    auto it = waiters_.find(std::string(key));
+    if (it == waiters_.end()) return;
+    // Copy: decide() edits the waiter list.
+    std::vector<uint64_t> ids = it->second;
+    for (uint64_t id : ids) {
+        Candidate& c = out_[id - out_base_];
+        if (c.decision != Decision::pending || !(c.last_ts < ts)) continue;
+        // This is firstTrailing: hits arrive in time order, so the first one after the candidate is the earliest.
+        decide(id, gap_exceeds(ts, c.base_ts, maxspan()) ? Decision::accepted : Decision::rejected);
+    }
 }
 
 void SequenceMatcher::decide(uint64_t id, Decision d) {
-  Candidate& c = out_[id - out_base_];
-  assert(c.decision == Decision::pending);
-  c.decision = d;
-  --undecided_;
-  cand_bytes_ -= kPendingSurcharge;
-  if (d == Decision::rejected) {
-    ++stats_.rejected_missing;
-    ++rejected_in_queue_;
-  }
-  auto it = waiters_.find(c.key);
-  if (it != waiters_.end()) {
-    auto& ids = it->second;
-    ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
-    if (ids.empty()) waiters_.erase(it);
-  }
+    Candidate& c = out_[id - out_base_];
+    assert(c.decision == Decision::pending);
+    c.decision = d;
+    --undecided_;
+    cand_bytes_ -= kPendingSurcharge;
+    if (d == Decision::rejected) {
+        ++stats_.rejected_missing;
+        ++rejected_in_queue_;
+    }
+    auto it = waiters_.find(c.key);
+    if (it != waiters_.end()) {
+        auto& ids = it->second;
+        ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
+        if (ids.empty()) waiters_.erase(it);
+    }
 }
 
 uint64_t SequenceMatcher::candidate_bytes(const Candidate& c) const {
-  return sizeof(Candidate) + string_heap_bytes(c.key.size()) + 4ull * c.events.size() +
-         (c.decision == Decision::pending ? kPendingSurcharge : 0);
+    return sizeof(Candidate) + string_heap_bytes(c.key.size()) + 4ull * c.events.size() +
+           (c.decision == Decision::pending ? kPendingSurcharge : 0);
 }
 
 void SequenceMatcher::flush() {
-  while (!out_.empty() && out_.front().decision != Decision::pending) {
-    Candidate& c = out_.front();
-    if (c.decision == Decision::accepted) {
-      deliver(c);
-    } else {
-      --rejected_in_queue_;
+    while (!out_.empty() && out_.front().decision != Decision::pending) {
+        Candidate& c = out_.front();
+        if (c.decision == Decision::accepted) {
+            deliver(c);
+        } else {
+            --rejected_in_queue_;
+        }
+        for (EventHandle e : c.events) events_.unpin(e);
+        cand_bytes_ -= candidate_bytes(c);
+        out_.pop_front();
+        ++out_base_;
     }
-    for (EventHandle e : c.events) events_.unpin(e);
-    cand_bytes_ -= candidate_bytes(c);
-    out_.pop_front();
-    ++out_base_;
-  }
 }
 
 void SequenceMatcher::update_stats() {
-  stats_.keys = key_count_;
-  stats_.pending_partials = pending_partials_;
-  stats_.pending_matches = out_.size() - rejected_in_queue_;
-  stats_.kept_events = events_.live();
-  stats_.state_bytes = events_.bytes() + key_bytes_ + cand_bytes_;
+    stats_.keys = key_count_;
+    stats_.pending_partials = pending_partials_;
+    stats_.pending_matches = out_.size() - rejected_in_queue_;
+    stats_.kept_events = events_.live();
+    stats_.state_bytes = events_.bytes() + key_bytes_ + cand_bytes_;
 }
 
 uint64_t SequenceMatcher::heap_bytes_estimate() const {
-  uint64_t b = keys_.capacity() * sizeof(KeyState) + index_.slot_bytes() + group_slots_.capacity() * 4 +
-               auxes_.capacity() * sizeof(KeyAux) + events_.bytes();
-  for (const KeyState& k : keys_) b += k.key.heap_bytes();
-  for (const Pool& p : pools_) b += p.data.capacity() * 4 + p.free.capacity() * 4;
-  for (const KeyAux& x : auxes_) b += x.missing.capacity() * sizeof(MissingHit);
-  b += cand_bytes_ + free_keys_.capacity() * 4 + free_group_blocks_.capacity() * 4;
-  return b;
+    uint64_t b = keys_.capacity() * sizeof(KeyState) + index_.slot_bytes() + group_slots_.capacity() * 4 +
+                 auxes_.capacity() * sizeof(KeyAux) + events_.bytes();
+    for (const KeyState& k : keys_) b += k.key.heap_bytes();
+    for (const Pool& p : pools_) b += p.data.capacity() * 4 + p.free.capacity() * 4;
+    for (const KeyAux& x : auxes_) b += x.missing.capacity() * sizeof(MissingHit);
+    b += cand_bytes_ + free_keys_.capacity() * 4 + free_group_blocks_.capacity() * 4;
+    return b;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -766,219 +766,219 @@ namespace {
 constexpr std::string_view kSequenceMagic = "EQSQ";
 
 void save_stats(ByteWriter& w, const SequenceStats& s) {
-  for (uint64_t v : {s.events, s.hits, s.out_of_order_events, s.completed, s.candidates, s.rejected_missing,
-                     s.rejected_maxspan, s.rejected_until, s.partials_replaced, s.expired_partials, s.expired_keys,
-                     s.dropped_at_finish, s.evicted_keys_max_keys, s.evicted_keys_bytes, s.evicted_partials,
-                     s.evicted_missing_hits})
-    w.u64(v);
+    for (uint64_t v :
+         {s.events, s.hits, s.out_of_order_events, s.completed, s.candidates, s.rejected_missing, s.rejected_maxspan,
+          s.rejected_until, s.partials_replaced, s.expired_partials, s.expired_keys, s.dropped_at_finish,
+          s.evicted_keys_max_keys, s.evicted_keys_bytes, s.evicted_partials, s.evicted_missing_hits})
+        w.u64(v);
 }
 
 void load_stats(ByteReader& r, SequenceStats& s) {
-  for (uint64_t* v : {&s.events, &s.hits, &s.out_of_order_events, &s.completed, &s.candidates, &s.rejected_missing,
-                      &s.rejected_maxspan, &s.rejected_until, &s.partials_replaced, &s.expired_partials,
-                      &s.expired_keys, &s.dropped_at_finish, &s.evicted_keys_max_keys, &s.evicted_keys_bytes,
-                      &s.evicted_partials, &s.evicted_missing_hits})
-    *v = r.u64();
+    for (uint64_t* v : {&s.events, &s.hits, &s.out_of_order_events, &s.completed, &s.candidates, &s.rejected_missing,
+                        &s.rejected_maxspan, &s.rejected_until, &s.partials_replaced, &s.expired_partials,
+                        &s.expired_keys, &s.dropped_at_finish, &s.evicted_keys_max_keys, &s.evicted_keys_bytes,
+                        &s.evicted_partials, &s.evicted_missing_hits})
+        *v = r.u64();
 }
 
 void save_limits(ByteWriter& w, const Limits& l) {
-  w.u64(l.max_keys);
-  w.u64(l.max_state_bytes);
-  w.u64(l.max_missing_hits_per_key);
+    w.u64(l.max_keys);
+    w.u64(l.max_state_bytes);
+    w.u64(l.max_missing_hits_per_key);
 }
 
 void load_limits(ByteReader& r, Limits& l) {
-  l.max_keys = r.u64();
-  l.max_state_bytes = r.u64();
-  l.max_missing_hits_per_key = r.u32();
+    l.max_keys = r.u64();
+    l.max_state_bytes = r.u64();
+    l.max_missing_hits_per_key = r.u32();
 }
 }  // namespace
 
 std::string SequenceMatcher::snapshot() const {
-  ByteWriter w;
-  w.raw(kSequenceMagic);
-  w.u64(kSnapshotVersion);
-  w.u64(spec_.missing.size());
-  for (bool m : spec_.missing) w.u8(m ? 1 : 0);
-  w.u8(spec_.has_until ? 1 : 0);
-  w.u8(spec_.maxspan_ns ? 1 : 0);
-  if (spec_.maxspan_ns) w.i64(*spec_.maxspan_ns);
-  save_limits(w, limits_);
-  save_stats(w, stats_);
-  w.u64(seq_);
-  w.i64(now_);
-  events_.save(w);
+    ByteWriter w;
+    w.raw(kSequenceMagic);
+    w.u64(kSnapshotVersion);
+    w.u64(spec_.missing.size());
+    for (bool m : spec_.missing) w.u8(m ? 1 : 0);
+    w.u8(spec_.has_until ? 1 : 0);
+    w.u8(spec_.maxspan_ns ? 1 : 0);
+    if (spec_.maxspan_ns) w.i64(*spec_.maxspan_ns);
+    save_limits(w, limits_);
+    save_stats(w, stats_);
+    w.u64(seq_);
+    w.i64(now_);
+    events_.save(w);
 
-  // Keys, least recently updated first (the LRU order is part of the state: it decides evictions).
-  w.u64(key_count_);
-  std::vector<EventHandle> evs;
-  for (uint32_t id = lru_head_; id != kNone; id = keys_[id].lru_next) {
-    const KeyState& k = keys_[id];
-    w.bytes(k.key.view());
-    w.i64(k.last_touch);
-    for (uint32_t p = 0; p < groups_per_key_; ++p) {
-      const uint32_t v = slot(id, p);
-      w.u8(v != kNone ? 1 : 0);
-      if (v == kNone) continue;
-      partial_events(p, v, evs);
-      for (EventHandle e : evs) w.u64(e);
+    // Keys, least recently updated first (the LRU order is part of the state: it decides evictions).
+    w.u64(key_count_);
+    std::vector<EventHandle> evs;
+    for (uint32_t id = lru_head_; id != kNone; id = keys_[id].lru_next) {
+        const KeyState& k = keys_[id];
+        w.bytes(k.key.view());
+        w.i64(k.last_touch);
+        for (uint32_t p = 0; p < groups_per_key_; ++p) {
+            const uint32_t v = slot(id, p);
+            w.u8(v != kNone ? 1 : 0);
+            if (v == kNone) continue;
+            partial_events(p, v, evs);
+            for (EventHandle e : evs) w.u64(e);
+        }
+        w.u8(k.aux != kNone ? 1 : 0);
+        if (k.aux != kNone) {
+            const KeyAux& x = auxes_[k.aux];
+            w.u64(x.until_seq);
+            w.u64(x.missing.size() - x.missing_head);
+            for (size_t i = x.missing_head; i < x.missing.size(); ++i) {
+                w.i64(x.missing[i].timestamp_ns);
+                w.u64(x.missing[i].stage);
+            }
+        }
     }
-    w.u8(k.aux != kNone ? 1 : 0);
-    if (k.aux != kNone) {
-      const KeyAux& x = auxes_[k.aux];
-      w.u64(x.until_seq);
-      w.u64(x.missing.size() - x.missing_head);
-      for (size_t i = x.missing_head; i < x.missing.size(); ++i) {
-        w.i64(x.missing[i].timestamp_ns);
-        w.u64(x.missing[i].stage);
-      }
-    }
-  }
 
-  // Undelivered candidates, in output order.
-  w.u64(out_base_);
-  w.u64(out_.size());
-  for (const Candidate& c : out_) {
-    w.u64(c.seq);
-    w.bytes(c.key);
-    w.u64(c.events.size());
-    for (EventHandle e : c.events) w.u64(e);
-    w.i64(c.first_ts);
-    w.i64(c.last_ts);
-    w.i64(c.base_ts);
-    w.u8(static_cast<uint8_t>(c.decision));
-  }
-  return w.take();
+    // Undelivered candidates, in output order.
+    w.u64(out_base_);
+    w.u64(out_.size());
+    for (const Candidate& c : out_) {
+        w.u64(c.seq);
+        w.bytes(c.key);
+        w.u64(c.events.size());
+        for (EventHandle e : c.events) w.u64(e);
+        w.i64(c.first_ts);
+        w.i64(c.last_ts);
+        w.i64(c.base_ts);
+        w.u8(static_cast<uint8_t>(c.decision));
+    }
+    return w.take();
 }
 
 std::optional<SequenceMatcher> SequenceMatcher::restore(std::string_view bytes, Sink sink, std::string* error,
                                                         std::optional<Limits> limits) {
-  auto fail = [&](const char* why) -> std::optional<SequenceMatcher> {
-    if (error) *error = std::string("invalid sequence snapshot: ") + why;
-    return std::nullopt;
-  };
-  ByteReader r(bytes);
-  if (!r.expect(kSequenceMagic)) return fail("not a sequence matcher snapshot");
-  if (r.u64() != kSnapshotVersion) return fail("unsupported version");
-  SequenceSpec spec;
-  const uint64_t n = r.count();
-  for (uint64_t i = 0; i < n && r.ok(); ++i) spec.missing.push_back(r.boolean());
-  spec.has_until = r.boolean();
-  if (r.boolean()) spec.maxspan_ns = r.i64();
-  if (!r.ok()) return fail("truncated spec");
-  if (const std::string problem = validate(spec); !problem.empty()) return fail(problem.c_str());
-  Limits saved;
-  load_limits(r, saved);
+    auto fail = [&](const char* why) -> std::optional<SequenceMatcher> {
+        if (error) *error = std::string("invalid sequence snapshot: ") + why;
+        return std::nullopt;
+    };
+    ByteReader r(bytes);
+    if (!r.expect(kSequenceMagic)) return fail("not a sequence matcher snapshot");
+    if (r.u64() != kSnapshotVersion) return fail("unsupported version");
+    SequenceSpec spec;
+    const uint64_t n = r.count();
+    for (uint64_t i = 0; i < n && r.ok(); ++i) spec.missing.push_back(r.boolean());
+    spec.has_until = r.boolean();
+    if (r.boolean()) spec.maxspan_ns = r.i64();
+    if (!r.ok()) return fail("truncated spec");
+    if (const std::string problem = validate(spec); !problem.empty()) return fail(problem.c_str());
+    Limits saved;
+    load_limits(r, saved);
 
-  std::optional<SequenceMatcher> built;
-  built.emplace(SequenceMatcher(std::move(spec), std::move(sink), limits.value_or(saved), true));
-  SequenceMatcher& m = *built;
-  load_stats(r, m.stats_);
-  m.seq_ = r.u64();
-  m.now_ = r.i64();
-  if (!r.ok() || !m.events_.load(r)) return fail("bad event store");
+    std::optional<SequenceMatcher> built;
+    built.emplace(SequenceMatcher(std::move(spec), std::move(sink), limits.value_or(saved), true));
+    SequenceMatcher& m = *built;
+    load_stats(r, m.stats_);
+    m.seq_ = r.u64();
+    m.now_ = r.i64();
+    if (!r.ok() || !m.events_.load(r)) return fail("bad event store");
 
-  // Expected reference counts (partials) and pins (candidates), checked against the store.
-  std::vector<std::pair<uint32_t, uint32_t>> refs;
-  auto count_ref = [&](uint64_t h, bool pin) {
-    if (h >= kNoEvent || !m.events_.valid_handle(static_cast<EventHandle>(h))) return false;
-    if (refs.size() <= h) refs.resize(h + 1, {0, 0});
-    ++(pin ? refs[h].second : refs[h].first);
-    return true;
-  };
+    // Expected reference counts (partials) and pins (candidates), checked against the store.
+    std::vector<std::pair<uint32_t, uint32_t>> refs;
+    auto count_ref = [&](uint64_t h, bool pin) {
+        if (h >= kNoEvent || !m.events_.valid_handle(static_cast<EventHandle>(h))) return false;
+        if (refs.size() <= h) refs.resize(h + 1, {0, 0});
+        ++(pin ? refs[h].second : refs[h].first);
+        return true;
+    };
 
-  const uint64_t nkeys = r.count(2);
-  std::vector<EventHandle> evs;
-  for (uint64_t i = 0; i < nkeys; ++i) {
-    const std::string_view key = r.bytes();
-    const int64_t touched = r.i64();
-    if (!r.ok() || !valid_key(key)) return fail("bad key");
-    if (m.find_key(key) != kNone) return fail("duplicate key");
-    const uint64_t max_keys = m.limits_.max_keys;
-    m.limits_.max_keys = UINT64_MAX;  // restoring, not admitting: limits act from the next event on
-    const int64_t now = m.now_;
-    m.now_ = touched;
-    const uint32_t id = m.create_key(key);
-    m.now_ = now;
-    m.limits_.max_keys = max_keys;
-    if (m.lru_head_ != id && m.keys_[m.keys_[id].lru_prev].last_touch > touched) return fail("keys out of order");
-    for (uint32_t p = 0; p < m.groups_per_key_; ++p) {
-      if (!r.boolean()) continue;
-      evs.clear();
-      for (uint32_t j = 0; j <= p; ++j) {
-        const uint64_t h = r.u64();
-        if (!r.ok() || !count_ref(h, false)) return fail("bad event handle in a partial");
-        evs.push_back(static_cast<EventHandle>(h));
-      }
-      m.slot_ref(id, p) = p == 0 ? evs[0] : m.store_partial(p, evs);
-      ++m.pending_partials_;
+    const uint64_t nkeys = r.count(2);
+    std::vector<EventHandle> evs;
+    for (uint64_t i = 0; i < nkeys; ++i) {
+        const std::string_view key = r.bytes();
+        const int64_t touched = r.i64();
+        if (!r.ok() || !valid_key(key)) return fail("bad key");
+        if (m.find_key(key) != kNone) return fail("duplicate key");
+        const uint64_t max_keys = m.limits_.max_keys;
+        m.limits_.max_keys = UINT64_MAX;  // restoring, not admitting: limits act from the next event on
+        const int64_t now = m.now_;
+        m.now_ = touched;
+        const uint32_t id = m.create_key(key);
+        m.now_ = now;
+        m.limits_.max_keys = max_keys;
+        if (m.lru_head_ != id && m.keys_[m.keys_[id].lru_prev].last_touch > touched) return fail("keys out of order");
+        for (uint32_t p = 0; p < m.groups_per_key_; ++p) {
+            if (!r.boolean()) continue;
+            evs.clear();
+            for (uint32_t j = 0; j <= p; ++j) {
+                const uint64_t h = r.u64();
+                if (!r.ok() || !count_ref(h, false)) return fail("bad event handle in a partial");
+                evs.push_back(static_cast<EventHandle>(h));
+            }
+            m.slot_ref(id, p) = p == 0 ? evs[0] : m.store_partial(p, evs);
+            ++m.pending_partials_;
+        }
+        if (r.boolean()) {
+            KeyAux& x = m.aux_of(id);
+            x.until_seq = r.u64();
+            const uint64_t nh = r.count(2);
+            for (uint64_t j = 0; j < nh && r.ok(); ++j) {
+                const int64_t ts = r.i64();
+                const uint64_t stage = r.u64();
+                if (stage >= m.stages_.size() || !m.stages_[stage].missing ||
+                    m.stages_[stage].kind == MissingKind::trailing)
+                    return fail("bad missing-term hit");
+                x.missing.push_back(MissingHit{ts, static_cast<uint32_t>(stage)});
+                m.key_bytes_ += kMissingHitBytes;
+            }
+        }
+        if (!r.ok()) return fail("truncated key state");
     }
-    if (r.boolean()) {
-      KeyAux& x = m.aux_of(id);
-      x.until_seq = r.u64();
-      const uint64_t nh = r.count(2);
-      for (uint64_t j = 0; j < nh && r.ok(); ++j) {
-        const int64_t ts = r.i64();
-        const uint64_t stage = r.u64();
-        if (stage >= m.stages_.size() || !m.stages_[stage].missing ||
-            m.stages_[stage].kind == MissingKind::trailing)
-          return fail("bad missing-term hit");
-        x.missing.push_back(MissingHit{ts, static_cast<uint32_t>(stage)});
-        m.key_bytes_ += kMissingHitBytes;
-      }
-    }
-    if (!r.ok()) return fail("truncated key state");
-  }
 
-  m.out_base_ = r.u64();
-  const uint64_t ncand = r.count(4);
-  for (uint64_t i = 0; i < ncand && r.ok(); ++i) {
-    Candidate c;
-    c.seq = r.u64();
-    c.key.assign(r.bytes());
-    const uint64_t ne = r.count();
-    if (!r.ok() || ne != m.positives_ || !valid_key(c.key)) return fail("bad candidate");
-    for (uint64_t j = 0; j < ne; ++j) {
-      const uint64_t h = r.u64();
-      if (!r.ok() || !count_ref(h, true)) return fail("bad event handle in a candidate");
-      c.events.push_back(static_cast<EventHandle>(h));
+    m.out_base_ = r.u64();
+    const uint64_t ncand = r.count(4);
+    for (uint64_t i = 0; i < ncand && r.ok(); ++i) {
+        Candidate c;
+        c.seq = r.u64();
+        c.key.assign(r.bytes());
+        const uint64_t ne = r.count();
+        if (!r.ok() || ne != m.positives_ || !valid_key(c.key)) return fail("bad candidate");
+        for (uint64_t j = 0; j < ne; ++j) {
+            const uint64_t h = r.u64();
+            if (!r.ok() || !count_ref(h, true)) return fail("bad event handle in a candidate");
+            c.events.push_back(static_cast<EventHandle>(h));
+        }
+        c.first_ts = r.i64();
+        c.last_ts = r.i64();
+        c.base_ts = r.i64();
+        const uint8_t d = r.u8();
+        if (d > 2 || (d == 0 && !m.has_trailing_)) return fail("bad candidate decision");
+        c.decision = static_cast<Decision>(d);
+        m.new_candidates_.push_back(std::move(c));
     }
-    c.first_ts = r.i64();
-    c.last_ts = r.i64();
-    c.base_ts = r.i64();
-    const uint8_t d = r.u8();
-    if (d > 2 || (d == 0 && !m.has_trailing_)) return fail("bad candidate decision");
-    c.decision = static_cast<Decision>(d);
-    m.new_candidates_.push_back(std::move(c));
-  }
-  if (!r.ok()) return fail("truncated");
-  if (!r.at_end()) return fail("trailing bytes");
-  // Re-enter the candidates (ids, waiters, deadlines) without re-sorting: they are already in output order.
-  for (Candidate& c : m.new_candidates_) {
-    const uint64_t id = m.out_base_ + m.out_.size();
-    if (c.decision == Decision::pending) {
-      ++m.undecided_;
-      m.waiters_[c.key].push_back(id);
-      if (m.spec_.maxspan_ns) m.deadlines_.emplace_back(add_sat(c.base_ts, *m.spec_.maxspan_ns), id);
+    if (!r.ok()) return fail("truncated");
+    if (!r.at_end()) return fail("trailing bytes");
+    // Re-enter the candidates (ids, waiters, deadlines) without re-sorting: they are already in output order.
+    for (Candidate& c : m.new_candidates_) {
+        const uint64_t id = m.out_base_ + m.out_.size();
+        if (c.decision == Decision::pending) {
+            ++m.undecided_;
+            m.waiters_[c.key].push_back(id);
+            if (m.spec_.maxspan_ns) m.deadlines_.emplace_back(add_sat(c.base_ts, *m.spec_.maxspan_ns), id);
+        }
+        if (c.decision == Decision::rejected) ++m.rejected_in_queue_;
+        m.cand_bytes_ += m.candidate_bytes(c);
+        m.out_.push_back(std::move(c));
     }
-    if (c.decision == Decision::rejected) ++m.rejected_in_queue_;
-    m.cand_bytes_ += m.candidate_bytes(c);
-    m.out_.push_back(std::move(c));
-  }
-  m.new_candidates_.clear();
-  std::make_heap(m.deadlines_.begin(), m.deadlines_.end(), [](const auto& a, const auto& b) { return a > b; });
+    m.new_candidates_.clear();
+    std::make_heap(m.deadlines_.begin(), m.deadlines_.end(), [](const auto& a, const auto& b) { return a > b; });
 
-  uint64_t live_referenced = 0;
-  for (size_t h = 0; h < refs.size(); ++h) {
-    if (refs[h].first == 0 && refs[h].second == 0) continue;
-    ++live_referenced;
-    if (m.events_.refs(static_cast<EventHandle>(h)) != refs[h].first ||
-        m.events_.pins(static_cast<EventHandle>(h)) != refs[h].second)
-      return fail("reference counts do not match");
-  }
-  if (live_referenced != m.events_.live()) return fail("unreferenced events");
-  m.update_stats();
-  return built;
+    uint64_t live_referenced = 0;
+    for (size_t h = 0; h < refs.size(); ++h) {
+        if (refs[h].first == 0 && refs[h].second == 0) continue;
+        ++live_referenced;
+        if (m.events_.refs(static_cast<EventHandle>(h)) != refs[h].first ||
+            m.events_.pins(static_cast<EventHandle>(h)) != refs[h].second)
+            return fail("reference counts do not match");
+    }
+    if (live_referenced != m.events_.live()) return fail("unreferenced events");
+    m.update_stats();
+    return built;
 }
 
 }  // namespace eqlc::sequence

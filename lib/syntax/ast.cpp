@@ -60,8 +60,7 @@ bool same_filter(const EventFilter& a, const EventFilter& b) {
 }
 
 bool same_term(const Term& a, const Term& b) {
-    return a.missing == b.missing && same_filter(a.filter, b.filter) && same_list(a.keys, b.keys) &&
-           a.runs == b.runs;
+    return a.missing == b.missing && same_filter(a.filter, b.filter) && same_list(a.keys, b.keys) && a.runs == b.runs;
 }
 
 }  // namespace

@@ -65,14 +65,14 @@ struct Expr {
     ExprKind kind = ExprKind::literal;
     SourceSpan span;
 
-    LiteralValue value;                 // literal
-    FieldPath field;                    // field
+    LiteralValue value;  // literal
+    FieldPath field;     // field
     CompareOp compare_op = CompareOp::eq;
     MatchOp match_op = MatchOp::seq;
     ArithOp arith_op = ArithOp::add;
-    bool negated = false;               // in: `not in`
-    bool case_insensitive = false;      // in: `in~`; call: `name~(...)`
-    std::string function;               // call: the name as written (case preserved, without `~`)
+    bool negated = false;           // in: `not in`
+    bool case_insensitive = false;  // in: `in~`; call: `name~(...)`
+    std::string function;           // call: the name as written (case preserved, without `~`)
     std::vector<ExprPtr> operands;
 
     ExprPtr clone() const;
@@ -85,7 +85,7 @@ bool same_tree(const Expr& a, const Expr& b);
 struct EventFilter {
     SourceSpan span;
     bool any = false;
-    std::string category;        // the name, quotes removed
+    std::string category;  // the name, quotes removed
     SourceSpan category_span;
     ExprPtr condition;
 };
@@ -93,11 +93,11 @@ struct EventFilter {
 // One `[...]` (or `![...]`) term of a sequence or sample, with its own `by` keys and `with runs=N`.
 struct Term {
     SourceSpan span;
-    bool missing = false;        // written `![ ... ]`
+    bool missing = false;  // written `![ ... ]`
     EventFilter filter;
-    std::vector<ExprPtr> keys;   // per-term `by` keys
+    std::vector<ExprPtr> keys;  // per-term `by` keys
     SourceSpan keys_span;
-    std::optional<int64_t> runs; // `with runs=N` as written (range is checked by semantics)
+    std::optional<int64_t> runs;  // `with runs=N` as written (range is checked by semantics)
     SourceSpan runs_span;
 };
 
@@ -105,7 +105,7 @@ enum class TimeUnit : uint8_t { ms, s, m, h, d };
 
 struct MaxSpan {
     SourceSpan span;
-    int64_t value = 0;           // as written; must be positive (checked by semantics)
+    int64_t value = 0;  // as written; must be positive (checked by semantics)
     TimeUnit unit = TimeUnit::s;
     // The span in nanoseconds (saturating).
     int64_t nanoseconds() const;
@@ -126,13 +126,13 @@ struct Query {
     SourceSpan span;
     QueryKind kind = QueryKind::event;
 
-    EventFilter event;                   // kind == event
+    EventFilter event;  // kind == event
 
-    std::vector<ExprPtr> shared_keys;    // sequence/sample: `sequence by k1, k2`
+    std::vector<ExprPtr> shared_keys;  // sequence/sample: `sequence by k1, k2`
     SourceSpan shared_keys_span;
-    std::optional<MaxSpan> maxspan;      // sequence: `with maxspan=...`
-    std::vector<Term> terms;             // sequence/sample terms, in order
-    std::optional<Term> until;           // sequence: `until [...]`
+    std::optional<MaxSpan> maxspan;  // sequence: `with maxspan=...`
+    std::vector<Term> terms;         // sequence/sample terms, in order
+    std::optional<Term> until;       // sequence: `until [...]`
 
     std::vector<Pipe> pipes;
 };

@@ -214,8 +214,9 @@ struct raw_string {
 inline unsigned long parse_code_point(std::string_view hex) noexcept {
     unsigned long cp = 0;
     for (char c : hex) {
-        const unsigned d = (c >= '0' && c <= '9') ? unsigned(c - '0') : (c >= 'a' && c <= 'f') ? unsigned(c - 'a' + 10)
-                                                                                             : unsigned(c - 'A' + 10);
+        const unsigned d = (c >= '0' && c <= '9')   ? unsigned(c - '0')
+                           : (c >= 'a' && c <= 'f') ? unsigned(c - 'a' + 10)
+                                                    : unsigned(c - 'A' + 10);
         cp = cp * 16 + d;
     }
     return cp;
@@ -259,16 +260,16 @@ struct regular_string {
                 const std::size_t close = j + digits;
                 if (digits < 2 || digits > 8 || close >= rest.size() || rest[close] != '}') {
                     const std::size_t bad_end = close < rest.size() && rest[close] == '}' ? close + 1 : close;
-                    throw syntax_failure{at + b, at + bad_end,
-                                         "invalid unicode escape " + std::string(rest.substr(b, bad_end - b)),
-                                         "\\u{XXXX} with 2 to 8 hexadecimal digits", "for example \\u{00e9} or \\u{1F600}"};
+                    throw syntax_failure{
+                        at + b, at + bad_end, "invalid unicode escape " + std::string(rest.substr(b, bad_end - b)),
+                        "\\u{XXXX} with 2 to 8 hexadecimal digits", "for example \\u{00e9} or \\u{1F600}"};
                 }
                 const unsigned long cp = parse_code_point(rest.substr(j, digits));
                 if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-                    throw syntax_failure{at + b, at + close + 1,
-                                         "invalid code point in unicode escape " +
-                                             std::string(rest.substr(b, close + 1 - b)),
-                                         "a code point up to 10FFFF that is not a surrogate (D800-DFFF)", ""};
+                    throw syntax_failure{
+                        at + b, at + close + 1,
+                        "invalid code point in unicode escape " + std::string(rest.substr(b, close + 1 - b)),
+                        "a code point up to 10FFFF that is not a surrogate (D800-DFFF)", ""};
                 }
                 i = close + 1;
                 continue;
@@ -313,8 +314,8 @@ struct reject {
     static bool match(Input& in) {
         const std::size_t at = offset_of(in);
         auto m = in.template mark<pegtl::rewind_mode::required>();
-        if (!pegtl::match<Prefix, pegtl::apply_mode::nothing, pegtl::rewind_mode::required, pegtl::nothing, pegtl::normal>(
-                in)) {
+        if (!pegtl::match<Prefix, pegtl::apply_mode::nothing, pegtl::rewind_mode::required, pegtl::nothing,
+                          pegtl::normal>(in)) {
             return m(false);
         }
         throw syntax_failure{at, offset_of(in), Message::message, Message::expected, Message::hint};
@@ -418,8 +419,8 @@ struct like_op : keyword<'l', 'i', 'k', 'e'> {};
 struct regex_ci_op : pegtl::string<'r', 'e', 'g', 'e', 'x', '~'> {};
 struct regex_op : keyword<'r', 'e', 'g', 'e', 'x'> {};
 
-struct cmp_op : sor<pegtl::string<'=', '='>, pegtl::string<'!', '='>, pegtl::string<'<', '='>,
-                    pegtl::string<'>', '='>, one<'<'>, one<'>'>> {};
+struct cmp_op : sor<pegtl::string<'=', '='>, pegtl::string<'!', '='>, pegtl::string<'<', '='>, pegtl::string<'>', '='>,
+                    one<'<'>, one<'>'>> {};
 struct add_op : one<'+', '-'> {};
 struct mul_op : one<'*', '/', '%'> {};
 struct minus_sign : one<'-'> {};
@@ -459,16 +460,16 @@ struct function_call : seq<call_head, nested<call_rest>> {};
 struct first_segment : name_segment {};
 struct next_segment : name_segment {};
 struct index_start : seq<one<'['>, star<one<' ', '\t', '\r', '\n'>>, digit> {};
-struct field_path : seq<tok<first_segment>, star<tok<dot>, must<tok<next_segment>>>,
-                        opt<reject<index_start, msg_array_index>>> {};
+struct field_path
+    : seq<tok<first_segment>, star<tok<dot>, must<tok<next_segment>>>, opt<reject<index_start, msg_array_index>>> {};
 struct field_ref : sor<seq<tok<optional_mark>, must<field_path>>, field_path> {};
 
 struct primary : sor<paren_expr, constant, function_call, field_ref> {};
 
 struct in_keyword : sor<tok<in_ci_kw>, tok<in_kw>> {};
 struct not_without_in : seq<not_kw, pegtl::at<skip, pegtl::not_at<sor<in_ci_kw, in_kw>>>> {};
-struct in_operator : sor<reject<not_without_in, msg_not_after_operand>, seq<tok<not_in_kw>, must<in_keyword>>,
-                         in_keyword> {};
+struct in_operator
+    : sor<reject<not_without_in, msg_not_after_operand>, seq<tok<not_in_kw>, must<in_keyword>>, in_keyword> {};
 struct in_item : seq<expression> {};
 struct in_list : seq<must<in_item>, star<tok<comma>, must<in_item>>, must<tok<list_close>>> {};
 struct in_predicate : seq<in_operator, must<tok<lparen>>, nested<in_list>> {};
@@ -544,8 +545,8 @@ struct sample_end : eof {};
 struct event_query : seq<event_filter, pipes, must<event_end>> {};
 struct sequence_query : seq<tok<sequence_kw>, sequence_header, must<sequence_term>, star<sequence_term>,
                             opt<until_clause>, pipes, must<sequence_end>> {};
-struct sample_query : seq<tok<sample_kw>, opt<shared_keys>, must<sample_term>, star<sample_term>, pipes,
-                          must<sample_end>> {};
+struct sample_query
+    : seq<tok<sample_kw>, opt<shared_keys>, must<sample_term>, star<sample_term>, pipes, must<sample_end>> {};
 struct query : sor<sequence_query, sample_query, reject<join_kw, msg_join>, event_query> {};
 struct statement : seq<skip, opt<reject<eof, msg_empty>>, must<query>> {};
 

@@ -30,12 +30,13 @@ using ast::ExprKind;
 using ast::ExprPtr;
 
 struct ParserState {
-    explicit ParserState(std::string_view source, const ParseLimits& limits) : text(source), max_depth(limits.max_depth) {}
+    explicit ParserState(std::string_view source, const ParseLimits& limits)
+        : text(source), max_depth(limits.max_depth) {}
 
     std::string_view text;
     uint32_t max_depth;
     uint32_t nesting = 0;  // current recursion depth through nested<...>
-    SourcePos last_end;  // where the most recent token ended (before the whitespace after it)
+    SourcePos last_end;    // where the most recent token ended (before the whitespace after it)
 
     std::vector<ExprPtr> stack;
     ast::Query query;
@@ -74,7 +75,8 @@ struct ParserState {
         depths.push_back(depth);
     }
     ExprPtr pop() {
-        if (stack.empty()) throw g::syntax_failure{last_end.offset, last_end.offset, "internal parser error: empty stack", "", ""};
+        if (stack.empty())
+            throw g::syntax_failure{last_end.offset, last_end.offset, "internal parser error: empty stack", "", ""};
         ExprPtr e = std::move(stack.back());
         stack.pop_back();
         popped_depth = depths.back();
@@ -82,7 +84,8 @@ struct ParserState {
         return e;
     }
     Expr& top() {
-        if (stack.empty()) throw g::syntax_failure{last_end.offset, last_end.offset, "internal parser error: empty stack", "", ""};
+        if (stack.empty())
+            throw g::syntax_failure{last_end.offset, last_end.offset, "internal parser error: empty stack", "", ""};
         return *stack.back();
     }
     // The top node got a child of depth `child_depth`.
@@ -183,9 +186,7 @@ std::string decode_name(std::string_view token) {
     return out;
 }
 
-bool is_decimal_text(std::string_view text) {
-    return text.find_first_of(".eE") != std::string_view::npos;
-}
+bool is_decimal_text(std::string_view text) { return text.find_first_of(".eE") != std::string_view::npos; }
 
 // INTEGER -> int64 (double when it does not fit); DECIMAL -> double. Infinite values are refused as
 // Elasticsearch's parser does ("Number [...] is too large").
@@ -201,7 +202,8 @@ ast::LiteralValue parse_number(std::string_view text, size_t offset) {
     const std::string copy(text);
     d = std::strtod(copy.c_str(), nullptr);  // underflow gives 0 or a subnormal, as Java does
     if (!std::isfinite(d)) {
-        throw g::syntax_failure{offset, offset + text.size(), "Number [" + copy + "] is too large", "a finite number", ""};
+        throw g::syntax_failure{offset, offset + text.size(), "Number [" + copy + "] is too large", "a finite number",
+                                ""};
     }
     return d;
 }
@@ -466,12 +468,18 @@ struct action<g::cmp_op> {
         open_operator<ExprKind::compare>(st);
         const std::string_view op = in.string_view();
         ast::CompareOp c = ast::CompareOp::eq;
-        if (op == "==") c = ast::CompareOp::eq;
-        else if (op == "!=") c = ast::CompareOp::ne;
-        else if (op == "<=") c = ast::CompareOp::le;
-        else if (op == ">=") c = ast::CompareOp::ge;
-        else if (op == "<") c = ast::CompareOp::lt;
-        else c = ast::CompareOp::gt;
+        if (op == "==")
+            c = ast::CompareOp::eq;
+        else if (op == "!=")
+            c = ast::CompareOp::ne;
+        else if (op == "<=")
+            c = ast::CompareOp::le;
+        else if (op == ">=")
+            c = ast::CompareOp::ge;
+        else if (op == "<")
+            c = ast::CompareOp::lt;
+        else
+            c = ast::CompareOp::gt;
         st.top().compare_op = c;
     }
 };
@@ -660,11 +668,16 @@ struct action<g::time_value> {
         }
         ast::MaxSpan span;
         const std::string_view u = st.time_unit;
-        if (u == "ms") span.unit = ast::TimeUnit::ms;
-        else if (u == "s") span.unit = ast::TimeUnit::s;
-        else if (u == "m") span.unit = ast::TimeUnit::m;
-        else if (u == "h") span.unit = ast::TimeUnit::h;
-        else if (u == "d") span.unit = ast::TimeUnit::d;
+        if (u == "ms")
+            span.unit = ast::TimeUnit::ms;
+        else if (u == "s")
+            span.unit = ast::TimeUnit::s;
+        else if (u == "m")
+            span.unit = ast::TimeUnit::m;
+        else if (u == "h")
+            span.unit = ast::TimeUnit::h;
+        else if (u == "d")
+            span.unit = ast::TimeUnit::d;
         else {
             throw g::syntax_failure{st.time_unit_begin.offset, st.time_unit_end.offset,
                                     "Unrecognized time unit [" + std::string(u) + "] in [" + number + std::string(u) +
@@ -736,8 +749,8 @@ struct action<g::runs_value> {
         const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
         if (is_decimal_text(text) || ec != std::errc() || p != text.data() + text.size()) {
             throw g::syntax_failure{in.iterator().byte, in.iterator().byte + in.size(),
-                                    "runs must be an integer, found [" + std::string(text) + "]",
-                                    "a positive integer", ""};
+                                    "runs must be an integer, found [" + std::string(text) + "]", "a positive integer",
+                                    ""};
         }
         st.term.runs = v;
         st.term.runs_span = SourceSpan{st.runs_begin, end_of(in)};

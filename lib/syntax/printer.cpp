@@ -15,12 +15,20 @@ using ast::ExprKind;
 // Binding strength of each printed form; an operand weaker than its context gets parentheses.
 // Predicates (`in`, `:`, `like`, `regex`) attach to a primary expression in the grammar, so their left
 // side must print as a primary, and they themselves are wrapped wherever an operand is expected.
-enum Level : int { kOr = 1, kAnd = 2, kNot = 3, kCompare = 4, kAdditive = 5, kMultiplicative = 6, kUnary = 7,
-                   kPrimary = 8 };
+enum Level : int {
+    kOr = 1,
+    kAnd = 2,
+    kNot = 3,
+    kCompare = 4,
+    kAdditive = 5,
+    kMultiplicative = 6,
+    kUnary = 7,
+    kPrimary = 8
+};
 
-constexpr std::array<std::string_view, 19> kKeywords = {
-    "and", "any", "by", "false", "in", "join", "like", "maxspan", "not", "null",
-    "of", "or", "regex", "sample", "sequence", "true", "until", "where", "with"};
+constexpr std::array<std::string_view, 19> kKeywords = {"and",      "any",  "by",    "false", "in",  "join",  "like",
+                                                        "maxspan",  "not",  "null",  "of",    "or",  "regex", "sample",
+                                                        "sequence", "true", "until", "where", "with"};
 
 bool is_keyword(std::string_view word) {
     for (auto keyword : kKeywords)
@@ -104,8 +112,7 @@ int level_of(const Expr& e) {
         case ExprKind::not_: return kNot;
         case ExprKind::compare: return kCompare;
         case ExprKind::arith:
-            return (e.arith_op == ast::ArithOp::add || e.arith_op == ast::ArithOp::sub) ? kAdditive
-                                                                                         : kMultiplicative;
+            return (e.arith_op == ast::ArithOp::add || e.arith_op == ast::ArithOp::sub) ? kAdditive : kMultiplicative;
         case ExprKind::negate: return kUnary;
         // A predicate is only unambiguous where a boolean operand is expected: as the operand of a
         // comparison, an arithmetic operator or unary minus it is wrapped.
@@ -151,8 +158,7 @@ public:
                 break;
             }
             case ExprKind::compare: {
-                static constexpr std::array<std::string_view, 6> ops = {" == ", " != ", " < ", " <= ", " > ",
-                                                                        " >= "};
+                static constexpr std::array<std::string_view, 6> ops = {" == ", " != ", " < ", " <= ", " > ", " >= "};
                 print(*e.operands[0], kAdditive);
                 out_ += ops[static_cast<size_t>(e.compare_op)];
                 print(*e.operands[1], kAdditive);

@@ -19,9 +19,9 @@ namespace eqlc::text {
 inline constexpr char32_t kReplacementCharacter = U'\uFFFD';
 
 struct DecodedCodePoint {
-  char32_t code_point;       // U+FFFD when the bytes are invalid
-  std::uint8_t byte_length;  // 1..4; an invalid byte is consumed on its own (1)
-  bool valid;
+    char32_t code_point;       // U+FFFD when the bytes are invalid
+    std::uint8_t byte_length;  // 1..4; an invalid byte is consumed on its own (1)
+    bool valid;
 };
 
 // Decodes the code point that starts at byte `pos` (pos < s.size()).
@@ -41,8 +41,8 @@ std::size_t utf16_offset_of_byte(std::string_view s, std::size_t byte_offset) no
 
 // Where UTF-16 offset `units` falls in the UTF-8 text.
 struct Utf8Position {
-  std::size_t byte_offset;  // start of the code point that contains the unit (s.size() at or past the end)
-  bool splits_pair;         // the offset is between the two surrogates of a code point above U+FFFF
+    std::size_t byte_offset;  // start of the code point that contains the unit (s.size() at or past the end)
+    bool splits_pair;         // the offset is between the two surrogates of a code point above U+FFFF
 };
 // Offsets at or past the end give {s.size(), false}.
 Utf8Position byte_offset_of_utf16(std::string_view s, std::size_t units) noexcept;

@@ -24,82 +24,82 @@ namespace eqlc::vm {
 enum class NumberKind : std::uint8_t { Int, Long, Double };
 
 struct Number {
-  NumberKind kind;
-  union {
-    std::int32_t i;
-    std::int64_t l;
-    double d;
-  };
+    NumberKind kind;
+    union {
+        std::int32_t i;
+        std::int64_t l;
+        double d;
+    };
 
-  constexpr Number() noexcept : kind(NumberKind::Int), l(0) {}  // int 0
+    constexpr Number() noexcept : kind(NumberKind::Int), l(0) {}  // int 0
 
-  static constexpr Number of_int(std::int32_t v) noexcept {
-    Number n;
-    n.kind = NumberKind::Int;
-    n.i = v;
-    return n;
-  }
-  static constexpr Number of_long(std::int64_t v) noexcept {
-    Number n;
-    n.kind = NumberKind::Long;
-    n.l = v;
-    return n;
-  }
-  static constexpr Number of_double(double v) noexcept {
-    Number n;
-    n.kind = NumberKind::Double;
-    n.d = v;
-    return n;
-  }
-  // The narrowest integer type that holds v: int if it fits, else long (how the EQL parser types literals).
-  static constexpr Number of_integer(std::int64_t v) noexcept {
-    return (v >= INT32_MIN && v <= INT32_MAX) ? of_int(static_cast<std::int32_t>(v)) : of_long(v);
-  }
-
-  constexpr bool is_integral() const noexcept { return kind != NumberKind::Double; }
-  // Java's longValue() for the integral kinds (meaningless for doubles: use as_double or java_long_value).
-  constexpr std::int64_t as_long() const noexcept { return kind == NumberKind::Int ? i : l; }
-  constexpr double as_double() const noexcept {
-    switch (kind) {
-      case NumberKind::Int: return static_cast<double>(i);
-      case NumberKind::Long: return static_cast<double>(l);
-      case NumberKind::Double: return d;
+    static constexpr Number of_int(std::int32_t v) noexcept {
+        Number n;
+        n.kind = NumberKind::Int;
+        n.i = v;
+        return n;
     }
-    return d;
-  }
+    static constexpr Number of_long(std::int64_t v) noexcept {
+        Number n;
+        n.kind = NumberKind::Long;
+        n.l = v;
+        return n;
+    }
+    static constexpr Number of_double(double v) noexcept {
+        Number n;
+        n.kind = NumberKind::Double;
+        n.d = v;
+        return n;
+    }
+    // The narrowest integer type that holds v: int if it fits, else long (how the EQL parser types literals).
+    static constexpr Number of_integer(std::int64_t v) noexcept {
+        return (v >= INT32_MIN && v <= INT32_MAX) ? of_int(static_cast<std::int32_t>(v)) : of_long(v);
+    }
+
+    constexpr bool is_integral() const noexcept { return kind != NumberKind::Double; }
+    // Java's longValue() for the integral kinds (meaningless for doubles: use as_double or java_long_value).
+    constexpr std::int64_t as_long() const noexcept { return kind == NumberKind::Int ? i : l; }
+    constexpr double as_double() const noexcept {
+        switch (kind) {
+            case NumberKind::Int: return static_cast<double>(i);
+            case NumberKind::Long: return static_cast<double>(l);
+            case NumberKind::Double: return d;
+        }
+        return d;
+    }
 };
 
 // Java's (long) cast / Number.longValue() of a double: truncation toward zero, NaN -> 0, saturating.
 std::int64_t java_double_to_long(double d) noexcept;
 // Java's Number.intValue() of a long: keeps the low 32 bits.
 constexpr std::int32_t java_long_to_int(std::int64_t v) noexcept {
-  return static_cast<std::int32_t>(static_cast<std::uint32_t>(static_cast<std::uint64_t>(v)));
+    return static_cast<std::int32_t>(static_cast<std::uint32_t>(static_cast<std::uint64_t>(v)));
 }
 
 enum class ArithmeticError : std::uint8_t {
-  IntegerOverflow,  // int result out of 32-bit range
-  LongOverflow,     // long result out of 64-bit range
-  DivisionByZero,   // int/long `/` or `%` by zero
+    IntegerOverflow,  // int result out of 32-bit range
+    LongOverflow,     // long result out of 64-bit range
+    DivisionByZero,   // int/long `/` or `%` by zero
 };
 
 // Java's ArithmeticException message for the error ("integer overflow", "long overflow", "/ by zero").
 const char* message(ArithmeticError e) noexcept;
 
 class ArithmeticResult {
- public:
-  constexpr ArithmeticResult(Number v) noexcept : value_(v), error_(), ok_(true) {}  // NOLINT: implicit
-  constexpr ArithmeticResult(ArithmeticError e) noexcept                              // NOLINT: implicit
-      : value_(Number::of_int(0)), error_(e), ok_(false) {}
+public:
+    constexpr ArithmeticResult(Number v) noexcept : value_(v), error_(), ok_(true) {}  // NOLINT: implicit
+    constexpr ArithmeticResult(ArithmeticError e) noexcept                             // NOLINT: implicit
+        : value_(Number::of_int(0)), error_(e), ok_(false) {}
 
-  constexpr bool ok() const noexcept { return ok_; }
-  constexpr explicit operator bool() const noexcept { return ok_; }
-  constexpr const Number& value() const noexcept { return value_; }
-  constexpr ArithmeticError error() const noexcept { return error_; }
+    constexpr bool ok() const noexcept { return ok_; }
+    constexpr explicit operator bool() const noexcept { return ok_; }
+    constexpr const Number& value() const noexcept { return value_; }
+    constexpr ArithmeticError error() const noexcept { return error_; }
 
- private:
-  Number value_;
-  ArithmeticError error_;
-  bool ok_;
+private:
+    Number value_;
+    ArithmeticError error_;
+    bool ok_;
 };
 
 ArithmeticResult add(Number a, Number b) noexcept;

@@ -21,14 +21,14 @@ namespace eqlc::vm {
 // string in a long field is a number; a date becomes nanoseconds).
 enum class FieldType : uint8_t {
     dynamic,
-    keyword,       // keyword, constant_keyword, wildcard, and text with a keyword sub-field
-    long_,         // long, integer, short, byte, unsigned_long (within int64)
-    double_,       // double, float, half_float, scaled_float
+    keyword,  // keyword, constant_keyword, wildcard, and text with a keyword sub-field
+    long_,    // long, integer, short, byte, unsigned_long (within int64)
+    double_,  // double, float, half_float, scaled_float
     boolean,
-    date,          // date, date_nanos: compared as instants
-    ip,            // compared as addresses
-    version,       // compared as versions
-    unsupported,   // text without keyword, nested, object used as a value...
+    date,         // date, date_nanos: compared as instants
+    ip,           // compared as addresses
+    version,      // compared as versions
+    unsupported,  // text without keyword, nested, object used as a value...
 };
 
 class FieldCatalog {

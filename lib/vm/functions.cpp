@@ -147,10 +147,12 @@ Value call_function(semantics::FunctionId id, bool ci, std::span<const Value> ar
         case FunctionId::starts_with:
         case FunctionId::string_contains: {
             if (args.size() != 2 || any_null(2)) return Value::null();
-            if (!strings(2)) return type_error(ctx, id == FunctionId::ends_with     ? "endsWith"
-                                                    : id == FunctionId::starts_with ? "startsWith"
-                                                                                    : "stringContains",
-                                               "string arguments");
+            if (!strings(2))
+                return type_error(ctx,
+                                  id == FunctionId::ends_with     ? "endsWith"
+                                  : id == FunctionId::starts_with ? "startsWith"
+                                                                  : "stringContains",
+                                  "string arguments");
             if (id == FunctionId::ends_with) return boolean(ends_with(args[0].str(), args[1].str(), ci));
             if (id == FunctionId::starts_with) return boolean(starts_with(args[0].str(), args[1].str(), ci));
             return boolean(string_contains(args[0].str(), args[1].str(), ci));
@@ -331,9 +333,12 @@ int compare_versions(std::string_view a, std::string_view b) {
     for (size_t i = 0; i < std::min(va->pre.size(), vb->pre.size()); ++i) {
         const bool na = all_digits(va->pre[i]), nb = all_digits(vb->pre[i]);
         int c;
-        if (na && nb) c = compare_numeric(va->pre[i], vb->pre[i]);
-        else if (na != nb) c = na ? -1 : 1;
-        else c = sign(va->pre[i].compare(vb->pre[i]));
+        if (na && nb)
+            c = compare_numeric(va->pre[i], vb->pre[i]);
+        else if (na != nb)
+            c = na ? -1 : 1;
+        else
+            c = sign(va->pre[i].compare(vb->pre[i]));
         if (c) return c;
     }
     if (va->pre.size() != vb->pre.size()) return va->pre.size() < vb->pre.size() ? -1 : 1;

@@ -90,8 +90,8 @@ struct FunctionContext {
 
 // A function call on evaluated arguments. `cidr` is the precompiled block set of cidrMatch (its block
 // arguments are constants; they are not read from `args` beyond args[0]).
-Value call_function(semantics::FunctionId id, bool case_insensitive, std::span<const Value> args,
-                    FunctionContext& ctx, const compiler::CidrSet* cidr = nullptr);
+Value call_function(semantics::FunctionId id, bool case_insensitive, std::span<const Value> args, FunctionContext& ctx,
+                    const compiler::CidrSet* cidr = nullptr);
 
 Value arithmetic(ArithOp op, const Value& a, const Value& b, FunctionContext& ctx);
 Value negate_value(const Value& a, FunctionContext& ctx);

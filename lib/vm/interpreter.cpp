@@ -188,7 +188,7 @@ inline bool any_value(const Instruction& in, const Program& p, const Fields& ev,
     const Slot& slot = ev.slots[in.a];
     if (!slot.present) return false;
     const Value* const begin = ev.values + slot.begin;
-    for (const Value* it = begin, *end = begin + slot.count; it != end; ++it) {
+    for (const Value *it = begin, *end = begin + slot.count; it != end; ++it) {
         const Value& v = *it;
         if (v.type == ValueType::null) [[unlikely]] {
             if ((in.flags & flag::NULLV) && pred(p.constants[in.aux])) return true;
@@ -336,7 +336,8 @@ Value run(const Program& p, const EventRecord& ev, VmContext& ctx) {
                     });
                 else
                     r = any_value(in, p, fields, [&](const Value& v) {
-                        return v.type == ValueType::string && length_may_match(v, bounds, false) && set.contains(v.str());
+                        return v.type == ValueType::string && length_may_match(v, bounds, false) &&
+                               set.contains(v.str());
                     });
                 break;
             }
@@ -367,7 +368,9 @@ Value run(const Program& p, const EventRecord& ev, VmContext& ctx) {
                         return g.matches_folded(ctx.folded(v, ev));
                     });
                 else
-                    r = any_value(in, p, fields, [&](const Value& v) { return v.type == ValueType::string && g.matches_folded(v.str()); });
+                    r = any_value(in, p, fields, [&](const Value& v) {
+                        return v.type == ValueType::string && g.matches_folded(v.str());
+                    });
                 break;
             }
             case Opcode::TEST_GLOB_LIST: {
@@ -411,7 +414,8 @@ Value run(const Program& p, const EventRecord& ev, VmContext& ctx) {
             }
             case Opcode::TEST_REGEX: {
                 const auto& re = p.regexes[in.b];
-                r = any_value(in, p, fields, [&](const Value& v) { return v.type == ValueType::string && re.matches(v.str()); });
+                r = any_value(in, p, fields,
+                              [&](const Value& v) { return v.type == ValueType::string && re.matches(v.str()); });
                 break;
             }
             case Opcode::TEST_NUM_CMP: {
@@ -438,7 +442,8 @@ Value run(const Program& p, const EventRecord& ev, VmContext& ctx) {
             }
             case Opcode::TEST_IP_IN: {
                 const auto& set = p.cidr_sets[in.b];
-                r = any_value(in, p, fields, [&](const Value& v) { return v.type == ValueType::string && set.contains(v.str()); });
+                r = any_value(in, p, fields,
+                              [&](const Value& v) { return v.type == ValueType::string && set.contains(v.str()); });
                 break;
             }
             case Opcode::TEST_IP_CMP: {
@@ -470,7 +475,10 @@ Value run(const Program& p, const EventRecord& ev, VmContext& ctx) {
             }
 
             // ---- value stack
-            case Opcode::PUSH_CONST: stack[sp++] = k[in.b]; ++pc; continue;
+            case Opcode::PUSH_CONST:
+                stack[sp++] = k[in.b];
+                ++pc;
+                continue;
             case Opcode::PUSH_FIELD:
                 stack[sp++] = script_value(ev.field(in.a), static_cast<FieldType>(in.b),
                                            (in.flags & flag::NULLV) ? &k[in.aux] : nullptr);
@@ -479,9 +487,8 @@ Value run(const Program& p, const EventRecord& ev, VmContext& ctx) {
             case Opcode::CALL: {
                 const size_t argc = in.aux;
                 const compiler::CidrSet* cidr = in.a != compiler::kNoIndex ? &p.cidr_sets[in.a] : nullptr;
-                const Value result =
-                    call_function(static_cast<semantics::FunctionId>(in.b), in.flags & flag::CI,
-                                  std::span<const Value>(stack + sp - argc, argc), fctx, cidr);
+                const Value result = call_function(static_cast<semantics::FunctionId>(in.b), in.flags & flag::CI,
+                                                   std::span<const Value>(stack + sp - argc, argc), fctx, cidr);
                 sp -= argc;
                 stack[sp++] = result;
                 ++pc;
@@ -493,14 +500,20 @@ Value run(const Program& p, const EventRecord& ev, VmContext& ctx) {
                 ++pc;
                 continue;
             }
-            case Opcode::NEG: stack[sp - 1] = negate_value(stack[sp - 1], fctx); ++pc; continue;
+            case Opcode::NEG:
+                stack[sp - 1] = negate_value(stack[sp - 1], fctx);
+                ++pc;
+                continue;
             case Opcode::CMP: {
                 const Value y = stack[--sp];
                 stack[sp - 1] = compare_values(in.cmp(), stack[sp - 1], y, static_cast<CompareKind>(in.b));
                 ++pc;
                 continue;
             }
-            case Opcode::IS_NULL: stack[sp - 1] = Value::of_bool(stack[sp - 1].is_null()); ++pc; continue;
+            case Opcode::IS_NULL:
+                stack[sp - 1] = Value::of_bool(stack[sp - 1].is_null());
+                ++pc;
+                continue;
             case Opcode::NOT3: {
                 Value& x = stack[sp - 1];
                 x = x.type == ValueType::boolean ? Value::of_bool(!x.boolean) : Value::null();
@@ -514,9 +527,12 @@ Value run(const Program& p, const EventRecord& ev, VmContext& ctx) {
                 const bool dominant = in.op == Opcode::OR3;  // true wins in or, false wins in and
                 const bool xb = x.type == ValueType::boolean, yb = y.type == ValueType::boolean;
                 Value out;
-                if ((xb && x.boolean == dominant) || (yb && y.boolean == dominant)) out = Value::of_bool(dominant);
-                else if (xb && yb) out = Value::of_bool(!dominant);
-                else out = Value::null();
+                if ((xb && x.boolean == dominant) || (yb && y.boolean == dominant))
+                    out = Value::of_bool(dominant);
+                else if (xb && yb)
+                    out = Value::of_bool(!dominant);
+                else
+                    out = Value::null();
                 stack[sp - 1] = out;
                 ++pc;
                 continue;
@@ -547,12 +563,14 @@ Value run(const Program& p, const EventRecord& ev, VmContext& ctx) {
                         for (uint32_t i = 0; i < in.aux && !b; ++i) b = scalars_equal(x, k[in.b + i]);
                         break;
                     case Opcode::V_GLOB:
-                        b = is_str && p.globs[in.b].matches_folded(p.globs[in.b].glob.case_insensitive() ? ctx.folded(x, ev)
-                                                                                                        : x.str());
+                        b = is_str && p.globs[in.b].matches_folded(
+                                          p.globs[in.b].glob.case_insensitive() ? ctx.folded(x, ev) : x.str());
                         break;
                     case Opcode::V_PATTERN: b = is_str && p.pattern_sets[in.b].matches(x.str()); break;
                     case Opcode::V_REGEX: b = is_str && p.regexes[in.b].matches(x.str()); break;
-                    case Opcode::V_PREFIX: b = is_str && starts_with(x.str(), k[in.b].str(), in.flags & flag::CI); break;
+                    case Opcode::V_PREFIX:
+                        b = is_str && starts_with(x.str(), k[in.b].str(), in.flags & flag::CI);
+                        break;
                     case Opcode::V_IP_IN: b = is_str && p.cidr_sets[in.b].contains(x.str()); break;
                     default: break;
                 }

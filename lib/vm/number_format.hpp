@@ -45,7 +45,7 @@ std::string java_number_to_string(const Number& v);
 // ---- number(s, base) -----------------------------------------------------------------------------------------
 
 struct NumberConversionError {
-  std::string message;  // e.g. "Unable to convert [abc] to number of base [10]"
+    std::string message;  // e.g. "Unable to convert [abc] to number of base [10]"
 };
 
 // The result is a long or a double (Java Long / Double), or an error: number() of an empty or malformed string

@@ -130,20 +130,20 @@ private:
 
 // One event, projected onto the slots of a FieldCatalog.
 struct EventRecord {
-    std::vector<Slot> slots;     // indexed by SlotId; sized to the catalog
-    std::vector<Value> values;   // the scalar values of all slots, in runs
+    std::vector<Slot> slots;    // indexed by SlotId; sized to the catalog
+    std::vector<Value> values;  // the scalar values of all slots, in runs
 
-    int64_t timestamp_ns = 0;    // event time, nanoseconds since the epoch (UTC)
+    int64_t timestamp_ns = 0;  // event time, nanoseconds since the epoch (UTC)
     bool has_timestamp = false;
-    uint64_t ordinal = 0;        // arrival order (0-based), the implicit tiebreaker
-    std::string_view source;     // the event's original JSON text, when kept
+    uint64_t ordinal = 0;     // arrival order (0-based), the implicit tiebreaker
+    std::string_view source;  // the event's original JSON text, when kept
 
     // Where the event came from, for error messages: the input's name (a path, "<stdin>") and its 1-based line.
     // The name is owned by the reader and valid as long as it lives; both are empty/0 when unknown.
     std::string_view origin;
     uint64_t line = 0;
 
-    TextArena text;              // strings the reader had to create for this event (see TextArena)
+    TextArena text;  // strings the reader had to create for this event (see TextArena)
 
     std::span<const Value> field(SlotId id) const {
         if (id >= slots.size() || !slots[id].present) return {};

@@ -2,8 +2,8 @@
 // file:line, exit status 0 (no result) / 1 (results) / 2 (errors).
 #include <catch2/catch.hpp>
 
-#include <nlohmann/json.hpp>
 #include <zlib.h>
+#include <nlohmann/json.hpp>
 
 #include "support/cli_runner.hpp"
 
@@ -14,12 +14,17 @@ using nlohmann::json;
 namespace {
 
 const char* kEvents =
-    R"({"@timestamp":"2024-05-01T10:00:00Z","event":{"category":["process"]},"process":{"name":"cmd.exe","pid":4}})" "\n"
-    R"({"@timestamp":"2024-05-01T10:00:01Z","event":{"category":["network"]},"process":{"name":"svchost.exe"}})" "\n"
+    R"({"@timestamp":"2024-05-01T10:00:00Z","event":{"category":["process"]},"process":{"name":"cmd.exe","pid":4}})"
+    "\n"
+    R"({"@timestamp":"2024-05-01T10:00:01Z","event":{"category":["network"]},"process":{"name":"svchost.exe"}})"
+    "\n"
     "this is not json\n"
-    R"({"event.category":"process","process.name":"CMD.EXE","@timestamp":1714557603000})" "\n"
-    R"({"event":{"category":"process"},"process":{"name":"cmd.exe"}})" "\n"
-    R"({"@timestamp":"2024-05-01T10:00:05Z","event":{"category":"process"},"process":{"name":"cmd.exe","pid":9}})" "\n";
+    R"({"event.category":"process","process.name":"CMD.EXE","@timestamp":1714557603000})"
+    "\n"
+    R"({"event":{"category":"process"},"process":{"name":"cmd.exe"}})"
+    "\n"
+    R"({"@timestamp":"2024-05-01T10:00:05Z","event":{"category":"process"},"process":{"name":"cmd.exe","pid":9}})"
+    "\n";
 
 std::vector<json> alerts(const eqlc::test::CliResult& r) {
     std::vector<json> out;
@@ -119,12 +124,16 @@ TEST_CASE("eqlc applies head, tail and --size as Elasticsearch does", "[cli]") {
 
 TEST_CASE("eqlc --sort orders unsorted input by timestamp, tiebreaker, input order", "[cli]") {
     TempDir dir;
-    const auto events = dir.write("events.ndjson",
-                                  R"({"@timestamp":3000,"event":{"category":"a"},"n":1,"t":1})" "\n"
-                                  R"({"@timestamp":1000,"event":{"category":"a"},"n":2,"t":1})" "\n"
-                                  R"({"@timestamp":2000,"event":{"category":"a"},"n":3,"t":2})" "\n"
-                                  R"({"@timestamp":2000,"event":{"category":"a"},"n":4,"t":1})" "\n"
-                                  R"({"@timestamp":2000,"event":{"category":"a"},"n":5,"t":1})" "\n");
+    const auto events = dir.write("events.ndjson", R"({"@timestamp":3000,"event":{"category":"a"},"n":1,"t":1})"
+                                                   "\n"
+                                                   R"({"@timestamp":1000,"event":{"category":"a"},"n":2,"t":1})"
+                                                   "\n"
+                                                   R"({"@timestamp":2000,"event":{"category":"a"},"n":3,"t":2})"
+                                                   "\n"
+                                                   R"({"@timestamp":2000,"event":{"category":"a"},"n":4,"t":1})"
+                                                   "\n"
+                                                   R"({"@timestamp":2000,"event":{"category":"a"},"n":5,"t":1})"
+                                                   "\n");
     auto order = [&](const std::vector<std::string>& extra) {
         std::vector<std::string> args = extra;
         args.insert(args.end(), {"-e", "a where true", events.string()});
@@ -146,9 +155,10 @@ TEST_CASE("eqlc --mapping: aliases, types, unknown fields", "[cli]") {
         "@timestamp":{"type":"date"}, "kind":{"type":"keyword"},
         "event":{"properties":{"category":{"type":"alias","path":"kind"}}},
         "pid":{"type":"long"}, "addr":{"type":"ip"}}})");
-    const auto events = dir.write("events.ndjson",
-                                  R"({"@timestamp":1,"kind":"process","pid":"42","addr":"::1"})" "\n"
-                                  R"({"@timestamp":2,"kind":"process","pid":7,"addr":"10.0.0.1"})" "\n");
+    const auto events = dir.write("events.ndjson", R"({"@timestamp":1,"kind":"process","pid":"42","addr":"::1"})"
+                                                   "\n"
+                                                   R"({"@timestamp":2,"kind":"process","pid":7,"addr":"10.0.0.1"})"
+                                                   "\n");
     const auto r = run_eqlc({"--mapping", mapping.string(), "-e",
                              "process where pid == 42 and addr == \"0:0:0:0:0:0:0:1\"", events.string()});
     INFO(r.err);
@@ -185,7 +195,8 @@ TEST_CASE("eqlc --check, --explain and --help", "[cli]") {
 TEST_CASE("eqlc --stats and --progress report on stderr", "[cli]") {
     TempDir dir;
     const auto events = dir.write("events.ndjson", kEvents);
-    const auto r = run_eqlc({"--stats", "--progress", "-e", "process where process.name : \"cmd.exe\"", events.string()});
+    const auto r =
+        run_eqlc({"--stats", "--progress", "-e", "process where process.name : \"cmd.exe\"", events.string()});
     CHECK(r.status == 1);
     CHECK(r.out_lines().size() == 3);  // stats and progress never mix into the alerts
     CHECK(r.err.find("eqlc: stats") != std::string::npos);
@@ -194,7 +205,7 @@ TEST_CASE("eqlc --stats and --progress report on stderr", "[cli]") {
     CHECK(r.err.find("events without time     1") != std::string::npos);
     CHECK(r.err.find("events/s") != std::string::npos);
     CHECK(r.err.find("       3  <query>") != std::string::npos);  // alerts per rule
-    CHECK(r.err.find("% ") != std::string::npos);                // the progress line: percent of the file
+    CHECK(r.err.find("% ") != std::string::npos);                 // the progress line: percent of the file
     // Without a terminal the progress line stays off by default.
     CHECK(run_eqlc({"-e", "process where true", events.string()}).err.find("% ") == std::string::npos);
 }
@@ -202,14 +213,20 @@ TEST_CASE("eqlc --stats and --progress report on stderr", "[cli]") {
 TEST_CASE("eqlc --reorder-window puts a nearly ordered stream in order and reports what came too late", "[cli]") {
     TempDir dir;
     // Times in seconds: 1, 3, 2 (1 s late: inside a 2 s window), 6, 4 (2 s late: inside), 10, 5 (5 s late: outside).
-    const auto events = dir.write("events.ndjson",
-                                  R"({"@timestamp":1000,"event":{"category":"a"},"n":1})" "\n"
-                                  R"({"@timestamp":3000,"event":{"category":"a"},"n":3})" "\n"
-                                  R"({"@timestamp":2000,"event":{"category":"a"},"n":2})" "\n"
-                                  R"({"@timestamp":6000,"event":{"category":"a"},"n":6})" "\n"
-                                  R"({"@timestamp":4000,"event":{"category":"a"},"n":4})" "\n"
-                                  R"({"@timestamp":10000,"event":{"category":"a"},"n":10})" "\n"
-                                  R"({"@timestamp":5000,"event":{"category":"a"},"n":5})" "\n");
+    const auto events = dir.write("events.ndjson", R"({"@timestamp":1000,"event":{"category":"a"},"n":1})"
+                                                   "\n"
+                                                   R"({"@timestamp":3000,"event":{"category":"a"},"n":3})"
+                                                   "\n"
+                                                   R"({"@timestamp":2000,"event":{"category":"a"},"n":2})"
+                                                   "\n"
+                                                   R"({"@timestamp":6000,"event":{"category":"a"},"n":6})"
+                                                   "\n"
+                                                   R"({"@timestamp":4000,"event":{"category":"a"},"n":4})"
+                                                   "\n"
+                                                   R"({"@timestamp":10000,"event":{"category":"a"},"n":10})"
+                                                   "\n"
+                                                   R"({"@timestamp":5000,"event":{"category":"a"},"n":5})"
+                                                   "\n");
     auto order = [&](const std::vector<std::string>& extra, const std::string& query) {
         std::vector<std::string> args = extra;
         args.insert(args.end(), {"--stats", "-e", query, events.string()});

@@ -5,9 +5,9 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <sstream>
-#include <regex>
 
 #include "support/cli_runner.hpp"
 #include "support/shared_data.hpp"
@@ -43,7 +43,9 @@ std::string events_with_problems() {
                 R"(,"event":{"category":"process"},"process":{"name":")" + (i % 7 == 0 ? "cmd.exe" : "x.exe") +
                 R"("},"n":)" + std::to_string(i) + "}\n";
         if (i % 501 == 0) text += "not json " + std::to_string(i) + "\n";
-        if (i % 777 == 0) text += R"({"event":{"category":"process"}})" "\n";
+        if (i % 777 == 0)
+            text += R"({"event":{"category":"process"}})"
+                    "\n";
     }
     return text;
 }
@@ -58,7 +60,7 @@ TEST_CASE("eqlc -j 2 gives the output of -j 1 on the WMI samples", "[cli][parall
     check_same(one, run_eqlc({"--threads", "3", kRule, kDefend, kSysmon}));
     check_same(one, run_eqlc({"-j4", kRule, kDefend, kSysmon}));
     check_same(one, run_eqlc({"-j", "2", "--no-mmap", kRule, kDefend, kSysmon}));  // read rather than mapped
-    check_same(one, run_eqlc({kRule, kDefend, kSysmon}));  // -j 1 is the default
+    check_same(one, run_eqlc({kRule, kDefend, kSysmon}));                          // -j 1 is the default
 }
 
 TEST_CASE("eqlc -j 2 reports bad lines, stats and strict stops as -j 1 does", "[cli][parallel]") {
@@ -109,9 +111,11 @@ TEST_CASE("eqlc -j 3 with the detection-rules corpus gives the output of -j 1", 
     EQLC_REQUIRE_SHARED(rules, "corpus/detection-rules/toml/rules");
     // Windows process starts of the tools many rules look at, with the fields those rules read (their time field
     // is event.ingested), and some network events.
-    const std::vector<std::string> names = {"cmd.exe", "powershell.exe", "rundll32.exe", "regsvr32.exe", "mshta.exe",
-                                            "certutil.exe", "wmic.exe", "schtasks.exe", "net.exe", "reg.exe"};
-    const std::vector<std::string> parents = {"explorer.exe", "winword.exe", "WmiPrvSE.exe", "services.exe", "excel.exe"};
+    const std::vector<std::string> names = {"cmd.exe",   "powershell.exe", "rundll32.exe", "regsvr32.exe",
+                                            "mshta.exe", "certutil.exe",   "wmic.exe",     "schtasks.exe",
+                                            "net.exe",   "reg.exe"};
+    const std::vector<std::string> parents = {"explorer.exe", "winword.exe", "WmiPrvSE.exe", "services.exe",
+                                              "excel.exe"};
     std::string events;
     for (int i = 0; i < 3000; ++i) {
         const std::string ts = "\"2024-05-01T08:" + std::string(i / 60 < 10 ? "0" : "") + std::to_string(i / 60) + ":" +
@@ -121,16 +125,20 @@ TEST_CASE("eqlc -j 3 with the detection-rules corpus gives the output of -j 1", 
             events += R"({"@timestamp":)" + ts + R"(,"event":{"ingested":)" + ts +
                       R"(,"category":["network"],"type":["start"]},"host":{"id":)" + host +
                       R"(,"os":{"type":"windows"}},"destination":{"port":)" + std::to_string(i % 2 ? 445 : 135) +
-                      R"(},"process":{"name":"svchost.exe"}})" "\n";
+                      R"(},"process":{"name":"svchost.exe"}})"
+                      "\n";
             continue;
         }
         const std::string& name = names[static_cast<size_t>(i) % names.size()];
         const std::string& parent = parents[static_cast<size_t>(i / 7) % parents.size()];
         events += R"({"@timestamp":)" + ts + R"(,"event":{"ingested":)" + ts +
                   R"(,"category":["process"],"type":["start"],"action":"start"},"host":{"id":)" + host +
-                  R"(,"os":{"type":"windows"}},"process":{"name":")" + name + R"(","executable":"C:\\Windows\\System32\\)" +
-                  name + R"(","args":[")" + name + R"(","/c","-enc","http://x/a.dll"],"command_line":")" + name +
-                  R"( /c -enc http://x/a.dll","parent":{"name":")" + parent + R"("}},"user":{"name":"alice"}})" "\n";
+                  R"(,"os":{"type":"windows"}},"process":{"name":")" + name +
+                  R"(","executable":"C:\\Windows\\System32\\)" + name + R"(","args":[")" + name +
+                  R"(","/c","-enc","http://x/a.dll"],"command_line":")" + name +
+                  R"( /c -enc http://x/a.dll","parent":{"name":")" + parent +
+                  R"("}},"user":{"name":"alice"}})"
+                  "\n";
     }
     TempDir dir;
     const std::string file = dir.write("events.ndjson", events).string();
@@ -154,8 +162,8 @@ TEST_CASE("eqlc -j says which file shrank when a mapped input raises SIGBUS", "[
     // staged reliably, so the signal is sent: eqlc reads a FIFO, and the shell's opening of the FIFO for writing
     // returns once eqlc has opened it, i.e. after eqlc installed its handler.
     TempDir dir;
-    const std::string script = "cd " + eqlc::test::shell_quote(dir.path().string()) + " || exit 1; mkfifo events || exit 1; " +
-                               eqlc::test::shell_quote(EQLC_CLI_PATH) +
+    const std::string script = "cd " + eqlc::test::shell_quote(dir.path().string()) +
+                               " || exit 1; mkfifo events || exit 1; " + eqlc::test::shell_quote(EQLC_CLI_PATH) +
                                " -j 2 -e 'any where true' events >out 2>err & pid=$!; exec 3>events; kill -BUS $pid; "
                                "wait $pid; echo $? >status";
     REQUIRE(std::system(("sh -c " + eqlc::test::shell_quote(script)).c_str()) == 0);
@@ -166,8 +174,9 @@ TEST_CASE("eqlc -j says which file shrank when a mapped input raises SIGBUS", "[
         return text.str();
     };
     CHECK(slurp("status") == "2\n");
-    CHECK(slurp("err") == "eqlc: events: the file shrank while it was read (with -j it is mapped into memory; "
-                          "--no-mmap reads it instead)\n");
+    CHECK(slurp("err") ==
+          "eqlc: events: the file shrank while it was read (with -j it is mapped into memory; "
+          "--no-mmap reads it instead)\n");
 }
 
 TEST_CASE("eqlc -j refuses what is not a number of threads", "[cli][parallel]") {

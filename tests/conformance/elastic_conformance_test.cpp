@@ -29,7 +29,8 @@ SpecOutcome run_spec(const json& suite, const json& spec, const std::string& dat
     options.query.mapping = mapping;
     options.query.timestamp_field = suite["timestamp_field"].get<std::string>();
     options.query.event_category_field = suite["event_category_field"].get<std::string>();
-    if (!suite["tiebreaker_field"].is_null()) options.query.tiebreaker_field = suite["tiebreaker_field"].get<std::string>();
+    if (!suite["tiebreaker_field"].is_null())
+        options.query.tiebreaker_field = suite["tiebreaker_field"].get<std::string>();
     options.sort_input = true;  // the QA data files are not in time order; Elasticsearch sorts
     options.size = spec.contains("size") ? spec["size"].get<uint64_t>() : suite["default_size"].get<uint64_t>();
     if (spec.contains("max_samples_per_key")) options.max_samples_per_key = spec["max_samples_per_key"].get<uint32_t>();
@@ -51,7 +52,8 @@ SpecOutcome run_spec(const json& suite, const json& spec, const std::string& dat
             const json source = json::parse(e.source);
             out.ids.push_back(source.contains(id_field) ? source[id_field] : json(nullptr));
         }
-        for (const auto& k : match.join_keys) out.keys.push_back(k.is_null() ? "null" : k.is_string() ? k.get<std::string>() : k.dump());
+        for (const auto& k : match.join_keys)
+            out.keys.push_back(k.is_null() ? "null" : k.is_string() ? k.get<std::string>() : k.dump());
     });
     eqlc::Diagnostic error;
     if (!created.engine->read_ndjson(data_path, {}, &error)) out.error = error.message;
@@ -106,7 +108,8 @@ TEST_CASE("Elasticsearch QA specs through the engine", "[conformance][engine]") 
             const SpecOutcome got = run_spec(suite, spec, data_path, shared_mapping);
             bool ok = got.error.empty() && ids_match(spec["expected_event_ids"], got.ids);
             json expected_keys = spec.contains("join_keys") ? spec["join_keys"] : json();
-            for (auto& k : expected_keys) if (k.is_null()) k = "null";  // README: null stringified as "null"
+            for (auto& k : expected_keys)
+                if (k.is_null()) k = "null";  // README: null stringified as "null"
             if (ok && spec.contains("join_keys")) ok = expected_keys == got.keys;
             if (ok) {
                 ++passed;
@@ -114,12 +117,11 @@ TEST_CASE("Elasticsearch QA specs through the engine", "[conformance][engine]") 
                 const std::string name = suite["suite"].get<std::string>() + "/" + spec["name"].get<std::string>();
                 failed_names.insert(name);
                 if (kDataLimited.count(name)) continue;
-                failures.push_back(name +
-                                   (got.error.empty() ? "" : " error: " + got.error) + "\n    expected " +
+                failures.push_back(name + (got.error.empty() ? "" : " error: " + got.error) + "\n    expected " +
                                    spec["expected_event_ids"].dump() + "\n    got      " + got.ids.dump() +
-                                   (spec.contains("join_keys") ? "\n    keys expected " + spec["join_keys"].dump() +
-                                                                     " got " + got.keys.dump()
-                                                               : ""));
+                                   (spec.contains("join_keys")
+                                        ? "\n    keys expected " + spec["join_keys"].dump() + " got " + got.keys.dump()
+                                        : ""));
             }
         }
     }

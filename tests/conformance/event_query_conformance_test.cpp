@@ -62,7 +62,8 @@ TEST_CASE("Elasticsearch QA specs: event queries", "[conformance][vm]") {
         options.schema = &*schema;
         options.timestamp_field = suite["timestamp_field"].get<std::string>();
         options.event_category_field = suite["event_category_field"].get<std::string>();
-        if (!suite["tiebreaker_field"].is_null()) options.tiebreaker_field = suite["tiebreaker_field"].get<std::string>();
+        if (!suite["tiebreaker_field"].is_null())
+            options.tiebreaker_field = suite["tiebreaker_field"].get<std::string>();
         const std::string id_field = suite["id_field"].get<std::string>();
         const uint64_t default_size = suite["default_size"].get<uint64_t>();
 

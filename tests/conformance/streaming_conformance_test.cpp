@@ -22,7 +22,8 @@ std::vector<std::string> run(const json& suite, const json& spec, const std::sha
     options.query.mapping = mapping;
     options.query.timestamp_field = suite["timestamp_field"].get<std::string>();
     options.query.event_category_field = suite["event_category_field"].get<std::string>();
-    if (!suite["tiebreaker_field"].is_null()) options.query.tiebreaker_field = suite["tiebreaker_field"].get<std::string>();
+    if (!suite["tiebreaker_field"].is_null())
+        options.query.tiebreaker_field = suite["tiebreaker_field"].get<std::string>();
     options.size = spec.contains("size") ? spec["size"].get<uint64_t>() : suite["default_size"].get<uint64_t>();
     if (spec.contains("max_samples_per_key")) options.max_samples_per_key = spec["max_samples_per_key"].get<uint32_t>();
     options.sort_input = stream == nullptr;
@@ -88,13 +89,16 @@ TEST_CASE("one event at a time through push gives the batch results", "[conforma
         for (size_t n = 0; std::getline(lines, text);) {
             if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
             json event = json::parse(text);
-            json tb = (!tb_field.is_null() && event.contains(tb_field.get<std::string>())) ? event[tb_field.get<std::string>()] : json();
+            json tb = (!tb_field.is_null() && event.contains(tb_field.get<std::string>()))
+                          ? event[tb_field.get<std::string>()]
+                          : json();
             rows.push_back({event_time(event, ts_field), tb, n++, std::move(event)});
         }
         std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
             if (a.time != b.time) return a.time < b.time;
             if (a.tiebreaker.is_null() != b.tiebreaker.is_null()) return a.tiebreaker.is_null();
-            if (a.tiebreaker.is_number() && b.tiebreaker.is_number()) return a.tiebreaker.get<double>() < b.tiebreaker.get<double>();
+            if (a.tiebreaker.is_number() && b.tiebreaker.is_number())
+                return a.tiebreaker.get<double>() < b.tiebreaker.get<double>();
             return false;
         });
         std::vector<json> stream;
@@ -105,7 +109,8 @@ TEST_CASE("one event at a time through push gives the batch results", "[conforma
             // Samples take documents in index (arrival) order, which the re-ordered stream changes on purpose.
             if (spec["query"].get<std::string>().find("sample") != std::string::npos) continue;
             INFO(suite["suite"].get<std::string>() << "/" << spec["name"].get<std::string>());
-            CHECK(run(suite, spec, shared_mapping, data_path, &stream) == run(suite, spec, shared_mapping, data_path, nullptr));
+            CHECK(run(suite, spec, shared_mapping, data_path, &stream) ==
+                  run(suite, spec, shared_mapping, data_path, nullptr));
             ++compared;
         }
     }

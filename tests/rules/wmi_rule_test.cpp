@@ -117,8 +117,8 @@ TEST_CASE("WMI rule: metadata", "[rules]") {
     CHECK_FALSE(rule.tiebreaker_field.has_value());
     CHECK(rule.risk_score_mapping.empty());
     // The investigation guide covers the write-up's response, blind spots and false positives.
-    for (const char* heading : {"## Triage and analysis", "### Possible investigation steps", "### False positive analysis",
-                                "### Blind spots", "### Response and remediation"}) {
+    for (const char* heading : {"## Triage and analysis", "### Possible investigation steps",
+                                "### False positive analysis", "### Blind spots", "### Response and remediation"}) {
         INFO(heading);
         CHECK(rule.note.find(heading) != std::string::npos);
     }

@@ -138,7 +138,8 @@ TEST_CASE("a folder of rules loads and runs in one pass over the samples", "[rul
     }
     SECTION("every detection-rules TOML of the corpus") {
         EQLC_REQUIRE_SHARED(toml_dir, "corpus/detection-rules/toml");
-        const auto r = run_eqlc({"--stats", toml_dir->string(), kSamples + "wmi_defend.ndjson", kSamples + "wmi_sysmon.ndjson"});
+        const auto r =
+            run_eqlc({"--stats", toml_dir->string(), kSamples + "wmi_defend.ndjson", kSamples + "wmi_sysmon.ndjson"});
         INFO(r.err.substr(0, 4000));
         // Rules that cannot run would be listed with the reason ("rule not loaded" / "rule not run") and make
         // the exit status 2; every corpus rule loads and runs.
@@ -152,7 +153,8 @@ TEST_CASE("a folder of rules loads and runs in one pass over the samples", "[rul
 
 TEST_CASE("bad rule files are refused with file:line:column", "[rules][cli]") {
     eqlc::test::TempDir dir;
-    const auto bad_toml = dir.write("bad.toml", "[rule]\nname = \"x\"\nquery = '''\nprocess where a = 1\n'''\nlanguage = \"eql\"\n");
+    const auto bad_toml =
+        dir.write("bad.toml", "[rule]\nname = \"x\"\nquery = '''\nprocess where a = 1\n'''\nlanguage = \"eql\"\n");
     const auto r = run_eqlc({bad_toml.string(), kSamples + "wmi_defend.ndjson"});
     CHECK(r.status == 2);
     CHECK(r.err.find("bad.toml:4:17: error:") != std::string::npos);  // the query's `=`, at its place in the file

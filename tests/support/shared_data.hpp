@@ -38,10 +38,10 @@ inline std::vector<std::filesystem::path> files_in(const std::filesystem::path& 
 }  // namespace eqlc::test
 
 // Skips the rest of a test case when ../shared is absent (as on a user's clone), saying so.
-#define EQLC_REQUIRE_SHARED(var, relative)                                                             \
-    const auto var = ::eqlc::test::shared_path(relative);                                              \
-    if (!var) {                                                                                        \
-        WARN("SKIPPED: " << EQLC_SHARED_DIR << "/" << relative                                         \
+#define EQLC_REQUIRE_SHARED(var, relative)                                                          \
+    const auto var = ::eqlc::test::shared_path(relative);                                           \
+    if (!var) {                                                                                     \
+        WARN("SKIPPED: " << EQLC_SHARED_DIR << "/" << relative                                      \
                          << " is absent (../shared is only present in the development workspace)"); \
-        return;                                                                                        \
+        return;                                                                                     \
     }

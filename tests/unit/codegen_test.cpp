@@ -43,7 +43,8 @@ TEST_CASE("codegen: and/or become fused tests with short-circuit jumps", "[codeg
         auto r = compile("any where a == \"x\" and b == \"y\"", o);
         REQUIRE(r.ok());
         const auto& p = *r.query->terms[0].filter;
-        REQUIRE(ops(p) == std::vector<Opcode>{Opcode::TEST_STR_EQ, Opcode::TEST_STR_EQ, Opcode::HALT_TRUE, Opcode::HALT_FALSE});
+        REQUIRE(ops(p) ==
+                std::vector<Opcode>{Opcode::TEST_STR_EQ, Opcode::TEST_STR_EQ, Opcode::HALT_TRUE, Opcode::HALT_FALSE});
         // each test jumps to HALT_FALSE when false
         CHECK(p.code[0].target == 3);
         CHECK_FALSE(p.code[0].flags & flag::JT);
@@ -53,7 +54,8 @@ TEST_CASE("codegen: and/or become fused tests with short-circuit jumps", "[codeg
         auto r = compile("any where a == \"x\" or b == \"y\"", o);
         REQUIRE(r.ok());
         const auto& p = *r.query->terms[0].filter;
-        REQUIRE(ops(p) == std::vector<Opcode>{Opcode::TEST_STR_EQ, Opcode::TEST_STR_EQ, Opcode::HALT_TRUE, Opcode::HALT_FALSE});
+        REQUIRE(ops(p) ==
+                std::vector<Opcode>{Opcode::TEST_STR_EQ, Opcode::TEST_STR_EQ, Opcode::HALT_TRUE, Opcode::HALT_FALSE});
         CHECK((p.code[0].flags & flag::JT));  // true: skip to HALT_TRUE
         CHECK(p.code[0].target == 2);
         CHECK_FALSE(p.code[1].flags & flag::JT);
@@ -74,15 +76,16 @@ TEST_CASE("codegen: and/or become fused tests with short-circuit jumps", "[codeg
 TEST_CASE("codegen: cost order puts cheap tests first", "[codegen]") {
     auto r = compile("process where x regex \"a.*b\" and y : \"*z*\" and z == 1");
     REQUIRE(r.ok());
-    CHECK(ops(*r.query->terms[0].filter) ==
-          std::vector<Opcode>{Opcode::TEST_STR_EQ, Opcode::TEST_NUM_CMP, Opcode::TEST_GLOB, Opcode::TEST_REGEX,
-                              Opcode::HALT_TRUE, Opcode::HALT_FALSE});
+    CHECK(ops(*r.query->terms[0].filter) == std::vector<Opcode>{Opcode::TEST_STR_EQ, Opcode::TEST_NUM_CMP,
+                                                                Opcode::TEST_GLOB, Opcode::TEST_REGEX,
+                                                                Opcode::HALT_TRUE, Opcode::HALT_FALSE});
 }
 
 TEST_CASE("codegen: matchers are built once, per leaf", "[codegen]") {
-    auto r = compile("any where a : (\"*.exe\", \"cmd*\", \"x\", \"1*\", \"2*\", \"3*\", \"4*\", \"5*\", \"6*\") and "
-                     "f : (\"*.exe\", \"cmd*\", \"x\") and b in (\"p\", \"q\") and c in (1, 2) and "
-                     "d regex (\"a+\", \"b+\") and cidrMatch(e, \"10.0.0.0/8\")");
+    auto r = compile(
+        "any where a : (\"*.exe\", \"cmd*\", \"x\", \"1*\", \"2*\", \"3*\", \"4*\", \"5*\", \"6*\") and "
+        "f : (\"*.exe\", \"cmd*\", \"x\") and b in (\"p\", \"q\") and c in (1, 2) and "
+        "d regex (\"a+\", \"b+\") and cidrMatch(e, \"10.0.0.0/8\")");
     REQUIRE(r.ok());
     const auto& p = *r.query->terms[0].filter;
     REQUIRE(p.pattern_sets.size() == 1);  // many patterns: one PatternSet
@@ -114,7 +117,8 @@ TEST_CASE("codegen: compile errors carry the phase and position", "[codegen]") {
     REQUIRE_FALSE(p.ok());
     CHECK(p.diagnostics[0].phase == eqlc::Phase::syntax);
 
-    auto schema = eqlc::semantics::Schema::parse_mapping(R"({"properties":{"@timestamp":{"type":"date"},"a":{"type":"long"}}})");
+    auto schema =
+        eqlc::semantics::Schema::parse_mapping(R"({"properties":{"@timestamp":{"type":"date"},"a":{"type":"long"}}})");
     CompileOptions o;
     o.schema = &*schema;
     auto u = compile("any where a == 1 and b == 2 and c == 3", o);
@@ -137,7 +141,8 @@ TEST_CASE("codegen: compiled sequences and samples", "[codegen]") {
     o.tiebreaker_field = "seq";
     eqlc::vm::FieldCatalog catalog;
     auto r = eqlc::compiler::compile_query(
-        "sequence by host.id with maxspan=20s [network where a == 1] by user [process where b == 2] by user with runs=3 "
+        "sequence by host.id with maxspan=20s [network where a == 1] by user [process where b == 2] by user with "
+        "runs=3 "
         "![file where true] by user until [any where c == 3] by user | head 5 | tail 2",
         o, catalog);
     // missing events are allowed only with maxspan (present), and the checker counts keys
@@ -145,7 +150,7 @@ TEST_CASE("codegen: compiled sequences and samples", "[codegen]") {
     REQUIRE(r.ok());
     const auto& q = *r.query;
     CHECK(q.kind == eqlc::ast::QueryKind::sequence);
-    REQUIRE(q.terms.size() == 5);  // 1 + runs 3 + 1 missing
+    REQUIRE(q.terms.size() == 5);                   // 1 + runs 3 + 1 missing
     CHECK(q.terms[1].filter == q.terms[2].filter);  // runs copies share their program
     CHECK(q.terms[1].written_index == 1);
     CHECK(q.terms[3].written_index == 1);
@@ -166,7 +171,8 @@ TEST_CASE("codegen: compiled sequences and samples", "[codegen]") {
     CHECK(catalog.path(*q.category_slot) == "event.category");
     CHECK(q.source.find("sequence by host.id") == 0);
 
-    auto s = eqlc::compiler::compile_query("sample by host [any where true] by ?k [any where true] by length(x)", {}, catalog);
+    auto s = eqlc::compiler::compile_query("sample by host [any where true] by ?k [any where true] by length(x)", {},
+                                           catalog);
     REQUIRE(s.ok());
     CHECK(s.query->kind == eqlc::ast::QueryKind::sample);
     CHECK(s.query->terms[0].keys[1].optional);
@@ -187,7 +193,8 @@ TEST_CASE("codegen: optional join keys that are not mapped are the constant null
 }
 
 TEST_CASE("codegen: EXPLAIN prints one line per instruction with decoded operands", "[codegen]") {
-    auto r = compile("process where process.name : (\"a*\", \"b\") and pid > 4 and length(x) == 3 and ip in (\"10.0.0.1\")");
+    auto r =
+        compile("process where process.name : (\"a*\", \"b\") and pid > 4 and length(x) == 3 and ip in (\"10.0.0.1\")");
     REQUIRE(r.ok());
     const std::string text = eqlc::compiler::explain(*r.query);
     INFO(text);

@@ -34,8 +34,8 @@ TEST_CASE("engine: invalid queries refuse the engine unless skipped", "[engine]"
     std::vector<size_t> matched;
     created.engine->on_match([&](const eqlc::Match& m) { matched.push_back(m.query); });
     for (const char* name : {"b.exe", "a.exe", "c.exe"})
-        created.engine->push(nlohmann::json{{"@timestamp", 1}, {"event", {{"category", "process"}}},
-                                            {"process", {{"name", name}}}});
+        created.engine->push(
+            nlohmann::json{{"@timestamp", 1}, {"event", {{"category", "process"}}}, {"process", {{"name", name}}}});
     created.engine->finish();
     CHECK(matched == std::vector<size_t>{2, 0});
     CHECK(created.engine->stats().matches == std::vector<uint64_t>{1, 0, 1});

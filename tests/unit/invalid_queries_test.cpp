@@ -86,8 +86,7 @@ const Case kCases[] = {
      "not allowed in until"},
     {"sequence by a [x where true] by b [y where true]", 1, 35, P::semantics,
      "Inconsistent number of join keys specified; expected [2] but found [1]"},
-    {"sequence [x where true] by a [y where true] by a, b", 1, 48, P::semantics,
-     "Inconsistent number of join keys"},
+    {"sequence [x where true] by a [y where true] by a, b", 1, 48, P::semantics, "Inconsistent number of join keys"},
     {"sequence [x where true] by a [y where true] by a until [z where true]", 1, 56, P::semantics,
      "Inconsistent number of join keys"},
     {"sample by h [a where true] by x [b where true]", 1, 33, P::semantics, "Inconsistent number of join keys"},
@@ -134,7 +133,7 @@ TEST_CASE("valid queries that look suspicious are accepted", "[frontend]") {
         "process where startswith~(name, \"a\") and STRINGCONTAINS~(name, \"b\")",
         "process where number(\"0x10\", 16) == 16",
         "process where between(a, \"x\", \"y\", true) == \"z\"",
-        "process where x",                              // a bare field is a boolean test
+        "process where x",  // a bare field is a boolean test
         "process where a : 5",
         "process where a in (1, null, \"x\")",
         "sequence with maxspan=1s [a where true] ![b where true] [c where true]",

@@ -9,8 +9,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <random>
-#include <tuple>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -99,25 +99,26 @@ TEST_CASE("required text: string tests give needles in their JSON form", "[prefi
 TEST_CASE("required text: tests that cannot require text give no condition", "[prefilter]") {
     CHECK(one(R"(any where not a : "svchost.exe")") == "any line");
     CHECK(one(R"(any where a != "svchost.exe")") == "any line");
-    CHECK(one(R"(any where a == "svchost.exe" or b == 5)") == "any line");        // a number: compared by value
-    CHECK(one(R"(any where a : "*")") == "any line");                             // no literal piece
-    CHECK(one(R"(any where a == "ab")") == "any line");                           // too short to be worth it
-    CHECK(one(R"(any where a regex "svc.*\\.exe")") == "any line");               // regexps are not analysed
-    CHECK(one(R"(any where length(a) == 5)") == "any line");                      // functions are value tests
-    CHECK(one(R"(any where a : "\u{00c9}t\u{00e9}")") == "any line");             // non-ASCII, case-insensitive
-    CHECK(one(R"(any where a == "\u{00c9}t\u{00e9}")") == "'\xC3\x89t\xC3\xA9'"); // non-ASCII, exact: raw bytes
-    CHECK(one(R"(any where a == "tab\there")") == R"('tab\there')");              // \t has one JSON spelling
-    CHECK(one(R"(any where a == "bell\u{07}")") == "any line");                   // only \u0007 spells it
+    CHECK(one(R"(any where a == "svchost.exe" or b == 5)") == "any line");         // a number: compared by value
+    CHECK(one(R"(any where a : "*")") == "any line");                              // no literal piece
+    CHECK(one(R"(any where a == "ab")") == "any line");                            // too short to be worth it
+    CHECK(one(R"(any where a regex "svc.*\\.exe")") == "any line");                // regexps are not analysed
+    CHECK(one(R"(any where length(a) == 5)") == "any line");                       // functions are value tests
+    CHECK(one(R"(any where a : "\u{00c9}t\u{00e9}")") == "any line");              // non-ASCII, case-insensitive
+    CHECK(one(R"(any where a == "\u{00c9}t\u{00e9}")") == "'\xC3\x89t\xC3\xA9'");  // non-ASCII, exact: raw bytes
+    CHECK(one(R"(any where a == "tab\there")") == R"('tab\there')");               // \t has one JSON spelling
+    CHECK(one(R"(any where a == "bell\u{07}")") == "any line");                    // only \u0007 spells it
     CHECK(one("any where false") == "never");
     CHECK(one(R"(any where false or a == "xyz")") == "'xyz'");
 
-    const char* mapping = R"({"properties":{"@timestamp":{"type":"date"},"event":{"properties":{"category":{"type":"keyword"}}},
+    const char* mapping =
+        R"({"properties":{"@timestamp":{"type":"date"},"event":{"properties":{"category":{"type":"keyword"}}},
         "port":{"type":"long"},"ip":{"type":"ip"},"name":{"type":"keyword"},"nv":{"type":"keyword","null_value":"NONE"}}})";
     CHECK(one(R"(any where port == 135)", mapping) == "any line");       // 135, 135.0, "135", 1.35e2
     CHECK(one(R"(any where ip == "10.0.0.1")", mapping) == "any line");  // compared as addresses
     CHECK(one(R"(any where name == "svchost")", mapping) == "'svchost'");
-    CHECK(one(R"(any where name == 12345)", mapping) == "'12345'");      // a keyword holds the number's JSON text
-    CHECK(one(R"(any where nv == "NONE")", mapping) == "any line");      // a JSON null reads as NONE
+    CHECK(one(R"(any where name == 12345)", mapping) == "'12345'");  // a keyword holds the number's JSON text
+    CHECK(one(R"(any where nv == "NONE")", mapping) == "any line");  // a JSON null reads as NONE
 }
 
 TEST_CASE("required text: every term of a sequence, until included", "[prefilter]") {
@@ -142,25 +143,36 @@ TEST_CASE("line filter: anchors, other clauses, case, escapes and forcing charac
     REQUIRE(filter);
     CHECK(filter->term_count() == 2);
     CHECK(filter->anchor_count() == 2);
-    const std::string lines =
-        R"({"p":"SVCHOST.EXE","c":"network","d":"Incoming"})" "\n"   // 0 all clauses: yes
-        R"({"p":"svchost.exe","c":"network","d":"outgoing"})" "\n"   // 1 third clause missing: no
-        R"({"p":"svchost.exe","c":"NETWORK","d":"ingress"})" "\n"    // 2 'network' is case-sensitive: no
-        R"({"parent":"WmiPrvSE.exe"})" "\n"                          // 3 second term: yes
-        R"({"p":"nothing here"})" "\n"                               // 4 no
-        R"({"p":"svch\u006fst.exe"})" "\n"                           // 5 a \u escape: yes
-        R"({"p":"C:\\users\\x"})" "\n"                               // 6 \\u is an escaped backslash: no
-        R"({"p":"C:\\\u0041"})" "\n"                                 // 7 \\ then \u0041: yes
-        R"({"p":"a\/b"})" "\n"                                       // 8 \/: yes
-        "{\"p\":\"\xE2\x84\xAA\"}\n"                                 // 9 KELVIN SIGN: yes
-        "{\"p\":\"\xC4\xB0\"}\n"                                     // 10 I WITH DOT ABOVE: yes
-        "{\"p\":\"\xC3\xA9t\xC3\xA9\"}\n"                            // 11 other non-ASCII: no
-        R"({"p":"svchost.exe"})" "\n"                                // 12 anchor only: no
-        R"({"c":"network","d":"incoming"})" "\n"                     // 13 anchor missing: no
-        R"({"x":"wmiprvse.ex"})" "\n"                                // 14 no
-        R"({"x":"WMIPRVSE.EXE"})";                                   // 15 last line without '\n': yes
-    const std::vector<bool> expected{true, false, false, true, false, true, false, true,
-                                     true, true, true, false, false, false, false, true};
+    const std::string lines = R"({"p":"SVCHOST.EXE","c":"network","d":"Incoming"})"
+                              "\n"  // 0 all clauses: yes
+                              R"({"p":"svchost.exe","c":"network","d":"outgoing"})"
+                              "\n"  // 1 third clause missing: no
+                              R"({"p":"svchost.exe","c":"NETWORK","d":"ingress"})"
+                              "\n"  // 2 'network' is case-sensitive: no
+                              R"({"parent":"WmiPrvSE.exe"})"
+                              "\n"  // 3 second term: yes
+                              R"({"p":"nothing here"})"
+                              "\n"  // 4 no
+                              R"({"p":"svch\u006fst.exe"})"
+                              "\n"  // 5 a \u escape: yes
+                              R"({"p":"C:\\users\\x"})"
+                              "\n"  // 6 \\u is an escaped backslash: no
+                              R"({"p":"C:\\\u0041"})"
+                              "\n"  // 7 \\ then \u0041: yes
+                              R"({"p":"a\/b"})"
+                              "\n"                               // 8 \/: yes
+                              "{\"p\":\"\xE2\x84\xAA\"}\n"       // 9 KELVIN SIGN: yes
+                              "{\"p\":\"\xC4\xB0\"}\n"           // 10 I WITH DOT ABOVE: yes
+                              "{\"p\":\"\xC3\xA9t\xC3\xA9\"}\n"  // 11 other non-ASCII: no
+                              R"({"p":"svchost.exe"})"
+                              "\n"  // 12 anchor only: no
+                              R"({"c":"network","d":"incoming"})"
+                              "\n"  // 13 anchor missing: no
+                              R"({"x":"wmiprvse.ex"})"
+                              "\n"                        // 14 no
+                              R"({"x":"WMIPRVSE.EXE"})";  // 15 last line without '\n': yes
+    const std::vector<bool> expected{true, false, false, true,  false, true,  false, true,
+                                     true, true,  true,  false, false, false, false, true};
     CHECK(candidates(*filter, lines) == expected);
 
     // A block may also be asked about line by line with lines skipped (the reader does not skip, but the scanner
@@ -189,7 +201,9 @@ std::string tricky_events(unsigned seed, size_t count) {
         e["event"]["category"] = pick({"process", "network", "file"});
         e["host"]["id"] = pick({"h1", "h2"});
         e["process"]["name"] = pick({"svchost.exe", "SvcHost.EXE", "svchost.ex", "cmd.exe", "blocker.exe",
-                                     "\xE2\x84\xAA" "ernel.exe", "kernel.exe"});
+                                     "\xE2\x84\xAA"
+                                     "ernel.exe",
+                                     "kernel.exe"});
         e["process"]["parent"]["name"] = pick({"WmiPrvSE.exe", "wmiprvse.exe", "explorer.exe", "x"});
         e["network"]["direction"] = pick({"incoming", "INGRESS", "egress"});
         e["user"]["name"] = pick({"alice", "svchost.exe", "ALICE"});
@@ -231,11 +245,9 @@ std::vector<std::string> run(const std::vector<eqlc::QuerySource>& queries, cons
 }  // namespace
 
 TEST_CASE("line prefilter: the engine finds the same matches with and without it", "[prefilter][engine]") {
-    const std::string path = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") +
-                             "/eqlc_prefilter_" + std::to_string(::getpid()) + ".ndjson";
-    {
-        std::ofstream(path, std::ios::binary) << tricky_events(7, 3000);
-    }
+    const std::string path = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + "/eqlc_prefilter_" +
+                             std::to_string(::getpid()) + ".ndjson";
+    { std::ofstream(path, std::ios::binary) << tricky_events(7, 3000); }
     const std::vector<std::vector<eqlc::QuerySource>> cases = {
         {{R"(process where process.name : "svchost.exe")", "ci"}},
         {{R"(process where process.name == "svchost.exe")", "cs"}},
@@ -244,10 +256,12 @@ TEST_CASE("line prefilter: the engine finds the same matches with and without it
         {{R"(process where process.name : "*host*" and user.name == "ALICE")", "pattern"}},
         {{R"(sequence by host.id with maxspan=30s
               [network where process.name : "svchost.exe" and network.direction : ("incoming", "ingress")]
-              [process where process.parent.name : "WmiPrvSE.exe"])", "wmi"},
+              [process where process.parent.name : "WmiPrvSE.exe"])",
+          "wmi"},
          {R"(sequence by host.id with maxspan=1m [process where process.name : "cmd.exe"]
               ![process where process.name : "blocker.exe"] [process where process.name : "svchost.exe"]
-              until [file where user.name == "alice"])", "missing-until"},
+              until [file where user.name == "alice"])",
+          "missing-until"},
          {R"(sample by host.id [process where process.name : "cmd.exe"] [network where user.name : "alice"])",
           "sample"}},
     };
@@ -257,7 +271,7 @@ TEST_CASE("line prefilter: the engine finds the same matches with and without it
         const auto a = run(queries, path, true, &with);
         const auto b = run(queries, path, false, &without);
         CHECK(a == b);
-        CHECK_FALSE(b.empty());  // the case tests something
+        CHECK_FALSE(b.empty());                                   // the case tests something
         if (queries.size() == 1) CHECK(with.skipped_events > 0);  // the filter did something
         CHECK(with.events + with.skipped_events == without.events);
         CHECK(without.skipped_events == 0);
@@ -270,11 +284,15 @@ TEST_CASE("line prefilter: skipped lines that are not JSON objects are still rep
                              "/eqlc_prefilter_bad_" + std::to_string(::getpid()) + ".ndjson";
     {
         std::ofstream(path, std::ios::binary)
-            << R"({"@timestamp":1,"event":{"category":"process"},"process":{"name":"other.exe"}})" "\n"
-            << R"({"@timestamp":2,"event":{"category":"process"},"process":{"name":"other.exe")" "\n"  // truncated
-            << "{\"@timestamp\":3,\"p\":\"\xFF\"}\n"                                                    // bad UTF-8
-            << R"([1, 2])" "\n"
-            << R"({"@timestamp":4,"event":{"category":"process"},"process":{"name":"svchost.exe"}})" "\n";
+            << R"({"@timestamp":1,"event":{"category":"process"},"process":{"name":"other.exe"}})"
+               "\n"
+            << R"({"@timestamp":2,"event":{"category":"process"},"process":{"name":"other.exe")"
+               "\n"                                   // truncated
+            << "{\"@timestamp\":3,\"p\":\"\xFF\"}\n"  // bad UTF-8
+            << R"([1, 2])"
+               "\n"
+            << R"({"@timestamp":4,"event":{"category":"process"},"process":{"name":"svchost.exe"}})"
+               "\n";
     }
     eqlc::EngineOptions options;
     auto created = eqlc::Engine::create({{R"(process where process.name : "svchost.exe")", "q"}}, options);
@@ -300,9 +318,7 @@ TEST_CASE("line prefilter: explain shows it, and a term without required text tu
 
     const std::string path = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") +
                              "/eqlc_prefilter_off_" + std::to_string(::getpid()) + ".ndjson";
-    {
-        std::ofstream(path, std::ios::binary) << tricky_events(3, 200);
-    }
+    { std::ofstream(path, std::ios::binary) << tricky_events(3, 200); }
     eqlc::EngineStats stats;
     run({{R"(process where process.name : "svchost.exe")", "a"}, {R"(any where process.pid == 5)", "b"}}, path, true,
         &stats);
@@ -321,7 +337,8 @@ TEST_CASE("line prefilter: the reader drops a filter that lets nearly every line
         REQUIRE(filter);
         std::string text;
         for (int i = 0; i < 60'000; ++i)
-            text += R"({"name":")" + std::string(i % 10 == 0 ? "rare" : "common") + R"(","i":)" + std::to_string(i) + "}\n";
+            text +=
+                R"({"name":")" + std::string(i % 10 == 0 ? "rare" : "common") + R"(","i":)" + std::to_string(i) + "}\n";
         eqlc::input::ReaderOptions options;
         options.line_filter = filter.get();
         auto reader = eqlc::input::NdjsonReader::from_string(std::move(text), "t", plan, options);
@@ -346,14 +363,17 @@ TEST_CASE("line filter: many other needles are searched with a second Hyperscan 
     std::vector<std::pair<std::string, bool>> many;
     for (int i = 0; i < 20; ++i) many.emplace_back("alt" + std::to_string(i) + "x", i % 2 == 1);
     std::string error;
-    auto filter = eqlc::input::LineFilter::create(
-        {text_of({{{"anchorword", false}}, many, {{"third", true}}})}, &error);
+    auto filter =
+        eqlc::input::LineFilter::create({text_of({{{"anchorword", false}}, many, {{"third", true}}})}, &error);
     REQUIRE(filter);
-    const std::string lines =
-        R"({"a":"anchorword","b":"alt7X","c":"THIRD"})" "\n"   // alt7x ignoring case (odd: ~), third: yes
-        R"({"a":"anchorword","b":"ALT8X","c":"third"})" "\n"   // alt8x is case-sensitive: no
-        R"({"a":"anchorword","b":"alt8x","c":"thi"})" "\n"     // third clause missing: no
-        R"({"a":"anchorword","b":"alt19x","c":"third"})" "\n"  // yes
-        R"({"a":"anchor","b":"alt1x","c":"third"})";           // no anchor: no
+    const std::string lines = R"({"a":"anchorword","b":"alt7X","c":"THIRD"})"
+                              "\n"  // alt7x ignoring case (odd: ~), third: yes
+                              R"({"a":"anchorword","b":"ALT8X","c":"third"})"
+                              "\n"  // alt8x is case-sensitive: no
+                              R"({"a":"anchorword","b":"alt8x","c":"thi"})"
+                              "\n"  // third clause missing: no
+                              R"({"a":"anchorword","b":"alt19x","c":"third"})"
+                              "\n"                                          // yes
+                              R"({"a":"anchor","b":"alt1x","c":"third"})";  // no anchor: no
     CHECK(candidates(*filter, lines) == std::vector<bool>{true, false, false, true, false});
 }

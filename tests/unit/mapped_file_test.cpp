@@ -35,8 +35,8 @@ TEST_CASE("MappedFile counts the reads NdjsonText makes", "[input][mapped]") {
     for (int i = 0; text.size() < 3 * NdjsonText::kDetectBytes + 12345; ++i) text += "line " + std::to_string(i) + "\n";
     const std::string path = dir.write("text", text).string();
     // Read sizes as a reader asks for them: a first one larger than the detection prefix, then smaller, odd ones.
-    for (const std::vector<size_t>& asks : {std::vector<size_t>{1 << 20, 1000, 1 << 20},
-                                            std::vector<size_t>{100, 300'000, 7, 1 << 20}}) {
+    for (const std::vector<size_t>& asks :
+         {std::vector<size_t>{1 << 20, 1000, 1 << 20}, std::vector<size_t>{100, 300'000, 7, 1 << 20}}) {
         auto opened = NdjsonText::open(path);
         REQUIRE(opened);
         auto mapped = MappedFile::open(path);

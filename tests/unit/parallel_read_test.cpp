@@ -16,8 +16,8 @@
 
 namespace {
 
-using nlohmann::json;
 using eqlc::test::TempDir;
+using nlohmann::json;
 
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -39,10 +39,10 @@ struct Run {
 
 std::string describe(const eqlc::EngineStats& s) {
     std::ostringstream o;
-    o << "events " << s.events << " skipped " << s.skipped_events << " bad " << s.bad_lines << " no-time " << s.events_without_timestamp
-      << " query-no-time " << s.query_events_without_timestamp << " out-of-order " << s.out_of_order << " late "
-      << s.late_events << " bytes " << s.bytes << " eval-errors " << s.evaluation_errors << " truncated "
-      << s.truncated_key_products << " evicted " << s.evicted_keys << " pending " << s.pending_partials
+    o << "events " << s.events << " skipped " << s.skipped_events << " bad " << s.bad_lines << " no-time "
+      << s.events_without_timestamp << " query-no-time " << s.query_events_without_timestamp << " out-of-order "
+      << s.out_of_order << " late " << s.late_events << " bytes " << s.bytes << " eval-errors " << s.evaluation_errors
+      << " truncated " << s.truncated_key_products << " evicted " << s.evicted_keys << " pending " << s.pending_partials
       << " state " << s.state_bytes << " matches";
     for (auto m : s.matches) o << ' ' << m;
     return o.str();
@@ -77,7 +77,8 @@ Run run(const std::vector<eqlc::QuerySource>& queries, const eqlc::EngineOptions
 // "" when equal, else the first difference (the lists can be long).
 std::string difference(const std::vector<std::string>& got, const std::vector<std::string>& want) {
     for (size_t i = 0; i < std::min(got.size(), want.size()); ++i)
-        if (got[i] != want[i]) return "at " + std::to_string(i) + ": " + got[i].substr(0, 300) + " instead of " + want[i].substr(0, 300);
+        if (got[i] != want[i])
+            return "at " + std::to_string(i) + ": " + got[i].substr(0, 300) + " instead of " + want[i].substr(0, 300);
     if (got.size() != want.size())
         return std::to_string(got.size()) + " items instead of " + std::to_string(want.size());
     return "";
@@ -130,21 +131,23 @@ std::string generated_input(size_t events, uint64_t seed) {
         ms += static_cast<int64_t>(rand(2000));
         int64_t t = ms;
         if (rand(20) == 0) t -= static_cast<int64_t>(rand(5000));  // out of order, sometimes beyond the window
-        const std::string host = rand(3) == 0 ? "host\\u002d" + std::to_string(rand(7)) : "host-" + std::to_string(rand(7));
+        const std::string host =
+            rand(3) == 0 ? "host\\u002d" + std::to_string(rand(7)) : "host-" + std::to_string(rand(7));
         const uint64_t kind = rand(3);
         json::string_t ts = std::to_string(t);
         std::string line;
         if (kind == 0) {
-            line = R"({"@timestamp":)" + ts + R"(,"event":{"category":"process","type":"start"},"host":{"id":")" + host +
-                   R"("},"process":{"name":")" + (rand(2) ? "cmd\\u002eexe" : "cmd.exe") +
+            line = R"({"@timestamp":)" + ts + R"(,"event":{"category":"process","type":"start"},"host":{"id":")" +
+                   host + R"("},"process":{"name":")" + (rand(2) ? "cmd\\u002eexe" : "cmd.exe") +
                    R"(","executable":"C:\\Windows\\System32\\cmd.exe","pid":)" + std::to_string(rand(100000)) + "}}";
         } else if (kind == 1) {
             line = R"({"@timestamp":)" + ts + R"(,"event":{"category":["network"]},"host.id":")" + host +
                    R"(","destination":{"port":)" + std::to_string(rand(2) ? 443 : 80) + R"(},"note":"tab\there"})";
         } else {
             line = R"({"@timestamp":")" + std::string(rand(2) ? "2023-11-14T22:13:20.123Z" : "2023-11-14T22:13:21Z") +
-                   R"(","event":{"category":"file")" + (rand(2) ? R"(,"ingested":)" + std::to_string(t + 5) : std::string()) +
-                   R"(},"host":{"id":")" + host + R"("},"file":{"path":"\/tmp\/x"}})";
+                   R"(","event":{"category":"file")" +
+                   (rand(2) ? R"(,"ingested":)" + std::to_string(t + 5) : std::string()) + R"(},"host":{"id":")" +
+                   host + R"("},"file":{"path":"\/tmp\/x"}})";
         }
         switch (rand(40)) {
             case 0: line = "{not json"; break;
@@ -154,9 +157,10 @@ std::string generated_input(size_t events, uint64_t seed) {
             case 4: line = R"({"event":{"category":"process"},"host":{"id":"no-time"}})"; break;
             case 5: line += "\r"; break;
             case 6: line += " trailing"; break;
-            case 7: line = R"({"@timestamp":)" + ts + R"(,"event":{"category":"process"},"pad":")" +
-                           std::string(3000 + rand(3000), 'x') + R"(","host":{"id":"long"}})";
-                    break;
+            case 7:
+                line = R"({"@timestamp":)" + ts + R"(,"event":{"category":"process"},"pad":")" +
+                       std::string(3000 + rand(3000), 'x') + R"(","host":{"id":"long"}})";
+                break;
             default: break;
         }
         out += line;
@@ -166,15 +170,18 @@ std::string generated_input(size_t events, uint64_t seed) {
         }
         if (i == events / 2) out += R"({"@timestamp":1,"x":")" + std::string(70'000, 'y') + "\"}\n";
     }
-    out += R"({"@timestamp":)" + std::to_string(ms + 1) + R"(,"event":{"category":"process","type":"start"},"host":{"id":"host-1"},"process":{"name":"cmd.exe"}})";
+    out += R"({"@timestamp":)" + std::to_string(ms + 1) +
+           R"(,"event":{"category":"process","type":"start"},"host":{"id":"host-1"},"process":{"name":"cmd.exe"}})";
     return out;
 }
 
 std::vector<eqlc::QuerySource> generated_queries() {
     return {
-        eqlc::QuerySource(R"(process where process.name : "cmd.exe" and process.executable : "C:\\Windows\\*")", "event"),
-        eqlc::QuerySource("sequence by host.id with maxspan=10s [process where true] [network where destination.port == 443]",
-                          "sequence"),
+        eqlc::QuerySource(R"(process where process.name : "cmd.exe" and process.executable : "C:\\Windows\\*")",
+                          "event"),
+        eqlc::QuerySource(
+            "sequence by host.id with maxspan=10s [process where true] [network where destination.port == 443]",
+            "sequence"),
         eqlc::QuerySource("sample by host.id [process where true] [file where true]", "sample"),
         eqlc::QuerySource("any where true | tail 5", "tail"),
         // With several queries, threads > 1 splits them among threads: results of several queries on one event
@@ -194,7 +201,8 @@ std::vector<eqlc::QuerySource> prefiltered_queries() {
     return {
         eqlc::QuerySource(R"(process where process.name : "cmd.exe")", "event"),
         eqlc::QuerySource(R"(sequence by host.id with maxspan=10s [process where process.name : "cmd.exe"]
-                             [file where file.path : "/tmp/x"])", "sequence"),
+                             [file where file.path : "/tmp/x"])",
+                          "sequence"),
     };
 }
 
@@ -249,16 +257,18 @@ TEST_CASE("Parallel read: a generated input with bad lines, long lines, gzip and
     }
 }
 
-TEST_CASE("Parallel read: progress every 64 Ki events, a file that cannot be read, edge inputs",
-          "[engine][parallel]") {
+TEST_CASE("Parallel read: progress every 64 Ki events, a file that cannot be read, edge inputs", "[engine][parallel]") {
     TempDir dir;
     std::string many;
     for (int i = 0; i < 140'000; ++i)
-        many += R"({"@timestamp":)" + std::to_string(1'700'000'000'000 + i) + R"(,"event":{"category":"process"}})" "\n";
+        many += R"({"@timestamp":)" + std::to_string(1'700'000'000'000 + i) +
+                R"(,"event":{"category":"process"}})"
+                "\n";
     const std::string big = dir.write("many.ndjson", many).string();
     const std::string empty = dir.write("empty.ndjson", "").string();
     const std::string blank = dir.write("blank.ndjson", "\n\n \n").string();
-    const std::string no_newline = dir.write("one.ndjson", R"({"@timestamp":5,"event":{"category":"process"}})").string();
+    const std::string no_newline =
+        dir.write("one.ndjson", R"({"@timestamp":5,"event":{"category":"process"}})").string();
     const std::string only_bad = dir.write("bad.ndjson", "x\ny\nz").string();
     const std::string missing = (dir.path() / "missing.ndjson").string();
     const std::string folder = dir.path().string();
@@ -270,7 +280,7 @@ TEST_CASE("Parallel read: progress every 64 Ki events, a file that cannot be rea
     const std::vector<eqlc::QuerySource> queries{eqlc::QuerySource("process where true | tail 2", "q")};
 
     const Run sequential = run(queries, {}, {big}, {});
-    REQUIRE(sequential.progress.size() == 3);  // at 65536, 131072 and the end
+    REQUIRE(sequential.progress.size() == 3);                     // at 65536, 131072 and the end
     check_same(queries, {}, {big}, {1 << 16, 1 << 20, 4 << 20});  // 4 MiB reads: cut into several chunks
 
     // The line prefilter's trial over the first 50,000 lines: a filter that lets most lines through is dropped
@@ -385,10 +395,14 @@ TEST_CASE("Parallel read: random files around page sizes, mapped and read, give 
             switch (rand(12)) {
                 case 0: line = ""; break;
                 case 1: line = "{bad"; break;
-                case 2: line = R"({"@timestamp":)" + std::to_string(ms) + R"(,"pad":")" + std::string(rand(900), 'p') + "\"}"; break;
+                case 2:
+                    line =
+                        R"({"@timestamp":)" + std::to_string(ms) + R"(,"pad":")" + std::string(rand(900), 'p') + "\"}";
+                    break;
                 default:
-                    line = R"({"@timestamp":)" + std::to_string(ms) + R"(,"event":{"category":"process"},"host":{"id":"h)" +
-                           std::to_string(rand(3)) + R"("},"process":{"name":")" + (rand(2) ? "cmd.exe" : "x.exe") + "\"}}";
+                    line = R"({"@timestamp":)" + std::to_string(ms) +
+                           R"(,"event":{"category":"process"},"host":{"id":"h)" + std::to_string(rand(3)) +
+                           R"("},"process":{"name":")" + (rand(2) ? "cmd.exe" : "x.exe") + "\"}}";
             }
             text += line + "\n";
         }

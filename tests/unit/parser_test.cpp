@@ -80,8 +80,7 @@ std::string sexpr(const ast::Expr& e) {
             static const char* ops[] = {":", "like", "like~", "regex", "regex~"};
             return list(ops[static_cast<int>(e.match_op)]);
         }
-        case ExprKind::in:
-            return list(std::string(e.negated ? "not-" : "") + (e.case_insensitive ? "in~" : "in"));
+        case ExprKind::in: return list(std::string(e.negated ? "not-" : "") + (e.case_insensitive ? "in~" : "in"));
         case ExprKind::arith: {
             static const char* ops[] = {"+", "-", "*", "/", "%"};
             return list(ops[static_cast<int>(e.arith_op)]);
@@ -416,10 +415,10 @@ TEST_CASE("parser: comments and whitespace", "[parser]") {
 
 TEST_CASE("parser: source positions", "[parser]") {
     const std::string text =
-        "sequence by user.name with maxspan=30s\n"  // line 1
+        "sequence by user.name with maxspan=30s\n"                                  // line 1
         "  [process where length(process.name) > 3] by ?process.pid with runs=2\n"  // line 2
-        "  [file where file.path : (\"a\", \"b\") and not x in (1, 2)]\n"  // line 3
-        "| head 5";  // line 4
+        "  [file where file.path : (\"a\", \"b\") and not x in (1, 2)]\n"           // line 3
+        "| head 5";                                                                 // line 4
     const auto q = parse_ok(text);
     auto at = [](const SourcePos& p, uint32_t line, uint32_t column) {
         INFO("at " << p.line << ":" << p.column << " offset " << p.offset);
@@ -518,7 +517,8 @@ TEST_CASE("parser: refusals carry position, message, expected text and hint", "[
         {"sequence with maxspan=5M [a where true] [b where true]", 1, 24, "Unrecognized time unit [M]", ""},
         {"sequence with maxspan [a where true] [b where true]", 1, 23, "unexpected '['", ""},
         {"sequence with runs=2 [a where true] [b where true]", 1, 15, "unexpected 'runs'", ""},
-        {"sequence [a where true] with repeat=2 [b where true]", 1, 30, "Unrecognized option [repeat], expecting [runs]", ""},
+        {"sequence [a where true] with repeat=2 [b where true]", 1, 30,
+         "Unrecognized option [repeat], expecting [runs]", ""},
         {"sequence [a where true] with runs=2.5 [b where true]", 1, 35, "runs must be an integer", ""},
         {"sequence [a where true] with runs=-2 [b where true]", 1, 35, "runs must be a positive integer", ""},
         {"sequence [a where true] with maxspan=5m [b where true]", 1, 30, "unexpected keyword 'maxspan'", "header"},
@@ -721,8 +721,9 @@ TEST_CASE("parser: all conformance queries parse", "[parser][conformance]") {
             if (!spec.contains("query")) continue;
             const std::string text = spec["query"].get<std::string>();
             const auto r = syntax::parse_query(text);
-            INFO(entry.path().filename().string() << " " << spec.value("name", "") << "\n" << text << "\n"
-                                                   << format_all(r, text));
+            INFO(entry.path().filename().string() << " " << spec.value("name", "") << "\n"
+                                                  << text << "\n"
+                                                  << format_all(r, text));
             CHECK(r.ok());
             ++total;
         }

@@ -40,8 +40,9 @@ TEST_CASE("printer writes canonical EQL", "[printer]") {
     CHECK(canonical("process where a == 1.5e3") == "process where a == 1500.0");
     CHECK(canonical("process where a == -5") == "process where a == -5");
     CHECK(canonical("process where true | head 5") == "process where true | head 5");
-    CHECK(canonical("sequence by h with maxspan=20s [a where true] by x [b where true] by y until [c where true] by z")
-          == "sequence by h with maxspan=20s\n  [a where true] by x\n  [b where true] by y\nuntil [c where true] by z");
+    CHECK(
+        canonical("sequence by h with maxspan=20s [a where true] by x [b where true] by y until [c where true] by z") ==
+        "sequence by h with maxspan=20s\n  [a where true] by x\n  [b where true] by y\nuntil [c where true] by z");
     CHECK(canonical("sequence with maxspan = 1 m [a where true] with runs=2 ![b where true]") ==
           "sequence with maxspan=1m\n  [a where true] with runs=2\n  ![b where true]");
 }

@@ -29,7 +29,8 @@ LoadResult toml(const std::string& text, const char* name = "rule.toml") {
 // A complete minimal rule, with the query given.
 std::string rule_with(const std::string& query_line, const std::string& extra = "") {
     return "[metadata]\nmaturity = \"production\"\n\n[rule]\nrule_id = \"r1\"\nname = \"R\"\nseverity = \"low\"\n"
-           "risk_score = 21\nlanguage = \"eql\"\ntype = \"eql\"\n" + extra + query_line + "\n";
+           "risk_score = 21\nlanguage = \"eql\"\ntype = \"eql\"\n" +
+           extra + query_line + "\n";
 }
 
 const eqlc::Diagnostic& first_error(const LoadResult& r) {
@@ -49,8 +50,9 @@ std::string all_messages(const LoadResult& r) {
 struct TempDir {
     fs::path path;
     TempDir() {
-        path = fs::temp_directory_path() / ("eqlc-rules-" + std::to_string(reinterpret_cast<uintptr_t>(this)) + "-" +
-                                            std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+        path =
+            fs::temp_directory_path() / ("eqlc-rules-" + std::to_string(reinterpret_cast<uintptr_t>(this)) + "-" +
+                                         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
         fs::create_directories(path);
     }
     ~TempDir() {
@@ -179,8 +181,9 @@ TEST_CASE("rule loader: rules in other languages are refused with the reason", "
         CHECK(r.reason().find("machine_learning") != std::string::npos);
     }
     SECTION("no language and no type: read as EQL, with a warning") {
-        const auto r = toml("[rule]\nrule_id = \"x\"\nname = \"x\"\nseverity = \"high\"\nrisk_score = 73\n"
-                            "query = 'any where true'\n");
+        const auto r = toml(
+            "[rule]\nrule_id = \"x\"\nname = \"x\"\nseverity = \"high\"\nrisk_score = 73\n"
+            "query = 'any where true'\n");
         REQUIRE(r.ok());
         CHECK(r.rule->language == "eql");
         REQUIRE(r.diagnostics.size() == 1);
@@ -190,8 +193,8 @@ TEST_CASE("rule loader: rules in other languages are refused with the reason", "
 
 TEST_CASE("rule loader: invalid field values", "[rules]") {
     SECTION("unknown severity") {
-        const auto r = toml(rule_with("query = 'any where true'").replace(
-            rule_with("").find("severity = \"low\""), 16, "severity = \"severe\""));
+        const auto r = toml(rule_with("query = 'any where true'")
+                                .replace(rule_with("").find("severity = \"low\""), 16, "severity = \"severe\""));
         CHECK(r.status == LoadStatus::invalid);
         CHECK(first_error(r).message == "unknown severity \"severe\"");
         CHECK(first_error(r).expected == "\"low\", \"medium\", \"high\" or \"critical\"");
@@ -214,14 +217,15 @@ TEST_CASE("rule loader: invalid field values", "[rules]") {
         CHECK(first_error(r).message == "unsupported severity_mapping operator \"contains\"");
     }
     SECTION("a severity_mapping entry without severity") {
-        const auto r = toml(rule_with("query = 'any where true'") +
-                            "[[rule.severity_mapping]]\nfield = \"a\"\nvalue = \"x\"\n");
+        const auto r =
+            toml(rule_with("query = 'any where true'") + "[[rule.severity_mapping]]\nfield = \"a\"\nvalue = \"x\"\n");
         CHECK(r.status == LoadStatus::invalid);
     }
     SECTION("missing optional metadata gives warnings and defaults") {
-        const auto r = load_rule_text("[rule]\nlanguage = \"eql\"\ntype = \"eql\"\nseverity = \"high\"\n"
-                                      "query = 'any where true'\n",
-                                      "some/dir/my_rule.toml", RuleFormat::toml);
+        const auto r = load_rule_text(
+            "[rule]\nlanguage = \"eql\"\ntype = \"eql\"\nseverity = \"high\"\n"
+            "query = 'any where true'\n",
+            "some/dir/my_rule.toml", RuleFormat::toml);
         REQUIRE(r.ok());
         CHECK(r.rule->rule_id == "my_rule");
         CHECK(r.rule->name == "my_rule");
@@ -235,7 +239,8 @@ TEST_CASE("rule loader: invalid field values", "[rules]") {
 
 TEST_CASE("rule loader: query offsets map to TOML line and column", "[rules]") {
     SECTION("multi-line literal string") {
-        const auto r = toml(rule_with("query = '''\nsequence\n  [process where x == 1]\n  [file where y : \"a\\\\b\"]'''"));
+        const auto r =
+            toml(rule_with("query = '''\nsequence\n  [process where x == 1]\n  [file where y : \"a\\\\b\"]'''"));
         REQUIRE(r.ok());
         const auto& q = r.rule->query;
         const auto& loc = r.rule->query_location;
@@ -303,7 +308,8 @@ TEST_CASE("rule loader: query offsets map to TOML line and column", "[rules]") {
 // .eql files
 
 TEST_CASE("rule loader: an .eql file is a rule named after the file", "[rules]") {
-    const auto r = load_rule_text("process where process.name : \"cmd.exe\"\n", "rules/suspicious_cmd.eql", RuleFormat::eql);
+    const auto r =
+        load_rule_text("process where process.name : \"cmd.exe\"\n", "rules/suspicious_cmd.eql", RuleFormat::eql);
     REQUIRE(r.ok());
     const Rule& rule = *r.rule;
     CHECK(rule.format == RuleFormat::eql);
@@ -346,7 +352,8 @@ TEST_CASE("rule loader: files on disk", "[rules]") {
 TEST_CASE("rule loader: a folder loads every .toml and .eql file, recursively, sorted", "[rules]") {
     TempDir dir;
     auto with_id = [](const std::string& id) {
-        return "[rule]\nrule_id = \"" + id + "\"\nname = \"" + id + "\"\nlanguage = \"eql\"\ntype = \"eql\"\n"
+        return "[rule]\nrule_id = \"" + id + "\"\nname = \"" + id +
+               "\"\nlanguage = \"eql\"\ntype = \"eql\"\n"
                "severity = \"low\"\nrisk_score = 21\nquery = 'any where true'\n";
     };
     dir.write("zeta.toml", with_id("zeta"));
@@ -355,11 +362,11 @@ TEST_CASE("rule loader: a folder loads every .toml and .eql file, recursively, s
     dir.write("sub/deeper/gamma.eql", "file where true");
     dir.write("broken.toml", "[rule\n");
     dir.write("kql.toml", "[rule]\nlanguage = \"kuery\"\nquery = \"a\"\n");
-    dir.write("dup.toml", with_id("zeta"));               // same rule_id as zeta.toml
+    dir.write("dup.toml", with_id("zeta"));  // same rule_id as zeta.toml
     dir.write("pair.toml", with_id("pair"));
-    dir.write("pair.eql", "any where true\n");             // the query of pair.toml
+    dir.write("pair.eql", "any where true\n");  // the query of pair.toml
     dir.write("sub/drift.toml", with_id("drift"));
-    dir.write("sub/drift.eql", "any where false");         // disagrees with drift.toml
+    dir.write("sub/drift.eql", "any where false");  // disagrees with drift.toml
     dir.write("README.md", "not a rule");
     dir.write("samples/events.ndjson", "{}");
     dir.write(".hidden/ignored.toml", with_id("ignored"));
@@ -374,9 +381,9 @@ TEST_CASE("rule loader: a folder loads every .toml and .eql file, recursively, s
         names.push_back(rel);
         by_name[rel] = &f;
     }
-    CHECK(names == std::vector<std::string>{"alpha.eql", "broken.toml", "dup.toml", "kql.toml", "pair.eql",
-                                            "pair.toml", "sub/beta.toml", "sub/deeper/gamma.eql", "sub/drift.eql",
-                                            "sub/drift.toml", "zeta.toml"});
+    CHECK(names == std::vector<std::string>{"alpha.eql", "broken.toml", "dup.toml", "kql.toml", "pair.eql", "pair.toml",
+                                            "sub/beta.toml", "sub/deeper/gamma.eql", "sub/drift.eql", "sub/drift.toml",
+                                            "zeta.toml"});
     CHECK(by_name["alpha.eql"]->ok());
     CHECK(by_name["broken.toml"]->status == LoadStatus::malformed);
     CHECK(by_name["kql.toml"]->status == LoadStatus::unsupported_language);
@@ -422,10 +429,8 @@ TEST_CASE("effective_severity: severity_mapping as Kibana applies it", "[rules]"
     CHECK(effective_severity(rule, json{{"a", 1}}) == Result{"medium", 47});
 
     rule.severity_mapping = {
-        {"user.name", "equals", "root", "critical", {}},
-        {"process.name", "equals", "cmd.exe", "high", {}},
-        {"process.name", "equals", "calc.exe", "low", {}},
-        {"destination.port", "equals", "135", "high", {}},
+        {"user.name", "equals", "root", "critical", {}},   {"process.name", "equals", "cmd.exe", "high", {}},
+        {"process.name", "equals", "calc.exe", "low", {}}, {"destination.port", "equals", "135", "high", {}},
         {"tls.established", "equals", "true", "low", {}},
     };
     CHECK(effective_severity(rule, json{{"process", {{"name", "cmd.exe"}}}}).first == "high");
@@ -477,12 +482,13 @@ TEST_CASE("effective_severity: risk_score_mapping reads a number from the event"
 }
 
 TEST_CASE("rule loader: severity and risk score mappings from TOML", "[rules]") {
-    const auto r = toml(rule_with("query = 'any where true'") +
-                        "[[rule.severity_mapping]]\nfield = \"process.name\"\noperator = \"equals\"\nvalue = \"cmd.exe\"\n"
-                        "severity = \"high\"\n\n"
-                        "[[rule.severity_mapping]]\nfield = \"destination.port\"\noperator = \"equals\"\nvalue = 135\n"
-                        "severity = \"critical\"\n\n"
-                        "[[rule.risk_score_mapping]]\nfield = \"event.risk_score\"\noperator = \"equals\"\nvalue = \"\"\n");
+    const auto r =
+        toml(rule_with("query = 'any where true'") +
+             "[[rule.severity_mapping]]\nfield = \"process.name\"\noperator = \"equals\"\nvalue = \"cmd.exe\"\n"
+             "severity = \"high\"\n\n"
+             "[[rule.severity_mapping]]\nfield = \"destination.port\"\noperator = \"equals\"\nvalue = 135\n"
+             "severity = \"critical\"\n\n"
+             "[[rule.risk_score_mapping]]\nfield = \"event.risk_score\"\noperator = \"equals\"\nvalue = \"\"\n");
     INFO(all_messages(r));
     REQUIRE(r.ok());
     const Rule& rule = *r.rule;

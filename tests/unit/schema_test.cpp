@@ -28,9 +28,9 @@ FieldType type_of(const Schema& s, std::string_view path) {
 }  // namespace
 
 TEST_CASE("schema: mapping shapes", "[schema]") {
-    for (const char* text : {R"({"properties":{"a":{"type":"long"}}})",
-                             R"({"mappings":{"properties":{"a":{"type":"long"}}}})",
-                             R"({"my-index":{"mappings":{"properties":{"a":{"type":"long"}}}}})"}) {
+    for (const char* text :
+         {R"({"properties":{"a":{"type":"long"}}})", R"({"mappings":{"properties":{"a":{"type":"long"}}}})",
+          R"({"my-index":{"mappings":{"properties":{"a":{"type":"long"}}}}})"}) {
         INFO(text);
         CHECK(type_of(parse(text), "a") == FieldType::long_);
     }

@@ -48,14 +48,16 @@ using Strings = std::vector<std::string>;
 }  // namespace
 
 TEST_CASE("value mask: the tests that give a required value", "[engine][values]") {
-    CHECK(exact(R"(process where process.name == "cmd.exe")") == Strings{"event.category=process,process.name=cmd.exe"});
+    CHECK(exact(R"(process where process.name == "cmd.exe")") ==
+          Strings{"event.category=process,process.name=cmd.exe"});
     CHECK(exact(R"(process where process.name : "cmd.exe")") == Strings{"event.category=process"});  // any case
     CHECK(exact("network where true") == Strings{"event.category=network"});
     CHECK(exact("any where true") == Strings{""});
     CHECK(exact(R"(any where host.os.type == "windows" and event.type == "start")") ==
           Strings{"host.os.type=windows,event.type=start"});
     // Not a conjunct of the whole filter, negated, not a string, or a string a number or boolean could spell.
-    CHECK(exact(R"(process where host.os.type == "windows" or event.type == "start")") == Strings{"event.category=process"});
+    CHECK(exact(R"(process where host.os.type == "windows" or event.type == "start")") ==
+          Strings{"event.category=process"});
     CHECK(exact(R"(process where not host.os.type == "linux")") == Strings{"event.category=process"});
     CHECK(exact(R"(process where host.os.type != "linux")") == Strings{"event.category=process"});
     CHECK(exact("process where process.pid == 5") == Strings{"event.category=process"});
@@ -65,7 +67,8 @@ TEST_CASE("value mask: the tests that give a required value", "[engine][values]"
     CHECK(exact("sequence [process where true] [any where true] [file where true]") ==
           Strings{"event.category=process", "", "event.category=file"});
     // A mapped keyword field gets one; one with a null_value (an explicit null reads as it) does not.
-    const std::string keyword = R"({"properties":{"@timestamp":{"type":"date"},"event":{"properties":{"category":{"type":"keyword"}}}}})";
+    const std::string keyword =
+        R"({"properties":{"@timestamp":{"type":"date"},"event":{"properties":{"category":{"type":"keyword"}}}}})";
     CHECK(exact("process where true", keyword) == Strings{"event.category=process"});
     const std::string null_value =
         R"({"properties":{"@timestamp":{"type":"date"},"event":{"properties":{"category":{"type":"keyword","null_value":"process"}}}}})";
@@ -93,15 +96,29 @@ TEST_CASE("value mask: a term the mask rules out never holds", "[engine][values]
     const auto& impl = compiled.queries->impl();
 
     // Values spelled as strings, arrays, other cases, escapes, numbers, booleans, nulls, objects, or missing.
-    const std::vector<std::string> categories = {
-        R"("process")", R"(["process"])", R"(["network","process"])", R"("Process")", R"("\u0070rocess")",
-        R"("process ")", R"(["file",null])", R"(1)", R"(true)", R"(null)", R"({"process":1})", R"([])", R"("network")",
-        R"("file")", R"("registry")", R"(["authentication","iam"])"};
-    const std::vector<std::string> names = {R"("cmd.exe")", R"("CMD.EXE")", R"(["x.exe","cmd.exe"])", R"("powershell.exe")",
-                                            R"(null)", R"(5)", R"("rundll32.exe")"};
-    const std::vector<std::string> os = {R"("windows")", R"("linux")", R"("Windows")", R"(["macos","windows"])", R"(null)"};
-    const std::vector<std::string> types = {R"("start")", R"(["start","process_started"])", R"("end")", R"(["creation"])",
-                                            R"("START")", R"(false)"};
+    const std::vector<std::string> categories = {R"("process")",
+                                                 R"(["process"])",
+                                                 R"(["network","process"])",
+                                                 R"("Process")",
+                                                 R"("\u0070rocess")",
+                                                 R"("process ")",
+                                                 R"(["file",null])",
+                                                 R"(1)",
+                                                 R"(true)",
+                                                 R"(null)",
+                                                 R"({"process":1})",
+                                                 R"([])",
+                                                 R"("network")",
+                                                 R"("file")",
+                                                 R"("registry")",
+                                                 R"(["authentication","iam"])"};
+    const std::vector<std::string> names = {R"("cmd.exe")",        R"("CMD.EXE")", R"(["x.exe","cmd.exe"])",
+                                            R"("powershell.exe")", R"(null)",      R"(5)",
+                                            R"("rundll32.exe")"};
+    const std::vector<std::string> os = {R"("windows")", R"("linux")", R"("Windows")", R"(["macos","windows"])",
+                                         R"(null)"};
+    const std::vector<std::string> types = {
+        R"("start")", R"(["start","process_started"])", R"("end")", R"(["creation"])", R"("START")", R"(false)"};
     uint64_t state = 7;
     auto pick = [&](const std::vector<std::string>& from) {
         state = state * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -158,13 +175,15 @@ TEST_CASE("value mask: a category field with a null_value matches events whose c
     REQUIRE(mapping);
     eqlc::EngineOptions options;
     options.query.mapping = std::make_shared<const eqlc::Mapping>(std::move(*mapping));
-    auto created = eqlc::Engine::create({{"process where true", "process"}, {"network where true", "network"}}, options);
+    auto created =
+        eqlc::Engine::create({{"process where true", "process"}, {"network where true", "network"}}, options);
     REQUIRE(created.engine);
     CHECK(created.engine->explain().find("skipped unless") == std::string::npos);
     std::vector<std::pair<size_t, uint64_t>> matched;
     created.engine->on_match([&](const eqlc::Match& m) { matched.emplace_back(m.query, m.events.at(0).ordinal); });
-    for (const char* e : {R"({"@timestamp":1,"event":{"category":null}})", R"({"@timestamp":2})",
-                          R"({"@timestamp":3,"event":{"category":"process"}})", R"({"@timestamp":4,"event":{"category":"network"}})"})
+    for (const char* e :
+         {R"({"@timestamp":1,"event":{"category":null}})", R"({"@timestamp":2})",
+          R"({"@timestamp":3,"event":{"category":"process"}})", R"({"@timestamp":4,"event":{"category":"network"}})"})
         created.engine->push(nlohmann::json::parse(e));
     created.engine->finish();
     CHECK(matched == std::vector<std::pair<size_t, uint64_t>>{{0, 0}, {0, 2}, {1, 3}});
@@ -173,6 +192,6 @@ TEST_CASE("value mask: a category field with a null_value matches events whose c
 TEST_CASE("value mask: --explain names the values a term is skipped without", "[engine][values]") {
     auto created = eqlc::Engine::create({{R"(process where host.os.type == "windows" and process.name : "a")", "q"}});
     REQUIRE(created.engine);
-    CHECK(created.engine->explain().find("skipped unless event.category has \"process\", host.os.type has \"windows\"\n") !=
-          std::string::npos);
+    CHECK(created.engine->explain().find(
+              "skipped unless event.category has \"process\", host.os.type has \"windows\"\n") != std::string::npos);
 }

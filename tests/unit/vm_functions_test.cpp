@@ -176,8 +176,9 @@ TEST_CASE("vm functions: folded and evaluated results agree", "[vm_functions]") 
     VmHarness h;
     const std::string ev = R"({"a":"Explorer.EXE","n":30})";
     // the same expression once over constants (folded) and once over fields (run time)
-    CHECK(value_of(h, "concat(between~(a, \"x\", \".\"), length(a), divide(n, 4.0))", ev) ==
-          value_of(h, "concat(between~(\"Explorer.EXE\", \"x\", \".\"), length(\"Explorer.EXE\"), divide(30, 4.0))", ev));
+    CHECK(
+        value_of(h, "concat(between~(a, \"x\", \".\"), length(a), divide(n, 4.0))", ev) ==
+        value_of(h, "concat(between~(\"Explorer.EXE\", \"x\", \".\"), length(\"Explorer.EXE\"), divide(30, 4.0))", ev));
     CHECK(value_of(h, "concat(between~(a, \"x\", \".\"), length(a), divide(n, 4.0))", ev) == "\"plorer127.5\"");
 }
 

@@ -41,7 +41,9 @@ public:
         return *query_;
     }
 
-    compiler::CompileResult try_compile(std::string_view query) { return compiler::compile_query(query, options, catalog); }
+    compiler::CompileResult try_compile(std::string_view query) {
+        return compiler::compile_query(query, options, catalog);
+    }
 
     // Does the compiled filter (term 0) match the event given as JSON text?
     bool match(std::string_view event_json) { return matches_program(*query_->terms.at(0).filter, event_json); }

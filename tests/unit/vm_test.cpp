@@ -257,7 +257,8 @@ TEST_CASE("vm: wildcard and regex tests (GLOB, PATTERN, REGEX)", "[vm]") {
     CHECK_FALSE(h(R"({"x":"CMD.bat"})"));  // like is case-sensitive
     h.compile("any where x like~ (\"*.exe\", \"cmd*\")");
     CHECK(h(R"({"x":"CMD.bat"})"));
-    const auto& q5 = h.compile("any where x : (\"*.exe\", \"cmd*\", \"a?c\", \"1*\", \"2*\", \"3*\", \"4*\", \"5*\", \"É*\")");
+    const auto& q5 =
+        h.compile("any where x : (\"*.exe\", \"cmd*\", \"a?c\", \"1*\", \"2*\", \"3*\", \"4*\", \"5*\", \"É*\")");
     CHECK(uses(q5, Opcode::TEST_PATTERN));
     CHECK(h(R"({"x":"ABC"})"));
     CHECK(h(R"({"x":["zz","éCOLE"]})"));
@@ -407,11 +408,11 @@ TEST_CASE("vm: the value stack (PUSH, CALL, ARITH, NEG, CMP, IS_NULL, NOT3/AND3/
     CHECK(h(R"({})"));
     CHECK_FALSE(h(R"({"x":0})"));
     h.compile("any where (x > 1 and y) == null");
-    CHECK(h(R"({"x":2})"));         // true and null = null
-    CHECK_FALSE(h(R"({"x":0})"));   // false and null = false
+    CHECK(h(R"({"x":2})"));        // true and null = null
+    CHECK_FALSE(h(R"({"x":0})"));  // false and null = false
     h.compile("any where (x > 1 or y) == null");
-    CHECK_FALSE(h(R"({"x":2})"));   // true or null = true
-    CHECK(h(R"({"x":0})"));         // false or null = null
+    CHECK_FALSE(h(R"({"x":2})"));  // true or null = true
+    CHECK(h(R"({"x":0})"));        // false or null = null
     h.compile("any where (not (x > 1)) == null");
     CHECK(h(R"({})"));
 
@@ -518,7 +519,8 @@ TEST_CASE("vm: the WMI rule's second stage on Elastic Defend and Sysmon events",
     CHECK_FALSE(m(with(defend, "S-1-5-21-1111", "S-1-5-18")));
     // Excluded executables
     CHECK_FALSE(m(with(defend, R"(C:\\Windows\\System32\\cmd.exe)", R"(C:\\Windows\\System32\\wbem\\mofcomp.exe)")));
-    CHECK_FALSE(m(with(defend, R"(C:\\Windows\\System32\\cmd.exe)", R"(D:\\Windows\\Microsoft.NET\\Framework64\\csc.exe)")));
+    CHECK_FALSE(
+        m(with(defend, R"(C:\\Windows\\System32\\cmd.exe)", R"(D:\\Windows\\Microsoft.NET\\Framework64\\csc.exe)")));
     CHECK(m(with(defend, R"(C:\\Windows\\System32\\cmd.exe)", R"(C:\\Windows\\System32\\msiexec.exe)")));
     CHECK_FALSE(m(with(with(defend, R"(C:\\Windows\\System32\\cmd.exe)", R"(C:\\Windows\\System32\\msiexec.exe)"),
                        R"("/c")", R"("REBOOT=ReallySuppress")")));

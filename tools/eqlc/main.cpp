@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -42,8 +42,9 @@ char g_reading[4096] = "";  // the input being read (truncated to fit), for the 
 
 extern "C" void on_sigbus(int) {
     constexpr char kBefore[] = "eqlc: ";
-    constexpr char kAfter[] = ": the file shrank while it was read (with -j it is mapped into memory; --no-mmap reads "
-                              "it instead)\n";
+    constexpr char kAfter[] =
+        ": the file shrank while it was read (with -j it is mapped into memory; --no-mmap reads "
+        "it instead)\n";
     (void)!::write(STDERR_FILENO, kBefore, sizeof kBefore - 1);
     (void)!::write(STDERR_FILENO, g_reading, ::strnlen(g_reading, sizeof g_reading));
     (void)!::write(STDERR_FILENO, kAfter, sizeof kAfter - 1);
@@ -76,7 +77,7 @@ bool read_file(const std::string& path, std::string& out, std::string& error) {
 // A query to check, explain or run: inline (-e) or from a rule file.
 struct Source {
     std::string text;
-    std::string origin;                  // how messages name it
+    std::string origin;  // how messages name it
     const eqlc::rules::Rule* rule = nullptr;
 };
 

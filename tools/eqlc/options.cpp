@@ -89,11 +89,16 @@ std::optional<int64_t> parse_duration(std::string_view text) {
     if (digits == 0 || !parse_number(text.substr(0, digits), n) || n == 0) return std::nullopt;
     const std::string_view unit = text.substr(digits);
     uint64_t scale = 0;
-    if (unit == "ms") scale = 1'000'000;
-    else if (unit == "s") scale = 1'000'000'000;
-    else if (unit == "m") scale = 60'000'000'000;
-    else if (unit == "h") scale = 3'600'000'000'000;
-    else return std::nullopt;
+    if (unit == "ms")
+        scale = 1'000'000;
+    else if (unit == "s")
+        scale = 1'000'000'000;
+    else if (unit == "m")
+        scale = 60'000'000'000;
+    else if (unit == "h")
+        scale = 3'600'000'000'000;
+    else
+        return std::nullopt;
     if (n > static_cast<uint64_t>(INT64_MAX) / scale) return std::nullopt;
     return static_cast<int64_t>(n * scale);
 }
@@ -163,14 +168,16 @@ ParseOutcome parse_arguments(const std::vector<std::string_view>& args) {
             if (!value(v) || !parse_number(v, n)) return fail("--size needs a non-negative number, got '" + v + "'");
             o.size = n;
         } else if (arg == "-j" || arg == "--threads" || (arg.size() > 2 && arg.substr(0, 2) == "-j")) {
-            if (arg.size() > 2 && arg[1] == 'j') v = std::string(arg.substr(2));
-            else if (!value(v)) return fail(std::string(arg) + " needs a number of threads (or auto)");
+            if (arg.size() > 2 && arg[1] == 'j')
+                v = std::string(arg.substr(2));
+            else if (!value(v))
+                return fail(std::string(arg) + " needs a number of threads (or auto)");
             uint64_t n = 0;
             if (v == "auto" || v == "0") {
                 n = std::max(1u, std::thread::hardware_concurrency());
             } else if (!parse_number(v, n) || n == 0 || n > kMaxThreads) {
-                return fail("-j/--threads needs a number from 1 to " + std::to_string(kMaxThreads) +
-                            " or auto, got '" + v + "'");
+                return fail("-j/--threads needs a number from 1 to " + std::to_string(kMaxThreads) + " or auto, got '" +
+                            v + "'");
             }
             o.threads = static_cast<unsigned>(std::min<uint64_t>(n, kMaxThreads));
         } else if (arg == "--max-depth") {
@@ -195,7 +202,8 @@ ParseOutcome parse_arguments(const std::vector<std::string_view>& args) {
             o.max_samples_per_key = static_cast<uint32_t>(n);
         } else if (arg == "--max-keys") {
             uint64_t n = 0;
-            if (!value(v) || !parse_number(v, n) || n == 0) return fail("--max-keys needs a positive number, got '" + v + "'");
+            if (!value(v) || !parse_number(v, n) || n == 0)
+                return fail("--max-keys needs a positive number, got '" + v + "'");
             o.max_keys = n;
         } else if (arg == "--max-state-bytes") {
             uint64_t n = 0;

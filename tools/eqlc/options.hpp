@@ -23,13 +23,13 @@ struct Options {
     std::optional<std::string> tiebreaker_field;
     std::optional<std::string> mapping_file;
     std::optional<uint64_t> size;
-    bool head = false;    // --size takes the first results instead of the last
+    bool head = false;  // --size takes the first results instead of the last
     bool sort = false;
     std::optional<int64_t> reorder_window_ns;
     bool strict = false;
     bool prefilter = true;  // the engine's line prefilter
     bool map_files = true;  // -j: map plain files rather than read them (ReadOptions::map_files)
-    unsigned threads = 1;  // -j: threads that parse the input (0 = one per CPU, resolved by parse_arguments)
+    unsigned threads = 1;   // -j: threads that parse the input (0 = one per CPU, resolved by parse_arguments)
     uint32_t max_depth = 200;
     std::string format = "ndjson";  // ndjson | pretty
     bool stats = false;
