@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/shared_data.hpp"
 #include "syntax/parser.hpp"
 
 namespace {
@@ -681,11 +682,8 @@ TEST_CASE("parser: long flat inputs are loops, not recursion", "[parser]") {
 }
 
 TEST_CASE("parser: all detection-rule corpus queries parse", "[parser][corpus]") {
-    const std::filesystem::path dir = std::filesystem::path(EQLC_SHARED_DIR) / "corpus/detection-rules/queries";
-    if (!std::filesystem::is_directory(dir)) {
-        WARN("SKIPPED: rule corpus not found at " << dir.string());
-        return;
-    }
+    EQLC_REQUIRE_SHARED(shared_dir, "corpus/detection-rules/queries");
+    const std::filesystem::path dir = *shared_dir;
     std::vector<std::filesystem::path> files;
     for (const auto& entry : std::filesystem::directory_iterator(dir))
         if (entry.path().extension() == ".eql") files.push_back(entry.path());
@@ -708,11 +706,8 @@ TEST_CASE("parser: all detection-rule corpus queries parse", "[parser][corpus]")
 }
 
 TEST_CASE("parser: all conformance queries parse", "[parser][conformance]") {
-    const std::filesystem::path dir = std::filesystem::path(EQLC_SHARED_DIR) / "conformance/elastic/queries";
-    if (!std::filesystem::is_directory(dir)) {
-        WARN("SKIPPED: conformance queries not found at " << dir.string());
-        return;
-    }
+    EQLC_REQUIRE_SHARED(shared_dir, "conformance/elastic/queries");
+    const std::filesystem::path dir = *shared_dir;
     size_t total = 0;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
         if (entry.path().extension() != ".json") continue;

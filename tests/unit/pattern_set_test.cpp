@@ -9,6 +9,7 @@
 
 #include "compiler/glob.hpp"
 #include "compiler/pattern_set.hpp"
+#include "support/shared_data.hpp"
 #include "text/casefold.hpp"
 
 using eqlc::compiler::Glob;
@@ -228,7 +229,8 @@ TEST_CASE("pattern_set: random lists agree with the reference matcher", "[patter
 
 TEST_CASE("pattern_set: 2,600-pattern lists agree with one-by-one matching", "[pattern_set]") {
     std::vector<std::string> patterns = largest_colon_list(
-        std::string(EQLC_SHARED_DIR) + "/corpus/detection-rules/queries/fb01d790-9f74-4e76-97dd-b4b0f7bf6435.eql");
+        (eqlc::test::shared_root() / "corpus/detection-rules/queries/fb01d790-9f74-4e76-97dd-b4b0f7bf6435.eql")
+            .string());
     const std::size_t from_corpus = patterns.size();
     std::mt19937 rng(4242);
     // Add generated path patterns of every shape so the list is both large and mixed.
@@ -247,7 +249,7 @@ TEST_CASE("pattern_set: 2,600-pattern lists agree with one-by-one matching", "[p
         }
     }
     INFO("patterns: " << patterns.size() << ", from the corpus rule: " << from_corpus);
-    if (std::ifstream(std::string(EQLC_SHARED_DIR) + "/corpus/detection-rules/README.md")) CHECK(from_corpus > 1000);
+    if (std::ifstream(eqlc::test::shared_root() / "corpus/detection-rules/README.md")) CHECK(from_corpus > 1000);
     std::vector<std::string> values;
     for (const auto& p : patterns) {
         values.push_back(instantiate(p, rng));

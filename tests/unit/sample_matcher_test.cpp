@@ -204,7 +204,8 @@ const Pred kTrue = [](const json&) { return true; };
 }  // namespace
 
 TEST_CASE("QA sample specs", "[sample]") {
-    const auto data = load_ndjson(shared_dir() + "/data/sample1+sample2+sample3.ndjson");
+    EQLC_REQUIRE_SHARED(qa_data, "conformance/elastic/data/sample1+sample2+sample3.ndjson");
+    const auto data = load_ndjson(qa_data->string());
     const auto specs = load_specs("sample.json");
     const Pred or_filter1 = any_of(gt("uptime", 0), eq_bool("bool", false));
     const Pred or_filter2 = any_of(gt("port", 10000), eq_bool("bool", false));
@@ -286,7 +287,8 @@ TEST_CASE("QA sample specs", "[sample]") {
 }
 
 TEST_CASE("QA sample-multi specs (max_samples_per_key)", "[sample]") {
-    const auto data = load_ndjson(shared_dir() + "/data/sample-multi.ndjson");
+    EQLC_REQUIRE_SHARED(qa_data, "conformance/elastic/data/sample-multi.ndjson");
+    const auto data = load_ndjson(qa_data->string());
     const auto specs = load_specs("sample-multi.json");
     const SampleQuery by_os{{"os"}, {{"alert_1", kTrue, {}}, {"alert_2", kTrue, {}}}};
     const SampleQuery by_opt_os{{"?os"}, {{"alert_1", kTrue, {}}, {"alert_2", kTrue, {}}}};

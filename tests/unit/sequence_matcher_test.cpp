@@ -318,7 +318,8 @@ void check_spec(const json& specs, const std::string& name, const std::vector<js
 }  // namespace
 
 TEST_CASE("QA missing-events specs", "[sequence]") {
-    const auto data = load_ndjson(shared_dir() + "/data/missing-events.ndjson");
+    EQLC_REQUIRE_SHARED(qa_data, "conformance/elastic/data/missing-events.ndjson");
+    const auto data = load_ndjson(qa_data->string());
     const auto specs = load_specs("missing-events.json");
     const int64_t s1 = kSec;
     const std::map<std::string, Query> queries = {
@@ -486,7 +487,8 @@ TEST_CASE("QA missing-events specs", "[sequence]") {
 }
 
 TEST_CASE("QA extra specs: multi-valued and optional keys, runs, until", "[sequence]") {
-    const auto data = load_ndjson(shared_dir() + "/data/extra.ndjson");
+    EQLC_REQUIRE_SHARED(qa_data, "conformance/elastic/data/extra.ndjson");
+    const auto data = load_ndjson(qa_data->string());
     const auto specs = load_specs("extra.json");
     auto tid = [](double v) { return [v](const json& e) { return num_any(e, "transID", v); }; };
     auto seq_is = [](double v) { return [v](const json& e) { return is_num(e, "sequence", v); }; };
@@ -568,7 +570,8 @@ TEST_CASE("QA extra specs: multi-valued and optional keys, runs, until", "[seque
 }
 
 TEST_CASE("QA endgame sequence specs", "[sequence]") {
-    const auto data = load_ndjson(shared_dir() + "/data/endgame-140.ndjson");
+    EQLC_REQUIRE_SHARED(qa_data, "conformance/elastic/data/endgame-140.ndjson");
+    const auto data = load_ndjson(qa_data->string());
     const auto specs = load_specs("endgame.json");
     auto id_lt = [](double v) {
         return [v](const json& e) { return has_num(e, "serial_event_id", [v](double d) { return d < v; }); };

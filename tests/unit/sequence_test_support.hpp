@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/shared_data.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -150,7 +152,7 @@ inline std::vector<Recorded> run(const SequenceSpec& spec, const std::vector<Ev>
 
 // ---- TEST-ONLY evaluation of the QA data -------------------------------------------------------------------------
 
-inline std::string shared_dir() { return EQLC_SHARED_DIR "/conformance/elastic"; }
+inline std::string shared_dir() { return (eqlc::test::shared_root() / "conformance/elastic").string(); }
 
 inline std::vector<json> load_ndjson(const std::string& path) {
     std::ifstream in(path);
