@@ -354,7 +354,7 @@ std::string print_expr(const ast::Expr& expr) {
 
 std::string print_expr_brief(const ast::Expr& expr, size_t max_bytes) {
     std::string out;
-    Printer(out, max_bytes).print(expr, kOr);
+    Printer(out, max_bytes + 1).print(expr, kOr);  // stopped early: longer than max_bytes, so cut below
     if (out.size() > max_bytes) {
         size_t cut = max_bytes;
         while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;  // not inside a character

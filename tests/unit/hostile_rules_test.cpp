@@ -17,6 +17,7 @@
 #include "input/line_filter.hpp"
 #include "support/cli_runner.hpp"
 #include "syntax/parser.hpp"
+#include "syntax/printer.hpp"
 #include "vm/field_catalog.hpp"
 
 namespace {
@@ -343,4 +344,26 @@ TEST_CASE("hostile rules: eqlc --check reports a hostile rule at its line and co
 
     r = timed("eqlc --explain on a 100,000-item list", [&] { return test::run_eqlc({"--explain", big.string()}); });
     CHECK(r.status == 0);
+}
+
+TEST_CASE("hostile rules: constants are deduplicated by value, as the linear search did", "[hostile][codegen]") {
+    const auto r = compile(R"(any where a == "x" or b == "x" or c == "y" or d == 1 or e == 1 or f == 1.0 or )"
+                           R"(g == 0.0 or h == -0.0 or i == true or j == true)");
+    require_valid(r);
+    const auto& constants = r.query->terms[0].filter->constants;
+    // "x", "y", 1, 1.0, 0.0 (-0.0 equals it); booleans are tested without constants
+    CHECK(constants.size() == 5);
+}
+
+TEST_CASE("hostile rules: brief texts of huge expressions are cut", "[hostile][printer]") {
+    const auto parsed = syntax::parse_query("any where " + joined(
+                                                               10'000, [](size_t) { return "a == \"é\""; }, " or "));
+    REQUIRE(parsed.ok());
+    const ast::Expr& chain = *parsed.query->event.condition;
+    const std::string brief = syntax::print_expr_brief(chain, 100);
+    CHECK(brief.size() <= 100 + 3 + 16);
+    CHECK(brief.substr(brief.size() - 3) == "...");
+    CHECK(syntax::print_expr(chain).compare(0, brief.size() - 3, brief, 0, brief.size() - 3) == 0);
+    // Short expressions are printed whole.
+    CHECK(syntax::print_expr_brief(*chain.operands[0]) == syntax::print_expr(*chain.operands[0]));
 }
