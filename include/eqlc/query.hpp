@@ -12,13 +12,18 @@
 
 namespace eqlc {
 
+// The largest QueryOptions::max_depth accepted; a larger one makes every query fail with a diagnostic. Compiling a
+// query this deep needs up to about 2 MiB of stack (release build).
+inline constexpr uint32_t kMaxQueryDepth = 1000;
+
 // How queries see events. The same settings must be used to check, explain and run a query.
 struct QueryOptions {
     std::string timestamp_field = "@timestamp";
     std::string event_category_field = "event.category";  // what `<category> where` tests
     std::optional<std::string> tiebreaker_field;
     std::shared_ptr<const Mapping> mapping;  // none: every field dynamic, any field may be referenced
-    // Nesting depth of parentheses, `not`, unary minus and function calls; deeper queries are refused.
+    // Nesting depth of parentheses, `not`, unary minus and function calls (1 to kMaxQueryDepth); deeper queries are
+    // refused.
     uint32_t max_depth = 200;
 };
 

@@ -1,6 +1,8 @@
 #include "compiler/codegen.hpp"
 
 #include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "compiler/compiled_query.hpp"
 #include "semantics/checker.hpp"
@@ -303,7 +305,7 @@ public:
                 }
                 pop(v.children.size());
                 push(1);
-                emit(in, semantics::describe(v));
+                emit(in, semantics::describe_brief(v));
                 return;
             }
             case ValueOp::arith: {
@@ -312,7 +314,7 @@ public:
                 Instruction in = op(Opcode::ARITH);
                 in.b = static_cast<uint32_t>(v.arith);
                 pop(1);
-                emit(in, semantics::describe(v));
+                emit(in, semantics::describe_brief(v));
                 return;
             }
             case ValueOp::negate:
@@ -326,7 +328,7 @@ public:
                 in.flags = static_cast<uint8_t>(static_cast<unsigned>(v.cmp) << flag::CMP_SHIFT);
                 in.b = static_cast<uint32_t>(v.compare_kind);
                 pop(1);
-                emit(in, semantics::describe(v));
+                emit(in, semantics::describe_brief(v));
                 return;
             }
             case ValueOp::is_null:
@@ -356,7 +358,7 @@ public:
     void value_predicate(const ValueExpr& v) {
         const Predicate& pr = v.predicate;
         Instruction in = op(Opcode::V_IN_ANY);
-        const std::string note = semantics::describe(v);
+        const std::string note = semantics::describe_brief(v);
         switch (pr.op) {
             case PredOp::exists:
                 emit(op(Opcode::IS_NULL));
@@ -462,19 +464,40 @@ private:
             case 4: v = vm::Value::of_string(p_.store(std::get<std::string>(c))); break;
             default: break;
         }
-        if (dedupe) {
-            for (size_t i = 0; i < p_.constants.size(); ++i) {
-                const vm::Value& k = p_.constants[i];
-                if (k.type != v.type) continue;
-                if ((k.type == vm::ValueType::string && k.str() == v.str()) ||
-                    (k.type == vm::ValueType::integer && k.integer == v.integer && k.boolean == v.boolean) ||
-                    (k.type == vm::ValueType::floating && k.floating == v.floating) ||
-                    (k.type == vm::ValueType::boolean && k.boolean == v.boolean) || k.type == vm::ValueType::null)
-                    return static_cast<uint32_t>(i);
-            }
+        const uint32_t index = static_cast<uint32_t>(p_.constants.size());
+        if (auto key = dedupe_key(v)) {
+            // The first constant with the key keeps it (also one pushed without dedupe): what a search of the
+            // constants from the start would find.
+            const auto [it, added] = constant_ids_.emplace(std::move(*key), index);
+            if (dedupe && !added) return it->second;
         }
         p_.constants.push_back(v);
-        return static_cast<uint32_t>(p_.constants.size() - 1);
+        return index;
+    }
+
+    // Constants that compare equal for deduplication have the same key: strings by text, integers by value and
+    // literal flag, doubles by value (0.0 and -0.0 alike; NaN equals nothing, so it has no key), booleans by
+    // value, and every null alike.
+    static std::optional<std::string> dedupe_key(const vm::Value& v) {
+        std::string key(1, static_cast<char>(v.type));
+        auto append = [&key](const auto& x) { key.append(reinterpret_cast<const char*>(&x), sizeof x); };
+        switch (v.type) {
+            case vm::ValueType::string: key += v.str(); break;
+            case vm::ValueType::integer:
+                append(v.integer);
+                append(v.boolean);
+                break;
+            case vm::ValueType::floating: {
+                if (v.floating != v.floating) return std::nullopt;
+                const double d = v.floating == 0 ? 0.0 : v.floating;
+                append(d);
+                break;
+            }
+            case vm::ValueType::boolean: append(v.boolean); break;
+            case vm::ValueType::null: break;
+            default: return std::nullopt;
+        }
+        return key;
     }
 
     void null_value(Instruction& in, const semantics::FieldRef& f) {
@@ -486,7 +509,7 @@ private:
     }
 
     void note_slot(const semantics::FieldRef& f) {
-        if (!p_.slot_path(f.slot)) p_.slot_paths.emplace_back(f.slot, f.path);
+        if (noted_slots_.insert(f.slot).second) p_.slot_paths.emplace_back(f.slot, f.path);
     }
 
     uint32_t number_set(const std::vector<Constant>& constants) {
@@ -577,6 +600,8 @@ private:
     bool ok_ = true;
     std::vector<Label> labels_;
     uint32_t depth_ = 0;
+    std::unordered_map<std::string, uint32_t> constant_ids_;  // dedupe_key -> index of the first such constant
+    std::unordered_set<vm::SlotId> noted_slots_;              // the slots in p_.slot_paths
 };
 
 }  // namespace
@@ -791,6 +816,7 @@ CompileResult compile_query(std::string_view text, const CompileOptions& options
         cq.pipes.push_back(limit);
     }
 
+    semantics::limit_problems(result.diagnostics);
     if (has_errors(result.diagnostics)) return result;
     for (const auto& t : cq.terms)
         if (!t.filter) return result;

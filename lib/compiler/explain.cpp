@@ -4,6 +4,7 @@
 //   0     TEST_STR_EQ       s0    k0    ->4     @event.category "process"             -- @event.category == "process"
 #include <cstdio>
 #include <string>
+#include <unordered_map>
 
 #include "compiler/compiled_query.hpp"
 #include "compiler/program.hpp"
@@ -37,9 +38,18 @@ std::string value_text(const vm::Value& v) {
     return "?";
 }
 
-std::string field_name(const Program& p, vm::SlotId slot) {
-    const std::string* path = p.slot_path(slot);
-    return path ? "@" + *path : "@#" + std::to_string(slot);
+// The path of each slot a program reads (Program::slot_paths), looked up once per instruction.
+using SlotNames = std::unordered_map<vm::SlotId, const std::string*>;
+
+SlotNames slot_names(const Program& p) {
+    SlotNames names;
+    for (const auto& [slot, path] : p.slot_paths) names.emplace(slot, &path);
+    return names;
+}
+
+std::string field_name(const SlotNames& names, vm::SlotId slot) {
+    const auto found = names.find(slot);
+    return found != names.end() ? "@" + *found->second : "@#" + std::to_string(slot);
 }
 
 const char* field_type_name(uint32_t t) {
@@ -69,7 +79,7 @@ std::string function_name(uint32_t id) {
 }
 
 // The decoded operands of one instruction.
-std::string operands(const Program& p, const Instruction& in) {
+std::string operands(const Program& p, const SlotNames& names, const Instruction& in) {
     std::string out;
     auto nullv = [&] {
         if (in.flags & flag::NULLV) out += " (null reads as " + value_text(p.constants[in.aux]) + ")";
@@ -81,41 +91,43 @@ std::string operands(const Program& p, const Instruction& in) {
         case Opcode::HALT_FALSE:
         case Opcode::JUMP:
         case Opcode::RET_VALUE: break;
-        case Opcode::TEST_EXISTS: out = field_name(p, in.a) + ((in.flags & flag::NEG) ? " is null" : " exists"); break;
-        case Opcode::TEST_STR_EQ: out = neg() + field_name(p, in.a) + " == " + value_text(p.constants[in.b]); break;
+        case Opcode::TEST_EXISTS:
+            out = field_name(names, in.a) + ((in.flags & flag::NEG) ? " is null" : " exists");
+            break;
+        case Opcode::TEST_STR_EQ: out = neg() + field_name(names, in.a) + " == " + value_text(p.constants[in.b]); break;
         case Opcode::TEST_STR_EQ_CI:
-            out = neg() + "lower(" + field_name(p, in.a) + ") == " + value_text(p.constants[in.b]);
+            out = neg() + "lower(" + field_name(names, in.a) + ") == " + value_text(p.constants[in.b]);
             break;
         case Opcode::TEST_STR_LIST: {
             const auto& list = p.string_lists[in.b];
-            out =
-                neg() + ((in.flags & flag::CI) ? "lower(" + field_name(p, in.a) + ")" : field_name(p, in.a)) + " in (";
+            out = neg() + ((in.flags & flag::CI) ? "lower(" + field_name(names, in.a) + ")" : field_name(names, in.a)) +
+                  " in (";
             for (size_t i = 0; i < list.size(); ++i) out += (i ? ", " : "") + value_text(list[i]);
             out += ")";
             break;
         }
         case Opcode::TEST_STR_IN:
-            out = neg() + field_name(p, in.a) + " in set#" + std::to_string(in.b) + " (" +
+            out = neg() + field_name(names, in.a) + " in set#" + std::to_string(in.b) + " (" +
                   std::to_string(p.literal_sets[in.b].size()) + " strings" +
                   (p.literal_sets[in.b].case_insensitive() ? ", case-insensitive)" : ")");
             break;
         case Opcode::TEST_STR_CMP:
         case Opcode::TEST_NUM_CMP:
         case Opcode::TEST_VERSION_CMP:
-            out = neg() + field_name(p, in.a) + " " + cmp + " " + value_text(p.constants[in.b]);
+            out = neg() + field_name(names, in.a) + " " + cmp + " " + value_text(p.constants[in.b]);
             break;
         case Opcode::TEST_PREFIX:
-            out = neg() + field_name(p, in.a) + " starts with " + value_text(p.constants[in.b]) +
+            out = neg() + field_name(names, in.a) + " starts with " + value_text(p.constants[in.b]) +
                   ((in.flags & flag::CI) ? " (case-insensitive)" : "");
             break;
         case Opcode::TEST_GLOB:
-            out = neg() + field_name(p, in.a) + " like " + syntax::quote_string(p.globs[in.b].glob.pattern()) + " (" +
-                  to_string(p.globs[in.b].glob.shape()) +
+            out = neg() + field_name(names, in.a) + " like " + syntax::quote_string(p.globs[in.b].glob.pattern()) +
+                  " (" + to_string(p.globs[in.b].glob.shape()) +
                   (p.globs[in.b].glob.case_insensitive() ? ", case-insensitive)" : ")");
             break;
         case Opcode::TEST_GLOB_LIST: {
             const auto& list = p.glob_lists[in.b];
-            out = neg() + field_name(p, in.a) + " like globs#" + std::to_string(in.b) + " (";
+            out = neg() + field_name(names, in.a) + " like globs#" + std::to_string(in.b) + " (";
             for (size_t i = 0; i < list.size(); ++i)
                 out += (i ? ", " : "") + syntax::quote_string(list[i].glob.pattern());
             out += (!list.empty() && list[0].glob.case_insensitive()) ? "; case-insensitive)" : ")";
@@ -123,7 +135,7 @@ std::string operands(const Program& p, const Instruction& in) {
         }
         case Opcode::TEST_PATTERN: {
             const auto& s = p.pattern_sets[in.b].stats();
-            out = neg() + field_name(p, in.a) + " like set#" + std::to_string(in.b) + " (" +
+            out = neg() + field_name(names, in.a) + " like set#" + std::to_string(in.b) + " (" +
                   std::to_string(p.pattern_sets[in.b].size()) + " patterns: " + std::to_string(s.exact) + " exact, " +
                   std::to_string(s.prefix) + " prefix, " + std::to_string(s.suffix) + " suffix, " +
                   std::to_string(s.contains) + " contains, " + std::to_string(s.general) + " general" +
@@ -131,27 +143,29 @@ std::string operands(const Program& p, const Instruction& in) {
             break;
         }
         case Opcode::TEST_REGEX:
-            out = neg() + field_name(p, in.a) + " regex /" + p.regexes[in.b].re2_pattern() + "/";
+            out = neg() + field_name(names, in.a) + " regex /" + p.regexes[in.b].re2_pattern() + "/";
             break;
         case Opcode::TEST_NUM_IN:
-            out = neg() + field_name(p, in.a) + " in numbers#" + std::to_string(in.b) + " (" +
+            out = neg() + field_name(names, in.a) + " in numbers#" + std::to_string(in.b) + " (" +
                   std::to_string(p.number_sets[in.b].size()) + " numbers)";
             break;
         case Opcode::TEST_BOOL:
-            out = neg() + field_name(p, in.a) + " is " +
+            out = neg() + field_name(names, in.a) + " is " +
                   (in.b == 3   ? "a boolean"
                    : in.b == 2 ? "true"
                    : in.b == 1 ? "false"
                                : "never");
             break;
         case Opcode::TEST_IP_IN:
-            out = neg() + field_name(p, in.a) + " in cidr#" + std::to_string(in.b) + " (" +
+            out = neg() + field_name(names, in.a) + " in cidr#" + std::to_string(in.b) + " (" +
                   std::to_string(p.cidr_sets[in.b].size()) + " blocks)";
             break;
-        case Opcode::TEST_IP_CMP: out = neg() + field_name(p, in.a) + " " + cmp + " ip#" + std::to_string(in.b); break;
+        case Opcode::TEST_IP_CMP:
+            out = neg() + field_name(names, in.a) + " " + cmp + " ip#" + std::to_string(in.b);
+            break;
         case Opcode::TEST_VALUE: out = (in.flags & flag::EXPECT_FALSE) ? "pop == FALSE" : "pop == TRUE"; break;
         case Opcode::PUSH_CONST: out = value_text(p.constants[in.b]); break;
-        case Opcode::PUSH_FIELD: out = field_name(p, in.a) + " as " + field_type_name(in.b); break;
+        case Opcode::PUSH_FIELD: out = field_name(names, in.a) + " as " + field_type_name(in.b); break;
         case Opcode::CALL:
             out = function_name(in.b) + ((in.flags & flag::CI) ? "~" : "") + "/" + std::to_string(in.aux);
             if (in.a != kNoIndex) out += " cidr#" + std::to_string(in.a);
@@ -218,6 +232,7 @@ std::string explain(const Program& p) {
            std::to_string(p.code.size()) + " instructions, " + std::to_string(p.constants.size()) + " constants";
     if (p.max_stack) out += ", stack " + std::to_string(p.max_stack);
     out += ")\n";
+    const SlotNames names = slot_names(p);
     char line[96];
     std::snprintf(line, sizeof line, "%-5s %-17s %-8s %s\n", "addr", "opcode", "jump", "operands");
     out += line;
@@ -232,7 +247,7 @@ std::string explain(const Program& p) {
         }
         std::snprintf(line, sizeof line, "%-5zu %-17s %-8s ", i, std::string(opcode_name(in.op)).c_str(), jump.c_str());
         out += line;
-        out += operands(p, in);
+        out += operands(p, names, in);
         if (i < p.notes.size() && !p.notes[i].empty()) out += "  -- " + p.notes[i];
         out += "\n";
     }

@@ -193,12 +193,6 @@ public:
     // Adds a string to the program's own storage; the view stays valid as long as the program.
     std::string_view store(std::string_view s) { return strings_.emplace_back(s); }
 
-    const std::string* slot_path(vm::SlotId slot) const {
-        for (const auto& [id, path] : slot_paths)
-            if (id == slot) return &path;
-        return nullptr;
-    }
-
 private:
     std::deque<std::string> strings_;
 };

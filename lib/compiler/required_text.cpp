@@ -4,6 +4,7 @@
 #include <cctype>
 #include <optional>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 
 #include "text/casefold.hpp"
@@ -23,6 +24,9 @@ constexpr size_t kMinNeedle = 3;
 // gives up (such a clause would let most lines through anyway).
 constexpr size_t kMaxClauses = 4;
 constexpr size_t kMaxAlternatives = 32;
+// A list with more distinct needles than this gives no condition: Hyperscan takes about 0.1 ms per literal to build
+// its database (13 s for 100,000), and such a list lets many lines through anyway.
+constexpr size_t kMaxListNeedles = 1024;
 
 // The JSON form of `text`, or nullopt when a character has no single JSON spelling but \uXXXX (a control
 // character other than the five short escapes) — such a needle could only ever be found as \u, and lines with
@@ -72,9 +76,24 @@ bool better(const Clause& a, const Clause& b) {
     return a.size() < b.size();
 }
 
-void add_unique(Clause& clause, Needle needle) {
-    if (std::find(clause.begin(), clause.end(), needle) == clause.end()) clause.push_back(std::move(needle));
-}
+// A clause built needle by needle, each needle once (a hash set, not a search of the clause: an `in` list of
+// 100,000 strings gives a clause of 100,000 needles).
+class ClauseBuilder {
+public:
+    void add(Needle needle) {
+        std::string key;
+        key.reserve(needle.text.size() + 1);
+        key += needle.case_insensitive ? '~' : '=';
+        key += needle.text;
+        if (seen_.insert(std::move(key)).second) clause_.push_back(std::move(needle));
+    }
+    size_t size() const { return clause_.size(); }
+    Clause take() { return std::move(clause_); }
+
+private:
+    Clause clause_;
+    std::unordered_set<std::string> seen_;
+};
 
 // A positive test of a field that holds its strings as written: string-typed fields (numbers, dates, ips and
 // versions compare by value, 1.35e2 == 135) without a null_value mapping (which makes a JSON null read as a
@@ -99,7 +118,7 @@ std::optional<Clause> field_clause(const Cond& c) {
         default: return std::nullopt;
     }
     if (p.constants.empty()) return std::nullopt;
-    Clause clause;
+    ClauseBuilder clause;
     for (const auto& constant : p.constants) {
         const auto* s = std::get_if<std::string>(&constant);
         if (s == nullptr) return std::nullopt;  // a number or boolean constant: compared by value
@@ -112,9 +131,10 @@ std::optional<Clause> field_clause(const Cond& c) {
         // may be written in the event in another case) gives no condition.
         if (ci && std::any_of(form->begin(), form->end(), [](char b) { return static_cast<unsigned char>(b) >= 0x80; }))
             return std::nullopt;
-        add_unique(clause, Needle{std::move(*form), ci});
+        clause.add(Needle{std::move(*form), ci});
+        if (clause.size() > kMaxListNeedles) return std::nullopt;
     }
-    return clause;
+    return clause.take();
 }
 
 RequiredText unconditional() { return RequiredText{}; }
@@ -148,7 +168,7 @@ RequiredText derive(const Cond& c) {
             return r;
         }
         case CondKind::or_: {
-            Clause merged;
+            ClauseBuilder merged;
             bool any_child = false;
             for (const Cond& child : c.children) {
                 RequiredText part = derive(child);
@@ -156,12 +176,14 @@ RequiredText derive(const Cond& c) {
                 if (part.unconditional()) return unconditional();
                 any_child = true;
                 // The child's clauses are sorted best first.
-                for (auto& needle : part.clauses.front()) add_unique(merged, std::move(needle));
-                if (merged.size() > kMaxAlternatives) return unconditional();
+                for (auto& needle : part.clauses.front()) {
+                    merged.add(std::move(needle));
+                    if (merged.size() > kMaxAlternatives) return unconditional();
+                }
             }
             if (!any_child) return never();
             RequiredText r;
-            r.clauses.push_back(std::move(merged));
+            r.clauses.push_back(merged.take());
             return r;
         }
     }

@@ -7,6 +7,7 @@
 #include <new>
 #include <span>
 #include <string_view>
+#include <unordered_map>
 
 namespace eqlc::input {
 
@@ -60,27 +61,40 @@ hs_database* compile(const std::vector<compiler::Needle>& needles, std::span<con
     return db;
 }
 
-uint32_t intern(std::vector<compiler::Needle>& needles, const compiler::Needle& needle) {
-    auto found = std::find(needles.begin(), needles.end(), needle);
-    if (found != needles.end()) return static_cast<uint32_t>(found - needles.begin());
-    needles.push_back(needle);
-    return static_cast<uint32_t>(needles.size() - 1);
-}
+// Distinct needles, each with its id (its index): a hash map, so that 100,000 needles take linear time.
+class NeedleTable {
+public:
+    explicit NeedleTable(std::vector<compiler::Needle>& needles) : needles_(needles) {}
+    uint32_t intern(const compiler::Needle& needle) {
+        std::string key;
+        key.reserve(needle.text.size() + 1);
+        key += needle.case_insensitive ? '~' : '=';
+        key += needle.text;
+        const auto [it, added] = ids_.emplace(std::move(key), static_cast<uint32_t>(needles_.size()));
+        if (added) needles_.push_back(needle);
+        return it->second;
+    }
+
+private:
+    std::vector<compiler::Needle>& needles_;
+    std::unordered_map<std::string, uint32_t> ids_;
+};
 
 }  // namespace
 
 std::unique_ptr<LineFilter> LineFilter::create(const std::vector<compiler::RequiredText>& terms, std::string* error) {
     std::unique_ptr<LineFilter> filter(new LineFilter());
+    NeedleTable anchors(filter->anchors_), others(filter->others_);
     for (const auto& required : terms) {
         if (required.clauses.empty()) {
             if (error) *error = "a term without required text";
             return nullptr;
         }
         Term term;
-        for (const auto& needle : required.clauses.front()) term.anchor.push_back(intern(filter->anchors_, needle));
+        for (const auto& needle : required.clauses.front()) term.anchor.push_back(anchors.intern(needle));
         for (size_t c = 1; c < required.clauses.size(); ++c) {
             std::vector<uint32_t> clause;
-            for (const auto& needle : required.clauses[c]) clause.push_back(intern(filter->others_, needle));
+            for (const auto& needle : required.clauses[c]) clause.push_back(others.intern(needle));
             term.rest.push_back(std::move(clause));
         }
         filter->terms_.push_back(std::move(term));
@@ -89,7 +103,7 @@ std::unique_ptr<LineFilter> LineFilter::create(const std::vector<compiler::Requi
     for (uint32_t t = 0; t < filter->terms_.size(); ++t)
         for (const uint32_t a : filter->terms_[t].anchor) {
             auto& list = filter->terms_of_anchor_[a];
-            if (std::find(list.begin(), list.end(), t) == list.end()) list.push_back(t);
+            if (list.empty() || list.back() != t) list.push_back(t);  // terms come in order: no search needed
         }
 
     filter->forcing_id_ = static_cast<uint32_t>(filter->anchors_.size());

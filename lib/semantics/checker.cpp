@@ -55,6 +55,10 @@ public:
 
 private:
     void error(const SourceSpan& span, std::string message, std::string hint = {}) {
+        if (out_.size() > kMaxProblems) {  // one past the limit is kept, for the span of the summary
+            ++dropped_;
+            return;
+        }
         Diagnostic d;
         d.phase = Phase::semantics;
         d.span = span;
@@ -180,13 +184,19 @@ private:
         return ValueKind::any;
     }
 
+    // The recursion (expr -> boolean_operand / numeric_operand / call -> expr) keeps its frames small: messages
+    // are built in helpers that are not inlined into it. The nesting limit (syntax::kMaxDepthLimit) is sized with
+    // it.
     void boolean_operand(const Expr& parent, const Expr& operand) {
         const ValueKind kind = expr(operand);
-        if (kind != ValueKind::boolean && kind != ValueKind::any)
-            error(operand.span, std::string(parent.kind == ExprKind::not_ ? "argument of [" : "operand of [") +
-                                    syntax::print_expr(parent) + "] must be [boolean], found value [" +
-                                    syntax::print_expr(operand) + "] type [" + std::string(value_kind_name(kind)) +
-                                    "]");
+        if (kind != ValueKind::boolean && kind != ValueKind::any) boolean_error(parent, operand, kind);
+    }
+
+    [[gnu::noinline]] void boolean_error(const Expr& parent, const Expr& operand, ValueKind kind) {
+        error(operand.span, std::string(parent.kind == ExprKind::not_ ? "argument of [" : "operand of [") +
+                                syntax::print_expr_brief(parent) + "] must be [boolean], found value [" +
+                                syntax::print_expr_brief(operand) + "] type [" + std::string(value_kind_name(kind)) +
+                                "]");
     }
 
     void numeric_operand(const Expr& parent, const Expr& operand, size_t index) {
@@ -194,12 +204,13 @@ private:
         if (kind != ValueKind::numeric && kind != ValueKind::any) type_error(parent, operand, index, "numeric", kind);
     }
 
-    void type_error(const Expr& parent, const Expr& operand, size_t index, std::string_view wanted, ValueKind found) {
+    [[gnu::noinline]] void type_error(const Expr& parent, const Expr& operand, size_t index, std::string_view wanted,
+                                      ValueKind found) {
         std::string found_name = operand.kind == ExprKind::literal ? std::string(literal_type_name(operand.value))
                                                                    : std::string(value_kind_name(found));
-        error(operand.span, std::string(ordinal(index)) + " argument of [" + syntax::print_expr(parent) +
-                                "] must be [" + std::string(wanted) + "], found value [" + syntax::print_expr(operand) +
-                                "] type [" + found_name + "]");
+        error(operand.span, std::string(ordinal(index)) + " argument of [" + syntax::print_expr_brief(parent) +
+                                "] must be [" + std::string(wanted) + "], found value [" +
+                                syntax::print_expr_brief(operand) + "] type [" + found_name + "]");
     }
 
     void compare(const Expr& e) {
@@ -209,10 +220,14 @@ private:
         expr(right);
         // Elasticsearch compares a field with a constant; two fields cannot be compared. An optional field may
         // turn out to be unmapped (a null constant), so only two plain fields are refused before a schema is known.
-        if (is_field(left) && is_field(right) && !(left.field.optional || right.field.optional))
-            error(e.span,
-                  "Comparisons against fields are not (currently) supported; offender [" + syntax::print_expr(e) + "]",
-                  "compare a field with a constant, or use a function such as startsWith(a, b)");
+        if (is_field(left) && is_field(right) && !(left.field.optional || right.field.optional)) field_compare_error(e);
+    }
+
+    [[gnu::noinline]] void field_compare_error(const Expr& e) {
+        error(
+            e.span,
+            "Comparisons against fields are not (currently) supported; offender [" + syntax::print_expr_brief(e) + "]",
+            "compare a field with a constant, or use a function such as startsWith(a, b)");
     }
 
     void match(const Expr& e) {
@@ -224,7 +239,7 @@ private:
         for (size_t i = 1; i < e.operands.size(); ++i) {
             const Expr& pattern = *e.operands[i];
             if (!is_constant(pattern)) {
-                error(pattern.span, "The right side of [" + syntax::print_expr(e) + "] must be a constant");
+                pattern_error(e, pattern);
                 continue;
             }
             const bool is_string =
@@ -239,10 +254,7 @@ private:
             const Expr& item = *e.operands[i];
             const ValueKind kind = expr(item);
             if (!is_constant(item) && !is_null_literal(item)) {
-                error(item.span,
-                      "Comparisons against fields are not (currently) supported; offender [" +
-                          syntax::print_expr(item) + "] in [" + syntax::print_expr(e) + "]",
-                      "the values of an `in` list must be constants");
+                in_item_error(e, item);
                 continue;
             }
             if (e.case_insensitive && kind != ValueKind::string && !is_null_literal(item))
@@ -250,15 +262,45 @@ private:
         }
     }
 
+    [[gnu::noinline]] void pattern_error(const Expr& e, const Expr& pattern) {
+        error(pattern.span, "The right side of [" + syntax::print_expr_brief(e) + "] must be a constant");
+    }
+
+    [[gnu::noinline]] void in_item_error(const Expr& e, const Expr& item) {
+        error(item.span,
+              "Comparisons against fields are not (currently) supported; offender [" + syntax::print_expr_brief(item) +
+                  "] in [" + syntax::print_expr_brief(e) + "]",
+              "the values of an `in` list must be constants");
+    }
+
     ValueKind call(const Expr& e) {
+        const FunctionSpec* spec = check_call(e);
+        if (!spec) {
+            for (const auto& operand : e.operands) expr(*operand);
+            return ValueKind::any;
+        }
+        const size_t n = e.operands.size();
+        for (size_t i = 0; i < n; ++i) {
+            const Expr& arg = *e.operands[i];
+            const ValueKind kind = expr(arg);
+            const ValueKind wanted = spec->args[std::min(i, spec->args.size() - 1)];
+            if (wanted != ValueKind::any && kind != ValueKind::any && kind != wanted)
+                type_error(e, arg, i, value_kind_name(wanted), kind);
+            const bool must_be_constant = (spec->constant_args >> std::min<size_t>(i, 7)) & 1;
+            if (must_be_constant && !is_constant(arg)) constant_arg_error(e, arg, i);
+        }
+        return spec->result;
+    }
+
+    // The function called by `e`, after checking its name, `~` and arity; null when it is unknown.
+    [[gnu::noinline]] const FunctionSpec* check_call(const Expr& e) {
         const FunctionSpec* spec = find_function(e.function);
         if (!spec) {
             std::string hint;
             if (auto suggestion = suggest_function(e.function); !suggestion.empty())
                 hint = "did you mean [" + std::string(suggestion) + "]?";
             error(e.span, "Unknown function [" + e.function + (e.case_insensitive ? "~" : "") + "]", hint);
-            for (const auto& operand : e.operands) expr(*operand);
-            return ValueKind::any;
+            return nullptr;
         }
         if (e.case_insensitive && !spec->has_insensitive_form)
             error(e.span, "Function [" + std::string(spec->name) + "] does not support case-insensitive matching",
@@ -275,29 +317,43 @@ private:
             error(e.span, "Function [" + std::string(spec->name) + "] expects " + wanted + " argument" +
                               (spec->max_args == 1 ? "" : "s") + ", found [" + std::to_string(n) + "]");
         }
-        for (size_t i = 0; i < n; ++i) {
-            const Expr& arg = *e.operands[i];
-            const ValueKind kind = expr(arg);
-            const ValueKind wanted = spec->args[std::min(i, spec->args.size() - 1)];
-            if (wanted != ValueKind::any && kind != ValueKind::any && kind != wanted)
-                type_error(e, arg, i, value_kind_name(wanted), kind);
-            const bool must_be_constant = (spec->constant_args >> std::min<size_t>(i, 7)) & 1;
-            if (must_be_constant && !is_constant(arg))
-                error(arg.span, std::string(ordinal(i)) + " argument of [" + syntax::print_expr(e) +
-                                    "] must be a constant, received [" + syntax::print_expr(arg) + "]");
-        }
-        return spec->result;
+        return spec;
     }
 
+    [[gnu::noinline]] void constant_arg_error(const Expr& e, const Expr& arg, size_t i) {
+        error(arg.span, std::string(ordinal(i)) + " argument of [" + syntax::print_expr_brief(e) +
+                            "] must be a constant, received [" + syntax::print_expr_brief(arg) + "]");
+    }
+
+public:
+    size_t dropped() const { return dropped_; }
+
+private:
     const CheckLimits& limits_;
     Diagnostics& out_;
+    size_t dropped_ = 0;  // problems found after the limit, not recorded
 };
 
 }  // namespace
 
+static void limit_problems(Diagnostics& diagnostics, size_t more) {
+    if (diagnostics.size() <= kMaxProblems) return;
+    more += diagnostics.size() - kMaxProblems;
+    Diagnostic summary;
+    summary.phase = diagnostics[kMaxProblems].phase;
+    summary.span = diagnostics[kMaxProblems].span;
+    summary.message = "too many problems: " + std::to_string(more) + " more not shown, the first of them here";
+    diagnostics.resize(kMaxProblems);
+    diagnostics.push_back(std::move(summary));
+}
+
+void limit_problems(Diagnostics& diagnostics) { limit_problems(diagnostics, 0); }
+
 Diagnostics check_query(const ast::Query& query, const CheckLimits& limits) {
     Diagnostics out;
-    Checker(limits, out).query(query);
+    Checker checker(limits, out);
+    checker.query(query);
+    limit_problems(out, checker.dropped());
     return out;
 }
 

@@ -5,6 +5,7 @@
 // causes it; checking goes on after a problem so that one run reports them all.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "eqlc/diagnostics.hpp"
@@ -16,6 +17,14 @@ struct CheckLimits {
     int64_t min_runs = 1;
     int64_t max_runs = 100;  // Elasticsearch's bound for `with runs=N`
 };
+
+// At most kMaxProblems problems are reported per query (checked, then compiled): a rule with 50,000 wrong operands
+// gets the first ones and a count of the others, not 50,000 messages each quoting its line.
+constexpr size_t kMaxProblems = 100;
+
+// Keeps the first kMaxProblems diagnostics and replaces the others by one error at the first of them that says how
+// many were left out.
+void limit_problems(Diagnostics& diagnostics);
 
 Diagnostics check_query(const ast::Query& query, const CheckLimits& limits = {});
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "compiler/cidr.hpp"
 #include "compiler/glob.hpp"
@@ -443,50 +444,57 @@ Cond Normalizer::field_test(const FieldRef& field, Predicate p, bool negated, co
     return make(std::move(p));
 }
 
+// Like val(), cond() only dispatches: `not` chains recurse through it alone.
 Cond Normalizer::cond(const ast::Expr& e, bool neg) {
     switch (e.kind) {
         case ExprKind::literal:
             if (const bool* b = std::get_if<bool>(&e.value)) return Cond::constant_of(*b != neg);
             return Cond::constant_of(false);  // null (or a non-boolean) is never TRUE
-        case ExprKind::field: {
-            ValueExpr v = field_value(e);
-            if (v.op != ValueOp::field) return Cond::constant_of(false);
-            if (v.field.type != FieldType::boolean && v.field.type != FieldType::dynamic) {
-                error(e.span,
-                      "Condition expression needs to be boolean, found [" + std::string(type_name(v.field.type)) + "]");
-                return Cond::constant_of(false);
-            }
-            Predicate p;
-            p.op = PredOp::cmp;
-            p.constants.push_back(true);
-            p.span = e.span;
-            return field_test(v.field, std::move(p), neg, e.span);
-        }
+        case ExprKind::field: return field_cond(e, neg);
         case ExprKind::not_: return cond(*e.operands[0], !neg);
         case ExprKind::and_:
-        case ExprKind::or_: {
-            const bool is_and = (e.kind == ExprKind::and_) != neg;
-            std::vector<Cond> parts;
-            for (const auto& operand : e.operands) parts.push_back(cond(*operand, neg));
-            return junction(is_and ? CondKind::and_ : CondKind::or_, std::move(parts), e.span);
-        }
+        case ExprKind::or_: return junction_cond(e, neg);
         case ExprKind::compare: return compare_cond(e, neg);
         case ExprKind::match: return match_cond(e, neg);
         case ExprKind::in: return in_cond(e, neg);
         case ExprKind::call: return call_cond(e, neg);
         case ExprKind::arith:
-        case ExprKind::negate: return value_test(val(e), !neg, e.span);
+        case ExprKind::negate: return value_cond(e, neg);
     }
     return Cond::constant_of(false);
 }
+
+Cond Normalizer::field_cond(const ast::Expr& e, bool neg) {
+    ValueExpr v = field_value(e);
+    if (v.op != ValueOp::field) return Cond::constant_of(false);
+    if (v.field.type != FieldType::boolean && v.field.type != FieldType::dynamic) {
+        error(e.span, "Condition expression needs to be boolean, found [" + std::string(type_name(v.field.type)) + "]");
+        return Cond::constant_of(false);
+    }
+    Predicate p;
+    p.op = PredOp::cmp;
+    p.constants.push_back(true);
+    p.span = e.span;
+    return field_test(v.field, std::move(p), neg, e.span);
+}
+
+Cond Normalizer::junction_cond(const ast::Expr& e, bool neg) {
+    const bool is_and = (e.kind == ExprKind::and_) != neg;
+    std::vector<Cond> parts;
+    parts.reserve(e.operands.size());
+    for (const auto& operand : e.operands) parts.push_back(cond(*operand, neg));
+    return junction(is_and ? CondKind::and_ : CondKind::or_, std::move(parts), e.span);
+}
+
+Cond Normalizer::value_cond(const ast::Expr& e, bool neg) { return value_test(val(e), !neg, e.span); }
 
 Cond Normalizer::compare_cond(const ast::Expr& e, bool neg) {
     ValueExpr l = val(*e.operands[0]);
     ValueExpr r = val(*e.operands[1]);
     vm::CmpOp op = to_cmp(e.compare_op);
     if (l.op == ValueOp::field && r.op == ValueOp::field) {
-        error(e.span,
-              "Comparisons against fields are not (currently) supported; offender [" + syntax::print_expr(e) + "]");
+        error(e.span, "Comparisons against fields are not (currently) supported; offender [" +
+                          syntax::print_expr_brief(e) + "]");
         return Cond::constant_of(false);
     }
     // x == null -> IsNull(x); x != null -> IsNotNull(x)
@@ -622,7 +630,7 @@ Cond Normalizer::in_cond(const ast::Expr& e, bool neg) {
         ValueExpr item = val(*e.operands[i]);
         if (!item.is_constant()) {
             error(e.operands[i]->span, "Comparisons against fields are not (currently) supported; offender [" +
-                                           syntax::print_expr(*e.operands[i]) + "]");
+                                           syntax::print_expr_brief(*e.operands[i]) + "]");
             return Cond::constant_of(false);
         }
         if (!is_null_const(item.constant)) p.constants.push_back(std::move(item.constant));
@@ -703,136 +711,168 @@ ValueExpr Normalizer::field_value(const ast::Expr& e) {
     return v;
 }
 
+// val() recurses once per level of the tree: it only dispatches, so that its frame stays small (the ValueExprs and
+// temporaries of each kind of node live in the frame of a helper, which is not on the stack while its operands
+// are lowered unless it is their parent's). The nesting limit (syntax::kMaxDepthLimit) is sized with it.
 ValueExpr Normalizer::val(const ast::Expr& e) {
-    ValueExpr v;
-    v.span = e.span;
     switch (e.kind) {
-        case ExprKind::literal:
-            v.op = ValueOp::constant;
-            v.constant = e.value;
-            return v;
+        case ExprKind::literal: return val_literal(e);
         case ExprKind::field: return field_value(e);
         case ExprKind::not_:
-            v.op = ValueOp::not_;
-            v.children.push_back(val(*e.operands[0]));
-            return fold(std::move(v));
+        case ExprKind::negate: return val_unary(e);
         case ExprKind::and_:
-        case ExprKind::or_:
-            v.op = e.kind == ExprKind::and_ ? ValueOp::and_ : ValueOp::or_;
-            for (const auto& operand : e.operands) v.children.push_back(val(*operand));
-            return fold(std::move(v));
-        case ExprKind::compare: {
-            ValueExpr l = val(*e.operands[0]);
-            ValueExpr r = val(*e.operands[1]);
-            const vm::CmpOp op = to_cmp(e.compare_op);
-            if (l.op == ValueOp::field && r.op == ValueOp::field) {
-                error(e.span, "Comparisons against fields are not (currently) supported; offender [" +
-                                  syntax::print_expr(e) + "]");
-                return ValueExpr{};
-            }
-            if ((op == vm::CmpOp::eq || op == vm::CmpOp::ne) && (l.is_null_constant() || r.is_null_constant())) {
-                ValueExpr isnull;
-                isnull.op = ValueOp::is_null;
-                isnull.span = e.span;
-                isnull.children.push_back(l.is_null_constant() ? std::move(r) : std::move(l));
-                isnull = fold(std::move(isnull));
-                if (op == vm::CmpOp::eq) return isnull;
-                v.op = ValueOp::not_;
-                v.children.push_back(std::move(isnull));
-                return fold(std::move(v));
-            }
-            // A constant compared with a typed field takes the field's type, as in a field test.
-            for (int side = 0; side < 2; ++side) {
-                ValueExpr& f = side == 0 ? l : r;
-                ValueExpr& c = side == 0 ? r : l;
-                if (f.op == ValueOp::field && c.is_constant()) {
-                    v.compare_kind = compare_kind_of(f.field.type);
-                    Converted conv = convert_constant(c.constant, f.field.type,
-                                                      op != vm::CmpOp::eq && op != vm::CmpOp::ne, f.field.path);
-                    if (!conv.error.empty())
-                        error(c.span, conv.error);
-                    else if (conv.value)
-                        c.constant = *conv.value;
-                } else if (f.op == ValueOp::field) {
-                    v.compare_kind = compare_kind_of(f.field.type);
-                }
-            }
-            v.op = ValueOp::compare;
-            v.cmp = op;
-            v.children.push_back(std::move(l));
-            v.children.push_back(std::move(r));
-            return fold(std::move(v));
-        }
-        case ExprKind::match: {
-            auto p = match_predicate(e);
-            if (!p) return ValueExpr{};
-            v.op = ValueOp::predicate;
-            v.predicate = std::move(*p);
-            v.children.push_back(val(*e.operands[0]));
-            return fold(std::move(v));
-        }
-        case ExprKind::in: {
-            v.op = ValueOp::predicate;
-            v.predicate.op = e.case_insensitive ? PredOp::in_ci : PredOp::in;
-            v.predicate.span = e.operands[1]->span;
-            v.children.push_back(val(*e.operands[0]));
-            for (size_t i = 1; i < e.operands.size(); ++i) {
-                ValueExpr item = val(*e.operands[i]);
-                if (!item.is_constant()) {
-                    error(e.operands[i]->span, "Comparisons against fields are not (currently) supported; offender [" +
-                                                   syntax::print_expr(*e.operands[i]) + "]");
-                    return ValueExpr{};
-                }
-                if (!is_null_const(item.constant)) v.predicate.constants.push_back(std::move(item.constant));
-            }
-            v = fold(std::move(v));
-            if (!e.negated) return v;
-            ValueExpr n;
-            n.op = ValueOp::not_;
-            n.span = e.span;
-            n.children.push_back(std::move(v));
-            return fold(std::move(n));
-        }
-        case ExprKind::arith:
-            v.op = ValueOp::arith;
-            v.arith = to_arith(e.arith_op);
-            v.children.push_back(val(*e.operands[0]));
-            v.children.push_back(val(*e.operands[1]));
-            return fold(std::move(v));
-        case ExprKind::negate:
-            v.op = ValueOp::negate;
-            v.children.push_back(val(*e.operands[0]));
-            return fold(std::move(v));
-        case ExprKind::call: {
-            const FunctionSpec* spec = find_function(e.function);
-            if (!spec) return ValueExpr{};
-            v.op = ValueOp::call;
-            v.function = spec->id;
-            v.case_insensitive = e.case_insensitive;
-            if (spec->id == FunctionId::cidr_match) {
-                if (e.operands.empty()) return ValueExpr{};
-                v.children.push_back(val(*e.operands[0]));
-                v.predicate.op = PredOp::cidr;
-                for (size_t i = 1; i < e.operands.size(); ++i) {
-                    ValueExpr block = val(*e.operands[i]);
-                    if (!block.is_constant()) return ValueExpr{};           // the checker reports it
-                    if (is_null_const(block.constant)) return ValueExpr{};  // a null block: null
-                    if (block.constant.index() != 4 ||
-                        !std::holds_alternative<compiler::CidrBlock>(
-                            compiler::parse_cidr(std::get<std::string>(block.constant)))) {
-                        error(e.operands[i]->span,
-                              "invalid CIDR block [" + describe(block.constant) + "] in cidrMatch");
-                        return ValueExpr{};
-                    }
-                    v.predicate.constants.push_back(std::move(block.constant));
-                }
-                return fold(std::move(v));
-            }
-            for (const auto& operand : e.operands) v.children.push_back(val(*operand));
-            return fold(std::move(v));
-        }
+        case ExprKind::or_: return val_junction(e);
+        case ExprKind::compare: return val_compare(e);
+        case ExprKind::match: return val_match(e);
+        case ExprKind::in: return val_in(e);
+        case ExprKind::arith: return val_arith(e);
+        case ExprKind::call: return val_call(e);
     }
     return ValueExpr{};
+}
+
+ValueExpr Normalizer::val_literal(const ast::Expr& e) {
+    ValueExpr v;
+    v.span = e.span;
+    v.op = ValueOp::constant;
+    v.constant = e.value;
+    return v;
+}
+
+ValueExpr Normalizer::val_unary(const ast::Expr& e) {
+    ValueExpr v;
+    v.span = e.span;
+    v.op = e.kind == ExprKind::not_ ? ValueOp::not_ : ValueOp::negate;
+    v.children.push_back(val(*e.operands[0]));
+    return fold(std::move(v));
+}
+
+ValueExpr Normalizer::val_junction(const ast::Expr& e) {
+    ValueExpr v;
+    v.span = e.span;
+    v.op = e.kind == ExprKind::and_ ? ValueOp::and_ : ValueOp::or_;
+    for (const auto& operand : e.operands) v.children.push_back(val(*operand));
+    return fold(std::move(v));
+}
+
+ValueExpr Normalizer::val_arith(const ast::Expr& e) {
+    ValueExpr v;
+    v.span = e.span;
+    v.op = ValueOp::arith;
+    v.arith = to_arith(e.arith_op);
+    v.children.push_back(val(*e.operands[0]));
+    v.children.push_back(val(*e.operands[1]));
+    return fold(std::move(v));
+}
+
+ValueExpr Normalizer::val_compare(const ast::Expr& e) {
+    ValueExpr v;
+    v.span = e.span;
+    ValueExpr l = val(*e.operands[0]);
+    ValueExpr r = val(*e.operands[1]);
+    const vm::CmpOp op = to_cmp(e.compare_op);
+    if (l.op == ValueOp::field && r.op == ValueOp::field) {
+        error(e.span, "Comparisons against fields are not (currently) supported; offender [" +
+                          syntax::print_expr_brief(e) + "]");
+        return ValueExpr{};
+    }
+    if ((op == vm::CmpOp::eq || op == vm::CmpOp::ne) && (l.is_null_constant() || r.is_null_constant())) {
+        ValueExpr isnull;
+        isnull.op = ValueOp::is_null;
+        isnull.span = e.span;
+        isnull.children.push_back(l.is_null_constant() ? std::move(r) : std::move(l));
+        isnull = fold(std::move(isnull));
+        if (op == vm::CmpOp::eq) return isnull;
+        v.op = ValueOp::not_;
+        v.children.push_back(std::move(isnull));
+        return fold(std::move(v));
+    }
+    // A constant compared with a typed field takes the field's type, as in a field test.
+    for (int side = 0; side < 2; ++side) {
+        ValueExpr& f = side == 0 ? l : r;
+        ValueExpr& c = side == 0 ? r : l;
+        if (f.op == ValueOp::field && c.is_constant()) {
+            v.compare_kind = compare_kind_of(f.field.type);
+            Converted conv =
+                convert_constant(c.constant, f.field.type, op != vm::CmpOp::eq && op != vm::CmpOp::ne, f.field.path);
+            if (!conv.error.empty())
+                error(c.span, conv.error);
+            else if (conv.value)
+                c.constant = *conv.value;
+        } else if (f.op == ValueOp::field) {
+            v.compare_kind = compare_kind_of(f.field.type);
+        }
+    }
+    v.op = ValueOp::compare;
+    v.cmp = op;
+    v.children.push_back(std::move(l));
+    v.children.push_back(std::move(r));
+    return fold(std::move(v));
+}
+
+ValueExpr Normalizer::val_match(const ast::Expr& e) {
+    ValueExpr v;
+    v.span = e.span;
+    auto p = match_predicate(e);
+    if (!p) return ValueExpr{};
+    v.op = ValueOp::predicate;
+    v.predicate = std::move(*p);
+    v.children.push_back(val(*e.operands[0]));
+    return fold(std::move(v));
+}
+
+ValueExpr Normalizer::val_in(const ast::Expr& e) {
+    ValueExpr v;
+    v.span = e.span;
+    v.op = ValueOp::predicate;
+    v.predicate.op = e.case_insensitive ? PredOp::in_ci : PredOp::in;
+    v.predicate.span = e.operands[1]->span;
+    v.children.push_back(val(*e.operands[0]));
+    for (size_t i = 1; i < e.operands.size(); ++i) {
+        ValueExpr item = val(*e.operands[i]);
+        if (!item.is_constant()) {
+            error(e.operands[i]->span, "Comparisons against fields are not (currently) supported; offender [" +
+                                           syntax::print_expr_brief(*e.operands[i]) + "]");
+            return ValueExpr{};
+        }
+        if (!is_null_const(item.constant)) v.predicate.constants.push_back(std::move(item.constant));
+    }
+    v = fold(std::move(v));
+    if (!e.negated) return v;
+    ValueExpr n;
+    n.op = ValueOp::not_;
+    n.span = e.span;
+    n.children.push_back(std::move(v));
+    return fold(std::move(n));
+}
+
+ValueExpr Normalizer::val_call(const ast::Expr& e) {
+    ValueExpr v;
+    v.span = e.span;
+    const FunctionSpec* spec = find_function(e.function);
+    if (!spec) return ValueExpr{};
+    v.op = ValueOp::call;
+    v.function = spec->id;
+    v.case_insensitive = e.case_insensitive;
+    if (spec->id == FunctionId::cidr_match) {
+        if (e.operands.empty()) return ValueExpr{};
+        v.children.push_back(val(*e.operands[0]));
+        v.predicate.op = PredOp::cidr;
+        for (size_t i = 1; i < e.operands.size(); ++i) {
+            ValueExpr block = val(*e.operands[i]);
+            if (!block.is_constant()) return ValueExpr{};           // the checker reports it
+            if (is_null_const(block.constant)) return ValueExpr{};  // a null block: null
+            if (block.constant.index() != 4 || !std::holds_alternative<compiler::CidrBlock>(
+                                                   compiler::parse_cidr(std::get<std::string>(block.constant)))) {
+                error(e.operands[i]->span, "invalid CIDR block [" + describe(block.constant) + "] in cidrMatch");
+                return ValueExpr{};
+            }
+            v.predicate.constants.push_back(std::move(block.constant));
+        }
+        return fold(std::move(v));
+    }
+    for (const auto& operand : e.operands) v.children.push_back(val(*operand));
+    return fold(std::move(v));
 }
 
 // Evaluates nodes whose operands are all constants, with the run-time implementations.
@@ -942,11 +982,12 @@ const char* pred_name(const Predicate& p) {
     return "?";
 }
 
-std::string describe_constants(const Predicate& p) {
+// The constants of `p`, stopping after about `limit` bytes.
+std::string describe_constants(const Predicate& p, size_t limit = SIZE_MAX) {
     if (p.op == PredOp::exists) return "";
     std::string out = " ";
     if (p.op != PredOp::cmp && p.op != PredOp::prefix) out += "(";
-    for (size_t i = 0; i < p.constants.size(); ++i) {
+    for (size_t i = 0; i < p.constants.size() && out.size() < limit; ++i) {
         if (i) out += ", ";
         out += describe(p.constants[i]);
     }
@@ -967,43 +1008,92 @@ const char* arith_symbol(vm::ArithOp op) {
 
 }  // namespace
 
-std::string describe(const ValueExpr& v) {
+namespace {
+
+// Appends the description of `v` to `out`, stopping soon after `out` reaches `limit` bytes.
+void append_description(std::string& out, const ValueExpr& v, size_t limit) {
+    if (out.size() >= limit) return;
+    auto list = [&](const std::vector<ValueExpr>& children) {
+        for (size_t i = 0; i < children.size() && out.size() < limit; ++i) {
+            if (i) out += ", ";
+            append_description(out, children[i], limit);
+        }
+    };
+    auto binary = [&](std::string_view symbol) {
+        out += "(";
+        append_description(out, v.children[0], limit);
+        out += " ";
+        out += symbol;
+        out += " ";
+        append_description(out, v.children[1], limit);
+        out += ")";
+    };
     switch (v.op) {
-        case ValueOp::constant: return describe(v.constant);
-        case ValueOp::field: return "@" + v.field.path;
+        case ValueOp::constant: out += describe(v.constant); return;
+        case ValueOp::field: out += "@" + v.field.path; return;
         case ValueOp::call: {
-            std::string out;
             for (const auto& spec : all_functions())
-                if (spec.id == v.function) out = std::string(spec.name);
+                if (spec.id == v.function) out += spec.name;
             if (v.case_insensitive) out += "~";
             out += "(";
-            for (size_t i = 0; i < v.children.size(); ++i) {
-                if (i) out += ", ";
-                out += describe(v.children[i]);
-            }
-            for (const auto& c : v.predicate.constants) out += ", " + describe(c);
-            return out + ")";
+            list(v.children);
+            for (size_t i = 0; i < v.predicate.constants.size() && out.size() < limit; ++i)
+                out += ", " + describe(v.predicate.constants[i]);
+            out += ")";
+            return;
         }
-        case ValueOp::arith:
-            return "(" + describe(v.children[0]) + " " + arith_symbol(v.arith) + " " + describe(v.children[1]) + ")";
-        case ValueOp::negate: return "-" + describe(v.children[0]);
-        case ValueOp::compare:
-            return "(" + describe(v.children[0]) + " " + vm::cmp_op_symbol(v.cmp) + " " + describe(v.children[1]) + ")";
+        case ValueOp::arith: binary(arith_symbol(v.arith)); return;
+        case ValueOp::negate:
+            out += "-";
+            append_description(out, v.children[0], limit);
+            return;
+        case ValueOp::compare: binary(vm::cmp_op_symbol(v.cmp)); return;
         case ValueOp::predicate:
-            return "(" + describe(v.children[0]) + " " + pred_name(v.predicate) + describe_constants(v.predicate) + ")";
-        case ValueOp::is_null: return "isnull(" + describe(v.children[0]) + ")";
-        case ValueOp::not_: return "not3(" + describe(v.children[0]) + ")";
+            out += "(";
+            append_description(out, v.children[0], limit);
+            out += " ";
+            out += pred_name(v.predicate);
+            out += describe_constants(v.predicate, limit - std::min(limit, out.size()));
+            out += ")";
+            return;
+        case ValueOp::is_null:
+            out += "isnull(";
+            append_description(out, v.children[0], limit);
+            out += ")";
+            return;
+        case ValueOp::not_:
+            out += "not3(";
+            append_description(out, v.children[0], limit);
+            out += ")";
+            return;
         case ValueOp::and_:
-        case ValueOp::or_: {
-            std::string out = v.op == ValueOp::and_ ? "and3(" : "or3(";
-            for (size_t i = 0; i < v.children.size(); ++i) {
-                if (i) out += ", ";
-                out += describe(v.children[i]);
-            }
-            return out + ")";
-        }
+        case ValueOp::or_:
+            out += v.op == ValueOp::and_ ? "and3(" : "or3(";
+            list(v.children);
+            out += ")";
+            return;
     }
-    return "?";
+    out += "?";
+}
+
+}  // namespace
+
+std::string describe(const ValueExpr& v) {
+    std::string out;
+    append_description(out, v, SIZE_MAX);
+    return out;
+}
+
+std::string describe_brief(const ValueExpr& v, size_t max_bytes) {
+    std::string out;
+    append_description(out, v, max_bytes);
+    if (out.size() > max_bytes) {
+        size_t cut = max_bytes;
+        while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+        out.resize(cut);
+        out += "...";
+    }
+    return out;
 }
 
 std::string describe(const Cond& c) {
@@ -1053,11 +1143,30 @@ unsigned estimated_cost(const Cond& c) {
     return 8;
 }
 
-void order_by_cost(Cond& c) {
-    if (c.kind != CondKind::and_ && c.kind != CondKind::or_) return;
-    for (auto& child : c.children) order_by_cost(child);
-    std::stable_sort(c.children.begin(), c.children.end(),
-                     [](const Cond& a, const Cond& b) { return estimated_cost(a) < estimated_cost(b); });
+namespace {
+
+// Orders the children of every and/or by cost and returns the node's estimated_cost; each node's cost is
+// computed once (sorting by estimated_cost directly would walk a subtree at every comparison).
+unsigned order_and_cost(Cond& c) {
+    if (c.kind != CondKind::and_ && c.kind != CondKind::or_) return estimated_cost(c);
+    std::vector<std::pair<unsigned, size_t>> costs;  // (cost, position)
+    costs.reserve(c.children.size());
+    unsigned sum = 0;
+    for (size_t i = 0; i < c.children.size(); ++i) {
+        const unsigned cost = order_and_cost(c.children[i]);
+        sum += cost;
+        costs.emplace_back(cost, i);
+    }
+    std::stable_sort(costs.begin(), costs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<Cond> sorted;
+    sorted.reserve(c.children.size());
+    for (const auto& [cost, i] : costs) sorted.push_back(std::move(c.children[i]));
+    c.children = std::move(sorted);
+    return sum;
 }
+
+}  // namespace
+
+void order_by_cost(Cond& c) { order_and_cost(c); }
 
 }  // namespace eqlc::semantics

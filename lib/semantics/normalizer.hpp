@@ -139,15 +139,28 @@ public:
     ValueExpr value(const ast::Expr& e) { return val(e); }
 
 private:
+    // The recursive passes keep their frames small (helpers not inlined into the recursion): the stack a query
+    // needs grows with its nesting, which syntax::kMaxDepthLimit bounds.
     Cond cond(const ast::Expr& e, bool neg);
-    Cond compare_cond(const ast::Expr& e, bool neg);
-    Cond match_cond(const ast::Expr& e, bool neg);
-    Cond in_cond(const ast::Expr& e, bool neg);
-    Cond call_cond(const ast::Expr& e, bool neg);
+    [[gnu::noinline]] Cond field_cond(const ast::Expr& e, bool neg);
+    [[gnu::noinline]] Cond junction_cond(const ast::Expr& e, bool neg);
+    [[gnu::noinline]] Cond value_cond(const ast::Expr& e, bool neg);
+    [[gnu::noinline]] Cond compare_cond(const ast::Expr& e, bool neg);
+    [[gnu::noinline]] Cond match_cond(const ast::Expr& e, bool neg);
+    [[gnu::noinline]] Cond in_cond(const ast::Expr& e, bool neg);
+    [[gnu::noinline]] Cond call_cond(const ast::Expr& e, bool neg);
     Cond field_test(const FieldRef& field, Predicate predicate, bool negated, const SourceSpan& span);
     Cond value_test(ValueExpr v, bool expect, const SourceSpan& span);
 
     ValueExpr val(const ast::Expr& e);
+    ValueExpr val_literal(const ast::Expr& e);
+    [[gnu::noinline]] ValueExpr val_unary(const ast::Expr& e);
+    [[gnu::noinline]] ValueExpr val_junction(const ast::Expr& e);
+    [[gnu::noinline]] ValueExpr val_arith(const ast::Expr& e);
+    [[gnu::noinline]] ValueExpr val_compare(const ast::Expr& e);
+    [[gnu::noinline]] ValueExpr val_match(const ast::Expr& e);
+    [[gnu::noinline]] ValueExpr val_in(const ast::Expr& e);
+    [[gnu::noinline]] ValueExpr val_call(const ast::Expr& e);
     ValueExpr field_value(const ast::Expr& e);
     std::optional<Predicate> match_predicate(const ast::Expr& e);
     ValueExpr fold(ValueExpr v);
@@ -162,6 +175,9 @@ private:
 // `!@path ...` for negated tests, `value(...)` for value tests.
 std::string describe(const Cond& c);
 std::string describe(const ValueExpr& v);
+// describe(v) cut after about `max_bytes` bytes ("..." when cut): the note of each node of a value program, whose
+// cost must not grow with the depth of the tree times its size.
+std::string describe_brief(const ValueExpr& v, size_t max_bytes = 1000);
 std::string describe(const Constant& c);
 
 // Orders and/or operands so that cheap, selective field tests run first (results do not depend on order).

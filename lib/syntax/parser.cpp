@@ -936,6 +936,12 @@ ParseResult parse_query(std::string_view text, const ParseLimits& limits) {
         result.diagnostics.push_back(simple_diagnostic("query is too large"));
         return result;
     }
+    if (limits.max_depth < 1 || limits.max_depth > kMaxDepthLimit) {
+        result.diagnostics.push_back(simple_diagnostic("the nesting limit (max_depth) must be from 1 to " +
+                                                       std::to_string(kMaxDepthLimit) + ", got " +
+                                                       std::to_string(limits.max_depth)));
+        return result;
+    }
     try {
         ParserState st(text, limits);
         pegtl::memory_input<pegtl::tracking_mode::eager, pegtl::eol::lf_crlf, const char*> in(

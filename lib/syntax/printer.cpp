@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <string_view>
 
@@ -127,10 +128,15 @@ int level_of(const Expr& e) {
 
 class Printer {
 public:
-    explicit Printer(std::string& out) : out_(out) {}
+    // With a `limit`, printing stops soon after the output reaches that many bytes (brief texts for messages:
+    // an error about one operand of a 50,000-term `or` must not print the whole chain).
+    explicit Printer(std::string& out, size_t limit = SIZE_MAX) : out_(out), limit_(limit) {}
+
+    bool full() const { return out_.size() >= limit_; }
 
     // Prints `e` where the context needs at least binding strength `min_level`.
     void print(const Expr& e, int min_level) {
+        if (full()) return;
         const bool wrap = level_of(e) < min_level;
         if (wrap) out_ += '(';
         print_bare(e);
@@ -139,7 +145,13 @@ public:
 
     void print_bare(const Expr& e) {
         switch (e.kind) {
-            case ExprKind::literal: append_literal(out_, e.value); break;
+            case ExprKind::literal:
+                if (const auto* text = std::get_if<std::string>(&e.value); text && limit_ != SIZE_MAX) {
+                    out_ += quote_string(std::string_view(*text).substr(0, limit_ - out_.size()));
+                    break;
+                }
+                append_literal(out_, e.value);
+                break;
             case ExprKind::field: print_field(e.field); break;
             case ExprKind::not_:
                 out_ += "not ";
@@ -151,7 +163,7 @@ public:
                 // A nested chain of the same kind keeps its parentheses (the parser flattens unparenthesised
                 // chains, so only a parenthesised one can be nested).
                 const int operand_level = is_and ? kAnd + 1 : kOr + 1;
-                for (size_t i = 0; i < e.operands.size(); ++i) {
+                for (size_t i = 0; i < e.operands.size() && !full(); ++i) {
                     if (i) out_ += is_and ? " and " : " or ";
                     print(*e.operands[i], operand_level);
                 }
@@ -204,7 +216,7 @@ public:
                 out_ += e.function;
                 if (e.case_insensitive) out_ += '~';
                 out_ += '(';
-                for (size_t i = 0; i < e.operands.size(); ++i) {
+                for (size_t i = 0; i < e.operands.size() && !full(); ++i) {
                     if (i) out_ += ", ";
                     print(*e.operands[i], kOr);
                 }
@@ -223,7 +235,7 @@ public:
 
     void print_list(const Expr& e, bool parenthesise) {
         if (parenthesise) out_ += '(';
-        for (size_t i = 1; i < e.operands.size(); ++i) {
+        for (size_t i = 1; i < e.operands.size() && !full(); ++i) {
             if (i > 1) out_ += ", ";
             print(*e.operands[i], kOr);
         }
@@ -291,6 +303,7 @@ public:
 
 private:
     std::string& out_;
+    size_t limit_;
 };
 
 void append_code_point_escape(std::string& out, unsigned value) {
@@ -336,6 +349,18 @@ std::string print_query(const ast::Query& query) {
 std::string print_expr(const ast::Expr& expr) {
     std::string out;
     Printer(out).print(expr, kOr);
+    return out;
+}
+
+std::string print_expr_brief(const ast::Expr& expr, size_t max_bytes) {
+    std::string out;
+    Printer(out, max_bytes + 1).print(expr, kOr);  // stopped early: longer than max_bytes, so cut below
+    if (out.size() > max_bytes) {
+        size_t cut = max_bytes;
+        while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+        out.resize(cut);
+        out += "...";
+    }
     return out;
 }
 

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <thread>
 
+#include "eqlc/query.hpp"
+
 namespace eqlc::cli {
 
 const std::string_view kUsage = R"(usage: eqlc [OPTIONS] RULE [EVENTS...]            run rules over NDJSON events
@@ -59,7 +61,7 @@ Options:
                              saves a copy; a file that another process truncates while it is mapped, e.g. by
                              copytruncate log rotation, reads as zero bytes from there, or stops eqlc with
                              status 2 where the system raises SIGBUS)
-  --max-depth N              nesting limit for parentheses, not, unary minus and calls (default 200)
+  --max-depth N              nesting limit for parentheses, not, unary minus and calls (default 200, at most 1000)
   -h, --help                 show this help
   --version                  show the version
 
@@ -182,8 +184,9 @@ ParseOutcome parse_arguments(const std::vector<std::string_view>& args) {
             o.threads = static_cast<unsigned>(std::min<uint64_t>(n, kMaxThreads));
         } else if (arg == "--max-depth") {
             uint64_t n = 0;
-            if (!value(v) || !parse_number(v, n) || n == 0 || n > 100000)
-                return fail("--max-depth needs a number from 1 to 100000, got '" + v + "'");
+            if (!value(v) || !parse_number(v, n) || n == 0 || n > kMaxQueryDepth)
+                return fail("--max-depth needs a number from 1 to " + std::to_string(kMaxQueryDepth) +
+                            " (deeper nesting could exhaust the stack), got '" + v + "'");
             o.max_depth = static_cast<uint32_t>(n);
         } else if (arg == "--format") {
             if (!value(v)) return fail("--format needs a name");
