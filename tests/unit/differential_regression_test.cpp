@@ -66,3 +66,25 @@ TEST_CASE("engine differential: the generator makes valid query sets and cases t
     CHECK(valid >= 150);     // most generated sets are valid, so the fuzzer spends its time running them
     CHECK(matching >= 100);  // and most of them match something, so the ways have results to disagree on
 }
+
+// Found by the reader fuzzer: a bad line was reported after the event that followed it when that event was itself
+// reported (no timestamp), so reports came out of line order (4, then 3 here).
+TEST_CASE("read_ndjson reports bad input in line order", "[fuzz][engine]") {
+    eqlc::test::TempDir dir;
+    const auto file = dir.write("events.ndjson",
+                                "{\"@timestamp\":1,\"a\":1}\n\nnot json\n{\"@timestamp\":null,\"a\":2}\n"
+                                "[1]\n{\"a\":3}\n{\"@timestamp\":2,\"a\":4}\n");
+    for (const unsigned threads : {1u, 2u}) {
+        INFO("threads " << threads);
+        auto created = eqlc::Engine::create({{"any where true", "all"}, {"any where a == 4", "four"}});
+        REQUIRE(created.engine);
+        std::vector<uint64_t> lines;
+        created.engine->on_bad_input([&](const eqlc::BadInput& bad) { lines.push_back(bad.line); });
+        eqlc::Engine::ReadOptions read;
+        read.threads = threads;
+        read.chunk_bytes = 16;
+        REQUIRE(created.engine->read_ndjson(file.string(), read, nullptr));
+        created.engine->finish();
+        CHECK(lines == std::vector<uint64_t>{3, 4, 5, 6});
+    }
+}
