@@ -309,7 +309,7 @@ public:
     }
 
     // False when the generated queries are not a valid set (nothing to compare).
-    bool valid() const { return static_cast<bool>(Engine::create(sources_, options_).engine); }
+    bool valid() { return compiled(false) != nullptr; }
 
     // Matches of the reference way (push) in the last run().
     size_t matches() const { return matches_; }
@@ -343,6 +343,21 @@ public:
     }
 
 private:
+    // The queries compiled once per prefilter setting (the only compile-time option that differs between ways).
+    std::shared_ptr<const CompiledQueries> compiled(bool prefilter) {
+        auto& set = prefilter ? prefiltered_ : unfiltered_;
+        if (!set) {
+            EngineOptions options = options_;
+            options.line_prefilter = prefilter;
+            set = CompiledQueries::compile(sources_, options).queries;
+        }
+        return set;
+    }
+
+    std::unique_ptr<Engine> create(const EngineOptions& options) {
+        return Engine::create(compiled(options.line_prefilter), options);
+    }
+
     static void observe(Engine& engine, Observed& out) {
         engine.on_match([&out](const Match& m) {
             out.kinds.push_back(m.kind);
@@ -357,7 +372,7 @@ private:
     Observed push_all(const std::vector<std::string>& events, const EngineOptions& options,
                       const std::vector<size_t>& cuts) {
         Observed out;
-        auto engine = Engine::create(sources_, options).engine;
+        auto engine = create(options);
         observe(*engine, out);
         size_t next_cut = 0;
         for (size_t i = 0; i <= events.size(); ++i) {
@@ -368,7 +383,7 @@ private:
                     out.failure = "snapshot: " + error;
                     return out;
                 }
-                engine = Engine::create(sources_, options).engine;
+                engine = create(options);
                 if (!engine->restore(bytes, &error)) {
                     out.failure = "restore: " + error;
                     return out;
@@ -384,7 +399,7 @@ private:
 
     Observed read_file(const EngineOptions& options, const Engine::ReadOptions& read) {
         Observed out;
-        auto engine = Engine::create(sources_, options).engine;
+        auto engine = create(options);
         observe(*engine, out);
         Diagnostic error;
         if (!engine->read_ndjson(file_, read, &error)) out.failure = "read_ndjson: " + error.message;
@@ -471,6 +486,7 @@ private:
     std::string file_;
     std::vector<QuerySource> sources_;
     EngineOptions options_;
+    std::shared_ptr<const CompiledQueries> unfiltered_, prefiltered_;
     size_t matches_ = 0;
 };
 
