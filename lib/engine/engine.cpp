@@ -227,7 +227,7 @@ struct Engine::Impl {
             return false;
         }
         engine::ParallelReader& reader = *opened.reader;
-        // The sequential loop reports, after each event, the bad lines read since the event before it, at most
+        // The sequential loop reports, before each event, the bad lines read since the event before it, at most
         // max_kept_errors of them (the reader keeps no more between two take_errors()).
         std::vector<BadInput> held;
         size_t since_event = 0;
@@ -280,8 +280,8 @@ struct Engine::Impl {
                 skipped = skipped_base + batch->skipped_before(i);
                 batch->load(i, record, loaded);
                 deferred.event = static_cast<uint32_t>(i);
+                drain();  // the bad lines before this event are reported before it (in line order)
                 accept(record, reader.name(), record.line);
-                drain();
                 ++events;
                 if (read.progress && events + skipped >= progress_at + 0x10000) {
                     progress_at = events + skipped;
@@ -459,8 +459,8 @@ bool Engine::read_ndjson(const std::string& path, const ReadOptions& options, Di
         // Skipped lines take their places in arrival order, as if they had been run.
         s.next_ordinal += reader.stats().skipped_events - skipped;
         skipped = reader.stats().skipped_events;
+        drain_errors();  // the bad lines before this event are reported before it (in line order)
         s.accept(s.record, reader.name(), s.record.line);
-        drain_errors();
         if (options.progress && reader.stats().events + skipped >= progress_at + 0x10000) {
             progress_at = reader.stats().events + skipped;
             options.progress(reader.stats().input_bytes, progress_at);
