@@ -73,7 +73,7 @@ std::optional<int64_t> QueryRunner::own_timestamp(const vm::EventRecord& event, 
 // the others.
 bool QueryRunner::admit(const vm::EventRecord& event) {
     if (checked_ == Checked::no) {
-        invalid_ = event.source.empty() ? std::nullopt : input::check_json_object(event.source);
+        invalid_ = event.source.empty() ? std::nullopt : checker_.check(event.source);
         checked_ = invalid_ ? Checked::invalid : Checked::valid;
     }
     return checked_ == Checked::valid;

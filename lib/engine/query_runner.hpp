@@ -105,6 +105,7 @@ private:
     std::vector<std::pair<uint32_t, size_t>> counts_;  // (stage, number of keys), in hit_keys_ order, for one event
     std::vector<std::pair<vm::SlotId, std::optional<int64_t>>> own_timestamps_;  // for one event
     enum class Checked : uint8_t { no, valid, invalid };
+    input::JsonChecker checker_;                 // for the events a term matches
     Checked checked_ = Checked::no;              // the current event's full JSON check
     std::optional<input::JsonProblem> invalid_;  // its problem, when invalid
 };

@@ -7,6 +7,10 @@
 
 #include <simdjson.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "input/projection.hpp"
 
 namespace eqlc::input {
@@ -43,11 +47,19 @@ void append_utf8(uint32_t cp, std::string& out) {
     }
 }
 
-class Checker {
-public:
-    explicit Checker(std::string_view text) : s_(text) {}
+}  // namespace
 
-    std::optional<JsonProblem> run() {
+// The check's state; its buffers are kept from one text to the next.
+class JsonChecker::Impl {
+public:
+    std::optional<JsonProblem> run(std::string_view text) {
+        s_ = text;
+        i_ = 0;
+        stack_.clear();
+        keys_.clear();
+        unescaped_.clear();
+        opened_ = after_comma_ = false;
+        problem_.reset();
         if (!simdjson::validate_utf8(s_.data(), s_.size())) return JsonProblem{"invalid JSON: invalid UTF-8", 0};
         skip_space();
         if (at_end() || s_[i_] != '{') return fail("invalid JSON: not a JSON object");
@@ -164,20 +176,33 @@ private:
         after_comma_ = false;
         if (top.kind != '{') return true;
         const auto first = keys_.begin() + static_cast<std::ptrdiff_t>(top.keys_begin);
-        if (keys_.end() - first > 1) {
-            std::stable_sort(first, keys_.end(), [](const Key& a, const Key& b) { return a.text < b.text; });
-            const Key* duplicate = nullptr;
+        const size_t count = static_cast<size_t>(keys_.end() - first);
+        const Key* duplicate = nullptr;  // the later of two equal keys
+        if (count <= 16) {
+            // Objects are small, as a rule: compare every pair.
+            for (size_t b = 1; b < count && duplicate == nullptr; ++b) {
+                for (size_t a = 0; a < b; ++a) {
+                    if (first[a].text == first[b].text) {
+                        duplicate = &first[b];
+                        break;
+                    }
+                }
+            }
+        } else {
+            std::sort(first, keys_.end(), [](const Key& a, const Key& b) {
+                return a.text != b.text ? a.text < b.text : a.offset < b.offset;
+            });
             for (auto k = first + 1; k != keys_.end(); ++k) {
                 if (k->text == (k - 1)->text && (duplicate == nullptr || k->offset < duplicate->offset)) {
                     duplicate = &*k;
                 }
             }
-            if (duplicate != nullptr) {
-                problem_ = JsonProblem{"duplicate key \"" + std::string(duplicate->text.substr(0, 100)) +
-                                           "\" in an object (Elasticsearch refuses such a document: Duplicate field)",
-                                       duplicate->offset};
-                return false;
-            }
+        }
+        if (duplicate != nullptr) {
+            problem_ = JsonProblem{"duplicate key \"" + std::string(duplicate->text.substr(0, 100)) +
+                                       "\" in an object (Elasticsearch refuses such a document: Duplicate field)",
+                                   duplicate->offset};
+            return false;
         }
         keys_.erase(first, keys_.end());
         return true;
@@ -240,6 +265,21 @@ private:
         const size_t start = ++i_;
         bool escaped = false;
         while (true) {
+#if defined(__SSE2__)
+            // 16 bytes at a time up to the first quote, backslash or control character.
+            while (i_ + 16 <= s_.size()) {
+                const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s_.data() + i_));
+                const __m128i stop = _mm_or_si128(
+                    _mm_or_si128(_mm_cmpeq_epi8(chunk, _mm_set1_epi8('"')), _mm_cmpeq_epi8(chunk, _mm_set1_epi8('\\'))),
+                    _mm_cmpeq_epi8(_mm_min_epu8(chunk, _mm_set1_epi8(0x1F)), chunk));
+                const auto mask = static_cast<unsigned>(_mm_movemask_epi8(stop));
+                if (mask != 0) {
+                    i_ += static_cast<size_t>(__builtin_ctz(mask));
+                    break;
+                }
+                i_ += 16;
+            }
+#endif
             if (at_end()) return error("invalid JSON: the string is not closed (truncated line?)");
             const auto c = static_cast<unsigned char>(s_[i_]);
             if (c == '"') break;
@@ -316,8 +356,13 @@ private:
     std::optional<JsonProblem> problem_;  // why document() returned false
 };
 
-}  // namespace
+JsonChecker::JsonChecker() : impl_(std::make_unique<Impl>()) {}
+JsonChecker::~JsonChecker() = default;
+JsonChecker::JsonChecker(JsonChecker&&) noexcept = default;
+JsonChecker& JsonChecker::operator=(JsonChecker&&) noexcept = default;
 
-std::optional<JsonProblem> check_json_object(std::string_view text) { return Checker(text).run(); }
+std::optional<JsonProblem> JsonChecker::check(std::string_view text) { return impl_->run(text); }
+
+std::optional<JsonProblem> check_json_object(std::string_view text) { return JsonChecker().check(text); }
 
 }  // namespace eqlc::input

@@ -17,12 +17,14 @@
 //   * no key twice in one object, compared after unescaping ("a" and "\u0061" are the same key): Elasticsearch
 //     refuses such a document ("Duplicate field").
 //
-// Cost: one pass over the text with no recursion (a stack of open containers), plus, per object, sorting its
-// keys to find duplicates: about the price of a DOM parse (simdjson's DOM runs at ~1-2 GB/s, this at ~0.5-1
-// GB/s), paid only by events that match a term.
+// Cost: one pass over the text with no recursion (a stack of open containers; strings scanned 16 bytes at a time),
+// plus, per object, a comparison of its keys (pairwise up to 16 keys, sorted beyond). On 300,000 generated ECS
+// events (536 bytes each) it ran at 153 MB/s where simdjson's DOM parser ran at 178 MB/s on the same lines and
+// machine (a loaded one): about the price of a DOM parse, paid only by events that match a term.
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,7 +36,23 @@ struct JsonProblem {
     size_t offset = 0;    // 0-based byte offset in the text where the problem was seen
 };
 
-// nullopt when `text` is a valid JSON object (see above).
+// Checks texts one after the other, keeping its buffers (no allocation per text once they have grown).
+class JsonChecker {
+public:
+    JsonChecker();
+    ~JsonChecker();
+    JsonChecker(JsonChecker&&) noexcept;
+    JsonChecker& operator=(JsonChecker&&) noexcept;
+
+    // nullopt when `text` is a valid JSON object (see above).
+    std::optional<JsonProblem> check(std::string_view text);
+
+private:
+    class Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// The same with a checker of its own.
 std::optional<JsonProblem> check_json_object(std::string_view text);
 
 }  // namespace eqlc::input
