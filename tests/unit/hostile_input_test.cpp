@@ -384,3 +384,29 @@ TEST_CASE("check_json_object: what a full check accepts and refuses", "[hostile]
     for (int i = 0; i < 100'000; ++i) deep += '[';
     CHECK(check_json_object(deep)->message.find("nested deeper than 1000 levels") != std::string::npos);
 }
+
+TEST_CASE("hostile: an invalid event with --sort or a reorder window is reported once, at its own line",
+          "[hostile][validate]") {
+    TempDir dir;
+    // Out of order on purpose; the invalid event is seen by the sample on arrival and by the others later.
+    const std::string a = R"({"@timestamp":3,"event":{"category":"process"},"user":"u1","k":1})";
+    const std::string bad = R"({"@timestamp":2,"event":{"category":"process"},"user":"u1","k":2,"junk":tru})";
+    const std::string b = R"({"@timestamp":1,"event":{"category":"process"},"user":"u1","k":3})";
+    const auto path = dir.write("order.ndjson", a + "\n" + bad + "\n" + b + "\n").string();
+    const std::vector<std::string> queries = {R"(process where k >= 1)",
+                                              R"(sample by user [process where k == 2] [process where k == 3])",
+                                              R"(sample by user [process where k == 1] [process where k == 3])"};
+    eqlc::EngineOptions sorted;
+    sorted.sort_input = true;
+    eqlc::EngineOptions window;
+    window.reorder_window_ns = 10'000'000;
+    for (const auto& options : {sorted, window}) {
+        const Run r = run_both(queries, path, options);
+        CHECK(r.reports == std::vector<std::string>{path + ":2: invalid JSON: not a JSON value (column 73); the "
+                                                           "event matched a query but is left out of every result"});
+        CHECK(r.bad_lines == 1);
+        CHECK(r.events == 2);
+        CHECK(r.matches == std::vector<std::string>{"0:event:[]", "0:event:[]", R"(2:sample:["u1"])"});
+        CHECK(r.sources == std::vector<std::string>{b, a, a, b});
+    }
+}
