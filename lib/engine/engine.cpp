@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <unordered_set>
 
 #include "api/options.hpp"
 #include "compiler/compiled_query.hpp"
@@ -175,16 +176,39 @@ struct Engine::Impl {
         }
         runner->process(event, pass);
         add(runner->take_counters());
+        if (const auto& problem = runner->invalid())
+            invalid_event(event.origin, event.line, event.source, event.has_timestamp, event.ordinal, *problem);
+    }
+
+    // An event that a query matched but that is not valid JSON (QueryRunner's lazy validation): no query used
+    // it; it is reported once as a bad line and not counted as an event. `id` is its arrival ordinal: with
+    // --sort or a reorder window, samples see it on arrival and the other queries later.
+    std::unordered_set<uint64_t> invalid_ids;
+    void invalid_event(std::string_view origin, uint64_t line, std::string_view source, bool has_timestamp, uint64_t id,
+                       const input::JsonProblem& problem) {
+        if (!invalid_ids.insert(id).second) return;
+        ++stats.bad_lines;
+        if (has_timestamp && stats.events > 0) --stats.events;
+        report_bad(BadInput{std::string(origin), line,
+                            problem.message + " (column " + std::to_string(problem.offset + 1) +
+                                "); the event matched a query but is left out of every result",
+                            std::string(source.substr(0, 200))});
+    }
+
+    static std::string timestamp_problem(input::TimestampError why) {
+        if (why == input::TimestampError::Empty || why == input::TimestampError::None) return "missing, null or empty";
+        return input::describe(why);
     }
 
     // Common entry for every event source: checks the timestamp and the order, then runs or buffers it.
-    void accept(vm::EventRecord& event, std::string_view origin, uint64_t line) {
+    void accept(vm::EventRecord& event, std::string_view origin, uint64_t line, input::TimestampError why) {
         event.ordinal = next_ordinal++;
         if (!event.has_timestamp) {
             // Event queries and sequences order events by time; samples do not need it (SEMANTICS §9).
             ++stats.events_without_timestamp;
             report_bad(BadInput{std::string(origin), line,
-                                "event has no usable timestamp in field [" + options.query.timestamp_field + "]; " +
+                                "event has no usable timestamp in field [" + options.query.timestamp_field + "] (" +
+                                    timestamp_problem(why) + "); " +
                                     (has_samples ? "used only by sample queries" : "skipped"),
                                 std::string(event.source.substr(0, 200))});
             if (has_samples) process(event, Pass::samples_only);
@@ -194,7 +218,7 @@ struct Engine::Impl {
         const engine::OrderKey key = engine::order_key(event, plan.tiebreaker_slot());
         if (options.sort_input) {
             if (has_samples) process(event, Pass::samples_only);
-            sort_buffer.add(key, event.source);
+            sort_buffer.add(key, event.source, origin, line);
             return;
         }
         if (last_key && engine::before(key, *last_key)) ++stats.out_of_order;
@@ -281,7 +305,7 @@ struct Engine::Impl {
                 batch->load(i, record, loaded);
                 deferred.event = static_cast<uint32_t>(i);
                 drain();  // the bad lines before this event are reported before it (in line order)
-                accept(record, reader.name(), record.line);
+                accept(record, reader.name(), record.line, batch->timestamp_error(i));
                 ++events;
                 if (read.progress && events + skipped >= progress_at + 0x10000) {
                     progress_at = events + skipped;
@@ -291,7 +315,7 @@ struct Engine::Impl {
             while (b < bad.size()) hold(bad[b++].line);
             skipped_base += batch->skipped();
             if (batch->failure()) failure = batch->failure();
-            if (shards) run_shards(*shards, *batch, read);
+            if (shards) run_shards(*shards, *batch, read, reader.name());
         }
         drain();
         if (read.progress) read.progress(reader.input_bytes(), reader.events() + reader.skipped());
@@ -313,7 +337,8 @@ struct Engine::Impl {
 
     // Runs a batch's deferred entries on the rule shards, then does what the sequential engine would have done,
     // in its order: the reports, each entry's results (in query order) and the progress calls.
-    void run_shards(engine::RuleShards& shards, const engine::ReadBatch& batch, const ReadOptions& read) {
+    void run_shards(engine::RuleShards& shards, const engine::ReadBatch& batch, const ReadOptions& read,
+                    std::string_view reader_name) {
         deferred.active = false;
         collecting = &shards;
         shards.run(batch, deferred.entries);
@@ -322,10 +347,16 @@ struct Engine::Impl {
         for (const Step& step : deferred.steps) {
             switch (step.kind) {
                 case Step::Kind::report: report_bad(std::move(deferred.reports[step.index])); break;
-                case Step::Kind::entry:
-                    shards.take_matches(static_cast<uint32_t>(step.index),
-                                        [&](size_t q, Match&& m) { deliver(q, std::move(m)); });
+                case Step::Kind::entry: {
+                    const auto entry = static_cast<uint32_t>(step.index);
+                    shards.take_matches(entry, [&](size_t q, Match&& m) { deliver(q, std::move(m)); });
+                    if (auto problem = shards.take_invalid(entry)) {
+                        const engine::RuleShards::Entry& e = deferred.entries[step.index];
+                        invalid_event(reader_name, batch.line(e.event), batch.source(e.event),
+                                      batch.has_timestamp(e.event), e.ordinal, *problem);
+                    }
                     break;
+                }
                 case Step::Kind::progress: {
                     const auto [bytes, count] = deferred.progress_calls[step.index];
                     read.progress(bytes, count);
@@ -340,12 +371,19 @@ struct Engine::Impl {
     void run_sorted() {
         // Replays the buffered events in (timestamp, tiebreaker, arrival) order through a reader over memory,
         // so that they are projected exactly as they were the first time.
-        std::string text = sort_buffer.take_sorted_text();
+        std::vector<engine::SortBuffer::Place> places;
+        std::string text = sort_buffer.take_sorted_text(&places);
         auto reader = input::NdjsonReader::from_string(std::move(text), "<sorted input>", plan);
         uint64_t ordinal = 0;
         while (reader->next(record)) {
+            const engine::SortBuffer::Place& place = places.at(record.line - 1);
             record.ordinal = ordinal++;
-            process(record, Pass::ordered_only);
+            record.origin = place.origin;
+            record.line = place.line;
+            runner->process(record, Pass::ordered_only);
+            add(runner->take_counters());
+            if (const auto& problem = runner->invalid())
+                invalid_event(record.origin, record.line, record.source, true, place.ordinal, *problem);
         }
     }
 };
@@ -423,14 +461,31 @@ void Engine::on_bad_input(BadInputHandler handler) { impl_->bad_input_handler = 
 
 void Engine::push(const nlohmann::json& event) {
     Impl& s = *impl_;
-    const std::string text = event.dump();
+    auto refuse = [&](std::string message, std::string excerpt) {
+        ++s.stats.bad_lines;
+        s.report_bad(BadInput{"<event>", 0, std::move(message), std::move(excerpt)});
+    };
+    // nlohmann's dump() recurses, and throws on a string that is not UTF-8: check both first.
+    if (input::json_depth_exceeds(event)) {
+        refuse("objects and arrays nested deeper than " + std::to_string(input::kMaxJsonDepth) + " levels; skipped",
+               "");
+        return;
+    }
+    std::string text;
+    try {
+        text = event.dump();
+    } catch (const nlohmann::json::type_error&) {
+        refuse("event holds a string that is not valid UTF-8; skipped",
+               event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 200));
+        return;
+    }
     if (!input::project(event, s.plan, s.record, s.builder)) {
         ++s.stats.bad_lines;
         s.report_bad(BadInput{"<event>", 0, "event is not a JSON object; skipped", text.substr(0, 200)});
         return;
     }
     s.record.source = text;
-    s.accept(s.record, "<event>", 0);
+    s.accept(s.record, "<event>", 0, s.builder.timestamp_error());
 }
 
 bool Engine::read_ndjson(const std::string& path, const ReadOptions& options, Diagnostic* error) {
@@ -460,7 +515,7 @@ bool Engine::read_ndjson(const std::string& path, const ReadOptions& options, Di
         s.next_ordinal += reader.stats().skipped_events - skipped;
         skipped = reader.stats().skipped_events;
         drain_errors();  // the bad lines before this event are reported before it (in line order)
-        s.accept(s.record, reader.name(), s.record.line);
+        s.accept(s.record, reader.name(), s.record.line, reader.timestamp_error());
         if (options.progress && reader.stats().events + skipped >= progress_at + 0x10000) {
             progress_at = reader.stats().events + skipped;
             options.progress(reader.stats().input_bytes, progress_at);

@@ -65,12 +65,13 @@ bool before(const OrderKey& a, const OrderKey& b) {
     return compare_tiebreakers(a.tiebreaker, b.tiebreaker) < 0;
 }
 
-void SortBuffer::add(const OrderKey& key, std::string_view source) {
-    entries_.push_back(Entry{key, text_.size(), source.size()});
+void SortBuffer::add(const OrderKey& key, std::string_view source, std::string_view origin, uint64_t line) {
+    if (origins_.empty() || origins_.back() != origin) origins_.emplace_back(origin);
+    entries_.push_back(Entry{key, text_.size(), source.size(), static_cast<uint32_t>(origins_.size() - 1), line});
     text_.append(source);
 }
 
-std::string SortBuffer::take_sorted_text() {
+std::string SortBuffer::take_sorted_text(std::vector<Place>* places) {
     std::stable_sort(entries_.begin(), entries_.end(),
                      [](const Entry& a, const Entry& b) { return before(a.key, b.key); });
     std::string out;
@@ -78,6 +79,7 @@ std::string SortBuffer::take_sorted_text() {
     for (const Entry& e : entries_) {
         out.append(text_, e.offset, e.length);
         out += '\n';
+        if (places) places->push_back(Place{origins_[e.origin], e.line, e.key.ordinal});
     }
     entries_.clear();
     text_.clear();

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,19 +37,28 @@ bool before(const OrderKey& a, const OrderKey& b);
 // Holds the text of every event of an input and gives it back sorted by (timestamp, tiebreaker, arrival).
 class SortBuffer {
 public:
-    void add(const OrderKey& key, std::string_view source);
+    void add(const OrderKey& key, std::string_view source, std::string_view origin = {}, uint64_t line = 0);
     size_t size() const { return entries_.size(); }
-    // The events' text sorted, one per line; the buffer is emptied.
-    std::string take_sorted_text();
+    // Where a sorted event came from: its input and line, and its arrival ordinal (key.ordinal).
+    struct Place {
+        std::string_view origin;  // valid as long as the buffer lives
+        uint64_t line = 0;
+        uint64_t ordinal = 0;
+    };
+    // The events' text sorted, one per line; the buffer is emptied. With `places`, also each line's Place.
+    std::string take_sorted_text(std::vector<Place>* places = nullptr);
 
 private:
     struct Entry {
         OrderKey key;
         size_t offset = 0;
         size_t length = 0;
+        uint32_t origin = 0;  // in origins_
+        uint64_t line = 0;
     };
     std::vector<Entry> entries_;
     std::string text_;
+    std::deque<std::string> origins_;  // the inputs' names, each once in a row
 };
 
 }  // namespace eqlc::engine

@@ -128,7 +128,8 @@ void ReadBatch::clear() {
     internal_->window.reset();
 }
 
-void ReadBatch::add(const vm::EventRecord& record, uint64_t skipped, const char* text_begin, const char* text_end) {
+void ReadBatch::add(const vm::EventRecord& record, input::TimestampError timestamp_error, uint64_t skipped,
+                    const char* text_begin, const char* text_end) {
     // Only the slots the event has: with many rules most of the catalog's slots are absent from any one event,
     // and a dense copy per event would make the batches in flight large.
     const size_t slots_begin = slots_.size();
@@ -144,8 +145,8 @@ void ReadBatch::add(const vm::EventRecord& record, uint64_t skipped, const char*
         if (v.type == vm::ValueType::string && v.length != 0 && !inside(v.chars, text_begin, text_end))
             v = vm::Value::of_string(text_.store(v.str()));
     }
-    events_.push_back(Event{record.timestamp_ns, record.has_timestamp, record.line, record.source, first,
-                            record.values.size(), skipped, slots_begin, slots_.size() - slots_begin});
+    events_.push_back(Event{record.timestamp_ns, record.has_timestamp, timestamp_error, record.line, record.source,
+                            first, record.values.size(), skipped, slots_begin, slots_.size() - slots_begin});
 }
 
 void ReadBatch::load(size_t i, vm::EventRecord& out, Loaded& loaded) const {
@@ -544,7 +545,7 @@ struct ParallelReader::Shared {
             }
             if (!got) break;
             record.line -= shift;
-            batch.add(record, reader->stats().skipped_events, lines, lines + size);
+            batch.add(record, reader->timestamp_error(), reader->stats().skipped_events, lines, lines + size);
         }
         batch.bad_lines_ = reader->stats().bad_lines;
         batch.skipped_ = reader->stats().skipped_events;

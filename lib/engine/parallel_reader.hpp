@@ -58,6 +58,10 @@ public:
     };
     void load(size_t i, vm::EventRecord& out, Loaded& loaded) const;
     uint64_t line(size_t i) const { return events_[i].line; }
+    std::string_view source(size_t i) const { return events_[i].source; }
+    bool has_timestamp(size_t i) const { return events_[i].has_timestamp; }
+    // Why event i has no timestamp (NdjsonReader::timestamp_error() after reading it).
+    input::TimestampError timestamp_error(size_t i) const { return events_[i].timestamp_error; }
     // Lines the line filter let pass unparsed (NdjsonReader::stats().skipped_events) in the chunk, before event i
     // and in all.
     uint64_t skipped_before(size_t i) const { return events_[i].skipped_before; }
@@ -85,6 +89,7 @@ private:
     struct Event {
         int64_t timestamp_ns = 0;
         bool has_timestamp = false;
+        input::TimestampError timestamp_error = input::TimestampError::None;
         uint64_t line = 0;
         std::string_view source;
         size_t values_begin = 0;  // in values_
@@ -99,7 +104,8 @@ private:
         uint32_t count = 0;
     };
     void clear();
-    void add(const vm::EventRecord& record, uint64_t skipped, const char* text_begin, const char* text_end);
+    void add(const vm::EventRecord& record, input::TimestampError timestamp_error, uint64_t skipped,
+             const char* text_begin, const char* text_end);
 
     size_t slot_count_ = 0;
     std::vector<Event> events_;

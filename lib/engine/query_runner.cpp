@@ -58,7 +58,30 @@ std::optional<int64_t> QueryRunner::own_timestamp(const vm::EventRecord& event, 
     return ts;
 }
 
+// Lazy validation. The reader parses only the members the queries read, so an event may hold malformed JSON
+// elsewhere ({"unused": tru}); copied into an alert as its _source, it would make the output invalid. Checking
+// every line in full would cost about a DOM parse per line, which the reader is built to avoid; but only events
+// that some term matches can reach a result, and they are few. So the first time a term of any query matches
+// the event (an event query's condition, a sequence stage or `until`, a sample filter), admit() checks its text
+// in full (input/json_check.hpp) and remembers the verdict for the rest of the event. An invalid event is then,
+// for every query, an event that matches no term: no alert, no sequence or sample state (a sequence only sees
+// its time pass, as for any event it does not match). Since that is decided per query from the event alone,
+// it does not depend on which queries share a runner: one runner over all queries (read_ndjson with one
+// thread, push) and the rule shards of read_ndjson with several threads (each shard checks an event it
+// matches on its own) agree on every query's outcome. invalid() tells the engine, which reports the event once
+// as a bad line (engine.cpp). Cost: one full check per matched event (per shard that matches it), nothing for
+// the others.
+bool QueryRunner::admit(const vm::EventRecord& event) {
+    if (checked_ == Checked::no) {
+        invalid_ = event.source.empty() ? std::nullopt : checker_.check(event.source);
+        checked_ = invalid_ ? Checked::invalid : Checked::valid;
+    }
+    return checked_ == Checked::valid;
+}
+
 void QueryRunner::process(const vm::EventRecord& event, Pass pass) {
+    checked_ = Checked::no;
+    invalid_.reset();
     own_timestamps_.clear();
     event_values_ = value_mask_ ? value_mask_->of(event) : 0;
     for (const size_t q : which_) {
@@ -94,6 +117,7 @@ void QueryRunner::process(const vm::EventRecord& event, Pass pass) {
 void QueryRunner::run_event_query(size_t q, QueryState& state, const vm::EventRecord& event, int64_t ts) {
     const compiler::CompiledTerm& term = state.compiled.terms.front();
     if (!may_hold(state.entry.value_bits.front()) || !vm::matches(*term.filter, event, vm_)) return;
+    if (!admit(event)) return;
     Match match;
     match.query = q;
     match.kind = MatchKind::event;
@@ -129,7 +153,7 @@ void QueryRunner::run_sequence(QueryState& state, const vm::EventRecord& event, 
     if (state.compiled.until)
         if (const size_t n = term_keys(*state.compiled.until, state.entry.until_value_bit, event))
             counts_.emplace_back(sequence::kUntil, n);
-    if (counts_.empty()) {
+    if (counts_.empty() || !admit(event)) {
         state.sequence->advance_time(ts);
         return;
     }
@@ -147,7 +171,7 @@ void QueryRunner::run_sample(QueryState& state, const vm::EventRecord& event, in
     for (uint32_t filter = 0; filter < terms.size(); ++filter)
         if (const size_t n = term_keys(terms[filter], state.entry.value_bits[filter], event))
             counts_.emplace_back(filter, n);
-    if (counts_.empty()) return;
+    if (counts_.empty() || !admit(event)) return;
     sample_hits_.clear();
     size_t i = 0;
     for (const auto& [filter, n] : counts_)

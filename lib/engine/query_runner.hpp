@@ -22,6 +22,7 @@
 #include "engine/value_mask.hpp"
 #include "eqlc/engine.hpp"
 #include "eqlc/match.hpp"
+#include "input/json_check.hpp"
 #include "sequence/sample_matcher.hpp"
 #include "sequence/sequence_matcher.hpp"
 #include "vm/field_catalog.hpp"
@@ -65,6 +66,10 @@ public:
 
     void process(const vm::EventRecord& event, Pass pass);
 
+    // Why the event of the last process() call is not valid JSON, when some term matched it and the full check
+    // found a problem (see "Lazy validation" in query_runner.cpp); nullopt otherwise.
+    const std::optional<input::JsonProblem>& invalid() const { return invalid_; }
+
     const std::vector<size_t>& queries() const { return which_; }
     // The counts since the last call, and resets them.
     RunCounters take_counters();
@@ -79,6 +84,8 @@ private:
     // The event's time in another field than the order field, read once per event and field (rules often share
     // one, e.g. event.ingested).
     std::optional<int64_t> own_timestamp(const vm::EventRecord& event, vm::SlotId slot);
+    // Whether the current event, which a term matched, may go into a result: checked once per event.
+    bool admit(const vm::EventRecord& event);
 
     std::vector<QueryState>& queries_;
     std::vector<size_t> which_;
@@ -97,6 +104,10 @@ private:
     std::vector<std::string> hit_keys_;                // owns the bytes the hits point to, for one event
     std::vector<std::pair<uint32_t, size_t>> counts_;  // (stage, number of keys), in hit_keys_ order, for one event
     std::vector<std::pair<vm::SlotId, std::optional<int64_t>>> own_timestamps_;  // for one event
+    enum class Checked : uint8_t { no, valid, invalid };
+    input::JsonChecker checker_;                 // for the events a term matches
+    Checked checked_ = Checked::no;              // the current event's full JSON check
+    std::optional<input::JsonProblem> invalid_;  // its problem, when invalid
 };
 
 }  // namespace eqlc::engine

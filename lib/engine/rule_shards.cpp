@@ -68,6 +68,7 @@ void RuleShards::run_shard(Shard& shard) {
             batch_->load(entry.event, shard.record, shard.loaded);
             shard.record.ordinal = entry.ordinal;
             shard.runner.process(shard.record, entry.pass);
+            if (const auto& problem = shard.runner.invalid()) shard.invalid.emplace_back(i, *problem);
         }
     } catch (...) {
         shard.error = std::current_exception();
@@ -122,7 +123,21 @@ void RuleShards::clear_matches() {
     for (auto& s : shards_) {
         s->results.clear();
         s->taken = 0;
+        s->invalid.clear();
+        s->invalid_taken = 0;
     }
+}
+
+std::optional<input::JsonProblem> RuleShards::take_invalid(uint32_t entry) {
+    std::optional<input::JsonProblem> found;
+    for (auto& s : shards_) {
+        while (s->invalid_taken < s->invalid.size() && s->invalid[s->invalid_taken].first < entry) ++s->invalid_taken;
+        if (s->invalid_taken < s->invalid.size() && s->invalid[s->invalid_taken].first == entry) {
+            if (!found) found = std::move(s->invalid[s->invalid_taken].second);
+            ++s->invalid_taken;
+        }
+    }
+    return found;
 }
 
 RunCounters RuleShards::take_counters() {

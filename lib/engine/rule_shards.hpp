@@ -22,8 +22,10 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "engine/parallel_reader.hpp"
@@ -74,6 +76,11 @@ public:
     }
     void clear_matches();
 
+    // Why entry `entry`'s event is not valid JSON, when some shard's query matched it and found it so
+    // (QueryRunner::invalid(); every shard that matches it finds the same). Entries must be asked in increasing
+    // order, like take_matches(), whose calls they may interleave with.
+    std::optional<input::JsonProblem> take_invalid(uint32_t entry);
+
     // The shards' counters since the last call, added up.
     RunCounters take_counters();
 
@@ -93,6 +100,8 @@ private:
         uint32_t current = 0;      // the entry being run
         std::vector<Result> results;
         size_t taken = 0;
+        std::vector<std::pair<uint32_t, input::JsonProblem>> invalid;  // (entry, problem), in entry order
+        size_t invalid_taken = 0;
         std::exception_ptr error;
     };
 

@@ -1,6 +1,8 @@
 #include "input/json_projection.hpp"
 
 #include <cmath>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -15,14 +17,23 @@ class Walker {
 public:
     Walker(const ProjectionPlan& plan, RecordBuilder& builder) : plan_(plan), builder_(builder) {}
 
+    // Objects are entered only along referenced paths (bounded by the plan's depth), arrays at any depth: `depth_`
+    // counts the levels and nothing deeper than kMaxJsonDepth is entered (Engine::push refuses such events before
+    // projecting them, see json_depth_exceeds()), so the recursion stays bounded.
     void object(const json& obj, NodeId node) {
+        if (++depth_ > kMaxJsonDepth) return;
+        members(obj, node);
+        --depth_;
+    }
+
+private:
+    void members(const json& obj, NodeId node) {
         for (const auto& [key, value] : obj.items()) {
             const NodeId target = plan_.descend(node, key);
             if (target != ProjectionPlan::kNoNode) member(value, target);
         }
     }
 
-private:
     void member(const json& value, NodeId node) {
         const vm::SlotId slot = plan_.slot(node);
         if (value.is_object()) {
@@ -37,6 +48,12 @@ private:
     }
 
     void array(const json& arr, NodeId node, bool& saw_object) {
+        if (++depth_ > kMaxJsonDepth) return;
+        elements(arr, node, saw_object);
+        --depth_;
+    }
+
+    void elements(const json& arr, NodeId node, bool& saw_object) {
         const vm::SlotId slot = plan_.slot(node);
         for (const json& element : arr) {
             if (element.is_object()) {
@@ -64,9 +81,32 @@ private:
 
     const ProjectionPlan& plan_;
     RecordBuilder& builder_;
+    uint32_t depth_ = 0;
 };
 
 }  // namespace
+
+bool json_depth_exceeds(const json& value, uint32_t limit) {
+    // Depth first with an explicit stack of (container, next child) pairs: no recursion, whatever the depth.
+    if (!value.is_structured()) return false;
+    std::vector<std::pair<const json*, json::const_iterator>> stack;
+    stack.emplace_back(&value, value.cbegin());
+    if (stack.size() > limit) return true;
+    while (!stack.empty()) {
+        auto& [container, it] = stack.back();
+        if (it == container->cend()) {
+            stack.pop_back();
+            continue;
+        }
+        const json& child = *it;
+        ++it;
+        if (child.is_structured()) {
+            if (stack.size() == limit) return true;
+            stack.emplace_back(&child, child.cbegin());
+        }
+    }
+    return false;
+}
 
 bool project(const json& event, const ProjectionPlan& plan, vm::EventRecord& out, RecordBuilder& builder) {
     builder.begin(plan, out);

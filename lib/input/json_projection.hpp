@@ -10,12 +10,19 @@
 // keyword field, formatted as Java's toString since the JSON source text is gone) lives in the record's arena.
 #pragma once
 
+#include <cstdint>
+
 #include <nlohmann/json_fwd.hpp>
 
 #include "input/projection.hpp"
 #include "vm/value.hpp"
 
 namespace eqlc::input {
+
+// Whether `value` nests objects and arrays more than `limit` levels deep (a scalar is 0 levels, {} or [] 1).
+// Iterative: safe on any depth. Engine::push refuses events deeper than kMaxJsonDepth with it, before projecting
+// or serializing them (nlohmann's dump() recurses).
+bool json_depth_exceeds(const nlohmann::json& value, uint32_t limit = kMaxJsonDepth);
 
 // Fills `out` from `event` (out is cleared first; ordinal, origin and line are left for the caller to set).
 // Returns false, leaving every field absent and no timestamp, when `event` is not a JSON object.

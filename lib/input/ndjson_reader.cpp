@@ -342,7 +342,34 @@ public:
     Walker(const ProjectionPlan& plan, RecordBuilder& builder, bool validate)
         : plan_(plan), builder_(builder), validate_(validate) {}
 
+    // The walk descends into objects and arrays only along referenced paths, recursively: `depth_` counts the
+    // levels (the root object is 1) and a level past kMaxJsonDepth fails the line with DEPTH_ERROR, so that a
+    // hostile event ({"a":[[[[...]]]]} 40,000 deep) cannot exhaust the stack. Members nobody reads are skipped
+    // by simdjson without recursion, whatever their depth. Each Walker walks one line, so an error path needs
+    // not restore the count.
     error_code object(od::object& obj, NodeId node) {
+        if (++depth_ > kMaxJsonDepth) return simdjson::DEPTH_ERROR;
+        if (auto e = members(obj, node)) return e;
+        --depth_;
+        return simdjson::SUCCESS;
+    }
+
+    // A full check of a value nobody reads (the `validate` option).
+    error_code check(od::value& v) {
+        od::json_type type;
+        if (auto e = v.type().get(type)) return e;
+        if (type != od::json_type::object && type != od::json_type::array) {
+            JsonScalar ignored;
+            return scalar(v, *v.raw_json_token().data(), ignored);
+        }
+        if (++depth_ > kMaxJsonDepth) return simdjson::DEPTH_ERROR;
+        if (auto e = check_container(v, type)) return e;
+        --depth_;
+        return simdjson::SUCCESS;
+    }
+
+private:
+    error_code members(od::object& obj, NodeId node) {
         for (auto member : obj) {
             if (member.error()) return member.error();
             od::field& field = member.value_unsafe();
@@ -357,10 +384,7 @@ public:
         return simdjson::SUCCESS;
     }
 
-    // A full check of a value nobody reads (the `validate` option).
-    error_code check(od::value& v) {
-        od::json_type type;
-        if (auto e = v.type().get(type)) return e;
+    error_code check_container(od::value& v, od::json_type type) {
         switch (type) {
             case od::json_type::object: {
                 auto obj = v.get_object();
@@ -383,14 +407,10 @@ public:
                 }
                 return simdjson::SUCCESS;
             }
-            default: {
-                JsonScalar ignored;
-                return scalar(v, *v.raw_json_token().data(), ignored);
-            }
+            default: return simdjson::SUCCESS;
         }
     }
 
-private:
     // Where `field`'s key leads from `node`. A key without escapes is matched in place, and one without dots
     // (nearly all of them) in a single trie step; the scan that finds the key's end finds both.
     error_code lookup(od::field& field, NodeId node, NodeId& target) const {
@@ -470,6 +490,13 @@ private:
     }
 
     error_code array(od::array& arr, NodeId node, bool& saw_object) {
+        if (++depth_ > kMaxJsonDepth) return simdjson::DEPTH_ERROR;
+        if (auto e = elements(arr, node, saw_object)) return e;
+        --depth_;
+        return simdjson::SUCCESS;
+    }
+
+    error_code elements(od::array& arr, NodeId node, bool& saw_object) {
         const vm::SlotId slot = plan_.slot(node);
         for (auto element : arr) {
             if (element.error()) return element.error();
@@ -575,6 +602,18 @@ private:
 
     static error_code number(od::value& v, JsonScalar& out) {
         const std::string_view token = trim_right(v.raw_json_token());
+        if (token.find_first_of(".eE") != std::string_view::npos) {
+            // A fraction or an exponent: parsed here, to the nearest double (Java's Double.parseDouble, which is
+            // what Jackson gives Elasticsearch), rather than by simdjson: its get_number() (3.0.1, Debian 12's)
+            // reads a number with 19 or more significant digits and a fraction or exponent as 0
+            // (3.141592653589793238 -> 0). Beyond the double range it is +/-Infinity, as in Java.
+            bool integral = false;
+            if (!is_json_number(token, integral)) return simdjson::NUMBER_ERROR;
+            const auto d = vm::java_parse_double(token);
+            if (!d) return simdjson::NUMBER_ERROR;
+            out = JsonScalar::of_double(*d, token);
+            return simdjson::SUCCESS;
+        }
         od::number n;
         if (v.get_number().get(n) == simdjson::SUCCESS) {
             switch (n.get_number_type()) {
@@ -597,6 +636,7 @@ private:
     const ProjectionPlan& plan_;
     RecordBuilder& builder_;
     bool validate_;
+    uint32_t depth_ = 0;  // objects and arrays entered and not left
 };
 
 constexpr size_t kExcerptBytes = 200;
@@ -608,6 +648,8 @@ std::string describe(error_code e) {
         case simdjson::F_ATOM_ERROR:
         case simdjson::N_ATOM_ERROR: return "invalid JSON: not a JSON value";
         case simdjson::NUMBER_ERROR: return "invalid JSON: malformed number";
+        case simdjson::DEPTH_ERROR:
+            return "objects and arrays nested deeper than " + std::to_string(kMaxJsonDepth) + " levels";
         default: {
             std::string message = std::string("invalid JSON: ") + simdjson::error_message(e);
             if (!message.empty() && message.back() == '.') message.pop_back();
@@ -629,7 +671,8 @@ bool looks_like_object(std::string_view line) {
 // different mistakes. On that (rare) path, scan the line to say which: where the object closes early (content
 // follows it), or that it never closes (a truncated line). Returns the 1-based column of the trailing content,
 // or 0 when the object is not closed.
-size_t trailing_content_column(std::string_view line) {
+size_t trailing_content_column(std::string_view line, bool* closed = nullptr) {
+    if (closed) *closed = false;
     int depth = 0;
     bool in_string = false;
     for (size_t i = 0; i < line.size(); ++i) {
@@ -648,6 +691,7 @@ size_t trailing_content_column(std::string_view line) {
             ++depth;
         } else if (c == '}' || c == ']') {
             if (--depth == 0) {
+                if (closed) *closed = true;
                 const size_t rest = line.find_first_not_of(" \t\r", i + 1);
                 return rest == std::string_view::npos ? 0 : rest + 1;
             }
@@ -936,7 +980,11 @@ bool NdjsonReader::Impl::process(std::string_view line, vm::EventRecord& out, bo
             at <= line.data() + line.size()) {
             column = static_cast<size_t>(at - line.data()) + 1;
         }
-        bad_line(line_number, line, describe(e), column);
+        bool closed = true;
+        if (e == simdjson::TAPE_ERROR || e == simdjson::INCOMPLETE_ARRAY_OR_OBJECT)
+            trailing_content_column(line, &closed);
+        bad_line(line_number, line, closed ? describe(e) : "invalid JSON: the object is not closed (truncated line?)",
+                 column);
         return false;
     }
 

@@ -30,7 +30,10 @@
 // Validation: simdjson checks every line's UTF-8, strings and bracket nesting, and the values the projection
 // reads. Values the projection skips are not parsed, so a malformed scalar in an unreferenced member
 // ({"unused": tru}) goes unnoticed unless `validate` is set, which parses every value (slower; see
-// bench/reader_bench.cpp).
+// bench/reader_bench.cpp). The engine does not set it: it checks in full only the events that reach a result
+// (input/json_check.hpp, engine/query_runner.cpp). Objects and arrays nested deeper than kMaxJsonDepth (1000) along
+// a path the projection reads (or anywhere, with `validate`) make the line bad; a number with a fraction or an
+// exponent is read as the nearest double whatever its digit count.
 #pragma once
 
 #include <cstdint>

@@ -60,6 +60,12 @@
 
 namespace eqlc::input {
 
+// The deepest nesting of objects and arrays an event may have (the root object is level 1): Jackson's default
+// StreamReadConstraints nesting limit, which Elasticsearch 8.x's JSON parser applies to every document. The JSON
+// walkers count levels as they descend and give up on a deeper event (the NDJSON reader reports the line as bad;
+// Engine::push refuses the event) rather than recurse without bound. simdjson's own default (1024) is above it.
+inline constexpr uint32_t kMaxJsonDepth = 1000;
+
 struct ProjectionOptions {
     std::optional<vm::SlotId> timestamp_slot;   // the slot the event time is read from (e.g. "@timestamp")
     std::optional<vm::SlotId> tiebreaker_slot;  // the configured tiebreaker field, if any (read by the engine)

@@ -180,7 +180,10 @@ const char* describe(TimestampError e) noexcept {
         case TimestampError::InvalidDate: return "the month or day is out of range";
         case TimestampError::InvalidTime: return "the hour, minute or second is out of range";
         case TimestampError::InvalidOffset: return "the UTC offset is out of range (at most +/-18:00)";
-        case TimestampError::OutOfRange: return "outside the supported range (years 1677 to 2262)";
+        case TimestampError::OutOfRange:
+            return "outside the range eqlc can represent, 1677-09-21T00:12:43.145224192Z to "
+                   "2262-04-11T23:47:16.854775807Z (event times are nanoseconds since 1970 in a signed 64-bit "
+                   "integer, as Elasticsearch's date_nanos)";
         case TimestampError::NotFinite: return "epoch milliseconds are NaN or infinite";
     }
     return "invalid timestamp";

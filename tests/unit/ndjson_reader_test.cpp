@@ -535,3 +535,73 @@ TEST_CASE("keys with blanks around the colon", "[ndjson]") {
         CHECK(reader->take_errors().empty());
     }
 }
+
+TEST_CASE("numbers with 19 or more significant digits and a fraction or exponent read as the nearest double",
+          "[ndjson][numbers]") {
+    // simdjson 3.0.1's get_number() reads these as 0; the reader must give what Java's Double.parseDouble gives.
+    Setup s;
+    const std::vector<std::string> tokens = {"3.141592653589793238",
+                                             "1234567890123456789.5",
+                                             "1.2345678901234567890e3",
+                                             "-0.1234567890123456789",
+                                             "17000000000000000000.0",
+                                             "9007199254740993.0000000001",
+                                             "1e-400",
+                                             "2.5"};
+    std::string text;
+    for (const auto& t : tokens) text += "{\"process\":{\"name\":" + t + "}}\n";
+    auto reader = NdjsonReader::from_string(text, "mem", *s.plan);
+    EventRecord record;
+    for (const auto& t : tokens) {
+        REQUIRE(reader->next(record));
+        const auto values = record.field(s.name);
+        REQUIRE(values.size() == 1);
+        REQUIRE(values[0].type == eqlc::vm::ValueType::floating);
+        CHECK(values[0].floating == std::strtod(t.c_str(), nullptr));
+    }
+    CHECK(reader->take_errors().empty());
+}
+
+TEST_CASE("an epoch-millis timestamp with 19 or more significant digits", "[ndjson][numbers][timestamp]") {
+    Setup s;
+    auto reader = NdjsonReader::from_string(
+        "{\"@timestamp\":1700000000000.0000001}\n{\"@timestamp\":1.7000000000000000001e12}\n", "mem", *s.plan);
+    EventRecord record;
+    for (int i = 0; i < 2; ++i) {
+        REQUIRE(reader->next(record));
+        CHECK(record.has_timestamp);
+        CHECK(record.timestamp_ns == 1'700'000'000'000'000'000);
+    }
+}
+
+TEST_CASE("nesting deeper than 1000 levels is a bad line, not a stack overflow", "[ndjson][depth]") {
+    Setup s;
+    auto nest = [](const std::string& open, const std::string& close, size_t n, const std::string& inner) {
+        std::string out;
+        for (size_t i = 0; i < n; ++i) out += open;
+        out += inner;
+        for (size_t i = 0; i < n; ++i) out += close;
+        return out;
+    };
+    // A read field, 40,000 arrays deep. With the root and `process`, 998 arrays make 1000 levels (the limit),
+    // 999 make 1001.
+    const std::string text = "{\"id\":1,\"process\":{\"name\":" + nest("[", "]", 40'000, "\"x\"") + "}}\n" +
+                             "{\"id\":2,\"process\":{\"name\":" + nest("[", "]", 998, "\"x\"") + "}}\n" +
+                             "{\"id\":3,\"process\":{\"name\":" + nest("[", "]", 999, "\"x\"") + "}}\n" +
+                             "{\"id\":4,\"other\":" + nest("{\"a\":", "}", 40'000, "1") + "}\n";
+    auto reader = NdjsonReader::from_string(text, "mem", *s.plan);
+    const Run run = read_all(*reader, s);
+    CHECK(run.ids == std::vector<int64_t>{2, 4});  // an unread member is skipped without recursion
+    REQUIRE(run.errors.size() == 2);
+    CHECK(run.errors[0].line == 1);
+    CHECK(run.errors[0].diagnostic.message == "objects and arrays nested deeper than 1000 levels");
+    CHECK(run.errors[1].line == 3);
+
+    // With `validate`, unread members are checked too, with the same limit.
+    ReaderOptions options;
+    options.validate = true;
+    auto validating = NdjsonReader::from_string(text, "mem", *s.plan, options);
+    const Run checked = read_all(*validating, s);
+    CHECK(checked.ids == std::vector<int64_t>{2});
+    CHECK(checked.errors.size() == 3);
+}

@@ -528,3 +528,33 @@ TEST_CASE("the trie's lookup: many siblings, every segment size, look-alike segm
     CHECK(empty.child(ProjectionPlan::kRoot, "a") == ProjectionPlan::kNoNode);
     CHECK(empty.child(ProjectionPlan::kRoot, "") == ProjectionPlan::kNoNode);
 }
+
+TEST_CASE("nlohmann events: nesting depth is measured without recursion and bounded in the walk",
+          "[projection][depth]") {
+    FieldCatalog catalog;
+    const SlotId x = catalog.intern("x");
+    const ProjectionPlan plan(catalog);
+    auto arrays = [](size_t n) {
+        nlohmann::json v = 1;
+        for (size_t i = 0; i < n; ++i) v = nlohmann::json::array({std::move(v)});
+        return v;
+    };
+    // The root object is level 1.
+    CHECK_FALSE(eqlc::input::json_depth_exceeds(nlohmann::json{{"x", arrays(999)}}));
+    CHECK(eqlc::input::json_depth_exceeds(nlohmann::json{{"x", arrays(1000)}}));
+    CHECK_FALSE(eqlc::input::json_depth_exceeds(nlohmann::json(5)));
+    CHECK(eqlc::input::json_depth_exceeds(nlohmann::json{{"a", 1}, {"b", {{"c", 2}}}}, 1));
+    CHECK_FALSE(eqlc::input::json_depth_exceeds(nlohmann::json{{"a", 1}, {"b", {{"c", 2}}}}, 2));
+
+    // Projecting an event far deeper than the limit does not recurse past it (the engine refuses such events
+    // first; the walk itself stays bounded either way).
+    const nlohmann::json deep{{"x", arrays(100'000)}};
+    CHECK(eqlc::input::json_depth_exceeds(deep));
+    EventRecord record;
+    CHECK(eqlc::input::project(deep, plan, record));
+    CHECK(record.field(x).empty());
+    const nlohmann::json shallow{{"x", arrays(998)}};
+    CHECK(eqlc::input::project(shallow, plan, record));
+    REQUIRE(record.field(x).size() == 1);
+    CHECK(record.field(x)[0].integer == 1);
+}

@@ -254,3 +254,12 @@ TEST_CASE("the common shape YYYY-MM-DDTHH:MM:SS[.fraction]Z and its near misses"
     CHECK(fails(iso("0000-01-01T00:00:00.000Z"), TimestampError::OutOfRange));
     CHECK(fails(iso("9999-12-31T23:59:59.999Z"), TimestampError::OutOfRange));
 }
+
+TEST_CASE("the out-of-range reason gives the range and why", "[timestamp]") {
+    const std::string why = eqlc::input::describe(TimestampError::OutOfRange);
+    CHECK(why.find("1677-09-21T00:12:43.145224192Z") != std::string::npos);
+    CHECK(why.find("2262-04-11T23:47:16.854775807Z") != std::string::npos);
+    CHECK(why.find("nanoseconds since 1970 in a signed 64-bit integer") != std::string::npos);
+    CHECK(eqlc::input::parse_timestamp("2300-01-01T00:00:00Z").error == TimestampError::OutOfRange);
+    CHECK(eqlc::input::parse_timestamp("1600-01-01").error == TimestampError::OutOfRange);
+}

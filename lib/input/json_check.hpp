@@ -1,0 +1,58 @@
+// A full, strict check of one event's JSON text, for the events that are about to be copied into an alert.
+//
+// The NDJSON reader parses only what the queries read (see ndjson_reader.hpp): a malformed value in a member
+// nobody reads ({"unused": tru}, 01, NaN, "\q", [1,2,]) is skipped unseen. Alerts copy the event's text as its
+// `_source`, so such a line would make eqlc's output invalid JSON. The engine therefore checks, once per event,
+// the few events that some query term matches (engine/query_runner.hpp) with check_json_object() before they
+// reach a result; most events match no term and are never checked.
+//
+// What is checked (RFC 8259, what Jackson accepts by default and Elasticsearch 8.x indexes):
+//   * the text is one JSON object and nothing but whitespace (space, tab, CR, LF) follows it;
+//   * valid UTF-8; no unescaped control character (below U+0020) in a string; escapes are \" \\ \/ \b \f \n \r
+//     \t and \uXXXX (any code unit, lone surrogates included, as Jackson);
+//   * numbers in JSON's grammar (no leading zero, no '+', no NaN/Infinity, digits after '.' and 'e'); any
+//     magnitude is accepted (1e999 is JSON; Jackson reads it as Infinity);
+//   * literals true, false, null; no trailing comma; no missing comma or colon;
+//   * nesting at most kMaxJsonDepth levels of objects and arrays (projection.hpp);
+//   * no key twice in one object, compared after unescaping ("a" and "\u0061" are the same key): Elasticsearch
+//     refuses such a document ("Duplicate field").
+//
+// Cost: one pass over the text with no recursion (a stack of open containers; strings scanned 16 bytes at a time),
+// plus, per object, a comparison of its keys (pairwise up to 16 keys, sorted beyond). On 300,000 generated ECS
+// events (536 bytes each) it ran at 153 MB/s where simdjson's DOM parser ran at 178 MB/s on the same lines and
+// machine (a loaded one): about the price of a DOM parse, paid only by events that match a term.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace eqlc::input {
+
+struct JsonProblem {
+    std::string message;  // e.g. "invalid JSON: malformed number", "duplicate key \"a\""
+    size_t offset = 0;    // 0-based byte offset in the text where the problem was seen
+};
+
+// Checks texts one after the other, keeping its buffers (no allocation per text once they have grown).
+class JsonChecker {
+public:
+    JsonChecker();
+    ~JsonChecker();
+    JsonChecker(JsonChecker&&) noexcept;
+    JsonChecker& operator=(JsonChecker&&) noexcept;
+
+    // nullopt when `text` is a valid JSON object (see above).
+    std::optional<JsonProblem> check(std::string_view text);
+
+private:
+    class Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// The same with a checker of its own.
+std::optional<JsonProblem> check_json_object(std::string_view text);
+
+}  // namespace eqlc::input
