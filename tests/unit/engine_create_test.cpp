@@ -2,6 +2,7 @@
 // the indexes of the caller's list. A compiled set shared by engines on several threads.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -9,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "eqlc/engine.hpp"
+#include "support/cli_runner.hpp"
 
 TEST_CASE("engine: invalid queries refuse the engine unless skipped", "[engine]") {
     const std::vector<eqlc::QuerySource> queries = {
@@ -139,4 +141,45 @@ TEST_CASE("engine: push says when an event is not usable", "[engine][strict]") {
     CHECK_FALSE(created.engine->push(nlohmann::json{{"event", {{"category", "process"}}}}));  // no timestamp
     CHECK_FALSE(created.engine->push(nlohmann::json::array({1, 2})));                         // not an object
     CHECK(reports == 2);
+}
+
+TEST_CASE("engine: read_ndjson stops at ReadOptions::stop and, when strict, at an event without time",
+          "[engine][strict]") {
+    eqlc::test::TempDir dir;
+    std::string text;
+    for (int i = 0; i < 10; ++i)
+        text += (i == 6 ? std::string(R"({"event":{"category":"process"}})")
+                        : R"({"@timestamp":)" + std::to_string(1000 + i) + R"(,"event":{"category":"process"}})") +
+                "\n";
+    const auto file = dir.write("events.ndjson", text).string();
+    const std::string threads = GENERATE(as<std::string>{}, "1", "2");
+    eqlc::Engine::ReadOptions read;
+    read.threads = static_cast<unsigned>(std::stoi(threads));
+    SECTION("stop") {
+        auto created = eqlc::Engine::create({{"process where true", "q"}});
+        REQUIRE(created.engine);
+        std::atomic<bool> stop{false};
+        size_t matches = 0;
+        created.engine->on_match([&](const eqlc::Match&) {
+            if (++matches == 3) stop = true;
+        });
+        read.stop = &stop;
+        eqlc::Diagnostic error;
+        CHECK(created.engine->read_ndjson(file, read, &error));
+        CHECK(matches == 3);
+        CHECK(created.engine->stats().events == 3);
+    }
+    SECTION("strict") {
+        auto created = eqlc::Engine::create({{"process where true", "q"}});
+        REQUIRE(created.engine);
+        size_t matches = 0;
+        created.engine->on_match([&](const eqlc::Match&) { ++matches; });
+        read.strict = true;
+        eqlc::Diagnostic error;
+        CHECK_FALSE(created.engine->read_ndjson(file, read, &error));
+        CHECK(error.message.find("events.ndjson:7: event has no usable timestamp") != std::string::npos);
+        CHECK(error.message.find("strict mode stops here") != std::string::npos);
+        CHECK(matches == 6);
+        CHECK(created.engine->stats().events_without_timestamp == 1);
+    }
 }
