@@ -12,6 +12,7 @@
 // the compiled programs inside it are immutable.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -37,11 +38,16 @@ struct QuerySource {
     std::string name;  // how messages and alerts name it (a file name, a rule name)
     // Field settings of this query when they differ from EngineOptions::query (a rule's timestamp_override,
     // event_category_override, tiebreaker_field). The event order is always that of EngineOptions::query; a
-    // query with its own timestamp field reads its event times from that field (events without it are skipped
-    // for that query and counted).
+    // query with its own timestamp field reads its event times from that field.
     std::optional<std::string> timestamp_field;
     std::optional<std::string> event_category_field;
     std::optional<std::string> tiebreaker_field;
+    // A query with its own timestamp_field, for an event that does not have that field (absent or null): true
+    // runs the event with its time in EngineOptions::query's timestamp field, as Kibana does for a rule's
+    // timestamp_override; false skips the event for this query (counted in
+    // EngineStats::query_events_without_timestamp), as a rule with timestamp_override_fallback_disabled. An
+    // event whose field holds a value that is not a time is skipped and counted either way.
+    bool timestamp_fallback = true;
 };
 
 enum class ResultPosition : uint8_t { head, tail };
@@ -165,14 +171,22 @@ public:
     // Where unusable input is reported (it is always counted in stats()).
     void on_bad_input(BadInputHandler handler);
 
-    // Feeds one event.
-    void push(const nlohmann::json& event);
+    // Feeds one event. False when it is unusable input, reported to on_bad_input and counted (not a JSON object,
+    // or no usable timestamp: such an event is run only through sample queries): a caller that wants to stop at
+    // bad input, as ReadOptions::strict does, stops there.
+    bool push(const nlohmann::json& event);
 
     // Streams an NDJSON file (plain or gzip; "-" is stdin) through the engine, in chunks. Returns false with
     // `error` set when the file cannot be opened or reading stops early (I/O error, corrupt gzip, or `strict`
     // and a bad line).
     struct ReadOptions {
-        bool strict = false;  // stop at the first bad line instead of reporting and skipping it
+        // Stop at the first bad line or event without a usable timestamp (reported as usual) instead of skipping
+        // it; read_ndjson returns false with `error` saying where it stopped.
+        bool strict = false;
+        // When set, checked after every event: once it is true, reading stops there and read_ndjson returns true
+        // (the events read so far have been run; nothing is finished). For stopping a run from a signal handler or
+        // another thread; an input that blocks (a pipe with no data) is only left when it delivers an event or ends.
+        const std::atomic<bool>* stop = nullptr;
         // Called now and then (every 64 Ki events and at the end) with the bytes consumed from the file (the
         // compressed size for gzip) and the events read so far from it; for progress displays. Always called
         // on the thread that called read_ndjson, as are the match and bad-input handlers.

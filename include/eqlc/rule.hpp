@@ -109,7 +109,9 @@ struct Rule {
     std::vector<std::string> index;
     std::vector<SeverityMappingEntry> severity_mapping;
     std::vector<RiskScoreMappingEntry> risk_score_mapping;
-    std::optional<std::string> timestamp_override;       // read this field instead of @timestamp
+    std::optional<std::string> timestamp_override;  // read this field instead of @timestamp
+    // Kibana: an event without the timestamp_override field is run with its @timestamp, unless this is set.
+    bool timestamp_override_fallback_disabled = false;
     std::optional<std::string> event_category_override;  // read this field instead of event.category
     std::optional<std::string> tiebreaker_field;
     std::optional<std::string> from;      // look-back, e.g. "now-9m" (Kibana scheduling; informative here)

@@ -3,6 +3,7 @@
 #include "eqlc/engine.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <unordered_set>
 
@@ -97,6 +98,7 @@ struct Engine::Impl {
     std::unique_ptr<engine::ReorderBuffer> reorder;  // used when options.reorder_window_ns
     bool finished = false;
     bool has_samples = false;
+    input::TimestampError last_timestamp_error = input::TimestampError::None;  // of the last event without time
 
     sequence::Limits limits;
 
@@ -200,26 +202,30 @@ struct Engine::Impl {
         return input::describe(why);
     }
 
-    // Common entry for every event source: checks the timestamp and the order, then runs or buffers it.
-    void accept(vm::EventRecord& event, std::string_view origin, uint64_t line, input::TimestampError why) {
+    std::string no_timestamp_message(input::TimestampError why) const {
+        return "event has no usable timestamp in field [" + options.query.timestamp_field + "] (" +
+               timestamp_problem(why) + "); " + (has_samples ? "used only by sample queries" : "skipped");
+    }
+
+    // Common entry for every event source: checks the timestamp and the order, then runs or buffers it. False
+    // when the event has no usable timestamp (reported; what strict reading stops at).
+    bool accept(vm::EventRecord& event, std::string_view origin, uint64_t line, input::TimestampError why) {
         event.ordinal = next_ordinal++;
         if (!event.has_timestamp) {
             // Event queries and sequences order events by time; samples do not need it (SEMANTICS §9).
             ++stats.events_without_timestamp;
-            report_bad(BadInput{std::string(origin), line,
-                                "event has no usable timestamp in field [" + options.query.timestamp_field + "] (" +
-                                    timestamp_problem(why) + "); " +
-                                    (has_samples ? "used only by sample queries" : "skipped"),
+            last_timestamp_error = why;
+            report_bad(BadInput{std::string(origin), line, no_timestamp_message(why),
                                 std::string(event.source.substr(0, 200))});
             if (has_samples) process(event, Pass::samples_only);
-            return;
+            return false;
         }
         ++stats.events;
         const engine::OrderKey key = engine::order_key(event, plan.tiebreaker_slot());
         if (options.sort_input) {
             if (has_samples) process(event, Pass::samples_only);
             sort_buffer.add(key, event.source, origin, line);
-            return;
+            return true;
         }
         if (last_key && engine::before(key, *last_key)) ++stats.out_of_order;
         last_key = key;
@@ -231,14 +237,31 @@ struct Engine::Impl {
                                     "window); run out of order",
                                     std::string(event.source.substr(0, 200))});
                 process(event);
-                return;
+                return true;
             }
             if (has_samples) process(event, Pass::samples_only);
             reorder->add(event, key);
             reorder->release(false, [&](const vm::EventRecord& e) { process(e, Pass::ordered_only); });
-            return;
+            return true;
         }
         process(event);
+        return true;
+    }
+
+    // After an event of read_ndjson: whether reading stops there (the caller's stop flag, or strict reading and an
+    // event without a usable timestamp, which sets `failure`).
+    bool stop_after(bool accepted, const ReadOptions& read, const std::string& name, uint64_t line,
+                    std::optional<Diagnostic>& failure) {
+        if (!accepted && read.strict) {
+            Diagnostic d;
+            d.phase = Phase::input;
+            d.message = input::NdjsonReader::strict_stop_message(name, line, no_timestamp_message(last_timestamp_error));
+            d.span.begin.line = d.span.end.line =
+                static_cast<uint32_t>(std::min<uint64_t>(line, std::numeric_limits<uint32_t>::max()));
+            failure = std::move(d);
+            return true;
+        }
+        return read.stop && read.stop->load(std::memory_order_relaxed);
     }
 
     // read_ndjson with threads > 1: the same calls in the same order as the sequential loop in read_ndjson,
@@ -293,11 +316,13 @@ struct Engine::Impl {
         uint64_t skipped_base = 0;  // ... in the batches before this one
         uint64_t progress_at = 0;   // events (run or skipped) at the last progress call
         std::optional<Diagnostic> failure;
+        bool stopped = false;  // stop_after() said so: the rest of the input is not read
+        uint64_t bad_lines_before_stop = 0;
         while (const engine::ReadBatch* batch = reader.next()) {
             deferred.active = shards != nullptr;
             const auto& bad = batch->bad();
             size_t b = 0;
-            for (size_t i = 0; i < batch->events(); ++i) {
+            for (size_t i = 0; i < batch->events() && !stopped; ++i) {
                 while (b < bad.size() && bad[b].events_before <= i) hold(bad[b++].line);
                 // Skipped lines take their places in arrival order, as if they had been run.
                 next_ordinal += skipped_base + batch->skipped_before(i) - skipped;
@@ -305,19 +330,33 @@ struct Engine::Impl {
                 batch->load(i, record, loaded);
                 deferred.event = static_cast<uint32_t>(i);
                 drain();  // the bad lines before this event are reported before it (in line order)
-                accept(record, reader.name(), record.line, batch->timestamp_error(i));
+                const bool accepted = accept(record, reader.name(), record.line, batch->timestamp_error(i));
                 ++events;
+                stopped = stop_after(accepted, read, reader.name(), record.line, failure);
                 if (read.progress && events + skipped >= progress_at + 0x10000) {
                     progress_at = events + skipped;
                     progress(batch->input_bytes(), progress_at);
                 }
             }
-            while (b < bad.size()) hold(bad[b++].line);
-            skipped_base += batch->skipped();
-            if (batch->failure()) failure = batch->failure();
+            if (stopped) {
+                bad_lines_before_stop = reader.bad_lines() - batch->bad_lines() + b;
+            } else {
+                while (b < bad.size()) hold(bad[b++].line);
+                skipped_base += batch->skipped();
+                if (batch->failure()) failure = batch->failure();
+            }
             if (shards) run_shards(*shards, *batch, read, reader.name());
+            if (stopped) break;
         }
         drain();
+        if (stopped) {
+            if (read.progress) read.progress(reader.input_bytes(), events + skipped);
+            stats.skipped_events += skipped;
+            stats.bad_lines += bad_lines_before_stop;
+            stats.bytes = bytes_before + reader.bytes();
+            if (failure && error) *error = *failure;
+            return !failure;
+        }
         if (read.progress) read.progress(reader.input_bytes(), reader.events() + reader.skipped());
         next_ordinal += reader.skipped() - skipped;
         stats.skipped_events += reader.skipped();
@@ -459,7 +498,7 @@ std::unique_ptr<Engine> Engine::create(std::shared_ptr<const CompiledQueries> se
 void Engine::on_match(MatchHandler handler) { impl_->match_handler = std::move(handler); }
 void Engine::on_bad_input(BadInputHandler handler) { impl_->bad_input_handler = std::move(handler); }
 
-void Engine::push(const nlohmann::json& event) {
+bool Engine::push(const nlohmann::json& event) {
     Impl& s = *impl_;
     auto refuse = [&](std::string message, std::string excerpt) {
         ++s.stats.bad_lines;
@@ -469,7 +508,7 @@ void Engine::push(const nlohmann::json& event) {
     if (input::json_depth_exceeds(event)) {
         refuse("objects and arrays nested deeper than " + std::to_string(input::kMaxJsonDepth) + " levels; skipped",
                "");
-        return;
+        return false;
     }
     std::string text;
     try {
@@ -477,15 +516,15 @@ void Engine::push(const nlohmann::json& event) {
     } catch (const nlohmann::json::type_error&) {
         refuse("event holds a string that is not valid UTF-8; skipped",
                event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 200));
-        return;
+        return false;
     }
     if (!input::project(event, s.plan, s.record, s.builder)) {
         ++s.stats.bad_lines;
         s.report_bad(BadInput{"<event>", 0, "event is not a JSON object; skipped", text.substr(0, 200)});
-        return;
+        return false;
     }
     s.record.source = text;
-    s.accept(s.record, "<event>", 0, s.builder.timestamp_error());
+    return s.accept(s.record, "<event>", 0, s.builder.timestamp_error());
 }
 
 bool Engine::read_ndjson(const std::string& path, const ReadOptions& options, Diagnostic* error) {
@@ -510,26 +549,30 @@ bool Engine::read_ndjson(const std::string& path, const ReadOptions& options, Di
     const uint64_t bytes_before = s.stats.bytes;
     uint64_t skipped = 0;
     uint64_t progress_at = 0;  // events (run or skipped) at the last progress call
-    while (reader.next(s.record)) {
+    std::optional<Diagnostic> stop_failure;
+    bool stopped = false;
+    while (!stopped && reader.next(s.record)) {
         // Skipped lines take their places in arrival order, as if they had been run.
         s.next_ordinal += reader.stats().skipped_events - skipped;
         skipped = reader.stats().skipped_events;
         drain_errors();  // the bad lines before this event are reported before it (in line order)
-        s.accept(s.record, reader.name(), s.record.line, reader.timestamp_error());
+        const bool accepted = s.accept(s.record, reader.name(), s.record.line, reader.timestamp_error());
+        stopped = s.stop_after(accepted, options, reader.name(), s.record.line, stop_failure);
         if (options.progress && reader.stats().events + skipped >= progress_at + 0x10000) {
             progress_at = reader.stats().events + skipped;
             options.progress(reader.stats().input_bytes, progress_at);
         }
     }
-    drain_errors();
+    if (!stopped) drain_errors();
     if (options.progress)
         options.progress(reader.stats().input_bytes, reader.stats().events + reader.stats().skipped_events);
     s.next_ordinal += reader.stats().skipped_events - skipped;
     s.stats.skipped_events += reader.stats().skipped_events;
     s.stats.bad_lines += reader.stats().bad_lines;
     s.stats.bytes = bytes_before + reader.stats().bytes;
-    if (reader.failure()) {
-        if (error) *error = *reader.failure();
+    const std::optional<Diagnostic>& failure = stop_failure ? stop_failure : reader.failure();
+    if (failure) {
+        if (error) *error = *failure;
         return false;
     }
     return true;

@@ -32,6 +32,13 @@ std::optional<int64_t> timestamp_from(const vm::EventRecord& event, vm::SlotId s
     return std::nullopt;
 }
 
+// Whether the event has a non-null value in the field.
+bool has_value(const vm::EventRecord& event, vm::SlotId slot) {
+    for (const vm::Value& v : event.field(slot))
+        if (v.type != vm::ValueType::null) return true;
+    return false;
+}
+
 }  // namespace
 
 QueryRunner::QueryRunner(std::vector<QueryState>& queries, std::vector<size_t> which, const vm::FieldCatalog& catalog,
@@ -92,8 +99,11 @@ void QueryRunner::process(const vm::EventRecord& event, Pass pass) {
         std::optional<int64_t> ts;
         if (event.has_timestamp) ts = event.timestamp_ns;
         if (state.entry.own_timestamp && !is_sample) {
-            ts = own_timestamp(event, *state.entry.own_timestamp);
-            if (!ts) {
+            const std::optional<int64_t> own = own_timestamp(event, *state.entry.own_timestamp);
+            // Without the field, the event keeps its time in the order field (QuerySource::timestamp_fallback).
+            if (own) {
+                ts = own;
+            } else if (!state.entry.source.timestamp_fallback || has_value(event, *state.entry.own_timestamp)) {
                 ++counters_.query_events_without_timestamp;
                 continue;
             }

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "eqlc/match.hpp"
+#include "eqlc/printable.hpp"
 #include "input/timestamp.hpp"
 
 namespace eqlc {
@@ -25,7 +26,7 @@ const json* lookup(const json& object, std::string_view path) {
     return nullptr;
 }
 
-std::string text(const json& source, std::string_view path) {
+std::string raw_text(const json& source, std::string_view path) {
     const json* v = lookup(source, path);
     if (!v || v->is_null()) return {};
     if (v->is_string()) return v->get<std::string>();
@@ -39,6 +40,9 @@ std::string text(const json& source, std::string_view path) {
     }
     return v->dump();
 }
+
+// A field's value as text, escaped for the terminal (event data may hold ESC sequences and other controls).
+std::string text(const json& source, std::string_view path) { return printable(raw_text(source, path)); }
 
 void append_field(std::string& out, std::string_view label, const std::string& value) {
     if (value.empty()) return;
@@ -67,9 +71,10 @@ std::string match_to_pretty(const Match& match, std::string_view query_name, con
 
     std::string out;
     if (rule) {
-        out += '[' + upper(rule->severity) + ' ' + std::to_string(rule->risk_score) + "] " + rule->name;
+        out += '[' + printable(upper(rule->severity)) + ' ' + std::to_string(rule->risk_score) + "] " +
+               printable(rule->name);
     } else {
-        out += '[' + std::string(match_kind_name(match.kind)) + "] " + std::string(query_name);
+        out += '[' + std::string(match_kind_name(match.kind)) + "] " + printable(query_name);
     }
     out += "  " + input::format_iso8601(match.timestamp_ns());
     // The host: from the last event that names one.
@@ -112,7 +117,7 @@ std::string match_to_pretty(const Match& match, std::string_view query_name, con
         }
         out += '\n';
     }
-    if (!match.join_keys.empty()) out += "  by " + match.join_keys.dump() + '\n';
+    if (!match.join_keys.empty()) out += "  by " + printable(match.join_keys.dump()) + '\n';
     return out;
 }
 

@@ -152,6 +152,7 @@ private:
 
         read_strings(*r, "index", "[rule].index", rule.index);
         read_optional(*r, "timestamp_override", rule.timestamp_override);
+        read_bool(*r, "timestamp_override_fallback_disabled", rule.timestamp_override_fallback_disabled);
         read_optional(*r, "event_category_override", rule.event_category_override);
         read_optional(*r, "tiebreaker_field", rule.tiebreaker_field);
         read_optional(*r, "from", rule.from);
@@ -247,6 +248,16 @@ private:
 
     void read_optional(const toml::table& t, std::string_view key, std::optional<std::string>& out) {
         if (auto v = opt_string(t, key, "[rule]." + std::string(key))) out = std::move(*v);
+    }
+
+    void read_bool(const toml::table& t, std::string_view key, bool& out) {
+        const toml::node* node = t.get(key);
+        if (!node) return;
+        if (const auto* b = node->as_boolean())
+            out = b->get();
+        else
+            fail(LoadStatus::invalid, pos(*node), "[rule]." + std::string(key) + " is " + std::string(type_name(*node)),
+                 "true or false");
     }
 
     // A string array; a single string is accepted as a one-element list.

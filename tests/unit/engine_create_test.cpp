@@ -2,6 +2,7 @@
 // the indexes of the caller's list. A compiled set shared by engines on several threads.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -9,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "eqlc/engine.hpp"
+#include "support/cli_runner.hpp"
 
 TEST_CASE("engine: invalid queries refuse the engine unless skipped", "[engine]") {
     const std::vector<eqlc::QuerySource> queries = {
@@ -83,6 +85,7 @@ TEST_CASE("engine: queries with their own timestamp fields each read their own",
     for (const char* field : {"event.ingested", "event.created", "event.ingested", "event.ingested"}) {
         eqlc::QuerySource q("process where true", field);
         q.timestamp_field = field;
+        q.timestamp_fallback = false;  // an event without the field is skipped (see the fallback test below)
         queries.push_back(q);
     }
     auto created = eqlc::Engine::create(queries);
@@ -97,4 +100,86 @@ TEST_CASE("engine: queries with their own timestamp fields each read their own",
     CHECK(times == std::vector<std::pair<size_t, int64_t>>{
                        {0, 2000 * ms}, {1, 3000 * ms}, {2, 2000 * ms}, {3, 2000 * ms}, {1, 3001 * ms}});
     CHECK(created.engine->stats().query_events_without_timestamp == 3);  // the second event has no event.ingested
+}
+
+TEST_CASE("engine: a query with its own timestamp field falls back to the order field for events without it",
+          "[engine][timestamp_override]") {
+    // Kibana's timestamp_override: events without the field are run with their @timestamp, unless the rule sets
+    // timestamp_override_fallback_disabled; a field that holds something else than a time is not a fallback case.
+    std::vector<eqlc::QuerySource> queries;
+    for (const bool fallback : {true, false}) {
+        eqlc::QuerySource q("process where true", fallback ? "fallback" : "no fallback");
+        q.timestamp_field = "event.ingested";
+        q.timestamp_fallback = fallback;
+        queries.push_back(q);
+    }
+    auto created = eqlc::Engine::create(queries);
+    REQUIRE(created.engine);
+    std::vector<std::pair<size_t, int64_t>> times;
+    created.engine->on_match([&](const eqlc::Match& m) { times.emplace_back(m.query, m.events.at(0).timestamp_ns); });
+    created.engine->push(
+        nlohmann::json{{"@timestamp", 1000}, {"event", {{"category", "process"}, {"ingested", 2000}}}});
+    created.engine->push(nlohmann::json{{"@timestamp", 1001}, {"event", {{"category", "process"}}}});
+    created.engine->push(
+        nlohmann::json{{"@timestamp", 1002}, {"event", {{"category", "process"}, {"ingested", nullptr}}}});
+    created.engine->push(
+        nlohmann::json{{"@timestamp", 1003}, {"event", {{"category", "process"}, {"ingested", "not a time"}}}});
+    created.engine->finish();
+    const int64_t ms = 1'000'000;
+    CHECK(times ==
+          std::vector<std::pair<size_t, int64_t>>{{0, 2000 * ms}, {1, 2000 * ms}, {0, 1001 * ms}, {0, 1002 * ms}});
+    // Skipped: the two events without the field for the query without fallback, the bad value for both.
+    CHECK(created.engine->stats().query_events_without_timestamp == 4);
+}
+
+TEST_CASE("engine: push says when an event is not usable", "[engine][strict]") {
+    auto created = eqlc::Engine::create({{"process where true", "q"}});
+    REQUIRE(created.engine);
+    size_t reports = 0;
+    created.engine->on_bad_input([&](const eqlc::BadInput&) { ++reports; });
+    CHECK(created.engine->push(nlohmann::json{{"@timestamp", 1000}, {"event", {{"category", "process"}}}}));
+    CHECK_FALSE(created.engine->push(nlohmann::json{{"event", {{"category", "process"}}}}));  // no timestamp
+    CHECK_FALSE(created.engine->push(nlohmann::json::array({1, 2})));                         // not an object
+    CHECK(reports == 2);
+}
+
+TEST_CASE("engine: read_ndjson stops at ReadOptions::stop and, when strict, at an event without time",
+          "[engine][strict]") {
+    eqlc::test::TempDir dir;
+    std::string text;
+    for (int i = 0; i < 10; ++i)
+        text += (i == 6 ? std::string(R"({"event":{"category":"process"}})")
+                        : R"({"@timestamp":)" + std::to_string(1000 + i) + R"(,"event":{"category":"process"}})") +
+                "\n";
+    const auto file = dir.write("events.ndjson", text).string();
+    const std::string threads = GENERATE(as<std::string>{}, "1", "2");
+    eqlc::Engine::ReadOptions read;
+    read.threads = static_cast<unsigned>(std::stoi(threads));
+    SECTION("stop") {
+        auto created = eqlc::Engine::create({{"process where true", "q"}});
+        REQUIRE(created.engine);
+        std::atomic<bool> stop{false};
+        size_t matches = 0;
+        created.engine->on_match([&](const eqlc::Match&) {
+            if (++matches == 3) stop = true;
+        });
+        read.stop = &stop;
+        eqlc::Diagnostic error;
+        CHECK(created.engine->read_ndjson(file, read, &error));
+        CHECK(matches == 3);
+        CHECK(created.engine->stats().events == 3);
+    }
+    SECTION("strict") {
+        auto created = eqlc::Engine::create({{"process where true", "q"}});
+        REQUIRE(created.engine);
+        size_t matches = 0;
+        created.engine->on_match([&](const eqlc::Match&) { ++matches; });
+        read.strict = true;
+        eqlc::Diagnostic error;
+        CHECK_FALSE(created.engine->read_ndjson(file, read, &error));
+        CHECK(error.message.find("events.ndjson:7: event has no usable timestamp") != std::string::npos);
+        CHECK(error.message.find("strict mode stops here") != std::string::npos);
+        CHECK(matches == 6);
+        CHECK(created.engine->stats().events_without_timestamp == 1);
+    }
 }

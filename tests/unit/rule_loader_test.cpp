@@ -88,6 +88,7 @@ TEST_CASE("rule loader: a minimal TOML rule", "[rules]") {
     CHECK(rule.tiebreaker_field == std::optional<std::string>("event.sequence"));
     CHECK(rule.event_category_override == std::optional<std::string>("event.type"));
     CHECK(rule.timestamp_override == std::optional<std::string>("event.ingested"));
+    CHECK_FALSE(rule.timestamp_override_fallback_disabled);  // Kibana's default: fall back to @timestamp
     CHECK(rule.tags == std::vector<std::string>{"a", "b"});
     CHECK(rule.note == "guide");
     CHECK(rule.maturity == "production");
@@ -572,4 +573,17 @@ TEST_CASE("rule loader: every EQL rule of the detection-rules corpus loads", "[r
     CHECK(query_matches == loaded);
     CHECK(exact_positions == loaded);
     CHECK(folder.refused_count() == other_language);
+}
+
+TEST_CASE("rule loader: timestamp_override_fallback_disabled", "[rules][timestamp_override]") {
+    const std::string query = "query = 'process where true'";
+    const auto on = toml(rule_with(query,
+                                   "timestamp_override = \"event.ingested\"\n"
+                                   "timestamp_override_fallback_disabled = true\n"));
+    INFO(all_messages(on));
+    REQUIRE(on.ok());
+    CHECK(on.rule->timestamp_override_fallback_disabled);
+    const auto wrong = toml(rule_with(query, "timestamp_override_fallback_disabled = \"yes\"\n"));
+    CHECK_FALSE(wrong.ok());
+    CHECK(first_error(wrong).message.find("timestamp_override_fallback_disabled") != std::string::npos);
 }

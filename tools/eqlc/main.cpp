@@ -19,20 +19,27 @@
 
 #include <nlohmann/json.hpp>
 
+#include "alert_output.hpp"
 #include "eqlc/diagnostics.hpp"
 #include "eqlc/engine.hpp"
 #include "eqlc/mapping.hpp"
+#include "eqlc/printable.hpp"
 #include "eqlc/query.hpp"
 #include "eqlc/rule.hpp"
 #include "eqlc/rule_loader.hpp"
+#include "input_reports.hpp"
 #include "options.hpp"
+#include "run_control.hpp"
 
 namespace {
 
 constexpr std::string_view kVersion = "0.1.0";
 
+using eqlc::cli::install_stop_handlers;
 using eqlc::cli::Mode;
 using eqlc::cli::Options;
+using eqlc::cli::stop_flag;
+using eqlc::cli::stop_signal;
 namespace fs = std::filesystem;
 
 // With -j, plain event files are mapped into memory (Engine::ReadOptions::map_files). When another process
@@ -58,7 +65,7 @@ void note_reading(const std::string& input) {
 }
 
 int usage_error(const std::string& message) {
-    std::cerr << "eqlc: " << message << "\nTry 'eqlc --help' for more information.\n";
+    std::cerr << "eqlc: " << eqlc::printable(message) << "\nTry 'eqlc --help' for more information.\n";
     return 2;
 }
 
@@ -85,7 +92,7 @@ void print_diagnostics(const eqlc::Diagnostics& diagnostics, const Source& sourc
     for (const auto& d : diagnostics) {
         if (source.rule && source.rule->source_text) {
             std::cerr << eqlc::format_diagnostic(source.rule->to_file_diagnostic(d), *source.rule->source_text,
-                                                 source.rule->path.string());
+                                                 eqlc::printable(source.rule->path.string()));
         } else {
             std::cerr << eqlc::format_diagnostic(d, source.text, source.origin);
         }
@@ -99,19 +106,21 @@ bool load_rules(const std::vector<std::string>& paths, std::vector<eqlc::rules::
     for (const auto& path : paths) {
         std::error_code ec;
         if (!fs::exists(path, ec)) {
-            std::cerr << "eqlc: " << path << ": no such file or folder\n";
+            std::cerr << "eqlc: " << eqlc::printable(path) << ": no such file or folder\n";
             ok = false;
             continue;
         }
         loads.push_back(eqlc::rules::load_rule_folder(path));
         const auto& load = loads.back();
-        for (const auto& d : load.diagnostics) std::cerr << "eqlc: " << path << ": " << d.message << '\n';
+        for (const auto& d : load.diagnostics)
+            std::cerr << "eqlc: " << eqlc::printable(path) << ": " << eqlc::printable(d.message) << '\n';
         if (!load.diagnostics.empty()) ok = false;
         for (const auto& file : load.files) {
             for (const auto& d : file.diagnostics)
-                std::cerr << eqlc::format_diagnostic(d, file.text(), file.path.string());
+                std::cerr << eqlc::format_diagnostic(d, file.text(), eqlc::printable(file.path.string()));
             if (!file.ok() && file.status != eqlc::rules::LoadStatus::companion) {
-                std::cerr << "eqlc: " << file.path.string() << ": rule not loaded: " << file.reason() << '\n';
+                std::cerr << "eqlc: " << eqlc::printable(file.path.string())
+                          << ": rule not loaded: " << eqlc::printable(file.reason()) << '\n';
                 ok = false;
             }
         }
@@ -159,12 +168,14 @@ bool query_options_from(const Options& options, eqlc::QueryOptions& out) {
     if (options.mapping_file) {
         std::string text, error;
         if (!read_file(*options.mapping_file, text, error)) {
-            std::cerr << "eqlc: cannot read mapping " << *options.mapping_file << ": " << error << '\n';
+            std::cerr << "eqlc: cannot read mapping " << eqlc::printable(*options.mapping_file) << ": " << error
+                      << '\n';
             return false;
         }
         auto mapping = eqlc::Mapping::parse(text, &error);
         if (!mapping) {
-            std::cerr << "eqlc: " << *options.mapping_file << ": not a usable mapping: " << error << '\n';
+            std::cerr << "eqlc: " << eqlc::printable(*options.mapping_file) << ": not a usable mapping: " << error
+                      << '\n';
             return false;
         }
         out.mapping = std::make_shared<const eqlc::Mapping>(std::move(*mapping));
@@ -180,7 +191,8 @@ int check(const Options& options, const eqlc::QueryOptions& query_options) {
         const auto diagnostics = eqlc::check_query(source.text, options_for(source, query_options));
         if (diagnostics.empty()) {
             if (source.rule)
-                std::cout << source.rule->path.string() << ": valid (rule \"" << source.origin << "\")\n";
+                std::cout << eqlc::printable(source.rule->path.string()) << ": valid (rule \""
+                          << eqlc::printable(source.origin) << "\")\n";
             else
                 std::cout << source.origin << ": valid\n";
         } else {
@@ -202,7 +214,15 @@ int explain(const Options& options, const eqlc::QueryOptions& query_options) {
             status = 2;
             continue;
         }
-        std::cout << "# " << source.origin << ": syntax tree\n"
+        if (source.rule && source.rule->timestamp_override) {
+            // Which field gives an event's time (Kibana's timestamp_override and its fallback).
+            std::cout << "# timestamp: " << *source.rule->timestamp_override;
+            if (source.rule->timestamp_override_fallback_disabled)
+                std::cout << " (events without it are skipped)\n";
+            else
+                std::cout << ", else " << query_options.timestamp_field << '\n';
+        }
+        std::cout << "# " << eqlc::printable(source.origin) << ": syntax tree\n"
                   << explanation.text << "# canonical EQL\n"
                   << explanation.canonical << "\n# bytecode\n"
                   << explanation.program;
@@ -238,7 +258,7 @@ private:
     bool shown_ = false;
 };
 
-void print_stats(const eqlc::Engine& engine, double seconds) {
+void print_stats(const eqlc::Engine& engine, const Options& options, double seconds) {
     const auto& s = engine.stats();
     const uint64_t events = s.events + s.skipped_events;
     const double rate = seconds > 0 ? static_cast<double>(events) / seconds : 0;
@@ -253,8 +273,14 @@ void print_stats(const eqlc::Engine& engine, double seconds) {
                  static_cast<unsigned long long>(s.events_without_timestamp));
     std::fprintf(stderr, "  rule-time fields absent %llu\n",
                  static_cast<unsigned long long>(s.query_events_without_timestamp));
-    std::fprintf(stderr, "  late events             %llu\n",
-                 static_cast<unsigned long long>(s.late_events ? s.late_events : s.out_of_order));
+    // Late: run out of time order. Without a reorder window, every event that arrived out of order is; with one,
+    // only those it could not put back (the others were reordered).
+    const uint64_t late = options.reorder_window_ns ? s.late_events : options.sort ? 0 : s.out_of_order;
+    std::fprintf(stderr, "  late events             %llu\n", static_cast<unsigned long long>(late));
+    if (options.reorder_window_ns && s.out_of_order)
+        std::fprintf(stderr, "  arrived out of order    %llu  (%llu put back in order by the reorder window)\n",
+                     static_cast<unsigned long long>(s.out_of_order),
+                     static_cast<unsigned long long>(s.out_of_order - std::min(s.out_of_order, s.late_events)));
     std::fprintf(stderr, "  evicted keys            %llu\n", static_cast<unsigned long long>(s.evicted_keys));
     std::fprintf(stderr, "  pending partials        %llu\n", static_cast<unsigned long long>(s.pending_partials));
     std::fprintf(stderr, "  evaluation errors       %llu\n", static_cast<unsigned long long>(s.evaluation_errors));
@@ -263,7 +289,7 @@ void print_stats(const eqlc::Engine& engine, double seconds) {
     std::fprintf(stderr, "  alerts per rule\n");
     for (size_t q = 0; q < engine.query_count(); ++q)
         std::fprintf(stderr, "    %8llu  %s\n", static_cast<unsigned long long>(s.matches[q]),
-                     engine.query_name(q).c_str());
+                     eqlc::printable(engine.query_name(q)).c_str());
 }
 
 int run(const Options& options, const eqlc::QueryOptions& query_options) {
@@ -276,7 +302,7 @@ int run(const Options& options, const eqlc::QueryOptions& query_options) {
         add_rule_sources(loads, sources);
         if (sources.empty()) {
             // One line per problem: when loading already said why, there is nothing to add.
-            if (status == 0) std::cerr << "eqlc: " << *options.rule_path << ": no rule to run\n";
+            if (status == 0) std::cerr << "eqlc: " << eqlc::printable(*options.rule_path) << ": no rule to run\n";
             return 2;
         }
     } else {
@@ -304,6 +330,7 @@ int run(const Options& options, const eqlc::QueryOptions& query_options) {
             q.timestamp_field = source.rule->timestamp_override;
             q.event_category_field = source.rule->event_category_override;
             q.tiebreaker_field = source.rule->tiebreaker_field;
+            q.timestamp_fallback = !source.rule->timestamp_override_fallback_disabled;
         }
         queries.push_back(std::move(q));
     }
@@ -312,13 +339,16 @@ int run(const Options& options, const eqlc::QueryOptions& query_options) {
     for (const auto& problem : created.problems) {
         const Source& source = sources[problem.query];
         print_diagnostics(problem.diagnostics, source);
-        if (source.rule) std::cerr << "eqlc: " << source.rule->path.string() << ": rule not run\n";
+        if (source.rule) std::cerr << "eqlc: " << eqlc::printable(source.rule->path.string()) << ": rule not run\n";
         status = 2;
     }
     if (!created.engine) return 2;
     const std::vector<Source>& runnable = sources;
     eqlc::Engine& engine = *created.engine;
 
+    // Alerts are written as soon as they are final (alert_output.hpp); a write error or a signal stops the run.
+    install_stop_handlers();
+    eqlc::cli::AlertOutput output(STDOUT_FILENO);
     const bool pretty = options.format == "pretty";
     std::string out;
     engine.on_match([&](const eqlc::Match& match) {
@@ -342,18 +372,23 @@ int run(const Options& options, const eqlc::QueryOptions& query_options) {
         const eqlc::AlertRule* rule_ptr = alert_rule ? &*alert_rule : nullptr;
         out = pretty ? eqlc::match_to_pretty(match, source.origin, rule_ptr)
                      : eqlc::match_to_ndjson(match, source.origin, rule_ptr) + '\n';
-        std::fwrite(out.data(), 1, out.size(), stdout);
+        output.write(out);
     });
     Progress progress(false);
-    engine.on_bad_input([&](const eqlc::BadInput& bad) {
-        progress.clear();
-        std::cerr << bad.origin << ':' << bad.line << ": " << bad.message << '\n';
-    });
+    eqlc::cli::InputReports reports([&] { progress.clear(); });
+    engine.on_bad_input([&](const eqlc::BadInput& bad) { reports.report(bad); });
 
     std::vector<std::string> inputs = options.events;
     if (inputs.empty()) inputs.emplace_back("-");
+    std::unique_ptr<eqlc::cli::StdinRelay> relay;
+    if (std::find(inputs.begin(), inputs.end(), "-") != inputs.end()) {
+        std::string why;
+        relay = eqlc::cli::StdinRelay::start(why);
+        if (!why.empty()) std::cerr << "eqlc: " << why << '\n';  // read directly then: a stop waits for the next line
+    }
     const bool terminal = ::isatty(STDERR_FILENO) == 1;
     for (const auto& input : inputs) {
+        if (stop_flag().load()) break;
         std::error_code ec;
         const bool regular = input != "-" && fs::is_regular_file(input, ec);
         const uint64_t total = regular ? fs::file_size(input, ec) : 0;
@@ -363,19 +398,32 @@ int run(const Options& options, const eqlc::QueryOptions& query_options) {
         read_options.strict = options.strict;
         read_options.threads = options.threads;
         read_options.map_files = options.map_files;
-        read_options.progress = [&](uint64_t bytes, uint64_t events) { progress.update(input, bytes, events, total); };
+        read_options.progress = [&](uint64_t bytes, uint64_t events) {
+            progress.update(eqlc::printable(input), bytes, events, total);
+        };
+        read_options.stop = &stop_flag();
         eqlc::Diagnostic error;
-        note_reading(input);
+        note_reading(eqlc::printable(input));
+        reports.start();
+        const uint64_t problems_before = eqlc::cli::input_problems(engine.stats());
         const bool read = engine.read_ndjson(input, read_options, &error);
         progress.clear();
+        reports.end(input, eqlc::cli::input_problems(engine.stats()) - problems_before);
         if (!read) {
-            std::cerr << "eqlc: " << error.message << '\n';
+            std::cerr << "eqlc: " << eqlc::printable(error.message) << '\n';
             status = 2;
             if (options.strict) break;
         }
     }
-    engine.finish();
-    std::fflush(stdout);
+    relay.reset();
+    // A stop (a signal, or alerts that cannot be written) ends the run where it is: what is pending (partial
+    // sequences, results held back by --size, events in the reorder window or read for --sort) is not completed.
+    const bool stopped = stop_flag().load();
+    if (!stopped) engine.finish();
+    if (!output.flush()) {
+        std::cerr << "eqlc: cannot write alerts: " << std::strerror(output.error()) << '\n';
+        status = 2;
+    }
 
     const auto& stats = engine.stats();
     if (stats.out_of_order && !options.sort && !options.reorder_window_ns)
@@ -387,21 +435,28 @@ int run(const Options& options, const eqlc::QueryOptions& query_options) {
                   << " events came later than the reorder window and were run out of order; use a larger "
                      "--reorder-window or --sort.\n";
     if (options.stats)
-        print_stats(engine, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        print_stats(engine, options, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    if (output.failed()) return 2;
+    if (const int sig = stop_signal()) {
+        std::cerr << "eqlc: stopped by " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << '\n';
+        return 128 + sig;
+    }
     if (status) return status;
     uint64_t alerts = 0;
     for (uint64_t m : stats.matches) alerts += m;
     return alerts ? 1 : 0;
 }
 
-}  // namespace
+// What --help, --version, --check and --explain wrote to standard output must have been written: false (after a
+// message) when it could not be (a full disk, a closed pipe).
+bool stdout_written() {
+    std::cout.flush();
+    if (std::cout.good() && std::fflush(stdout) == 0 && !std::ferror(stdout)) return true;
+    std::cerr << "eqlc: cannot write to standard output: " << std::strerror(errno) << '\n';
+    return false;
+}
 
-int main(int argc, char** argv) {
-    const std::vector<std::string_view> args(argv + 1, argv + argc);
-    const auto parsed = eqlc::cli::parse_arguments(args);
-    if (!parsed.error.empty()) return usage_error(parsed.error);
-    const Options& options = parsed.options;
-
+int run_mode(const Options& options) {
     switch (options.mode) {
         case Mode::help: std::cout << eqlc::cli::kUsage; return 0;
         case Mode::version: std::cout << "eqlc " << kVersion << '\n'; return 0;
@@ -415,4 +470,15 @@ int main(int argc, char** argv) {
         case Mode::explain: return explain(options, query_options);
         default: return run(options, query_options);
     }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::signal(SIGPIPE, SIG_IGN);  // a closed pipe is a write error (EPIPE), reported as such
+    const std::vector<std::string_view> args(argv + 1, argv + argc);
+    const auto parsed = eqlc::cli::parse_arguments(args);
+    if (!parsed.error.empty()) return usage_error(parsed.error);
+    const int status = run_mode(parsed.options);
+    return stdout_written() ? status : 2;
 }

@@ -29,13 +29,18 @@ Options:
   --check                    parse, check and compile rules and queries; prints "NAME: valid" or one
                              diagnostic per problem on stderr (FILE:LINE:COLUMN)
   --explain                  print the syntax tree, the canonical query and the bytecode
-  --format ndjson|pretty     alerts as NDJSON (default) or as a short human summary per alert
+  --format ndjson|pretty     alerts as NDJSON (default) or as a short human summary per alert (control
+                             characters and invalid UTF-8 from the events written as \x1b, \u009b, \n)
   --stats                    print counts and throughput on stderr at the end: events read, bad lines,
-                             alerts per rule, evicted sequence state, late events, events/s
+                             alerts per rule, evicted sequence state, late events (run out of time order;
+                             with --reorder-window, those it could not put back, and the events that
+                             arrived out of order), events/s
   --progress, --no-progress  a progress line on stderr (default: when stderr is a terminal and the input
                              is a file)
   --timestamp-field FIELD    event time field (default @timestamp): ISO-8601 or epoch milliseconds; a
-                             rule's timestamp_override takes precedence for that rule
+                             rule's timestamp_override takes precedence for that rule, and an event without
+                             that field uses this one (as in Kibana; not when the rule sets
+                             timestamp_override_fallback_disabled = true: the event is skipped for it)
   --event-category-field F   field that `<category> where` tests (default event.category)
   --tiebreaker-field FIELD   orders events with equal timestamps (then input order)
   --mapping FILE             an Elasticsearch index mapping (JSON): field types, aliases, null_value;
@@ -50,7 +55,8 @@ Options:
   --max-samples-per-key N    sample queries: samples per join key (default 1)
   --max-keys N               sequence/sample state: join keys kept per rule (default 1000000)
   --max-state-bytes N        sequence/sample state: bytes kept per rule (default 1073741824)
-  --strict                   stop at the first malformed input line instead of reporting and skipping it
+  --strict                   stop (status 2) at the first malformed input line or event without a usable
+                             timestamp instead of reporting and skipping it
   --no-prefilter             parse every line; by default a line without the text every rule needs (a string
                              a rule compares a field with, see --explain) is only checked as JSON and skipped
                              (same alerts; --stats counts such lines as "skipped by prefilter")
@@ -66,11 +72,21 @@ Options:
   --version                  show the version
 
 Input problems: a line that is not a JSON object, or an event without a usable timestamp, is reported on
-stderr as FILE:LINE: message, counted and skipped; the run goes on (unless --strict). A rule that cannot be
-loaded or compiled is reported with FILE:LINE:COLUMN and the reason; the other rules still run.
+stderr as FILE:LINE: message, counted and skipped; the run goes on (unless --strict). At most 1000 reports
+per input: then one line says that the rest are not reported, and at the end of the input one line gives
+the total. File names and event data in messages have their control characters escaped. A rule that cannot
+be loaded or compiled is reported with FILE:LINE:COLUMN and the reason; the other rules still run.
+
+Output and signals: each alert is written as soon as it is final (within 50 ms; alerts close together are
+written together). SIGINT or SIGTERM stops the run: reading stops, the alerts already final are written,
+--stats is printed, and eqlc exits with 130 (SIGINT) or 143 (SIGTERM); pending sequences, results held back
+by --size and events held by --sort or --reorder-window are dropped. A second signal ends eqlc at once.
+Standard output that cannot be written (a full disk, a closed pipe: SIGPIPE is ignored) stops the run with
+"eqlc: cannot write alerts: REASON" and status 2.
 
 Exit status: 0 no alert, 1 at least one alert, 2 a usage error, a rule or query that could not be used,
-or an input that could not be read.
+an input that could not be read, --strict stopping at bad input, or output that could not be written;
+130 or 143 when stopped by SIGINT or SIGTERM.
 )";
 
 namespace {
