@@ -1,5 +1,28 @@
 // The engine: per event, project once through the shared catalog, run every query's programs, and hand the
 // results to each query's result stream (ordered, cut by head/tail/size).
+//
+// Sequence and sample state: one memory budget for the whole engine (EngineOptions::max_state_bytes).
+//
+// * Kept events are shared. Every matcher keeps its own small entries (handles, times, reference counts), but
+//   the text of an event, by far the largest part, is a SharedText made once per event and referenced by every
+//   matcher that keeps it (sequence/shared_text.hpp): through a TextSlot per event (Impl::slot, or one per
+//   batch entry in the rule shards), the first matcher that keeps the event makes the text and the others
+//   take references. Counts are atomic, the slot is published by compare-and-swap, so matchers on different
+//   shard threads share texts safely. What the budget counts: every query's evictable state without text
+//   (keys, partials, history, entries) plus each held text once (TextPool::held_bytes).
+// * The budget is enforced at deterministic points of the event stream: the engine counts the events it runs
+//   (`ticks`, one per process() call, whatever the path: push, read_ndjson with one thread, or rule shards,
+//   where the engine's thread counts the entries while it prepares a batch), and after every
+//   state_check_events-th tick, and at finish(), check_state() runs on the engine's thread while no matcher
+//   runs (the shards run a batch in parts that end at these points). Over budget, it evicts the engine's least
+//   recently used keys across all queries: the key whose last update has the smallest tick (EventInfo::tick,
+//   kept per key by the matchers), ties by query index, until the state fits. Each query's state depends only
+//   on the events it ran and on these evictions, the checkpoints fall on the same events, and the shared
+//   counters are read when every shard is idle, so results, stats and evictions are the same on every path.
+// * The per-query limits (max_keys, max_query_state_bytes) act inside each matcher at once, as before.
+// * Completed matches are never evicted: a match waiting for its turn or for a missing-event decision pins its
+//   events, which the budget does not count as evictable (they are bounded by maxspan).
+// * check_state() also reports, once per query, the first eviction (on_state_limit), at the same points.
 #include "eqlc/engine.hpp"
 
 #include <algorithm>
@@ -81,13 +104,16 @@ struct Engine::Impl {
     std::shared_ptr<const CompiledQueries> compiled;  // the queries, the catalog, the projection, the prefilter
     const vm::FieldCatalog& catalog;
     const input::ProjectionPlan& plan;
+    sequence::TextPool texts;  // kept events' text, shared by every query's matcher (outlives them)
     std::vector<QueryState> queries;
+    sequence::TextSlot slot;  // the text of the event being run, on the engine's thread
 
     vm::EventRecord record;
     input::RecordBuilder builder;
 
     MatchHandler match_handler;
     BadInputHandler bad_input_handler;
+    StateLimitHandler state_limit_handler;
     EngineStats stats;
     uint64_t next_ordinal = 0;
     std::optional<engine::OrderKey> last_key;
@@ -97,7 +123,72 @@ struct Engine::Impl {
     bool finished = false;
     bool has_samples = false;
 
-    sequence::Limits limits;
+    sequence::Limits limits;  // per query
+
+    // State checks (see the top of this file).
+    uint64_t ticks = 0;           // events run (process() calls)
+    uint32_t check_every = 1024;  // EngineOptions::state_check_events
+    std::vector<uint8_t> warned;  // per query: its first eviction was reported
+
+    static uint64_t evictable(const QueryState& q) {
+        if (q.sequence) return q.sequence->evictable_bytes_without_text();
+        if (q.sample) return q.sample->evictable_bytes_without_text();
+        return 0;
+    }
+    static std::optional<uint64_t> oldest_tick(const QueryState& q) {
+        if (q.sequence) return q.sequence->oldest_key_tick();
+        if (q.sample) return q.sample->oldest_key_tick();
+        return std::nullopt;
+    }
+
+    // Only where no matcher runs: on the engine's thread, between batches' parts.
+    void check_state() {
+        enforce_budget();
+        report_evictions();
+    }
+
+    void enforce_budget() {
+        uint64_t own = 0;
+        for (const QueryState& q : queries) own += evictable(q);
+        while (own + texts.held_bytes() > options.max_state_bytes) {
+            // The engine's least recently used key: the smallest tick, ties by query index.
+            size_t victim = queries.size();
+            uint64_t victim_tick = 0;
+            for (size_t q = 0; q < queries.size(); ++q) {
+                const std::optional<uint64_t> tick = oldest_tick(queries[q]);
+                if (tick && (victim == queries.size() || *tick < victim_tick)) {
+                    victim = q;
+                    victim_tick = *tick;
+                }
+            }
+            if (victim == queries.size()) break;  // no key left: what remains are matches, never evicted
+            QueryState& q = queries[victim];
+            own -= evictable(q);
+            if (q.sequence) q.sequence->evict_for_budget();
+            if (q.sample) q.sample->evict_for_budget();
+            own += evictable(q);
+        }
+    }
+
+    void report_evictions() {
+        for (size_t q = 0; q < queries.size(); ++q) {
+            if (warned[q]) continue;
+            uint64_t keys = 0, query_bytes = 0, budget = 0;
+            auto read = [&](const auto& counts) {
+                keys = counts.evicted_keys_max_keys;
+                query_bytes = counts.evicted_keys_bytes;
+                budget = counts.evicted_keys_budget;
+            };
+            if (queries[q].sequence) read(queries[q].sequence->stats());
+            if (queries[q].sample) read(queries[q].sample->stats());
+            if (keys + query_bytes + budget == 0) continue;
+            warned[q] = 1;
+            const StateLimit limit = budget        ? StateLimit::max_state_bytes
+                                     : query_bytes ? StateLimit::max_query_state_bytes
+                                                   : StateLimit::max_keys;
+            if (state_limit_handler) state_limit_handler(StateLimitReached{q, limit});
+        }
+    }
 
     sequence::SequenceMatcher::Sink sequence_sink(size_t q) {
         return [this, q](const sequence::SequenceMatch& m) {
@@ -149,11 +240,13 @@ struct Engine::Impl {
         std::vector<Step> steps;
         std::vector<BadInput> reports;
         std::vector<engine::RuleShards::Entry> entries;
+        std::vector<size_t> checkpoints;  // check_state() after entries [0, checkpoint)
         std::vector<std::pair<uint64_t, uint64_t>> progress_calls;
         void clear() {
             steps.clear();
             reports.clear();
             entries.clear();
+            checkpoints.clear();
             progress_calls.clear();
         }
     } deferred;
@@ -168,13 +261,17 @@ struct Engine::Impl {
 
     // One event, projected: run the queries of `pass` (or, while a batch is prepared for the shards, note it).
     void process(const vm::EventRecord& event, Pass pass = Pass::all) {
+        const uint64_t tick = ++ticks;
         if (deferred.active) {
             deferred.steps.push_back(Step{Step::Kind::entry, deferred.entries.size()});
-            deferred.entries.push_back(engine::RuleShards::Entry{deferred.event, pass, event.ordinal});
+            deferred.entries.push_back(engine::RuleShards::Entry{deferred.event, pass, event.ordinal, tick});
+            if (tick % check_every == 0) deferred.checkpoints.push_back(deferred.entries.size());
             return;
         }
-        runner->process(event, pass);
+        runner->process(event, pass, tick, &slot);
+        slot.reset();
         add(runner->take_counters());
+        if (tick % check_every == 0) check_state();
     }
 
     // Common entry for every event source: checks the timestamp and the order, then runs or buffers it.
@@ -313,28 +410,46 @@ struct Engine::Impl {
 
     // Runs a batch's deferred entries on the rule shards, then does what the sequential engine would have done,
     // in its order: the reports, each entry's results (in query order) and the progress calls.
+    // The batch runs in parts that end at the state checks, each check seeing the state (and coming in the
+    // order of the other steps) as in the sequential engine.
     void run_shards(engine::RuleShards& shards, const engine::ReadBatch& batch, const ReadOptions& read) {
         deferred.active = false;
-        collecting = &shards;
-        shards.run(batch, deferred.entries);
-        collecting = nullptr;
-        add(shards.take_counters());
-        for (const Step& step : deferred.steps) {
-            switch (step.kind) {
-                case Step::Kind::report: report_bad(std::move(deferred.reports[step.index])); break;
-                case Step::Kind::entry:
-                    shards.take_matches(static_cast<uint32_t>(step.index),
-                                        [&](size_t q, Match&& m) { deliver(q, std::move(m)); });
-                    break;
-                case Step::Kind::progress: {
-                    const auto [bytes, count] = deferred.progress_calls[step.index];
-                    read.progress(bytes, count);
-                    break;
-                }
+        size_t begin = 0;
+        size_t next_step = 0;
+        auto part = [&](size_t end, bool last) {
+            collecting = &shards;
+            shards.run(batch, deferred.entries, begin, end);
+            collecting = nullptr;
+            add(shards.take_counters());
+            begin = end;
+            while (next_step < deferred.steps.size()) {
+                const Step& step = deferred.steps[next_step++];
+                replay(shards, step, read);
+                if (!last && step.kind == Step::Kind::entry && step.index + 1 == end) return;
             }
+        };
+        for (const size_t checkpoint : deferred.checkpoints) {
+            part(checkpoint, false);
+            check_state();
         }
+        part(deferred.entries.size(), true);
         shards.clear_matches();
         deferred.clear();
+    }
+
+    void replay(engine::RuleShards& shards, const Step& step, const ReadOptions& read) {
+        switch (step.kind) {
+            case Step::Kind::report: report_bad(std::move(deferred.reports[step.index])); break;
+            case Step::Kind::entry:
+                shards.take_matches(static_cast<uint32_t>(step.index),
+                                    [&](size_t q, Match&& m) { deliver(q, std::move(m)); });
+                break;
+            case Step::Kind::progress: {
+                const auto [bytes, count] = deferred.progress_calls[step.index];
+                read.progress(bytes, count);
+                break;
+            }
+        }
     }
 
     void run_sorted() {
@@ -386,7 +501,9 @@ std::unique_ptr<Engine> Engine::create(std::shared_ptr<const CompiledQueries> se
 
     sequence::Limits& limits = impl->limits;
     limits.max_keys = options.max_keys;
-    limits.max_state_bytes = options.max_state_bytes;
+    limits.max_state_bytes = options.max_query_state_bytes;
+    impl->check_every = std::max<uint32_t>(1, options.state_check_events);
+    impl->warned.assign(impl->queries.size(), 0);
     for (size_t q = 0; q < impl->queries.size(); ++q) {
         QueryState& state = impl->queries[q];
         if (state.disabled()) continue;
@@ -397,6 +514,7 @@ std::unique_ptr<Engine> Engine::create(std::shared_ptr<const CompiledQueries> se
             spec.maxspan_ns = state.compiled.maxspan_ns;
             state.sequence =
                 std::make_unique<sequence::SequenceMatcher>(std::move(spec), impl->sequence_sink(q), limits);
+            state.sequence->share_texts(&impl->texts);
         } else if (state.compiled.kind == ast::QueryKind::sample) {
             impl->has_samples = true;
             sequence::SampleSpec spec;
@@ -404,6 +522,7 @@ std::unique_ptr<Engine> Engine::create(std::shared_ptr<const CompiledQueries> se
             spec.max_samples_per_key = options.max_samples_per_key;
             spec.size = options.size;
             state.sample = std::make_unique<sequence::SampleMatcher>(std::move(spec), impl->sample_sink(q), limits);
+            state.sample->share_texts(&impl->texts);
         }
     }
     impl->stats.matches.assign(impl->queries.size(), 0);
@@ -420,6 +539,7 @@ std::unique_ptr<Engine> Engine::create(std::shared_ptr<const CompiledQueries> se
 
 void Engine::on_match(MatchHandler handler) { impl_->match_handler = std::move(handler); }
 void Engine::on_bad_input(BadInputHandler handler) { impl_->bad_input_handler = std::move(handler); }
+void Engine::on_state_limit(StateLimitHandler handler) { impl_->state_limit_handler = std::move(handler); }
 
 void Engine::push(const nlohmann::json& event) {
     Impl& s = *impl_;
@@ -486,6 +606,7 @@ void Engine::finish() {
     s.finished = true;
     if (s.options.sort_input) s.run_sorted();
     if (s.reorder) s.reorder->release(true, [&](const vm::EventRecord& e) { s.process(e, Impl::Pass::ordered_only); });
+    s.check_state();
     for (size_t q = 0; q < s.queries.size(); ++q) {
         QueryState& state = s.queries[q];
         if (state.sequence) state.sequence->finish();
@@ -498,19 +619,24 @@ size_t Engine::query_count() const { return impl_->queries.size(); }
 const std::string& Engine::query_name(size_t query) const { return impl_->queries.at(query).entry.source.name; }
 const EngineStats& Engine::stats() const {
     EngineStats& st = impl_->stats;
-    st.evicted_keys = st.pending_partials = st.state_bytes = 0;
-    for (const auto& q : impl_->queries) {
+    st.evicted_keys = st.pending_partials = st.partials_at_finish = 0;
+    st.evicted_keys_by_query.assign(impl_->queries.size(), 0);
+    st.state_bytes = impl_->texts.bytes();  // each kept event's text once
+    for (size_t i = 0; i < impl_->queries.size(); ++i) {
+        const QueryState& q = impl_->queries[i];
         if (q.sequence) {
             const auto& m = q.sequence->stats();
-            st.evicted_keys += m.evicted_keys_max_keys + m.evicted_keys_bytes;
+            st.evicted_keys_by_query[i] = m.evicted_keys_max_keys + m.evicted_keys_bytes + m.evicted_keys_budget;
             st.pending_partials += m.pending_partials;
-            st.state_bytes += m.state_bytes;
+            st.partials_at_finish += m.dropped_at_finish;
+            st.state_bytes += m.state_bytes - m.text_bytes;
         }
         if (q.sample) {
             const auto& m = q.sample->stats();
-            st.evicted_keys += m.evicted_keys_max_keys + m.evicted_keys_bytes;
-            st.state_bytes += m.state_bytes;
+            st.evicted_keys_by_query[i] = m.evicted_keys_max_keys + m.evicted_keys_bytes + m.evicted_keys_budget;
+            st.state_bytes += m.state_bytes - m.text_bytes;
         }
+        st.evicted_keys += st.evicted_keys_by_query[i];
     }
     return st;
 }
@@ -522,7 +648,9 @@ std::string Engine::explain() const { return impl_->compiled->explain(); }
 
 namespace {
 
-constexpr std::string_view kSnapshotFormat = "eqlc-engine-1";
+// 2: kept events' texts once, in "texts" (the matchers refer to them by index); the state-check clock and
+// which queries' first eviction was reported.
+constexpr std::string_view kSnapshotFormat = "eqlc-engine-2";
 
 nlohmann::json tie_to_json(const engine::TieValue& v) {
     return std::visit(
@@ -587,22 +715,29 @@ bool Engine::snapshot(std::string& bytes, std::string* error) const {
         st.events,      st.bad_lines, st.events_without_timestamp, st.query_events_without_timestamp, st.out_of_order,
         st.late_events, st.bytes,     st.evaluation_errors,        st.truncated_key_products};
     j["matches"] = st.matches;
+    j["ticks"] = s.ticks;
+    j["warned"] = s.warned;
+    sequence::SnapshotTextWriter texts;
     nlohmann::json queries = nlohmann::json::array();
     for (const auto& q : s.queries) {
         nlohmann::json held = nlohmann::json::array();
         for (const auto& m : q.limiter.held()) held.push_back(match_to_json(m));
         nlohmann::json state = {{"text", q.entry.source.text}, {"seen", q.limiter.seen()}, {"held", held}};
         if (q.sequence) {
-            const std::string b = q.sequence->snapshot();
+            const std::string b = q.sequence->snapshot(&texts);
             state["sequence"] = nlohmann::json::binary(std::vector<uint8_t>(b.begin(), b.end()));
         }
         if (q.sample) {
-            const std::string b = q.sample->snapshot();
+            const std::string b = q.sample->snapshot(&texts);
             state["sample"] = nlohmann::json::binary(std::vector<uint8_t>(b.begin(), b.end()));
         }
         queries.push_back(std::move(state));
     }
     j["queries"] = std::move(queries);
+    nlohmann::json text_list = nlohmann::json::array();
+    for (const sequence::SharedText* t : texts.texts())
+        text_list.push_back(nlohmann::json::binary(std::vector<uint8_t>(t->data(), t->data() + t->size)));
+    j["texts"] = std::move(text_list);
     if (s.reorder) {
         nlohmann::json events = nlohmann::json::array();
         for (const auto& e : s.reorder->held())
@@ -640,6 +775,13 @@ bool Engine::restore(std::string_view bytes, std::string* error) {
             return fail("the snapshot was taken with a different reorder window setting");
 
         // Build everything first, then swap in: a bad snapshot leaves the engine as it was.
+        sequence::SnapshotTextReader texts(s.texts);
+        for (const auto& t : j.at("texts")) {
+            const auto& b = t.get_binary();
+            texts.add(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+        }
+        const auto warned = j.at("warned").get<std::vector<uint8_t>>();
+        if (warned.size() != s.queries.size()) return fail("the snapshot was taken with other queries");
         std::vector<std::unique_ptr<sequence::SequenceMatcher>> sequences(s.queries.size());
         std::vector<std::unique_ptr<sequence::SampleMatcher>> samples(s.queries.size());
         std::vector<std::deque<Match>> held(s.queries.size());
@@ -650,7 +792,7 @@ bool Engine::restore(std::string_view bytes, std::string* error) {
                 const auto& b = state.at("sequence").get_binary();
                 auto m = sequence::SequenceMatcher::restore(
                     std::string_view(reinterpret_cast<const char*>(b.data()), b.size()), s.sequence_sink(q), &why,
-                    s.limits);
+                    s.limits, &texts);
                 if (!m) return fail("query " + std::to_string(q + 1) + ": " + why);
                 sequences[q] = std::make_unique<sequence::SequenceMatcher>(std::move(*m));
             }
@@ -658,7 +800,7 @@ bool Engine::restore(std::string_view bytes, std::string* error) {
                 const auto& b = state.at("sample").get_binary();
                 auto m = sequence::SampleMatcher::restore(
                     std::string_view(reinterpret_cast<const char*>(b.data()), b.size()), s.sample_sink(q), &why,
-                    s.limits);
+                    s.limits, &texts);
                 if (!m) return fail("query " + std::to_string(q + 1) + ": " + why);
                 samples[q] = std::make_unique<sequence::SampleMatcher>(std::move(*m));
             }
@@ -700,6 +842,8 @@ bool Engine::restore(std::string_view bytes, std::string* error) {
         s.next_ordinal = j.at("next_ordinal").get<uint64_t>();
         s.last_key = j.at("last_key").is_null() ? std::nullopt : std::optional(key_from_json(j.at("last_key")));
         s.finished = j.at("finished").get<bool>();
+        s.ticks = j.at("ticks").get<uint64_t>();
+        s.warned = warned;
         const auto& st = j.at("stats");
         s.stats.events = st.at(0).get<uint64_t>();
         s.stats.bad_lines = st.at(1).get<uint64_t>();

@@ -58,7 +58,9 @@ std::optional<int64_t> QueryRunner::own_timestamp(const vm::EventRecord& event, 
     return ts;
 }
 
-void QueryRunner::process(const vm::EventRecord& event, Pass pass) {
+void QueryRunner::process(const vm::EventRecord& event, Pass pass, uint64_t tick, sequence::TextSlot* text) {
+    tick_ = tick;
+    text_ = text;
     own_timestamps_.clear();
     event_values_ = value_mask_ ? value_mask_->of(event) : 0;
     for (const size_t q : which_) {
@@ -137,7 +139,7 @@ void QueryRunner::run_sequence(QueryState& state, const vm::EventRecord& event, 
     size_t i = 0;
     for (const auto& [stage, n] : counts_)
         for (size_t j = 0; j < n; ++j) stage_hits_.push_back(sequence::StageHit{stage, hit_keys_[i++]});
-    state.sequence->on_event(sequence::EventInfo{event.ordinal, ts, event.source}, stage_hits_);
+    state.sequence->on_event(sequence::EventInfo{event.ordinal, ts, event.source, tick_, text_}, stage_hits_);
 }
 
 void QueryRunner::run_sample(QueryState& state, const vm::EventRecord& event, int64_t ts) {
@@ -152,7 +154,7 @@ void QueryRunner::run_sample(QueryState& state, const vm::EventRecord& event, in
     size_t i = 0;
     for (const auto& [filter, n] : counts_)
         for (size_t j = 0; j < n; ++j) sample_hits_.push_back(sequence::SampleHit{filter, hit_keys_[i++]});
-    state.sample->on_event(sequence::EventInfo{event.ordinal, ts, event.source}, sample_hits_);
+    state.sample->on_event(sequence::EventInfo{event.ordinal, ts, event.source, tick_, text_}, sample_hits_);
 }
 
 }  // namespace eqlc::engine
