@@ -10,15 +10,18 @@
 //   take references. Counts are atomic, the slot is published by compare-and-swap, so matchers on different
 //   shard threads share texts safely. What the budget counts: every query's evictable state without text
 //   (keys, partials, history, entries) plus each held text once (TextPool::held_bytes).
-// * The budget is enforced at deterministic points of the event stream: the engine counts the events it runs
-//   (`ticks`, one per process() call, whatever the path: push, read_ndjson with one thread, or rule shards,
-//   where the engine's thread counts the entries while it prepares a batch), and after every
-//   state_check_events-th tick, and at finish(), check_state() runs on the engine's thread while no matcher
-//   runs (the shards run a batch in parts that end at these points). Over budget, it evicts the engine's least
-//   recently used keys across all queries: the key whose last update has the smallest tick (EventInfo::tick,
-//   kept per key by the matchers), ties by query index, until the state fits. Each query's state depends only
-//   on the events it ran and on these evictions, the checkpoints fall on the same events, and the shared
-//   counters are read when every shard is idle, so results, stats and evictions are the same on every path.
+// * The budget is enforced at deterministic points of the event stream: before running the first event whose
+//   ordinal (its place in the input, lines the prefilter skipped included) reaches the next multiple of
+//   state_check_events, and at finish(), check_state() runs on the engine's thread while no matcher runs. The
+//   decision is taken on the engine's thread in process(), also while it prepares a batch for the rule shards,
+//   which then run the batch in parts that end at these points. Over budget, it evicts the engine's least
+//   recently used keys across all queries: the key whose last update has the smallest tick (EventInfo::tick:
+//   `ticks` counts process() calls, so ticks follow the order in which events were run), ties by query index,
+//   until the state fits. Each query's state depends only on the events it ran and on these evictions, the
+//   checkpoints fall on the same events, and the shared counters are read when every shard is idle, so results,
+//   stats and evictions are the same with push, read_ndjson and any number of threads. (One caveat: a line the
+//   prefilter skips is not run, while the same event pushed is run and moves the sequences' clocks, which can
+//   drop expired state earlier; with the prefilter off, or without skipped lines, push gives the same figures.)
 // * The per-query limits (max_keys, max_query_state_bytes) act inside each matcher at once, as before.
 // * Completed matches are never evicted: a match waiting for its turn or for a missing-event decision pins its
 //   events, which the budget does not count as evictable (they are bounded by maxspan).
@@ -126,8 +129,10 @@ struct Engine::Impl {
     sequence::Limits limits;  // per query
 
     // State checks (see the top of this file).
-    uint64_t ticks = 0;           // events run (process() calls)
+    uint64_t ticks = 0;           // events run (process() calls): the recency of keys
     uint32_t check_every = 1024;  // EngineOptions::state_check_events
+    uint64_t checked_epoch = 0;   // (ordinal + ordinal_offset) / check_every at the last check
+    uint64_t ordinal_offset = 0;  // run_sorted numbers events again from 0: keeps the check clock going forward
     std::vector<uint8_t> warned;  // per query: its first eviction was reported
 
     static uint64_t evictable(const QueryState& q) {
@@ -261,17 +266,20 @@ struct Engine::Impl {
 
     // One event, projected: run the queries of `pass` (or, while a batch is prepared for the shards, note it).
     void process(const vm::EventRecord& event, Pass pass = Pass::all) {
+        const uint64_t epoch = (event.ordinal + ordinal_offset) / check_every;
+        const bool check = epoch > checked_epoch;
+        if (check) checked_epoch = epoch;
         const uint64_t tick = ++ticks;
         if (deferred.active) {
+            if (check) deferred.checkpoints.push_back(deferred.entries.size());
             deferred.steps.push_back(Step{Step::Kind::entry, deferred.entries.size()});
             deferred.entries.push_back(engine::RuleShards::Entry{deferred.event, pass, event.ordinal, tick});
-            if (tick % check_every == 0) deferred.checkpoints.push_back(deferred.entries.size());
             return;
         }
+        if (check) check_state();
         runner->process(event, pass, tick, &slot);
         slot.reset();
         add(runner->take_counters());
-        if (tick % check_every == 0) check_state();
     }
 
     // Common entry for every event source: checks the timestamp and the order, then runs or buffers it.
@@ -416,23 +424,24 @@ struct Engine::Impl {
         deferred.active = false;
         size_t begin = 0;
         size_t next_step = 0;
-        auto part = [&](size_t end, bool last) {
+        // Entries [begin, end), and the steps before entry `end`.
+        auto part = [&](size_t end) {
             collecting = &shards;
             shards.run(batch, deferred.entries, begin, end);
             collecting = nullptr;
             add(shards.take_counters());
             begin = end;
-            while (next_step < deferred.steps.size()) {
-                const Step& step = deferred.steps[next_step++];
+            for (; next_step < deferred.steps.size(); ++next_step) {
+                const Step& step = deferred.steps[next_step];
+                if (step.kind == Step::Kind::entry && step.index >= end) return;
                 replay(shards, step, read);
-                if (!last && step.kind == Step::Kind::entry && step.index + 1 == end) return;
             }
         };
         for (const size_t checkpoint : deferred.checkpoints) {
-            part(checkpoint, false);
+            part(checkpoint);
             check_state();
         }
-        part(deferred.entries.size(), true);
+        part(deferred.entries.size());
         shards.clear_matches();
         deferred.clear();
     }
@@ -458,6 +467,7 @@ struct Engine::Impl {
         std::string text = sort_buffer.take_sorted_text();
         auto reader = input::NdjsonReader::from_string(std::move(text), "<sorted input>", plan);
         uint64_t ordinal = 0;
+        ordinal_offset = next_ordinal;
         while (reader->next(record)) {
             record.ordinal = ordinal++;
             process(record, Pass::ordered_only);
@@ -716,6 +726,7 @@ bool Engine::snapshot(std::string& bytes, std::string* error) const {
         st.late_events, st.bytes,     st.evaluation_errors,        st.truncated_key_products};
     j["matches"] = st.matches;
     j["ticks"] = s.ticks;
+    j["checked_epoch"] = s.checked_epoch;
     j["warned"] = s.warned;
     sequence::SnapshotTextWriter texts;
     nlohmann::json queries = nlohmann::json::array();
@@ -843,6 +854,7 @@ bool Engine::restore(std::string_view bytes, std::string* error) {
         s.last_key = j.at("last_key").is_null() ? std::nullopt : std::optional(key_from_json(j.at("last_key")));
         s.finished = j.at("finished").get<bool>();
         s.ticks = j.at("ticks").get<uint64_t>();
+        s.checked_epoch = j.at("checked_epoch").get<uint64_t>();
         s.warned = warned;
         const auto& st = j.at("stats");
         s.stats.events = st.at(0).get<uint64_t>();
