@@ -71,8 +71,8 @@ struct EngineOptions {
     // pending state (counted in EngineStats, reported once per query through Engine::on_state_limit); completed
     // matches are never lost. max_state_bytes is one budget for the whole engine: the pending state of every
     // query (keys, partials, the kept events, whose text is stored once however many queries keep the event). It
-    // is enforced every `state_check_events` events of the input (before the event that completes the count, and
-    // at finish()), by evicting the engine's least recently used keys whatever their query, so the state may
+    // is enforced every `state_check_events` events of the input (before the event that completes the count), by
+    // evicting the engine's least recently used keys whatever their query, so the state may
     // exceed it by what that many events add in between. Where the checks fall and what they evict depends only on
     // the events, not on push / read_ndjson or its threads.
     // The other two limits are per query and act at once.

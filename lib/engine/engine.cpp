@@ -12,7 +12,7 @@
 //   (keys, partials, history, entries) plus each held text once (TextPool::held_bytes).
 // * The budget is enforced at deterministic points of the event stream: before running the first event whose
 //   ordinal (its place in the input, lines the prefilter skipped included) reaches the next multiple of
-//   state_check_events, and at finish(), check_state() runs on the engine's thread while no matcher runs. The
+//   state_check_events, check_state() runs on the engine's thread while no matcher runs. The
 //   decision is taken on the engine's thread in process(), also while it prepares a batch for the rule shards,
 //   which then run the batch in parts that end at these points. Over budget, it evicts the engine's least
 //   recently used keys across all queries: the key whose last update has the smallest tick (EventInfo::tick:
@@ -616,7 +616,9 @@ void Engine::finish() {
     s.finished = true;
     if (s.options.sort_input) s.run_sorted();
     if (s.reorder) s.reorder->release(true, [&](const vm::EventRecord& e) { s.process(e, Impl::Pass::ordered_only); });
-    s.check_state();
+    // Evictions not reported yet; no eviction for the budget here: finish() drops the partials anyway, and
+    // evicting them now would report alerts lost that no further event could have completed.
+    s.report_evictions();
     for (size_t q = 0; q < s.queries.size(); ++q) {
         QueryState& state = s.queries[q];
         if (state.sequence) state.sequence->finish();

@@ -365,8 +365,13 @@ TEST_CASE("eqlc warns when a rule evicts state, with or without --stats", "[cli]
           std::string::npos);
     CHECK(r.err.find("eqlc: warning: 6 join keys with pending sequence/sample state were dropped by the state "
                      "limits in 1 rule; alerts may have been lost\n") != std::string::npos);
-    const auto budget = eqlc::test::run_eqlc({"--max-state-bytes", "100", "-e", kTwoStages, file.string()});
+    // The budget is checked every 1,024 events: 1,100 hosts waiting for b.exe.
+    std::vector<json> many;
+    for (int i = 0; i < 1100; ++i) many.push_back(process_event("h" + std::to_string(i), i, "a.exe"));
+    const auto many_file = dir.write("many.ndjson", ndjson(many));
+    const auto budget = eqlc::test::run_eqlc({"--max-state-bytes", "100", "-e", kTwoStages, many_file.string()});
     CHECK(budget.err.find("state limit reached (100 bytes for all rules)") != std::string::npos);
+    CHECK(budget.err.find("eqlc: warning: 1024 join keys") != std::string::npos);
     // Without evictions, no warning.
     CHECK(eqlc::test::run_eqlc({"-e", kTwoStages, file.string()}).err.find("warning") == std::string::npos);
 }
