@@ -72,10 +72,9 @@ struct EngineOptions {
     // matches are never lost. max_state_bytes is one budget for the whole engine: the pending state of every
     // query (keys, partials, the kept events, whose text is stored once however many queries keep the event). It
     // is enforced every `state_check_events` events of the input (before the event that completes the count), by
-    // evicting the engine's least recently used keys whatever their query, so the state may
-    // exceed it by what that many events add in between. Where the checks fall and what they evict depends only on
-    // the events, not on push / read_ndjson or its threads.
-    // The other two limits are per query and act at once.
+    // evicting the engine's least recently used keys whatever their query, so the state may exceed it by what that
+    // many events add in between. Where the checks fall and what they evict depends only on the events, not on
+    // push / read_ndjson or its threads. The other two limits are per query and act at once.
     uint64_t max_state_bytes = uint64_t{1} << 30;  // bytes of pending state, whole engine
     uint64_t max_keys = 1'000'000;                 // join keys with pending state, per query
     uint64_t max_query_state_bytes = UINT64_MAX;   // bytes of pending state, per query (event text counted in full)
