@@ -73,10 +73,30 @@ struct EngineOptions {
     // numbers in matches and stats are those of the list given to create()).
     bool skip_invalid_queries = false;
 
-    // State limits of each sequence or sample query. When one is hit the least recently used keys are evicted
-    // (counted in stats); completed matches are never lost.
-    uint64_t max_keys = 1'000'000;                 // join keys with pending state
-    uint64_t max_state_bytes = uint64_t{1} << 30;  // bytes of pending state (partials, kept events)
+    // Sequence and sample state limits. When one is hit, least recently used join keys are evicted with their
+    // pending state (counted in EngineStats, reported once per query through Engine::on_state_limit); completed
+    // matches are never lost. max_state_bytes is one budget for the whole engine: the pending state of every
+    // query (keys, partials, the kept events, whose text is stored once however many queries keep the event). It
+    // is enforced every `state_check_events` events of the input (before the event that completes the count), by
+    // evicting the engine's least recently used keys whatever their query, so the state may exceed it by what that
+    // many events add in between. Where the checks fall and what they evict depends only on the events, not on
+    // push / read_ndjson or its threads. The other two limits are per query and act at once.
+    uint64_t max_state_bytes = uint64_t{1} << 30;  // bytes of pending state, whole engine
+    uint64_t max_keys = 1'000'000;                 // join keys with pending state, per query
+    uint64_t max_query_state_bytes = UINT64_MAX;   // bytes of pending state, per query (event text counted in full)
+    uint32_t state_check_events = 1024;            // events between two checks of max_state_bytes (at least 1)
+};
+
+// Which state limit made a query evict keys (Engine::on_state_limit).
+enum class StateLimit : uint8_t {
+    max_keys,               // EngineOptions::max_keys
+    max_query_state_bytes,  // EngineOptions::max_query_state_bytes
+    max_state_bytes,        // EngineOptions::max_state_bytes (the engine-wide budget)
+};
+
+struct StateLimitReached {
+    size_t query = 0;
+    StateLimit limit = StateLimit::max_state_bytes;
 };
 
 // A problem with one query: which one, and the diagnostics (positions point into its text).
@@ -107,9 +127,13 @@ struct EngineStats {
     std::vector<uint64_t> matches;        // per query: results delivered
     uint32_t query_threads = 1;           // threads that ran the queries in the last read_ndjson (see threads)
     // Sequence and sample state, summed over queries.
-    uint64_t evicted_keys = 0;      // keys dropped by max_keys / max_state_bytes
-    uint64_t pending_partials = 0;  // partial sequences waiting for their next stage (now)
-    uint64_t state_bytes = 0;       // bytes of sequence/sample state (now)
+    uint64_t evicted_keys = 0;                    // keys dropped by max_keys / max_state_bytes: alerts may be lost
+    std::vector<uint64_t> evicted_keys_by_query;  // the same, per query
+    uint64_t pending_partials = 0;  // partial sequences waiting for their next stage (now; 0 after finish())
+    // Partial sequences still waiting for their next stage at the end of input, which finish() discarded (they
+    // could no longer complete): what pending_partials was just before finish().
+    uint64_t partials_at_finish = 0;
+    uint64_t state_bytes = 0;  // bytes of sequence/sample state, whole engine, event text once (now)
 };
 
 // Queries compiled once, for any number of engines: immutable, so one set can be shared by engines on several
@@ -170,6 +194,11 @@ public:
     void on_match(MatchHandler handler);
     // Where unusable input is reported (it is always counted in stats()).
     void on_bad_input(BadInputHandler handler);
+    // Called the first time a query evicts keys because of a state limit (alerts may be lost from then on), on
+    // the thread that feeds the engine. Limits are checked at the points where max_state_bytes is (see
+    // EngineOptions::state_check_events) and at finish(), so the call comes at most that many events late.
+    using StateLimitHandler = std::function<void(const StateLimitReached&)>;
+    void on_state_limit(StateLimitHandler handler);
 
     // Feeds one event. False when it is unusable input, reported to on_bad_input and counted (not a JSON object,
     // or no usable timestamp: such an event is run only through sample queries): a caller that wants to stop at

@@ -1,5 +1,31 @@
 // The engine: per event, project once through the shared catalog, run every query's programs, and hand the
 // results to each query's result stream (ordered, cut by head/tail/size).
+//
+// Sequence and sample state: one memory budget for the whole engine (EngineOptions::max_state_bytes).
+//
+// * Kept events are shared. Every matcher keeps its own small entries (handles, times, reference counts), but
+//   the text of an event, by far the largest part, is a SharedText made once per event and referenced by every
+//   matcher that keeps it (sequence/shared_text.hpp): through a TextSlot per event (Impl::slot, or one per
+//   batch entry in the rule shards), the first matcher that keeps the event makes the text and the others
+//   take references. Counts are atomic, the slot is published by compare-and-swap, so matchers on different
+//   shard threads share texts safely. What the budget counts: every query's evictable state without text
+//   (keys, partials, history, entries) plus each held text once (TextPool::held_bytes).
+// * The budget is enforced at deterministic points of the event stream: before running the first event whose
+//   ordinal (its place in the input, lines the prefilter skipped included) reaches the next multiple of
+//   state_check_events, check_state() runs on the engine's thread while no matcher runs. The
+//   decision is taken on the engine's thread in process(), also while it prepares a batch for the rule shards,
+//   which then run the batch in parts that end at these points. Over budget, it evicts the engine's least
+//   recently used keys across all queries: the key whose last update has the smallest tick (EventInfo::tick:
+//   `ticks` counts process() calls, so ticks follow the order in which events were run), ties by query index,
+//   until the state fits. Each query's state depends only on the events it ran and on these evictions, the
+//   checkpoints fall on the same events, and the shared counters are read when every shard is idle, so results,
+//   stats and evictions are the same with push, read_ndjson and any number of threads. (One caveat: a line the
+//   prefilter skips is not run, while the same event pushed is run and moves the sequences' clocks, which can
+//   drop expired state earlier; with the prefilter off, or without skipped lines, push gives the same figures.)
+// * The per-query limits (max_keys, max_query_state_bytes) act inside each matcher at once, as before.
+// * Completed matches are never evicted: a match waiting for its turn or for a missing-event decision pins its
+//   events, which the budget does not count as evictable (they are bounded by maxspan).
+// * check_state() also reports, once per query, the first eviction (on_state_limit), at the same points.
 #include "eqlc/engine.hpp"
 
 #include <algorithm>
@@ -83,13 +109,16 @@ struct Engine::Impl {
     std::shared_ptr<const CompiledQueries> compiled;  // the queries, the catalog, the projection, the prefilter
     const vm::FieldCatalog& catalog;
     const input::ProjectionPlan& plan;
+    sequence::TextPool texts;  // kept events' text, shared by every query's matcher (outlives them)
     std::vector<QueryState> queries;
+    sequence::TextSlot slot;  // the text of the event being run, on the engine's thread
 
     vm::EventRecord record;
     input::RecordBuilder builder;
 
     MatchHandler match_handler;
     BadInputHandler bad_input_handler;
+    StateLimitHandler state_limit_handler;
     EngineStats stats;
     uint64_t next_ordinal = 0;
     std::optional<engine::OrderKey> last_key;
@@ -100,7 +129,74 @@ struct Engine::Impl {
     bool has_samples = false;
     input::TimestampError last_timestamp_error = input::TimestampError::None;  // of the last event without time
 
-    sequence::Limits limits;
+    sequence::Limits limits;  // per query
+
+    // State checks (see the top of this file).
+    uint64_t ticks = 0;           // events run (process() calls): the recency of keys
+    uint32_t check_every = 1024;  // EngineOptions::state_check_events
+    uint64_t checked_epoch = 0;   // (ordinal + ordinal_offset) / check_every at the last check
+    uint64_t ordinal_offset = 0;  // run_sorted numbers events again from 0: keeps the check clock going forward
+    std::vector<uint8_t> warned;  // per query: its first eviction was reported
+
+    static uint64_t evictable(const QueryState& q) {
+        if (q.sequence) return q.sequence->evictable_bytes_without_text();
+        if (q.sample) return q.sample->evictable_bytes_without_text();
+        return 0;
+    }
+    static std::optional<uint64_t> oldest_tick(const QueryState& q) {
+        if (q.sequence) return q.sequence->oldest_key_tick();
+        if (q.sample) return q.sample->oldest_key_tick();
+        return std::nullopt;
+    }
+
+    // Only where no matcher runs: on the engine's thread, between batches' parts.
+    void check_state() {
+        enforce_budget();
+        report_evictions();
+    }
+
+    void enforce_budget() {
+        uint64_t own = 0;
+        for (const QueryState& q : queries) own += evictable(q);
+        while (own + texts.held_bytes() > options.max_state_bytes) {
+            // The engine's least recently used key: the smallest tick, ties by query index.
+            size_t victim = queries.size();
+            uint64_t victim_tick = 0;
+            for (size_t q = 0; q < queries.size(); ++q) {
+                const std::optional<uint64_t> tick = oldest_tick(queries[q]);
+                if (tick && (victim == queries.size() || *tick < victim_tick)) {
+                    victim = q;
+                    victim_tick = *tick;
+                }
+            }
+            if (victim == queries.size()) break;  // no key left: what remains are matches, never evicted
+            QueryState& q = queries[victim];
+            own -= evictable(q);
+            if (q.sequence) q.sequence->evict_for_budget();
+            if (q.sample) q.sample->evict_for_budget();
+            own += evictable(q);
+        }
+    }
+
+    void report_evictions() {
+        for (size_t q = 0; q < queries.size(); ++q) {
+            if (warned[q]) continue;
+            uint64_t keys = 0, query_bytes = 0, budget = 0;
+            auto read = [&](const auto& counts) {
+                keys = counts.evicted_keys_max_keys;
+                query_bytes = counts.evicted_keys_bytes;
+                budget = counts.evicted_keys_budget;
+            };
+            if (queries[q].sequence) read(queries[q].sequence->stats());
+            if (queries[q].sample) read(queries[q].sample->stats());
+            if (keys + query_bytes + budget == 0) continue;
+            warned[q] = 1;
+            const StateLimit limit = budget        ? StateLimit::max_state_bytes
+                                     : query_bytes ? StateLimit::max_query_state_bytes
+                                                   : StateLimit::max_keys;
+            if (state_limit_handler) state_limit_handler(StateLimitReached{q, limit});
+        }
+    }
 
     sequence::SequenceMatcher::Sink sequence_sink(size_t q) {
         return [this, q](const sequence::SequenceMatch& m) {
@@ -152,11 +248,13 @@ struct Engine::Impl {
         std::vector<Step> steps;
         std::vector<BadInput> reports;
         std::vector<engine::RuleShards::Entry> entries;
+        std::vector<size_t> checkpoints;  // check_state() after entries [0, checkpoint)
         std::vector<std::pair<uint64_t, uint64_t>> progress_calls;
         void clear() {
             steps.clear();
             reports.clear();
             entries.clear();
+            checkpoints.clear();
             progress_calls.clear();
         }
     } deferred;
@@ -171,12 +269,19 @@ struct Engine::Impl {
 
     // One event, projected: run the queries of `pass` (or, while a batch is prepared for the shards, note it).
     void process(const vm::EventRecord& event, Pass pass = Pass::all) {
+        const uint64_t epoch = (event.ordinal + ordinal_offset) / check_every;
+        const bool check = epoch > checked_epoch;
+        if (check) checked_epoch = epoch;
+        const uint64_t tick = ++ticks;
         if (deferred.active) {
+            if (check) deferred.checkpoints.push_back(deferred.entries.size());
             deferred.steps.push_back(Step{Step::Kind::entry, deferred.entries.size()});
-            deferred.entries.push_back(engine::RuleShards::Entry{deferred.event, pass, event.ordinal});
+            deferred.entries.push_back(engine::RuleShards::Entry{deferred.event, pass, event.ordinal, tick});
             return;
         }
-        runner->process(event, pass);
+        if (check) check_state();
+        runner->process(event, pass, tick, &slot);
+        slot.reset();
         add(runner->take_counters());
         if (const auto& problem = runner->invalid())
             invalid_event(event.origin, event.line, event.source, event.has_timestamp, event.ordinal, *problem);
@@ -376,35 +481,55 @@ struct Engine::Impl {
 
     // Runs a batch's deferred entries on the rule shards, then does what the sequential engine would have done,
     // in its order: the reports, each entry's results (in query order) and the progress calls.
+    // The batch runs in parts that end at the state checks, each check seeing the state (and coming in the
+    // order of the other steps) as in the sequential engine.
     void run_shards(engine::RuleShards& shards, const engine::ReadBatch& batch, const ReadOptions& read,
                     std::string_view reader_name) {
         deferred.active = false;
-        collecting = &shards;
-        shards.run(batch, deferred.entries);
-        collecting = nullptr;
-        add(shards.take_counters());
-        for (const Step& step : deferred.steps) {
-            switch (step.kind) {
-                case Step::Kind::report: report_bad(std::move(deferred.reports[step.index])); break;
-                case Step::Kind::entry: {
-                    const auto entry = static_cast<uint32_t>(step.index);
-                    shards.take_matches(entry, [&](size_t q, Match&& m) { deliver(q, std::move(m)); });
-                    if (auto problem = shards.take_invalid(entry)) {
-                        const engine::RuleShards::Entry& e = deferred.entries[step.index];
-                        invalid_event(reader_name, batch.line(e.event), batch.source(e.event),
-                                      batch.has_timestamp(e.event), e.ordinal, *problem);
-                    }
-                    break;
-                }
-                case Step::Kind::progress: {
-                    const auto [bytes, count] = deferred.progress_calls[step.index];
-                    read.progress(bytes, count);
-                    break;
-                }
+        size_t begin = 0;
+        size_t next_step = 0;
+        // Entries [begin, end), and the steps before entry `end`.
+        auto part = [&](size_t end) {
+            collecting = &shards;
+            shards.run(batch, deferred.entries, begin, end);
+            collecting = nullptr;
+            add(shards.take_counters());
+            begin = end;
+            for (; next_step < deferred.steps.size(); ++next_step) {
+                const Step& step = deferred.steps[next_step];
+                if (step.kind == Step::Kind::entry && step.index >= end) return;
+                replay(shards, step, read, batch, reader_name);
             }
+        };
+        for (const size_t checkpoint : deferred.checkpoints) {
+            part(checkpoint);
+            check_state();
         }
+        part(deferred.entries.size());
         shards.clear_matches();
         deferred.clear();
+    }
+
+    void replay(engine::RuleShards& shards, const Step& step, const ReadOptions& read, const engine::ReadBatch& batch,
+                std::string_view reader_name) {
+        switch (step.kind) {
+            case Step::Kind::report: report_bad(std::move(deferred.reports[step.index])); break;
+            case Step::Kind::entry: {
+                const auto entry = static_cast<uint32_t>(step.index);
+                shards.take_matches(entry, [&](size_t q, Match&& m) { deliver(q, std::move(m)); });
+                if (auto problem = shards.take_invalid(entry)) {
+                    const engine::RuleShards::Entry& e = deferred.entries[step.index];
+                    invalid_event(reader_name, batch.line(e.event), batch.source(e.event), batch.has_timestamp(e.event),
+                                  e.ordinal, *problem);
+                }
+                break;
+            }
+            case Step::Kind::progress: {
+                const auto [bytes, count] = deferred.progress_calls[step.index];
+                read.progress(bytes, count);
+                break;
+            }
+        }
     }
 
     void run_sorted() {
@@ -414,6 +539,7 @@ struct Engine::Impl {
         std::string text = sort_buffer.take_sorted_text(&places);
         auto reader = input::NdjsonReader::from_string(std::move(text), "<sorted input>", plan);
         uint64_t ordinal = 0;
+        ordinal_offset = next_ordinal;
         while (reader->next(record)) {
             const engine::SortBuffer::Place& place = places.at(record.line - 1);
             record.ordinal = ordinal++;
@@ -463,7 +589,9 @@ std::unique_ptr<Engine> Engine::create(std::shared_ptr<const CompiledQueries> se
 
     sequence::Limits& limits = impl->limits;
     limits.max_keys = options.max_keys;
-    limits.max_state_bytes = options.max_state_bytes;
+    limits.max_state_bytes = options.max_query_state_bytes;
+    impl->check_every = std::max<uint32_t>(1, options.state_check_events);
+    impl->warned.assign(impl->queries.size(), 0);
     for (size_t q = 0; q < impl->queries.size(); ++q) {
         QueryState& state = impl->queries[q];
         if (state.disabled()) continue;
@@ -474,6 +602,7 @@ std::unique_ptr<Engine> Engine::create(std::shared_ptr<const CompiledQueries> se
             spec.maxspan_ns = state.compiled.maxspan_ns;
             state.sequence =
                 std::make_unique<sequence::SequenceMatcher>(std::move(spec), impl->sequence_sink(q), limits);
+            state.sequence->share_texts(&impl->texts);
         } else if (state.compiled.kind == ast::QueryKind::sample) {
             impl->has_samples = true;
             sequence::SampleSpec spec;
@@ -481,6 +610,7 @@ std::unique_ptr<Engine> Engine::create(std::shared_ptr<const CompiledQueries> se
             spec.max_samples_per_key = options.max_samples_per_key;
             spec.size = options.size;
             state.sample = std::make_unique<sequence::SampleMatcher>(std::move(spec), impl->sample_sink(q), limits);
+            state.sample->share_texts(&impl->texts);
         }
     }
     impl->stats.matches.assign(impl->queries.size(), 0);
@@ -497,6 +627,7 @@ std::unique_ptr<Engine> Engine::create(std::shared_ptr<const CompiledQueries> se
 
 void Engine::on_match(MatchHandler handler) { impl_->match_handler = std::move(handler); }
 void Engine::on_bad_input(BadInputHandler handler) { impl_->bad_input_handler = std::move(handler); }
+void Engine::on_state_limit(StateLimitHandler handler) { impl_->state_limit_handler = std::move(handler); }
 
 bool Engine::push(const nlohmann::json& event) {
     Impl& s = *impl_;
@@ -584,6 +715,9 @@ void Engine::finish() {
     s.finished = true;
     if (s.options.sort_input) s.run_sorted();
     if (s.reorder) s.reorder->release(true, [&](const vm::EventRecord& e) { s.process(e, Impl::Pass::ordered_only); });
+    // Evictions not reported yet; no eviction for the budget here: finish() drops the partials anyway, and
+    // evicting them now would report alerts lost that no further event could have completed.
+    s.report_evictions();
     for (size_t q = 0; q < s.queries.size(); ++q) {
         QueryState& state = s.queries[q];
         if (state.sequence) state.sequence->finish();
@@ -596,19 +730,24 @@ size_t Engine::query_count() const { return impl_->queries.size(); }
 const std::string& Engine::query_name(size_t query) const { return impl_->queries.at(query).entry.source.name; }
 const EngineStats& Engine::stats() const {
     EngineStats& st = impl_->stats;
-    st.evicted_keys = st.pending_partials = st.state_bytes = 0;
-    for (const auto& q : impl_->queries) {
+    st.evicted_keys = st.pending_partials = st.partials_at_finish = 0;
+    st.evicted_keys_by_query.assign(impl_->queries.size(), 0);
+    st.state_bytes = impl_->texts.bytes();  // each kept event's text once
+    for (size_t i = 0; i < impl_->queries.size(); ++i) {
+        const QueryState& q = impl_->queries[i];
         if (q.sequence) {
             const auto& m = q.sequence->stats();
-            st.evicted_keys += m.evicted_keys_max_keys + m.evicted_keys_bytes;
+            st.evicted_keys_by_query[i] = m.evicted_keys_max_keys + m.evicted_keys_bytes + m.evicted_keys_budget;
             st.pending_partials += m.pending_partials;
-            st.state_bytes += m.state_bytes;
+            st.partials_at_finish += m.dropped_at_finish;
+            st.state_bytes += m.state_bytes - m.text_bytes;
         }
         if (q.sample) {
             const auto& m = q.sample->stats();
-            st.evicted_keys += m.evicted_keys_max_keys + m.evicted_keys_bytes;
-            st.state_bytes += m.state_bytes;
+            st.evicted_keys_by_query[i] = m.evicted_keys_max_keys + m.evicted_keys_bytes + m.evicted_keys_budget;
+            st.state_bytes += m.state_bytes - m.text_bytes;
         }
+        st.evicted_keys += st.evicted_keys_by_query[i];
     }
     return st;
 }
@@ -620,7 +759,9 @@ std::string Engine::explain() const { return impl_->compiled->explain(); }
 
 namespace {
 
-constexpr std::string_view kSnapshotFormat = "eqlc-engine-1";
+// 2: kept events' texts once, in "texts" (the matchers refer to them by index); the state-check clock and
+// which queries' first eviction was reported.
+constexpr std::string_view kSnapshotFormat = "eqlc-engine-2";
 
 nlohmann::json tie_to_json(const engine::TieValue& v) {
     return std::visit(
@@ -685,22 +826,30 @@ bool Engine::snapshot(std::string& bytes, std::string* error) const {
         st.events,      st.bad_lines, st.events_without_timestamp, st.query_events_without_timestamp, st.out_of_order,
         st.late_events, st.bytes,     st.evaluation_errors,        st.truncated_key_products};
     j["matches"] = st.matches;
+    j["ticks"] = s.ticks;
+    j["checked_epoch"] = s.checked_epoch;
+    j["warned"] = s.warned;
+    sequence::SnapshotTextWriter texts;
     nlohmann::json queries = nlohmann::json::array();
     for (const auto& q : s.queries) {
         nlohmann::json held = nlohmann::json::array();
         for (const auto& m : q.limiter.held()) held.push_back(match_to_json(m));
         nlohmann::json state = {{"text", q.entry.source.text}, {"seen", q.limiter.seen()}, {"held", held}};
         if (q.sequence) {
-            const std::string b = q.sequence->snapshot();
+            const std::string b = q.sequence->snapshot(&texts);
             state["sequence"] = nlohmann::json::binary(std::vector<uint8_t>(b.begin(), b.end()));
         }
         if (q.sample) {
-            const std::string b = q.sample->snapshot();
+            const std::string b = q.sample->snapshot(&texts);
             state["sample"] = nlohmann::json::binary(std::vector<uint8_t>(b.begin(), b.end()));
         }
         queries.push_back(std::move(state));
     }
     j["queries"] = std::move(queries);
+    nlohmann::json text_list = nlohmann::json::array();
+    for (const sequence::SharedText* t : texts.texts())
+        text_list.push_back(nlohmann::json::binary(std::vector<uint8_t>(t->data(), t->data() + t->size)));
+    j["texts"] = std::move(text_list);
     if (s.reorder) {
         nlohmann::json events = nlohmann::json::array();
         for (const auto& e : s.reorder->held())
@@ -738,6 +887,13 @@ bool Engine::restore(std::string_view bytes, std::string* error) {
             return fail("the snapshot was taken with a different reorder window setting");
 
         // Build everything first, then swap in: a bad snapshot leaves the engine as it was.
+        sequence::SnapshotTextReader texts(s.texts);
+        for (const auto& t : j.at("texts")) {
+            const auto& b = t.get_binary();
+            texts.add(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+        }
+        const auto warned = j.at("warned").get<std::vector<uint8_t>>();
+        if (warned.size() != s.queries.size()) return fail("the snapshot was taken with other queries");
         std::vector<std::unique_ptr<sequence::SequenceMatcher>> sequences(s.queries.size());
         std::vector<std::unique_ptr<sequence::SampleMatcher>> samples(s.queries.size());
         std::vector<std::deque<Match>> held(s.queries.size());
@@ -748,7 +904,7 @@ bool Engine::restore(std::string_view bytes, std::string* error) {
                 const auto& b = state.at("sequence").get_binary();
                 auto m = sequence::SequenceMatcher::restore(
                     std::string_view(reinterpret_cast<const char*>(b.data()), b.size()), s.sequence_sink(q), &why,
-                    s.limits);
+                    s.limits, &texts);
                 if (!m) return fail("query " + std::to_string(q + 1) + ": " + why);
                 sequences[q] = std::make_unique<sequence::SequenceMatcher>(std::move(*m));
             }
@@ -756,7 +912,7 @@ bool Engine::restore(std::string_view bytes, std::string* error) {
                 const auto& b = state.at("sample").get_binary();
                 auto m = sequence::SampleMatcher::restore(
                     std::string_view(reinterpret_cast<const char*>(b.data()), b.size()), s.sample_sink(q), &why,
-                    s.limits);
+                    s.limits, &texts);
                 if (!m) return fail("query " + std::to_string(q + 1) + ": " + why);
                 samples[q] = std::make_unique<sequence::SampleMatcher>(std::move(*m));
             }
@@ -798,6 +954,9 @@ bool Engine::restore(std::string_view bytes, std::string* error) {
         s.next_ordinal = j.at("next_ordinal").get<uint64_t>();
         s.last_key = j.at("last_key").is_null() ? std::nullopt : std::optional(key_from_json(j.at("last_key")));
         s.finished = j.at("finished").get<bool>();
+        s.ticks = j.at("ticks").get<uint64_t>();
+        s.checked_epoch = j.at("checked_epoch").get<uint64_t>();
+        s.warned = warned;
         const auto& st = j.at("stats");
         s.stats.events = st.at(0).get<uint64_t>();
         s.stats.bad_lines = st.at(1).get<uint64_t>();

@@ -86,7 +86,9 @@ bool QueryRunner::admit(const vm::EventRecord& event) {
     return checked_ == Checked::valid;
 }
 
-void QueryRunner::process(const vm::EventRecord& event, Pass pass) {
+void QueryRunner::process(const vm::EventRecord& event, Pass pass, uint64_t tick, sequence::TextSlot* text) {
+    tick_ = tick;
+    text_ = text;
     checked_ = Checked::no;
     invalid_.reset();
     own_timestamps_.clear();
@@ -171,7 +173,7 @@ void QueryRunner::run_sequence(QueryState& state, const vm::EventRecord& event, 
     size_t i = 0;
     for (const auto& [stage, n] : counts_)
         for (size_t j = 0; j < n; ++j) stage_hits_.push_back(sequence::StageHit{stage, hit_keys_[i++]});
-    state.sequence->on_event(sequence::EventInfo{event.ordinal, ts, event.source}, stage_hits_);
+    state.sequence->on_event(sequence::EventInfo{event.ordinal, ts, event.source, tick_, text_}, stage_hits_);
 }
 
 void QueryRunner::run_sample(QueryState& state, const vm::EventRecord& event, int64_t ts) {
@@ -186,7 +188,7 @@ void QueryRunner::run_sample(QueryState& state, const vm::EventRecord& event, in
     size_t i = 0;
     for (const auto& [filter, n] : counts_)
         for (size_t j = 0; j < n; ++j) sample_hits_.push_back(sequence::SampleHit{filter, hit_keys_[i++]});
-    state.sample->on_event(sequence::EventInfo{event.ordinal, ts, event.source}, sample_hits_);
+    state.sample->on_event(sequence::EventInfo{event.ordinal, ts, event.source, tick_, text_}, sample_hits_);
 }
 
 }  // namespace eqlc::engine

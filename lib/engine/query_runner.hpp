@@ -64,7 +64,9 @@ public:
     QueryRunner(std::vector<QueryState>& queries, std::vector<size_t> which, const vm::FieldCatalog& catalog,
                 Deliver deliver, const ValueMask* values = nullptr);
 
-    void process(const vm::EventRecord& event, Pass pass);
+    // `tick` and `text` are the engine's for the event (sequence::EventInfo): its clock, and the slot through which
+    // the queries that keep the event share its text.
+    void process(const vm::EventRecord& event, Pass pass, uint64_t tick = 0, sequence::TextSlot* text = nullptr);
 
     // Why the event of the last process() call is not valid JSON, when some term matched it and the full check
     // found a problem (see "Lazy validation" in query_runner.cpp); nullopt otherwise.
@@ -96,6 +98,8 @@ private:
 
     const ValueMask* value_mask_;
     uint64_t event_values_ = 0;  // the current event's value bits
+    uint64_t tick_ = 0;          // the current event's (process())
+    sequence::TextSlot* text_ = nullptr;
 
     vm::VmContext vm_;
     JoinKeyBuilder key_builder_;

@@ -62,12 +62,12 @@ RuleShards::~RuleShards() {
 
 void RuleShards::run_shard(Shard& shard) {
     try {
-        for (uint32_t i = 0; i < entries_.size(); ++i) {
+        for (size_t i = begin_; i < end_; ++i) {
             const Entry& entry = entries_[i];
-            shard.current = i;
+            shard.current = static_cast<uint32_t>(i);
             batch_->load(entry.event, shard.record, shard.loaded);
             shard.record.ordinal = entry.ordinal;
-            shard.runner.process(shard.record, entry.pass);
+            shard.runner.process(shard.record, entry.pass, entry.tick, &slots_[i]);
             if (const auto& problem = shard.runner.invalid()) shard.invalid.emplace_back(i, *problem);
         }
     } catch (...) {
@@ -92,11 +92,25 @@ void RuleShards::thread_main(Shard& shard) {
     }
 }
 
-void RuleShards::run(const ReadBatch& batch, std::span<const Entry> entries) {
+void RuleShards::run(const ReadBatch& batch, std::span<const Entry> entries, size_t begin, size_t end) {
+    if (begin >= end) return;
+    if (slot_count_ < entries.size()) {
+        slot_count_ = std::max(entries.size(), 2 * slot_count_);
+        slots_ = std::make_unique<sequence::TextSlot[]>(slot_count_);
+    }
+    struct Release {  // the slots' references, also when a shard throws
+        sequence::TextSlot* slots;
+        size_t begin, end;
+        ~Release() {
+            for (size_t i = begin; i < end; ++i) slots[i].reset();
+        }
+    } release{slots_.get(), begin, end};
     {
         std::lock_guard lock(mutex_);
         batch_ = &batch;
         entries_ = entries;
+        begin_ = begin;
+        end_ = end;
         pending_ = threads_.size();
         ++generation_;
     }

@@ -51,10 +51,14 @@ public:
         uint32_t event = 0;  // in the batch
         Pass pass = Pass::all;
         uint64_t ordinal = 0;
+        uint64_t tick = 0;  // the engine's clock (sequence::EventInfo::tick)
     };
-    // Runs every entry through every shard's queries, in entry order; returns when all shards are done (an
-    // exception thrown on a shard's thread is thrown again here). The results are kept until take_matches().
-    void run(const ReadBatch& batch, std::span<const Entry> entries);
+    // Runs entries [begin, end) through every shard's queries, in entry order; returns when all shards are done
+    // (an exception thrown on a shard's thread is thrown again here). The results are kept until take_matches().
+    // A batch's entries may be run in several parts (the engine checks the state limits in between, when no
+    // shard runs): `entries` is the whole batch's list each time. The queries that keep an entry's event share
+    // one copy of its text (sequence/shared_text.hpp), through a slot per entry released when run() returns.
+    void run(const ReadBatch& batch, std::span<const Entry> entries, size_t begin, size_t end);
 
     // A result of `query`, for the entry its shard is running (called on the shard's thread).
     void collect(size_t query, Match&& match);
@@ -119,6 +123,10 @@ private:
     bool stop_ = false;
     const ReadBatch* batch_ = nullptr;
     std::span<const Entry> entries_;
+    size_t begin_ = 0;
+    size_t end_ = 0;
+    std::unique_ptr<sequence::TextSlot[]> slots_;  // per entry of the batch
+    size_t slot_count_ = 0;
     std::vector<std::thread> threads_;  // for shards 1..n-1
 };
 

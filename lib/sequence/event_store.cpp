@@ -1,21 +1,39 @@
 #include "sequence/event_store.hpp"
 
-#include <cstring>
-
 namespace eqlc::sequence {
 
-EventStore::~EventStore() {
-    for (Entry& e : entries_) delete[] e.text;
+namespace {
+// Sources of 4 GiB or more cannot be kept (32-bit length); the event is kept without text.
+bool keeps_text(std::string_view s) { return !s.empty() && s.size() <= UINT32_MAX; }
+}  // namespace
+
+EventStore::~EventStore() { clear(); }
+
+EventStore& EventStore::operator=(EventStore&& other) noexcept {
+    if (this == &other) return *this;
+    clear();
+    own_pool_ = std::move(other.own_pool_);
+    pool_ = other.pool_;
+    entries_ = std::move(other.entries_);
+    free_ = std::move(other.free_);
+    live_ = other.live_;
+    bytes_ = other.bytes_;
+    held_bytes_ = other.held_bytes_;
+    text_bytes_ = other.text_bytes_;
+    held_text_bytes_ = other.held_text_bytes_;
+    other.entries_.clear();
+    return *this;
 }
 
-char* EventStore::copy_text(std::string_view s) {
-    // Sources of 4 GiB or more cannot be kept (32-bit length); the event is kept without text.
-    if (s.empty() || s.size() > UINT32_MAX - 4) return nullptr;
-    char* p = new char[4 + s.size()];
-    const auto n = static_cast<uint32_t>(s.size());
-    std::memcpy(p, &n, 4);
-    std::memcpy(p + 4, s.data(), s.size());
-    return p;
+void EventStore::clear() {
+    for (Entry& e : entries_) {
+        if (e.text == nullptr) continue;
+        if (e.refs > 0) TextPool::unhold(e.text);
+        TextPool::release(e.text);
+    }
+    entries_.clear();
+    free_.clear();
+    live_ = bytes_ = held_bytes_ = text_bytes_ = held_text_bytes_ = 0;
 }
 
 EventHandle EventStore::add(const EventInfo& info, uint64_t seq) {
@@ -33,22 +51,25 @@ EventHandle EventStore::add(const EventInfo& info, uint64_t seq) {
     e.seq = seq;
     e.refs = 0;
     e.pins = kLive;
-    e.text = copy_text(info.source);
+    e.text = nullptr;
+    if (keeps_text(info.source)) e.text = info.text ? info.text->get(*pool_, info.source) : pool_->make(info.source);
     ++live_;
     bytes_ += entry_bytes(e);
+    text_bytes_ += text_length(e);
     return h;
 }
 
 void EventStore::free_entry(EventHandle h) {
     Entry& e = entries_[h];
     bytes_ -= entry_bytes(e);
+    text_bytes_ -= text_length(e);
     --live_;
-    delete[] e.text;
+    if (e.text) TextPool::release(e.text);
     e = Entry{};
     free_.push_back(h);
 }
 
-void EventStore::save(ByteWriter& w) const {
+void EventStore::save(ByteWriter& w, SnapshotTextWriter* texts) const {
     w.u64(entries_.size());
     for (const Entry& e : entries_) {
         const bool live = (e.pins & kLive) != 0;
@@ -59,17 +80,18 @@ void EventStore::save(ByteWriter& w) const {
         w.u64(e.seq);
         w.u64(e.refs);
         w.u64(e.pins & ~kLive);
-        w.bytes(text_of(e));
+        if (texts)
+            w.u64(e.text ? texts->id(e.text) + 1 : 0);
+        else
+            w.bytes(e.text ? e.text->view() : std::string_view());
     }
     w.u64(free_.size());
     for (EventHandle h : free_) w.u64(h);
 }
 
-bool EventStore::load(ByteReader& r) {
-    for (Entry& e : entries_) delete[] e.text;
-    entries_.clear();
-    free_.clear();
-    live_ = bytes_ = held_bytes_ = 0;
+bool EventStore::load(ByteReader& r, const SnapshotTextReader* texts) {
+    clear();
+    if (texts && &texts->pool() != pool_) return r.fail(), false;
     const uint64_t n = r.count();
     if (n >= kNoEvent) r.fail();
     entries_.resize(r.ok() ? n : 0);
@@ -80,14 +102,31 @@ bool EventStore::load(ByteReader& r) {
         e.seq = r.u64();
         e.refs = r.u32();
         const uint32_t pins = r.u32();
-        const auto text = r.bytes();
-        if (!r.ok()) return false;
-        if (pins >= kLive || (e.refs == 0 && pins == 0) || text.size() > UINT32_MAX - 4) return r.fail(), false;
-        e.pins = pins | kLive;
-        e.text = copy_text(text);
+        SharedText* text = nullptr;
+        if (texts) {
+            const uint64_t id = r.u64();
+            if (r.ok() && id > 0 && (text = texts->take(id - 1)) == nullptr) r.fail();
+        } else {
+            const auto s = r.bytes();
+            if (r.ok() && !s.empty()) {
+                if (!keeps_text(s)) return r.fail(), false;
+                text = pool_->make(s);
+            }
+        }
+        // The entry is live from here on (clear() must see it), whatever the checks below say.
+        e.pins = kLive;
+        e.text = text;
         ++live_;
         bytes_ += entry_bytes(e);
-        if (e.refs > 0) held_bytes_ += entry_bytes(e);
+        text_bytes_ += text_length(e);
+        if (e.refs > 0) {
+            held_bytes_ += entry_bytes(e);
+            held_text_bytes_ += text_length(e);
+            if (e.text) TextPool::hold(e.text);
+        }
+        if (!r.ok()) return false;
+        if (pins >= kLive || (e.refs == 0 && pins == 0)) return r.fail(), false;
+        e.pins = pins | kLive;
     }
     const uint64_t nfree = r.count();
     std::vector<bool> seen(entries_.size(), false);

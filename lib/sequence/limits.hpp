@@ -23,6 +23,12 @@
 // Elasticsearch itself applies: each filter keeps the first `filters + max_samples_per_key - 1` matching
 // documents of a key, which is all that Elasticsearch's per-key queries fetch.
 //
+// These limits are per matcher. An Engine uses max_keys as given and max_state_bytes as its per-query cap
+// (EngineOptions::max_query_state_bytes, none by default); its main byte limit is one budget for all its
+// matchers (EngineOptions::max_state_bytes), enforced by the engine between events through each matcher's
+// evict_for_budget() (least recently used key of the whole engine first, stat evicted_keys_budget), with the
+// kept events' text shared between matchers and counted once (engine/engine.cpp, sequence/shared_text.hpp).
+//
 // Expiry is not a limit: with maxspan, a key whose last update is more than maxspan old (in event time) can
 // no longer produce a match and is dropped (stats.expired_*).
 #pragma once

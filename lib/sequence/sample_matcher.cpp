@@ -59,6 +59,7 @@ uint32_t SampleMatcher::create_key(KeyView key) {
     k.key.assign(key);
     k.docs.assign(spec_.filters, {});
     k.has_sample = false;
+    k.tick = tick_;
     k.lru_prev = lru_tail_;
     k.lru_next = kNone;
     if (lru_tail_ != kNone)
@@ -97,6 +98,12 @@ void SampleMatcher::evict_oldest(uint64_t& counter) {
     if (keys_[id].has_sample) sampled_.erase(keys_[id].key);  // it no longer counts towards `size`
     ++counter;
     erase_key(id);
+}
+
+void SampleMatcher::evict_for_budget() {
+    if (lru_head_ == kNone) return;
+    evict_oldest(stats_.evicted_keys_budget);
+    update_stats();
 }
 
 bool SampleMatcher::beyond_threshold(KeyView key) const {
@@ -151,6 +158,7 @@ void SampleMatcher::samples_of(const KeyState& k, uint32_t max, std::vector<Even
 void SampleMatcher::on_event(const EventInfo& ev, std::span<const SampleHit> hits) {
     ++stats_.events;
     const uint64_t seq = ++seq_;
+    tick_ = ev.tick;
     order_.clear();
     for (uint32_t i = 0; i < hits.size(); ++i)
         if (hits[i].filter < spec_.filters) order_.push_back(i);
@@ -243,9 +251,10 @@ void SampleMatcher::update_stats() {
     stats_.keys = key_count_;
     stats_.kept_events = events_.live();
     stats_.state_bytes = events_.bytes() + key_bytes_;
+    stats_.text_bytes = events_.text_bytes();
 }
 
-std::string SampleMatcher::snapshot() const {
+std::string SampleMatcher::snapshot(SnapshotTextWriter* texts) const {
     ByteWriter w;
     w.raw(kSampleMagic);
     w.u64(kSnapshotVersion);
@@ -257,14 +266,17 @@ std::string SampleMatcher::snapshot() const {
     w.u64(limits_.max_state_bytes);
     w.u64(limits_.max_missing_hits_per_key);
     for (uint64_t v : {stats_.events, stats_.hits, stats_.ignored_hits, stats_.samples, stats_.dropped_keys_size,
-                       stats_.evicted_keys_max_keys, stats_.evicted_keys_bytes})
+                       stats_.evicted_keys_max_keys, stats_.evicted_keys_bytes, stats_.evicted_keys_budget})
         w.u64(v);
     w.u64(seq_);
-    events_.save(w);
+    w.u64(tick_);
+    w.u8(texts ? 1 : 0);
+    events_.save(w, texts);
     w.u64(key_count_);
     for (uint32_t id = lru_head_; id != kNone; id = keys_[id].lru_next) {
         const KeyState& k = keys_[id];
         w.bytes(k.key);
+        w.u64(k.tick);
         w.u8(k.has_sample ? 1 : 0);
         for (const auto& d : k.docs) {
             w.u64(d.size());
@@ -277,7 +289,7 @@ std::string SampleMatcher::snapshot() const {
 }
 
 std::optional<SampleMatcher> SampleMatcher::restore(std::string_view bytes, Sink sink, std::string* error,
-                                                    std::optional<Limits> limits) {
+                                                    std::optional<Limits> limits, const SnapshotTextReader* texts) {
     auto fail = [&](const char* why) -> std::optional<SampleMatcher> {
         if (error) *error = std::string("invalid sample snapshot: ") + why;
         return std::nullopt;
@@ -298,21 +310,32 @@ std::optional<SampleMatcher> SampleMatcher::restore(std::string_view bytes, Sink
     std::optional<SampleMatcher> built;
     built.emplace(SampleMatcher(spec, std::move(sink), limits.value_or(saved), true));
     SampleMatcher& m = *built;
-    for (uint64_t* v : {&m.stats_.events, &m.stats_.hits, &m.stats_.ignored_hits, &m.stats_.samples,
-                        &m.stats_.dropped_keys_size, &m.stats_.evicted_keys_max_keys, &m.stats_.evicted_keys_bytes})
+    for (uint64_t* v :
+         {&m.stats_.events, &m.stats_.hits, &m.stats_.ignored_hits, &m.stats_.samples, &m.stats_.dropped_keys_size,
+          &m.stats_.evicted_keys_max_keys, &m.stats_.evicted_keys_bytes, &m.stats_.evicted_keys_budget})
         *v = r.u64();
     m.seq_ = r.u64();
-    if (!r.ok() || !m.events_.load(r)) return fail("bad event store");
+    m.tick_ = r.u64();
+    const bool text_table = r.boolean();
+    if (!r.ok()) return fail("truncated header");
+    if (text_table && !texts) return fail("the kept events' texts are not in this snapshot");
+    if (texts) m.share_texts(&texts->pool());
+    if (!m.events_.load(r, text_table ? texts : nullptr)) return fail("bad event store");
     std::vector<uint32_t> refs;
     const uint64_t nkeys = r.count(2);
     for (uint64_t i = 0; i < nkeys && r.ok(); ++i) {
         const std::string_view key = r.bytes();
+        const uint64_t tick = r.u64();
         const bool has_sample = r.boolean();
         if (!r.ok() || !valid_key(key) || m.find_key(key) != kNone) return fail("bad key");
+        if (m.lru_tail_ != kNone && m.keys_[m.lru_tail_].tick > tick) return fail("keys out of order");
         const uint64_t max_keys = m.limits_.max_keys;
+        const uint64_t current_tick = m.tick_;
         m.limits_.max_keys = UINT64_MAX;
+        m.tick_ = tick;
         const uint32_t id = m.create_key(key);
         m.limits_.max_keys = max_keys;
+        m.tick_ = current_tick;
         KeyState& k = m.keys_[id];
         k.has_sample = has_sample;
         for (uint32_t f = 0; f < spec.filters; ++f) {

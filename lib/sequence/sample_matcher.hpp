@@ -64,10 +64,12 @@ struct SampleStats {
     uint64_t dropped_keys_size = 0;  // keys dropped because `size` samples sort before them
     uint64_t evicted_keys_max_keys = 0;
     uint64_t evicted_keys_bytes = 0;
+    uint64_t evicted_keys_budget = 0;  // evicted by the engine-wide budget (evict_for_budget)
     // Current state.
     uint64_t keys = 0;
     uint64_t kept_events = 0;
-    uint64_t state_bytes = 0;
+    uint64_t state_bytes = 0;  // everything, the kept events' text counted in full
+    uint64_t text_bytes = 0;   // the kept events' text in state_bytes
 };
 
 class SampleMatcher {
@@ -83,9 +85,21 @@ public:
     const SampleStats& stats() const { return stats_; }
     const SampleSpec& spec() const { return spec_; }
 
-    std::string snapshot() const;
+    // As SequenceMatcher's: `texts` is the engine's table of shared texts.
+    std::string snapshot(SnapshotTextWriter* texts = nullptr) const;
     static std::optional<SampleMatcher> restore(std::string_view bytes, Sink sink, std::string* error = nullptr,
-                                                std::optional<Limits> limits = std::nullopt);
+                                                std::optional<Limits> limits = std::nullopt,
+                                                const SnapshotTextReader* texts = nullptr);
+
+    // As SequenceMatcher's (keys are in creation order: a sample key is never "updated" in the LRU sense).
+    void share_texts(TextPool* pool) { events_.share_texts(pool); }
+    uint64_t evictable_bytes_without_text() const {
+        return events_.held_bytes() - events_.held_text_bytes() + key_bytes_;
+    }
+    std::optional<uint64_t> oldest_key_tick() const {
+        return lru_head_ == kNone ? std::nullopt : std::optional(keys_[lru_head_].tick);
+    }
+    void evict_for_budget();
 
 private:
     static constexpr uint32_t kNone = UINT32_MAX;
@@ -93,6 +107,7 @@ private:
     struct KeyState {
         std::string key;
         std::vector<std::vector<EventHandle>> docs;  // per filter, arrival order, at most per_filter_cap_
+        uint64_t tick = 0;                           // EventInfo::tick of the event that created it
         uint32_t lru_prev = kNone;
         uint32_t lru_next = kNone;
         bool has_sample = false;
@@ -117,6 +132,7 @@ private:
     SampleStats stats_;
     uint32_t per_filter_cap_ = 0;
     uint64_t seq_ = 0;
+    uint64_t tick_ = 0;  // EventInfo::tick of the current event
 
     EventStore events_;
     std::vector<KeyState> keys_;

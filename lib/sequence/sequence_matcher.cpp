@@ -134,6 +134,7 @@ void SequenceMatcher::on_event(const EventInfo& ev, std::span<const StageHit> hi
     if (now_ != INT64_MIN && ev.timestamp_ns < now_) ++stats_.out_of_order_events;
     advance(std::max(now_, ev.timestamp_ns));
     const uint64_t seq = ++seq_;
+    tick_ = ev.tick;
 
     // Positive stages from the last to the first, then missing terms, then until; duplicates once.
     auto rank = [&](const StageHit& h) -> uint64_t {
@@ -367,6 +368,7 @@ uint32_t SequenceMatcher::create_key(KeyView key) {
     k.group0 = kNone;
     k.aux = kNone;
     k.last_touch = now_;
+    k.tick = tick_;
     k.lru_prev = lru_tail_;
     k.lru_next = kNone;
     if (lru_tail_ != kNone)
@@ -383,6 +385,7 @@ uint32_t SequenceMatcher::create_key(KeyView key) {
 void SequenceMatcher::touch(uint32_t id) {
     KeyState& k = keys_[id];
     k.last_touch = now_;
+    k.tick = tick_;
     if (lru_tail_ == id) return;
     // unlink
     if (k.lru_prev != kNone)
@@ -449,6 +452,12 @@ void SequenceMatcher::evict_oldest(uint64_t& counter) {
     stats_.evicted_partials += n;
     ++counter;
     erase_key(lru_head_);
+}
+
+void SequenceMatcher::evict_for_budget() {
+    if (lru_head_ == kNone) return;
+    evict_oldest(stats_.evicted_keys_budget);
+    update_stats();
 }
 
 // The byte limit applies to what eviction can free: keys, partials, history and the events they retain.
@@ -747,6 +756,7 @@ void SequenceMatcher::update_stats() {
     stats_.pending_matches = out_.size() - rejected_in_queue_;
     stats_.kept_events = events_.live();
     stats_.state_bytes = events_.bytes() + key_bytes_ + cand_bytes_;
+    stats_.text_bytes = events_.text_bytes();
 }
 
 uint64_t SequenceMatcher::heap_bytes_estimate() const {
@@ -766,10 +776,10 @@ namespace {
 constexpr std::string_view kSequenceMagic = "EQSQ";
 
 void save_stats(ByteWriter& w, const SequenceStats& s) {
-    for (uint64_t v :
-         {s.events, s.hits, s.out_of_order_events, s.completed, s.candidates, s.rejected_missing, s.rejected_maxspan,
-          s.rejected_until, s.partials_replaced, s.expired_partials, s.expired_keys, s.dropped_at_finish,
-          s.evicted_keys_max_keys, s.evicted_keys_bytes, s.evicted_partials, s.evicted_missing_hits})
+    for (uint64_t v : {s.events, s.hits, s.out_of_order_events, s.completed, s.candidates, s.rejected_missing,
+                       s.rejected_maxspan, s.rejected_until, s.partials_replaced, s.expired_partials, s.expired_keys,
+                       s.dropped_at_finish, s.evicted_keys_max_keys, s.evicted_keys_bytes, s.evicted_keys_budget,
+                       s.evicted_partials, s.evicted_missing_hits})
         w.u64(v);
 }
 
@@ -777,7 +787,7 @@ void load_stats(ByteReader& r, SequenceStats& s) {
     for (uint64_t* v : {&s.events, &s.hits, &s.out_of_order_events, &s.completed, &s.candidates, &s.rejected_missing,
                         &s.rejected_maxspan, &s.rejected_until, &s.partials_replaced, &s.expired_partials,
                         &s.expired_keys, &s.dropped_at_finish, &s.evicted_keys_max_keys, &s.evicted_keys_bytes,
-                        &s.evicted_partials, &s.evicted_missing_hits})
+                        &s.evicted_keys_budget, &s.evicted_partials, &s.evicted_missing_hits})
         *v = r.u64();
 }
 
@@ -794,7 +804,7 @@ void load_limits(ByteReader& r, Limits& l) {
 }
 }  // namespace
 
-std::string SequenceMatcher::snapshot() const {
+std::string SequenceMatcher::snapshot(SnapshotTextWriter* texts) const {
     ByteWriter w;
     w.raw(kSequenceMagic);
     w.u64(kSnapshotVersion);
@@ -807,7 +817,9 @@ std::string SequenceMatcher::snapshot() const {
     save_stats(w, stats_);
     w.u64(seq_);
     w.i64(now_);
-    events_.save(w);
+    w.u64(tick_);
+    w.u8(texts ? 1 : 0);
+    events_.save(w, texts);
 
     // Keys, least recently updated first (the LRU order is part of the state: it decides evictions).
     w.u64(key_count_);
@@ -816,6 +828,7 @@ std::string SequenceMatcher::snapshot() const {
         const KeyState& k = keys_[id];
         w.bytes(k.key.view());
         w.i64(k.last_touch);
+        w.u64(k.tick);
         for (uint32_t p = 0; p < groups_per_key_; ++p) {
             const uint32_t v = slot(id, p);
             w.u8(v != kNone ? 1 : 0);
@@ -852,7 +865,7 @@ std::string SequenceMatcher::snapshot() const {
 }
 
 std::optional<SequenceMatcher> SequenceMatcher::restore(std::string_view bytes, Sink sink, std::string* error,
-                                                        std::optional<Limits> limits) {
+                                                        std::optional<Limits> limits, const SnapshotTextReader* texts) {
     auto fail = [&](const char* why) -> std::optional<SequenceMatcher> {
         if (error) *error = std::string("invalid sequence snapshot: ") + why;
         return std::nullopt;
@@ -876,7 +889,12 @@ std::optional<SequenceMatcher> SequenceMatcher::restore(std::string_view bytes, 
     load_stats(r, m.stats_);
     m.seq_ = r.u64();
     m.now_ = r.i64();
-    if (!r.ok() || !m.events_.load(r)) return fail("bad event store");
+    m.tick_ = r.u64();
+    const bool text_table = r.boolean();
+    if (!r.ok()) return fail("truncated header");
+    if (text_table && !texts) return fail("the kept events' texts are not in this snapshot");
+    if (texts) m.share_texts(&texts->pool());
+    if (!m.events_.load(r, text_table ? texts : nullptr)) return fail("bad event store");
 
     // Expected reference counts (partials) and pins (candidates), checked against the store.
     std::vector<std::pair<uint32_t, uint32_t>> refs;
@@ -892,16 +910,22 @@ std::optional<SequenceMatcher> SequenceMatcher::restore(std::string_view bytes, 
     for (uint64_t i = 0; i < nkeys; ++i) {
         const std::string_view key = r.bytes();
         const int64_t touched = r.i64();
+        const uint64_t tick = r.u64();
         if (!r.ok() || !valid_key(key)) return fail("bad key");
         if (m.find_key(key) != kNone) return fail("duplicate key");
         const uint64_t max_keys = m.limits_.max_keys;
         m.limits_.max_keys = UINT64_MAX;  // restoring, not admitting: limits act from the next event on
         const int64_t now = m.now_;
+        const uint64_t current_tick = m.tick_;
         m.now_ = touched;
+        m.tick_ = tick;
         const uint32_t id = m.create_key(key);
         m.now_ = now;
+        m.tick_ = current_tick;
         m.limits_.max_keys = max_keys;
-        if (m.lru_head_ != id && m.keys_[m.keys_[id].lru_prev].last_touch > touched) return fail("keys out of order");
+        if (m.lru_head_ != id &&
+            (m.keys_[m.keys_[id].lru_prev].last_touch > touched || m.keys_[m.keys_[id].lru_prev].tick > tick))
+            return fail("keys out of order");
         for (uint32_t p = 0; p < m.groups_per_key_; ++p) {
             if (!r.boolean()) continue;
             evs.clear();

@@ -93,14 +93,16 @@ struct SequenceStats {
     // Limits (see limits.hpp).
     uint64_t evicted_keys_max_keys = 0;
     uint64_t evicted_keys_bytes = 0;
-    uint64_t evicted_partials = 0;  // partials lost with evicted keys
+    uint64_t evicted_keys_budget = 0;  // evicted by the engine-wide budget (evict_for_budget)
+    uint64_t evicted_partials = 0;     // partials lost with evicted keys
     uint64_t evicted_missing_hits = 0;
     // Current state.
     uint64_t keys = 0;
     uint64_t pending_partials = 0;
     uint64_t pending_matches = 0;  // matches waiting for a missing-event decision or for their turn
     uint64_t kept_events = 0;
-    uint64_t state_bytes = 0;
+    uint64_t state_bytes = 0;  // everything, the kept events' text counted in full
+    uint64_t text_bytes = 0;   // the kept events' text in state_bytes
 };
 
 class SequenceMatcher {
@@ -120,11 +122,28 @@ public:
     const Limits& limits() const { return limits_; }
 
     // The whole state (spec, limits, stats, pending partials, kept events with their text, undelivered matches).
-    std::string snapshot() const;
+    // With `texts`, the kept events' texts are written into that table instead (an engine's snapshot).
+    std::string snapshot(SnapshotTextWriter* texts = nullptr) const;
     // A matcher that continues from `bytes`; nullopt (and `error`) if the bytes are not a valid snapshot.
-    // `limits` replaces the saved limits when given.
+    // `limits` replaces the saved limits when given. A snapshot written with a text table needs its texts
+    // (read into `texts`, whose pool the matcher then shares).
     static std::optional<SequenceMatcher> restore(std::string_view bytes, Sink sink, std::string* error = nullptr,
-                                                  std::optional<Limits> limits = std::nullopt);
+                                                  std::optional<Limits> limits = std::nullopt,
+                                                  const SnapshotTextReader* texts = nullptr);
+
+    // Keeps the events' text in `pool`, shared with the other matchers that use it (before the first event).
+    void share_texts(TextPool* pool) { events_.share_texts(pool); }
+
+    // For an engine-wide budget: the pending state that evicting keys can free, without the kept events' text
+    // (which the engine counts once in its pool); the recency (EventInfo::tick) of the least recently updated key,
+    // if there is a key; and evicting that key (counted in stats.evicted_keys_budget).
+    uint64_t evictable_bytes_without_text() const {
+        return events_.held_bytes() - events_.held_text_bytes() + key_bytes_;
+    }
+    std::optional<uint64_t> oldest_key_tick() const {
+        return lru_head_ == kNone ? std::nullopt : std::optional(keys_[lru_head_].tick);
+    }
+    void evict_for_budget();
 
     // Approximate real heap use of the state, for benchmarks (includes container slack, unlike state_bytes).
     uint64_t heap_bytes_estimate() const;
@@ -133,18 +152,19 @@ private:
     static constexpr uint32_t kNone = UINT32_MAX;
     static constexpr uint32_t kFreeSlot = UINT32_MAX - 1;  // KeyState::aux of an unused slot of keys_
 
-    // A key with pending state (40 bytes). Group p holds the newest partial sequence of the key that has
+    // A key with pending state (48 bytes). Group p holds the newest partial sequence of the key that has
     // matched positive stages 0..p: group 0 is `group0` (the event's handle); groups p >= 1 are slots of a block
     // of (positives - 2) slots in group_slots_, each a block of p + 1 event handles in pools_[p] (or kNone).
     struct KeyState {
         CompactKey key;
         int64_t last_touch = 0;  // event time of the last update; the LRU list is in this order
+        uint64_t tick = 0;       // EventInfo::tick of the last update (the same order)
         uint32_t lru_prev = kNone;
         uint32_t lru_next = kNone;
         uint32_t group0 = kNone;
         uint32_t aux = kNone;  // index into auxes_, allocated on demand
     };
-    static_assert(sizeof(KeyState) == 40);
+    static_assert(sizeof(KeyState) == 48);
     struct MissingHit {
         int64_t timestamp_ns;
         uint32_t stage;
@@ -248,6 +268,7 @@ private:
     // Clock.
     uint64_t seq_ = 0;         // arrival number of the last event (first event: 1)
     int64_t now_ = INT64_MIN;  // event time: the highest timestamp seen
+    uint64_t tick_ = 0;        // EventInfo::tick of the current event
 
     EventStore events_;
 

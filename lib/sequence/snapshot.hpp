@@ -14,7 +14,9 @@
 
 namespace eqlc::sequence {
 
-inline constexpr uint32_t kSnapshotVersion = 1;
+// 2: the engine's clock (EventInfo::tick) per key, the evicted_keys_budget counter, and kept events' texts
+// inline or as ids into the engine's table of shared texts.
+inline constexpr uint32_t kSnapshotVersion = 2;
 
 class ByteWriter {
 public:

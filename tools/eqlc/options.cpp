@@ -54,7 +54,8 @@ Options:
   --head                     with --size: the first N results instead of the last N
   --max-samples-per-key N    sample queries: samples per join key (default 1)
   --max-keys N               sequence/sample state: join keys kept per rule (default 1000000)
-  --max-state-bytes N        sequence/sample state: bytes kept per rule (default 1073741824)
+  --max-state-bytes N        sequence/sample state: bytes kept by all rules together, an event kept by
+                             several rules counted once (default 1073741824; checked every 1024 events)
   --strict                   stop (status 2) at the first malformed input line or event without a usable
                              timestamp instead of reporting and skipping it
   --no-prefilter             parse every line; by default a line without the text every rule needs (a string
