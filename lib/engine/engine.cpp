@@ -360,7 +360,8 @@ struct Engine::Impl {
         if (!accepted && read.strict) {
             Diagnostic d;
             d.phase = Phase::input;
-            d.message = input::NdjsonReader::strict_stop_message(name, line, no_timestamp_message(last_timestamp_error));
+            d.message =
+                input::NdjsonReader::strict_stop_message(name, line, no_timestamp_message(last_timestamp_error));
             d.span.begin.line = d.span.end.line =
                 static_cast<uint32_t>(std::min<uint64_t>(line, std::numeric_limits<uint32_t>::max()));
             failure = std::move(d);

@@ -187,7 +187,7 @@ TEST_CASE("eqlc: on a live stream an alert is written at once, and SIGTERM ends 
     const std::string message = slurp(err_path);
     INFO(message);
     CHECK(message.find("events read             3\n") != std::string::npos);
-    CHECK(message.find("pending partials        1\n") != std::string::npos);
+    CHECK(message.find("partials left at end    1\n") != std::string::npos);
     CHECK(message.find(sig == SIGTERM ? "eqlc: stopped by SIGTERM" : "eqlc: stopped by SIGINT") != std::string::npos);
 }
 
@@ -231,7 +231,7 @@ TEST_CASE("eqlc --strict stops at an event without a usable timestamp", "[cli][h
     INFO(r.err);
     CHECK(r.status == 2);
     CHECK(r.out_lines().size() == 1);  // the event before it; not the one after
-    CHECK(r.err.find("events.ndjson:2: event has no usable timestamp in field [@timestamp]; skipped (strict mode "
+    CHECK(r.err.find("events.ndjson:2: event has no usable timestamp in field [@timestamp] (missing, null or empty); skipped (strict mode "
                      "stops here)") != std::string::npos);
     // Without --strict the run goes on.
     const auto lax = run_eqlc({"-j", threads, "-e", kQuery, events.string()});

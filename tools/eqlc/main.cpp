@@ -282,7 +282,9 @@ void print_stats(const eqlc::Engine& engine, const Options& options, double seco
                      static_cast<unsigned long long>(s.out_of_order),
                      static_cast<unsigned long long>(s.out_of_order - std::min(s.out_of_order, s.late_events)));
     std::fprintf(stderr, "  evicted keys            %llu\n", static_cast<unsigned long long>(s.evicted_keys));
-    std::fprintf(stderr, "  partials left at end    %llu\n", static_cast<unsigned long long>(s.partials_at_finish));
+    // After finish() the partials it discarded; after a stop by signal (no finish()) those still pending.
+    std::fprintf(stderr, "  partials left at end    %llu\n",
+                 static_cast<unsigned long long>(s.partials_at_finish + s.pending_partials));
     std::fprintf(stderr, "  evaluation errors       %llu\n", static_cast<unsigned long long>(s.evaluation_errors));
     std::fprintf(stderr, "  elapsed                 %.3f s  (%.0f events/s, %.1f MB/s)\n", seconds, rate, mbps);
     std::fprintf(stderr, "  threads running rules   %u\n", s.query_threads);
@@ -379,7 +381,8 @@ int run(const Options& options, const eqlc::QueryOptions& query_options) {
     engine.on_bad_input([&](const eqlc::BadInput& bad) { reports.report(bad); });
     engine.on_state_limit([&](const eqlc::StateLimitReached& reached) {
         progress.clear();
-        std::cerr << "eqlc: warning: rule " << eqlc::printable(engine.query_name(reached.query)) << ": state limit reached ("
+        std::cerr << "eqlc: warning: rule " << eqlc::printable(engine.query_name(reached.query))
+                  << ": state limit reached ("
                   << (reached.limit == eqlc::StateLimit::max_keys
                           ? std::to_string(engine_options.max_keys) + " join keys per rule"
                       : reached.limit == eqlc::StateLimit::max_state_bytes
@@ -447,7 +450,7 @@ int run(const Options& options, const eqlc::QueryOptions& query_options) {
                      "--reorder-window or --sort.\n";
     if (stats.evicted_keys) {
         const auto rule_count = std::count_if(stats.evicted_keys_by_query.begin(), stats.evicted_keys_by_query.end(),
-                                         [](uint64_t n) { return n > 0; });
+                                              [](uint64_t n) { return n > 0; });
         std::cerr << "eqlc: warning: " << stats.evicted_keys << " join keys with pending sequence/sample state were "
                   << "dropped by the state limits in " << rule_count << (rule_count == 1 ? " rule" : " rules")
                   << "; alerts may have been lost\n";
