@@ -11,11 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "compiler/cidr.hpp"
-#include "compiler/glob.hpp"
-#include "compiler/literal_set.hpp"
-#include "compiler/lucene_regex.hpp"
-#include "compiler/pattern_set.hpp"
+#include "matchers/cidr.hpp"
+#include "matchers/glob.hpp"
+#include "matchers/literal_set.hpp"
+#include "matchers/lucene_regex.hpp"
+#include "matchers/pattern_set.hpp"
 #include "text/casefold.hpp"
 
 namespace {

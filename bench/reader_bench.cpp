@@ -25,8 +25,8 @@
 #include "input/json_projection.hpp"
 #include "input/ndjson_reader.hpp"
 #include "input/projection.hpp"
-#include "input/timestamp.hpp"
-#include "vm/field_catalog.hpp"
+#include "values/timestamp.hpp"
+#include "values/field_catalog.hpp"
 
 namespace {
 

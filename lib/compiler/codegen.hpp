@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "compiler/program.hpp"
+#include "vm/program.hpp"
 #include "eqlc/diagnostics.hpp"
 #include "semantics/normalizer.hpp"
 

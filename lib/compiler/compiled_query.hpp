@@ -13,13 +13,13 @@
 #include <string_view>
 #include <vector>
 
-#include "compiler/program.hpp"
+#include "vm/program.hpp"
 #include "compiler/required_text.hpp"
 #include "eqlc/diagnostics.hpp"
 #include "semantics/checker.hpp"
 #include "semantics/schema.hpp"
 #include "syntax/ast.hpp"
-#include "vm/field_catalog.hpp"
+#include "values/field_catalog.hpp"
 
 namespace eqlc::compiler {
 

@@ -7,10 +7,10 @@
 #include <unordered_map>
 
 #include "compiler/compiled_query.hpp"
-#include "compiler/program.hpp"
-#include "semantics/functions.hpp"
+#include "vm/program.hpp"
+#include "values/function_table.hpp"
 #include "syntax/printer.hpp"
-#include "vm/number_format.hpp"
+#include "values/number_format.hpp"
 
 namespace eqlc::compiler {
 

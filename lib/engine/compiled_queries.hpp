@@ -12,7 +12,7 @@
 #include "eqlc/engine.hpp"
 #include "input/line_filter.hpp"
 #include "input/projection.hpp"
-#include "vm/field_catalog.hpp"
+#include "values/field_catalog.hpp"
 
 namespace eqlc {
 

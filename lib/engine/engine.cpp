@@ -38,13 +38,13 @@
 #include "engine/compiled_queries.hpp"
 #include "engine/event_order.hpp"
 #include "engine/join_keys.hpp"
-#include "engine/parallel_reader.hpp"
+#include "input/parallel_reader.hpp"
 #include "engine/query_runner.hpp"
 #include "engine/result_limiter.hpp"
 #include "engine/rule_shards.hpp"
 #include "input/json_projection.hpp"
 #include "input/ndjson_reader.hpp"
-#include "input/timestamp.hpp"
+#include "values/timestamp.hpp"
 #include "sequence/key.hpp"
 #include "sequence/sample_matcher.hpp"
 #include "sequence/sequence_matcher.hpp"
@@ -371,7 +371,7 @@ struct Engine::Impl {
     }
 
     // read_ndjson with threads > 1: the same calls in the same order as the sequential loop in read_ndjson,
-    // from batches parsed on other threads (engine/parallel_reader.hpp).
+    // from batches parsed on other threads (input/parallel_reader.hpp).
     bool read_parallel(const std::string& path, const ReadOptions& read, const input::ReaderOptions& reader_options,
                        Diagnostic* error) {
         auto opened = engine::ParallelReader::open(path, plan, read.threads, reader_options, read.map_files);

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "vm/arithmetic.hpp"
+#include "values/arithmetic.hpp"
 
 namespace eqlc::engine {
 

@@ -13,7 +13,7 @@
 #include <variant>
 #include <vector>
 
-#include "vm/value.hpp"
+#include "values/value.hpp"
 
 namespace eqlc::engine {
 

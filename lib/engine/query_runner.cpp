@@ -1,6 +1,6 @@
 #include "engine/query_runner.hpp"
 
-#include "input/timestamp.hpp"
+#include "values/timestamp.hpp"
 
 namespace eqlc::engine {
 

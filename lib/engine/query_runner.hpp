@@ -25,7 +25,7 @@
 #include "input/json_check.hpp"
 #include "sequence/sample_matcher.hpp"
 #include "sequence/sequence_matcher.hpp"
-#include "vm/field_catalog.hpp"
+#include "values/field_catalog.hpp"
 #include "vm/interpreter.hpp"
 
 namespace eqlc::engine {

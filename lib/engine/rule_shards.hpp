@@ -3,7 +3,7 @@
 //
 // A query's state (its limiter, its sequence or sample matcher) is only ever touched by its shard, and each shard
 // has its own QueryRunner (VM context, key buffers, counters), so the shards share nothing but the read-only
-// compiled programs and the batch they read. Per batch (engine/parallel_reader.hpp):
+// compiled programs and the batch they read. Per batch (input/parallel_reader.hpp):
 //
 //   the engine's thread  decides, event by event, what the sequential engine would run (the entries: which
 //                        event of the batch, which pass, which ordinal), then calls run();
@@ -28,7 +28,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/parallel_reader.hpp"
+#include "input/parallel_reader.hpp"
 #include "engine/query_runner.hpp"
 
 namespace eqlc::engine {

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "compiler/compiled_query.hpp"
-#include "vm/value.hpp"
+#include "values/value.hpp"
 
 namespace eqlc::engine {
 

@@ -15,7 +15,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "input/projection.hpp"
-#include "vm/value.hpp"
+#include "values/value.hpp"
 
 namespace eqlc::input {
 

@@ -17,7 +17,7 @@
 #include <emmintrin.h>
 #endif
 
-#include "vm/number_format.hpp"
+#include "values/number_format.hpp"
 
 namespace eqlc::input {
 

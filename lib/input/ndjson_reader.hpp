@@ -46,7 +46,7 @@
 #include "eqlc/diagnostics.hpp"
 #include "input/line_filter.hpp"
 #include "input/projection.hpp"
-#include "vm/value.hpp"
+#include "values/value.hpp"
 
 namespace eqlc::input {
 

@@ -5,7 +5,7 @@
 #include <map>
 #include <memory>
 
-#include "vm/number_format.hpp"
+#include "values/number_format.hpp"
 
 namespace eqlc::input {
 

@@ -27,12 +27,12 @@
 //                         beyond 64 bits becomes floating), floating, boolean, null.
 //   keyword, version      strings as they are; a number becomes its text, a boolean "true"/"false". The number's
 //                         text is the JSON source text when the front-end has it (what Jackson hands
-//                         Elasticsearch: 1.50 stays "1.50"), else Java's toString (vm/number_format.hpp).
+//                         Elasticsearch: 1.50 stays "1.50"), else Java's toString (values/number_format.hpp).
 //   long_                 integers; a floating number is truncated toward zero (5.7 -> 5); a numeric string
 //                         is parsed ("5" -> 5, "5.7" -> 5); "" is null; out of the int64 range is dropped.
 //   double_               numbers as floating; a numeric string is parsed; "" is null; NaN/Infinity dropped.
 //   boolean               true/false and the strings "true"/"false"; "" is null.
-//   date                  ISO-8601 strings, epoch-millis numbers and numeric strings (input/timestamp.hpp),
+//   date                  ISO-8601 strings, epoch-millis numbers and numeric strings (values/timestamp.hpp),
 //                         stored as integer nanoseconds since the epoch.
 //   ip                    strings as they are (the VM compares them as addresses).
 // A value that cannot be coerced (a boolean in a long field, "abc" in a date field, an object in a keyword
@@ -54,9 +54,9 @@
 #include <string_view>
 #include <vector>
 
-#include "input/timestamp.hpp"
-#include "vm/field_catalog.hpp"
-#include "vm/value.hpp"
+#include "values/timestamp.hpp"
+#include "values/field_catalog.hpp"
+#include "values/value.hpp"
 
 namespace eqlc::input {
 

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "eqlc/match.hpp"
-#include "input/timestamp.hpp"
+#include "values/timestamp.hpp"
 
 namespace eqlc {
 

@@ -7,7 +7,7 @@
 
 #include "eqlc/match.hpp"
 #include "eqlc/printable.hpp"
-#include "input/timestamp.hpp"
+#include "values/timestamp.hpp"
 
 namespace eqlc {
 namespace {

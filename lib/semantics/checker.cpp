@@ -3,7 +3,7 @@
 #include <array>
 #include <string>
 
-#include "semantics/functions.hpp"
+#include "values/function_table.hpp"
 #include "syntax/printer.hpp"
 
 namespace eqlc::semantics {

@@ -4,14 +4,14 @@
 #include <cmath>
 #include <cstdint>
 
-#include "compiler/cidr.hpp"
-#include "compiler/glob.hpp"
-#include "compiler/lucene_regex.hpp"
-#include "input/timestamp.hpp"
+#include "matchers/cidr.hpp"
+#include "matchers/glob.hpp"
+#include "matchers/lucene_regex.hpp"
+#include "values/timestamp.hpp"
 #include "syntax/printer.hpp"
 #include "text/casefold.hpp"
-#include "vm/number_format.hpp"
-#include "vm/string_functions.hpp"
+#include "values/number_format.hpp"
+#include "values/string_functions.hpp"
 
 namespace eqlc::semantics {
 

@@ -38,10 +38,10 @@
 #include <vector>
 
 #include "eqlc/diagnostics.hpp"
-#include "semantics/functions.hpp"
+#include "values/function_table.hpp"
 #include "semantics/resolver.hpp"
 #include "syntax/ast.hpp"
-#include "vm/functions.hpp"
+#include "values/functions.hpp"
 
 namespace eqlc::semantics {
 

@@ -16,7 +16,7 @@
 #include "eqlc/diagnostics.hpp"
 #include "semantics/schema.hpp"
 #include "syntax/ast.hpp"
-#include "vm/field_catalog.hpp"
+#include "values/field_catalog.hpp"
 
 namespace eqlc::semantics {
 

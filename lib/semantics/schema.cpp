@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "input/timestamp.hpp"
+#include "values/timestamp.hpp"
 
 namespace eqlc::semantics {
 

@@ -41,7 +41,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "vm/field_catalog.hpp"
+#include "values/field_catalog.hpp"
 
 namespace eqlc::semantics {
 

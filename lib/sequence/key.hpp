@@ -35,7 +35,7 @@
 #include <string_view>
 #include <vector>
 
-#include "vm/value.hpp"
+#include "values/value.hpp"
 
 namespace eqlc::sequence {
 

@@ -6,7 +6,7 @@
 
 #include "text/casefold.hpp"
 #include "text/utf16.hpp"
-#include "vm/string_functions.hpp"
+#include "values/string_functions.hpp"
 
 namespace eqlc::vm {
 

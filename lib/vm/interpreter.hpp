@@ -1,4 +1,4 @@
-// The VM's dispatch loop: runs a compiled Program (compiler/program.hpp, whose opcode table is the spec) over
+// The VM's dispatch loop: runs a compiled Program (vm/program.hpp, whose opcode table is the spec) over
 // one projected event.
 //
 // Programs are immutable and shared; everything an evaluation writes is in the VmContext, which a thread keeps
@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
-#include "compiler/program.hpp"
-#include "vm/functions.hpp"
-#include "vm/value.hpp"
+#include "vm/program.hpp"
+#include "values/functions.hpp"
+#include "values/value.hpp"
 
 namespace eqlc::vm {
 

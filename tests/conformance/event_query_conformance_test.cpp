@@ -16,7 +16,7 @@
 #include "semantics/schema.hpp"
 #include "support/shared_data.hpp"
 #include "syntax/parser.hpp"
-#include "vm/functions.hpp"
+#include "values/functions.hpp"
 #include "vm/interpreter.hpp"
 
 namespace {

@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "eqlc/engine.hpp"
-#include "input/timestamp.hpp"
+#include "values/timestamp.hpp"
 #include "support/shared_data.hpp"
 
 namespace {

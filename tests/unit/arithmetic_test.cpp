@@ -7,8 +7,8 @@
 #include <string>
 #include <variant>
 
-#include "vm/arithmetic.hpp"
-#include "vm/number_format.hpp"
+#include "values/arithmetic.hpp"
+#include "values/number_format.hpp"
 
 using eqlc::vm::ArithmeticError;
 using eqlc::vm::ArithmeticResult;

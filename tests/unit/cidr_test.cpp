@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/cidr.hpp"
+#include "matchers/cidr.hpp"
 
 using eqlc::compiler::CidrError;
 using eqlc::compiler::CidrSet;

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/glob.hpp"
+#include "matchers/glob.hpp"
 #include "text/casefold.hpp"
 
 using eqlc::compiler::Glob;

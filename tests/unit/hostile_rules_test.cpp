@@ -18,7 +18,7 @@
 #include "support/cli_runner.hpp"
 #include "syntax/parser.hpp"
 #include "syntax/printer.hpp"
-#include "vm/field_catalog.hpp"
+#include "values/field_catalog.hpp"
 
 namespace {
 

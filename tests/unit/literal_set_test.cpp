@@ -4,7 +4,7 @@
 #include <limits>
 #include <string>
 
-#include "compiler/literal_set.hpp"
+#include "matchers/literal_set.hpp"
 
 using eqlc::compiler::LiteralSet;
 using eqlc::compiler::NumberSet;

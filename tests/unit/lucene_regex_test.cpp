@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/lucene_regex.hpp"
+#include "matchers/lucene_regex.hpp"
 
 using eqlc::compiler::LuceneRegexOptions;
 using eqlc::compiler::LuceneRegexTranslation;

@@ -16,8 +16,8 @@
 #include "input/ndjson_reader.hpp"
 #include "input/projection.hpp"
 #include "support/gzip.hpp"
-#include "vm/field_catalog.hpp"
-#include "vm/value.hpp"
+#include "values/field_catalog.hpp"
+#include "values/value.hpp"
 
 using eqlc::input::BadLine;
 using eqlc::input::NdjsonReader;

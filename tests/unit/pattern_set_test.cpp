@@ -7,8 +7,8 @@
 #include <thread>
 #include <vector>
 
-#include "compiler/glob.hpp"
-#include "compiler/pattern_set.hpp"
+#include "matchers/glob.hpp"
+#include "matchers/pattern_set.hpp"
 #include "support/shared_data.hpp"
 #include "text/casefold.hpp"
 

@@ -13,8 +13,8 @@
 #include "input/json_projection.hpp"
 #include "input/ndjson_reader.hpp"
 #include "input/projection.hpp"
-#include "vm/field_catalog.hpp"
-#include "vm/value.hpp"
+#include "values/field_catalog.hpp"
+#include "values/value.hpp"
 
 using eqlc::input::JsonScalar;
 using eqlc::input::NdjsonReader;

@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "text/utf16.hpp"
-#include "vm/string_functions.hpp"
+#include "values/string_functions.hpp"
 
 using namespace std::string_literals;
 using namespace std::string_view_literals;

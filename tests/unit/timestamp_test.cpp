@@ -5,7 +5,7 @@
 #include <limits>
 #include <string>
 
-#include "input/timestamp.hpp"
+#include "values/timestamp.hpp"
 
 using eqlc::input::TimestampError;
 using eqlc::input::TimestampResult;

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "unit/vm_harness.hpp"
-#include "vm/functions.hpp"
+#include "values/functions.hpp"
 
 using eqlc::test::VmHarness;
 using eqlc::vm::Value;

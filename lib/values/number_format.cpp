@@ -1,4 +1,4 @@
-#include "vm/number_format.hpp"
+#include "values/number_format.hpp"
 
 #include <charconv>
 #include <cmath>

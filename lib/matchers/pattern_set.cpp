@@ -1,4 +1,4 @@
-#include "compiler/pattern_set.hpp"
+#include "matchers/pattern_set.hpp"
 
 #include <algorithm>
 #include <deque>

@@ -1,4 +1,4 @@
-#include "vm/arithmetic.hpp"
+#include "values/arithmetic.hpp"
 
 #include <cmath>
 #include <limits>

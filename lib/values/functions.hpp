@@ -19,10 +19,10 @@
 #include <string>
 #include <string_view>
 
-#include "semantics/functions.hpp"
-#include "vm/arithmetic.hpp"
-#include "vm/field_catalog.hpp"
-#include "vm/value.hpp"
+#include "values/function_table.hpp"
+#include "values/arithmetic.hpp"
+#include "values/field_catalog.hpp"
+#include "values/value.hpp"
 
 namespace eqlc::compiler {
 class CidrSet;

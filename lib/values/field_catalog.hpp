@@ -11,7 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "vm/value.hpp"
+#include "values/value.hpp"
 
 namespace eqlc::vm {
 

@@ -1,4 +1,4 @@
-#include "compiler/glob.hpp"
+#include "matchers/glob.hpp"
 
 #include <cstring>
 #include <optional>

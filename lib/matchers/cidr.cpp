@@ -1,4 +1,4 @@
-#include "compiler/cidr.hpp"
+#include "matchers/cidr.hpp"
 
 #include <initializer_list>
 

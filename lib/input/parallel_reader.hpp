@@ -35,7 +35,7 @@
 #include "eqlc/diagnostics.hpp"
 #include "input/ndjson_reader.hpp"
 #include "input/projection.hpp"
-#include "vm/value.hpp"
+#include "values/value.hpp"
 
 namespace eqlc::engine {
 

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <variant>
 
-#include "vm/arithmetic.hpp"
+#include "values/arithmetic.hpp"
 
 namespace eqlc::vm {
 

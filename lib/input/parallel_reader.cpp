@@ -1,4 +1,4 @@
-#include "engine/parallel_reader.hpp"
+#include "input/parallel_reader.hpp"
 
 #include "input/mapped_file.hpp"
 

@@ -38,13 +38,13 @@
 #include <utility>
 #include <vector>
 
-#include "compiler/cidr.hpp"
-#include "compiler/glob.hpp"
-#include "compiler/literal_set.hpp"
-#include "compiler/lucene_regex.hpp"
-#include "compiler/pattern_set.hpp"
-#include "vm/functions.hpp"
-#include "vm/value.hpp"
+#include "matchers/cidr.hpp"
+#include "matchers/glob.hpp"
+#include "matchers/literal_set.hpp"
+#include "matchers/lucene_regex.hpp"
+#include "matchers/pattern_set.hpp"
+#include "values/functions.hpp"
+#include "values/value.hpp"
 
 namespace eqlc::compiler {
 

@@ -1,4 +1,4 @@
-#include "input/timestamp.hpp"
+#include "values/timestamp.hpp"
 
 #include <cmath>
 #include <cstring>

@@ -1,14 +1,14 @@
-#include "vm/functions.hpp"
+#include "values/functions.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
 
-#include "compiler/cidr.hpp"
+#include "matchers/cidr.hpp"
 #include "text/utf16.hpp"
-#include "vm/number_format.hpp"
-#include "vm/string_functions.hpp"
+#include "values/number_format.hpp"
+#include "values/string_functions.hpp"
 
 namespace eqlc::vm {
 

@@ -21,8 +21,8 @@
 #include <string_view>
 #include <vector>
 
-#include "compiler/glob.hpp"
-#include "compiler/literal_set.hpp"
+#include "matchers/glob.hpp"
+#include "matchers/literal_set.hpp"
 
 namespace eqlc::compiler {
 

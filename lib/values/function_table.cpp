@@ -1,4 +1,4 @@
-#include "semantics/functions.hpp"
+#include "values/function_table.hpp"
 
 #include "text/edit_distance.hpp"
 

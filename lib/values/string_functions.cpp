@@ -1,11 +1,11 @@
-#include "vm/string_functions.hpp"
+#include "values/string_functions.hpp"
 
 #include <algorithm>
 #include <vector>
 
 #include "text/casefold.hpp"
 #include "text/utf16.hpp"
-#include "vm/arithmetic.hpp"
+#include "values/arithmetic.hpp"
 
 namespace eqlc::vm {
 

@@ -1,4 +1,4 @@
-#include "compiler/lucene_regex.hpp"
+#include "matchers/lucene_regex.hpp"
 
 #include <re2/re2.h>
 

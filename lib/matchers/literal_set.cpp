@@ -1,4 +1,4 @@
-#include "compiler/literal_set.hpp"
+#include "matchers/literal_set.hpp"
 
 #include <algorithm>
 #include <cmath>
