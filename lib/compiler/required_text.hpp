@@ -26,28 +26,17 @@
 // (to i + U+0307): the line filter treats every line holding one of them as a candidate.
 #pragma once
 
-#include <cstddef>
 #include <string>
 #include <vector>
 
+#include "input/needles.hpp"
 #include "semantics/normalizer.hpp"
 
 namespace eqlc::compiler {
 
-struct Needle {
-    std::string text;               // the JSON form of the characters (lowered when case_insensitive)
-    bool case_insensitive = false;  // search ignoring ASCII case
-    bool operator==(const Needle&) const = default;
-};
-
-struct RequiredText {
-    using Clause = std::vector<Needle>;  // one of these needles
-    bool never = false;                  // the filter can never hold (a constant false)
-    std::vector<Clause> clauses;         // every clause must hold; the most selective first
-
-    // No condition: every line may match.
-    bool unconditional() const { return !never && clauses.empty(); }
-};
+// The needles and their CNF are the reader's types (input/needles.hpp); the compiler fills them.
+using input::Needle;
+using input::RequiredText;
 
 // The required text of a normalized filter condition.
 RequiredText required_text(const semantics::Cond& cond);

@@ -31,7 +31,7 @@ void lower_ascii(const char* __restrict in, size_t size, char* __restrict out) {
 namespace {
 
 // A literal database for `needles` (ids are their indexes) followed by `extra` case-sensitive patterns.
-hs_database* compile(const std::vector<compiler::Needle>& needles, std::span<const std::string_view> extra,
+hs_database* compile(const std::vector<Needle>& needles, std::span<const std::string_view> extra,
                      unsigned flags, std::string* error) {
     std::vector<const char*> patterns;
     std::vector<size_t> lengths;
@@ -64,8 +64,8 @@ hs_database* compile(const std::vector<compiler::Needle>& needles, std::span<con
 // Distinct needles, each with its id (its index): a hash map, so that 100,000 needles take linear time.
 class NeedleTable {
 public:
-    explicit NeedleTable(std::vector<compiler::Needle>& needles) : needles_(needles) {}
-    uint32_t intern(const compiler::Needle& needle) {
+    explicit NeedleTable(std::vector<Needle>& needles) : needles_(needles) {}
+    uint32_t intern(const Needle& needle) {
         std::string key;
         key.reserve(needle.text.size() + 1);
         key += needle.case_insensitive ? '~' : '=';
@@ -76,13 +76,13 @@ public:
     }
 
 private:
-    std::vector<compiler::Needle>& needles_;
+    std::vector<Needle>& needles_;
     std::unordered_map<std::string, uint32_t> ids_;
 };
 
 }  // namespace
 
-std::unique_ptr<LineFilter> LineFilter::create(const std::vector<compiler::RequiredText>& terms, std::string* error) {
+std::unique_ptr<LineFilter> LineFilter::create(const std::vector<RequiredText>& terms, std::string* error) {
     std::unique_ptr<LineFilter> filter(new LineFilter());
     NeedleTable anchors(filter->anchors_), others(filter->others_);
     for (const auto& required : terms) {
@@ -227,7 +227,7 @@ bool LineScanner::other_present(uint32_t id, const char* line, size_t size) {
     }
     if (other_checked_[id] != stamp_) {
         other_checked_[id] = stamp_;
-        const compiler::Needle& needle = filter_.others_[id];
+        const Needle& needle = filter_.others_[id];
         std::string_view text(line, size);
         if (needle.case_insensitive) {
             if (lowered_stamp_ != stamp_) {

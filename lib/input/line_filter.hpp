@@ -1,5 +1,5 @@
 // The line prefilter: decides from an event's raw text, before any JSON parsing, whether any loaded query could
-// match it (compiler/required_text.hpp derives what each query term needs). Lines that no term could match are
+// match it (input/needles.hpp; compiler/required_text.hpp derives what each query term needs). Lines that no term could match are
 // only checked as JSON and counted; they are never projected or evaluated.
 //
 // Each term's first (most selective) clause is its anchor. The anchors of every term are searched together with
@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/required_text.hpp"
+#include "input/needles.hpp"
 
 struct hs_database;
 struct hs_scratch;
@@ -36,7 +36,7 @@ public:
     // One RequiredText per query term that may match (the caller leaves out terms that can never hold; none may
     // be unconditional, or there is nothing to filter). Null with `error` set if Hyperscan refuses the needles
     // (not expected for literals).
-    static std::unique_ptr<LineFilter> create(const std::vector<compiler::RequiredText>& terms, std::string* error);
+    static std::unique_ptr<LineFilter> create(const std::vector<RequiredText>& terms, std::string* error);
     ~LineFilter();
     LineFilter(const LineFilter&) = delete;
     LineFilter& operator=(const LineFilter&) = delete;
@@ -52,8 +52,8 @@ private:
         std::vector<uint32_t> anchor;             // anchor ids (the first clause)
         std::vector<std::vector<uint32_t>> rest;  // the other clauses, as ids of other_ needles
     };
-    std::vector<compiler::Needle> anchors_;  // distinct anchor needles; their id is their index
-    std::vector<compiler::Needle> others_;   // distinct needles of the other clauses
+    std::vector<Needle> anchors_;  // distinct anchor needles; their id is their index
+    std::vector<Needle> others_;   // distinct needles of the other clauses
     std::vector<Term> terms_;
     std::vector<std::vector<uint32_t>> terms_of_anchor_;  // anchor id -> the terms it anchors
     uint32_t forcing_id_ = 0;           // ids from here on: patterns that make a line a candidate (escapes, K, I)

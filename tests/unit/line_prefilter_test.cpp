@@ -40,8 +40,8 @@ std::vector<std::string> required(std::string_view query, const char* mapping = 
     INFO(query);
     REQUIRE(result.ok());
     std::vector<std::string> out;
-    for (const auto& term : result.query->terms) out.push_back(to_string(term.required));
-    if (result.query->until) out.push_back("until " + to_string(result.query->until->required));
+    for (const auto& term : result.query->terms) out.push_back(eqlc::compiler::to_string(term.required));
+    if (result.query->until) out.push_back("until " + eqlc::compiler::to_string(result.query->until->required));
     return out;
 }
 
