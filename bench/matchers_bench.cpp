@@ -20,7 +20,7 @@
 
 namespace {
 
-using namespace eqlc::compiler;
+using namespace eqlc::matchers;
 
 // The largest `field : (...)` list of the detection rule with 2,600 dll names; generated paths otherwise.
 std::vector<std::string> rule_patterns() {

@@ -65,7 +65,7 @@ const char* kNetwork = R"({"@timestamp":"2024-05-01T10:00:00Z","event":{"categor
 
 void run_stage(benchmark::State& state, const char* event_json, bool expected) {
     Fixture f(wmi_rule(), event_json);
-    const compiler::Program& stage2 = *f.query->terms.at(1).filter;
+    const vm::Program& stage2 = *f.query->terms.at(1).filter;
     if (vm::matches(stage2, f.record, f.ctx) != expected) {
         state.SkipWithError("unexpected result");
         return;
@@ -83,7 +83,7 @@ void BM_WmiStage2_RejectEarly(benchmark::State& state) { run_stage(state, kNetwo
 
 void BM_WmiStage1_Match(benchmark::State& state) {
     Fixture f(wmi_rule(), kNetwork);
-    const compiler::Program& stage1 = *f.query->terms.at(0).filter;
+    const vm::Program& stage1 = *f.query->terms.at(0).filter;
     if (!vm::matches(stage1, f.record, f.ctx)) {
         state.SkipWithError("unexpected result");
         return;
@@ -108,7 +108,7 @@ void BM_MatchHeavy(benchmark::State& state) {
       "process":{"executable":"C:\\Users\\alice\\tool199\\x64\\run.exe","name":"NAME199.exe",
                  "command_line":"powershell.exe -nop -enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQA"}})";
     Fixture f(query, ev);
-    const compiler::Program& p = *f.query->terms.at(0).filter;
+    const vm::Program& p = *f.query->terms.at(0).filter;
     if (!vm::matches(p, f.record, f.ctx)) {
         state.SkipWithError("unexpected result");
         return;
@@ -125,7 +125,7 @@ void BM_FunctionPath(benchmark::State& state) {
         "process where length(process.name) > 3 and endsWith~(process.name, \".EXE\") and "
         "concat(process.parent.name, \":\", process.pid) : \"wmiprvse.exe:*\"",
         kDefend);
-    const compiler::Program& p = *f.query->terms.at(0).filter;
+    const vm::Program& p = *f.query->terms.at(0).filter;
     if (!vm::matches(p, f.record, f.ctx)) {
         state.SkipWithError("unexpected result");
         return;

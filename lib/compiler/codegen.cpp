@@ -13,6 +13,14 @@
 
 namespace eqlc::compiler {
 
+using vm::FilteredGlob;
+using vm::Instruction;
+using vm::kNoIndex;
+using vm::LengthBounds;
+using vm::Opcode;
+using vm::Program;
+namespace flag = vm::flag;
+
 using semantics::Cond;
 using semantics::CondKind;
 using semantics::Constant;
@@ -149,7 +157,7 @@ public:
                                 if (!cidr_set({s}, pr.span, in.b)) return;
                             } else {
                                 in.op = Opcode::TEST_IP_CMP;
-                                auto ip = parse_ip(s);
+                                auto ip = matchers::parse_ip(s);
                                 if (!ip) return fail(pr.span, "not an ip address: " + s);
                                 in.b = static_cast<uint32_t>(p_.ips.size());
                                 p_.ips.push_back(*ip);
@@ -521,7 +529,7 @@ private:
             else if (const auto* d = std::get_if<double>(&k))
                 doubles.push_back(*d);
         }
-        p_.number_sets.push_back(NumberSet::compile(std::move(ints), std::move(doubles)));
+        p_.number_sets.push_back(matchers::NumberSet::compile(std::move(ints), std::move(doubles)));
         return static_cast<uint32_t>(p_.number_sets.size() - 1);
     }
 
@@ -537,7 +545,7 @@ private:
             patterns.push_back(std::get<std::string>(k));
             globs.push_back(FilteredGlob::compile(patterns.back(), pr.case_insensitive));
         }
-        p_.pattern_sets.push_back(PatternSet::compile(std::move(patterns), pr.case_insensitive));
+        p_.pattern_sets.push_back(matchers::PatternSet::compile(std::move(patterns), pr.case_insensitive));
         p_.pattern_set_bounds.push_back(bounds_of(globs));
         return static_cast<uint32_t>(p_.pattern_sets.size() - 1);
     }
@@ -560,7 +568,7 @@ private:
             b.max = std::max<uint32_t>(b.max, static_cast<uint32_t>(n));
         }
         if (values.empty()) b = LengthBounds{};
-        p_.literal_sets.push_back(LiteralSet::compile(std::move(values), ci));
+        p_.literal_sets.push_back(matchers::LiteralSet::compile(std::move(values), ci));
         p_.literal_set_bounds.push_back(b);
         return static_cast<uint32_t>(p_.literal_sets.size() - 1);
     }
@@ -568,25 +576,25 @@ private:
     bool regex(const Predicate& pr, uint32_t& index) {
         std::vector<std::string> patterns;
         for (const auto& k : pr.constants) patterns.push_back(std::get<std::string>(k));
-        auto compiled = RegexMatcher::compile(patterns, pr.case_insensitive);
-        if (auto* e = std::get_if<RegexError>(&compiled)) {
+        auto compiled = matchers::RegexMatcher::compile(patterns, pr.case_insensitive);
+        if (auto* e = std::get_if<matchers::RegexError>(&compiled)) {
             fail(pr.span, "invalid regular expression [" + (e->index < patterns.size() ? patterns[e->index] : "") +
                               "]: " + e->message);
             return false;
         }
         index = static_cast<uint32_t>(p_.regexes.size());
-        p_.regexes.push_back(std::move(std::get<RegexMatcher>(compiled)));
+        p_.regexes.push_back(std::move(std::get<matchers::RegexMatcher>(compiled)));
         return true;
     }
 
     bool cidr_set(const std::vector<std::string>& blocks, const SourceSpan& span, uint32_t& index) {
-        auto compiled = CidrSet::compile(blocks);
-        if (auto* e = std::get_if<CidrError>(&compiled)) {
+        auto compiled = matchers::CidrSet::compile(blocks);
+        if (auto* e = std::get_if<matchers::CidrError>(&compiled)) {
             fail(span, e->message);
             return false;
         }
         index = static_cast<uint32_t>(p_.cidr_sets.size());
-        p_.cidr_sets.push_back(std::move(std::get<CidrSet>(compiled)));
+        p_.cidr_sets.push_back(std::move(std::get<matchers::CidrSet>(compiled)));
         return true;
     }
 
@@ -605,34 +613,6 @@ private:
 };
 
 }  // namespace
-
-FilteredGlob FilteredGlob::compile(std::string_view pattern, bool case_insensitive) {
-    FilteredGlob f;
-    f.glob = Glob::compile(pattern, case_insensitive);
-    const std::string& p = f.glob.pattern();  // folded when case-insensitive
-    const size_t first = p.find_first_of("*?");
-    const size_t last = p.find_last_of("*?");
-    if (first == std::string::npos) {
-        f.head = p;
-        f.min_bytes = f.max_bytes = static_cast<uint32_t>(p.size());
-        return f;
-    }
-    f.head = p.substr(0, first);
-    f.tail = p.substr(last + 1);
-    uint64_t literal = 0, questions = 0;
-    bool star = false;
-    for (char c : p) {
-        if (c == '*')
-            star = true;
-        else if (c == '?')
-            ++questions;
-        else
-            ++literal;
-    }
-    f.min_bytes = static_cast<uint32_t>(std::min<uint64_t>(literal + questions, UINT32_MAX));
-    if (!star) f.max_bytes = static_cast<uint32_t>(std::min<uint64_t>(literal + 4 * questions, UINT32_MAX));
-    return f;
-}
 
 std::optional<Program> generate_condition(const Cond& cond, std::string label, Diagnostics& out) {
     Program p;

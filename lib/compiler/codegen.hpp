@@ -8,16 +8,16 @@
 #include <optional>
 #include <string>
 
-#include "vm/program.hpp"
 #include "eqlc/diagnostics.hpp"
 #include "semantics/normalizer.hpp"
+#include "vm/program.hpp"
 
 namespace eqlc::compiler {
 
 // A condition program: HALT_TRUE when `cond` holds. Returns nullopt (with diagnostics) when a matcher fails.
-std::optional<Program> generate_condition(const semantics::Cond& cond, std::string label, Diagnostics& out);
+std::optional<vm::Program> generate_condition(const semantics::Cond& cond, std::string label, Diagnostics& out);
 
 // A value program: RET_VALUE with the value of `value`.
-std::optional<Program> generate_value(const semantics::ValueExpr& value, std::string label, Diagnostics& out);
+std::optional<vm::Program> generate_value(const semantics::ValueExpr& value, std::string label, Diagnostics& out);
 
 }  // namespace eqlc::compiler

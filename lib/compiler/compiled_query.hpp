@@ -13,13 +13,13 @@
 #include <string_view>
 #include <vector>
 
-#include "vm/program.hpp"
 #include "compiler/required_text.hpp"
 #include "eqlc/diagnostics.hpp"
 #include "semantics/checker.hpp"
 #include "semantics/schema.hpp"
 #include "syntax/ast.hpp"
 #include "values/field_catalog.hpp"
+#include "vm/program.hpp"
 
 namespace eqlc::compiler {
 
@@ -41,17 +41,17 @@ struct JoinKey {
     bool optional = false;           // written `?field`: a null key is allowed and joins with null
     std::optional<vm::SlotId> slot;  // a plain field: read every value of the slot (arrays expand)
     vm::FieldType type = vm::FieldType::dynamic;
-    std::shared_ptr<const Program> program;  // otherwise: a value program computing the key (also `?unmapped`,
-                                             // which is the constant null)
+    std::shared_ptr<const vm::Program> program;  // otherwise: a value program computing the key (also `?unmapped`,
+                                                 // which is the constant null)
 };
 
 struct CompiledTerm {
-    std::shared_ptr<const Program> filter;  // condition program (category test included)
-    RequiredText required;                  // text an event's line must contain for the filter to hold
-    bool missing = false;                   // a missing-event term `![...]`
-    std::vector<JoinKey> keys;              // shared keys first, then the term's own
-    bool any = false;                       // `any where`
-    std::string category;                   // the category name (empty for any)
+    std::shared_ptr<const vm::Program> filter;  // condition program (category test included)
+    RequiredText required;                      // text an event's line must contain for the filter to hold
+    bool missing = false;                       // a missing-event term `![...]`
+    std::vector<JoinKey> keys;                  // shared keys first, then the term's own
+    bool any = false;                           // `any where`
+    std::string category;                       // the category name (empty for any)
     // Strings fields must hold for the filter to hold (see ExactValue): the engine skips the filter for events
     // without them, without running it.
     std::vector<ExactValue> exact_values;
@@ -89,6 +89,9 @@ CompileResult compile_query(std::string_view text, const CompileOptions& options
 
 // Every program of the query, one line per instruction (SQLite EXPLAIN style).
 std::string explain(const CompiledQuery& query);
+
+// One line per instruction (SQLite EXPLAIN style): address, opcode, operands, decoded constants, note.
+std::string explain(const vm::Program& program);
 
 // The slice [begin, end) of `count` ordered results that the pipes and the request size keep (SEMANTICS §8):
 // pipes apply in order (head N: first N; tail N: last N of what is left), then the request `size` applies as

@@ -7,25 +7,20 @@
 #include <unordered_map>
 
 #include "compiler/compiled_query.hpp"
-#include "vm/program.hpp"
-#include "values/function_table.hpp"
 #include "syntax/printer.hpp"
+#include "values/function_table.hpp"
 #include "values/number_format.hpp"
+#include "vm/program.hpp"
 
 namespace eqlc::compiler {
 
+using vm::Instruction;
+using vm::kNoIndex;
+using vm::Opcode;
+using vm::Program;
+namespace flag = vm::flag;
+
 namespace {
-
-struct OpcodeInfo {
-    std::string_view name;
-    std::string_view synopsis;
-};
-
-constexpr OpcodeInfo kOpcodes[] = {
-#define EQLC_OPCODE_INFO(name, synopsis) {#name, synopsis},
-    EQLC_OPCODES(EQLC_OPCODE_INFO)
-#undef EQLC_OPCODE_INFO
-};
 
 std::string value_text(const vm::Value& v) {
     switch (v.type) {
@@ -222,9 +217,6 @@ bool is_jump(const Instruction& in) {
 }
 
 }  // namespace
-
-std::string_view opcode_name(Opcode op) { return kOpcodes[static_cast<size_t>(op)].name; }
-std::string_view opcode_synopsis(Opcode op) { return kOpcodes[static_cast<size_t>(op)].synopsis; }
 
 std::string explain(const Program& p) {
     std::string out;

@@ -2,7 +2,7 @@
 
 #include <initializer_list>
 
-namespace eqlc::compiler {
+namespace eqlc::matchers {
 namespace {
 
 int hex_value(char c) {
@@ -213,4 +213,4 @@ bool CidrSet::contains(std::string_view ip) const {
     return address && contains(*address);
 }
 
-}  // namespace eqlc::compiler
+}  // namespace eqlc::matchers

@@ -21,7 +21,7 @@
 #include <variant>
 #include <vector>
 
-namespace eqlc::compiler {
+namespace eqlc::matchers {
 
 using IpAddress = std::array<std::uint8_t, 16>;
 
@@ -66,4 +66,4 @@ private:
     std::vector<Block> blocks_;
 };
 
-}  // namespace eqlc::compiler
+}  // namespace eqlc::matchers

@@ -5,7 +5,7 @@
 
 #include "text/casefold.hpp"
 
-namespace eqlc::compiler {
+namespace eqlc::matchers {
 namespace {
 
 bool is_cont(char c) { return (static_cast<unsigned char>(c) & 0xC0U) == 0x80U; }
@@ -235,4 +235,4 @@ std::string glob_to_re2_latin1(std::string_view pattern) {
     return out;
 }
 
-}  // namespace eqlc::compiler
+}  // namespace eqlc::matchers

@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-namespace eqlc::compiler {
+namespace eqlc::matchers {
 
 // The shape of a pattern, decided at compile time; the matcher picks its fastest path from it.
 enum class GlobShape : std::uint8_t {
@@ -80,4 +80,4 @@ bool glob_match(std::string_view pattern, std::string_view value, bool case_inse
 // "character" rule for `?`). Used by benchmarks to compare against RE2::Set.
 std::string glob_to_re2_latin1(std::string_view pattern);
 
-}  // namespace eqlc::compiler
+}  // namespace eqlc::matchers

@@ -7,7 +7,7 @@
 
 #include "text/casefold.hpp"
 
-namespace eqlc::compiler {
+namespace eqlc::matchers {
 namespace {
 
 // The int64 equal to `d` when d is a whole number inside the int64 range.
@@ -81,4 +81,4 @@ bool NumberSet::contains(double value) const {
     return std::binary_search(doubles_.begin(), doubles_.end(), value);
 }
 
-}  // namespace eqlc::compiler
+}  // namespace eqlc::matchers

@@ -10,7 +10,7 @@
 #include <unordered_set>
 #include <vector>
 
-namespace eqlc::compiler {
+namespace eqlc::matchers {
 
 struct StringViewHash {
     using is_transparent = void;
@@ -61,4 +61,4 @@ private:
     std::vector<double> doubles_;         // sorted, unique; only the non-integral ones (and huge values)
 };
 
-}  // namespace eqlc::compiler
+}  // namespace eqlc::matchers

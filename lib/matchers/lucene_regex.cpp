@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <utility>
 
-namespace eqlc::compiler {
+namespace eqlc::matchers {
 namespace {
 
 constexpr char32_t kMaxCp = 0x10FFFF;
@@ -536,4 +536,4 @@ bool RegexMatcher::matches(std::string_view value) const {
     return RE2::FullMatch(re2::StringPiece(value.data(), value.size()), *re_);
 }
 
-}  // namespace eqlc::compiler
+}  // namespace eqlc::matchers

@@ -37,7 +37,7 @@ namespace re2 {
 class RE2;
 }
 
-namespace eqlc::compiler {
+namespace eqlc::matchers {
 
 struct LuceneRegexOptions {
     bool shorthand_classes = true;  // \d \s \w (and upper-case complements) as classes
@@ -78,4 +78,4 @@ private:
     std::string pattern_;
 };
 
-}  // namespace eqlc::compiler
+}  // namespace eqlc::matchers

@@ -7,7 +7,7 @@
 
 #include "text/casefold.hpp"
 
-namespace eqlc::compiler {
+namespace eqlc::matchers {
 namespace detail {
 
 void AhoCorasick::build(const std::vector<std::string>& keys) {
@@ -291,4 +291,4 @@ bool PatternSet::matches(std::string_view value) const {
     return matches_folded(scratch);
 }
 
-}  // namespace eqlc::compiler
+}  // namespace eqlc::matchers

@@ -24,7 +24,7 @@
 #include "matchers/glob.hpp"
 #include "matchers/literal_set.hpp"
 
-namespace eqlc::compiler {
+namespace eqlc::matchers {
 
 namespace detail {
 
@@ -138,4 +138,4 @@ private:
     Stats stats_;
 };
 
-}  // namespace eqlc::compiler
+}  // namespace eqlc::matchers

@@ -7,11 +7,11 @@
 #include "matchers/cidr.hpp"
 #include "matchers/glob.hpp"
 #include "matchers/lucene_regex.hpp"
-#include "values/timestamp.hpp"
 #include "syntax/printer.hpp"
 #include "text/casefold.hpp"
 #include "values/number_format.hpp"
 #include "values/string_functions.hpp"
+#include "values/timestamp.hpp"
 
 namespace eqlc::semantics {
 
@@ -195,11 +195,11 @@ Converted convert_constant(const Constant& c, FieldType type, bool ordered, std:
         case FieldType::ip: {
             if (c.index() != 4) return fail("not an IP string literal");
             const auto& s = std::get<std::string>(c);
-            if (compiler::parse_ip(s)) {
+            if (matchers::parse_ip(s)) {
                 out.value = c;
                 return out;
             }
-            if (!ordered && std::holds_alternative<compiler::CidrBlock>(compiler::parse_cidr(s))) {
+            if (!ordered && std::holds_alternative<matchers::CidrBlock>(matchers::parse_cidr(s))) {
                 out.value = c;
                 return out;
             }
@@ -232,7 +232,7 @@ vm::Value predicate_on(const Predicate& p, const vm::Value& v, std::string* erro
         case PredOp::pattern: {
             if (v.type != vm::ValueType::string) return vm::Value::of_bool(false);
             for (const auto& c : p.constants)
-                if (c.index() == 4 && compiler::glob_match(std::get<std::string>(c), v.str(), p.case_insensitive))
+                if (c.index() == 4 && matchers::glob_match(std::get<std::string>(c), v.str(), p.case_insensitive))
                     return vm::Value::of_bool(true);
             return vm::Value::of_bool(false);
         }
@@ -240,12 +240,12 @@ vm::Value predicate_on(const Predicate& p, const vm::Value& v, std::string* erro
             if (v.type != vm::ValueType::string) return vm::Value::of_bool(false);
             for (const auto& c : p.constants) {
                 if (c.index() != 4) continue;
-                auto m = compiler::RegexMatcher::compile(std::get<std::string>(c), p.case_insensitive);
-                if (auto* e = std::get_if<compiler::RegexError>(&m)) {
+                auto m = matchers::RegexMatcher::compile(std::get<std::string>(c), p.case_insensitive);
+                if (auto* e = std::get_if<matchers::RegexError>(&m)) {
                     if (error) *error = e->message;
                     return vm::Value::null();
                 }
-                if (std::get<compiler::RegexMatcher>(m).matches(v.str())) return vm::Value::of_bool(true);
+                if (std::get<matchers::RegexMatcher>(m).matches(v.str())) return vm::Value::of_bool(true);
             }
             return vm::Value::of_bool(false);
         }
@@ -259,12 +259,12 @@ vm::Value predicate_on(const Predicate& p, const vm::Value& v, std::string* erro
             std::vector<std::string> blocks;
             for (const auto& c : p.constants)
                 if (c.index() == 4) blocks.push_back(std::get<std::string>(c));
-            auto set = compiler::CidrSet::compile(blocks);
-            if (auto* e = std::get_if<compiler::CidrError>(&set)) {
+            auto set = matchers::CidrSet::compile(blocks);
+            if (auto* e = std::get_if<matchers::CidrError>(&set)) {
                 if (error) *error = e->message;
                 return vm::Value::null();
             }
-            return vm::Value::of_bool(std::get<compiler::CidrSet>(set).contains(v.str()));
+            return vm::Value::of_bool(std::get<matchers::CidrSet>(set).contains(v.str()));
         }
     }
     return vm::Value::null();
@@ -390,7 +390,7 @@ Cond Normalizer::field_test(const FieldRef& field, Predicate p, bool negated, co
             if (!convert_all(p, ordered)) return Cond::constant_of(false);
             if (p.constants.empty()) return never();
             if (type == FieldType::ip && ordered && p.constants[0].index() == 4 &&
-                !compiler::parse_ip(std::get<std::string>(p.constants[0]))) {
+                !matchers::parse_ip(std::get<std::string>(p.constants[0]))) {
                 error(p.span, "cannot compare ip field [" + field.path + "] with a CIDR block in a range");
                 return Cond::constant_of(false);
             }
@@ -578,14 +578,14 @@ std::optional<Predicate> Normalizer::match_predicate(const ast::Expr& e) {
             bool all_literal = !ci;
             std::vector<std::string> literals;
             for (size_t i = 0; i < strings.size(); ++i) {
-                auto t = compiler::translate_lucene_regex(strings[i], ci);
-                if (auto* err = std::get_if<compiler::RegexError>(&t)) {
+                auto t = matchers::translate_lucene_regex(strings[i], ci);
+                if (auto* err = std::get_if<matchers::RegexError>(&t)) {
                     SourceSpan at = e.operands.size() > i + 1 ? e.operands[i + 1]->span : span;
                     error(at, "invalid regular expression [" + strings[i] + "]: " + err->message,
                           "Elasticsearch's regex uses Lucene RegExp syntax; `~` and `&` are not supported");
                     return std::nullopt;
                 }
-                const auto& tr = std::get<compiler::LuceneRegexTranslation>(t);
+                const auto& tr = std::get<matchers::LuceneRegexTranslation>(t);
                 if (tr.literal)
                     literals.push_back(*tr.literal);
                 else
@@ -679,7 +679,7 @@ Cond Normalizer::call_cond(const ast::Expr& e, bool neg) {
             if (constant_args && spec->id == FunctionId::cidr_match) {
                 for (const auto& c : p.constants) {
                     if (c.index() != 4 ||
-                        !std::holds_alternative<compiler::CidrBlock>(compiler::parse_cidr(std::get<std::string>(c)))) {
+                        !std::holds_alternative<matchers::CidrBlock>(matchers::parse_cidr(std::get<std::string>(c)))) {
                         error(p.span, "invalid CIDR block [" + describe(c) + "] in cidrMatch");
                         return Cond::constant_of(false);
                     }
@@ -862,8 +862,8 @@ ValueExpr Normalizer::val_call(const ast::Expr& e) {
             ValueExpr block = val(*e.operands[i]);
             if (!block.is_constant()) return ValueExpr{};           // the checker reports it
             if (is_null_const(block.constant)) return ValueExpr{};  // a null block: null
-            if (block.constant.index() != 4 || !std::holds_alternative<compiler::CidrBlock>(
-                                                   compiler::parse_cidr(std::get<std::string>(block.constant)))) {
+            if (block.constant.index() != 4 || !std::holds_alternative<matchers::CidrBlock>(
+                                                   matchers::parse_cidr(std::get<std::string>(block.constant)))) {
                 error(e.operands[i]->span, "invalid CIDR block [" + describe(block.constant) + "] in cidrMatch");
                 return ValueExpr{};
             }
@@ -919,16 +919,16 @@ ValueExpr Normalizer::fold(ValueExpr v) {
     std::string failure;
     switch (v.op) {
         case ValueOp::call: {
-            std::optional<compiler::CidrSet> cidr;
+            std::optional<matchers::CidrSet> cidr;
             if (v.function == FunctionId::cidr_match) {
                 std::vector<std::string> blocks;
                 for (const auto& c : v.predicate.constants) blocks.push_back(std::get<std::string>(c));
-                auto set = compiler::CidrSet::compile(blocks);
-                if (auto* e = std::get_if<compiler::CidrError>(&set)) {
+                auto set = matchers::CidrSet::compile(blocks);
+                if (auto* e = std::get_if<matchers::CidrError>(&set)) {
                     error(v.span, e->message);
                     return constant(ast::Null{});
                 }
-                cidr = std::move(std::get<compiler::CidrSet>(set));
+                cidr = std::move(std::get<matchers::CidrSet>(set));
             }
             result = vm::call_function(v.function, v.case_insensitive, args, ctx, cidr ? &*cidr : nullptr);
             break;

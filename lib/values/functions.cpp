@@ -97,7 +97,7 @@ Value boolean(bool b) { return Value::of_bool(b); }
 }  // namespace
 
 Value call_function(semantics::FunctionId id, bool ci, std::span<const Value> args, FunctionContext& ctx,
-                    const compiler::CidrSet* cidr) {
+                    const matchers::CidrSet* cidr) {
     using semantics::FunctionId;
     auto any_null = [&](size_t n) {
         for (size_t i = 0; i < n && i < args.size(); ++i)
@@ -362,7 +362,7 @@ std::optional<int> compare_scalars(const Value& a, const Value& b, CompareKind k
                 case CompareKind::generic: return sign(text::compare_utf16(a.str(), b.str()));
                 case CompareKind::version: return compare_versions(a.str(), b.str());
                 case CompareKind::ip: {
-                    const auto x = compiler::parse_ip(a.str()), y = compiler::parse_ip(b.str());
+                    const auto x = matchers::parse_ip(a.str()), y = matchers::parse_ip(b.str());
                     if (!x || !y) return std::nullopt;
                     return sign(std::memcmp(x->data(), y->data(), x->size()));
                 }
@@ -411,7 +411,7 @@ bool doc_value_less(const Value& a, const Value& b, FieldType type) {
     if (a.type == ValueType::string && b.type == ValueType::string) {
         if (type == FieldType::version) return compare_versions(a.str(), b.str()) < 0;
         if (type == FieldType::ip) {
-            const auto x = compiler::parse_ip(a.str()), y = compiler::parse_ip(b.str());
+            const auto x = matchers::parse_ip(a.str()), y = matchers::parse_ip(b.str());
             if (x && y) return std::memcmp(x->data(), y->data(), x->size()) < 0;
         }
         return a.str() < b.str();  // bytes (BytesRef order)

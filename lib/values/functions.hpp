@@ -19,12 +19,12 @@
 #include <string>
 #include <string_view>
 
-#include "values/function_table.hpp"
 #include "values/arithmetic.hpp"
 #include "values/field_catalog.hpp"
+#include "values/function_table.hpp"
 #include "values/value.hpp"
 
-namespace eqlc::compiler {
+namespace eqlc::matchers {
 class CidrSet;
 }
 
@@ -91,7 +91,7 @@ struct FunctionContext {
 // A function call on evaluated arguments. `cidr` is the precompiled block set of cidrMatch (its block
 // arguments are constants; they are not read from `args` beyond args[0]).
 Value call_function(semantics::FunctionId id, bool case_insensitive, std::span<const Value> args, FunctionContext& ctx,
-                    const compiler::CidrSet* cidr = nullptr);
+                    const matchers::CidrSet* cidr = nullptr);
 
 Value arithmetic(ArithOp op, const Value& a, const Value& b, FunctionContext& ctx);
 Value negate_value(const Value& a, FunctionContext& ctx);

@@ -10,10 +10,10 @@
 
 namespace eqlc::vm {
 
-using compiler::Instruction;
-using compiler::Opcode;
-using compiler::Program;
-namespace flag = compiler::flag;
+using vm::Instruction;
+using vm::Opcode;
+using vm::Program;
+namespace flag = vm::flag;
 
 namespace {
 
@@ -86,7 +86,7 @@ inline uint64_t lower8(uint64_t w) {
 }
 
 // Could `v` (folded, when `folds`) have a length within `b`? Decided without folding.
-[[gnu::always_inline]] inline bool length_may_match(const Value& v, compiler::LengthBounds b, bool folds) {
+[[gnu::always_inline]] inline bool length_may_match(const Value& v, vm::LengthBounds b, bool folds) {
     const uint32_t n = v.length;
     if (n >= b.min && n <= b.max) return true;
     if (!folds || ascii_only(v.chars, n)) return false;
@@ -111,7 +111,7 @@ inline uint64_t lower8(uint64_t w) {
 
 // Could a case-insensitive glob match ASCII `v`? Its filters (length, head, tail) checked on the raw bytes:
 // folding ASCII keeps positions, so lower(v) starts with head iff v's prefix lowers to head.
-[[gnu::always_inline]] inline bool ascii_glob_filters_pass(const Value& v, const compiler::FilteredGlob& g) {
+[[gnu::always_inline]] inline bool ascii_glob_filters_pass(const Value& v, const vm::FilteredGlob& g) {
     const uint32_t n = v.length;
     if (n < g.min_bytes || n > g.max_bytes) return false;
     const auto hn = static_cast<uint32_t>(g.head.size()), tn = static_cast<uint32_t>(g.tail.size());
@@ -451,7 +451,7 @@ Value run(const Program& p, const EventRecord& ev, VmContext& ctx) {
                 const CmpOp op = in.cmp();
                 r = any_value(in, p, fields, [&](const Value& v) {
                     if (v.type != ValueType::string) return false;
-                    const auto ip = compiler::parse_ip(v.str());
+                    const auto ip = matchers::parse_ip(v.str());
                     if (!ip) return false;
                     const int d = std::memcmp(ip->data(), c.data(), c.size());
                     return cmp_holds(op, d < 0 ? -1 : (d > 0 ? 1 : 0));
@@ -486,7 +486,7 @@ Value run(const Program& p, const EventRecord& ev, VmContext& ctx) {
                 continue;
             case Opcode::CALL: {
                 const size_t argc = in.aux;
-                const compiler::CidrSet* cidr = in.a != compiler::kNoIndex ? &p.cidr_sets[in.a] : nullptr;
+                const matchers::CidrSet* cidr = in.a != vm::kNoIndex ? &p.cidr_sets[in.a] : nullptr;
                 const Value result = call_function(static_cast<semantics::FunctionId>(in.b), in.flags & flag::CI,
                                                    std::span<const Value>(stack + sp - argc, argc), fctx, cidr);
                 sp -= argc;

@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
-#include "vm/program.hpp"
 #include "values/functions.hpp"
 #include "values/value.hpp"
+#include "vm/program.hpp"
 
 namespace eqlc::vm {
 
@@ -31,7 +31,7 @@ public:
     std::string_view folded(const Value& v, const EventRecord& event);
 
 private:
-    friend Value run(const compiler::Program&, const EventRecord&, VmContext&);
+    friend Value run(const vm::Program&, const EventRecord&, VmContext&);
     std::vector<Value> stack_;
     TextArena arena_;  // strings built by functions and folded values; reset at the start of every evaluation
     EvalErrors errors_;
@@ -45,16 +45,16 @@ private:
 
 // Runs `program` on `event`. For a condition program the result is a boolean (true: HALT_TRUE); for a value
 // program it is the computed value, whose string (if any) stays valid until the next run on `ctx`.
-Value run(const compiler::Program& program, const EventRecord& event, VmContext& ctx);
+Value run(const vm::Program& program, const EventRecord& event, VmContext& ctx);
 
 // A condition program: does the event match?
-inline bool matches(const compiler::Program& program, const EventRecord& event, VmContext& ctx) {
+inline bool matches(const vm::Program& program, const EventRecord& event, VmContext& ctx) {
     const Value r = run(program, event, ctx);
     return r.type == ValueType::boolean && r.boolean;
 }
 
 // A value program (join keys).
-inline Value evaluate(const compiler::Program& program, const EventRecord& event, VmContext& ctx) {
+inline Value evaluate(const vm::Program& program, const EventRecord& event, VmContext& ctx) {
     return run(program, event, ctx);
 }
 

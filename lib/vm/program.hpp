@@ -46,7 +46,7 @@
 #include "values/functions.hpp"
 #include "values/value.hpp"
 
-namespace eqlc::compiler {
+namespace eqlc::vm {
 
 // X(name, synopsis): the opcode table. The synopsis is what the instruction does; EXPLAIN prints it.
 #define EQLC_OPCODES(X)                                                                                              \
@@ -143,7 +143,7 @@ struct LengthBounds {
 // on their length or on one memcmp of the literal before the first / after the last wildcard, before the
 // glob itself runs.
 struct FilteredGlob {
-    Glob glob;
+    matchers::Glob glob;
     uint32_t min_bytes = 0;           // a match has at least this many bytes (literal bytes + one per `?`)
     uint32_t max_bytes = UINT32_MAX;  // and, without `*`, at most this many (a `?` is at most 4 bytes)
     std::string head;                 // a match starts with these bytes
@@ -176,17 +176,17 @@ public:
     std::vector<std::string> notes;  // per instruction: the source it came from (may be empty); for EXPLAIN
     std::vector<vm::Value> constants;
     std::vector<std::vector<vm::Value>> string_lists;  // strings viewing the program's storage
-    std::vector<LiteralSet> literal_sets;
+    std::vector<matchers::LiteralSet> literal_sets;
     std::vector<LengthBounds> literal_set_bounds;  // parallel to literal_sets
-    std::vector<NumberSet> number_sets;
+    std::vector<matchers::NumberSet> number_sets;
     std::vector<FilteredGlob> globs;
     std::vector<std::vector<FilteredGlob>> glob_lists;
     std::vector<LengthBounds> glob_list_bounds;  // parallel to glob_lists
-    std::vector<PatternSet> pattern_sets;
+    std::vector<matchers::PatternSet> pattern_sets;
     std::vector<LengthBounds> pattern_set_bounds;  // parallel to pattern_sets
-    std::vector<RegexMatcher> regexes;
-    std::vector<CidrSet> cidr_sets;
-    std::vector<IpAddress> ips;
+    std::vector<matchers::RegexMatcher> regexes;
+    std::vector<matchers::CidrSet> cidr_sets;
+    std::vector<matchers::IpAddress> ips;
     std::vector<std::pair<vm::SlotId, std::string>> slot_paths;  // the fields the program reads, for EXPLAIN
     uint32_t max_stack = 0;
 
@@ -197,7 +197,4 @@ private:
     std::deque<std::string> strings_;
 };
 
-// One line per instruction (SQLite EXPLAIN style): address, opcode, operands, decoded constants, note.
-std::string explain(const Program& program);
-
-}  // namespace eqlc::compiler
+}  // namespace eqlc::vm

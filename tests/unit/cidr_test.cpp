@@ -5,11 +5,11 @@
 
 #include "matchers/cidr.hpp"
 
-using eqlc::compiler::CidrError;
-using eqlc::compiler::CidrSet;
-using eqlc::compiler::IpAddress;
-using eqlc::compiler::is_ipv4_mapped;
-using eqlc::compiler::parse_ip;
+using eqlc::matchers::CidrError;
+using eqlc::matchers::CidrSet;
+using eqlc::matchers::IpAddress;
+using eqlc::matchers::is_ipv4_mapped;
+using eqlc::matchers::parse_ip;
 
 namespace {
 

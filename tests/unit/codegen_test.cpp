@@ -9,10 +9,10 @@
 #include "unit/vm_harness.hpp"
 
 using eqlc::compiler::CompileOptions;
-using eqlc::compiler::Instruction;
-using eqlc::compiler::Opcode;
 using eqlc::compiler::PipeLimit;
-namespace flag = eqlc::compiler::flag;
+using eqlc::vm::Instruction;
+using eqlc::vm::Opcode;
+namespace flag = eqlc::vm::flag;
 
 namespace {
 
@@ -21,7 +21,7 @@ eqlc::compiler::CompileResult compile(std::string_view text, const CompileOption
     return eqlc::compiler::compile_query(text, options, catalog);
 }
 
-std::vector<Opcode> ops(const eqlc::compiler::Program& p) {
+std::vector<Opcode> ops(const eqlc::vm::Program& p) {
     std::vector<Opcode> out;
     for (const auto& in : p.code) out.push_back(in.op);
     return out;
@@ -32,8 +32,8 @@ std::vector<Opcode> ops(const eqlc::compiler::Program& p) {
 TEST_CASE("codegen: the instruction is two words and trivially copyable", "[codegen]") {
     STATIC_REQUIRE(sizeof(Instruction) == 16);
     STATIC_REQUIRE(std::is_trivially_copyable_v<Instruction>);
-    CHECK(eqlc::compiler::opcode_name(Opcode::TEST_STR_EQ) == "TEST_STR_EQ");
-    CHECK_FALSE(eqlc::compiler::opcode_synopsis(Opcode::TEST_VALUE).empty());
+    CHECK(eqlc::vm::opcode_name(Opcode::TEST_STR_EQ) == "TEST_STR_EQ");
+    CHECK_FALSE(eqlc::vm::opcode_synopsis(Opcode::TEST_VALUE).empty());
 }
 
 TEST_CASE("codegen: and/or become fused tests with short-circuit jumps", "[codegen]") {
@@ -177,7 +177,7 @@ TEST_CASE("codegen: compiled sequences and samples", "[codegen]") {
     CHECK(s.query->kind == eqlc::ast::QueryKind::sample);
     CHECK(s.query->terms[0].keys[1].optional);
     REQUIRE(s.query->terms[1].keys[1].program);
-    CHECK(s.query->terms[1].keys[1].program->kind == eqlc::compiler::Program::Kind::value);
+    CHECK(s.query->terms[1].keys[1].program->kind == eqlc::vm::Program::Kind::value);
 }
 
 TEST_CASE("codegen: optional join keys that are not mapped are the constant null", "[codegen]") {

@@ -7,9 +7,9 @@
 #include "matchers/glob.hpp"
 #include "text/casefold.hpp"
 
-using eqlc::compiler::Glob;
-using eqlc::compiler::glob_match;
-using eqlc::compiler::GlobShape;
+using eqlc::matchers::Glob;
+using eqlc::matchers::glob_match;
+using eqlc::matchers::GlobShape;
 
 namespace {
 

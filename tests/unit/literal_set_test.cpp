@@ -6,8 +6,8 @@
 
 #include "matchers/literal_set.hpp"
 
-using eqlc::compiler::LiteralSet;
-using eqlc::compiler::NumberSet;
+using eqlc::matchers::LiteralSet;
+using eqlc::matchers::NumberSet;
 
 TEST_CASE("literal_set: case-sensitive `in`", "[literal_set]") {
     const LiteralSet set = LiteralSet::compile({"cmd.exe", "powershell.exe", "", "winini*.exe"}, false);

@@ -5,11 +5,11 @@
 
 #include "matchers/lucene_regex.hpp"
 
-using eqlc::compiler::LuceneRegexOptions;
-using eqlc::compiler::LuceneRegexTranslation;
-using eqlc::compiler::RegexError;
-using eqlc::compiler::RegexMatcher;
-using eqlc::compiler::translate_lucene_regex;
+using eqlc::matchers::LuceneRegexOptions;
+using eqlc::matchers::LuceneRegexTranslation;
+using eqlc::matchers::RegexError;
+using eqlc::matchers::RegexMatcher;
+using eqlc::matchers::translate_lucene_regex;
 
 namespace {
 

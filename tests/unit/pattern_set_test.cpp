@@ -12,8 +12,8 @@
 #include "support/shared_data.hpp"
 #include "text/casefold.hpp"
 
-using eqlc::compiler::Glob;
-using eqlc::compiler::PatternSet;
+using eqlc::matchers::Glob;
+using eqlc::matchers::PatternSet;
 
 namespace {
 

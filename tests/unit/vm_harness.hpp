@@ -49,7 +49,7 @@ public:
     bool match(std::string_view event_json) { return matches_program(*query_->terms.at(0).filter, event_json); }
     bool operator()(std::string_view event_json) { return match(event_json); }
 
-    bool matches_program(const compiler::Program& program, std::string_view event_json) {
+    bool matches_program(const vm::Program& program, std::string_view event_json) {
         project(event_json);
         return vm::matches(program, record_, ctx);
     }

@@ -8,8 +8,8 @@
 #include "support/shared_data.hpp"
 #include "unit/vm_harness.hpp"
 
-using eqlc::compiler::Opcode;
 using eqlc::test::VmHarness;
+using eqlc::vm::Opcode;
 
 namespace {
 
