@@ -34,6 +34,8 @@ enum class Phase : uint8_t {
     compile,    // the query is valid but cannot be compiled (e.g. an unsupported regex construct)
     rule,       // a rule file (TOML) is malformed
     input,      // an event could not be read
+    mapping,    // an index mapping could not be used
+    state,      // engine state could not be saved or restored (a snapshot)
 };
 
 enum class Severity : uint8_t { error, warning };
@@ -51,7 +53,7 @@ using Diagnostics = std::vector<Diagnostic>;
 
 std::string_view phase_name(Phase phase);
 
-// Formats a diagnostic the way compilers do:
+// Formats a diagnostic the way compilers do, with the phase that found it at the end of the first line:
 //
 //   rule.eql:3:17: error: unknown function [foo] (semantics)
 //     process where foo(x)

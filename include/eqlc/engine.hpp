@@ -1,13 +1,18 @@
 // The engine: compile queries once, feed events, receive matches.
 //
-//   eqlc::Engine::Options options;                      // field names, mapping, limits
+//   eqlc::EngineOptions options;                        // field names, mapping, limits
 //   auto created = eqlc::Engine::create({{"process where process.name : \"cmd.exe\"", "q1"}}, options);
-//   if (!created.engine) { for (auto& p : created.problems) ...; }
+//   if (!created.engine) { for (auto& p : created.problems) ...; }  // QueryProblem: query index + Diagnostics
 //   created.engine->on_match([](const eqlc::Match& m) { ... });
-//   created.engine->push(event_json);                   // or read_ndjson("events.ndjson.gz", ...)
+//   created.engine->push(event);                        // an nlohmann::json object, or:
+//   eqlc::Diagnostic error;
+//   created.engine->read_ndjson("events.ndjson.gz", {}, &error);
 //   created.engine->finish();                           // end of input: pending results are delivered
 //
-// Events are expected in time order (timestamp, tiebreaker, arrival). `Options::sort_input` buffers the
+// Errors: a query or rule problem, an input that cannot be read and a snapshot that cannot be taken or restored are
+// each a Diagnostic (eqlc/diagnostics.hpp) whose phase says which; an unusable event is a BadInput report.
+//
+// Events are expected in time order (timestamp, tiebreaker, arrival). `EngineOptions::sort_input` buffers the
 // whole input and sorts it that way first, for files that are not in order. An Engine is single-threaded;
 // the compiled programs inside it are immutable.
 #pragma once

@@ -11,6 +11,8 @@ std::string_view phase_name(Phase phase) {
         case Phase::compile: return "compile";
         case Phase::rule: return "rule";
         case Phase::input: return "input";
+        case Phase::mapping: return "mapping";
+        case Phase::state: return "state";
     }
     return "unknown";
 }
@@ -37,7 +39,9 @@ std::string format_diagnostic(const Diagnostic& d, std::string_view source, std:
     out += d.severity == Severity::error ? "error: " : "warning: ";
     out += d.message;
     if (!d.expected.empty()) out += " (expected " + d.expected + ")";
-    out += '\n';
+    out += " (";
+    out += phase_name(d.phase);
+    out += ")\n";
 
     // The offending line, with a caret under the span (clipped to the line).
     const size_t begin = std::min<size_t>(d.span.begin.offset, source.size());

@@ -1,3 +1,4 @@
+#include "api/internals.hpp"
 #include "api/mapping_impl.hpp"
 #include "api/options.hpp"
 
@@ -8,9 +9,17 @@ Mapping::Mapping(Mapping&&) noexcept = default;
 Mapping& Mapping::operator=(Mapping&&) noexcept = default;
 Mapping::~Mapping() = default;
 
-std::optional<Mapping> Mapping::parse(std::string_view json_text, std::string* error) {
-    auto schema = semantics::Schema::parse_mapping(json_text, error);
-    if (!schema) return std::nullopt;
+std::optional<Mapping> Mapping::parse(std::string_view json_text, Diagnostic* error) {
+    std::string message;
+    auto schema = semantics::Schema::parse_mapping(json_text, &message);
+    if (!schema) {
+        if (error) {
+            *error = Diagnostic{};
+            error->phase = Phase::mapping;
+            error->message = std::move(message);
+        }
+        return std::nullopt;
+    }
     return Mapping(std::make_unique<Impl>(Impl{std::move(*schema)}));
 }
 
@@ -24,7 +33,7 @@ compiler::CompileOptions compile_options(const QueryOptions& options) {
     out.event_category_field = options.event_category_field;
     out.tiebreaker_field = options.tiebreaker_field;
     out.max_depth = options.max_depth;
-    if (options.mapping) out.schema = &options.mapping->impl().schema;
+    if (options.mapping) out.schema = &detail::Internals::impl(*options.mapping).schema;
     return out;
 }
 

@@ -95,8 +95,9 @@ TEST_CASE("Elasticsearch QA specs through the engine", "[conformance][engine]") 
     std::set<std::string> failed_names;
     for (const auto& suite : suites) {
         const std::string data_path = (base / suite["data"].get<std::string>()).string();
-        std::string error;
+        eqlc::Diagnostic error;
         auto mapping = eqlc::Mapping::parse(eqlc::test::read_text(base / suite["mapping"].get<std::string>()), &error);
+        INFO(error.message);
         REQUIRE(mapping.has_value());
         mapping->infer_from_ndjson(eqlc::test::read_text(data_path));
         const auto shared_mapping = std::make_shared<const eqlc::Mapping>(std::move(*mapping));

@@ -30,7 +30,7 @@ int main() {
     diagnostic.span = {pos, eqlc::position_at(source, 28)};
     diagnostic.message = "unexpected character";
     const std::string text = eqlc::format_diagnostic(diagnostic, source, "q.eql");
-    const std::string_view first_line = "q.eql:2:9: error: unexpected character\n";
+    const std::string_view first_line = "q.eql:2:9: error: unexpected character (syntax)\n";
     expect(text.starts_with(first_line), "format_diagnostic: location line");
     expect(text.find("| head 5x") != std::string::npos, "format_diagnostic: source line");
 

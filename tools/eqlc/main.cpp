@@ -172,10 +172,11 @@ bool query_options_from(const Options& options, eqlc::QueryOptions& out) {
                       << '\n';
             return false;
         }
-        auto mapping = eqlc::Mapping::parse(text, &error);
+        eqlc::Diagnostic problem;
+        auto mapping = eqlc::Mapping::parse(text, &problem);
         if (!mapping) {
-            std::cerr << "eqlc: " << eqlc::printable(*options.mapping_file) << ": not a usable mapping: " << error
-                      << '\n';
+            std::cerr << "eqlc: " << eqlc::printable(*options.mapping_file)
+                      << ": not a usable mapping: " << problem.message << '\n';
             return false;
         }
         out.mapping = std::make_shared<const eqlc::Mapping>(std::move(*mapping));
