@@ -1,6 +1,7 @@
 #include "input/parallel_reader.hpp"
 
 #include "input/mapped_file.hpp"
+#include "input/ndjson_text.hpp"
 
 #include <algorithm>
 #include <condition_variable>
