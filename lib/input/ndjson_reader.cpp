@@ -1,3 +1,6 @@
+// The NDJSON reader's loop (ndjson_reader.hpp): the text buffer and its refills, cutting lines, the line filter,
+// parsing each line (walked by json_walker.hpp) and reporting the bad ones (in the words of reader_errors.hpp). The
+// bytes come from byte_source.hpp.
 #include "input/ndjson_reader.hpp"
 
 #include <algorithm>
@@ -47,7 +50,7 @@ struct NdjsonReader::Impl {
         : source(std::move(raw)), name(std::move(name_)), plan(plan_), options(opts) {
         options.chunk_size = std::max<size_t>(options.chunk_size, 1);
         options.max_line_bytes = std::max<size_t>(options.max_line_bytes, 1);
-        capacity = std::min(options.chunk_size, std::max<size_t>(options.max_line_bytes, 1));
+        capacity = NdjsonReader::first_buffer_size(options);
         buffer = std::make_unique<char[]>(capacity + simdjson::SIMDJSON_PADDING);  // zeroed
         if (options.line_filter && !options.validate) scanner = std::make_unique<LineScanner>(*options.line_filter);
         line_number = options.first_line - 1;
@@ -118,7 +121,7 @@ bool NdjsonReader::Impl::refill() {
             skipping = true;
             end = scanned = 0;
         } else {
-            const size_t grown = std::min(std::max(capacity * 2, capacity + 1), options.max_line_bytes);
+            const size_t grown = NdjsonReader::grown_buffer_size(capacity, options.max_line_bytes);
             auto bigger = std::make_unique<char[]>(grown + simdjson::SIMDJSON_PADDING);
             std::memcpy(bigger.get(), buffer.get(), end);
             buffer = std::move(bigger);

@@ -36,6 +36,7 @@
 // exponent is read as the nearest double whatever its digit count.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -120,6 +121,16 @@ public:
     // line on (the first kFilterTrialLines - 1 lines count; blank and bad lines too, lines too long not).
     static constexpr uint64_t kFilterTrialLines = 50'000;
     static bool filter_is_useless(uint64_t lines, uint64_t candidates) { return candidates * 10 > lines * 8; }
+
+    // The text buffer's first capacity (chunk_size, at most max_line_bytes, at least 1 byte) and its growth when a
+    // line does not fit (doubling, up to max_line_bytes, which must be at least 1). A caller that cuts the text into
+    // lines itself (the parallel reader) reads with the same sizes, so that it reads as the reader does.
+    static size_t first_buffer_size(const ReaderOptions& options) {
+        return std::min(std::max<size_t>(options.chunk_size, 1), std::max<size_t>(options.max_line_bytes, 1));
+    }
+    static size_t grown_buffer_size(size_t capacity, size_t max_line_bytes) {
+        return std::min(std::max(capacity * 2, capacity + 1), max_line_bytes);
+    }
 
     static std::unique_ptr<NdjsonReader> from_view(std::string_view text, std::string name, const ProjectionPlan& plan,
                                                    const ReaderOptions& options = {});
