@@ -1,5 +1,8 @@
 // The engine: per event, project once through the shared catalog, run every query's programs, and hand the
 // results to each query's result stream (ordered, cut by head/tail/size).
+//
+// This file holds the public Engine methods. Engine::Impl (engine_impl.hpp) does the work, in files by job:
+// admission.cpp, delivery.cpp, state_budget.cpp, parallel_replay.cpp and engine_snapshot.cpp.
 #include "eqlc/engine.hpp"
 
 #include <algorithm>
