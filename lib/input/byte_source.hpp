@@ -9,7 +9,6 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <limits>
 #include <memory>
 #include <string>
 #include <utility>
@@ -70,9 +69,7 @@ private:
 class TextSource {
 public:
     explicit TextSource(std::unique_ptr<ByteSource> raw) : raw_(std::move(raw)) {}
-    ~TextSource() {
-        if (gzip_) inflateEnd(&zs_);
-    }
+    ~TextSource();
     TextSource(const TextSource&) = delete;
     TextSource& operator=(const TextSource&) = delete;
 
@@ -81,92 +78,15 @@ public:
     void never_gzip() { detect_gzip_ = false; }
 
     // Reads decoded text; got == 0 at the end. False on error.
-    bool read(char* dst, size_t capacity, size_t& got, std::string& error) {
-        got = 0;
-        if (!started_ && !start(error)) return false;
-        if (!gzip_) {
-            if (in_pos_ < in_end_) {  // the bytes read to detect the format
-                got = std::min(capacity, in_end_ - in_pos_);
-                std::memcpy(dst, in_.data() + in_pos_, got);
-                in_pos_ += got;
-                return true;
-            }
-            if (!raw_->read(dst, capacity, got, error)) return false;
-            raw_bytes_ += got;
-            return true;
-        }
-        return inflate_into(dst, capacity, got, error);
-    }
+    bool read(char* dst, size_t capacity, size_t& got, std::string& error);
 
 private:
     static constexpr size_t kInputBufferSize = NdjsonText::kDetectBytes;
 
-    bool fill(std::string& error) {
-        size_t got = 0;
-        if (!raw_->read(in_.data(), in_.size(), got, error)) return false;
-        raw_bytes_ += got;
-        in_pos_ = 0;
-        in_end_ = got;
-        raw_eof_ = got == 0;
-        return true;
-    }
-
-    bool start(std::string& error) {
-        started_ = true;
-        in_.resize(kInputBufferSize);
-        // Read until two bytes are there (a pipe may deliver one at a time) or the input ends.
-        while (in_end_ < 2) {
-            size_t got = 0;
-            if (!raw_->read(in_.data() + in_end_, in_.size() - in_end_, got, error)) return false;
-            if (got == 0) break;
-            raw_bytes_ += got;
-            in_end_ += got;
-        }
-        gzip_ = detect_gzip_ && in_end_ >= 2 && static_cast<unsigned char>(in_[0]) == 0x1f &&
-                static_cast<unsigned char>(in_[1]) == 0x8b;
-        if (gzip_) {
-            std::memset(&zs_, 0, sizeof zs_);
-            if (inflateInit2(&zs_, 16 + MAX_WBITS) != Z_OK) {
-                gzip_ = false;
-                error = "cannot initialise zlib";
-                return false;
-            }
-        }
-        return true;
-    }
-
-    bool inflate_into(char* dst, size_t capacity, size_t& got, std::string& error) {
-        zs_.next_out = reinterpret_cast<Bytef*>(dst);
-        zs_.avail_out = static_cast<uInt>(std::min<size_t>(capacity, std::numeric_limits<uInt>::max()));
-        const uInt wanted = zs_.avail_out;
-        while (zs_.avail_out == wanted) {
-            if (in_pos_ == in_end_) {
-                if (!raw_eof_ && !fill(error)) return false;
-                if (in_pos_ == in_end_) {
-                    if (member_ended_) break;  // a clean end after a complete gzip member
-                    error = "unexpected end of gzip data (truncated file?)";
-                    return false;
-                }
-            }
-            if (member_ended_) {
-                // Another member follows (concatenated .gz files): start over.
-                inflateReset(&zs_);
-                member_ended_ = false;
-            }
-            zs_.next_in = reinterpret_cast<Bytef*>(in_.data() + in_pos_);
-            zs_.avail_in = static_cast<uInt>(in_end_ - in_pos_);
-            const int rc = inflate(&zs_, Z_NO_FLUSH);
-            in_pos_ = in_end_ - zs_.avail_in;
-            if (rc == Z_STREAM_END) {
-                member_ended_ = true;
-            } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-                error = std::string("corrupt gzip data: ") + (zs_.msg != nullptr ? zs_.msg : zError(rc));
-                return false;
-            }
-        }
-        got = wanted - zs_.avail_out;
-        return true;
-    }
+    bool fill(std::string& error);
+    // Reads the first bytes and decides between plain text and gzip.
+    bool start(std::string& error);
+    bool inflate_into(char* dst, size_t capacity, size_t& got, std::string& error);
 
     std::unique_ptr<ByteSource> raw_;
     std::vector<char> in_;  // raw bytes: the detection prefix, then compressed input
