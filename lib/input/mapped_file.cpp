@@ -7,7 +7,7 @@
 
 #include <algorithm>
 
-#include "input/ndjson_reader.hpp"
+#include "input/ndjson_text.hpp"
 
 namespace eqlc::input {
 

@@ -36,6 +36,7 @@
 // exponent is read as the nearest double whatever its digit count.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -121,6 +122,16 @@ public:
     static constexpr uint64_t kFilterTrialLines = 50'000;
     static bool filter_is_useless(uint64_t lines, uint64_t candidates) { return candidates * 10 > lines * 8; }
 
+    // The text buffer's first capacity (chunk_size, at most max_line_bytes, at least 1 byte) and its growth when a
+    // line does not fit (doubling, up to max_line_bytes, which must be at least 1). A caller that cuts the text into
+    // lines itself (the parallel reader) reads with the same sizes, so that it reads as the reader does.
+    static size_t first_buffer_size(const ReaderOptions& options) {
+        return std::min(std::max<size_t>(options.chunk_size, 1), std::max<size_t>(options.max_line_bytes, 1));
+    }
+    static size_t grown_buffer_size(size_t capacity, size_t max_line_bytes) {
+        return std::min(std::max(capacity * 2, capacity + 1), max_line_bytes);
+    }
+
     static std::unique_ptr<NdjsonReader> from_view(std::string_view text, std::string name, const ProjectionPlan& plan,
                                                    const ReaderOptions& options = {});
 
@@ -151,37 +162,6 @@ public:
 private:
     struct Impl;
     explicit NdjsonReader(std::unique_ptr<Impl> impl);
-    std::unique_ptr<Impl> impl_;
-};
-
-// The decoded text of an NDJSON input (a file or stdin, plain or gzip), read exactly as an NdjsonReader reads
-// it, for callers that cut it into lines themselves (the engine's parallel reader).
-class NdjsonText {
-public:
-    struct OpenResult {
-        std::unique_ptr<NdjsonText> text;  // set on success
-        Diagnostic error;                  // the error NdjsonReader::open gives
-        explicit operator bool() const { return text != nullptr; }
-    };
-    // `path` "-" reads stdin (named "<stdin>").
-    static OpenResult open(const std::string& path);
-    // The first read of the source, which tells gzip from plain text: the first reads of decoded text come from it.
-    static constexpr size_t kDetectBytes = 256 * 1024;
-
-    ~NdjsonText();
-    NdjsonText(const NdjsonText&) = delete;
-    NdjsonText& operator=(const NdjsonText&) = delete;
-
-    // Reads decoded text into dst (at most `capacity` bytes, in one read of the source as NdjsonReader does);
-    // got == 0 at the end. False on an I/O error or corrupt gzip data, with `error` the failure an NdjsonReader
-    // would report.
-    bool read(char* dst, size_t capacity, size_t& got, Diagnostic& error);
-    uint64_t raw_bytes() const;  // bytes read from the source so far (the compressed size for gzip)
-    const std::string& name() const;
-
-private:
-    struct Impl;
-    explicit NdjsonText(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };
 

@@ -1,6 +1,7 @@
 #include "input/parallel_reader.hpp"
 
 #include "input/mapped_file.hpp"
+#include "input/ndjson_text.hpp"
 
 #include <algorithm>
 #include <condition_variable>
@@ -309,7 +310,7 @@ struct ParallelReader::Shared {
     void read_mapped() {
         input::MappedFile& file = *mapped->file;
         const size_t max_line = std::max<size_t>(options.max_line_bytes, 1);
-        size_t capacity = std::min(std::max<size_t>(options.chunk_size, 1), max_line);
+        size_t capacity = input::NdjsonReader::first_buffer_size(options);
         size_t base = 0;        // the window's start in the file
         size_t end = 0;         // file[base, base + end) holds the start of a line (no '\n')
         bool skipping = false;  // dropping the rest of a line that was too long
@@ -336,7 +337,7 @@ struct ParallelReader::Shared {
                     end = 0;
                     skipping = true;
                 } else {
-                    capacity = std::min(std::max(capacity * 2, capacity + 1), max_line);
+                    capacity = input::NdjsonReader::grown_buffer_size(capacity, max_line);
                 }
             }
             const size_t got = file.read(capacity - end);
@@ -374,12 +375,12 @@ struct ParallelReader::Shared {
         }
     }
 
-    // Mirrors NdjsonReader::Impl::next/refill: the same buffer capacity and growth, one source read per refill,
-    // the same handling of a line longer than max_line_bytes.
+    // Reads as an NdjsonReader refills its buffer: the same buffer capacity and growth (first_buffer_size,
+    // grown_buffer_size), one source read per refill, the same handling of a line longer than max_line_bytes.
     void read_input() {
         if (mapped) return read_mapped();
         const size_t max_line = std::max<size_t>(options.max_line_bytes, 1);
-        size_t capacity = std::min(std::max<size_t>(options.chunk_size, 1), max_line);
+        size_t capacity = input::NdjsonReader::first_buffer_size(options);
         std::shared_ptr<Window> window = WindowPool::make(pool, capacity);
         size_t end = 0;         // window->data[0, end) holds the start of a line (no '\n')
         bool skipping = false;  // dropping the rest of a line that was too long
@@ -401,7 +402,7 @@ struct ParallelReader::Shared {
                     end = 0;
                     skipping = true;
                 } else {
-                    const size_t grown = std::min(std::max(capacity * 2, capacity + 1), max_line);
+                    const size_t grown = input::NdjsonReader::grown_buffer_size(capacity, max_line);
                     auto bigger = WindowPool::make(pool, grown);
                     std::memcpy(bigger->data.get(), window->data.get(), end);
                     window = std::move(bigger);

@@ -1,0 +1,230 @@
+// Engine::snapshot and Engine::restore: the engine's state as CBOR.
+#include "engine/engine_impl.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "input/ndjson_reader.hpp"
+
+namespace eqlc {
+
+// ---------------------------------------------------------------------------------------------------------
+// Snapshots: the engine's state as CBOR (nlohmann), the matchers' own snapshots embedded as binary.
+
+namespace {
+
+// 2: kept events' texts once, in "texts" (the matchers refer to them by index); the state-check clock and
+// which queries' first eviction was reported.
+constexpr std::string_view kSnapshotFormat = "eqlc-engine-2";
+
+nlohmann::json tie_to_json(const engine::TieValue& v) {
+    return std::visit(
+        [](const auto& x) -> nlohmann::json {
+            if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::monostate>)
+                return nullptr;
+            else
+                return x;
+        },
+        v);
+}
+
+engine::TieValue tie_from_json(const nlohmann::json& j) {
+    if (j.is_null()) return std::monostate{};
+    if (j.is_boolean()) return j.get<bool>();
+    if (j.is_number_integer()) return j.get<int64_t>();
+    if (j.is_number()) return j.get<double>();
+    return j.get<std::string>();
+}
+
+nlohmann::json key_to_json(const engine::OrderKey& k) {
+    return {{"ts", k.timestamp_ns}, {"tb", tie_to_json(k.tiebreaker)}, {"ord", k.ordinal}};
+}
+
+engine::OrderKey key_from_json(const nlohmann::json& j) {
+    return engine::OrderKey{j.at("ts").get<int64_t>(), tie_from_json(j.at("tb")), j.at("ord").get<uint64_t>()};
+}
+
+nlohmann::json match_to_json(const Match& m) {
+    nlohmann::json events = nlohmann::json::array();
+    for (const auto& e : m.events)
+        events.push_back({{"missing", e.missing}, {"source", e.source}, {"ts", e.timestamp_ns}, {"ord", e.ordinal}});
+    return {{"query", m.query}, {"kind", static_cast<int>(m.kind)}, {"keys", m.join_keys}, {"events", events}};
+}
+
+Match match_from_json(const nlohmann::json& j) {
+    Match m;
+    m.query = j.at("query").get<size_t>();
+    m.kind = static_cast<MatchKind>(j.at("kind").get<int>());
+    m.join_keys = j.at("keys");
+    for (const auto& e : j.at("events"))
+        m.events.push_back(MatchedEvent{e.at("missing").get<bool>(), e.at("source").get<std::string>(),
+                                        e.at("ts").get<int64_t>(), e.at("ord").get<uint64_t>()});
+    return m;
+}
+
+}  // namespace
+
+bool Engine::snapshot(std::string& bytes, std::string* error) const {
+    const Impl& s = *impl_;
+    if (s.options.sort_input) {
+        if (error) *error = "an engine that sorts its whole input has no state to save before finish()";
+        return false;
+    }
+    nlohmann::json j;
+    j["format"] = kSnapshotFormat;
+    j["next_ordinal"] = s.next_ordinal;
+    j["last_key"] = s.last_key ? key_to_json(*s.last_key) : nlohmann::json();
+    j["finished"] = s.finished;
+    const EngineStats& st = s.stats;
+    j["stats"] = {
+        st.events,      st.bad_lines, st.events_without_timestamp, st.query_events_without_timestamp, st.out_of_order,
+        st.late_events, st.bytes,     st.evaluation_errors,        st.truncated_key_products};
+    j["matches"] = st.matches;
+    j["ticks"] = s.ticks;
+    j["checked_epoch"] = s.checked_epoch;
+    j["warned"] = s.warned;
+    sequence::SnapshotTextWriter texts;
+    nlohmann::json queries = nlohmann::json::array();
+    for (const auto& q : s.queries) {
+        nlohmann::json held = nlohmann::json::array();
+        for (const auto& m : q.limiter.held()) held.push_back(match_to_json(m));
+        nlohmann::json state = {{"text", q.entry.source.text}, {"seen", q.limiter.seen()}, {"held", held}};
+        if (q.sequence) {
+            const std::string b = q.sequence->snapshot(&texts);
+            state["sequence"] = nlohmann::json::binary(std::vector<uint8_t>(b.begin(), b.end()));
+        }
+        if (q.sample) {
+            const std::string b = q.sample->snapshot(&texts);
+            state["sample"] = nlohmann::json::binary(std::vector<uint8_t>(b.begin(), b.end()));
+        }
+        queries.push_back(std::move(state));
+    }
+    j["queries"] = std::move(queries);
+    nlohmann::json text_list = nlohmann::json::array();
+    for (const sequence::SharedText* t : texts.texts())
+        text_list.push_back(nlohmann::json::binary(std::vector<uint8_t>(t->data(), t->data() + t->size)));
+    j["texts"] = std::move(text_list);
+    if (s.reorder) {
+        nlohmann::json events = nlohmann::json::array();
+        for (const auto& e : s.reorder->held())
+            events.push_back({{"source", std::string(e->record().source)},
+                              {"origin", std::string(e->record().origin)},
+                              {"line", e->record().line},
+                              {"key", key_to_json(e->key())}});
+        j["reorder"] = {
+            {"newest", s.reorder->newest()},
+            {"released", s.reorder->last_released() ? key_to_json(*s.reorder->last_released()) : nlohmann::json()},
+            {"events", std::move(events)}};
+    }
+    const std::vector<uint8_t> cbor = nlohmann::json::to_cbor(j);
+    bytes.assign(cbor.begin(), cbor.end());
+    return true;
+}
+
+bool Engine::restore(std::string_view bytes, std::string* error) {
+    Impl& s = *impl_;
+    auto fail = [&](std::string why) {
+        if (error) *error = std::move(why);
+        return false;
+    };
+    if (s.options.sort_input) return fail("an engine that sorts its whole input cannot continue a snapshot");
+    const nlohmann::json j = nlohmann::json::from_cbor(bytes.begin(), bytes.end(), true, false);
+    if (j.is_discarded() || !j.is_object() || j.value("format", "") != kSnapshotFormat)
+        return fail("not an eqlc engine snapshot");
+    try {
+        const auto& queries = j.at("queries");
+        if (queries.size() != s.queries.size()) return fail("the snapshot was taken with other queries");
+        for (size_t q = 0; q < s.queries.size(); ++q)
+            if (queries[q].at("text").get<std::string>() != s.queries[q].entry.source.text)
+                return fail("the snapshot was taken with other queries (query " + std::to_string(q + 1) + " differs)");
+        if (j.contains("reorder") != (s.reorder != nullptr))
+            return fail("the snapshot was taken with a different reorder window setting");
+
+        // Build everything first, then swap in: a bad snapshot leaves the engine as it was.
+        sequence::SnapshotTextReader texts(s.texts);
+        for (const auto& t : j.at("texts")) {
+            const auto& b = t.get_binary();
+            texts.add(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+        }
+        const auto warned = j.at("warned").get<std::vector<uint8_t>>();
+        if (warned.size() != s.queries.size()) return fail("the snapshot was taken with other queries");
+        std::vector<std::unique_ptr<sequence::SequenceMatcher>> sequences(s.queries.size());
+        std::vector<std::unique_ptr<sequence::SampleMatcher>> samples(s.queries.size());
+        std::vector<std::deque<Match>> held(s.queries.size());
+        for (size_t q = 0; q < s.queries.size(); ++q) {
+            const auto& state = queries[q];
+            std::string why;
+            if (s.queries[q].sequence) {
+                const auto& b = state.at("sequence").get_binary();
+                auto m = sequence::SequenceMatcher::restore(
+                    std::string_view(reinterpret_cast<const char*>(b.data()), b.size()), s.sequence_sink(q), &why,
+                    s.limits, &texts);
+                if (!m) return fail("query " + std::to_string(q + 1) + ": " + why);
+                sequences[q] = std::make_unique<sequence::SequenceMatcher>(std::move(*m));
+            }
+            if (s.queries[q].sample) {
+                const auto& b = state.at("sample").get_binary();
+                auto m = sequence::SampleMatcher::restore(
+                    std::string_view(reinterpret_cast<const char*>(b.data()), b.size()), s.sample_sink(q), &why,
+                    s.limits, &texts);
+                if (!m) return fail("query " + std::to_string(q + 1) + ": " + why);
+                samples[q] = std::make_unique<sequence::SampleMatcher>(std::move(*m));
+            }
+            for (const auto& m : state.at("held")) held[q].push_back(match_from_json(m));
+        }
+        std::unique_ptr<engine::ReorderBuffer> reorder;
+        if (s.reorder) {
+            const auto& r = j.at("reorder");
+            reorder = std::make_unique<engine::ReorderBuffer>(*s.options.reorder_window_ns);
+            std::string text;
+            std::vector<const nlohmann::json*> entries;
+            for (const auto& e : r.at("events")) {
+                text += e.at("source").get<std::string>();
+                text += '\n';
+                entries.push_back(&e);
+            }
+            auto reader = input::NdjsonReader::from_string(std::move(text), "<snapshot>", s.plan);
+            vm::EventRecord record;
+            for (size_t i = 0; i < entries.size(); ++i) {
+                if (!reader->next(record)) return fail("a held event of the reorder window does not read back");
+                const engine::OrderKey key = key_from_json(entries[i]->at("key"));
+                const std::string origin = entries[i]->at("origin").get<std::string>();
+                record.ordinal = key.ordinal;
+                record.origin = origin;
+                record.line = entries[i]->at("line").get<uint64_t>();
+                reorder->add(record, key);
+            }
+            reorder->restore(r.at("newest").get<int64_t>(), r.at("released").is_null()
+                                                                ? std::nullopt
+                                                                : std::optional(key_from_json(r.at("released"))));
+        }
+
+        for (size_t q = 0; q < s.queries.size(); ++q) {
+            s.queries[q].sequence = std::move(sequences[q]);
+            s.queries[q].sample = std::move(samples[q]);
+            s.queries[q].limiter.restore(queries[q].at("seen").get<uint64_t>(), std::move(held[q]));
+        }
+        s.reorder = std::move(reorder);
+        s.next_ordinal = j.at("next_ordinal").get<uint64_t>();
+        s.last_key = j.at("last_key").is_null() ? std::nullopt : std::optional(key_from_json(j.at("last_key")));
+        s.finished = j.at("finished").get<bool>();
+        s.ticks = j.at("ticks").get<uint64_t>();
+        s.checked_epoch = j.at("checked_epoch").get<uint64_t>();
+        s.warned = warned;
+        const auto& st = j.at("stats");
+        s.stats.events = st.at(0).get<uint64_t>();
+        s.stats.bad_lines = st.at(1).get<uint64_t>();
+        s.stats.events_without_timestamp = st.at(2).get<uint64_t>();
+        s.stats.query_events_without_timestamp = st.at(3).get<uint64_t>();
+        s.stats.out_of_order = st.at(4).get<uint64_t>();
+        s.stats.late_events = st.at(5).get<uint64_t>();
+        s.stats.bytes = st.at(6).get<uint64_t>();
+        s.stats.evaluation_errors = st.at(7).get<uint64_t>();
+        s.stats.truncated_key_products = st.at(8).get<uint64_t>();
+        s.stats.matches = j.at("matches").get<std::vector<uint64_t>>();
+    } catch (const nlohmann::json::exception& e) {
+        return fail(std::string("malformed snapshot: ") + e.what());
+    }
+    return true;
+}
+
+}  // namespace eqlc

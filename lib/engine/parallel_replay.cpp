@@ -1,0 +1,172 @@
+// read_ndjson on several threads: batches from the parallel reader replayed through the same calls as the
+// sequential loop, the queries run on the rule shards when there are several.
+#include "engine/engine_impl.hpp"
+
+#include <algorithm>
+
+namespace eqlc {
+
+// read_ndjson with threads > 1: the same calls in the same order as the sequential loop in read_ndjson,
+// from batches parsed on other threads (input/parallel_reader.hpp).
+bool Engine::Impl::read_parallel(const std::string& path, const ReadOptions& read,
+                                 const input::ReaderOptions& reader_options, Diagnostic* error) {
+    auto opened = engine::ParallelReader::open(path, plan, read.threads, reader_options, read.map_files);
+    if (!opened) {
+        if (error) *error = opened.error;
+        return false;
+    }
+    engine::ParallelReader& reader = *opened.reader;
+    // The sequential loop reports, before each event, the bad lines read since the event before it, at most
+    // max_kept_errors of them (the reader keeps no more between two take_errors()).
+    std::vector<BadInput> held;
+    size_t since_event = 0;
+    auto hold = [&](const input::BadLine& bad) {
+        if (since_event++ < reader_options.max_kept_errors)
+            held.push_back(BadInput{bad.origin, bad.line, bad.diagnostic.message, bad.excerpt});
+    };
+    auto drain = [&] {
+        for (auto& bad : held) report_bad(std::move(bad));
+        held.clear();
+        since_event = 0;
+    };
+    // Routing by rule: with several queries, they are split among `threads` shards that run on threads of
+    // their own (engine/rule_shards.hpp). Not with a reorder window, whose held events outlive the batches.
+    std::unique_ptr<engine::RuleShards> shards;
+    if (!reorder && valid_queries() > 1)
+        shards = std::make_unique<engine::RuleShards>(
+            queries, catalog, read.threads, [this](size_t q, Match&& m) { deliver(q, std::move(m)); },
+            &compiled->impl().value_mask);
+    stats.query_threads = shards ? static_cast<uint32_t>(shards->size()) : 1;
+    struct Reset {  // leaves the engine sequential again, also when a handler or a shard throws
+        Impl& impl;
+        ~Reset() {
+            impl.deferred.active = false;
+            impl.deferred.clear();
+            impl.collecting = nullptr;
+        }
+    } reset{*this};
+    auto progress = [&](uint64_t bytes, uint64_t count) {
+        if (!deferred.active) return read.progress(bytes, count);
+        deferred.steps.push_back(Step{Step::Kind::progress, deferred.progress_calls.size()});
+        deferred.progress_calls.emplace_back(bytes, count);
+    };
+
+    const uint64_t bytes_before = stats.bytes;
+    engine::ReadBatch::Loaded loaded;  // `record` gets its events from load() alone in this loop
+    uint64_t events = 0;
+    uint64_t skipped = 0;       // lines the line filter skipped before the last event
+    uint64_t skipped_base = 0;  // ... in the batches before this one
+    uint64_t progress_at = 0;   // events (run or skipped) at the last progress call
+    std::optional<Diagnostic> failure;
+    bool stopped = false;  // stop_after() said so: the rest of the input is not read
+    uint64_t bad_lines_before_stop = 0;
+    while (const engine::ReadBatch* batch = reader.next()) {
+        deferred.active = shards != nullptr;
+        const auto& bad = batch->bad();
+        size_t b = 0;
+        for (size_t i = 0; i < batch->events() && !stopped; ++i) {
+            while (b < bad.size() && bad[b].events_before <= i) hold(bad[b++].line);
+            // Skipped lines take their places in arrival order, as if they had been run.
+            next_ordinal += skipped_base + batch->skipped_before(i) - skipped;
+            skipped = skipped_base + batch->skipped_before(i);
+            batch->load(i, record, loaded);
+            deferred.event = static_cast<uint32_t>(i);
+            drain();  // the bad lines before this event are reported before it (in line order)
+            const bool accepted = accept(record, reader.name(), record.line, batch->timestamp_error(i));
+            ++events;
+            stopped = stop_after(accepted, read, reader.name(), record.line, failure);
+            if (read.progress && events + skipped >= progress_at + 0x10000) {
+                progress_at = events + skipped;
+                progress(batch->input_bytes(), progress_at);
+            }
+        }
+        if (stopped) {
+            bad_lines_before_stop = reader.bad_lines() - batch->bad_lines() + b;
+        } else {
+            while (b < bad.size()) hold(bad[b++].line);
+            skipped_base += batch->skipped();
+            if (batch->failure()) failure = batch->failure();
+        }
+        if (shards) run_shards(*shards, *batch, read, reader.name());
+        if (stopped) break;
+    }
+    drain();
+    if (stopped) {
+        if (read.progress) read.progress(reader.input_bytes(), events + skipped);
+        stats.skipped_events += skipped;
+        stats.bad_lines += bad_lines_before_stop;
+        stats.bytes = bytes_before + reader.bytes();
+        if (failure && error) *error = *failure;
+        return !failure;
+    }
+    if (read.progress) read.progress(reader.input_bytes(), reader.events() + reader.skipped());
+    next_ordinal += reader.skipped() - skipped;
+    stats.skipped_events += reader.skipped();
+    stats.bad_lines += reader.bad_lines();
+    stats.bytes = bytes_before + reader.bytes();
+    if (failure) {
+        if (error) *error = *failure;
+        return false;
+    }
+    return true;
+}
+
+size_t Engine::Impl::valid_queries() const {
+    return static_cast<size_t>(
+        std::count_if(queries.begin(), queries.end(), [](const QueryState& q) { return !q.disabled(); }));
+}
+
+// Runs a batch's deferred entries on the rule shards, then does what the sequential engine would have done,
+// in its order: the reports, each entry's results (in query order) and the progress calls.
+// The batch runs in parts that end at the state checks, each check seeing the state (and coming in the
+// order of the other steps) as in the sequential engine.
+void Engine::Impl::run_shards(engine::RuleShards& shards, const engine::ReadBatch& batch, const ReadOptions& read,
+                              std::string_view reader_name) {
+    deferred.active = false;
+    size_t begin = 0;
+    size_t next_step = 0;
+    // Entries [begin, end), and the steps before entry `end`.
+    auto part = [&](size_t end) {
+        collecting = &shards;
+        shards.run(batch, deferred.entries, begin, end);
+        collecting = nullptr;
+        add(shards.take_counters());
+        begin = end;
+        for (; next_step < deferred.steps.size(); ++next_step) {
+            const Step& step = deferred.steps[next_step];
+            if (step.kind == Step::Kind::entry && step.index >= end) return;
+            replay(shards, step, read, batch, reader_name);
+        }
+    };
+    for (const size_t checkpoint : deferred.checkpoints) {
+        part(checkpoint);
+        check_state();
+    }
+    part(deferred.entries.size());
+    shards.clear_matches();
+    deferred.clear();
+}
+
+void Engine::Impl::replay(engine::RuleShards& shards, const Step& step, const ReadOptions& read,
+                          const engine::ReadBatch& batch, std::string_view reader_name) {
+    switch (step.kind) {
+        case Step::Kind::report: report_bad(std::move(deferred.reports[step.index])); break;
+        case Step::Kind::entry: {
+            const auto entry = static_cast<uint32_t>(step.index);
+            shards.take_matches(entry, [&](size_t q, Match&& m) { deliver(q, std::move(m)); });
+            if (auto problem = shards.take_invalid(entry)) {
+                const engine::RuleShards::Entry& e = deferred.entries[step.index];
+                invalid_event(reader_name, batch.line(e.event), batch.source(e.event), batch.has_timestamp(e.event),
+                              e.ordinal, *problem);
+            }
+            break;
+        }
+        case Step::Kind::progress: {
+            const auto [bytes, count] = deferred.progress_calls[step.index];
+            read.progress(bytes, count);
+            break;
+        }
+    }
+}
+
+}  // namespace eqlc
