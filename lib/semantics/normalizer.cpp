@@ -1,18 +1,14 @@
+// The lowering: a checked syntax tree, its fields resolved, becomes Conds and ValueExprs (normalizer.hpp), `not`s
+// pushed down to the leaves, field tests with constants typed to the field (constant_typing.cpp), value
+// expressions folded where constant (constant_folding.cpp).
 #include "semantics/normalizer.hpp"
 
 #include <algorithm>
-#include <cmath>
-#include <cstdint>
 
 #include "matchers/cidr.hpp"
-#include "matchers/glob.hpp"
 #include "matchers/lucene_regex.hpp"
 #include "semantics/normalizer_internal.hpp"
 #include "syntax/printer.hpp"
-#include "text/casefold.hpp"
-#include "values/number_format.hpp"
-#include "values/string_functions.hpp"
-#include "values/timestamp.hpp"
 
 namespace eqlc::semantics {
 
