@@ -1,7 +1,10 @@
 // EXPLAIN: prints programs one instruction per line, as SQLite's EXPLAIN does:
 //
-//   addr  opcode            A     B     target  operands / constants                 -- source
-//   0     TEST_STR_EQ       s0    k0    ->4     @event.category "process"             -- @event.category == "process"
+//   addr  opcode            jump     operands
+//   0     TEST_STR_EQ       F->4     @event.category == "process"  -- @event.category == "process"
+//
+// The operands are decoded by the opcode table (vm/program.hpp): each field by its Operand kind, laid out by the
+// opcode's form.
 #include <cstdio>
 #include <string>
 #include <unordered_map>
