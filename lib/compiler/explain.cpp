@@ -1,7 +1,10 @@
 // EXPLAIN: prints programs one instruction per line, as SQLite's EXPLAIN does:
 //
-//   addr  opcode            A     B     target  operands / constants                 -- source
-//   0     TEST_STR_EQ       s0    k0    ->4     @event.category "process"             -- @event.category == "process"
+//   addr  opcode            jump     operands
+//   0     TEST_STR_EQ       F->4     @event.category == "process"  -- @event.category == "process"
+//
+// The operands are decoded by the opcode table (vm/program.hpp): each field by its Operand kind, laid out by the
+// opcode's form.
 #include <cstdio>
 #include <string>
 #include <unordered_map>
@@ -16,7 +19,6 @@ namespace eqlc::compiler {
 
 using vm::Instruction;
 using vm::kNoIndex;
-using vm::Opcode;
 using vm::Program;
 namespace flag = vm::flag;
 
@@ -73,147 +75,122 @@ std::string function_name(uint32_t id) {
     return "fn#" + std::to_string(id);
 }
 
-// The decoded operands of one instruction.
-std::string operands(const Program& p, const SlotNames& names, const Instruction& in) {
-    std::string out;
-    auto nullv = [&] {
-        if (in.flags & flag::NULLV) out += " (null reads as " + value_text(p.constants[in.aux]) + ")";
-    };
-    auto neg = [&] { return std::string((in.flags & flag::NEG) ? "none of " : ""); };
-    const std::string cmp = vm::cmp_op_symbol(in.cmp());
-    switch (in.op) {
-        case Opcode::HALT_TRUE:
-        case Opcode::HALT_FALSE:
-        case Opcode::JUMP:
-        case Opcode::RET_VALUE: break;
-        case Opcode::TEST_EXISTS:
-            out = field_name(names, in.a) + ((in.flags & flag::NEG) ? " is null" : " exists");
-            break;
-        case Opcode::TEST_STR_EQ: out = neg() + field_name(names, in.a) + " == " + value_text(p.constants[in.b]); break;
-        case Opcode::TEST_STR_EQ_CI:
-            out = neg() + "lower(" + field_name(names, in.a) + ") == " + value_text(p.constants[in.b]);
-            break;
-        case Opcode::TEST_STR_LIST: {
-            const auto& list = p.string_lists[in.b];
-            out = neg() + ((in.flags & flag::CI) ? "lower(" + field_name(names, in.a) + ")" : field_name(names, in.a)) +
-                  " in (";
-            for (size_t i = 0; i < list.size(); ++i) out += (i ? ", " : "") + value_text(list[i]);
-            out += ")";
-            break;
+// Operand `kind` of `in`, whose field holds `v`, as EXPLAIN prints it; `detailed` adds what the matcher holds.
+std::string operand_text(const Program& p, const SlotNames& names, const Instruction& in, vm::Operand kind, uint32_t v,
+                         bool detailed) {
+    using vm::Operand;
+    const std::string index = std::to_string(v);
+    switch (kind) {
+        case Operand::none: return "";
+        case Operand::slot: return field_name(names, v);
+        case Operand::constant: return value_text(p.constants[v]);
+        case Operand::constant_run: {
+            std::string out;
+            for (uint32_t i = 0; i < in.aux; ++i) out += (i ? ", " : "") + value_text(p.constants[v + i]);
+            return out;
         }
-        case Opcode::TEST_STR_IN:
-            out = neg() + field_name(names, in.a) + " in set#" + std::to_string(in.b) + " (" +
-                  std::to_string(p.literal_sets[in.b].size()) + " strings" +
-                  (p.literal_sets[in.b].case_insensitive() ? ", case-insensitive)" : ")");
-            break;
-        case Opcode::TEST_STR_CMP:
-        case Opcode::TEST_NUM_CMP:
-        case Opcode::TEST_VERSION_CMP:
-            out = neg() + field_name(names, in.a) + " " + cmp + " " + value_text(p.constants[in.b]);
-            break;
-        case Opcode::TEST_PREFIX:
-            out = neg() + field_name(names, in.a) + " starts with " + value_text(p.constants[in.b]) +
-                  ((in.flags & flag::CI) ? " (case-insensitive)" : "");
-            break;
-        case Opcode::TEST_GLOB:
-            out = neg() + field_name(names, in.a) + " like " + syntax::quote_string(p.globs[in.b].glob.pattern()) +
-                  " (" + to_string(p.globs[in.b].glob.shape()) +
-                  (p.globs[in.b].glob.case_insensitive() ? ", case-insensitive)" : ")");
-            break;
-        case Opcode::TEST_GLOB_LIST: {
-            const auto& list = p.glob_lists[in.b];
-            out = neg() + field_name(names, in.a) + " like globs#" + std::to_string(in.b) + " (";
+        case Operand::string_list: {
+            std::string out;
+            const auto& list = p.string_lists[v];
+            for (size_t i = 0; i < list.size(); ++i) out += (i ? ", " : "") + value_text(list[i]);
+            return out;
+        }
+        case Operand::literal_set:
+            if (!detailed) return "set#" + index;
+            return "set#" + index + " (" + std::to_string(p.literal_sets[v].size()) + " strings" +
+                   (p.literal_sets[v].case_insensitive() ? ", case-insensitive)" : ")");
+        case Operand::number_set:
+            if (!detailed) return "numbers#" + index;
+            return "numbers#" + index + " (" + std::to_string(p.number_sets[v].size()) + " numbers)";
+        case Operand::glob: {
+            const auto& glob = p.globs[v].glob;
+            if (!detailed) return syntax::quote_string(glob.pattern());
+            return syntax::quote_string(glob.pattern()) + " (" + to_string(glob.shape()) +
+                   (glob.case_insensitive() ? ", case-insensitive)" : ")");
+        }
+        case Operand::glob_list: {
+            if (!detailed) return "globs#" + index;
+            const auto& list = p.glob_lists[v];
+            std::string out = "globs#" + index + " (";
             for (size_t i = 0; i < list.size(); ++i)
                 out += (i ? ", " : "") + syntax::quote_string(list[i].glob.pattern());
             out += (!list.empty() && list[0].glob.case_insensitive()) ? "; case-insensitive)" : ")";
-            break;
+            return out;
         }
-        case Opcode::TEST_PATTERN: {
-            const auto& s = p.pattern_sets[in.b].stats();
-            out = neg() + field_name(names, in.a) + " like set#" + std::to_string(in.b) + " (" +
-                  std::to_string(p.pattern_sets[in.b].size()) + " patterns: " + std::to_string(s.exact) + " exact, " +
-                  std::to_string(s.prefix) + " prefix, " + std::to_string(s.suffix) + " suffix, " +
-                  std::to_string(s.contains) + " contains, " + std::to_string(s.general) + " general" +
-                  (p.pattern_sets[in.b].case_insensitive() ? "; case-insensitive)" : ")");
-            break;
+        case Operand::pattern_set: {
+            if (!detailed) return "set#" + index;
+            const auto& s = p.pattern_sets[v].stats();
+            return "set#" + index + " (" + std::to_string(p.pattern_sets[v].size()) +
+                   " patterns: " + std::to_string(s.exact) + " exact, " + std::to_string(s.prefix) + " prefix, " +
+                   std::to_string(s.suffix) + " suffix, " + std::to_string(s.contains) + " contains, " +
+                   std::to_string(s.general) + " general" +
+                   (p.pattern_sets[v].case_insensitive() ? "; case-insensitive)" : ")");
         }
-        case Opcode::TEST_REGEX:
-            out = neg() + field_name(names, in.a) + " regex /" + p.regexes[in.b].re2_pattern() + "/";
-            break;
-        case Opcode::TEST_NUM_IN:
-            out = neg() + field_name(names, in.a) + " in numbers#" + std::to_string(in.b) + " (" +
-                  std::to_string(p.number_sets[in.b].size()) + " numbers)";
-            break;
-        case Opcode::TEST_BOOL:
-            out = neg() + field_name(names, in.a) + " is " +
-                  (in.b == 3   ? "a boolean"
-                   : in.b == 2 ? "true"
-                   : in.b == 1 ? "false"
-                               : "never");
-            break;
-        case Opcode::TEST_IP_IN:
-            out = neg() + field_name(names, in.a) + " in cidr#" + std::to_string(in.b) + " (" +
-                  std::to_string(p.cidr_sets[in.b].size()) + " blocks)";
-            break;
-        case Opcode::TEST_IP_CMP:
-            out = neg() + field_name(names, in.a) + " " + cmp + " ip#" + std::to_string(in.b);
-            break;
-        case Opcode::TEST_VALUE: out = (in.flags & flag::EXPECT_FALSE) ? "pop == FALSE" : "pop == TRUE"; break;
-        case Opcode::PUSH_CONST: out = value_text(p.constants[in.b]); break;
-        case Opcode::PUSH_FIELD: out = field_name(names, in.a) + " as " + field_type_name(in.b); break;
-        case Opcode::CALL:
-            out = function_name(in.b) + ((in.flags & flag::CI) ? "~" : "") + "/" + std::to_string(in.aux);
-            if (in.a != kNoIndex) out += " cidr#" + std::to_string(in.a);
-            break;
-        case Opcode::ARITH: out = arith_name(in.b); break;
-        case Opcode::CMP: out = cmp + (in.b == 1 ? " (ip)" : in.b == 2 ? " (version)" : ""); break;
-        case Opcode::NEG:
-        case Opcode::IS_NULL:
-        case Opcode::NOT3:
-        case Opcode::AND3:
-        case Opcode::OR3: break;
-        case Opcode::V_STR_EQ_CI:
-        case Opcode::V_PREFIX: out = value_text(p.constants[in.b]); break;
-        case Opcode::V_STR_IN: out = "set#" + std::to_string(in.b); break;
-        case Opcode::V_NUM_IN: out = "numbers#" + std::to_string(in.b); break;
-        case Opcode::V_IN_ANY:
-            for (uint32_t i = 0; i < in.aux; ++i) out += (i ? ", " : "") + value_text(p.constants[in.b + i]);
-            break;
-        case Opcode::V_GLOB: out = syntax::quote_string(p.globs[in.b].glob.pattern()); break;
-        case Opcode::V_PATTERN: out = "set#" + std::to_string(in.b); break;
-        case Opcode::V_REGEX: out = "/" + p.regexes[in.b].re2_pattern() + "/"; break;
-        case Opcode::V_IP_IN: out = "cidr#" + std::to_string(in.b); break;
+        case Operand::regex: return "/" + p.regexes[v].re2_pattern() + "/";
+        case Operand::cidr_set_or_none:
+            if (v == kNoIndex) return "";
+            [[fallthrough]];
+        case Operand::cidr_set:
+            if (!detailed) return "cidr#" + index;
+            return "cidr#" + index + " (" + std::to_string(p.cidr_sets[v].size()) + " blocks)";
+        case Operand::ip: return "ip#" + index;
+        case Operand::bool_mask: return v == 3 ? "a boolean" : v == 2 ? "true" : v == 1 ? "false" : "never";
+        case Operand::field_type: return field_type_name(v);
+        case Operand::function: return function_name(v);
+        case Operand::arith_op: return arith_name(v);
+        case Operand::compare_kind: return v == 1 ? "(ip)" : v == 2 ? "(version)" : "";
+        case Operand::argc:
+        case Operand::count:
+        case Operand::target:
+        case Operand::branch: return index;
+        case Operand::null_value: return (in.flags & flag::NULLV) ? "null reads as " + value_text(p.constants[v]) : "";
     }
-    nullv();
-    return out;
+    return "?";
 }
 
-bool is_jump(const Instruction& in) {
-    switch (in.op) {
-        case Opcode::HALT_TRUE:
-        case Opcode::HALT_FALSE:
-        case Opcode::RET_VALUE:
-        case Opcode::PUSH_CONST:
-        case Opcode::PUSH_FIELD:
-        case Opcode::CALL:
-        case Opcode::ARITH:
-        case Opcode::NEG:
-        case Opcode::CMP:
-        case Opcode::IS_NULL:
-        case Opcode::NOT3:
-        case Opcode::AND3:
-        case Opcode::OR3:
-        case Opcode::V_STR_EQ_CI:
-        case Opcode::V_STR_IN:
-        case Opcode::V_NUM_IN:
-        case Opcode::V_IN_ANY:
-        case Opcode::V_GLOB:
-        case Opcode::V_PATTERN:
-        case Opcode::V_REGEX:
-        case Opcode::V_PREFIX:
-        case Opcode::V_IP_IN: return false;
-        default: return true;
+// The flag a `{FLAG?yes|no}` of an opcode's form tests.
+uint8_t form_flag(std::string_view name) {
+    if (name == "NEG") return flag::NEG;
+    if (name == "CI") return flag::CI;
+    if (name == "EXPECT_FALSE") return flag::EXPECT_FALSE;
+    return 0;
+}
+
+// The decoded operands of one instruction: its opcode's form (program.hpp) with the operands filled in.
+std::string operands(const Program& p, const SlotNames& names, const Instruction& in) {
+    const vm::OpcodeInfo& info = vm::opcode_info(in.op);
+    std::string out;
+    const std::string_view form = info.form;
+    for (size_t i = 0; i < form.size();) {
+        if (form[i] != '{') {
+            out += form[i++];
+            continue;
+        }
+        const size_t close = form.find('}', i);
+        std::string_view item = form.substr(i + 1, close - i - 1);
+        i = close + 1;
+        if (const size_t q = item.find('?'); q != std::string_view::npos) {  // {FLAG?yes|no}
+            const size_t bar = item.find('|', q);
+            out += (in.flags & form_flag(item.substr(0, q))) ? item.substr(q + 1, bar - q - 1) : item.substr(bar + 1);
+            continue;
+        }
+        if (item == "op") {
+            out += vm::cmp_op_symbol(in.cmp());
+            continue;
+        }
+        const bool spaced = item.starts_with(' ');  // "{ A}": a space before A, unless A prints nothing
+        if (spaced) item.remove_prefix(1);
+        const bool detailed = item.ends_with('+');  // "{B+}": B with details
+        if (detailed) item.remove_suffix(1);
+        std::string text = item == "A"   ? operand_text(p, names, in, info.a, in.a, detailed)
+                           : item == "B" ? operand_text(p, names, in, info.b, in.b, detailed)
+                                         : operand_text(p, names, in, info.aux, in.aux, detailed);
+        if (spaced && !text.empty()) out += ' ';
+        out += text;
     }
+    if (info.aux == vm::Operand::null_value && (in.flags & flag::NULLV))
+        out += " (" + operand_text(p, names, in, info.aux, in.aux, false) + ")";
+    return out;
 }
 
 }  // namespace
@@ -231,12 +208,11 @@ std::string explain(const Program& p) {
     for (size_t i = 0; i < p.code.size(); ++i) {
         const Instruction& in = p.code[i];
         std::string jump;
-        if (is_jump(in)) {
-            if (in.op == Opcode::JUMP)
-                jump = "->" + std::to_string(in.target);
-            else
-                jump = std::string((in.flags & flag::JT) ? "T" : "F") + "->" + std::to_string(in.target);
-        }
+        const vm::Operand target = vm::opcode_info(in.op).target;
+        if (target == vm::Operand::target)
+            jump = "->" + std::to_string(in.target);
+        else if (target == vm::Operand::branch)
+            jump = std::string((in.flags & flag::JT) ? "T" : "F") + "->" + std::to_string(in.target);
         std::snprintf(line, sizeof line, "%-5zu %-17s %-8s ", i, std::string(opcode_name(in.op)).c_str(), jump.c_str());
         out += line;
         out += operands(p, names, in);

@@ -53,9 +53,6 @@ public:
     // Literal parts between stars (each may contain `?`); parts().front() is anchored at the start unless
     // the pattern starts with `*`, parts().back() at the end unless it ends with `*`.
     const std::vector<std::string>& parts() const { return parts_; }
-    bool leading_star() const { return leading_star_; }
-    bool trailing_star() const { return trailing_star_; }
-    bool has_question() const { return has_question_; }
     // The longest run of literal bytes (no `*`, no `?`); empty when there is none. PatternSet uses it
     // as the prefilter key of general patterns.
     std::string_view longest_literal() const;

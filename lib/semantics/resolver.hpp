@@ -42,9 +42,6 @@ public:
     ResolvedField configured(std::string_view dotted, std::string_view role, const SourceSpan& span,
                              bool optional = false);
 
-    bool has_schema() const { return schema_ != nullptr; }
-    const Schema* schema() const { return schema_; }
-    vm::FieldCatalog& catalog() { return catalog_; }
 
 private:
     ResolvedField resolve(std::string_view dotted, bool optional, const SourceSpan& span, std::string_view role);

@@ -56,7 +56,6 @@ struct Number {
         return (v >= INT32_MIN && v <= INT32_MAX) ? of_int(static_cast<std::int32_t>(v)) : of_long(v);
     }
 
-    constexpr bool is_integral() const noexcept { return kind != NumberKind::Double; }
     // Java's longValue() for the integral kinds (meaningless for doubles: use as_double or java_long_value).
     constexpr std::int64_t as_long() const noexcept { return kind == NumberKind::Int ? i : l; }
     constexpr double as_double() const noexcept {

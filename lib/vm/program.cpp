@@ -1,24 +1,24 @@
 #include "vm/program.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace eqlc::vm {
 
 namespace {
 
-struct OpcodeInfo {
-    std::string_view name;
-    std::string_view synopsis;
-};
-
 constexpr OpcodeInfo kOpcodes[] = {
-#define EQLC_OPCODE_INFO(name, synopsis) {#name, synopsis},
+#define EQLC_OPCODE_INFO(name, a, b, aux, target, pops, pushes, synopsis, form) \
+    {#name, Operand::a, Operand::b, Operand::aux, Operand::target, pops, pushes, synopsis, form},
     EQLC_OPCODES(EQLC_OPCODE_INFO)
 #undef EQLC_OPCODE_INFO
 };
 
+static_assert(std::size(kOpcodes) == kOpcodeCount);
+
 }  // namespace
 
+const OpcodeInfo& opcode_info(Opcode op) { return kOpcodes[static_cast<size_t>(op)]; }
 std::string_view opcode_name(Opcode op) { return kOpcodes[static_cast<size_t>(op)].name; }
 std::string_view opcode_synopsis(Opcode op) { return kOpcodes[static_cast<size_t>(op)].synopsis; }
 

@@ -24,9 +24,9 @@
 // null are null, and TEST_VALUE turns the top of the stack into a jump: r is "the value is boolean TRUE" (or
 // FALSE with EXPECT_FALSE), so null never satisfies it.
 //
-// Operands: A = slot id / stack argument, B = constant or matcher index, target = instruction index, aux = a
-// small extra operand (argument count; null_value constant index). Comparison operators (vm::CmpOp) live in
-// flags bits 4-6.
+// Operands: each instruction has the fields A, B, aux (16 bits) and target; the opcode table says what each
+// holds (the Operand kinds: a slot, a constant or matcher index, an argument count, a jump target...).
+// Comparison operators (vm::CmpOp) live in flags bits 4-6.
 #pragma once
 
 #include <cstdint>
@@ -48,60 +48,147 @@
 
 namespace eqlc::vm {
 
-// X(name, synopsis): the opcode table. The synopsis is what the instruction does; EXPLAIN prints it.
-#define EQLC_OPCODES(X)                                                                                              \
-    /* ---- control ---------------------------------------------------------------------------------------- */      \
-    X(HALT_TRUE, "stop: the condition is TRUE (the event matches)")                                                  \
-    X(HALT_FALSE, "stop: the condition is not TRUE (FALSE or NULL)")                                                 \
-    X(JUMP, "pc = target")                                                                                           \
-    X(RET_VALUE, "stop: the result is the top of the stack (value programs)")                                        \
-    /* ---- field tests: r = any value v of slot A satisfies ..., then NEG / conditional jump ------------------- */ \
-    X(TEST_EXISTS, "r = slot A has a non-null value                (NEG: A == null, i.e. missing/null)")             \
-    X(TEST_STR_EQ, "r = v is a string equal to constant[B]           (bytes, case-sensitive)")                       \
-    X(TEST_STR_EQ_CI, "r = lower(v) == constant[B]                  (B already lowered; Java Locale.ROOT)")          \
-    X(TEST_STR_LIST, "r = v equals one of string_lists[B]           (a few strings; CI: lower(v), list lowered)")    \
-    X(TEST_STR_IN, "r = v is in literal_sets[B]                     (case-insensitive if the set is)")               \
-    X(TEST_STR_CMP, "r = v <op> constant[B] in byte order           (keyword range query)")                          \
-    X(TEST_PREFIX, "r = v starts with constant[B]                   (CI: lower(v), B already lowered)")              \
-    X(TEST_GLOB, "r = globs[B] matches all of v                     (one wildcard pattern)")                         \
-    X(TEST_GLOB_LIST, "r = one of glob_lists[B] matches all of v    (a few patterns, tried in turn)")                \
-    X(TEST_PATTERN, "r = pattern_sets[B] matches all of v           (many wildcard patterns)")                       \
-    X(TEST_REGEX, "r = regexes[B] fully matches v                   (Lucene regexp via RE2)")                        \
-    X(TEST_NUM_CMP, "r = v is a number and v <op> constant[B]       (by value across int/double)")                   \
-    X(TEST_NUM_IN, "r = v is a number in number_sets[B]")                                                            \
-    X(TEST_BOOL, "r = v is a boolean and bit v of mask B is set     (1 = false, 2 = true)")                          \
-    X(TEST_IP_IN, "r = v parses as an ip inside cidr_sets[B]        (==, in, cidrMatch on ip fields)")               \
-    X(TEST_IP_CMP, "r = v parses as an ip and v <op> ips[B]         (address order)")                                \
-    X(TEST_VERSION_CMP, "r = v is a string and v <op> constant[B] by version precedence")                            \
-    /* ---- bridge from the value stack ----------------------------------------------------------------------- */   \
-    X(TEST_VALUE, "pop x; r = x is boolean TRUE (EXPECT_FALSE: boolean FALSE); null gives r = false")                \
-    /* ---- value stack: three-valued ------------------------------------------------------------------------ */    \
-    X(PUSH_CONST, "push constant[B]")                                                                                \
-    X(PUSH_FIELD, "push the script value of slot A: its first doc value (min by FieldType B), null if none")         \
-    X(CALL, "pop aux args; push function B(args)  (CI: the ~ form; A: cidr_sets index for cidrMatch)")               \
-    X(ARITH, "pop y, x; push x <ArithOp B> y; null if either is null or on error")                                   \
-    X(NEG, "pop x; push -x")                                                                                         \
-    X(CMP, "pop y, x; push x <op> y as CompareKind B; null if either is null or they are incomparable")              \
-    X(IS_NULL, "pop x; push x == null (never null)")                                                                 \
-    X(NOT3, "pop x; push not x (not null = null)")                                                                   \
-    X(AND3, "pop y, x; push x and y (false wins over null)")                                                         \
-    X(OR3, "pop y, x; push x or y (true wins over null)")                                                            \
-    X(V_STR_EQ_CI, "pop x; push lower(x) == constant[B]; null if x is null")                                         \
-    X(V_STR_IN, "pop x; push x in literal_sets[B]; null if x is null")                                               \
-    X(V_NUM_IN, "pop x; push x in number_sets[B]; null if x is null")                                                \
-    X(V_IN_ANY, "pop x; push x equals one of constant[B .. B+aux); null if x is null")                               \
-    X(V_GLOB, "pop x; push globs[B] matches x; null if x is null")                                                   \
-    X(V_PATTERN, "pop x; push pattern_sets[B] matches x; null if x is null")                                         \
-    X(V_REGEX, "pop x; push regexes[B] matches x; null if x is null")                                                \
-    X(V_PREFIX, "pop x; push x starts with constant[B] (CI); null if x is null")                                     \
-    X(V_IP_IN, "pop x; push x inside cidr_sets[B]; null if x is null")
+// The kinds of operand an instruction field holds: what the VM reads it as (the table below declares one per
+// field and opcode; EXPLAIN decodes by them, and a unit test checks generated programs against them).
+enum class Operand : uint8_t {
+    none,              // unused: 0
+    slot,              // A: a field slot (vm::SlotId) of the event
+    constant,          // B: an index into constants
+    constant_run,      // B: the first of `aux` consecutive constants
+    string_list,       // B: an index into string_lists
+    literal_set,       // B: an index into literal_sets (and literal_set_bounds)
+    number_set,        // B: an index into number_sets
+    glob,              // B: an index into globs
+    glob_list,         // B: an index into glob_lists (and glob_list_bounds)
+    pattern_set,       // B: an index into pattern_sets (and pattern_set_bounds)
+    regex,             // B: an index into regexes
+    cidr_set,          // B: an index into cidr_sets
+    cidr_set_or_none,  // A: an index into cidr_sets, or kNoIndex
+    ip,                // B: an index into ips
+    bool_mask,         // B: bit 0 accepts false, bit 1 accepts true
+    field_type,        // B: a vm::FieldType
+    function,          // B: a semantics::FunctionId
+    arith_op,          // B: a vm::ArithOp
+    compare_kind,      // B: a vm::CompareKind
+    argc,              // aux: the number of arguments popped
+    count,             // aux: the length of the constant_run in B
+    null_value,        // aux: with flag NULLV, the constant a null value reads as (else unused)
+    target,            // target: the next pc
+    branch,            // target: the next pc when r == JT (else pc + 1)
+};
+
+// The stack effect column `pops` of CALL: it pops `aux` values (its argument count).
+inline constexpr int kPopsArgc = -1;
+
+// X(name, A, B, aux, target, pops, pushes, synopsis, form): the opcode table, the specification of each
+// instruction. A, B, aux and target are the Operand kinds of the instruction's fields; pops and pushes are its
+// effect on the value stack; the synopsis is what the instruction does; the form is how EXPLAIN prints its
+// operands: {A}, {B}, {aux} print the field decoded by its kind ({B+} with details of the matcher, such as its
+// size; "{ A}" prints a space and A unless A prints nothing), {op} the comparison operator in the flags, and
+// {FLAG?yes|no} one text or the other by a flag (NEG, CI, EXPECT_FALSE).
+#define EQLC_OPCODES(X)                                                                                               \
+    /* ---- control --------------------------------------------------------------------------------------------- */  \
+    X(HALT_TRUE, none, none, none, none, 0, 0, "stop: the condition is TRUE (the event matches)", "")                 \
+    X(HALT_FALSE, none, none, none, none, 0, 0, "stop: the condition is not TRUE (FALSE or NULL)", "")                \
+    X(JUMP, none, none, none, target, 0, 0, "pc = target", "")                                                        \
+    X(RET_VALUE, none, none, none, none, 1, 0, "stop: the result is the top of the stack (value programs)", "")       \
+    /* ---- field tests: r = any value v of slot A satisfies ..., then NEG / conditional jump ------------------- */  \
+    X(TEST_EXISTS, slot, none, null_value, branch, 0, 0,                                                              \
+      "r = slot A has a non-null value                (NEG: A == null, i.e. missing/null)",                           \
+      "{A}{NEG? is null| exists}")                                                                                    \
+    X(TEST_STR_EQ, slot, constant, null_value, branch, 0, 0,                                                          \
+      "r = v is a string equal to constant[B]           (bytes, case-sensitive)", "{NEG?none of |}{A} == {B}")        \
+    X(TEST_STR_EQ_CI, slot, constant, null_value, branch, 0, 0,                                                       \
+      "r = lower(v) == constant[B]                  (B already lowered; Java Locale.ROOT)",                           \
+      "{NEG?none of |}lower({A}) == {B}")                                                                             \
+    X(TEST_STR_LIST, slot, string_list, null_value, branch, 0, 0,                                                     \
+      "r = v equals one of string_lists[B]           (a few strings; CI: lower(v), list lowered)",                    \
+      "{NEG?none of |}{CI?lower(|}{A}{CI?)|} in ({B})")                                                               \
+    X(TEST_STR_IN, slot, literal_set, null_value, branch, 0, 0,                                                       \
+      "r = v is in literal_sets[B]                     (case-insensitive if the set is)",                             \
+      "{NEG?none of |}{A} in {B+}")                                                                                   \
+    X(TEST_STR_CMP, slot, constant, null_value, branch, 0, 0,                                                         \
+      "r = v <op> constant[B] in byte order           (keyword range query)", "{NEG?none of |}{A} {op} {B}")          \
+    X(TEST_PREFIX, slot, constant, null_value, branch, 0, 0,                                                          \
+      "r = v starts with constant[B]                   (CI: lower(v), B already lowered)",                            \
+      "{NEG?none of |}{A} starts with {B}{CI? (case-insensitive)|}")                                                  \
+    X(TEST_GLOB, slot, glob, null_value, branch, 0, 0,                                                                \
+      "r = globs[B] matches all of v                     (one wildcard pattern)", "{NEG?none of |}{A} like {B+}")     \
+    X(TEST_GLOB_LIST, slot, glob_list, null_value, branch, 0, 0,                                                      \
+      "r = one of glob_lists[B] matches all of v    (a few patterns, tried in turn)", "{NEG?none of |}{A} like {B+}") \
+    X(TEST_PATTERN, slot, pattern_set, null_value, branch, 0, 0,                                                      \
+      "r = pattern_sets[B] matches all of v           (many wildcard patterns)", "{NEG?none of |}{A} like {B+}")      \
+    X(TEST_REGEX, slot, regex, null_value, branch, 0, 0,                                                              \
+      "r = regexes[B] fully matches v                   (Lucene regexp via RE2)", "{NEG?none of |}{A} regex {B}")     \
+    X(TEST_NUM_CMP, slot, constant, null_value, branch, 0, 0,                                                         \
+      "r = v is a number and v <op> constant[B]       (by value across int/double)", "{NEG?none of |}{A} {op} {B}")   \
+    X(TEST_NUM_IN, slot, number_set, null_value, branch, 0, 0, "r = v is a number in number_sets[B]",                 \
+      "{NEG?none of |}{A} in {B+}")                                                                                   \
+    X(TEST_BOOL, slot, bool_mask, null_value, branch, 0, 0,                                                           \
+      "r = v is a boolean and bit v of mask B is set     (1 = false, 2 = true)", "{NEG?none of |}{A} is {B}")         \
+    X(TEST_IP_IN, slot, cidr_set, null_value, branch, 0, 0,                                                           \
+      "r = v parses as an ip inside cidr_sets[B]        (==, in, cidrMatch on ip fields)",                            \
+      "{NEG?none of |}{A} in {B+}")                                                                                   \
+    X(TEST_IP_CMP, slot, ip, null_value, branch, 0, 0,                                                                \
+      "r = v parses as an ip and v <op> ips[B]         (address order)", "{NEG?none of |}{A} {op} {B}")               \
+    X(TEST_VERSION_CMP, slot, constant, null_value, branch, 0, 0,                                                     \
+      "r = v is a string and v <op> constant[B] by version precedence", "{NEG?none of |}{A} {op} {B}")                \
+    /* ---- bridge from the value stack ------------------------------------------------------------------------- */  \
+    X(TEST_VALUE, none, none, none, branch, 1, 0,                                                                     \
+      "pop x; r = x is boolean TRUE (EXPECT_FALSE: boolean FALSE); null gives r = false",                             \
+      "pop == {EXPECT_FALSE?FALSE|TRUE}")                                                                             \
+    /* ---- value stack: three-valued --------------------------------------------------------------------------- */  \
+    X(PUSH_CONST, none, constant, none, none, 0, 1, "push constant[B]", "{B}")                                        \
+    X(PUSH_FIELD, slot, field_type, null_value, none, 0, 1,                                                           \
+      "push the script value of slot A: its first doc value (min by FieldType B), null if none", "{A} as {B}")        \
+    X(CALL, cidr_set_or_none, function, argc, none, kPopsArgc, 1,                                                     \
+      "pop aux args; push function B(args)  (CI: the ~ form; A: cidr_sets index for cidrMatch)",                      \
+      "{B}{CI?~|}/{aux}{ A}")                                                                                         \
+    X(ARITH, none, arith_op, none, none, 2, 1, "pop y, x; push x <ArithOp B> y; null if either is null or on error",  \
+      "{B}")                                                                                                          \
+    X(NEG, none, none, none, none, 1, 1, "pop x; push -x", "")                                                        \
+    X(CMP, none, compare_kind, none, none, 2, 1,                                                                      \
+      "pop y, x; push x <op> y as CompareKind B; null if either is null or they are incomparable", "{op}{ B}")        \
+    X(IS_NULL, none, none, none, none, 1, 1, "pop x; push x == null (never null)", "")                                \
+    X(NOT3, none, none, none, none, 1, 1, "pop x; push not x (not null = null)", "")                                  \
+    X(AND3, none, none, none, none, 2, 1, "pop y, x; push x and y (false wins over null)", "")                        \
+    X(OR3, none, none, none, none, 2, 1, "pop y, x; push x or y (true wins over null)", "")                           \
+    X(V_STR_EQ_CI, none, constant, none, none, 1, 1, "pop x; push lower(x) == constant[B]; null if x is null", "{B}") \
+    X(V_STR_IN, none, literal_set, none, none, 1, 1, "pop x; push x in literal_sets[B]; null if x is null", "{B}")    \
+    X(V_NUM_IN, none, number_set, none, none, 1, 1, "pop x; push x in number_sets[B]; null if x is null", "{B}")      \
+    X(V_IN_ANY, none, constant_run, count, none, 1, 1,                                                                \
+      "pop x; push x equals one of constant[B .. B+aux); null if x is null", "{B}")                                   \
+    X(V_GLOB, none, glob, none, none, 1, 1, "pop x; push globs[B] matches x; null if x is null", "{B}")               \
+    X(V_PATTERN, none, pattern_set, none, none, 1, 1, "pop x; push pattern_sets[B] matches x; null if x is null",     \
+      "{B}")                                                                                                          \
+    X(V_REGEX, none, regex, none, none, 1, 1, "pop x; push regexes[B] matches x; null if x is null", "{B}")           \
+    X(V_PREFIX, none, constant, none, none, 1, 1, "pop x; push x starts with constant[B] (CI); null if x is null",    \
+      "{B}")                                                                                                          \
+    X(V_IP_IN, none, cidr_set, none, none, 1, 1, "pop x; push x inside cidr_sets[B]; null if x is null", "{B}")
 
 enum class Opcode : uint8_t {
-#define EQLC_OPCODE_ENUM(name, synopsis) name,
+#define EQLC_OPCODE_ENUM(name, a, b, aux, target, pops, pushes, synopsis, form) name,
     EQLC_OPCODES(EQLC_OPCODE_ENUM)
 #undef EQLC_OPCODE_ENUM
 };
 
+inline constexpr size_t kOpcodeCount = 0
+#define EQLC_OPCODE_COUNT(name, a, b, aux, target, pops, pushes, synopsis, form) +1
+    EQLC_OPCODES(EQLC_OPCODE_COUNT)
+#undef EQLC_OPCODE_COUNT
+    ;
+
+// One row of the opcode table.
+struct OpcodeInfo {
+    std::string_view name;
+    Operand a, b, aux, target;
+    int pops;  // or kPopsArgc
+    int pushes;
+    std::string_view synopsis;
+    std::string_view form;
+};
+
+const OpcodeInfo& opcode_info(Opcode op);
 std::string_view opcode_name(Opcode op);
 std::string_view opcode_synopsis(Opcode op);
 
