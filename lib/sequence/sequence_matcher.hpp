@@ -50,8 +50,6 @@ struct SequenceSpec {
     // `with maxspan=...`, in nanoseconds. A gap equal to maxspan is accepted. Required with missing terms
     // (the checker enforces it); without it they behave as with an infinite maxspan.
     std::optional<int64_t> maxspan_ns;
-
-    size_t stage_count() const { return missing.size(); }
 };
 
 // Empty if `spec` is usable, else what is wrong (no stage, no positive stage, negative maxspan).
@@ -225,7 +223,6 @@ private:
     void evict_oldest(uint64_t& counter);
     void enforce_limits();
     KeyAux& aux_of(uint32_t id);
-    const KeyAux* aux_if(uint32_t id) const { return keys_[id].aux == kNone ? nullptr : &auxes_[keys_[id].aux]; }
     void prune_missing(KeyAux& x);
     uint64_t key_fixed_bytes(const CompactKey& key) const;
 
