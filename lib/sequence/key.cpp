@@ -190,13 +190,6 @@ bool valid_key(KeyView key) {
     return true;
 }
 
-size_t key_arity(KeyView key) {
-    size_t at = 0, n = 0;
-    vm::Value v;
-    while (at < key.size() && next_component(key, at, v)) ++n;
-    return n;
-}
-
 int compare_keys(KeyView a, KeyView b) {
     if (a == b) return 0;
     size_t ia = 0, ib = 0;

@@ -61,9 +61,6 @@ std::vector<vm::Value> decode_key(KeyView key);  // asserts the encoding is vali
 // True when `key` is a well-formed encoding (used when restoring snapshots).
 bool valid_key(KeyView key);
 
-// Number of components; 0 for the empty key of a sequence without `by`.
-size_t key_arity(KeyView key);
-
 // <0, 0, >0 in the order described above.
 int compare_keys(KeyView a, KeyView b);
 

@@ -8,7 +8,6 @@
 namespace eqlc::sequence {
 
 namespace {
-uint64_t string_heap_bytes(size_t n) { return n > 15 ? n + 1 : 0; }
 constexpr std::string_view kSampleMagic = "EQSM";
 }  // namespace
 
@@ -31,77 +30,45 @@ SampleMatcher::SampleMatcher(SampleSpec spec, Sink sink, Limits limits, bool)
     per_filter_cap_ = spec_.filters + spec_.max_samples_per_key - 1;
 }
 
-uint32_t SampleMatcher::find_key(KeyView key) const {
-    return index_.find(key, hash_key(key), [this](uint32_t id) -> KeyView { return keys_[id].key; });
-}
-
-uint64_t SampleMatcher::key_bytes(const KeyState& k) const {
+// Beyond KeyTable's bytes for the key: its per-filter lists and the handles in them.
+uint64_t SampleMatcher::docs_bytes(const KeyState& k) const {
     uint64_t docs = 0;
     for (const auto& d : k.docs) docs += d.size();
-    return sizeof(KeyState) + 8 + string_heap_bytes(k.key.size()) + uint64_t{spec_.filters} * 24 + 4 * docs;
+    return uint64_t{spec_.filters} * 24 + 4 * docs;
 }
 
 uint32_t SampleMatcher::create_key(KeyView key) {
-    while (key_count_ >= limits_.max_keys && lru_head_ != kNone) evict_oldest(stats_.evicted_keys_max_keys);
-    if (key_count_ >= limits_.max_keys) {
+    if (!keys_.make_room(limits_.max_keys, [&](uint32_t) { evict_oldest(stats_.evicted_keys_max_keys); })) {
         ++stats_.evicted_keys_max_keys;
         return kNone;
     }
-    uint32_t id;
-    if (!free_keys_.empty()) {
-        id = free_keys_.back();
-        free_keys_.pop_back();
-    } else {
-        id = static_cast<uint32_t>(keys_.size());
-        keys_.emplace_back();
-    }
+    const uint32_t id = keys_.insert(key);
     KeyState& k = keys_[id];
-    k.key.assign(key);
     k.docs.assign(spec_.filters, {});
     k.has_sample = false;
     k.tick = tick_;
-    k.lru_prev = lru_tail_;
-    k.lru_next = kNone;
-    if (lru_tail_ != kNone)
-        keys_[lru_tail_].lru_next = id;
-    else
-        lru_head_ = id;
-    lru_tail_ = id;
-    index_.insert(id, hash_key(key));
-    key_bytes_ += key_bytes(k);
-    ++key_count_;
+    key_bytes_ += docs_bytes(k);
     return id;
 }
 
 void SampleMatcher::erase_key(uint32_t id) {
     KeyState& k = keys_[id];
-    key_bytes_ -= key_bytes(k);
+    key_bytes_ -= docs_bytes(k);
     for (auto& d : k.docs)
         for (EventHandle h : d) events_.release(h);
-    if (k.lru_prev != kNone)
-        keys_[k.lru_prev].lru_next = k.lru_next;
-    else
-        lru_head_ = k.lru_next;
-    if (k.lru_next != kNone)
-        keys_[k.lru_next].lru_prev = k.lru_prev;
-    else
-        lru_tail_ = k.lru_prev;
-    index_.erase(id, hash_key(k.key));
-    std::string().swap(k.key);
     std::vector<std::vector<EventHandle>>().swap(k.docs);
-    free_keys_.push_back(id);
-    --key_count_;
+    keys_.erase(id);
 }
 
 void SampleMatcher::evict_oldest(uint64_t& counter) {
-    const uint32_t id = lru_head_;
+    const uint32_t id = keys_.oldest();
     if (keys_[id].has_sample) sampled_.erase(keys_[id].key);  // it no longer counts towards `size`
     ++counter;
     erase_key(id);
 }
 
 void SampleMatcher::evict_for_budget() {
-    if (lru_head_ == kNone) return;
+    if (keys_.oldest() == kNone) return;
     evict_oldest(stats_.evicted_keys_budget);
     update_stats();
 }
@@ -116,7 +83,7 @@ void SampleMatcher::note_sample(uint32_t id) {
     sampled_.insert(keys_[id].key);
     if (sampled_.size() <= *spec_.size) return;
     auto last = std::prev(sampled_.end());
-    const uint32_t dropped = find_key(*last);
+    const uint32_t dropped = keys_.find(*last);
     sampled_.erase(last);
     if (dropped != kNone) {
         ++stats_.dropped_keys_size;
@@ -179,13 +146,13 @@ void SampleMatcher::on_event(const EventInfo& ev, std::span<const SampleHit> hit
         ++stats_.hits;
         if ((spec_.size && *spec_.size == 0) || beyond_threshold(h.key)) {
             ++stats_.ignored_hits;
-            if (const uint32_t id = find_key(h.key); id != kNone) {
+            if (const uint32_t id = keys_.find(h.key); id != kNone) {
                 ++stats_.dropped_keys_size;
                 erase_key(id);
             }
             continue;
         }
-        uint32_t id = find_key(h.key);
+        uint32_t id = keys_.find(h.key);
         if (id == kNone) id = create_key(h.key);
         if (id == kNone) continue;
         KeyState& k = keys_[id];
@@ -211,15 +178,15 @@ void SampleMatcher::on_event(const EventInfo& ev, std::span<const SampleHit> hit
         }
     }
     if (handle != kNoEvent) events_.unpin(handle);
-    while (lru_head_ != kNone && events_.bytes() + key_bytes_ > limits_.max_state_bytes)
+    while (keys_.oldest() != kNone && events_.bytes() + keys_.bytes() + key_bytes_ > limits_.max_state_bytes)
         evict_oldest(stats_.evicted_keys_bytes);
     update_stats();
 }
 
 void SampleMatcher::finish() {
     std::vector<uint32_t> ids;
-    ids.reserve(key_count_);
-    for (uint32_t id = lru_head_; id != kNone; id = keys_[id].lru_next)
+    ids.reserve(keys_.size());
+    for (uint32_t id = keys_.oldest(); id != kNone; id = keys_.newer(id))
         if (keys_[id].has_sample) ids.push_back(id);
     std::sort(ids.begin(), ids.end(),
               [&](uint32_t a, uint32_t b) { return compare_keys(keys_[a].key, keys_[b].key) < 0; });
@@ -242,15 +209,15 @@ void SampleMatcher::finish() {
             if (sink_) sink_(SampleMatch{k.key, match_events_});
         }
     }
-    while (lru_head_ != kNone) erase_key(lru_head_);
+    while (keys_.oldest() != kNone) erase_key(keys_.oldest());
     sampled_.clear();
     update_stats();
 }
 
 void SampleMatcher::update_stats() {
-    stats_.keys = key_count_;
+    stats_.keys = keys_.size();
     stats_.kept_events = events_.live();
-    stats_.state_bytes = events_.bytes() + key_bytes_;
+    stats_.state_bytes = events_.bytes() + keys_.bytes() + key_bytes_;
     stats_.text_bytes = events_.text_bytes();
 }
 
@@ -272,8 +239,8 @@ std::string SampleMatcher::snapshot(SnapshotTextWriter* texts) const {
     w.u64(tick_);
     w.u8(texts ? 1 : 0);
     events_.save(w, texts);
-    w.u64(key_count_);
-    for (uint32_t id = lru_head_; id != kNone; id = keys_[id].lru_next) {
+    w.u64(keys_.size());
+    for (uint32_t id = keys_.oldest(); id != kNone; id = keys_.newer(id)) {
         const KeyState& k = keys_[id];
         w.bytes(k.key);
         w.u64(k.tick);
@@ -327,8 +294,8 @@ std::optional<SampleMatcher> SampleMatcher::restore(std::string_view bytes, Sink
         const std::string_view key = r.bytes();
         const uint64_t tick = r.u64();
         const bool has_sample = r.boolean();
-        if (!r.ok() || !valid_key(key) || m.find_key(key) != kNone) return fail("bad key");
-        if (m.lru_tail_ != kNone && m.keys_[m.lru_tail_].tick > tick) return fail("keys out of order");
+        if (!r.ok() || !valid_key(key) || m.keys_.find(key) != kNone) return fail("bad key");
+        if (m.keys_.newest() != kNone && m.keys_[m.keys_.newest()].tick > tick) return fail("keys out of order");
         const uint64_t max_keys = m.limits_.max_keys;
         const uint64_t current_tick = m.tick_;
         m.limits_.max_keys = UINT64_MAX;

@@ -32,7 +32,7 @@
 
 #include "sequence/event_store.hpp"
 #include "sequence/key.hpp"
-#include "sequence/key_index.hpp"
+#include "sequence/key_table.hpp"
 #include "sequence/limits.hpp"
 #include "sequence/sequence_matcher.hpp"  // MatchEvent
 
@@ -94,17 +94,17 @@ public:
     // As SequenceMatcher's (keys are in creation order: a sample key is never "updated" in the LRU sense).
     void share_texts(TextPool* pool) { events_.share_texts(pool); }
     uint64_t evictable_bytes_without_text() const {
-        return events_.held_bytes() - events_.held_text_bytes() + key_bytes_;
+        return events_.held_bytes() - events_.held_text_bytes() + keys_.bytes() + key_bytes_;
     }
     std::optional<uint64_t> oldest_key_tick() const {
-        return lru_head_ == kNone ? std::nullopt : std::optional(keys_[lru_head_].tick);
+        return keys_.oldest() == kNone ? std::nullopt : std::optional(keys_[keys_.oldest()].tick);
     }
     void evict_for_budget();
 
 private:
     static constexpr uint32_t kNone = UINT32_MAX;
 
-    struct KeyState {
+    struct KeyState {  // an entry of keys_ (which manages key and the LRU links)
         std::string key;
         std::vector<std::vector<EventHandle>> docs;  // per filter, arrival order, at most per_filter_cap_
         uint64_t tick = 0;                           // EventInfo::tick of the event that created it
@@ -114,11 +114,10 @@ private:
     };
 
     SampleMatcher(SampleSpec spec, Sink sink, Limits limits, bool);
-    uint32_t find_key(KeyView key) const;
     uint32_t create_key(KeyView key);
     void erase_key(uint32_t id);
     void evict_oldest(uint64_t& counter);
-    uint64_t key_bytes(const KeyState& k) const;
+    uint64_t docs_bytes(const KeyState& k) const;
     bool beyond_threshold(KeyView key) const;
     void note_sample(uint32_t id);
     // Depth-first search over the filters, documents in arrival order, distinct documents: appends up to `max`
@@ -135,13 +134,8 @@ private:
     uint64_t tick_ = 0;  // EventInfo::tick of the current event
 
     EventStore events_;
-    std::vector<KeyState> keys_;
-    std::vector<uint32_t> free_keys_;
-    KeyIndex index_;
-    uint32_t lru_head_ = kNone;  // oldest key first
-    uint32_t lru_tail_ = kNone;
-    uint64_t key_count_ = 0;
-    uint64_t key_bytes_ = 0;
+    KeyTable<KeyState> keys_;  // oldest key first
+    uint64_t key_bytes_ = 0;   // the keys' document lists (keys_.bytes(): the keys)
     // With `size`: the smallest `size` keys that have a sample; a key after the largest of them (when there are
     // `size`) cannot be output.
     std::set<std::string, KeyLess> sampled_;

@@ -57,7 +57,6 @@ int64_t sub_sat(int64_t a, int64_t b) {  // b >= 0
 uint64_t string_heap_bytes(size_t n) { return n > 15 ? n + 1 : 0; }
 
 constexpr uint64_t kMissingHitBytes = 16;
-constexpr uint64_t kIndexBytesPerKey = 8;
 constexpr uint64_t kPendingSurcharge = 16;  // a deadline heap entry and a waiter list entry
 
 }  // namespace
@@ -198,7 +197,7 @@ void SequenceMatcher::finish() {
     deadlines_.clear();
     flush();
     stats_.dropped_at_finish += pending_partials_;
-    while (lru_head_ != kNone) erase_key(lru_head_);
+    while (keys_.oldest() != kNone) erase_key(keys_.oldest());
     update_stats();
 }
 
@@ -219,7 +218,7 @@ void SequenceMatcher::on_positive(uint32_t p, KeyView key, int64_t ts, uint64_t 
             add_candidate(key, std::span<const EventHandle>(&h, 1));
             return;
         }
-        uint32_t id = find_key(key);
+        uint32_t id = keys_.find(key);
         if (id == kNone) id = create_key(key);
         if (id == kNone) return;
         const EventHandle h = ensure_event(handle, ev, seq);
@@ -236,7 +235,7 @@ void SequenceMatcher::on_positive(uint32_t p, KeyView key, int64_t ts, uint64_t 
         return;
     }
 
-    const uint32_t id = find_key(key);
+    const uint32_t id = keys_.find(key);
     if (id == kNone) return;
     const uint32_t value = slot(id, p - 1);
     if (value == kNone) return;
@@ -287,7 +286,7 @@ void SequenceMatcher::on_missing(uint32_t stage, KeyView key, int64_t ts) {
         resolve_trailing(key, ts);
         return;
     }
-    uint32_t id = find_key(key);
+    uint32_t id = keys_.find(key);
     if (id == kNone) id = create_key(key);
     if (id == kNone) return;
     KeyAux& x = aux_of(id);
@@ -308,7 +307,7 @@ void SequenceMatcher::on_missing(uint32_t stage, KeyView key, int64_t ts) {
 }
 
 void SequenceMatcher::on_until(KeyView key, uint64_t seq) {
-    const uint32_t id = find_key(key);
+    const uint32_t id = keys_.find(key);
     if (id == kNone || !has_partials(id)) return;
     aux_of(id).until_seq = seq;
 }
@@ -329,56 +328,30 @@ void SequenceMatcher::decide_deadlines() {
 void SequenceMatcher::sweep_expired() {
     if (!spec_.maxspan_ns) return;
     const int64_t cutoff = sub_sat(now_, *spec_.maxspan_ns);
-    while (lru_head_ != kNone && keys_[lru_head_].last_touch < cutoff) {
+    while (keys_.oldest() != kNone && keys_[keys_.oldest()].last_touch < cutoff) {
+        const uint32_t id = keys_.oldest();
         uint64_t n = 0;
-        for (uint32_t p = 0; p < groups_per_key_; ++p) n += slot(lru_head_, p) != kNone;
+        for (uint32_t p = 0; p < groups_per_key_; ++p) n += slot(id, p) != kNone;
         stats_.expired_partials += n;
         ++stats_.expired_keys;
-        erase_key(lru_head_);
+        erase_key(id);
     }
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Keys
 
-uint32_t SequenceMatcher::find_key(KeyView key) const {
-    return index_.find(key, hash_key(key), [this](uint32_t id) -> KeyView { return keys_[id].key.view(); });
-}
-
-uint64_t SequenceMatcher::key_fixed_bytes(const CompactKey& key) const {
-    return sizeof(KeyState) + kIndexBytesPerKey + key.heap_bytes();
-}
-
 uint32_t SequenceMatcher::create_key(KeyView key) {
-    while (key_count_ >= limits_.max_keys && lru_head_ != kNone) evict_oldest(stats_.evicted_keys_max_keys);
-    if (key_count_ >= limits_.max_keys) {
+    if (!keys_.make_room(limits_.max_keys, [&](uint32_t) { evict_oldest(stats_.evicted_keys_max_keys); })) {
         ++stats_.evicted_keys_max_keys;  // max_keys == 0: the key is refused
         return kNone;
     }
-    uint32_t id;
-    if (!free_keys_.empty()) {
-        id = free_keys_.back();
-        free_keys_.pop_back();
-    } else {
-        id = static_cast<uint32_t>(keys_.size());
-        keys_.emplace_back();
-    }
+    const uint32_t id = keys_.insert(key);
     KeyState& k = keys_[id];
-    k.key.assign(key);
     k.group0 = kNone;
     k.aux = kNone;
     k.last_touch = now_;
     k.tick = tick_;
-    k.lru_prev = lru_tail_;
-    k.lru_next = kNone;
-    if (lru_tail_ != kNone)
-        keys_[lru_tail_].lru_next = id;
-    else
-        lru_head_ = id;
-    lru_tail_ = id;
-    index_.insert(id, hash_key(key));
-    key_bytes_ += key_fixed_bytes(k.key);
-    ++key_count_;
     return id;
 }
 
@@ -386,18 +359,7 @@ void SequenceMatcher::touch(uint32_t id) {
     KeyState& k = keys_[id];
     k.last_touch = now_;
     k.tick = tick_;
-    if (lru_tail_ == id) return;
-    // unlink
-    if (k.lru_prev != kNone)
-        keys_[k.lru_prev].lru_next = k.lru_next;
-    else
-        lru_head_ = k.lru_next;
-    keys_[k.lru_next].lru_prev = k.lru_prev;  // id is not the tail, so it has a next
-    // append
-    k.lru_prev = lru_tail_;
-    k.lru_next = kNone;
-    keys_[lru_tail_].lru_next = id;
-    lru_tail_ = id;
+    keys_.touch(id);
 }
 
 void SequenceMatcher::erase_key(uint32_t id) {
@@ -419,21 +381,9 @@ void SequenceMatcher::erase_key(uint32_t id) {
         x = KeyAux{};
         free_auxes_.push_back(k.aux);
     }
-    if (k.lru_prev != kNone)
-        keys_[k.lru_prev].lru_next = k.lru_next;
-    else
-        lru_head_ = k.lru_next;
-    if (k.lru_next != kNone)
-        keys_[k.lru_next].lru_prev = k.lru_prev;
-    else
-        lru_tail_ = k.lru_prev;
-    index_.erase(id, hash_key(k.key.view()));
-    key_bytes_ -= key_fixed_bytes(k.key);
-    k.key.reset();
     k.group0 = kNone;
     k.aux = kFreeSlot;
-    free_keys_.push_back(id);
-    --key_count_;
+    keys_.erase(id);
 }
 
 void SequenceMatcher::erase_key_if_empty(uint32_t id) {
@@ -447,15 +397,16 @@ void SequenceMatcher::erase_key_if_empty(uint32_t id) {
 }
 
 void SequenceMatcher::evict_oldest(uint64_t& counter) {
+    const uint32_t id = keys_.oldest();
     uint64_t n = 0;
-    for (uint32_t p = 0; p < groups_per_key_; ++p) n += slot(lru_head_, p) != kNone;
+    for (uint32_t p = 0; p < groups_per_key_; ++p) n += slot(id, p) != kNone;
     stats_.evicted_partials += n;
     ++counter;
-    erase_key(lru_head_);
+    erase_key(id);
 }
 
 void SequenceMatcher::evict_for_budget() {
-    if (lru_head_ == kNone) return;
+    if (keys_.oldest() == kNone) return;
     evict_oldest(stats_.evicted_keys_budget);
     update_stats();
 }
@@ -463,7 +414,7 @@ void SequenceMatcher::evict_for_budget() {
 // The byte limit applies to what eviction can free: keys, partials, history and the events they retain.
 // Matches waiting for a missing-event decision are never evicted (they are bounded by maxspan).
 void SequenceMatcher::enforce_limits() {
-    while (lru_head_ != kNone && events_.held_bytes() + key_bytes_ > limits_.max_state_bytes)
+    while (keys_.oldest() != kNone && events_.held_bytes() + keys_.bytes() + key_bytes_ > limits_.max_state_bytes)
         evict_oldest(stats_.evicted_keys_bytes);
 }
 
@@ -622,7 +573,7 @@ void SequenceMatcher::add_candidate(KeyView key, std::span<const EventHandle> ev
         events_.release(e);
     }
     if (has_missing_) {
-        const uint32_t id = find_key(key);
+        const uint32_t id = keys_.find(key);
         KeyAux* x = nullptr;
         if (id != kNone && keys_[id].aux != kNone) {
             x = &auxes_[keys_[id].aux];
@@ -751,21 +702,20 @@ void SequenceMatcher::flush() {
 }
 
 void SequenceMatcher::update_stats() {
-    stats_.keys = key_count_;
+    stats_.keys = keys_.size();
     stats_.pending_partials = pending_partials_;
     stats_.pending_matches = out_.size() - rejected_in_queue_;
     stats_.kept_events = events_.live();
-    stats_.state_bytes = events_.bytes() + key_bytes_ + cand_bytes_;
+    stats_.state_bytes = events_.bytes() + keys_.bytes() + key_bytes_ + cand_bytes_;
     stats_.text_bytes = events_.text_bytes();
 }
 
 uint64_t SequenceMatcher::heap_bytes_estimate() const {
-    uint64_t b = keys_.capacity() * sizeof(KeyState) + index_.slot_bytes() + group_slots_.capacity() * 4 +
-                 auxes_.capacity() * sizeof(KeyAux) + events_.bytes();
-    for (const KeyState& k : keys_) b += k.key.heap_bytes();
+    uint64_t b = keys_.heap_bytes_estimate() + group_slots_.capacity() * 4 + auxes_.capacity() * sizeof(KeyAux) +
+                 events_.bytes();
     for (const Pool& p : pools_) b += p.data.capacity() * 4 + p.free.capacity() * 4;
     for (const KeyAux& x : auxes_) b += x.missing.capacity() * sizeof(MissingHit);
-    b += cand_bytes_ + free_keys_.capacity() * 4 + free_group_blocks_.capacity() * 4;
+    b += cand_bytes_ + free_group_blocks_.capacity() * 4;
     return b;
 }
 
@@ -822,9 +772,9 @@ std::string SequenceMatcher::snapshot(SnapshotTextWriter* texts) const {
     events_.save(w, texts);
 
     // Keys, least recently updated first (the LRU order is part of the state: it decides evictions).
-    w.u64(key_count_);
+    w.u64(keys_.size());
     std::vector<EventHandle> evs;
-    for (uint32_t id = lru_head_; id != kNone; id = keys_[id].lru_next) {
+    for (uint32_t id = keys_.oldest(); id != kNone; id = keys_.newer(id)) {
         const KeyState& k = keys_[id];
         w.bytes(k.key.view());
         w.i64(k.last_touch);
@@ -912,7 +862,7 @@ std::optional<SequenceMatcher> SequenceMatcher::restore(std::string_view bytes, 
         const int64_t touched = r.i64();
         const uint64_t tick = r.u64();
         if (!r.ok() || !valid_key(key)) return fail("bad key");
-        if (m.find_key(key) != kNone) return fail("duplicate key");
+        if (m.keys_.find(key) != kNone) return fail("duplicate key");
         const uint64_t max_keys = m.limits_.max_keys;
         m.limits_.max_keys = UINT64_MAX;  // restoring, not admitting: limits act from the next event on
         const int64_t now = m.now_;
@@ -923,8 +873,8 @@ std::optional<SequenceMatcher> SequenceMatcher::restore(std::string_view bytes, 
         m.now_ = now;
         m.tick_ = current_tick;
         m.limits_.max_keys = max_keys;
-        if (m.lru_head_ != id &&
-            (m.keys_[m.keys_[id].lru_prev].last_touch > touched || m.keys_[m.keys_[id].lru_prev].tick > tick))
+        if (m.keys_.oldest() != id &&
+            (m.keys_[m.keys_.older(id)].last_touch > touched || m.keys_[m.keys_.older(id)].tick > tick))
             return fail("keys out of order");
         for (uint32_t p = 0; p < m.groups_per_key_; ++p) {
             if (!r.boolean()) continue;

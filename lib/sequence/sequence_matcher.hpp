@@ -38,7 +38,7 @@
 
 #include "sequence/event_store.hpp"
 #include "sequence/key.hpp"
-#include "sequence/key_index.hpp"
+#include "sequence/key_table.hpp"
 #include "sequence/limits.hpp"
 
 namespace eqlc::sequence {
@@ -50,8 +50,6 @@ struct SequenceSpec {
     // `with maxspan=...`, in nanoseconds. A gap equal to maxspan is accepted. Required with missing terms
     // (the checker enforces it); without it they behave as with an infinite maxspan.
     std::optional<int64_t> maxspan_ns;
-
-    size_t stage_count() const { return missing.size(); }
 };
 
 // Empty if `spec` is usable, else what is wrong (no stage, no positive stage, negative maxspan).
@@ -138,10 +136,10 @@ public:
     // (which the engine counts once in its pool); the recency (EventInfo::tick) of the least recently updated key,
     // if there is a key; and evicting that key (counted in stats.evicted_keys_budget).
     uint64_t evictable_bytes_without_text() const {
-        return events_.held_bytes() - events_.held_text_bytes() + key_bytes_;
+        return events_.held_bytes() - events_.held_text_bytes() + keys_.bytes() + key_bytes_;
     }
     std::optional<uint64_t> oldest_key_tick() const {
-        return lru_head_ == kNone ? std::nullopt : std::optional(keys_[lru_head_].tick);
+        return keys_.oldest() == kNone ? std::nullopt : std::optional(keys_[keys_.oldest()].tick);
     }
     void evict_for_budget();
 
@@ -152,9 +150,10 @@ private:
     static constexpr uint32_t kNone = UINT32_MAX;
     static constexpr uint32_t kFreeSlot = UINT32_MAX - 1;  // KeyState::aux of an unused slot of keys_
 
-    // A key with pending state (48 bytes). Group p holds the newest partial sequence of the key that has
-    // matched positive stages 0..p: group 0 is `group0` (the event's handle); groups p >= 1 are slots of a block
-    // of (positives - 2) slots in group_slots_, each a block of p + 1 event handles in pools_[p] (or kNone).
+    // A key with pending state (48 bytes), an entry of keys_ (which manages `key` and the LRU links). Group p
+    // holds the newest partial sequence of the key that has matched positive stages 0..p: group 0 is `group0`
+    // (the event's handle); groups p >= 1 are slots of a block of (positives - 2) slots in group_slots_, each a
+    // block of p + 1 event handles in pools_[p] (or kNone).
     struct KeyState {
         CompactKey key;
         int64_t last_touch = 0;  // event time of the last update; the LRU list is in this order
@@ -217,7 +216,6 @@ private:
     EventHandle ensure_event(EventHandle& handle, const EventInfo& ev, uint64_t seq);
 
     // Keys.
-    uint32_t find_key(KeyView key) const;
     uint32_t create_key(KeyView key);
     void touch(uint32_t id);
     void erase_key(uint32_t id);
@@ -225,9 +223,7 @@ private:
     void evict_oldest(uint64_t& counter);
     void enforce_limits();
     KeyAux& aux_of(uint32_t id);
-    const KeyAux* aux_if(uint32_t id) const { return keys_[id].aux == kNone ? nullptr : &auxes_[keys_[id].aux]; }
     void prune_missing(KeyAux& x);
-    uint64_t key_fixed_bytes(const CompactKey& key) const;
 
     // Partials.
     uint32_t slot(uint32_t id, uint32_t p) const;
@@ -272,18 +268,13 @@ private:
 
     EventStore events_;
 
-    std::vector<KeyState> keys_;
-    std::vector<uint32_t> free_keys_;
-    KeyIndex index_;
-    uint32_t lru_head_ = kNone;  // least recently updated
-    uint32_t lru_tail_ = kNone;
-    uint64_t key_count_ = 0;
+    KeyTable<KeyState> keys_;  // LRU order: least recently updated first
     std::vector<uint32_t> group_slots_;
     std::vector<uint32_t> free_group_blocks_;
     std::vector<Pool> pools_;  // pools_[p] for p >= 1: partials of p + 1 events
     std::vector<KeyAux> auxes_;
     std::vector<uint32_t> free_auxes_;
-    uint64_t key_bytes_ = 0;  // keys, aux records, group blocks, partial blocks, history
+    uint64_t key_bytes_ = 0;  // aux records, group blocks, partial blocks, history (keys_.bytes(): the keys)
     uint64_t pending_partials_ = 0;
 
     std::deque<Candidate> out_;  // undelivered candidates, in output order; id = out_base_ + index

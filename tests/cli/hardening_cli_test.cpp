@@ -18,6 +18,7 @@
 
 #include "eqlc/printable.hpp"
 #include "support/cli_runner.hpp"
+#include "support/files.hpp"
 
 extern char** environ;
 
@@ -77,13 +78,6 @@ int exit_status(pid_t pid) {
     return WIFEXITED(raw) ? WEXITSTATUS(raw) : 1000 + WTERMSIG(raw);
 }
 
-std::string slurp(const std::filesystem::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    std::ostringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
-
 // One line from `fd`, waiting for it (a generous limit only keeps a broken eqlc from hanging the tests).
 std::string read_line(int fd) {
     std::string line;
@@ -110,7 +104,7 @@ TEST_CASE("eqlc: alerts that cannot be written are an error (full disk)", "[cli]
     const int raw = std::system(command.c_str());
     REQUIRE(WIFEXITED(raw));
     CHECK(WEXITSTATUS(raw) == 2);
-    CHECK(slurp(err) == "eqlc: cannot write alerts: No space left on device\n");
+    CHECK(eqlc::test::read_text(err) == "eqlc: cannot write alerts: No space left on device\n");
 
     SECTION("and so is --check output that cannot be written") {
         const auto rule = dir.write("rule.eql", std::string(kQuery) + "\n");
@@ -120,7 +114,8 @@ TEST_CASE("eqlc: alerts that cannot be written are an error (full disk)", "[cli]
         const int status = std::system(check.c_str());
         REQUIRE(WIFEXITED(status));
         CHECK(WEXITSTATUS(status) == 2);
-        CHECK(slurp(err).find("eqlc: cannot write to standard output: No space left on device") != std::string::npos);
+        CHECK(eqlc::test::read_text(err).find("eqlc: cannot write to standard output: No space left on device") !=
+              std::string::npos);
     }
 }
 
@@ -142,7 +137,7 @@ TEST_CASE("eqlc: a closed output pipe stops the run with a message", "[cli][hard
     REQUIRE(pid > 0);
     // Not killed by SIGPIPE: eqlc says what happened and exits with 2.
     CHECK(exit_status(pid) == 2);
-    const std::string message = slurp(err_path);
+    const std::string message = eqlc::test::read_text(err_path);
     INFO(message);
     CHECK(message.find("eqlc: cannot write alerts: Broken pipe\n") != std::string::npos);
     // It stopped reading once the alerts could not be written, long before the end of the input.
@@ -184,7 +179,7 @@ TEST_CASE("eqlc: on a live stream an alert is written at once, and SIGTERM ends 
     CHECK(status == 128 + sig);
     CHECK(read_line(out[0]) == "<end of output>");  // nothing more: the third event's partial is not completed
     ::close(out[0]);
-    const std::string message = slurp(err_path);
+    const std::string message = eqlc::test::read_text(err_path);
     INFO(message);
     CHECK(message.find("events read             3\n") != std::string::npos);
     CHECK(message.find("partials left at end    1\n") != std::string::npos);
@@ -231,7 +226,8 @@ TEST_CASE("eqlc --strict stops at an event without a usable timestamp", "[cli][h
     INFO(r.err);
     CHECK(r.status == 2);
     CHECK(r.out_lines().size() == 1);  // the event before it; not the one after
-    CHECK(r.err.find("events.ndjson:2: event has no usable timestamp in field [@timestamp] (missing, null or empty); skipped (strict mode "
+    CHECK(r.err.find("events.ndjson:2: event has no usable timestamp in field [@timestamp] (missing, null or empty); "
+                     "skipped (strict mode "
                      "stops here)") != std::string::npos);
     // Without --strict the run goes on.
     const auto lax = run_eqlc({"-j", threads, "-e", kQuery, events.string()});

@@ -11,6 +11,7 @@
 
 #include "support/cli_runner.hpp"
 #include "support/shared_data.hpp"
+#include "support/wmi_rule.hpp"
 
 using eqlc::test::CliResult;
 using eqlc::test::run_eqlc;
@@ -18,10 +19,9 @@ using eqlc::test::TempDir;
 
 namespace {
 
-const std::string kSource = EQLC_SOURCE_DIR;
-const std::string kRule = kSource + "/rules/wmi_incoming_lateral_movement.toml";
-const std::string kDefend = kSource + "/rules/samples/wmi_defend.ndjson";
-const std::string kSysmon = kSource + "/rules/samples/wmi_sysmon.ndjson";
+const std::string kRule = eqlc::test::wmi_rule_toml().string();
+const std::string kDefend = eqlc::test::wmi_defend_samples().string();
+const std::string kSysmon = eqlc::test::wmi_sysmon_samples().string();
 
 // stderr without the --stats lines that depend on time and on the threads.
 std::string steady(const std::string& err) {
@@ -167,14 +167,8 @@ TEST_CASE("eqlc -j says which file shrank when a mapped input raises SIGBUS", "[
                                " -j 2 -e 'any where true' events >out 2>err & pid=$!; exec 3>events; kill -BUS $pid; "
                                "wait $pid; echo $? >status";
     REQUIRE(std::system(("sh -c " + eqlc::test::shell_quote(script)).c_str()) == 0);
-    auto slurp = [&](const char* name) {
-        std::ifstream in(dir.path() / name);
-        std::ostringstream text;
-        text << in.rdbuf();
-        return text.str();
-    };
-    CHECK(slurp("status") == "2\n");
-    CHECK(slurp("err") ==
+    CHECK(eqlc::test::read_text(dir.path() / "status") == "2\n");
+    CHECK(eqlc::test::read_text(dir.path() / "err") ==
           "eqlc: events: the file shrank while it was read (with -j it is mapped into memory; "
           "--no-mmap reads it instead)\n");
 }

@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "eqlc/rule_loader.hpp"
+#include "support/files.hpp"
+#include "support/wmi_rule.hpp"
 
 namespace fs = std::filesystem;
 using eqlc::rules::effective_severity;
@@ -23,16 +25,9 @@ using nlohmann::json;
 
 namespace {
 
-const fs::path kRules = fs::path(EQLC_SOURCE_DIR) / "rules";
-const fs::path kToml = kRules / "wmi_incoming_lateral_movement.toml";
-const fs::path kEql = kRules / "wmi_incoming_lateral_movement.eql";
-
-std::string slurp(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
+const fs::path kRules = eqlc::test::rules_dir();
+const fs::path kToml = eqlc::test::wmi_rule_toml();
+const fs::path kEql = eqlc::test::wmi_rule_eql();
 
 std::string trim(const std::string& s) {
     const auto first = s.find_first_not_of(" \t\r\n");
@@ -64,7 +59,7 @@ TEST_CASE("WMI rule: the TOML file loads without diagnostics", "[rules]") {
 
 TEST_CASE("WMI rule: the TOML query is the text of the .eql file", "[rules]") {
     const auto& rule = wmi_rule();
-    const std::string eql = slurp(kEql);
+    const std::string eql = eqlc::test::read_text(kEql);
     REQUIRE(!eql.empty());
     CHECK(trim(rule.query) == trim(eql));
     CHECK(rule.query == eql);  // byte for byte, in fact: the literal string starts right after '''\n
@@ -189,7 +184,7 @@ TEST_CASE("WMI rule: the rules folder loads the TOML rule once", "[rules]") {
 
 TEST_CASE("WMI samples: events and expected_alerts.json agree", "[rules]") {
     const fs::path samples = kRules / "samples";
-    const json truth = json::parse(slurp(samples / "expected_alerts.json"));
+    const json truth = json::parse(eqlc::test::read_text(samples / "expected_alerts.json"));
     CHECK(truth.at("rule_id") == wmi_rule().rule_id);
     const auto& files = truth.at("files");
     REQUIRE(files.size() == 2);

@@ -8,15 +8,15 @@
 
 #include "support/cli_runner.hpp"
 #include "support/shared_data.hpp"
+#include "support/wmi_rule.hpp"
 
 using eqlc::test::run_eqlc;
 using nlohmann::json;
 
 namespace {
 
-const std::string kSource = EQLC_SOURCE_DIR;
-const std::string kRule = kSource + "/rules/wmi_incoming_lateral_movement.toml";
-const std::string kSamples = kSource + "/rules/samples/";
+const std::string kRule = eqlc::test::wmi_rule_toml().string();
+const std::string kSamples = eqlc::test::wmi_samples_dir().string() + "/";
 
 json expected() { return json::parse(eqlc::test::read_text(kSamples + "expected_alerts.json")); }
 
@@ -99,7 +99,7 @@ TEST_CASE("WMI rule: the .eql query gives the same alerts as the TOML rule", "[r
     for (const char* file : {"wmi_defend.ndjson", "wmi_sysmon.ndjson"}) {
         int a = -1, b = -1;
         const auto toml = run_rule(kRule, file, a);
-        const auto eql = run_rule(kSource + "/rules/wmi_incoming_lateral_movement.eql", file, b);
+        const auto eql = run_rule(eqlc::test::wmi_rule_eql().string(), file, b);
         REQUIRE(toml.size() == eql.size());
         for (size_t i = 0; i < toml.size(); ++i) CHECK(toml[i].events == eql[i].events);
     }
@@ -130,7 +130,7 @@ TEST_CASE("WMI rule: pretty output shows what the responder needs", "[rules][wmi
 
 TEST_CASE("a folder of rules loads and runs in one pass over the samples", "[rules][cli]") {
     SECTION("the shipped rules folder") {
-        const auto r = run_eqlc({"--stats", kSource + "/rules", kSamples + "wmi_defend.ndjson"});
+        const auto r = run_eqlc({"--stats", eqlc::test::rules_dir().string(), kSamples + "wmi_defend.ndjson"});
         INFO(r.err);
         CHECK(r.status == 1);
         CHECK(r.err.find("not loaded") == std::string::npos);

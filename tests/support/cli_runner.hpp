@@ -3,13 +3,12 @@
 
 #include <sys/wait.h>
 
-#include <cstdio>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "support/files.hpp"
 
 namespace eqlc::test {
 
@@ -37,31 +36,6 @@ inline std::string shell_quote(const std::string& s) {
     return q + "'";
 }
 
-// A scratch directory under the system temp dir, removed when the object goes away.
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "eqlc-test-XXXXXX").string();
-        path_ = ::mkdtemp(pattern.data());
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    const std::filesystem::path& path() const { return path_; }
-    std::filesystem::path write(const std::string& name, const std::string& content) const {
-        const auto file = path_ / name;
-        std::ofstream(file, std::ios::binary) << content;
-        return file;
-    }
-
-private:
-    std::filesystem::path path_;
-};
-
 // Runs `eqlc ARGS...` (the binary built with the tests), with `stdin_text` as standard input.
 inline CliResult run_eqlc(const std::vector<std::string>& args, const std::string& stdin_text = "") {
     TempDir dir;
@@ -74,14 +48,8 @@ inline CliResult run_eqlc(const std::vector<std::string>& args, const std::strin
     const int raw = std::system(command.c_str());
     CliResult r;
     r.status = (raw != -1 && WIFEXITED(raw)) ? WEXITSTATUS(raw) : -1;
-    auto slurp = [](const std::filesystem::path& p) {
-        std::ifstream f(p, std::ios::binary);
-        std::ostringstream s;
-        s << f.rdbuf();
-        return s.str();
-    };
-    r.out = slurp(out);
-    r.err = slurp(err);
+    r.out = read_text(out);
+    r.err = read_text(err);
     return r;
 }
 

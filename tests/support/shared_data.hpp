@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
+
+#include "support/files.hpp"  // read_text
 
 namespace eqlc::test {
 
@@ -25,13 +25,6 @@ inline std::optional<std::filesystem::path> shared_path(const std::string& relat
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) return std::nullopt;
     return path;
-}
-
-inline std::string read_text(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
 }
 
 // Files in a directory with the given extension, sorted by name.

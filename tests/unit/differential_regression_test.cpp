@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "fuzz/engine_diff.hpp"
-#include "support/cli_runner.hpp"
+#include "support/files.hpp"
 
 namespace {
 

@@ -10,7 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "eqlc/engine.hpp"
-#include "support/cli_runner.hpp"
+#include "support/files.hpp"
+#include "support/wmi_rule.hpp"
 
 TEST_CASE("engine: invalid queries refuse the engine unless skipped", "[engine]") {
     const std::vector<eqlc::QuerySource> queries = {
@@ -49,10 +50,7 @@ TEST_CASE("engine: invalid queries refuse the engine unless skipped", "[engine]"
 }
 
 TEST_CASE("engine: one compiled set shared by engines on several threads", "[engine][threads]") {
-    std::ifstream in(std::string(EQLC_SOURCE_DIR) + "/rules/wmi_incoming_lateral_movement.eql");
-    std::stringstream rule;
-    rule << in.rdbuf();
-    auto compiled = eqlc::CompiledQueries::compile({{rule.str(), "wmi"}});
+    auto compiled = eqlc::CompiledQueries::compile({{eqlc::test::wmi_rule_query(), "wmi"}});
     REQUIRE(compiled.queries);
     CHECK(compiled.queries->size() == 1);
     CHECK(compiled.queries->valid(0));
@@ -64,7 +62,7 @@ TEST_CASE("engine: one compiled set shared by engines on several threads", "[eng
         engine->on_match([&](const eqlc::Match& m) { out.push_back(eqlc::match_to_ndjson(m, "wmi")); });
         for (const char* file : {"wmi_defend.ndjson", "wmi_sysmon.ndjson"}) {
             eqlc::Diagnostic error;
-            engine->read_ndjson(std::string(EQLC_SOURCE_DIR) + "/rules/samples/" + file, {}, &error);
+            engine->read_ndjson((eqlc::test::wmi_samples_dir() / file).string(), {}, &error);
         }
         engine->finish();
     };

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "eqlc/engine.hpp"
+#include "support/wmi_rule.hpp"
 
 namespace {
 
@@ -15,20 +16,15 @@ using nlohmann::json;
 
 std::vector<json> sample_events() {
     std::vector<json> out;
-    for (const char* file : {"/rules/samples/wmi_defend.ndjson", "/rules/samples/wmi_sysmon.ndjson"}) {
-        std::ifstream in(std::string(EQLC_SOURCE_DIR) + file);
+    for (const auto& file : {eqlc::test::wmi_defend_samples(), eqlc::test::wmi_sysmon_samples()}) {
+        std::ifstream in(file);
         for (std::string line; std::getline(in, line);)
             if (!line.empty()) out.push_back(json::parse(line));
     }
     return out;
 }
 
-std::string rule_text() {
-    std::ifstream in(std::string(EQLC_SOURCE_DIR) + "/rules/wmi_incoming_lateral_movement.eql");
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+std::string rule_text() { return eqlc::test::wmi_rule_query(); }
 
 std::vector<eqlc::QuerySource> queries() {
     return {

@@ -8,7 +8,7 @@
 #include "eqlc/diagnostics.hpp"
 #include "input/mapped_file.hpp"
 #include "input/ndjson_text.hpp"
-#include "support/cli_runner.hpp"
+#include "support/files.hpp"
 #include "support/gzip.hpp"
 
 using eqlc::input::MappedFile;

@@ -15,6 +15,7 @@
 
 #include "input/ndjson_reader.hpp"
 #include "input/projection.hpp"
+#include "support/files.hpp"
 #include "support/gzip.hpp"
 #include "values/field_catalog.hpp"
 #include "values/value.hpp"
@@ -24,6 +25,7 @@ using eqlc::input::NdjsonReader;
 using eqlc::input::ProjectionOptions;
 using eqlc::input::ProjectionPlan;
 using eqlc::input::ReaderOptions;
+using eqlc::test::TempDir;
 using eqlc::vm::EventRecord;
 using eqlc::vm::FieldCatalog;
 using eqlc::vm::SlotId;
@@ -31,25 +33,6 @@ using eqlc::vm::SlotId;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A scratch directory removed at the end of the test.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        path = fs::temp_directory_path() /
-               ("eqlc_ndjson_" + std::to_string(::getpid()) + "_" + std::to_string(reinterpret_cast<uintptr_t>(this)));
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    std::string write(const std::string& name, const std::string& content) const {
-        const fs::path file = path / name;
-        std::ofstream(file, std::ios::binary) << content;
-        return file.string();
-    }
-};
 
 struct Setup {
     FieldCatalog catalog;
@@ -307,11 +290,11 @@ TEST_CASE("files: plain, gzip by magic bytes, concatenated gzip, missing file", 
         CHECK(opened.reader->failure()->phase == eqlc::Phase::input);
     }
     SECTION("missing file and directory are error values") {
-        auto missing = NdjsonReader::open((dir.path / "nope.ndjson").string(), *s.plan);
+        auto missing = NdjsonReader::open((dir.path() / "nope.ndjson").string(), *s.plan);
         CHECK_FALSE(missing);
         CHECK(missing.error.phase == eqlc::Phase::input);
         CHECK(missing.error.message.find("No such file or directory") != std::string::npos);
-        auto directory = NdjsonReader::open(dir.path.string(), *s.plan);
+        auto directory = NdjsonReader::open(dir.path().string(), *s.plan);
         CHECK_FALSE(directory);
         CHECK(directory.error.message.find("Is a directory") != std::string::npos);
     }

@@ -11,20 +11,14 @@
 #include <thread>
 
 #include "eqlc/engine.hpp"
-#include "support/cli_runner.hpp"
+#include "support/files.hpp"
 #include "support/gzip.hpp"
+#include "support/wmi_rule.hpp"
 
 namespace {
 
 using eqlc::test::TempDir;
 using nlohmann::json;
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 // Everything a run shows its caller, as text, so that two runs compare with ==.
 struct Run {
@@ -108,11 +102,10 @@ void check_same(const std::vector<eqlc::QuerySource>& queries, const eqlc::Engin
     }
 }
 
-std::string wmi_rule() { return read_file(std::string(EQLC_SOURCE_DIR) + "/rules/wmi_incoming_lateral_movement.eql"); }
+std::string wmi_rule() { return eqlc::test::wmi_rule_query(); }
 
 std::vector<std::string> wmi_samples() {
-    const std::string dir = std::string(EQLC_SOURCE_DIR) + "/rules/samples/";
-    return {dir + "wmi_defend.ndjson", dir + "wmi_sysmon.ndjson"};
+    return {eqlc::test::wmi_defend_samples().string(), eqlc::test::wmi_sysmon_samples().string()};
 }
 
 // A generated input with everything a reader meets: escaped strings (which the parser unescapes into its own

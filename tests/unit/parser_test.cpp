@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/files.hpp"
 #include "support/shared_data.hpp"
 #include "syntax/parser.hpp"
 
@@ -100,13 +101,6 @@ std::string shape(const std::string& condition) {
 const ast::Expr& condition_of(const ast::Query& q) {
     REQUIRE(q.event.condition);
     return *q.event.condition;
-}
-
-std::string read_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
 }
 
 }  // namespace
@@ -692,7 +686,7 @@ TEST_CASE("parser: all detection-rule corpus queries parse", "[parser][corpus]")
     size_t parsed = 0;
     size_t sequences = 0;
     for (const auto& path : files) {
-        const std::string text = read_file(path);
+        const std::string text = eqlc::test::read_text(path);
         const auto r = syntax::parse_query(text);
         INFO(path.filename().string() << "\n" << format_all(r, text));
         CHECK(r.ok());
@@ -711,7 +705,7 @@ TEST_CASE("parser: all conformance queries parse", "[parser][conformance]") {
     size_t total = 0;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
         if (entry.path().extension() != ".json") continue;
-        const auto specs = nlohmann::json::parse(read_file(entry.path()));
+        const auto specs = nlohmann::json::parse(eqlc::test::read_text(entry.path()));
         for (const auto& spec : specs) {
             if (!spec.contains("query")) continue;
             const std::string text = spec["query"].get<std::string>();

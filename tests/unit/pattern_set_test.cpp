@@ -9,6 +9,7 @@
 
 #include "matchers/glob.hpp"
 #include "matchers/pattern_set.hpp"
+#include "support/files.hpp"
 #include "support/shared_data.hpp"
 #include "text/casefold.hpp"
 
@@ -58,10 +59,7 @@ bool naive_any(const std::vector<std::string>& patterns, std::string_view v, boo
 
 // The largest `field : ( "...", ... )` list of a query file, with EQL string escapes undone.
 std::vector<std::string> largest_colon_list(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    const std::string text = ss.str();
+    const std::string text = eqlc::test::read_text(path);
     std::vector<std::string> best;
     for (std::size_t at = text.find(": ("); at != std::string::npos; at = text.find(": (", at + 1)) {
         std::vector<std::string> list;

@@ -14,10 +14,12 @@
 #include <nlohmann/json.hpp>
 
 #include "eqlc/rule_loader.hpp"
+#include "support/files.hpp"
 #include "support/shared_data.hpp"
 
 namespace fs = std::filesystem;
 using namespace eqlc::rules;
+using eqlc::test::TempDir;
 using nlohmann::json;
 
 namespace {
@@ -45,25 +47,6 @@ std::string all_messages(const LoadResult& r) {
     for (const auto& d : r.diagnostics) out += d.message + "\n";
     return out;
 }
-
-// A scratch folder under the system temp dir, removed at the end of the test.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        path =
-            fs::temp_directory_path() / ("eqlc-rules-" + std::to_string(reinterpret_cast<uintptr_t>(this)) + "-" +
-                                         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    void write(const fs::path& relative, const std::string& text) const {
-        fs::create_directories((path / relative).parent_path());
-        std::ofstream(path / relative, std::ios::binary) << text;
-    }
-};
 
 }  // namespace
 
@@ -338,13 +321,13 @@ TEST_CASE("rule loader: files on disk", "[rules]") {
     TempDir dir;
     dir.write("a.toml", rule_with("query = 'any where true'"));
     dir.write("b.eql", "any where true");
-    CHECK(load_rule_file(dir.path / "a.toml").ok());
-    CHECK(load_rule_file(dir.path / "a.toml").rule->format == RuleFormat::toml);
-    CHECK(load_rule_file(dir.path / "b.eql").rule->format == RuleFormat::eql);
-    const auto missing = load_rule_file(dir.path / "nope.toml");
+    CHECK(load_rule_file(dir.path() / "a.toml").ok());
+    CHECK(load_rule_file(dir.path() / "a.toml").rule->format == RuleFormat::toml);
+    CHECK(load_rule_file(dir.path() / "b.eql").rule->format == RuleFormat::eql);
+    const auto missing = load_rule_file(dir.path() / "nope.toml");
     CHECK(missing.status == LoadStatus::unreadable);
     CHECK(missing.reason().find("cannot read") == 0);
-    CHECK(load_rule_file(dir.path).status == LoadStatus::unreadable);  // a folder is not a rule file
+    CHECK(load_rule_file(dir.path()).status == LoadStatus::unreadable);  // a folder is not a rule file
 }
 
 // ------------------------------------------------------------------------------------------------------
@@ -373,12 +356,12 @@ TEST_CASE("rule loader: a folder loads every .toml and .eql file, recursively, s
     dir.write(".hidden/ignored.toml", with_id("ignored"));
     dir.write(".ignored.eql", "any where true");
 
-    const FolderLoad folder = load_rule_folder(dir.path);
+    const FolderLoad folder = load_rule_folder(dir.path());
     CHECK(folder.diagnostics.empty());
     std::vector<std::string> names;
     std::map<std::string, const LoadResult*> by_name;
     for (const auto& f : folder.files) {
-        const std::string rel = fs::relative(f.path, dir.path).generic_string();
+        const std::string rel = fs::relative(f.path, dir.path()).generic_string();
         names.push_back(rel);
         by_name[rel] = &f;
     }
@@ -414,7 +397,7 @@ TEST_CASE("rule loader: a folder that does not exist, or a single file", "[rules
 
     TempDir dir;
     dir.write("one.eql", "any where true");
-    const auto single = load_rule_folder(dir.path / "one.eql");
+    const auto single = load_rule_folder(dir.path() / "one.eql");
     REQUIRE(single.files.size() == 1);
     CHECK(single.loaded_count() == 1);
 }

@@ -164,8 +164,7 @@ inline std::vector<json> load_ndjson(const std::string& path) {
 }
 
 inline json load_specs(const std::string& file) {
-    std::ifstream in(shared_dir() + "/queries/" + file);
-    return json::parse(in);
+    return json::parse(eqlc::test::read_text(shared_dir() + "/queries/" + file));
 }
 
 inline const json* find_spec(const json& specs, const std::string& name) {

@@ -5,7 +5,7 @@
 #include <set>
 
 #include "compiler/codegen.hpp"
-#include "support/shared_data.hpp"
+#include "support/wmi_rule.hpp"
 #include "unit/vm_harness.hpp"
 
 using eqlc::test::VmHarness;
@@ -485,7 +485,7 @@ TEST_CASE("vm: constant conditions", "[vm]") {
 }
 
 TEST_CASE("vm: the WMI rule's second stage on Elastic Defend and Sysmon events", "[vm]") {
-    const auto rule = eqlc::test::read_text(std::string(EQLC_SOURCE_DIR) + "/rules/wmi_incoming_lateral_movement.eql");
+    const auto rule = eqlc::test::wmi_rule_query();
     VmHarness h;
     const auto& q = h.compile(rule);
     REQUIRE(q.terms.size() == 2);
