@@ -167,10 +167,9 @@ public:
     CompiledQueries(const CompiledQueries&) = delete;
     CompiledQueries& operator=(const CompiledQueries&) = delete;
 
-    struct Impl;
-    const Impl& impl() const { return *impl_; }
-
 private:
+    friend struct detail::Internals;
+    struct Impl;
     explicit CompiledQueries(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };
@@ -253,11 +252,12 @@ public:
     // The engine's whole state as bytes: pending partial sequences and samples with the events they keep,
     // results held back by tail/size, the reorder window, counters. An engine created with the same queries
     // and options continues from it with restore(), so a process can stop and resume a stream without losing
-    // anything. Not available with sort_input (nothing has run before finish()); returns false then.
-    bool snapshot(std::string& bytes, std::string* error = nullptr) const;
-    // Replaces this engine's state by a snapshot's. False (state unchanged) when the bytes are not a snapshot of
-    // an engine with the same queries.
-    bool restore(std::string_view bytes, std::string* error = nullptr);
+    // anything. Not available with sort_input (nothing has run before finish()); returns false then, with `error`
+    // (phase state) saying why.
+    bool snapshot(std::string& bytes, Diagnostic* error = nullptr) const;
+    // Replaces this engine's state by a snapshot's. False (state unchanged), with `error` (phase state) saying why,
+    // when the bytes are not a snapshot of an engine with the same queries.
+    bool restore(std::string_view bytes, Diagnostic* error = nullptr);
 
     size_t query_count() const;
     const std::string& query_name(size_t query) const;
@@ -265,9 +265,9 @@ public:
     // The compiled programs of every query, one line per instruction.
     std::string explain() const;
 
-    struct Impl;
-
 private:
+    friend struct detail::Internals;
+    struct Impl;
     explicit Engine(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };

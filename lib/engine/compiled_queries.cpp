@@ -11,7 +11,7 @@ namespace {
 
 // The line prefilter over every term of every query (until and missing-event terms included: they change
 // sequence state when they match). None when some term may match any line.
-std::unique_ptr<input::LineFilter> build_line_filter(const std::vector<CompiledQueries::Impl::Query>& queries) {
+std::unique_ptr<input::LineFilter> build_line_filter(const std::vector<engine::QueryEntry>& queries) {
     std::vector<compiler::RequiredText> terms;
     auto add = [&](const compiler::CompiledTerm& term) {
         if (term.required.never) return true;

@@ -7,6 +7,7 @@
 #include <optional>
 #include <vector>
 
+#include "api/internals.hpp"
 #include "compiler/compiled_query.hpp"
 #include "engine/value_mask.hpp"
 #include "eqlc/engine.hpp"
@@ -16,16 +17,23 @@
 
 namespace eqlc {
 
+namespace engine {
+
+// One query of the set.
+struct QueryEntry {
+    QuerySource source;
+    std::optional<compiler::CompiledQuery> compiled;  // none: invalid, left out (skip_invalid_queries)
+    // Set when the query reads its event times from another field than the order field.
+    std::optional<vm::SlotId> own_timestamp;
+    // Per term (and until): the bits of value_mask an event needs for it to hold (0: always run).
+    std::vector<uint64_t> value_bits;
+    uint64_t until_value_bit = 0;
+};
+
+}  // namespace engine
+
 struct CompiledQueries::Impl {
-    struct Query {
-        QuerySource source;
-        std::optional<compiler::CompiledQuery> compiled;  // none: invalid, left out (skip_invalid_queries)
-        // Set when the query reads its event times from another field than the order field.
-        std::optional<vm::SlotId> own_timestamp;
-        // Per term (and until): the bits of value_mask an event needs for it to hold (0: always run).
-        std::vector<uint64_t> value_bits;
-        uint64_t until_value_bit = 0;
-    };
+    using Query = engine::QueryEntry;
 
     QueryOptions options;
     vm::FieldCatalog catalog;

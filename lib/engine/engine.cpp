@@ -33,7 +33,7 @@ Engine::Created Engine::create(std::vector<QuerySource> queries, EngineOptions o
 std::unique_ptr<Engine> Engine::create(std::shared_ptr<const CompiledQueries> set, EngineOptions options) {
     if (!set) return nullptr;
     auto impl = std::make_unique<Impl>(std::move(set));
-    options.query = impl->compiled->impl().options;
+    options.query = detail::Internals::impl(*impl->compiled).options;
     impl->options = options;
 
     std::optional<compiler::PipeLimit> request;
@@ -42,7 +42,7 @@ std::unique_ptr<Engine> Engine::create(std::shared_ptr<const CompiledQueries> se
                                                                                       : compiler::PipeLimit::Kind::tail,
                                       *options.size};
     static const compiler::CompiledQuery kInvalid;  // what a query left out as invalid refers to
-    for (const auto& q : impl->compiled->impl().queries) {
+    for (const auto& q : detail::Internals::impl(*impl->compiled).queries) {
         if (!q.compiled) {
             impl->queries.push_back(QueryState{q, kInvalid, engine::ResultLimiter<Match>({}, std::nullopt), {}, {}});
             continue;
@@ -85,7 +85,7 @@ std::unique_ptr<Engine> Engine::create(std::shared_ptr<const CompiledQueries> se
     Impl* self = impl.get();
     impl->runner = std::make_unique<engine::QueryRunner>(
         impl->queries, std::move(all), impl->catalog, [self](size_t q, Match&& m) { self->deliver(q, std::move(m)); },
-        &impl->compiled->impl().value_mask);
+        &detail::Internals::impl(*impl->compiled).value_mask);
     if (options.reorder_window_ns && !options.sort_input)
         impl->reorder = std::make_unique<engine::ReorderBuffer>(*options.reorder_window_ns);
     return std::unique_ptr<Engine>(new Engine(std::move(impl)));
@@ -128,7 +128,7 @@ bool Engine::read_ndjson(const std::string& path, const ReadOptions& options, Di
     Impl& s = *impl_;
     input::ReaderOptions reader_options;
     reader_options.strict = options.strict;
-    reader_options.line_filter = s.compiled->impl().line_filter.get();
+    reader_options.line_filter = detail::Internals::impl(*s.compiled).line_filter.get();
     reader_options.chunk_size = options.chunk_bytes;
     reader_options.max_line_bytes = options.max_line_bytes;
     if (options.threads > 1) return s.read_parallel(path, options, reader_options, error);

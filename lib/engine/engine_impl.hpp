@@ -26,7 +26,9 @@ namespace eqlc {
 
 struct Engine::Impl {
     explicit Impl(std::shared_ptr<const CompiledQueries> set)
-        : compiled(std::move(set)), catalog(compiled->impl().catalog), plan(*compiled->impl().plan) {}
+        : compiled(std::move(set)),
+          catalog(detail::Internals::impl(*compiled).catalog),
+          plan(*detail::Internals::impl(*compiled).plan) {}
 
     using QueryState = engine::QueryState;
 
@@ -124,9 +126,9 @@ struct Engine::Impl {
     bool read_parallel(const std::string& path, const ReadOptions& read, const input::ReaderOptions& reader_options,
                        Diagnostic* error);
     size_t valid_queries() const;
-    void run_shards(engine::RuleShards& shards, const engine::ReadBatch& batch, const ReadOptions& read,
+    void run_shards(engine::RuleShards& shards, const input::ReadBatch& batch, const ReadOptions& read,
                     std::string_view reader_name);
-    void replay(engine::RuleShards& shards, const Step& step, const ReadOptions& read, const engine::ReadBatch& batch,
+    void replay(engine::RuleShards& shards, const Step& step, const ReadOptions& read, const input::ReadBatch& batch,
                 std::string_view reader_name);
 };
 

@@ -61,14 +61,22 @@ Match match_from_json(const nlohmann::json& j) {
     return m;
 }
 
+// A snapshot problem as the public API reports it.
+bool state_error(Diagnostic* error, std::string message) {
+    if (error) {
+        *error = Diagnostic{};
+        error->phase = Phase::state;
+        error->message = std::move(message);
+    }
+    return false;
+}
+
 }  // namespace
 
-bool Engine::snapshot(std::string& bytes, std::string* error) const {
+bool Engine::snapshot(std::string& bytes, Diagnostic* error) const {
     const Impl& s = *impl_;
-    if (s.options.sort_input) {
-        if (error) *error = "an engine that sorts its whole input has no state to save before finish()";
-        return false;
-    }
+    if (s.options.sort_input)
+        return state_error(error, "an engine that sorts its whole input has no state to save before finish()");
     nlohmann::json j;
     j["format"] = kSnapshotFormat;
     j["next_ordinal"] = s.next_ordinal;
@@ -120,12 +128,9 @@ bool Engine::snapshot(std::string& bytes, std::string* error) const {
     return true;
 }
 
-bool Engine::restore(std::string_view bytes, std::string* error) {
+bool Engine::restore(std::string_view bytes, Diagnostic* error) {
     Impl& s = *impl_;
-    auto fail = [&](std::string why) {
-        if (error) *error = std::move(why);
-        return false;
-    };
+    auto fail = [&](std::string why) { return state_error(error, std::move(why)); };
     if (s.options.sort_input) return fail("an engine that sorts its whole input cannot continue a snapshot");
     const nlohmann::json j = nlohmann::json::from_cbor(bytes.begin(), bytes.end(), true, false);
     if (j.is_discarded() || !j.is_object() || j.value("format", "") != kSnapshotFormat)

@@ -10,12 +10,12 @@ namespace eqlc {
 // from batches parsed on other threads (input/parallel_reader.hpp).
 bool Engine::Impl::read_parallel(const std::string& path, const ReadOptions& read,
                                  const input::ReaderOptions& reader_options, Diagnostic* error) {
-    auto opened = engine::ParallelReader::open(path, plan, read.threads, reader_options, read.map_files);
+    auto opened = input::ParallelReader::open(path, plan, read.threads, reader_options, read.map_files);
     if (!opened) {
         if (error) *error = opened.error;
         return false;
     }
-    engine::ParallelReader& reader = *opened.reader;
+    input::ParallelReader& reader = *opened.reader;
     // The sequential loop reports, before each event, the bad lines read since the event before it, at most
     // max_kept_errors of them (the reader keeps no more between two take_errors()).
     std::vector<BadInput> held;
@@ -35,7 +35,7 @@ bool Engine::Impl::read_parallel(const std::string& path, const ReadOptions& rea
     if (!reorder && valid_queries() > 1)
         shards = std::make_unique<engine::RuleShards>(
             queries, catalog, read.threads, [this](size_t q, Match&& m) { deliver(q, std::move(m)); },
-            &compiled->impl().value_mask);
+            &detail::Internals::impl(*compiled).value_mask);
     stats.query_threads = shards ? static_cast<uint32_t>(shards->size()) : 1;
     struct Reset {  // leaves the engine sequential again, also when a handler or a shard throws
         Impl& impl;
@@ -52,7 +52,7 @@ bool Engine::Impl::read_parallel(const std::string& path, const ReadOptions& rea
     };
 
     const uint64_t bytes_before = stats.bytes;
-    engine::ReadBatch::Loaded loaded;  // `record` gets its events from load() alone in this loop
+    input::ReadBatch::Loaded loaded;  // `record` gets its events from load() alone in this loop
     uint64_t events = 0;
     uint64_t skipped = 0;       // lines the line filter skipped before the last event
     uint64_t skipped_base = 0;  // ... in the batches before this one
@@ -60,7 +60,7 @@ bool Engine::Impl::read_parallel(const std::string& path, const ReadOptions& rea
     std::optional<Diagnostic> failure;
     bool stopped = false;  // stop_after() said so: the rest of the input is not read
     uint64_t bad_lines_before_stop = 0;
-    while (const engine::ReadBatch* batch = reader.next()) {
+    while (const input::ReadBatch* batch = reader.next()) {
         deferred.active = shards != nullptr;
         const auto& bad = batch->bad();
         size_t b = 0;
@@ -120,7 +120,7 @@ size_t Engine::Impl::valid_queries() const {
 // in its order: the reports, each entry's results (in query order) and the progress calls.
 // The batch runs in parts that end at the state checks, each check seeing the state (and coming in the
 // order of the other steps) as in the sequential engine.
-void Engine::Impl::run_shards(engine::RuleShards& shards, const engine::ReadBatch& batch, const ReadOptions& read,
+void Engine::Impl::run_shards(engine::RuleShards& shards, const input::ReadBatch& batch, const ReadOptions& read,
                               std::string_view reader_name) {
     deferred.active = false;
     size_t begin = 0;
@@ -148,7 +148,7 @@ void Engine::Impl::run_shards(engine::RuleShards& shards, const engine::ReadBatc
 }
 
 void Engine::Impl::replay(engine::RuleShards& shards, const Step& step, const ReadOptions& read,
-                          const engine::ReadBatch& batch, std::string_view reader_name) {
+                          const input::ReadBatch& batch, std::string_view reader_name) {
     switch (step.kind) {
         case Step::Kind::report: report_bad(std::move(deferred.reports[step.index])); break;
         case Step::Kind::entry: {

@@ -76,7 +76,7 @@ std::optional<int64_t> QueryRunner::own_timestamp(const vm::EventRecord& event, 
 // it does not depend on which queries share a runner: one runner over all queries (read_ndjson with one
 // thread, push) and the rule shards of read_ndjson with several threads (each shard checks an event it
 // matches on its own) agree on every query's outcome. invalid() tells the engine, which reports the event once
-// as a bad line (engine.cpp). Cost: one full check per matched event (per shard that matches it), nothing for
+// as a bad line (engine/admission.cpp). Cost: one full check per matched event (per shard that matches it), nothing for
 // the others.
 bool QueryRunner::admit(const vm::EventRecord& event) {
     if (checked_ == Checked::no) {

@@ -33,7 +33,7 @@ namespace eqlc::engine {
 // One query of an engine: what was compiled (its entry in the engine's CompiledQueries: source, own timestamp
 // field, value bits) and its run-time state.
 struct QueryState {
-    const CompiledQueries::Impl::Query& entry;
+    const QueryEntry& entry;
     const compiler::CompiledQuery& compiled;  // *entry.compiled, or an empty query when it did not compile
     ResultLimiter<Match> limiter;
     std::unique_ptr<sequence::SequenceMatcher> sequence;  // kind == sequence

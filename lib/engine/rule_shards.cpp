@@ -92,7 +92,7 @@ void RuleShards::thread_main(Shard& shard) {
     }
 }
 
-void RuleShards::run(const ReadBatch& batch, std::span<const Entry> entries, size_t begin, size_t end) {
+void RuleShards::run(const input::ReadBatch& batch, std::span<const Entry> entries, size_t begin, size_t end) {
     if (begin >= end) return;
     if (slot_count_ < entries.size()) {
         slot_count_ = std::max(entries.size(), 2 * slot_count_);

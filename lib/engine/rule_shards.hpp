@@ -28,8 +28,8 @@
 #include <utility>
 #include <vector>
 
-#include "input/parallel_reader.hpp"
 #include "engine/query_runner.hpp"
+#include "input/parallel_reader.hpp"
 
 namespace eqlc::engine {
 
@@ -58,7 +58,7 @@ public:
     // A batch's entries may be run in several parts (the engine checks the state limits in between, when no
     // shard runs): `entries` is the whole batch's list each time. The queries that keep an entry's event share
     // one copy of its text (sequence/shared_text.hpp), through a slot per entry released when run() returns.
-    void run(const ReadBatch& batch, std::span<const Entry> entries, size_t begin, size_t end);
+    void run(const input::ReadBatch& batch, std::span<const Entry> entries, size_t begin, size_t end);
 
     // A result of `query`, for the entry its shard is running (called on the shard's thread).
     void collect(size_t query, Match&& match);
@@ -100,7 +100,7 @@ private:
             : runner(queries, std::move(which), catalog, deliver, values) {}
         QueryRunner runner;
         vm::EventRecord record;
-        ReadBatch::Loaded loaded;  // what the last load set in record
+        input::ReadBatch::Loaded loaded;  // what the last load set in record
         uint32_t current = 0;      // the entry being run
         std::vector<Result> results;
         size_t taken = 0;
@@ -121,7 +121,7 @@ private:
     uint64_t generation_ = 0;
     size_t pending_ = 0;
     bool stop_ = false;
-    const ReadBatch* batch_ = nullptr;
+    const input::ReadBatch* batch_ = nullptr;
     std::span<const Entry> entries_;
     size_t begin_ = 0;
     size_t end_ = 0;

@@ -14,7 +14,7 @@
 #include <thread>
 #include <utility>
 
-namespace eqlc::engine {
+namespace eqlc::input {
 
 namespace {
 
@@ -667,4 +667,4 @@ const ReadBatch* ParallelReader::next() {
     return current_.get();
 }
 
-}  // namespace eqlc::engine
+}  // namespace eqlc::input

@@ -37,7 +37,7 @@
 #include "input/projection.hpp"
 #include "values/value.hpp"
 
-namespace eqlc::engine {
+namespace eqlc::input {
 
 // One chunk's results.
 class ReadBatch {
@@ -180,4 +180,4 @@ private:
     size_t released_ = 0;
 };
 
-}  // namespace eqlc::engine
+}  // namespace eqlc::input

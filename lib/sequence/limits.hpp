@@ -27,7 +27,7 @@
 // (EngineOptions::max_query_state_bytes, none by default); its main byte limit is one budget for all its
 // matchers (EngineOptions::max_state_bytes), enforced by the engine between events through each matcher's
 // evict_for_budget() (least recently used key of the whole engine first, stat evicted_keys_budget), with the
-// kept events' text shared between matchers and counted once (engine/engine.cpp, sequence/shared_text.hpp).
+// kept events' text shared between matchers and counted once (engine/state_budget.cpp, sequence/shared_text.hpp).
 //
 // Expiry is not a limit: with maxspan, a key whose last update is more than maxspan old (in event time) can
 // no longer produce a match and is dropped (stats.expired_*).

@@ -378,14 +378,15 @@ private:
         for (size_t i = 0; i <= events.size(); ++i) {
             while (next_cut < cuts.size() && cuts[next_cut] == i) {
                 ++next_cut;
-                std::string bytes, error;
+                std::string bytes;
+                eqlc::Diagnostic error;
                 if (!engine->snapshot(bytes, &error)) {
-                    out.failure = "snapshot: " + error;
+                    out.failure = "snapshot: " + error.message;
                     return out;
                 }
                 engine = create(options);
                 if (!engine->restore(bytes, &error)) {
-                    out.failure = "restore: " + error;
+                    out.failure = "restore: " + error.message;
                     return out;
                 }
                 observe(*engine, out);

@@ -56,14 +56,15 @@ void check_every_split(const eqlc::EngineOptions& options, const std::vector<jso
     REQUIRE(whole.size() > 40);
     for (size_t split = 0; split <= events.size(); ++split) {
         std::vector<std::string> got;
-        std::string bytes, error;
+        std::string bytes;
+        eqlc::Diagnostic error;
         {
             auto first = make(options, got);
             for (size_t i = 0; i < split; ++i) first->push(events[i]);
             REQUIRE(first->snapshot(bytes, &error));
         }
         auto second = make(options, got);
-        INFO("split at " << split << ": " << error);
+        INFO("split at " << split << ": " << error.message);
         REQUIRE(second->restore(bytes, &error));
         for (size_t i = split; i < events.size(); ++i) second->push(events[i]);
         second->finish();
@@ -90,19 +91,23 @@ TEST_CASE("engine snapshot: a split at any event resumes to the same matches", "
 TEST_CASE("engine snapshot: refused when it does not fit", "[engine][snapshot]") {
     std::vector<std::string> out;
     auto engine = make({}, out);
-    std::string error;
+    eqlc::Diagnostic error;
     CHECK_FALSE(engine->restore("not a snapshot", &error));
-    CHECK(error.find("not an eqlc engine snapshot") != std::string::npos);
+    CHECK(error.message.find("not an eqlc engine snapshot") != std::string::npos);
+    CHECK(error.phase == eqlc::Phase::state);
 
     auto other = eqlc::Engine::create({eqlc::QuerySource("process where true", "other")});
     REQUIRE(other.engine);
     std::string bytes;
     REQUIRE(other.engine->snapshot(bytes, &error));
     CHECK_FALSE(engine->restore(bytes, &error));
-    CHECK(error.find("other queries") != std::string::npos);
+    CHECK(error.message.find("other queries") != std::string::npos);
 
     eqlc::EngineOptions sorted;
     sorted.sort_input = true;
     auto sorting = eqlc::Engine::create({eqlc::QuerySource("process where true", "q")}, sorted);
+    error = {};
     CHECK_FALSE(sorting.engine->snapshot(bytes, &error));
+    CHECK(error.phase == eqlc::Phase::state);
+    CHECK(error.message.find("sorts its whole input") != std::string::npos);
 }

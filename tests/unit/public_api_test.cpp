@@ -18,10 +18,16 @@ std::string first_line(const std::string& text) { return text.substr(0, text.fin
 // A user of the installed headers cannot reach the implementations (they are private, befriending only the
 // library's own detail::Internals).
 template <class T>
-concept reaches_impl = requires(const T& object) { object.impl(); };
+concept reaches_impl = requires(const T& object) {
+    object.impl();
+};
 template <class T>
-concept names_impl = requires { typename T::Impl; };
+concept names_impl = requires {
+    typename T::Impl;
+};
 static_assert(!reaches_impl<eqlc::Mapping> && !names_impl<eqlc::Mapping>);
+static_assert(!reaches_impl<eqlc::CompiledQueries> && !names_impl<eqlc::CompiledQueries>);
+static_assert(!names_impl<eqlc::Engine>);
 
 TEST_CASE("public API: a formatted diagnostic names the phase that found it", "[api]") {
     const std::string bad_syntax = "process where process.name ==";
@@ -47,7 +53,7 @@ TEST_CASE("public API: a mapping that cannot be used is a Diagnostic of phase ma
     CHECK(eqlc::phase_name(error.phase) == "mapping");
 
     eqlc::Diagnostic fine;
-    const auto mapping = eqlc::Mapping::parse(R"({"properties":{"process":{"properties":{"name":{"type":"keyword"}}}}})",
-                                              &fine);
+    const auto mapping =
+        eqlc::Mapping::parse(R"({"properties":{"process":{"properties":{"name":{"type":"keyword"}}}}})", &fine);
     CHECK(mapping.has_value());
 }

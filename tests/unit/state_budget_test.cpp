@@ -334,13 +334,14 @@ TEST_CASE("state: a snapshot keeps the budget's clock and the shared texts", "[e
     REQUIRE(whole.engine->stats().evicted_keys > 0);
 
     for (const size_t split : {size_t{1}, size_t{500}, size_t{999}, size_t{1234}}) {
-        std::string bytes, error;
+        std::string bytes;
+        eqlc::Diagnostic error;
         Run first = make_run(busy_queries(), options);
         for (size_t i = 0; i < split; ++i) first.engine->push(events[i]);
         REQUIRE(first.engine->snapshot(bytes, &error));
         const uint64_t state_bytes = first.engine->stats().state_bytes;
         Run second = make_run(busy_queries(), options);
-        INFO("split at " << split << ": " << error);
+        INFO("split at " << split << ": " << error.message);
         REQUIRE(second.engine->restore(bytes, &error));
         CHECK(second.engine->stats().state_bytes == state_bytes);  // texts shared again after the restore
         second.matches = first.matches;

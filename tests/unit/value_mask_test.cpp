@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "api/internals.hpp"
 #include "compiler/compiled_query.hpp"
 #include "engine/compiled_queries.hpp"
 #include "eqlc/engine.hpp"
@@ -93,7 +94,7 @@ TEST_CASE("value mask: a term the mask rules out never holds", "[engine][values]
     options.skip_invalid_queries = true;
     auto compiled = eqlc::CompiledQueries::compile(queries, options);
     REQUIRE(compiled.queries);
-    const auto& impl = compiled.queries->impl();
+    const auto& impl = eqlc::detail::Internals::impl(*compiled.queries);
 
     // Values spelled as strings, arrays, other cases, escapes, numbers, booleans, nulls, objects, or missing.
     const std::vector<std::string> categories = {R"("process")",
