@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -387,6 +388,43 @@ TEST_CASE("rule loader: a folder loads every .toml and .eql file, recursively, s
     CHECK(ids == std::vector<std::string>{"alpha", "zeta", "pair", "beta", "gamma", "drift"});
     CHECK(folder.loaded_count() == 6);
     CHECK(folder.refused_count() == 3);  // broken, kql, the duplicate; companions are not refusals
+}
+
+TEST_CASE("rule loader: a large folder, loaded on several threads, gives what loading each file gives", "[rules]") {
+    TempDir dir;
+    std::vector<std::filesystem::path> paths;
+    for (int i = 0; i < 300; ++i) {
+        char stem[16];
+        std::snprintf(stem, sizeof stem, "r%03d", i);
+        std::string text;
+        switch (i % 5) {
+            case 0: text = "[rule\n"; break;                                        // malformed
+            case 1: text = "[rule]\nlanguage = \"kuery\"\nquery = \"a\"\n"; break;  // other language
+            default:
+                text = "[rule]\nrule_id = \"" + std::string(stem) + "\"\nname = \"" + stem +
+                       "\"\nlanguage = \"eql\"\ntype = \"eql\"\nseverity = \"low\"\nrisk_score = 21\n"
+                       "query = 'process where process.name == \"" +
+                       stem + ".exe\"'\n";
+        }
+        paths.push_back(dir.write(std::string(stem) + ".toml", text));
+    }
+    const FolderLoad folder = load_rule_folder(dir.path());
+    REQUIRE(folder.files.size() == paths.size());
+    CHECK(folder.loaded_count() == 180);
+    for (size_t i = 0; i < paths.size(); ++i) {
+        const LoadResult one = load_rule_file(paths[i]);
+        const LoadResult& got = folder.files[i];
+        INFO(paths[i]);
+        CHECK(got.path == paths[i]);
+        CHECK(got.status == one.status);
+        CHECK(all_messages(got) == all_messages(one));
+        CHECK(got.text() == one.text());
+        REQUIRE(got.rule.has_value() == one.rule.has_value());
+        if (got.rule) {
+            CHECK(got.rule->rule_id == one.rule->rule_id);
+            CHECK(got.rule->query == one.rule->query);
+        }
+    }
 }
 
 TEST_CASE("rule loader: a folder that does not exist, or a single file", "[rules]") {
