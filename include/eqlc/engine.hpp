@@ -71,8 +71,14 @@ struct EngineOptions {
     // read_ndjson skips, before parsing them, lines that lack the text every query needs (a string constant the
     // query compares a field with; see explain()). Results are the same either way; skipped lines are checked
     // as JSON and counted (EngineStats::skipped_events) but not otherwise looked at, so the timestamp and order
-    // counters only cover the events that were run.
+    // counters only cover the events that were run. Not for sets of more than 64 terms (sequence stages count
+    // one each): a whole library's texts are in nearly every line, and the rule index does that work instead.
     bool line_prefilter = true;
+    // Run only the rules an event may match: a rule index over the string tests every term requires (field ==
+    // value, in, :, like, wildcard lists; see explain()) finds an event's candidate terms with one lookup per
+    // field value, and idle sequences are woken by their deadlines. Same results either way; false runs every
+    // query on every event (for comparison).
+    bool rule_index = true;
     // Invalid queries: by default create() makes no engine. With this set, it makes one when at least one query
     // is valid; the invalid ones are reported in Created::problems and never run, and keep their index (query
     // numbers in matches and stats are those of the list given to create()).
@@ -131,6 +137,11 @@ struct EngineStats {
     uint64_t truncated_key_products = 0;  // events whose multi-valued join keys had too many combinations
     std::vector<uint64_t> matches;        // per query: results delivered
     uint32_t query_threads = 1;           // threads that ran the queries in the last read_ndjson (see threads)
+    // The rule index (EngineOptions::rule_index): terms found through it, terms without any indexable test that
+    // run on every event, and the fields it reads. All 0 without the index.
+    uint64_t indexed_terms = 0;
+    uint64_t always_run_terms = 0;
+    uint64_t index_fields = 0;
     // Sequence and sample state, summed over queries.
     uint64_t evicted_keys = 0;                    // keys dropped by max_keys / max_state_bytes: alerts may be lost
     std::vector<uint64_t> evicted_keys_by_query;  // the same, per query
@@ -153,13 +164,13 @@ public:
         std::shared_ptr<const CompiledQueries> queries;  // null when a query is invalid (see skip_invalid_queries)
         std::vector<QueryProblem> problems;              // every problem of every query
     };
-    // Uses the compile-time parts of `options`: query, skip_invalid_queries, line_prefilter.
+    // Uses the compile-time parts of `options`: query, skip_invalid_queries, line_prefilter, rule_index.
     static Result compile(std::vector<QuerySource> queries, const EngineOptions& options = {});
 
     size_t size() const;
     const QuerySource& source(size_t query) const;
     bool valid(size_t query) const;  // false for an invalid query left out by skip_invalid_queries
-    bool prefiltered() const;        // the line prefilter applies (every query term requires some text)
+    bool prefiltered() const;        // the line prefilter applies (every query term requires some text; <= 64 terms)
     // The compiled programs of every query, one line per instruction.
     std::string explain() const;
 
@@ -184,7 +195,7 @@ public:
     // Compiles every query (sharing one field catalog, so each event is read once for all of them).
     static Created create(std::vector<QuerySource> queries, EngineOptions options = {});
     // An engine running queries compiled before (null `queries` gives null). The compile-time parts of
-    // `options` (query, skip_invalid_queries, line_prefilter) are those the set was compiled with.
+    // `options` (query, skip_invalid_queries, line_prefilter, rule_index) are those the set was compiled with.
     static std::unique_ptr<Engine> create(std::shared_ptr<const CompiledQueries> queries, EngineOptions options = {});
 
     ~Engine();

@@ -41,6 +41,7 @@ struct QueryCompiler {
         const semantics::ResolvedField& cat = f.any ? none : category_field(f.category_span);
         Cond c = normalizer.filter(f, cat);
         term.exact_values = exact_values(c);
+        term.index_keys = index_keys(c);
         RequiredText& required = term.required;
         required = required_text(c);
         // The category is a weak anchor (a handful of values share the whole stream): keep it for last.

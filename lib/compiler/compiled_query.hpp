@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "compiler/index_keys.hpp"
 #include "compiler/required_text.hpp"
 #include "eqlc/diagnostics.hpp"
 #include "semantics/checker.hpp"
@@ -55,6 +56,8 @@ struct CompiledTerm {
     // Strings fields must hold for the filter to hold (see ExactValue): the engine skips the filter for events
     // without them, without running it.
     std::vector<ExactValue> exact_values;
+    // The string tests the filter cannot hold without, for the engine's rule index (compiler/index_keys.hpp).
+    std::vector<IndexKey> index_keys;
     SourceSpan span;
     uint32_t written_index = 0;  // index of the term as written (before runs expansion)
 };

@@ -19,6 +19,8 @@ namespace eqlc {
 
 namespace engine {
 
+class RuleIndex;
+
 // One query of the set.
 struct QueryEntry {
     QuerySource source;
@@ -42,6 +44,8 @@ struct CompiledQueries::Impl {
     std::unique_ptr<input::ProjectionPlan> plan;
     std::unique_ptr<input::LineFilter> line_filter;  // null when some query term has no required text
     engine::ValueMask value_mask;                    // the exact values terms require (engine/value_mask.hpp)
+    std::unique_ptr<engine::RuleIndex> rule_index;   // null without EngineOptions::rule_index
+    ~Impl();
 };
 
 }  // namespace eqlc

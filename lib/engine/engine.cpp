@@ -83,9 +83,15 @@ std::unique_ptr<Engine> Engine::create(std::shared_ptr<const CompiledQueries> se
     std::vector<size_t> all(impl->queries.size());
     for (size_t q = 0; q < all.size(); ++q) all[q] = q;
     Impl* self = impl.get();
+    const auto& compiled_set = detail::Internals::impl(*impl->compiled);
     impl->runner = std::make_unique<engine::QueryRunner>(
         impl->queries, std::move(all), impl->catalog, [self](size_t q, Match&& m) { self->deliver(q, std::move(m)); },
-        &detail::Internals::impl(*impl->compiled).value_mask);
+        &compiled_set.value_mask, compiled_set.rule_index.get());
+    if (const engine::RuleIndex* index = compiled_set.rule_index.get()) {
+        impl->stats.indexed_terms = index->indexed_terms();
+        impl->stats.always_run_terms = index->always_run_terms();
+        impl->stats.index_fields = index->fields();
+    }
     if (options.reorder_window_ns && !options.sort_input)
         impl->reorder = std::make_unique<engine::ReorderBuffer>(*options.reorder_window_ns);
     return std::unique_ptr<Engine>(new Engine(std::move(impl)));
@@ -184,6 +190,7 @@ void Engine::finish() {
     // Evictions not reported yet; no eviction for the budget here: finish() drops the partials anyway, and
     // evicting them now would report alerts lost that no further event could have completed.
     s.report_evictions();
+    s.runner->sync_time();
     for (size_t q = 0; q < s.queries.size(); ++q) {
         QueryState& state = s.queries[q];
         if (state.sequence) state.sequence->finish();

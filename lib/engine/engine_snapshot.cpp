@@ -77,6 +77,7 @@ bool Engine::snapshot(std::string& bytes, Diagnostic* error) const {
     const Impl& s = *impl_;
     if (s.options.sort_input)
         return state_error(error, "an engine that sorts its whole input has no state to save before finish()");
+    s.runner->sync_time();  // idle sequences at the time they would have without the rule index
     nlohmann::json j;
     j["format"] = kSnapshotFormat;
     j["next_ordinal"] = s.next_ordinal;
@@ -226,6 +227,7 @@ bool Engine::restore(std::string_view bytes, Diagnostic* error) {
         s.stats.evaluation_errors = st.at(7).get<uint64_t>();
         s.stats.truncated_key_products = st.at(8).get<uint64_t>();
         s.stats.matches = j.at("matches").get<std::vector<uint64_t>>();
+        s.runner->resync();
     } catch (const nlohmann::json::exception& e) {
         return fail(std::string("malformed snapshot: ") + e.what());
     }

@@ -32,19 +32,30 @@ bool Engine::Impl::read_parallel(const std::string& path, const ReadOptions& rea
     // Routing by rule: with several queries, they are split among `threads` shards that run on threads of
     // their own (engine/rule_shards.hpp). Not with a reorder window, whose held events outlive the batches.
     std::unique_ptr<engine::RuleShards> shards;
-    if (!reorder && valid_queries() > 1)
+    if (!reorder && valid_queries() > 1) {
+        runner->sync_time();  // the shards' runners take the sequences from here (QueryRunner::sync_time)
+        const auto& set = detail::Internals::impl(*compiled);
         shards = std::make_unique<engine::RuleShards>(
-            queries, catalog, read.threads, [this](size_t q, Match&& m) { deliver(q, std::move(m)); },
-            &detail::Internals::impl(*compiled).value_mask);
+            queries, catalog, read.threads, [this](size_t q, Match&& m) { deliver(q, std::move(m)); }, &set.value_mask,
+            set.rule_index.get());
+    }
     stats.query_threads = shards ? static_cast<uint32_t>(shards->size()) : 1;
     struct Reset {  // leaves the engine sequential again, also when a handler or a shard throws
         Impl& impl;
+        engine::RuleShards* shards;
         ~Reset() {
             impl.deferred.active = false;
             impl.deferred.clear();
             impl.collecting = nullptr;
+            if (!shards) return;
+            // The engine's own runner takes the sequences back from the shards' runners.
+            try {
+                shards->sync_time();
+                impl.runner->resync();
+            } catch (...) {  // a sink that threw before: the run is failing anyway
+            }
         }
-    } reset{*this};
+    } reset{*this, shards.get()};
     auto progress = [&](uint64_t bytes, uint64_t count) {
         if (!deferred.active) return read.progress(bytes, count);
         deferred.steps.push_back(Step{Step::Kind::progress, deferred.progress_calls.size()});

@@ -42,12 +42,38 @@ bool has_value(const vm::EventRecord& event, vm::SlotId slot) {
 }  // namespace
 
 QueryRunner::QueryRunner(std::vector<QueryState>& queries, std::vector<size_t> which, const vm::FieldCatalog& catalog,
-                         Deliver deliver, const ValueMask* values)
+                         Deliver deliver, const ValueMask* values, const RuleIndex* index)
     : queries_(queries),
       which_(std::move(which)),
       catalog_(catalog),
       deliver_(std::move(deliver)),
-      value_mask_(values != nullptr && !values->empty() ? values : nullptr) {}
+      index_(index),
+      value_mask_(values != nullptr && !values->empty() ? values : nullptr) {
+    if (!index_) return;
+    term_epoch_.assign(index_->term_count(), 0);
+    query_epoch_.assign(queries_.size(), 0);
+    mine_.assign(queries_.size(), 0);
+    source_of_.assign(queries_.size(), 0);
+    wake_.assign(queries_.size(), INT64_MAX);
+    scheduled_.assign(queries_.size(), 0);
+    for (const size_t q : which_) mine_[q] = 1;
+    for (const uint32_t q : index_->always_queries())
+        if (mine_[q]) always_.push_back(q);
+    sources_.emplace_back();  // the order field
+    for (const size_t q : which_) {
+        const QueryState& state = queries_[q];
+        if (state.disabled() || state.compiled.kind == ast::QueryKind::sample) continue;
+        const std::optional<vm::SlotId> own = state.entry.own_timestamp;
+        const bool fallback = own && state.entry.source.timestamp_fallback;
+        size_t s = 0;
+        while (s < sources_.size() && !(sources_[s].own == own && sources_[s].fallback == fallback)) ++s;
+        if (s == sources_.size()) sources_.push_back(TimeSource{own, fallback, INT64_MIN, INT64_MIN, {}, {}});
+        source_of_[q] = static_cast<uint32_t>(s);
+        sources_[s].queries.push_back(q);
+    }
+    event_times_.resize(sources_.size());
+    resync();
+}
 
 RunCounters QueryRunner::take_counters() {
     RunCounters out = counters_;
@@ -93,31 +119,27 @@ void QueryRunner::process(const vm::EventRecord& event, Pass pass, uint64_t tick
     invalid_.reset();
     own_timestamps_.clear();
     event_values_ = value_mask_ ? value_mask_->of(event) : 0;
-    for (const size_t q : which_) {
-        QueryState& state = queries_[q];
-        if (state.disabled() || state.limiter.saturated()) continue;
-        const bool is_sample = state.compiled.kind == ast::QueryKind::sample;
-        if ((pass == Pass::samples_only && !is_sample) || (pass == Pass::ordered_only && is_sample)) continue;
-        std::optional<int64_t> ts;
-        if (event.has_timestamp) ts = event.timestamp_ns;
-        if (state.entry.own_timestamp && !is_sample) {
-            const std::optional<int64_t> own = own_timestamp(event, *state.entry.own_timestamp);
-            // Without the field, the event keeps its time in the order field (QuerySource::timestamp_fallback).
-            if (own) {
-                ts = own;
-            } else if (!state.entry.source.timestamp_fallback || has_value(event, *state.entry.own_timestamp)) {
-                ++counters_.query_events_without_timestamp;
-                continue;
+    if (index_) {
+        process_indexed(event, pass);
+    } else {
+        for (const size_t q : which_) {
+            QueryState& state = queries_[q];
+            if (state.disabled() || state.limiter.saturated()) continue;
+            const bool is_sample = state.compiled.kind == ast::QueryKind::sample;
+            if ((pass == Pass::samples_only && !is_sample) || (pass == Pass::ordered_only && is_sample)) continue;
+            std::optional<int64_t> ts;
+            if (event.has_timestamp) ts = event.timestamp_ns;
+            if (state.entry.own_timestamp && !is_sample) {
+                const std::optional<int64_t> own = own_timestamp(event, *state.entry.own_timestamp);
+                // Without the field, the event keeps its time in the order field (QuerySource::timestamp_fallback).
+                if (own) {
+                    ts = own;
+                } else if (!state.entry.source.timestamp_fallback || has_value(event, *state.entry.own_timestamp)) {
+                    ++counters_.query_events_without_timestamp;
+                    continue;
+                }
             }
-        }
-        switch (state.compiled.kind) {
-            case ast::QueryKind::event:
-                if (ts) run_event_query(q, state, event, *ts);
-                break;
-            case ast::QueryKind::sequence:
-                if (ts) run_sequence(state, event, *ts);
-                break;
-            case ast::QueryKind::sample: run_sample(state, event, ts.value_or(0)); break;
+            run_query(q, state, event, is_sample, ts);
         }
     }
     if (vm_.errors().count) {
@@ -126,9 +148,153 @@ void QueryRunner::process(const vm::EventRecord& event, Pass pass, uint64_t tick
     }
 }
 
+void QueryRunner::run_query(size_t q, QueryState& state, const vm::EventRecord& event, bool is_sample,
+                            std::optional<int64_t> ts) {
+    if (is_sample) {
+        run_sample(q, state, event, ts.value_or(0));
+        return;
+    }
+    if (!ts) return;
+    if (state.compiled.kind == ast::QueryKind::event)
+        run_event_query(q, state, event, *ts);
+    else
+        run_sequence(q, state, event, *ts);
+}
+
+// Idle sequences. Without the index every query sees every event: an event query or sample that no term matches
+// does nothing, and a sequence only has its time moved (SequenceMatcher::advance_time), which decides missing-event
+// checks and drops partials whose maxspan ran out. With the index, a sequence runs only on an event that one of
+// its terms may match, or once its time has work to do: each time source keeps the latest event time (its clock)
+// and a heap of the sequences' wakeup() times, and an event that moves the clock past a sequence's wakeup runs
+// it. Until then, advance_time would change nothing but the matcher's clock; the matcher is brought to the
+// source's clock before it runs again (and by sync_time()), so it sees exactly the times it would see without
+// the index: same results, in the same order, same statistics and snapshots.
+void QueryRunner::process_indexed(const vm::EventRecord& event, Pass pass) {
+    if (++epoch_ == 0) {  // wrapped: no stale mark may equal the new epoch
+        std::fill(term_epoch_.begin(), term_epoch_.end(), 0);
+        std::fill(query_epoch_.begin(), query_epoch_.end(), 0);
+        epoch_ = 1;
+    }
+    touched_.clear();
+    auto touch = [&](size_t q) {
+        if (query_epoch_[q] == epoch_) return;
+        query_epoch_[q] = epoch_;
+        touched_.push_back(q);
+    };
+    hits_.clear();
+    index_->candidates(event, index_scratch_, hits_);
+    for (const uint32_t t : hits_) {
+        term_epoch_[t] = epoch_;
+        const uint32_t q = index_->query_of(t);
+        if (mine_[q]) touch(q);
+    }
+    for (const size_t q : always_) touch(q);
+
+    if (pass != Pass::samples_only) {
+        const std::optional<int64_t> order_time =
+            event.has_timestamp ? std::optional<int64_t>(event.timestamp_ns) : std::nullopt;
+        for (size_t s = 0; s < sources_.size(); ++s) {
+            TimeSource& source = sources_[s];
+            std::optional<int64_t>& ts = event_times_[s];
+            ts = order_time;
+            if (source.own) {
+                const std::optional<int64_t> own = own_timestamp(event, *source.own);
+                if (own) {
+                    ts = own;
+                } else if (!source.fallback || has_value(event, *source.own)) {
+                    ts.reset();  // the queries of this source skip the event, and count it
+                    for (const size_t q : source.queries)
+                        if (!queries_[q].disabled() && !queries_[q].limiter.saturated())
+                            ++counters_.query_events_without_timestamp;
+                }
+            }
+            if (!ts) continue;
+            source.previous = source.clock;
+            source.clock = std::max(source.clock, *ts);
+            auto later = [](const std::pair<int64_t, size_t>& a, const std::pair<int64_t, size_t>& b) { return a > b; };
+            while (!source.wakeups.empty() && source.wakeups.front().first < source.clock) {
+                const auto [at, q] = source.wakeups.front();
+                std::pop_heap(source.wakeups.begin(), source.wakeups.end(), later);
+                source.wakeups.pop_back();
+                if (!scheduled_[q] || wake_[q] != at) continue;  // stale
+                scheduled_[q] = 0;
+                touch(q);
+            }
+        }
+    }
+    std::sort(touched_.begin(), touched_.end());  // query order, as without the index
+
+    for (const size_t q : touched_) {
+        QueryState& state = queries_[q];
+        if (state.disabled() || state.limiter.saturated()) continue;
+        const bool is_sample = state.compiled.kind == ast::QueryKind::sample;
+        if ((pass == Pass::samples_only && !is_sample) || (pass == Pass::ordered_only && is_sample)) continue;
+        if (is_sample) {
+            run_query(q, state, event, true,
+                      event.has_timestamp ? std::optional<int64_t>(event.timestamp_ns) : std::nullopt);
+            continue;
+        }
+        const TimeSource& source = sources_[source_of_[q]];
+        const std::optional<int64_t> ts = event_times_[source_of_[q]];
+        if (!ts) continue;
+        if (state.sequence && state.sequence->now() < source.previous) state.sequence->advance_time(source.previous);
+        run_query(q, state, event, false, ts);
+        if (state.sequence) schedule(q);
+    }
+}
+
+void QueryRunner::schedule(size_t q) {
+    const int64_t at = queries_[q].sequence->wakeup();
+    if (at == INT64_MAX) {
+        scheduled_[q] = 0;
+        return;
+    }
+    if (scheduled_[q] && wake_[q] == at) return;
+    wake_[q] = at;
+    scheduled_[q] = 1;
+    auto& heap = sources_[source_of_[q]].wakeups;
+    // Stale entries pile up as wakeups move: rebuild the heap from the live ones now and then.
+    if (heap.size() > 64 + 4 * sources_[source_of_[q]].queries.size()) {
+        heap.clear();
+        for (const size_t other : sources_[source_of_[q]].queries)
+            if (scheduled_[other]) heap.emplace_back(wake_[other], other);
+    } else {
+        heap.emplace_back(at, q);
+    }
+    std::make_heap(heap.begin(), heap.end(), [](const auto& a, const auto& b) { return a > b; });
+}
+
+void QueryRunner::sync_time() {
+    if (!index_) return;
+    for (const TimeSource& source : sources_)
+        for (const size_t q : source.queries) {
+            QueryState& state = queries_[q];
+            if (state.sequence && !state.disabled() && !state.limiter.saturated() &&
+                state.sequence->now() < source.clock)
+                state.sequence->advance_time(source.clock);
+        }
+}
+
+void QueryRunner::resync() {
+    if (!index_) return;
+    for (TimeSource& source : sources_) {
+        source.clock = INT64_MIN;
+        source.wakeups.clear();
+        for (const size_t q : source.queries) {
+            const QueryState& state = queries_[q];
+            scheduled_[q] = 0;
+            if (!state.sequence || state.disabled()) continue;
+            source.clock = std::max(source.clock, state.sequence->now());
+        }
+        source.previous = source.clock;
+        for (const size_t q : source.queries)
+            if (queries_[q].sequence && !queries_[q].disabled()) schedule(q);
+    }
+}
+
 void QueryRunner::run_event_query(size_t q, QueryState& state, const vm::EventRecord& event, int64_t ts) {
     const compiler::CompiledTerm& term = state.compiled.terms.front();
-    if (!may_hold(state.entry.value_bits.front()) || !vm::matches(*term.filter, event, vm_)) return;
+    if (!may_hold(state.entry.value_bits.front()) || !may_run(q, 0) || !vm::matches(*term.filter, event, vm_)) return;
     if (!admit(event)) return;
     Match match;
     match.query = q;
@@ -137,14 +303,15 @@ void QueryRunner::run_event_query(size_t q, QueryState& state, const vm::EventRe
     state.limiter.add(std::move(match), [&](Match&& m) { deliver_(q, std::move(m)); });
 }
 
-size_t QueryRunner::term_keys(const compiler::CompiledTerm& term, uint64_t value_bits, const vm::EventRecord& event) {
-    if (!may_hold(value_bits) || !vm::matches(*term.filter, event, vm_)) return 0;
+size_t QueryRunner::term_keys(const compiler::CompiledTerm& term, uint64_t value_bits, const vm::EventRecord& event,
+                              uint32_t id) {
+    if (!may_hold(value_bits) || !candidate(id) || !vm::matches(*term.filter, event, vm_)) return 0;
     if (!key_builder_.build(term, event, vm_)) return 0;
     for (const auto& k : key_builder_.keys()) hit_keys_.push_back(k);
     return key_builder_.keys().size();
 }
 
-void QueryRunner::run_sequence(QueryState& state, const vm::EventRecord& event, int64_t ts) {
+void QueryRunner::run_sequence(size_t q, QueryState& state, const vm::EventRecord& event, int64_t ts) {
     hit_keys_.clear();
     counts_.clear();
     const auto& terms = state.compiled.terms;
@@ -159,11 +326,11 @@ void QueryRunner::run_sequence(QueryState& state, const vm::EventRecord& event, 
             counts_.emplace_back(stage, n);
             continue;
         }
-        if (const size_t n = term_keys(terms[stage], state.entry.value_bits[stage], event))
+        if (const size_t n = term_keys(terms[stage], state.entry.value_bits[stage], event, term_id(q, stage)))
             counts_.emplace_back(stage, n);
     }
     if (state.compiled.until)
-        if (const size_t n = term_keys(*state.compiled.until, state.entry.until_value_bit, event))
+        if (const size_t n = term_keys(*state.compiled.until, state.entry.until_value_bit, event, until_id(q)))
             counts_.emplace_back(sequence::kUntil, n);
     if (counts_.empty() || !admit(event)) {
         state.sequence->advance_time(ts);
@@ -176,12 +343,12 @@ void QueryRunner::run_sequence(QueryState& state, const vm::EventRecord& event, 
     state.sequence->on_event(sequence::EventInfo{event.ordinal, ts, event.source, tick_, text_}, stage_hits_);
 }
 
-void QueryRunner::run_sample(QueryState& state, const vm::EventRecord& event, int64_t ts) {
+void QueryRunner::run_sample(size_t q, QueryState& state, const vm::EventRecord& event, int64_t ts) {
     hit_keys_.clear();
     counts_.clear();
     const auto& terms = state.compiled.terms;
     for (uint32_t filter = 0; filter < terms.size(); ++filter)
-        if (const size_t n = term_keys(terms[filter], state.entry.value_bits[filter], event))
+        if (const size_t n = term_keys(terms[filter], state.entry.value_bits[filter], event, term_id(q, filter)))
             counts_.emplace_back(filter, n);
     if (counts_.empty() || !admit(event)) return;
     sample_hits_.clear();

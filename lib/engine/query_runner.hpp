@@ -19,6 +19,7 @@
 #include "engine/compiled_queries.hpp"
 #include "engine/join_keys.hpp"
 #include "engine/result_limiter.hpp"
+#include "engine/rule_index.hpp"
 #include "engine/value_mask.hpp"
 #include "eqlc/engine.hpp"
 #include "eqlc/match.hpp"
@@ -60,9 +61,18 @@ public:
     using Deliver = std::function<void(size_t query, Match&&)>;
 
     // Runs the queries of `queries` whose indices are in `which` (ascending), in that order.
-    // With a value mask, a term whose required values the event lacks is not run (engine/value_mask.hpp).
+    // With a value mask, a term whose required values the event lacks is not run (engine/value_mask.hpp). With a
+    // rule index, only the queries an event may match run (engine/rule_index.hpp), and sequences are woken by
+    // their deadlines (see "Idle sequences" in query_runner.cpp); results are the same as without.
     QueryRunner(std::vector<QueryState>& queries, std::vector<size_t> which, const vm::FieldCatalog& catalog,
-                Deliver deliver, const ValueMask* values = nullptr);
+                Deliver deliver, const ValueMask* values = nullptr, const RuleIndex* index = nullptr);
+
+    // With a rule index, idle sequences lag behind event time (nothing is due for them). sync_time() brings every
+    // sequence of the runner to the time it would have without the index (before a snapshot, or before other code
+    // runs the queries); resync() takes the matchers' state as it is (after a restore, or after other code ran
+    // the queries).
+    void sync_time();
+    void resync();
 
     // `tick` and `text` are the engine's for the event (sequence::EventInfo): its clock, and the slot through which
     // the queries that keep the event share its text.
@@ -78,9 +88,11 @@ public:
 
 private:
     void run_event_query(size_t q, QueryState& state, const vm::EventRecord& event, int64_t ts);
-    void run_sequence(QueryState& state, const vm::EventRecord& event, int64_t ts);
-    void run_sample(QueryState& state, const vm::EventRecord& event, int64_t ts);
-    size_t term_keys(const compiler::CompiledTerm& term, uint64_t value_bits, const vm::EventRecord& event);
+    void run_sequence(size_t q, QueryState& state, const vm::EventRecord& event, int64_t ts);
+    void run_sample(size_t q, QueryState& state, const vm::EventRecord& event, int64_t ts);
+    // The term's keys when it holds (into hit_keys_); `id` is its rule index term id.
+    size_t term_keys(const compiler::CompiledTerm& term, uint64_t value_bits, const vm::EventRecord& event,
+                     uint32_t id);
     // Whether a term that needs these value bits may hold for the current event.
     bool may_hold(uint64_t value_bits) const { return (value_bits & event_values_) == value_bits; }
     // The event's time in another field than the order field, read once per event and field (rules often share
@@ -95,6 +107,42 @@ private:
     Deliver deliver_;
     RunCounters counters_;
     uint64_t truncated_taken_ = 0;  // key_builder_.truncated() at the last take_counters()
+
+    // The rule index (null: every query runs on every event).
+    void process_indexed(const vm::EventRecord& event, Pass pass);
+    void run_query(size_t q, QueryState& state, const vm::EventRecord& event, bool is_sample,
+                   std::optional<int64_t> ts);
+    // Whether the rule index lets the term run on the current event (always, without an index).
+    bool candidate(uint32_t id) const { return !index_ || index_->always(id) || term_epoch_[id] == epoch_; }
+    bool may_run(size_t q, size_t term) const { return candidate(term_id(q, term)); }
+    uint32_t term_id(size_t q, size_t term) const { return index_ ? index_->term_id(q, term) : 0; }
+    uint32_t until_id(size_t q) const { return index_ ? index_->until_id(q) : 0; }
+    void schedule(size_t q);
+    const RuleIndex* index_ = nullptr;
+    RuleIndex::Scratch index_scratch_;
+    std::vector<uint32_t> hits_;         // candidate terms of the current event
+    std::vector<uint32_t> term_epoch_;   // per term: == epoch_ when it is a candidate for the current event
+    std::vector<uint32_t> query_epoch_;  // per query: == epoch_ when it runs on the current event
+    uint32_t epoch_ = 0;
+    std::vector<uint8_t> mine_;    // per query: in which_
+    std::vector<size_t> touched_;  // the queries to run on the current event
+    std::vector<size_t> always_;   // the queries of which_ with an always-run term
+    // Where a query takes its event time from (QuerySource::timestamp_field): the order field, or its own field
+    // with or without the order field's time as fallback. Each has the clock of the sequences that use it.
+    struct TimeSource {
+        std::optional<vm::SlotId> own;
+        bool fallback = false;
+        int64_t clock = INT64_MIN;     // the latest event time seen
+        int64_t previous = INT64_MIN;  // the clock before the current event
+        std::vector<size_t> queries;   // the non-sample queries of which_ that use it
+        // (wakeup, query), a min-heap; entries whose time is no longer the query's wake_ are stale.
+        std::vector<std::pair<int64_t, size_t>> wakeups;
+    };
+    std::vector<TimeSource> sources_;
+    std::vector<uint32_t> source_of_;                  // per query
+    std::vector<int64_t> wake_;                        // per sequence query: its matcher's wakeup() when last scheduled
+    std::vector<uint8_t> scheduled_;                   // per sequence query: wake_ is in its source's heap
+    std::vector<std::optional<int64_t>> event_times_;  // per source, for the current event
 
     const ValueMask* value_mask_;
     uint64_t event_values_ = 0;  // the current event's value bits

@@ -25,7 +25,7 @@ uint64_t estimated_cost(const compiler::CompiledQuery& query) {
 }  // namespace
 
 RuleShards::RuleShards(std::vector<QueryState>& queries, const vm::FieldCatalog& catalog, unsigned count,
-                       const QueryRunner::Deliver& deliver, const ValueMask* values) {
+                       const QueryRunner::Deliver& deliver, const ValueMask* values, const RuleIndex* index) {
     std::vector<size_t> valid;
     for (size_t q = 0; q < queries.size(); ++q)
         if (!queries[q].disabled()) valid.push_back(q);
@@ -46,7 +46,7 @@ RuleShards::RuleShards(std::vector<QueryState>& queries, const vm::FieldCatalog&
     for (size_t s = 0; s < n; ++s) {
         std::sort(which[s].begin(), which[s].end());
         for (const size_t q : which[s]) owner_[q] = static_cast<uint32_t>(s);
-        shards_.push_back(std::make_unique<Shard>(queries, std::move(which[s]), catalog, deliver, values));
+        shards_.push_back(std::make_unique<Shard>(queries, std::move(which[s]), catalog, deliver, values, index));
     }
     for (size_t s = 1; s < n; ++s) threads_.emplace_back([this, s] { thread_main(*shards_[s]); });
 }
@@ -163,6 +163,10 @@ RunCounters RuleShards::take_counters() {
         sum.truncated_key_products += c.truncated_key_products;
     }
     return sum;
+}
+
+void RuleShards::sync_time() {
+    for (auto& s : shards_) s->runner.sync_time();
 }
 
 }  // namespace eqlc::engine

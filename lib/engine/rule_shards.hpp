@@ -39,7 +39,8 @@ public:
     // call with an event query's result; it (and the sequence and sample sinks) must send results to collect()
     // while run() runs.
     RuleShards(std::vector<QueryState>& queries, const vm::FieldCatalog& catalog, unsigned count,
-               const QueryRunner::Deliver& deliver, const ValueMask* values = nullptr);
+               const QueryRunner::Deliver& deliver, const ValueMask* values = nullptr,
+               const RuleIndex* index = nullptr);
     // Joins the threads.
     ~RuleShards();
     RuleShards(const RuleShards&) = delete;
@@ -87,6 +88,8 @@ public:
 
     // The shards' counters since the last call, added up.
     RunCounters take_counters();
+    // Every shard's QueryRunner::sync_time() (when no shard runs).
+    void sync_time();
 
 private:
     struct Result {
@@ -96,12 +99,12 @@ private:
     };
     struct Shard {
         Shard(std::vector<QueryState>& queries, std::vector<size_t> which, const vm::FieldCatalog& catalog,
-              const QueryRunner::Deliver& deliver, const ValueMask* values)
-            : runner(queries, std::move(which), catalog, deliver, values) {}
+              const QueryRunner::Deliver& deliver, const ValueMask* values, const RuleIndex* index)
+            : runner(queries, std::move(which), catalog, deliver, values, index) {}
         QueryRunner runner;
         vm::EventRecord record;
         input::ReadBatch::Loaded loaded;  // what the last load set in record
-        uint32_t current = 0;      // the entry being run
+        uint32_t current = 0;             // the entry being run
         std::vector<Result> results;
         size_t taken = 0;
         std::vector<std::pair<uint32_t, input::JsonProblem>> invalid;  // (entry, problem), in entry order

@@ -185,6 +185,14 @@ void SequenceMatcher::advance_time(int64_t now_ns) {
     update_stats();
 }
 
+int64_t SequenceMatcher::wakeup() const {
+    int64_t at = INT64_MAX;
+    if (!deadlines_.empty()) at = deadlines_.front().first;  // decided when now_ passes it
+    if (spec_.maxspan_ns && keys_.oldest() != kNone)
+        at = std::min(at, add_sat(keys_[keys_.oldest()].last_touch, *spec_.maxspan_ns));  // swept likewise
+    return at;
+}
+
 void SequenceMatcher::advance(int64_t now) {
     now_ = now;
     decide_deadlines();

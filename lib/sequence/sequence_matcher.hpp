@@ -117,6 +117,12 @@ public:
 
     const SequenceStats& stats() const { return stats_; }
     const SequenceSpec& spec() const { return spec_; }
+    // Event time as the matcher sees it: the latest timestamp given (INT64_MIN before any).
+    int64_t now() const { return now_; }
+    // The event time after which time has work to do here (a missing-event check to decide, partials whose maxspan
+    // runs out): advance_time(t) with t <= wakeup() changes nothing but the clock. INT64_MAX: nothing pending.
+    // Lets an engine leave idle sequences alone (engine/query_runner.cpp).
+    int64_t wakeup() const;
     const Limits& limits() const { return limits_; }
 
     // The whole state (spec, limits, stats, pending partials, kept events with their text, undelivered matches).

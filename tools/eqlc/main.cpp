@@ -287,6 +287,10 @@ void print_stats(const eqlc::Engine& engine, const Options& options, double seco
     std::fprintf(stderr, "  partials left at end    %llu\n",
                  static_cast<unsigned long long>(s.partials_at_finish + s.pending_partials));
     std::fprintf(stderr, "  evaluation errors       %llu\n", static_cast<unsigned long long>(s.evaluation_errors));
+    if (s.indexed_terms + s.always_run_terms)
+        std::fprintf(stderr, "  rule index              %llu terms on %llu fields, %llu run on every event\n",
+                     static_cast<unsigned long long>(s.indexed_terms), static_cast<unsigned long long>(s.index_fields),
+                     static_cast<unsigned long long>(s.always_run_terms));
     std::fprintf(stderr, "  elapsed                 %.3f s  (%.0f events/s, %.1f MB/s)\n", seconds, rate, mbps);
     std::fprintf(stderr, "  threads running rules   %u\n", s.query_threads);
     std::fprintf(stderr, "  alerts per rule\n");
@@ -320,6 +324,7 @@ int run(const Options& options, const eqlc::QueryOptions& query_options) {
     engine_options.result_position = options.head ? eqlc::ResultPosition::head : eqlc::ResultPosition::tail;
     engine_options.sort_input = options.sort;
     engine_options.line_prefilter = options.prefilter;
+    engine_options.rule_index = options.rule_index;
     engine_options.reorder_window_ns = options.reorder_window_ns;
     engine_options.max_samples_per_key = options.max_samples_per_key;
     if (options.max_keys) engine_options.max_keys = *options.max_keys;

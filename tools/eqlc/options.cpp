@@ -60,7 +60,11 @@ Options:
                              timestamp instead of reporting and skipping it
   --no-prefilter             parse every line; by default a line without the text every rule needs (a string
                              a rule compares a field with, see --explain) is only checked as JSON and skipped
-                             (same alerts; --stats counts such lines as "skipped by prefilter")
+                             (same alerts; --stats counts such lines as "skipped by prefilter"); not with
+                             more than 64 rule terms, where nearly every line holds some rule's text
+  --no-rule-index            run every rule on every event; by default an index over the values rules test
+                             (field == value, in, :, like; see --explain) runs only the rules an event may
+                             match (same alerts; --stats shows how many rule terms it covers)
   -j, --threads N            parse the input on N threads (default 1; 0 or auto: one per CPU), plus one
                              that reads it, and with several rules split the rules among N threads (not
                              with --reorder-window); the results (alerts, messages, stats) are those of -j 1
@@ -180,6 +184,8 @@ ParseOutcome parse_arguments(const std::vector<std::string_view>& args) {
             o.strict = true;
         } else if (arg == "--no-prefilter") {
             o.prefilter = false;
+        } else if (arg == "--no-rule-index") {
+            o.rule_index = false;
         } else if (arg == "--no-mmap") {
             o.map_files = false;
         } else if (arg == "--size") {

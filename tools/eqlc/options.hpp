@@ -27,9 +27,10 @@ struct Options {
     bool sort = false;
     std::optional<int64_t> reorder_window_ns;
     bool strict = false;
-    bool prefilter = true;  // the engine's line prefilter
-    bool map_files = true;  // -j: map plain files rather than read them (ReadOptions::map_files)
-    unsigned threads = 1;   // -j: threads that parse the input (0 = one per CPU, resolved by parse_arguments)
+    bool prefilter = true;   // the engine's line prefilter
+    bool rule_index = true;  // the engine's rule index
+    bool map_files = true;   // -j: map plain files rather than read them (ReadOptions::map_files)
+    unsigned threads = 1;    // -j: threads that parse the input (0 = one per CPU, resolved by parse_arguments)
     uint32_t max_depth = 200;
     std::string format = "ndjson";  // ndjson | pretty
     bool stats = false;

@@ -1,0 +1,222 @@
+#include "engine/rule_index.hpp"
+
+#include <algorithm>
+
+#include "text/casefold.hpp"
+
+namespace eqlc::engine {
+
+namespace {
+
+using Kind = compiler::IndexAlternative::Kind;
+
+bool is_pattern(Kind k) { return k == Kind::pattern || k == Kind::folded_pattern; }
+bool is_folded(Kind k) { return k == Kind::folded || k == Kind::folded_pattern; }
+
+// The longest run of literal characters of a wildcard pattern: every value the pattern matches contains it.
+std::string_view longest_literal(std::string_view pattern) {
+    std::string_view best;
+    size_t start = 0;
+    for (size_t i = 0; i <= pattern.size(); ++i) {
+        if (i == pattern.size() || pattern[i] == '*' || pattern[i] == '?') {
+            if (i - start > best.size()) best = pattern.substr(start, i - start);
+            start = i + 1;
+        }
+    }
+    return best;
+}
+
+// What an alternative's value is filed under, and so how common it is across the library: the value itself,
+// or a pattern's literal.
+std::string popularity_key(const compiler::IndexAlternative& alt, const std::string& value) {
+    std::string k = std::to_string(alt.slot);
+    k += static_cast<char>('a' + static_cast<int>(alt.kind));
+    k += is_pattern(alt.kind) ? longest_literal(value) : std::string_view(value);
+    return k;
+}
+
+// The folded form of `value` (Java's toLowerCase(Locale.ROOT)): itself when nothing changes, else built in
+// `buffer`. ASCII text folds byte by byte.
+std::string_view fold(std::string_view value, std::string& buffer) {
+    bool ascii = true, upper = false;
+    for (const char c : value) {
+        const auto b = static_cast<unsigned char>(c);
+        if (b >= 0x80) {
+            ascii = false;
+            break;
+        }
+        upper |= b >= 'A' && b <= 'Z';
+    }
+    if (ascii) {
+        if (!upper) return value;
+        buffer.assign(value);
+        for (char& c : buffer)
+            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+        return buffer;
+    }
+    buffer.clear();
+    text::append_lower_root(value, buffer);
+    return buffer;
+}
+
+}  // namespace
+
+RuleIndex::RuleIndex(const std::vector<QueryEntry>& queries) {
+    // Number the terms.
+    first_.resize(queries.size());
+    until_.assign(queries.size(), kNone);
+    std::vector<const compiler::CompiledTerm*> terms;
+    for (size_t q = 0; q < queries.size(); ++q) {
+        first_[q] = static_cast<uint32_t>(terms.size());
+        if (!queries[q].compiled) continue;
+        for (const auto& t : queries[q].compiled->terms) {
+            terms.push_back(&t);
+            term_query_.push_back(static_cast<uint32_t>(q));
+        }
+        if (queries[q].compiled->until) {
+            until_[q] = static_cast<uint32_t>(terms.size());
+            terms.push_back(&*queries[q].compiled->until);
+            term_query_.push_back(static_cast<uint32_t>(q));
+        }
+    }
+    always_.assign(terms.size(), 0);
+    descriptions_.resize(terms.size());
+
+    // How many terms require each value (an estimate of how common it is in events).
+    std::unordered_map<std::string, uint32_t> popularity;
+    for (const auto* t : terms)
+        for (const auto& key : t->index_keys)
+            for (const auto& alt : key.alternatives)
+                for (const auto& v : alt.values) ++popularity[popularity_key(alt, v)];
+    auto cost = [&](const compiler::IndexKey& key) {
+        uint64_t c = 0;
+        for (const auto& alt : key.alternatives)
+            for (const auto& v : alt.values) {
+                c += popularity[popularity_key(alt, v)];
+                if (is_pattern(alt.kind)) {
+                    const size_t literal = longest_literal(v).size();
+                    c += literal == 0 ? 100000 : literal < 3 ? 50 : 2;  // short literals occur in many values
+                }
+            }
+        return c;
+    };
+
+    std::vector<std::vector<std::string>> raw_keys, folded_keys;  // per field: the automata's literals
+    for (uint32_t id = 0; id < terms.size(); ++id) {
+        const auto& keys = terms[id]->index_keys;
+        if (keys.empty()) {
+            always_[id] = 1;
+            ++always_count_;
+            descriptions_[id] = "none: always run";
+            if (always_queries_.empty() || always_queries_.back() != term_query_[id])
+                always_queries_.push_back(term_query_[id]);
+            continue;
+        }
+        const auto best =
+            std::min_element(keys.begin(), keys.end(), [&](const auto& a, const auto& b) { return cost(a) < cost(b); });
+        ++indexed_;
+        descriptions_[id] = compiler::to_string(*best);
+        file(id, *best, raw_keys, folded_keys);
+    }
+    for (size_t f = 0; f < fields_.size(); ++f) {
+        fields_[f].raw_literals.build(raw_keys[f]);
+        fields_[f].folded_literals.build(folded_keys[f]);
+    }
+    // Terms filed twice under one value (an `or` of two alternatives of the same value) are listed once.
+    for (auto& l : lists_) {
+        std::sort(l.begin(), l.end());
+        l.erase(std::unique(l.begin(), l.end()), l.end());
+    }
+}
+
+RuleIndex::Field& RuleIndex::field(vm::SlotId slot) {
+    for (auto& f : fields_)
+        if (f.slot == slot) return f;
+    fields_.emplace_back();
+    fields_.back().slot = slot;
+    return fields_.back();
+}
+
+uint32_t RuleIndex::list_for(Postings& table, const std::string& value) {
+    auto [it, added] = table.lists.try_emplace(value, static_cast<uint32_t>(lists_.size()));
+    if (added) lists_.emplace_back();
+    table.min_length = std::min(table.min_length, value.size());
+    table.max_length = std::max(table.max_length, value.size());
+    return it->second;
+}
+
+void RuleIndex::file(uint32_t term, const compiler::IndexKey& key, std::vector<std::vector<std::string>>& raw_keys,
+                     std::vector<std::vector<std::string>>& folded_keys) {
+    for (const auto& alt : key.alternatives) {
+        Field& f = field(alt.slot);
+        const size_t fi = static_cast<size_t>(&f - fields_.data());
+        raw_keys.resize(fields_.size());
+        folded_keys.resize(fields_.size());
+        for (const auto& v : alt.values) {
+            if (!is_pattern(alt.kind)) {
+                lists_[list_for(is_folded(alt.kind) ? f.folded : f.exact, v)].push_back(term);
+                continue;
+            }
+            const std::string literal(longest_literal(v));
+            if (literal.empty()) {
+                if (f.any_string == kNone) {
+                    f.any_string = static_cast<uint32_t>(lists_.size());
+                    lists_.emplace_back();
+                }
+                lists_[f.any_string].push_back(term);
+                continue;
+            }
+            auto& literals = is_folded(alt.kind) ? folded_keys[fi] : raw_keys[fi];
+            auto& key_lists = is_folded(alt.kind) ? f.folded_lists : f.raw_lists;
+            f.min_literal = std::min(f.min_literal, literal.size());
+            auto found = std::find(literals.begin(), literals.end(), literal);
+            size_t k = static_cast<size_t>(found - literals.begin());
+            if (found == literals.end()) {
+                literals.push_back(literal);
+                key_lists.push_back(static_cast<uint32_t>(lists_.size()));
+                lists_.emplace_back();
+            }
+            lists_[key_lists[k]].push_back(term);
+        }
+    }
+}
+
+void RuleIndex::candidates(const vm::EventRecord& event, Scratch& scratch, std::vector<uint32_t>& out) const {
+    for (const Field& f : fields_) {
+        bool any_string = false;
+        for (const vm::Value& v : event.field(f.slot)) {
+            if (v.type != vm::ValueType::string) continue;
+            any_string = true;
+            const std::string_view value = v.str();
+            if (const uint32_t* list = f.exact.find(value)) add_list(*list, out);
+            if (!f.raw_lists.empty() && value.size() >= f.min_literal) {
+                scratch.keys.clear();
+                f.raw_literals.scan(value, [&](uint32_t k) {
+                    scratch.keys.push_back(k);
+                    return false;
+                });
+                std::sort(scratch.keys.begin(), scratch.keys.end());
+                scratch.keys.erase(std::unique(scratch.keys.begin(), scratch.keys.end()), scratch.keys.end());
+                for (const uint32_t k : scratch.keys) add_list(f.raw_lists[k], out);
+            }
+            if (!f.needs_fold()) continue;
+            const std::string_view folded = fold(value, scratch.folded);
+            if (const uint32_t* list = f.folded.find(folded)) add_list(*list, out);
+            if (!f.folded_lists.empty() && folded.size() >= f.min_literal) {
+                scratch.keys.clear();
+                f.folded_literals.scan(folded, [&](uint32_t k) {
+                    scratch.keys.push_back(k);
+                    return false;
+                });
+                std::sort(scratch.keys.begin(), scratch.keys.end());
+                scratch.keys.erase(std::unique(scratch.keys.begin(), scratch.keys.end()), scratch.keys.end());
+                for (const uint32_t k : scratch.keys) add_list(f.folded_lists[k], out);
+            }
+        }
+        if (any_string && f.any_string != kNone) add_list(f.any_string, out);
+    }
+}
+
+std::string RuleIndex::describe(uint32_t term) const { return descriptions_.at(term); }
+
+}  // namespace eqlc::engine

@@ -1,0 +1,108 @@
+// The rule index: which terms of a whole rule library an event may match, found with one lookup per field value
+// instead of one program per term.
+//
+// Every term (a filter of an event query, a sequence stage, a sample filter, an `until`) has a few index keys
+// (compiler/index_keys.hpp): string tests it cannot hold without. The index picks one key per term, the most
+// selective by a library-wide estimate (a value that many terms require, such as event.category "process" or
+// host.os.type "windows", is likely common in the data too; patterns cost more than exact values), and files
+// the term under each of the key's values. Per field read by some chosen key there is
+//
+//   * a hash table of exact values and one of folded values (text::to_lower_root, as the VM folds);
+//   * an Aho-Corasick automaton over the longest literal of each wildcard pattern (one over the raw value, one
+//     over the folded value): a pattern can only match a value that contains its literal;
+//   * the terms whose pattern has no literal ("*", "?*"): any string value.
+//
+// Per event, each such field's string values are looked up once (the VM's string tests hold on string values
+// only), and every term filed under a value found is a candidate. Only candidates, and the terms without any key
+// (the always-run list), run their programs: a term the index rules out cannot hold, since its key is necessary
+// for its filter. Term ids number the terms of every query in order: query q's terms are first(q) ..
+// first(q) + terms - 1, and its `until` comes after them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "compiler/compiled_query.hpp"
+#include "engine/compiled_queries.hpp"
+#include "matchers/literal_set.hpp"
+#include "matchers/pattern_set.hpp"
+#include "values/value.hpp"
+
+namespace eqlc::engine {
+
+class RuleIndex {
+public:
+    static constexpr uint32_t kNone = UINT32_MAX;
+
+    RuleIndex() = default;
+    explicit RuleIndex(const std::vector<QueryEntry>& queries);
+
+    uint32_t term_id(size_t query, size_t term) const { return first_[query] + static_cast<uint32_t>(term); }
+    uint32_t until_id(size_t query) const { return until_[query]; }  // kNone without until
+    uint32_t query_of(uint32_t term) const { return term_query_[term]; }
+    size_t term_count() const { return term_query_.size(); }
+    bool always(uint32_t term) const { return always_[term] != 0; }
+    // The queries with an always-run term, ascending.
+    const std::vector<uint32_t>& always_queries() const { return always_queries_; }
+
+    // Per-event scratch (one per thread).
+    struct Scratch {
+        std::string folded;
+        std::vector<uint32_t> keys;
+    };
+    // Appends the candidate terms of the event to `out` (a term may appear several times; always-run terms are
+    // not included).
+    void candidates(const vm::EventRecord& event, Scratch& scratch, std::vector<uint32_t>& out) const;
+
+    // For --explain and --stats.
+    size_t indexed_terms() const { return indexed_; }
+    size_t always_run_terms() const { return always_count_; }
+    size_t fields() const { return fields_.size(); }
+    // "process.name in 3 values", or "none: always run".
+    std::string describe(uint32_t term) const;
+
+private:
+    // A table of values, with the range of their lengths (most event values are looked up by length alone).
+    struct Postings {
+        std::unordered_map<std::string, uint32_t, matchers::StringViewHash, std::equal_to<>> lists;  // -> list
+        size_t min_length = SIZE_MAX, max_length = 0;
+        bool empty() const { return lists.empty(); }
+        const uint32_t* find(std::string_view value) const {
+            if (value.size() < min_length || value.size() > max_length) return nullptr;
+            auto it = lists.find(value);
+            return it == lists.end() ? nullptr : &it->second;
+        }
+    };
+    struct Field {
+        vm::SlotId slot = 0;
+        Postings exact;                 // value -> list
+        Postings folded;                // folded value -> list
+        size_t min_literal = SIZE_MAX;  // the shortest automaton literal
+        matchers::detail::AhoCorasick raw_literals, folded_literals;
+        std::vector<uint32_t> raw_lists, folded_lists;  // automaton key -> list
+        uint32_t any_string = kNone;                    // list of the terms any string value satisfies
+        bool needs_fold() const { return !folded.empty() || !folded_lists.empty(); }
+    };
+
+    void file(uint32_t term, const compiler::IndexKey& key, std::vector<std::vector<std::string>>& raw_keys,
+              std::vector<std::vector<std::string>>& folded_keys);
+    uint32_t list_for(Postings& table, const std::string& value);
+    Field& field(vm::SlotId slot);
+    void add_list(uint32_t list, std::vector<uint32_t>& out) const {
+        const auto& l = lists_[list];
+        out.insert(out.end(), l.begin(), l.end());
+    }
+
+    std::vector<uint32_t> first_, until_, term_query_;
+    std::vector<uint8_t> always_;
+    std::vector<uint32_t> always_queries_;
+    std::vector<std::string> descriptions_;  // per term
+    size_t indexed_ = 0, always_count_ = 0;
+    std::vector<Field> fields_;
+    std::vector<std::vector<uint32_t>> lists_;  // terms, ascending
+};
+
+}  // namespace eqlc::engine
