@@ -1,6 +1,7 @@
 #include "engine/rule_index.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "text/casefold.hpp"
 
@@ -88,14 +89,16 @@ RuleIndex::RuleIndex(const std::vector<QueryEntry>& queries) {
         for (const auto& key : t->index_keys)
             for (const auto& alt : key.alternatives)
                 for (const auto& v : alt.values) ++popularity[popularity_key(alt, v)];
-    auto cost = [&](const compiler::IndexKey& key) {
+    // Ties go against the category test, which a handful of values share with the whole stream.
+    auto cost = [&](const compiler::IndexKey& key, std::optional<vm::SlotId> category) {
         uint64_t c = 0;
         for (const auto& alt : key.alternatives)
             for (const auto& v : alt.values) {
-                c += popularity[popularity_key(alt, v)];
+                c += uint64_t{alt.slot == category};
+                c += 2 * uint64_t{popularity[popularity_key(alt, v)]};
                 if (is_pattern(alt.kind)) {
                     const size_t literal = longest_literal(v).size();
-                    c += literal == 0 ? 100000 : literal < 3 ? 50 : 2;  // short literals occur in many values
+                    c += literal == 0 ? 200000 : literal < 3 ? 100 : 4;  // short literals occur in many values
                 }
             }
         return c;
@@ -113,7 +116,9 @@ RuleIndex::RuleIndex(const std::vector<QueryEntry>& queries) {
             continue;
         }
         const auto best =
-            std::min_element(keys.begin(), keys.end(), [&](const auto& a, const auto& b) { return cost(a) < cost(b); });
+            std::min_element(keys.begin(), keys.end(),
+                             [&, category = queries[term_query_[id]].compiled->category_slot](
+                                 const auto& a, const auto& b) { return cost(a, category) < cost(b, category); });
         ++indexed_;
         descriptions_[id] = compiler::to_string(*best);
         file(id, *best, raw_keys, folded_keys);
