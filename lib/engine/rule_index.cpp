@@ -124,8 +124,8 @@ RuleIndex::RuleIndex(const std::vector<QueryEntry>& queries) {
         file(id, *best, raw_keys, folded_keys);
     }
     for (size_t f = 0; f < fields_.size(); ++f) {
-        fields_[f].raw_literals.build(raw_keys[f]);
-        fields_[f].folded_literals.build(folded_keys[f]);
+        fields_[f].raw_literals = LiteralScan::compile(raw_keys[f]);
+        fields_[f].folded_literals = LiteralScan::compile(folded_keys[f]);
     }
     // Terms filed twice under one value (an `or` of two alternatives of the same value) are listed once.
     for (auto& l : lists_) {
@@ -173,7 +173,6 @@ void RuleIndex::file(uint32_t term, const compiler::IndexKey& key, std::vector<s
             }
             auto& literals = is_folded(alt.kind) ? folded_keys[fi] : raw_keys[fi];
             auto& key_lists = is_folded(alt.kind) ? f.folded_lists : f.raw_lists;
-            f.min_literal = std::min(f.min_literal, literal.size());
             auto found = std::find(literals.begin(), literals.end(), literal);
             size_t k = static_cast<size_t>(found - literals.begin());
             if (found == literals.end()) {
@@ -187,6 +186,13 @@ void RuleIndex::file(uint32_t term, const compiler::IndexKey& key, std::vector<s
 }
 
 void RuleIndex::candidates(const vm::EventRecord& event, Scratch& scratch, std::vector<uint32_t>& out) const {
+    if (scratch.prepared != this) {
+        for (const Field& f : fields_) {
+            f.raw_literals.prepare(scratch.literals);
+            f.folded_literals.prepare(scratch.literals);
+        }
+        scratch.prepared = this;
+    }
     for (const Field& f : fields_) {
         bool any_string = false;
         for (const vm::Value& v : event.field(f.slot)) {
@@ -194,29 +200,11 @@ void RuleIndex::candidates(const vm::EventRecord& event, Scratch& scratch, std::
             any_string = true;
             const std::string_view value = v.str();
             if (const uint32_t* list = f.exact.find(value)) add_list(*list, out);
-            if (!f.raw_lists.empty() && value.size() >= f.min_literal) {
-                scratch.keys.clear();
-                f.raw_literals.scan(value, [&](uint32_t k) {
-                    scratch.keys.push_back(k);
-                    return false;
-                });
-                std::sort(scratch.keys.begin(), scratch.keys.end());
-                scratch.keys.erase(std::unique(scratch.keys.begin(), scratch.keys.end()), scratch.keys.end());
-                for (const uint32_t k : scratch.keys) add_list(f.raw_lists[k], out);
-            }
+            f.raw_literals.find(value, scratch.literals, [&](uint32_t k) { add_list(f.raw_lists[k], out); });
             if (!f.needs_fold()) continue;
             const std::string_view folded = fold(value, scratch.folded);
             if (const uint32_t* list = f.folded.find(folded)) add_list(*list, out);
-            if (!f.folded_lists.empty() && folded.size() >= f.min_literal) {
-                scratch.keys.clear();
-                f.folded_literals.scan(folded, [&](uint32_t k) {
-                    scratch.keys.push_back(k);
-                    return false;
-                });
-                std::sort(scratch.keys.begin(), scratch.keys.end());
-                scratch.keys.erase(std::unique(scratch.keys.begin(), scratch.keys.end()), scratch.keys.end());
-                for (const uint32_t k : scratch.keys) add_list(f.folded_lists[k], out);
-            }
+            f.folded_literals.find(folded, scratch.literals, [&](uint32_t k) { add_list(f.folded_lists[k], out); });
         }
         if (any_string && f.any_string != kNone) add_list(f.any_string, out);
     }

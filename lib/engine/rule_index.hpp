@@ -8,8 +8,8 @@
 // the term under each of the key's values. Per field read by some chosen key there is
 //
 //   * a hash table of exact values and one of folded values (text::to_lower_root, as the VM folds);
-//   * an Aho-Corasick automaton over the longest literal of each wildcard pattern (one over the raw value, one
-//     over the folded value): a pattern can only match a value that contains its literal;
+//   * a multi-literal scan (engine/literal_scan.hpp) over the longest literal of each wildcard pattern (one over
+//     the raw value, one over the folded value): a pattern can only match a value that contains its literal;
 //   * the terms whose pattern has no literal ("*", "?*"): any string value.
 //
 // Per event, each such field's string values are looked up once (the VM's string tests hold on string values
@@ -27,8 +27,8 @@
 
 #include "compiler/compiled_query.hpp"
 #include "engine/compiled_queries.hpp"
+#include "engine/literal_scan.hpp"
 #include "matchers/literal_set.hpp"
-#include "matchers/pattern_set.hpp"
 #include "values/value.hpp"
 
 namespace eqlc::engine {
@@ -51,7 +51,8 @@ public:
     // Per-event scratch (one per thread).
     struct Scratch {
         std::string folded;
-        std::vector<uint32_t> keys;
+        LiteralScan::Scratch literals;
+        const RuleIndex* prepared = nullptr;  // the index `literals` was sized for
     };
     // Appends the candidate terms of the event to `out` (a term may appear several times; always-run terms are
     // not included).
@@ -78,11 +79,10 @@ private:
     };
     struct Field {
         vm::SlotId slot = 0;
-        Postings exact;                 // value -> list
-        Postings folded;                // folded value -> list
-        size_t min_literal = SIZE_MAX;  // the shortest automaton literal
-        matchers::detail::AhoCorasick raw_literals, folded_literals;
-        std::vector<uint32_t> raw_lists, folded_lists;  // automaton key -> list
+        Postings exact;                                 // value -> list
+        Postings folded;                                // folded value -> list
+        LiteralScan raw_literals, folded_literals;      // the patterns' literals
+        std::vector<uint32_t> raw_lists, folded_lists;  // literal -> list
         uint32_t any_string = kNone;                    // list of the terms any string value satisfies
         bool needs_fold() const { return !folded.empty() || !folded_lists.empty(); }
     };
