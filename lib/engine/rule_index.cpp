@@ -62,7 +62,10 @@ std::string_view fold(std::string_view value, std::string& buffer) {
 
 }  // namespace
 
-RuleIndex::RuleIndex(const std::vector<QueryEntry>& queries) {
+RuleIndex::RuleIndex(const std::vector<QueryEntry>& queries, const std::vector<size_t>* only) : queries_(&queries) {
+    std::vector<uint8_t> included(queries.size(), only ? 0 : 1);
+    if (only)
+        for (const size_t q : *only) included.at(q) = 1;
     // Number the terms.
     first_.resize(queries.size());
     until_.assign(queries.size(), kNone);
@@ -107,6 +110,10 @@ RuleIndex::RuleIndex(const std::vector<QueryEntry>& queries) {
     std::vector<std::vector<std::string>> raw_keys, folded_keys;  // per field: the automata's literals
     for (uint32_t id = 0; id < terms.size(); ++id) {
         const auto& keys = terms[id]->index_keys;
+        if (!included[term_query_[id]]) {
+            descriptions_[id] = "not in this index";
+            continue;
+        }
         if (keys.empty()) {
             always_[id] = 1;
             ++always_count_;

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -38,7 +39,13 @@ public:
     static constexpr uint32_t kNone = UINT32_MAX;
 
     RuleIndex() = default;
-    explicit RuleIndex(const std::vector<QueryEntry>& queries);
+    // Over every valid query of `queries`, or only those listed in `only` (ascending; the other queries' terms keep
+    // their ids but are never candidates). `queries` must outlive the index.
+    explicit RuleIndex(const std::vector<QueryEntry>& queries, const std::vector<size_t>* only = nullptr);
+    // An index over some of this one's queries, with the same ids and keys (for a rule shard's thread).
+    std::unique_ptr<RuleIndex> restricted(const std::vector<size_t>& only) const {
+        return std::make_unique<RuleIndex>(*queries_, &only);
+    }
 
     uint32_t term_id(size_t query, size_t term) const { return first_[query] + static_cast<uint32_t>(term); }
     uint32_t until_id(size_t query) const { return until_[query]; }  // kNone without until
@@ -96,6 +103,7 @@ private:
         out.insert(out.end(), l.begin(), l.end());
     }
 
+    const std::vector<QueryEntry>* queries_ = nullptr;
     std::vector<uint32_t> first_, until_, term_query_;
     std::vector<uint8_t> always_;
     std::vector<uint32_t> always_queries_;

@@ -99,8 +99,10 @@ private:
     };
     struct Shard {
         Shard(std::vector<QueryState>& queries, std::vector<size_t> which, const vm::FieldCatalog& catalog,
-              const QueryRunner::Deliver& deliver, const ValueMask* values, const RuleIndex* index)
-            : runner(queries, std::move(which), catalog, deliver, values, index) {}
+              const QueryRunner::Deliver& deliver, const ValueMask* values, const RuleIndex* all)
+            : own_index(all ? all->restricted(which) : nullptr),
+              runner(queries, std::move(which), catalog, deliver, values, own_index.get()) {}
+        std::unique_ptr<RuleIndex> own_index;  // over the shard's queries only
         QueryRunner runner;
         vm::EventRecord record;
         input::ReadBatch::Loaded loaded;  // what the last load set in record
