@@ -173,6 +173,11 @@ public:
     bool prefiltered() const;        // the line prefilter applies (every query term requires some text; <= 64 terms)
     // The compiled programs of every query, one line per instruction.
     std::string explain() const;
+    // The rule index (EngineOptions::rule_index), for --explain: a summary line ("# rule index: 5 of 6 terms
+    // indexed on 4 fields; 1 run on every event"), and per query one line per term with the test it is found by
+    // ("  term 0: process.name in~ 2 values", "  until: none: always run"). Empty without the index.
+    std::string explain_index() const;
+    std::string explain_index(size_t query) const;
 
     ~CompiledQueries();
     CompiledQueries(const CompiledQueries&) = delete;

@@ -99,13 +99,27 @@ const QuerySource& CompiledQueries::source(size_t query) const { return impl_->q
 bool CompiledQueries::valid(size_t query) const { return impl_->queries.at(query).compiled.has_value(); }
 bool CompiledQueries::prefiltered() const { return impl_->line_filter != nullptr; }
 
-std::string CompiledQueries::explain() const {
-    std::string out;
+std::string CompiledQueries::explain_index() const {
     const engine::RuleIndex* index = impl_->rule_index.get();
-    if (index)
-        out += "# rule index: " + std::to_string(index->indexed_terms()) + " of " +
-               std::to_string(index->term_count()) + " terms indexed on " + std::to_string(index->fields()) +
-               " fields; " + std::to_string(index->always_run_terms()) + " run on every event\n";
+    if (!index) return {};
+    return "# rule index: " + std::to_string(index->indexed_terms()) + " of " + std::to_string(index->term_count()) +
+           " terms indexed on " + std::to_string(index->fields()) + " fields; " +
+           std::to_string(index->always_run_terms()) + " run on every event\n";
+}
+
+std::string CompiledQueries::explain_index(size_t query) const {
+    const engine::RuleIndex* index = impl_->rule_index.get();
+    const auto& q = impl_->queries.at(query);
+    if (!index || !q.compiled) return {};
+    std::string out;
+    for (size_t t = 0; t < q.compiled->terms.size(); ++t)
+        out += "  term " + std::to_string(t) + ": " + index->describe(index->term_id(query, t)) + "\n";
+    if (q.compiled->until) out += "  until: " + index->describe(index->until_id(query)) + "\n";
+    return out;
+}
+
+std::string CompiledQueries::explain() const {
+    std::string out = explain_index();
     for (size_t i = 0; i < impl_->queries.size(); ++i) {
         const auto& q = impl_->queries[i];
         out += "# " + q.source.name + "\n";
@@ -114,11 +128,7 @@ std::string CompiledQueries::explain() const {
             continue;
         }
         out += compiler::explain(*q.compiled);
-        if (!index) continue;
-        out += "\nrule index:\n";
-        for (size_t t = 0; t < q.compiled->terms.size(); ++t)
-            out += "  term " + std::to_string(t) + ": " + index->describe(index->term_id(i, t)) + "\n";
-        if (q.compiled->until) out += "  until: " + index->describe(index->until_id(i)) + "\n";
+        if (impl_->rule_index) out += "\nrule index:\n" + explain_index(i);
     }
     return out;
 }

@@ -92,12 +92,14 @@ RuleIndex::RuleIndex(const std::vector<QueryEntry>& queries, const std::vector<s
         for (const auto& key : t->index_keys)
             for (const auto& alt : key.alternatives)
                 for (const auto& v : alt.values) ++popularity[popularity_key(alt, v)];
-    // Ties go against the category test, which a handful of values share with the whole stream.
+    // The estimated cost of a key: how many terms require its values, plus penalties for what is common in events
+    // whatever the library.
     auto cost = [&](const compiler::IndexKey& key, std::optional<vm::SlotId> category) {
         uint64_t c = 0;
         for (const auto& alt : key.alternatives)
             for (const auto& v : alt.values) {
-                c += uint64_t{alt.slot == category};
+                c += alt.slot == category ? 10 : 0;  // a category is shared by a large part of any stream
+                c += v.size() < 8 ? 1 : 0;           // short values are more often enumerations ("start", "linux")
                 c += 2 * uint64_t{popularity[popularity_key(alt, v)]};
                 if (is_pattern(alt.kind)) {
                     const size_t literal = longest_literal(v).size();

@@ -155,6 +155,14 @@ TEST_CASE("eqlc -j 3 with the detection-rules corpus gives the output of -j 1", 
     const auto many = run_eqlc({"--stats", "-j", "3", rules->string(), file});
     check_same(one, many);
     CHECK(many.err.find("  threads running rules   3\n") != std::string::npos);
+    // Every rule on every event (no rule index): the same alerts, the same counts but the index's.
+    const auto all = run_eqlc({"--stats", "--no-rule-index", rules->string(), file});
+    CHECK(all.status == one.status);
+    CHECK(all.out == one.out);
+    const std::regex index_line("  rule index [^\n]*\n");
+    CHECK(std::regex_search(one.err, index_line));
+    CHECK(!std::regex_search(all.err, index_line));
+    CHECK(steady(all.err) == std::regex_replace(steady(one.err), index_line, ""));
 }
 
 TEST_CASE("eqlc -j says which file shrank when a mapped input raises SIGBUS", "[cli][parallel]") {

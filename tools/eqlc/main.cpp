@@ -204,11 +204,36 @@ int check(const Options& options, const eqlc::QueryOptions& query_options) {
     return status;
 }
 
+// The engine's queries: each source's text with its rule's field settings.
+std::vector<eqlc::QuerySource> query_sources(const std::vector<Source>& sources) {
+    std::vector<eqlc::QuerySource> queries;
+    for (const auto& source : sources) {
+        eqlc::QuerySource q(source.text, source.origin);
+        if (source.rule) {
+            q.timestamp_field = source.rule->timestamp_override;
+            q.event_category_field = source.rule->event_category_override;
+            q.tiebreaker_field = source.rule->tiebreaker_field;
+            q.timestamp_fallback = !source.rule->timestamp_override_fallback_disabled;
+        }
+        queries.push_back(std::move(q));
+    }
+    return queries;
+}
+
 int explain(const Options& options, const eqlc::QueryOptions& query_options) {
     std::vector<eqlc::rules::FolderLoad> loads;  // owns the rules the sources point to
     std::vector<Source> sources;
     int status = gather_sources(options, loads, sources);
-    for (const auto& source : sources) {
+    // The rule index over the valid queries, as a run would build it.
+    eqlc::EngineOptions engine_options;
+    engine_options.query = query_options;
+    engine_options.skip_invalid_queries = true;
+    engine_options.line_prefilter = false;
+    engine_options.rule_index = options.rule_index;
+    const auto set = eqlc::CompiledQueries::compile(query_sources(sources), engine_options).queries;
+    if (set) std::cout << set->explain_index();
+    for (size_t i = 0; i < sources.size(); ++i) {
+        const Source& source = sources[i];
         const auto explanation = eqlc::explain_query(source.text, options_for(source, query_options));
         if (!explanation.diagnostics.empty()) {
             print_diagnostics(explanation.diagnostics, source);
@@ -227,6 +252,10 @@ int explain(const Options& options, const eqlc::QueryOptions& query_options) {
                   << explanation.text << "# canonical EQL\n"
                   << explanation.canonical << "\n# bytecode\n"
                   << explanation.program;
+        if (set && set->valid(i)) {
+            const std::string index = set->explain_index(i);
+            if (!index.empty()) std::cout << "# rule index\n" << index;
+        }
     }
     return status;
 }
@@ -331,19 +360,8 @@ int run(const Options& options, const eqlc::QueryOptions& query_options) {
     if (options.max_state_bytes) engine_options.max_state_bytes = *options.max_state_bytes;
 
     // Compile every rule once; a rule that does not compile is reported and left out, the others run.
-    std::vector<eqlc::QuerySource> queries;
-    for (const auto& source : sources) {
-        eqlc::QuerySource q(source.text, source.origin);
-        if (source.rule) {
-            q.timestamp_field = source.rule->timestamp_override;
-            q.event_category_field = source.rule->event_category_override;
-            q.tiebreaker_field = source.rule->tiebreaker_field;
-            q.timestamp_fallback = !source.rule->timestamp_override_fallback_disabled;
-        }
-        queries.push_back(std::move(q));
-    }
     engine_options.skip_invalid_queries = true;
-    auto created = eqlc::Engine::create(std::move(queries), engine_options);
+    auto created = eqlc::Engine::create(query_sources(sources), engine_options);
     for (const auto& problem : created.problems) {
         const Source& source = sources[problem.query];
         print_diagnostics(problem.diagnostics, source);
