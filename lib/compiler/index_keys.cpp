@@ -4,6 +4,7 @@
 #include <optional>
 #include <utility>
 
+#include "compiler/required_text.hpp"
 #include "text/casefold.hpp"
 
 namespace eqlc::compiler {
@@ -18,13 +19,8 @@ using Kind = IndexAlternative::Kind;
 // An `or` whose key grows beyond this many alternatives gives none (it would hold on most events anyway).
 constexpr size_t kMaxAlternatives = 16;
 
-bool string_field_test(const Cond& c) {
-    return c.kind == CondKind::field_test && !c.negated &&
-           (c.field.type == vm::FieldType::keyword || c.field.type == vm::FieldType::dynamic) && !c.field.null_value;
-}
-
 std::optional<IndexAlternative> alternative(const Cond& c) {
-    if (!string_field_test(c)) return std::nullopt;
+    if (!text_field_test(c)) return std::nullopt;
     const semantics::Predicate& p = c.predicate;
     IndexAlternative alt;
     alt.slot = c.field.slot;

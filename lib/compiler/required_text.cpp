@@ -7,6 +7,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "matchers/glob.hpp"
 #include "text/casefold.hpp"
 
 namespace eqlc::compiler {
@@ -51,19 +52,6 @@ std::optional<std::string> json_form(std::string_view text) {
     return out;
 }
 
-// The longest run of literal characters of a wildcard pattern (`*` and `?` are the only metacharacters).
-std::string_view longest_piece(std::string_view pattern) {
-    std::string_view best;
-    size_t start = 0;
-    for (size_t i = 0; i <= pattern.size(); ++i) {
-        if (i == pattern.size() || pattern[i] == '*' || pattern[i] == '?') {
-            if (i - start > best.size()) best = pattern.substr(start, i - start);
-            start = i + 1;
-        }
-    }
-    return best;
-}
-
 // A clause is better when its shortest needle is longer (fewer chance hits), then when it has fewer needles.
 bool better(const Clause& a, const Clause& b) {
     auto shortest = [](const Clause& c) {
@@ -95,16 +83,8 @@ private:
     std::unordered_set<std::string> seen_;
 };
 
-// A positive test of a field that holds its strings as written: string-typed fields (numbers, dates, ips and
-// versions compare by value, 1.35e2 == 135) without a null_value mapping (which makes a JSON null read as a
-// constant).
-bool positive_text_test(const Cond& c) {
-    return c.kind == CondKind::field_test && !c.negated &&
-           (c.field.type == vm::FieldType::keyword || c.field.type == vm::FieldType::dynamic) && !c.field.null_value;
-}
-
 std::optional<Clause> field_clause(const Cond& c) {
-    if (!positive_text_test(c)) return std::nullopt;
+    if (!text_field_test(c)) return std::nullopt;
     const semantics::Predicate& p = c.predicate;
     bool ci = false;
     switch (p.op) {
@@ -124,7 +104,7 @@ std::optional<Clause> field_clause(const Cond& c) {
         if (s == nullptr) return std::nullopt;  // a number or boolean constant: compared by value
         std::string text = ci ? text::to_lower_root(*s) : *s;
         std::string_view chars = text;
-        if (p.op == PredOp::pattern) chars = longest_piece(chars);
+        if (p.op == PredOp::pattern) chars = matchers::longest_literal(chars);
         auto form = json_form(chars);
         if (!form || form->size() < kMinNeedle) return std::nullopt;
         // Case-insensitive needles are searched with ASCII case folding: one with a non-ASCII character (which
@@ -192,12 +172,17 @@ RequiredText derive(const Cond& c) {
 
 }  // namespace
 
+bool text_field_test(const semantics::Cond& c) {
+    return c.kind == CondKind::field_test && !c.negated &&
+           (c.field.type == vm::FieldType::keyword || c.field.type == vm::FieldType::dynamic) && !c.field.null_value;
+}
+
 RequiredText required_text(const semantics::Cond& cond) { return derive(cond); }
 
 std::vector<ExactValue> exact_values(const semantics::Cond& cond) {
     std::vector<ExactValue> out;
     auto take = [&](const Cond& t) {
-        if (!positive_text_test(t)) return;
+        if (!text_field_test(t)) return;
         const semantics::Predicate& p = t.predicate;
         if (p.op != PredOp::cmp || p.cmp != vm::CmpOp::eq || p.constants.size() != 1) return;
         const auto* s = std::get_if<std::string>(&p.constants[0]);

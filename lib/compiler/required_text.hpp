@@ -38,6 +38,11 @@ namespace eqlc::compiler {
 using input::Needle;
 using input::RequiredText;
 
+// A positive test of a field that holds its strings as written: string-typed fields (numbers, dates, ips and
+// versions compare by value, 1.35e2 == 135) without a null_value mapping (which makes a JSON null read as a
+// constant). Such a test holds only when some string value of the field satisfies it.
+bool text_field_test(const semantics::Cond& c);
+
 // The required text of a normalized filter condition.
 RequiredText required_text(const semantics::Cond& cond);
 

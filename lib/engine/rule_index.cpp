@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "matchers/glob.hpp"
 #include "text/casefold.hpp"
 
 namespace eqlc::engine {
@@ -14,25 +15,12 @@ using Kind = compiler::IndexAlternative::Kind;
 bool is_pattern(Kind k) { return k == Kind::pattern || k == Kind::folded_pattern; }
 bool is_folded(Kind k) { return k == Kind::folded || k == Kind::folded_pattern; }
 
-// The longest run of literal characters of a wildcard pattern: every value the pattern matches contains it.
-std::string_view longest_literal(std::string_view pattern) {
-    std::string_view best;
-    size_t start = 0;
-    for (size_t i = 0; i <= pattern.size(); ++i) {
-        if (i == pattern.size() || pattern[i] == '*' || pattern[i] == '?') {
-            if (i - start > best.size()) best = pattern.substr(start, i - start);
-            start = i + 1;
-        }
-    }
-    return best;
-}
-
 // What an alternative's value is filed under, and so how common it is across the library: the value itself,
 // or a pattern's literal.
 std::string popularity_key(const compiler::IndexAlternative& alt, const std::string& value) {
     std::string k = std::to_string(alt.slot);
     k += static_cast<char>('a' + static_cast<int>(alt.kind));
-    k += is_pattern(alt.kind) ? longest_literal(value) : std::string_view(value);
+    k += is_pattern(alt.kind) ? matchers::longest_literal(value) : std::string_view(value);
     return k;
 }
 
@@ -102,7 +90,7 @@ RuleIndex::RuleIndex(const std::vector<QueryEntry>& queries, const std::vector<s
                 c += v.size() < 8 ? 1 : 0;           // short values are more often enumerations ("start", "linux")
                 c += 2 * uint64_t{popularity[popularity_key(alt, v)]};
                 if (is_pattern(alt.kind)) {
-                    const size_t literal = longest_literal(v).size();
+                    const size_t literal = matchers::longest_literal(v).size();
                     c += literal == 0 ? 200000 : literal < 3 ? 100 : 4;  // short literals occur in many values
                 }
             }
@@ -171,7 +159,7 @@ void RuleIndex::file(uint32_t term, const compiler::IndexKey& key, std::vector<s
                 lists_[list_for(is_folded(alt.kind) ? f.folded : f.exact, v)].push_back(term);
                 continue;
             }
-            const std::string literal(longest_literal(v));
+            const std::string literal(matchers::longest_literal(v));
             if (literal.empty()) {
                 if (f.any_string == kNone) {
                     f.any_string = static_cast<uint32_t>(lists_.size());

@@ -235,4 +235,16 @@ std::string glob_to_re2_latin1(std::string_view pattern) {
     return out;
 }
 
+std::string_view longest_literal(std::string_view pattern) {
+    std::string_view best;
+    size_t start = 0;
+    for (size_t i = 0; i <= pattern.size(); ++i) {
+        if (i == pattern.size() || pattern[i] == '*' || pattern[i] == '?') {
+            if (i - start > best.size()) best = pattern.substr(start, i - start);
+            start = i + 1;
+        }
+    }
+    return best;
+}
+
 }  // namespace eqlc::matchers

@@ -72,6 +72,10 @@ private:
 // Convenience for one-off use (tests, constant folding): compile and match.
 bool glob_match(std::string_view pattern, std::string_view value, bool case_insensitive);
 
+// The longest run of literal characters of a pattern (`*` and `?` are its only metacharacters): every value the
+// pattern matches contains it. Empty for a pattern of wildcards only.
+std::string_view longest_literal(std::string_view pattern);
+
 // Translates an (already folded, if needed) wildcard pattern into an RE2 pattern, for RE2 in Latin-1
 // mode with full-match anchoring, that accepts the same byte strings as Glob::matches_folded (same
 // "character" rule for `?`). Used by benchmarks to compare against RE2::Set.
