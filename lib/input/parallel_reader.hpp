@@ -176,7 +176,7 @@ private:
     uint64_t events_ = 0;
     uint64_t skipped_ = 0;
     // A mapped input: the pages of the batches released so far are given back every kReleaseStep bytes.
-    static constexpr size_t kReleaseStep = size_t{8} << 20;
+    static constexpr size_t kReleaseStep = size_t{32} << 20;
     size_t released_ = 0;
 };
 
