@@ -175,6 +175,13 @@ void ReadBatch::load(size_t i, vm::EventRecord& out, Loaded& loaded) const {
     out.text.clear();
 }
 
+void ReadBatch::prefetch(size_t i) const {
+    if (i >= events_.size()) return;
+    const Event& e = events_[i];
+    for (size_t k = e.values_begin; k < e.values_begin + e.values_count; ++k)
+        if (values_[k].type == vm::ValueType::string && values_[k].length != 0) __builtin_prefetch(values_[k].chars);
+}
+
 struct ParallelReader::Shared {
     Shared(std::unique_ptr<input::NdjsonText> text_, const input::ProjectionPlan& plan_,
            const input::ReaderOptions& options_, size_t limit_)

@@ -57,6 +57,9 @@ public:
         bool valid = false;  // false: clear every slot first
     };
     void load(size_t i, vm::EventRecord& out, Loaded& loaded) const;
+    // Asks the CPU to fetch event i's string values into its cache, a few events before it is loaded: they are in
+    // the chunk's text, which another thread parsed (its cache, or memory by now), and the rules read them.
+    void prefetch(size_t i) const;
     uint64_t line(size_t i) const { return events_[i].line; }
     std::string_view source(size_t i) const { return events_[i].source; }
     bool has_timestamp(size_t i) const { return events_[i].has_timestamp; }
