@@ -95,13 +95,13 @@ private:
         Match match;
     };
     struct Shard {
-        Shard(std::vector<QueryState>& queries, std::vector<size_t> which, const vm::FieldCatalog& catalog,
-              const QueryRunner::Deliver& deliver, const ValueMask* values)
-            : runner(queries, std::move(which), catalog, deliver, values) {}
+        // QueryRunner's arguments, passed on as they are.
+        template <typename... RunnerArgs>
+        explicit Shard(RunnerArgs&&... args) : runner(std::forward<RunnerArgs>(args)...) {}
         QueryRunner runner;
         vm::EventRecord record;
         input::ReadBatch::Loaded loaded;  // what the last load set in record
-        uint32_t current = 0;      // the entry being run
+        uint32_t current = 0;             // the entry being run
         std::vector<Result> results;
         size_t taken = 0;
         std::vector<std::pair<uint32_t, input::JsonProblem>> invalid;  // (entry, problem), in entry order
