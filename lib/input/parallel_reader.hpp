@@ -7,9 +7,10 @@
 //                      then only cuts it, at the same places, and nothing is copied. The complete lines that one read brings are cut into chunks of about
 //                      kChunkTarget bytes of whole lines. A line that does not fit in max_line_bytes is a chunk
 //                      of its own (its first max_line_bytes bytes; the rest is skipped), so that a reader sees it
-//                      as the sequential reader does. With a line filter (the prefilter), it also runs the
-//                      filter's trial over the first lines as NdjsonReader does, and cuts a chunk where the
-//                      decision (keep or drop the filter) applies; the workers' readers only apply it.
+//                      as the sequential reader does. With a line filter (the prefilter), it also counts the
+//                      lines of the filter's trial, cuts a chunk where the decision (keep or drop the filter)
+//                      applies, and takes the decision from the lines the workers' readers let through in the
+//                      trial's chunks (nothing is scanned twice); the workers' readers only apply it.
 //   N worker threads   project the lines of each chunk through the ProjectionPlan (shared, read-only) with an
 //                      NdjsonReader over the chunk (from_view: no copy) into a batch: the records' slots and
 //                      values laid end to end, bad lines, counts. String values point into the chunk's text,
