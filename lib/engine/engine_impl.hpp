@@ -126,6 +126,7 @@ struct Engine::Impl {
     bool read_parallel(const std::string& path, const ReadOptions& read, const input::ReaderOptions& reader_options,
                        Diagnostic* error);
     size_t valid_queries() const;
+    static constexpr size_t kPrefetchAhead = 4;  // read_parallel prefetches the strings of the event this far ahead
     void run_shards(engine::RuleShards& shards, const input::ReadBatch& batch, const ReadOptions& read,
                     std::string_view reader_name);
     void replay(engine::RuleShards& shards, const Step& step, const ReadOptions& read, const input::ReadBatch& batch,

@@ -80,6 +80,8 @@ bool Engine::Impl::read_parallel(const std::string& path, const ReadOptions& rea
             // Skipped lines take their places in arrival order, as if they had been run.
             next_ordinal += skipped_base + batch->skipped_before(i) - skipped;
             skipped = skipped_base + batch->skipped_before(i);
+            // Without shards the queries run here, on strings that another thread parsed: fetch them ahead.
+            if (!shards) batch->prefetch(i + kPrefetchAhead);
             batch->load(i, record, loaded);
             deferred.event = static_cast<uint32_t>(i);
             drain();  // the bad lines before this event are reported before it (in line order)

@@ -91,7 +91,6 @@ struct NdjsonReader::Impl {
     size_t scan_end = 0;                   // the scanned block of whole lines ends here (its last '\n' + 1)
     static constexpr uint64_t kFilterTrialLines = NdjsonReader::kFilterTrialLines;  // then a useless filter is dropped
     uint64_t filtered_lines = 0;
-    uint64_t filter_candidates = 0;
     uint64_t line_number = 0;
     ReaderStats stats;
     std::vector<BadLine> errors;
@@ -186,7 +185,7 @@ bool NdjsonReader::Impl::candidate(size_t line_begin, size_t line_end, size_t bl
     if (!scanner) return true;
     if (options.line_filter_trial && ++filtered_lines == kFilterTrialLines) {
         // When the rules' needles are in nearly every line, the filter only costs: stop using it.
-        if (NdjsonReader::filter_is_useless(filtered_lines, filter_candidates)) {
+        if (NdjsonReader::filter_is_useless(filtered_lines, stats.filter_candidates)) {
             scanner.reset();
             stats.line_filter_dropped = true;
             return true;
@@ -203,7 +202,7 @@ bool NdjsonReader::Impl::candidate(size_t line_begin, size_t line_end, size_t bl
         scan_end = stop;
     }
     const bool wanted = scanner->may_match(data + line_begin, line_end - line_begin);
-    filter_candidates += wanted;
+    stats.filter_candidates += wanted;
     return wanted;
 }
 

@@ -75,6 +75,7 @@ struct ReaderStats {
     uint64_t lines = 0;                // lines seen, including blank and bad ones
     uint64_t events = 0;               // records produced by next()
     uint64_t skipped_events = 0;       // good lines the line filter let pass unprojected (not in `events`)
+    uint64_t filter_candidates = 0;    // lines the line filter let through to be parsed, while it applied
     bool line_filter_dropped = false;  // the filter let more than 80% of the first 50,000 lines through and
                                        // was dropped (it would cost more than it saves)
     uint64_t blank_lines = 0;

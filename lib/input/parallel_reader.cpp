@@ -75,6 +75,7 @@ struct Chunk {
     uint64_t bytes = 0;        // decoded bytes read from the input so far
     uint64_t input_bytes = 0;  // raw bytes read from the input so far
     bool filtered = true;      // the line filter applies (without its own trial: see Shared::trial)
+    bool trial = false;        // its lines are lines of the filter's trial: the worker counts its candidates
     Diagnostic error;          // kind failure
 };
 
@@ -174,6 +175,13 @@ void ReadBatch::load(size_t i, vm::EventRecord& out, Loaded& loaded) const {
     out.text.clear();
 }
 
+void ReadBatch::prefetch(size_t i) const {
+    if (i >= events_.size()) return;
+    const Event& e = events_[i];
+    for (size_t k = e.values_begin; k < e.values_begin + e.values_count; ++k)
+        if (values_[k].type == vm::ValueType::string && values_[k].length != 0) __builtin_prefetch(values_[k].chars);
+}
+
 struct ParallelReader::Shared {
     Shared(std::unique_ptr<input::NdjsonText> text_, const input::ProjectionPlan& plan_,
            const input::ReaderOptions& options_, size_t limit_)
@@ -207,12 +215,16 @@ struct ParallelReader::Shared {
     std::vector<std::thread> workers;
 
     // The line filter's trial, which a sequential reader runs over the input's first lines before it decides
-    // whether to keep the filter: the input thread runs it (`trial` is null once decided, or without a filter)
-    // and cuts a chunk where the decision applies. The workers' readers then only apply the decision.
-    std::unique_ptr<input::LineScanner> trial;
+    // whether to keep the filter. The input thread counts the trial's lines (`trial` is false once decided, or
+    // without a filter) and cuts a chunk where the decision applies; the workers, which apply the filter to the
+    // trial's lines anyway, count the lines it lets through (ReaderStats::filter_candidates), so that no line is
+    // scanned twice. The input thread waits for those counts before it hands out the lines after the decision.
+    bool trial = false;
     std::shared_ptr<WindowPool> pool = std::make_shared<WindowPool>();  // co-owned by the windows
     uint64_t trial_lines = 0;
-    uint64_t trial_candidates = 0;
+    uint64_t trial_chunks = 0;             // chunks of the trial's lines not yet parsed (under the mutex)
+    uint64_t trial_candidates = 0;         // the lines of the trial's parsed chunks the filter let through (idem)
+    std::condition_variable trial_parsed;  // the input thread waits for trial_chunks == 0
     bool filter_kept = true;
 
     // ---- The input thread ----
@@ -230,21 +242,28 @@ struct ParallelReader::Shared {
             if (stop) return false;
             chunk.index = emitted++;
             ++in_flight;
+            trial_chunks += chunk.trial;
             todo.push_back(std::move(chunk));
         }
         work.notify_one();
         return true;
     }
 
-    // One more line of the filter's trial; true when it is the line from which the decision applies.
-    bool trial_line(const char* line, size_t size) {
-        if (++trial_lines == input::NdjsonReader::kFilterTrialLines) {
-            filter_kept = !input::NdjsonReader::filter_is_useless(trial_lines, trial_candidates);
-            trial.reset();
-            return true;
-        }
-        trial_candidates += trial->may_match(line, size);
-        return false;
+    // One more line of the filter's trial; true when it is the line from which the decision applies (the
+    // caller then cuts a chunk there and calls decide()).
+    bool trial_line() {
+        if (++trial_lines < input::NdjsonReader::kFilterTrialLines) return false;
+        trial = false;
+        return true;
+    }
+
+    // After the trial's last line: waits until the workers have counted the trial's candidates and decides
+    // whether the filter stays; false when the reader is stopping.
+    bool decide() {
+        std::unique_lock lock(mutex);
+        trial_parsed.wait(lock, [&] { return stop || trial_chunks == 0; });
+        filter_kept = !input::NdjsonReader::filter_is_useless(trial_lines, trial_candidates);
+        return !stop;
     }
 
     // Emits the whole lines window->data[begin, cut) (cut follows a '\n'): during the filter's trial, cut where
@@ -252,22 +271,33 @@ struct ParallelReader::Shared {
     bool emit_lines(const std::shared_ptr<Window>& window, size_t begin, size_t cut, uint64_t bytes) {
         if (trial) {
             const char* data = window->bytes();
-            trial->scan(data + begin, cut - begin);
-            for (size_t line = begin; line < cut;) {
-                const size_t newline =
-                    static_cast<size_t>(static_cast<const char*>(std::memchr(data + line, '\n', cut - line)) - data);
-                if (trial_line(data + line, newline - line)) {
-                    return emit_chunks(window, begin, line, bytes, true) &&
-                           emit_chunks(window, line, cut, bytes, filter_kept);
-                }
-                line = newline + 1;
+            // Most windows lie wholly before the decision: count their lines at once.
+            uint64_t lines = 0;
+            const char* const after = data + cut;
+            for (const char* p = data + begin; (p = static_cast<const char*>(std::memchr(p, '\n', after - p))); ++p)
+                ++lines;
+            if (trial_lines + lines < input::NdjsonReader::kFilterTrialLines) {
+                trial_lines += lines;
+                return emit_chunks(window, begin, cut, bytes, true, true);
             }
+            for (size_t line = begin; line < cut;) {
+                if (trial_line()) {
+                    return emit_chunks(window, begin, line, bytes, true, true) && decide() &&
+                           emit_chunks(window, line, cut, bytes, filter_kept, false);
+                }
+                line =
+                    static_cast<size_t>(static_cast<const char*>(std::memchr(data + line, '\n', cut - line)) - data) +
+                    1;
+            }
+            return emit_chunks(window, begin, cut, bytes, true, true);
         }
-        return emit_chunks(window, begin, cut, bytes, filter_kept);
+        return emit_chunks(window, begin, cut, bytes, filter_kept, false);
     }
 
-    // Emits the whole lines window->data[begin, cut) as chunks of about kChunkTarget bytes.
-    bool emit_chunks(const std::shared_ptr<Window>& window, size_t begin, size_t cut, uint64_t bytes, bool filtered) {
+    // Emits the whole lines window->data[begin, cut) as chunks of about kChunkTarget bytes (`trial`: lines of the
+    // filter's trial).
+    bool emit_chunks(const std::shared_ptr<Window>& window, size_t begin, size_t cut, uint64_t bytes, bool filtered,
+                     bool in_trial) {
         const char* data = window->bytes();
         while (begin < cut) {
             size_t end = cut;
@@ -285,6 +315,7 @@ struct ParallelReader::Shared {
             c.bytes = bytes;
             c.input_bytes = raw_bytes();
             c.filtered = filtered;
+            c.trial = in_trial;
             if (window->file && end + input::NdjsonReader::kViewPadding > window->file->size()) owned_copy(c);
             if (!emit(std::move(c))) return false;
             begin = end;
@@ -347,8 +378,9 @@ struct ParallelReader::Shared {
                     Chunk c = chunk(ChunkKind::lines, base, base + end);
                     c.filtered = filter_kept;
                     if (trial) {
-                        trial->scan(file.data() + base, end);
-                        if (trial_line(file.data() + base, end)) c.filtered = filter_kept;
+                        c.trial = !trial_line();
+                        if (!c.trial && !decide()) return;
+                        c.filtered = filter_kept;
                     }
                     owned_copy(c);
                     if (!emit(std::move(c))) return;
@@ -436,8 +468,9 @@ struct ParallelReader::Shared {
                     Chunk c = chunk(ChunkKind::lines);
                     c.filtered = filter_kept;
                     if (trial) {
-                        trial->scan(window->data.get(), end);
-                        if (trial_line(window->data.get(), end)) c.filtered = filter_kept;
+                        c.trial = !trial_line();
+                        if (!c.trial && !decide()) return;
+                        c.filtered = filter_kept;
                     }
                     c.window = std::move(window);
                     c.end = end;
@@ -490,18 +523,25 @@ struct ParallelReader::Shared {
                 }
             }
             if (!batch) batch = std::make_unique<ReadBatch>();
-            parse(chunk, *batch, record);
+            const uint64_t candidates = parse(chunk, *batch, record);
             bool wanted = false;
+            bool trial_done = false;
             {
                 std::lock_guard lock(mutex);
                 done.emplace(chunk.index, std::move(batch));
                 wanted = caller_waits_for == chunk.index;
+                if (chunk.trial) {
+                    trial_candidates += candidates;
+                    trial_done = --trial_chunks == 0;
+                }
             }
             if (wanted) ready.notify_one();
+            if (trial_done) trial_parsed.notify_one();
         }
     }
 
-    void parse(Chunk& chunk, ReadBatch& batch, vm::EventRecord& record) {
+    // Returns the lines the line filter let through (ReaderStats::filter_candidates).
+    uint64_t parse(Chunk& chunk, ReadBatch& batch, vm::EventRecord& record) {
         batch.clear();
         batch.slot_count_ = plan.slot_count();
         batch.origin_ = name;
@@ -516,9 +556,9 @@ struct ParallelReader::Shared {
 
         if (chunk.kind == ChunkKind::failure) {
             batch.failure_ = std::move(chunk.error);
-            return;
+            return 0;
         }
-        if (chunk.kind == ChunkKind::end) return;
+        if (chunk.kind == ChunkKind::end) return 0;
 
         // Lines are numbered within the chunk. Only the input's first chunk starts at line 1, where a byte order
         // mark is skipped: the others are numbered from 2, and renumbered from 1 below.
@@ -552,6 +592,7 @@ struct ParallelReader::Shared {
         batch.skipped_ = reader->stats().skipped_events;
         in.lines = chunk.kind == ChunkKind::lines ? reader->stats().lines : 1;
         in.strict_stop = reader->failure().has_value();
+        return reader->stats().filter_candidates;
     }
 };
 
@@ -570,8 +611,7 @@ ParallelReader::OpenResult ParallelReader::open(const std::string& path, const i
         shared->mapped = std::make_shared<Window>();
         shared->mapped->file = std::move(file);
     }
-    if (options.line_filter && !options.validate && options.line_filter_trial)
-        shared->trial = std::make_unique<input::LineScanner>(*options.line_filter);
+    shared->trial = options.line_filter && !options.validate && options.line_filter_trial;
     reader->shared_ = shared;
     for (unsigned i = 0; i < threads; ++i) shared->workers.emplace_back([s = shared.get()] { s->work_loop(); });
     // The input thread co-owns the shared state: it may be blocked reading a pipe when the reader goes (see ~).
@@ -590,6 +630,7 @@ ParallelReader::~ParallelReader() {
     }
     s.space.notify_all();
     s.work.notify_all();
+    s.trial_parsed.notify_all();
     for (auto& w : s.workers) w.join();
     // A reader that stops early (strict mode) must not wait for input that may never come (a pipe whose writer
     // goes on): an input thread in a read is let go, and returns when the read does, touching nothing but the

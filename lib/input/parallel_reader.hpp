@@ -7,9 +7,10 @@
 //                      then only cuts it, at the same places, and nothing is copied. The complete lines that one read brings are cut into chunks of about
 //                      kChunkTarget bytes of whole lines. A line that does not fit in max_line_bytes is a chunk
 //                      of its own (its first max_line_bytes bytes; the rest is skipped), so that a reader sees it
-//                      as the sequential reader does. With a line filter (the prefilter), it also runs the
-//                      filter's trial over the first lines as NdjsonReader does, and cuts a chunk where the
-//                      decision (keep or drop the filter) applies; the workers' readers only apply it.
+//                      as the sequential reader does. With a line filter (the prefilter), it also counts the
+//                      lines of the filter's trial, cuts a chunk where the decision (keep or drop the filter)
+//                      applies, and takes the decision from the lines the workers' readers let through in the
+//                      trial's chunks (nothing is scanned twice); the workers' readers only apply it.
 //   N worker threads   project the lines of each chunk through the ProjectionPlan (shared, read-only) with an
 //                      NdjsonReader over the chunk (from_view: no copy) into a batch: the records' slots and
 //                      values laid end to end, bad lines, counts. String values point into the chunk's text,
@@ -57,6 +58,9 @@ public:
         bool valid = false;  // false: clear every slot first
     };
     void load(size_t i, vm::EventRecord& out, Loaded& loaded) const;
+    // Asks the CPU to fetch event i's string values into its cache, a few events before it is loaded: they are in
+    // the chunk's text, which another thread parsed (its cache, or memory by now), and the rules read them.
+    void prefetch(size_t i) const;
     uint64_t line(size_t i) const { return events_[i].line; }
     std::string_view source(size_t i) const { return events_[i].source; }
     bool has_timestamp(size_t i) const { return events_[i].has_timestamp; }
@@ -176,7 +180,7 @@ private:
     uint64_t events_ = 0;
     uint64_t skipped_ = 0;
     // A mapped input: the pages of the batches released so far are given back every kReleaseStep bytes.
-    static constexpr size_t kReleaseStep = size_t{8} << 20;
+    static constexpr size_t kReleaseStep = size_t{32} << 20;
     size_t released_ = 0;
 };
 

@@ -296,6 +296,22 @@ TEST_CASE("Parallel read: progress every 64 Ki events, a file that cannot be rea
             eqlc::QuerySource(R"(process where process.name : "cmd.exe" and process.pid == 3)", "q")};
         check_same(filtered, {}, {file}, {1 << 14, 1 << 20, 4 << 20});
     }
+    // The line from which the trial's decision applies is the input's last one, without '\n': a filter that lets
+    // most lines through is dropped for it, and the event it would have skipped (no "cmd.exe") is run.
+    {
+        std::string text;
+        for (int i = 1; i <= 50'000; ++i) {
+            const bool named = i % 10 != 0 && i != 50'000;
+            text += R"({"@timestamp":)" + std::to_string(1'700'000'000'000 + i) +
+                    R"(,"event":{"category":"process"},"process":{"name":")" + (named ? "cmd.exe" : "x.exe") +
+                    R"(","pid":)" + std::to_string(i == 50'000 ? 3 : i % 50) + "}}" + (i < 50'000 ? "\n" : "");
+        }
+        const std::string file = dir.write("filter-last.ndjson", text).string();
+        const std::vector<eqlc::QuerySource> named{
+            eqlc::QuerySource(R"(process where process.name : "cmd.exe" and process.pid == 3)", "q")};
+        CHECK(run(named, {}, {file}, {}).stats.rfind("events 45001 skipped 4999 ", 0) == 0);  // 4999 in the trial
+        check_same(named, {}, {file}, {1 << 14, 1 << 20});
+    }
     check_same(queries, {}, {empty, blank, no_newline, only_bad, missing, folder, truncated_gz, big}, {7, 1 << 20});
     eqlc::Engine::ReadOptions strict;
     strict.strict = true;
