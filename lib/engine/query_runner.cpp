@@ -106,15 +106,22 @@ std::optional<int64_t> QueryRunner::own_timestamp(const vm::EventRecord& event, 
 // the others.
 bool QueryRunner::admit(const vm::EventRecord& event) {
     if (checked_ == Checked::no) {
-        invalid_ = event.source.empty() ? std::nullopt : checker_.check(event.source);
-        checked_ = invalid_ ? Checked::invalid : Checked::valid;
+        if (const uint8_t shared = verdict_ ? verdict_->load(std::memory_order_relaxed) : 0) {
+            checked_ = shared == 1 ? Checked::valid : Checked::invalid;
+        } else {
+            invalid_ = event.source.empty() ? std::nullopt : checker_.check(event.source);
+            checked_ = invalid_ ? Checked::invalid : Checked::valid;
+            if (verdict_) verdict_->store(invalid_ ? 2 : 1, std::memory_order_relaxed);
+        }
     }
     return checked_ == Checked::valid;
 }
 
-void QueryRunner::process(const vm::EventRecord& event, Pass pass, uint64_t tick, sequence::TextSlot* text) {
+void QueryRunner::process(const vm::EventRecord& event, Pass pass, uint64_t tick, sequence::TextSlot* text,
+                          std::atomic<uint8_t>* verdict) {
     tick_ = tick;
     text_ = text;
+    verdict_ = verdict;
     checked_ = Checked::no;
     invalid_.reset();
     own_timestamps_.clear();

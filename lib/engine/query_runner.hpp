@@ -7,6 +7,7 @@
 // function given at construction (and, for sequences and samples, to the matchers' sinks, which the engine set).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -76,10 +77,14 @@ public:
 
     // `tick` and `text` are the engine's for the event (sequence::EventInfo): its clock, and the slot through which
     // the queries that keep the event share its text.
-    void process(const vm::EventRecord& event, Pass pass, uint64_t tick = 0, sequence::TextSlot* text = nullptr);
+    // `verdict`, when runners on several threads run the same event: the event's JSON check, shared (0: not done
+    // yet, 1: valid, 2: invalid), so that it is done once, not once per runner (see "Lazy validation").
+    void process(const vm::EventRecord& event, Pass pass, uint64_t tick = 0, sequence::TextSlot* text = nullptr,
+                 std::atomic<uint8_t>* verdict = nullptr);
 
     // Why the event of the last process() call is not valid JSON, when some term matched it and the full check
-    // found a problem (see "Lazy validation" in query_runner.cpp); nullopt otherwise.
+    // found a problem (see "Lazy validation" in query_runner.cpp); nullopt otherwise (also when another runner
+    // found it through the shared verdict: that runner reports it).
     const std::optional<input::JsonProblem>& invalid() const { return invalid_; }
 
     const std::vector<size_t>& queries() const { return which_; }
@@ -159,6 +164,7 @@ private:
     enum class Checked : uint8_t { no, valid, invalid };
     input::JsonChecker checker_;                 // for the events a term matches
     Checked checked_ = Checked::no;              // the current event's full JSON check
+    std::atomic<uint8_t>* verdict_ = nullptr;    // shared with other runners (process())
     std::optional<input::JsonProblem> invalid_;  // its problem, when invalid
 };
 

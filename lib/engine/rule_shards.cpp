@@ -67,7 +67,7 @@ void RuleShards::run_shard(Shard& shard) {
             shard.current = static_cast<uint32_t>(i);
             batch_->load(entry.event, shard.record, shard.loaded);
             shard.record.ordinal = entry.ordinal;
-            shard.runner.process(shard.record, entry.pass, entry.tick, &slots_[i]);
+            shard.runner.process(shard.record, entry.pass, entry.tick, &slots_[i], &verdicts_[i]);
             if (const auto& problem = shard.runner.invalid()) shard.invalid.emplace_back(i, *problem);
         }
     } catch (...) {
@@ -97,7 +97,9 @@ void RuleShards::run(const input::ReadBatch& batch, std::span<const Entry> entri
     if (slot_count_ < entries.size()) {
         slot_count_ = std::max(entries.size(), 2 * slot_count_);
         slots_ = std::make_unique<sequence::TextSlot[]>(slot_count_);
+        verdicts_ = std::make_unique<std::atomic<uint8_t>[]>(slot_count_);
     }
+    for (size_t i = begin; i < end; ++i) verdicts_[i].store(0, std::memory_order_relaxed);
     struct Release {  // the slots' references, also when a shard throws
         sequence::TextSlot* slots;
         size_t begin, end;

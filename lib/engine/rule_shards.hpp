@@ -17,6 +17,7 @@
 // loaded shard, so that no shard waits on another for long.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -82,7 +83,7 @@ public:
     void clear_matches();
 
     // Why entry `entry`'s event is not valid JSON, when some shard's query matched it and found it so
-    // (QueryRunner::invalid(); every shard that matches it finds the same). Entries must be asked in increasing
+    // (QueryRunner::invalid(); the shard that checked it found it, the others took its verdict). Entries must be asked in increasing
     // order, like take_matches(), whose calls they may interleave with.
     std::optional<input::JsonProblem> take_invalid(uint32_t entry);
 
@@ -130,7 +131,8 @@ private:
     std::span<const Entry> entries_;
     size_t begin_ = 0;
     size_t end_ = 0;
-    std::unique_ptr<sequence::TextSlot[]> slots_;  // per entry of the batch
+    std::unique_ptr<sequence::TextSlot[]> slots_;       // per entry of the batch
+    std::unique_ptr<std::atomic<uint8_t>[]> verdicts_;  // per entry: its JSON check (QueryRunner::process)
     size_t slot_count_ = 0;
     std::vector<std::thread> threads_;  // for shards 1..n-1
 };
