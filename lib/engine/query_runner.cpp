@@ -56,7 +56,11 @@ QueryRunner::QueryRunner(std::vector<QueryState>& queries, std::vector<size_t> w
     source_of_.assign(queries_.size(), 0);
     wake_.assign(queries_.size(), INT64_MAX);
     scheduled_.assign(queries_.size(), 0);
-    for (const size_t q : which_) mine_[q] = 1;
+    sample_.assign(queries_.size(), 0);
+    for (const size_t q : which_) {
+        mine_[q] = 1;
+        sample_[q] = !queries_[q].disabled() && queries_[q].compiled.kind == ast::QueryKind::sample;
+    }
     for (const uint32_t q : index_->always_queries())
         if (mine_[q]) always_.push_back(q);
     sources_.emplace_back();  // the order field
@@ -232,9 +236,10 @@ void QueryRunner::process_indexed(const vm::EventRecord& event, Pass pass) {
     std::sort(touched_.begin(), touched_.end());  // query order, as without the index
 
     for (const size_t q : touched_) {
+        // Only valid queries have terms or deadlines. Their kind is kept here: the QueryEntry is cold.
         QueryState& state = queries_[q];
-        if (state.disabled() || state.limiter.saturated()) continue;
-        const bool is_sample = state.compiled.kind == ast::QueryKind::sample;
+        if (state.limiter.saturated()) continue;
+        const bool is_sample = sample_[q];
         if ((pass == Pass::samples_only && !is_sample) || (pass == Pass::ordered_only && is_sample)) continue;
         if (is_sample) {
             run_query(q, state, event, true,

@@ -130,6 +130,7 @@ private:
     std::vector<uint32_t> query_epoch_;  // per query: == epoch_ when it runs on the current event
     uint32_t epoch_ = 0;
     std::vector<uint8_t> mine_;    // per query: in which_
+    std::vector<uint8_t> sample_;  // per query: a sample query
     std::vector<size_t> touched_;  // the queries to run on the current event
     std::vector<size_t> always_;   // the queries of which_ with an always-run term
     // Where a query takes its event time from (QuerySource::timestamp_field): the order field, or its own field

@@ -142,8 +142,7 @@ RuleIndex::Field& RuleIndex::field(vm::SlotId slot) {
 uint32_t RuleIndex::list_for(Postings& table, const std::string& value) {
     auto [it, added] = table.lists.try_emplace(value, static_cast<uint32_t>(lists_.size()));
     if (added) lists_.emplace_back();
-    table.min_length = std::min(table.min_length, value.size());
-    table.max_length = std::max(table.max_length, value.size());
+    table.note(value);
     return it->second;
 }
 

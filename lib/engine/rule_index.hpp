@@ -19,6 +19,8 @@
 // first(q) + terms - 1, and its `until` comes after them.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -73,13 +75,30 @@ public:
     std::string describe(uint32_t term) const;
 
 private:
+    // Deliberately not noexcept: libstdc++ then keeps each key's hash in its node, and a lookup walks a bucket
+    // comparing hashes, not rehashing every key it passes.
+    struct CachedHash {
+        using is_transparent = void;
+        size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
     // A table of values, with the range of their lengths (most event values are looked up by length alone).
+    // A table of values, with the range of their lengths and a bit per hash value modulo 4096: most event values
+    // are ruled out by their length or that bit, without a walk in the table's memory.
     struct Postings {
-        std::unordered_map<std::string, uint32_t, matchers::StringViewHash, std::equal_to<>> lists;  // -> list
+        std::unordered_map<std::string, uint32_t, CachedHash, std::equal_to<>> lists;  // -> list
         size_t min_length = SIZE_MAX, max_length = 0;
+        std::array<uint64_t, 64> hash_bits{};
         bool empty() const { return lists.empty(); }
+        void note(std::string_view value) {
+            min_length = std::min(min_length, value.size());
+            max_length = std::max(max_length, value.size());
+            const size_t h = CachedHash{}(value) & 4095;
+            hash_bits[h >> 6] |= uint64_t{1} << (h & 63);
+        }
         const uint32_t* find(std::string_view value) const {
             if (value.size() < min_length || value.size() > max_length) return nullptr;
+            const size_t h = CachedHash{}(value) & 4095;
+            if (!(hash_bits[h >> 6] & (uint64_t{1} << (h & 63)))) return nullptr;
             auto it = lists.find(value);
             return it == lists.end() ? nullptr : &it->second;
         }
