@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cstdint>
 #include <fstream>
 #include <map>
-#include <sstream>
 #include <system_error>
 #include <thread>
 
@@ -107,6 +107,21 @@ std::string_view trimmed(std::string_view s) {
     return s;
 }
 
+// The whole stream, read straight into one string (`size_hint`: the file's size, or an error's value): a stream
+// buffer copied into an ostringstream grows and copies the text several times.
+std::string read_all(std::ifstream& in, std::uintmax_t size_hint) {
+    std::string text;
+    if (size_hint != static_cast<std::uintmax_t>(-1) && size_hint < (std::uintmax_t{1} << 30)) {
+        text.resize(static_cast<size_t>(size_hint));
+        in.read(text.data(), static_cast<std::streamsize>(text.size()));
+        text.resize(static_cast<size_t>(in.gcount()));
+        if (!in) return text;  // end of file (or an error: what was read, as the stream copy gave)
+    }
+    char chunk[1 << 14];  // the file grew, or its size is unknown
+    while (in.read(chunk, sizeof chunk) || in.gcount() > 0) text.append(chunk, static_cast<size_t>(in.gcount()));
+    return text;
+}
+
 LoadResult load_eql(std::shared_ptr<const std::string> text, const std::filesystem::path& path) {
     LoadResult result;
     result.path = path;
@@ -150,9 +165,8 @@ LoadResult load_rule_file(const std::filesystem::path& path) {
         result.diagnostics.push_back(file_error("cannot read the rule file " + path.string()));
         return result;
     }
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    return load_rule_text(std::move(buffer).str(), path, is_toml(path) ? RuleFormat::toml : RuleFormat::eql);
+    return load_rule_text(read_all(in, std::filesystem::file_size(path, ec)), path,
+                          is_toml(path) ? RuleFormat::toml : RuleFormat::eql);
 }
 
 FolderLoad load_rule_folder(const std::filesystem::path& dir) {
