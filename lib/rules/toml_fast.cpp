@@ -245,6 +245,7 @@ private:
         TomlNode* last = node->find(path.back());
         TomlNode table;
         table.type = TomlNode::Type::table;
+        table.members.reserve(8);
         table.line = head.line;
         table.column = head.column;
         if (array) {
@@ -399,9 +400,15 @@ private:
             return;
         }
         i_ += multi ? 3 : 1;
-        if (multi) line_break();  // a line break right after the opening delimiter is not part of the value
-        bool skipping = false;    // after a line-ending backslash: blanks and line breaks are dropped
-        size_t run = i_;          // plain bytes from here on are copied at once
+        if (multi) {
+            line_break();  // a line break right after the opening delimiter is not part of the value
+            // Long values (descriptions, notes, queries) grow once: at most the text up to the closing quotes.
+            const char closing[] = {delim, delim, delim, '\0'};
+            const size_t end = s_.find(closing, i_);
+            if (end != std::string_view::npos) out.reserve(end - i_ + 2);
+        }
+        bool skipping = false;  // after a line-ending backslash: blanks and line breaks are dropped
+        size_t run = i_;        // plain bytes from here on are copied at once
         auto flush = [&] { out.append(s_.data() + run, i_ - run); };
         while (ok_) {
             if (at_end()) return fail();

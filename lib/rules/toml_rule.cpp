@@ -288,8 +288,10 @@ private:
         return nullptr;
     }
 
+    // The string's value, moved out of the tree: the tree is the reader's own (read() made it) and each string is
+    // taken once.
     std::optional<std::string> string_of(const TomlNode& node, std::string_view what) {
-        if (const std::string* s = node.as_string()) return *s;
+        if (node.is(Type::string)) return std::move(const_cast<TomlNode&>(node).string);
         fail(LoadStatus::invalid, pos(node), std::string(what) + " is " + std::string(type_name(node)), "a string");
         return std::nullopt;
     }
