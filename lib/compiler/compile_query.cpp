@@ -2,7 +2,6 @@
 // term's filter and join keys and hands them to code generation (codegen.hpp); apply_limits applies the pipes.
 #include <algorithm>
 
-#include "compiler/checked_query.hpp"
 #include "compiler/codegen.hpp"
 #include "compiler/compiled_query.hpp"
 #include "semantics/checker.hpp"
@@ -102,28 +101,16 @@ bool has_errors(const Diagnostics& d) {
 
 }  // namespace
 
-CheckedQuery parse_and_check(std::string_view text, const CompileOptions& options) {
-    CheckedQuery out;
+CompileResult compile_query(std::string_view text, const CompileOptions& options, vm::FieldCatalog& catalog) {
+    CompileResult result;
     auto parsed = syntax::parse_query(text, {.max_depth = options.max_depth});
     if (!parsed.ok()) {
-        out.diagnostics = std::move(parsed.diagnostics);
-        return out;
+        result.diagnostics = std::move(parsed.diagnostics);
+        return result;
     }
-    out.diagnostics = semantics::check_query(*parsed.query, options.check_limits);
-    out.query = std::move(parsed.query);
-    return out;
-}
-
-CompileResult compile_query(std::string_view text, const CompileOptions& options, vm::FieldCatalog& catalog) {
-    return compile_checked(parse_and_check(text, options), text, options, catalog);
-}
-
-CompileResult compile_checked(CheckedQuery checked, std::string_view text, const CompileOptions& options,
-                              vm::FieldCatalog& catalog) {
-    CompileResult result;
-    result.diagnostics = std::move(checked.diagnostics);
-    if (!checked.query || has_errors(result.diagnostics)) return result;
-    const ast::Query& q = *checked.query;
+    const ast::Query& q = *parsed.query;
+    result.diagnostics = semantics::check_query(q, options.check_limits);
+    if (has_errors(result.diagnostics)) return result;
 
     QueryCompiler qc(options, catalog, result.diagnostics);
     CompiledQuery cq;

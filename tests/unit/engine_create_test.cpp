@@ -183,8 +183,8 @@ TEST_CASE("engine: read_ndjson stops at ReadOptions::stop and, when strict, at a
     }
 }
 
-// Queries are parsed and checked ahead on a helper thread while they are compiled in order: the slots, programs and
-// problems are exactly those of compiling the queries one after the other against one catalog.
+// A list of queries compiles as each query in turn against one catalog: the slots, programs and problems (and their
+// order) are those of compile_query run on each query one after the other.
 TEST_CASE("engine: a long list of queries compiles as one query after the other", "[engine][threads]") {
     std::vector<eqlc::QuerySource> queries;
     for (int i = 0; i < 60; ++i) {
