@@ -9,8 +9,6 @@
 #include <new>
 #include <span>
 #include <string_view>
-#include <system_error>
-#include <thread>
 #include <unordered_map>
 
 namespace eqlc::input {
@@ -101,32 +99,13 @@ std::unique_ptr<LineFilter> LineFilter::create(const std::vector<RequiredText>& 
         }
 
     filter->forcing_id_ = static_cast<uint32_t>(filter->anchors_.size());
-    filter->others_direct_ = filter->others_.size() <= kDirectSearchMax;
-    // The two databases are compiled at the same time (Hyperscan's compiler is most of a large filter's build):
-    // the other needles' on a helper thread when one can be started.
-    std::string others_error;
-    auto compile_others = [&] {
-        // One report per needle and line is enough.
-        filter->others_db_ = compile(filter->others_, {}, HS_FLAG_SINGLEMATCH, &others_error);
-    };
-    std::thread helper;
-    const bool others_wanted = !filter->others_.empty() && !filter->others_direct_;
-    if (others_wanted) {
-        try {
-            helper = std::thread(compile_others);
-        } catch (const std::system_error&) {
-            // no thread: compiled below, after the anchors
-        }
-    }
     filter->db_ = compile(filter->anchors_, kForcing, 0, error);
-    if (helper.joinable())
-        helper.join();
-    else if (others_wanted && filter->db_)
-        compile_others();
     if (!filter->db_) return nullptr;
-    if (others_wanted && !filter->others_db_) {
-        if (error) *error = others_error;
-        return nullptr;
+    filter->others_direct_ = filter->others_.size() <= kDirectSearchMax;
+    if (!filter->others_.empty() && !filter->others_direct_) {
+        // One report per needle and line is enough.
+        filter->others_db_ = compile(filter->others_, {}, HS_FLAG_SINGLEMATCH, error);
+        if (!filter->others_db_) return nullptr;
     }
     if (hs_alloc_scratch(filter->db_, &filter->prototype_) != HS_SUCCESS ||
         (filter->others_db_ && hs_alloc_scratch(filter->others_db_, &filter->prototype_) != HS_SUCCESS)) {
