@@ -1,6 +1,6 @@
 // A parsed TOML document as the rule reader walks it: tables, arrays and scalars with the place each starts,
-// built either by the fast reader below or from toml++'s tree (toml_rule.cpp), so that both give the reader the
-// same thing.
+// built either by the fast reader declared below (toml_fast.cpp) or from toml++'s tree (toml_rule.cpp), so that
+// both give the reader the same thing.
 #pragma once
 
 #include <cstdint>
