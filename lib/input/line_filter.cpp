@@ -1,5 +1,7 @@
 #include "input/line_filter.hpp"
 
+#include "input/database_cache.hpp"
+
 #include <hs.h>
 
 #include <algorithm>
@@ -30,35 +32,25 @@ void lower_ascii(const char* __restrict in, size_t size, char* __restrict out) {
 
 namespace {
 
-// A literal database for `needles` (ids are their indexes) followed by `extra` case-sensitive patterns.
-hs_database* compile(const std::vector<Needle>& needles, std::span<const std::string_view> extra,
-                     unsigned flags, std::string* error) {
-    std::vector<const char*> patterns;
-    std::vector<size_t> lengths;
-    std::vector<unsigned> pattern_flags;
-    std::vector<unsigned> ids;
+// A literal database for `needles` (ids are their indexes) followed by `extra` case-sensitive patterns; through
+// the file cache when it is large (database_cache.hpp).
+hs_database* compile(const std::vector<Needle>& needles, std::span<const std::string_view> extra, unsigned flags,
+                     std::string* error) {
+    LiteralPatterns set;
+    set.mode = HS_MODE_BLOCK;
     for (const auto& needle : needles) {
-        patterns.push_back(needle.text.data());
-        lengths.push_back(needle.text.size());
-        pattern_flags.push_back(flags | (needle.case_insensitive ? HS_FLAG_CASELESS : 0));
-        ids.push_back(static_cast<unsigned>(ids.size()));
+        set.patterns.push_back(needle.text.data());
+        set.lengths.push_back(needle.text.size());
+        set.flags.push_back(flags | (needle.case_insensitive ? HS_FLAG_CASELESS : 0));
+        set.ids.push_back(static_cast<unsigned>(set.ids.size()));
     }
     for (const std::string_view pattern : extra) {
-        patterns.push_back(pattern.data());
-        lengths.push_back(pattern.size());
-        pattern_flags.push_back(flags);
-        ids.push_back(static_cast<unsigned>(ids.size()));
+        set.patterns.push_back(pattern.data());
+        set.lengths.push_back(pattern.size());
+        set.flags.push_back(flags);
+        set.ids.push_back(static_cast<unsigned>(set.ids.size()));
     }
-    hs_database* db = nullptr;
-    hs_compile_error_t* compile_error = nullptr;
-    if (hs_compile_lit_multi(patterns.data(), pattern_flags.data(), ids.data(), lengths.data(),
-                             static_cast<unsigned>(patterns.size()), HS_MODE_BLOCK, nullptr, &db,
-                             &compile_error) != HS_SUCCESS) {
-        if (error) *error = compile_error && compile_error->message ? compile_error->message : "hyperscan failed";
-        hs_free_compile_error(compile_error);
-        return nullptr;
-    }
-    return db;
+    return compile_literals_cached(set, error);
 }
 
 // Distinct needles, each with its id (its index): a hash map, so that 100,000 needles take linear time.

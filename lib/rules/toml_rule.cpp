@@ -6,6 +6,7 @@
 
 #include "rules/toml_rule.hpp"
 #include "rules/toml_string.hpp"
+#include "rules/toml_tree.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -16,20 +17,71 @@ namespace eqlc::rules::detail {
 
 namespace {
 
-std::string_view type_name(const toml::node& node) {
+using Type = TomlNode::Type;
+
+std::string_view type_name(const TomlNode& node) {
+    switch (node.type) {
+        case Type::table: return "a table";
+        case Type::array: return "an array";
+        case Type::string: return "a string";
+        case Type::integer: return "an integer";
+        case Type::floating_point: return "a float";
+        case Type::boolean: return "a boolean";
+        case Type::date: return "a date";
+        case Type::time: return "a time";
+        case Type::date_time: return "a date-time";
+    }
+    return "nothing";
+}
+
+// toml++'s tree as the reader walks it.
+TomlNode tree_of(const toml::node& node) {
+    TomlNode out;
+    if (const auto& begin = node.source().begin) {
+        out.line = begin.line;
+        out.column = begin.column;
+    }
     switch (node.type()) {
-        case toml::node_type::table: return "a table";
-        case toml::node_type::array: return "an array";
-        case toml::node_type::string: return "a string";
-        case toml::node_type::integer: return "an integer";
-        case toml::node_type::floating_point: return "a float";
-        case toml::node_type::boolean: return "a boolean";
-        case toml::node_type::date: return "a date";
-        case toml::node_type::time: return "a time";
-        case toml::node_type::date_time: return "a date-time";
-        default: return "nothing";
+        case toml::node_type::table:
+            out.type = Type::table;
+            for (auto&& [key, value] : *node.as_table())
+                out.members.push_back({std::string(key.str()), tree_of(value)});
+            break;
+        case toml::node_type::array:
+            out.type = Type::array;
+            for (const toml::node& element : *node.as_array()) out.items.push_back(tree_of(element));
+            break;
+        case toml::node_type::string:
+            out.type = Type::string;
+            out.string = node.as_string()->get();
+            break;
+        case toml::node_type::integer:
+            out.type = Type::integer;
+            out.integer = node.as_integer()->get();
+            break;
+        case toml::node_type::boolean:
+            out.type = Type::boolean;
+            out.boolean = node.as_boolean()->get();
+            break;
+        case toml::node_type::floating_point: out.type = Type::floating_point; break;
+        case toml::node_type::date: out.type = Type::date; break;
+        case toml::node_type::time: out.type = Type::time; break;
+        default: out.type = Type::date_time; break;
+    }
+    return out;
+}
+
+}  // namespace
+
+std::optional<TomlNode> read_toml_slow(std::string_view text, const std::string& path) {
+    try {
+        return tree_of(toml::parse(text, path));
+    } catch (const toml::parse_error&) {
+        return std::nullopt;
     }
 }
+
+namespace {
 
 // Reads the fields of one file, collecting diagnostics; the first error decides the load status.
 class Reader {
@@ -48,12 +100,18 @@ public:
 
 private:
     std::optional<Rule> read() {
-        toml::table doc;
-        try {
-            doc = toml::parse(std::string_view(*text_), result_.path.string());
-        } catch (const toml::parse_error& e) {
-            malformed(e);
-            return std::nullopt;
+        // Most rule files take the fast reader; the others (and every malformed file) go through toml++.
+        std::optional<TomlNode> fast = read_toml_fast(*text_);
+        TomlNode doc;
+        if (fast) {
+            doc = std::move(*fast);
+        } else {
+            try {
+                doc = tree_of(toml::parse(std::string_view(*text_), result_.path.string()));
+            } catch (const toml::parse_error& e) {
+                malformed(e);
+                return std::nullopt;
+            }
         }
 
         Rule rule;
@@ -62,20 +120,20 @@ private:
         rule.source_text = text_;
         const std::string stem = result_.path.stem().string();
 
-        if (const toml::node* metadata = doc.get("metadata")) {
-            if (const toml::table* t = expect_table(*metadata, "[metadata]")) {
+        if (const TomlNode* metadata = doc.get("metadata")) {
+            if (const TomlNode* t = expect_table(*metadata, "[metadata]")) {
                 read_string(*t, "maturity", "[metadata].maturity", rule.maturity);
                 read_strings(*t, "integration", "[metadata].integration", rule.integration);
             }
         }
 
-        const toml::node* rule_node = doc.get("rule");
+        const TomlNode* rule_node = doc.get("rule");
         if (!rule_node) {
             fail(LoadStatus::missing_query, SourcePos{},
                  "no [rule] table: a detection rule file needs [rule] with a query", "a [rule] table");
             return std::nullopt;
         }
-        const toml::table* r = expect_table(*rule_node, "[rule]");
+        const TomlNode* r = expect_table(*rule_node, "[rule]");
         if (!r) return std::nullopt;
         rule_pos_ = pos(*r);
 
@@ -96,17 +154,17 @@ private:
         rule.language = language.value_or("eql");
         rule.type = type.value_or("eql");
 
-        const toml::node* query = r->get("query");
+        const TomlNode* query = r->get("query");
         if (!query) {
             fail(LoadStatus::missing_query, rule_pos_, "[rule] has no query", "query = '''...'''");
             return std::nullopt;
         }
-        if (!query->is_string()) {
+        if (!query->is(Type::string)) {
             fail(LoadStatus::missing_query, pos(*query),
                  "[rule].query is " + std::string(type_name(*query)) + ", not a string", "a string");
             return std::nullopt;
         }
-        rule.query = query->as_string()->get();
+        rule.query = query->string;
         rule.query_location = locate(*query, rule.query);
 
         rule.rule_id = opt_string(*r, "rule_id", "[rule].rule_id").value_or("");
@@ -121,7 +179,7 @@ private:
         }
         read_string(*r, "description", "[rule].description", rule.description);
 
-        if (const toml::node* s = r->get("severity")) {
+        if (const TomlNode* s = r->get("severity")) {
             if (auto v = string_of(*s, "[rule].severity")) {
                 if (is_valid_severity(*v))
                     rule.severity = *v;
@@ -132,12 +190,12 @@ private:
         } else {
             warn(rule_pos_, "[rule] has no severity; \"low\" is used");
         }
-        if (const toml::node* s = r->get("risk_score")) {
-            if (!s->is_integer()) {
+        if (const TomlNode* s = r->get("risk_score")) {
+            if (!s->is(Type::integer)) {
                 fail(LoadStatus::invalid, pos(*s), "[rule].risk_score is " + std::string(type_name(*s)),
                      "an integer from 0 to 100");
             } else {
-                const int64_t v = s->as_integer()->get();
+                const int64_t v = s->integer;
                 if (v < 0 || v > 100)
                     fail(LoadStatus::invalid, pos(*s), "risk_score " + std::to_string(v) + " is out of range",
                          "an integer from 0 to 100");
@@ -171,10 +229,9 @@ private:
         return rule;
     }
 
-    SourcePos pos(const toml::node& node) const {
-        const auto& begin = node.source().begin;
-        if (!begin) return SourcePos{};
-        return position(begin.line, begin.column);
+    SourcePos pos(const TomlNode& node) const {
+        if (node.line == 0) return SourcePos{};
+        return position(node.line, node.column);
     }
     SourcePos position(uint32_t line, uint32_t column) const {
         SourcePos p;
@@ -225,89 +282,89 @@ private:
         fail(LoadStatus::malformed, at, "invalid TOML: " + description, expected);
     }
 
-    const toml::table* expect_table(const toml::node& node, std::string_view what) {
-        if (const toml::table* t = node.as_table()) return t;
+    const TomlNode* expect_table(const TomlNode& node, std::string_view what) {
+        if (const TomlNode* t = node.as_table()) return t;
         fail(LoadStatus::invalid, pos(node), std::string(what) + " is " + std::string(type_name(node)), "a table");
         return nullptr;
     }
 
-    std::optional<std::string> string_of(const toml::node& node, std::string_view what) {
-        if (const auto* s = node.as_string()) return s->get();
+    // The string's value, moved out of the tree: the tree is the reader's own (read() made it) and each string is
+    // taken once.
+    std::optional<std::string> string_of(const TomlNode& node, std::string_view what) {
+        if (node.is(Type::string)) return std::move(const_cast<TomlNode&>(node).string);
         fail(LoadStatus::invalid, pos(node), std::string(what) + " is " + std::string(type_name(node)), "a string");
         return std::nullopt;
     }
 
-    std::optional<std::string> opt_string(const toml::table& t, std::string_view key, std::string_view what) {
-        const toml::node* node = t.get(key);
+    std::optional<std::string> opt_string(const TomlNode& t, std::string_view key, std::string_view what) {
+        const TomlNode* node = t.get(key);
         return node ? string_of(*node, what) : std::nullopt;
     }
 
-    void read_string(const toml::table& t, std::string_view key, std::string_view what, std::string& out) {
+    void read_string(const TomlNode& t, std::string_view key, std::string_view what, std::string& out) {
         if (auto v = opt_string(t, key, what)) out = std::move(*v);
     }
 
-    void read_optional(const toml::table& t, std::string_view key, std::optional<std::string>& out) {
+    void read_optional(const TomlNode& t, std::string_view key, std::optional<std::string>& out) {
         if (auto v = opt_string(t, key, "[rule]." + std::string(key))) out = std::move(*v);
     }
 
-    void read_bool(const toml::table& t, std::string_view key, bool& out) {
-        const toml::node* node = t.get(key);
+    void read_bool(const TomlNode& t, std::string_view key, bool& out) {
+        const TomlNode* node = t.get(key);
         if (!node) return;
-        if (const auto* b = node->as_boolean())
-            out = b->get();
+        if (node->is(Type::boolean))
+            out = node->boolean;
         else
             fail(LoadStatus::invalid, pos(*node), "[rule]." + std::string(key) + " is " + std::string(type_name(*node)),
                  "true or false");
     }
 
     // A string array; a single string is accepted as a one-element list.
-    void read_strings(const toml::table& t, std::string_view key, std::string_view what,
-                      std::vector<std::string>& out) {
-        const toml::node* node = t.get(key);
+    void read_strings(const TomlNode& t, std::string_view key, std::string_view what, std::vector<std::string>& out) {
+        const TomlNode* node = t.get(key);
         if (!node) return;
-        if (const auto* s = node->as_string()) {
-            out.push_back(s->get());
+        if (const std::string* s = node->as_string()) {
+            out.push_back(*s);
             return;
         }
-        const toml::array* a = node->as_array();
+        const TomlNode* a = node->as_array();
         if (!a) {
             fail(LoadStatus::invalid, pos(*node), std::string(what) + " is " + std::string(type_name(*node)),
                  "an array of strings");
             return;
         }
-        for (const toml::node& element : *a)
+        for (const TomlNode& element : a->items)
             if (auto v = string_of(element, std::string(what) + " element")) out.push_back(std::move(*v));
     }
 
     // The value of a mapping entry: detection-rules writes strings; numbers and booleans are read as their
     // text, which is how Kibana compares them with event values.
-    std::optional<std::string> mapping_value(const toml::node& node, std::string_view what) {
-        if (const auto* s = node.as_string()) return s->get();
-        if (const auto* i = node.as_integer()) return std::to_string(i->get());
-        if (const auto* b = node.as_boolean()) return std::string(b->get() ? "true" : "false");
+    std::optional<std::string> mapping_value(const TomlNode& node, std::string_view what) {
+        if (const std::string* s = node.as_string()) return *s;
+        if (node.is(Type::integer)) return std::to_string(node.integer);
+        if (node.is(Type::boolean)) return std::string(node.boolean ? "true" : "false");
         fail(LoadStatus::invalid, pos(node), std::string(what) + " is " + std::string(type_name(node)), "a string");
         return std::nullopt;
     }
 
     // Array-of-tables entries of a [[rule.KEY]] list.
-    std::vector<const toml::table*> entries(const toml::table& r, std::string_view key) {
-        std::vector<const toml::table*> out;
-        const toml::node* node = r.get(key);
+    std::vector<const TomlNode*> entries(const TomlNode& r, std::string_view key) {
+        std::vector<const TomlNode*> out;
+        const TomlNode* node = r.get(key);
         if (!node) return out;
-        const toml::array* a = node->as_array();
+        const TomlNode* a = node->as_array();
         if (!a) {
             fail(LoadStatus::invalid, pos(*node), "[rule]." + std::string(key) + " is " + std::string(type_name(*node)),
                  "[[rule." + std::string(key) + "]] tables");
             return out;
         }
-        for (const toml::node& element : *a)
-            if (const toml::table* t = expect_table(element, "[[rule." + std::string(key) + "]] entry"))
-                out.push_back(t);
+        for (const TomlNode& element : a->items)
+            if (const TomlNode* t = expect_table(element, "[[rule." + std::string(key) + "]] entry")) out.push_back(t);
         return out;
     }
 
-    bool check_operator(const toml::table& t, std::string_view list, std::string& op) {
-        const toml::node* node = t.get("operator");
+    bool check_operator(const TomlNode& t, std::string_view list, std::string& op) {
+        const TomlNode* node = t.get("operator");
         if (!node) return true;
         auto v = string_of(*node, std::string(list) + ".operator");
         if (!v) return false;
@@ -320,14 +377,14 @@ private:
         return true;
     }
 
-    void read_severity_mapping(const toml::table& r, Rule& rule) {
-        for (const toml::table* t : entries(r, "severity_mapping")) {
+    void read_severity_mapping(const TomlNode& r, Rule& rule) {
+        for (const TomlNode* t : entries(r, "severity_mapping")) {
             SeverityMappingEntry entry;
             entry.position = pos(*t);
             bool ok = check_operator(*t, "severity_mapping", entry.op);
-            const toml::node* field = t->get("field");
-            const toml::node* value = t->get("value");
-            const toml::node* severity = t->get("severity");
+            const TomlNode* field = t->get("field");
+            const TomlNode* value = t->get("value");
+            const TomlNode* severity = t->get("severity");
             if (!field || !value || !severity) {
                 fail(LoadStatus::invalid, entry.position, "a severity_mapping entry needs field, value and severity",
                      "field = \"...\", operator = \"equals\", value = \"...\", severity = \"...\"");
@@ -355,12 +412,12 @@ private:
         }
     }
 
-    void read_risk_score_mapping(const toml::table& r, Rule& rule) {
-        for (const toml::table* t : entries(r, "risk_score_mapping")) {
+    void read_risk_score_mapping(const TomlNode& r, Rule& rule) {
+        for (const TomlNode* t : entries(r, "risk_score_mapping")) {
             RiskScoreMappingEntry entry;
             entry.position = pos(*t);
             bool ok = check_operator(*t, "risk_score_mapping", entry.op);
-            const toml::node* field = t->get("field");
+            const TomlNode* field = t->get("field");
             if (!field) {
                 fail(LoadStatus::invalid, entry.position, "a risk_score_mapping entry needs a field",
                      "field = \"...\"");
@@ -370,26 +427,26 @@ private:
                 entry.field = *v;
             else
                 ok = false;
-            if (const toml::node* value = t->get("value")) {
+            if (const TomlNode* value = t->get("value")) {
                 if (auto v = mapping_value(*value, "risk_score_mapping.value"))
                     entry.value = *v;
                 else
                     ok = false;
             }
-            if (const toml::node* score = t->get("risk_score")) {
-                if (!score->is_integer() || score->as_integer()->get() < 0 || score->as_integer()->get() > 100) {
+            if (const TomlNode* score = t->get("risk_score")) {
+                if (!score->is(Type::integer) || score->integer < 0 || score->integer > 100) {
                     fail(LoadStatus::invalid, pos(*score), "risk_score_mapping.risk_score is not a valid score",
                          "an integer from 0 to 100");
                     ok = false;
                 } else {
-                    entry.risk_score = score->as_integer()->get();
+                    entry.risk_score = score->integer;
                 }
             }
             if (ok) rule.risk_score_mapping.push_back(std::move(entry));
         }
     }
 
-    AttackRef attack_ref(const toml::table& t, std::string_view what) {
+    AttackRef attack_ref(const TomlNode& t, std::string_view what) {
         AttackRef ref;
         read_string(t, "id", std::string(what) + ".id", ref.id);
         read_string(t, "name", std::string(what) + ".name", ref.name);
@@ -397,37 +454,36 @@ private:
         return ref;
     }
 
-    std::vector<const toml::table*> table_list(const toml::table& t, std::string_view key, std::string_view what) {
-        std::vector<const toml::table*> out;
-        const toml::node* node = t.get(key);
+    std::vector<const TomlNode*> table_list(const TomlNode& t, std::string_view key, std::string_view what) {
+        std::vector<const TomlNode*> out;
+        const TomlNode* node = t.get(key);
         if (!node) return out;
-        if (const toml::table* single = node->as_table()) {
+        if (const TomlNode* single = node->as_table()) {
             out.push_back(single);
             return out;
         }
-        const toml::array* a = node->as_array();
+        const TomlNode* a = node->as_array();
         if (!a) {
             fail(LoadStatus::invalid, pos(*node), std::string(what) + " is " + std::string(type_name(*node)),
                  "a table or an array of tables");
             return out;
         }
-        for (const toml::node& element : *a)
-            if (const toml::table* e = expect_table(element, what)) out.push_back(e);
+        for (const TomlNode& element : a->items)
+            if (const TomlNode* e = expect_table(element, what)) out.push_back(e);
         return out;
     }
 
-    void read_threat(const toml::table& r, Rule& rule) {
-        for (const toml::table* t : table_list(r, "threat", "[[rule.threat]]")) {
+    void read_threat(const TomlNode& r, Rule& rule) {
+        for (const TomlNode* t : table_list(r, "threat", "[[rule.threat]]")) {
             Threat threat;
             read_string(*t, "framework", "[[rule.threat]].framework", threat.framework);
-            if (const toml::node* tactic = t->get("tactic"))
-                if (const toml::table* tt = expect_table(*tactic, "[rule.threat.tactic]"))
+            if (const TomlNode* tactic = t->get("tactic"))
+                if (const TomlNode* tt = expect_table(*tactic, "[rule.threat.tactic]"))
                     threat.tactic = attack_ref(*tt, "[rule.threat.tactic]");
-            for (const toml::table* tech : table_list(*t, "technique", "[[rule.threat.technique]]")) {
+            for (const TomlNode* tech : table_list(*t, "technique", "[[rule.threat.technique]]")) {
                 ThreatTechnique technique;
                 technique.technique = attack_ref(*tech, "[[rule.threat.technique]]");
-                for (const toml::table* sub :
-                     table_list(*tech, "subtechnique", "[[rule.threat.technique.subtechnique]]"))
+                for (const TomlNode* sub : table_list(*tech, "subtechnique", "[[rule.threat.technique.subtechnique]]"))
                     technique.subtechniques.push_back(attack_ref(*sub, "[[rule.threat.technique.subtechnique]]"));
                 threat.techniques.push_back(std::move(technique));
             }
@@ -437,7 +493,7 @@ private:
 
     // Where each byte of the query comes from in the file; only the start when the string cannot be
     // re-read exactly (then positions after the first line are approximate).
-    QueryLocation locate(const toml::node& node, const std::string& value) {
+    QueryLocation locate(const TomlNode& node, const std::string& value) {
         const SourcePos start = pos(node);
         if (auto scanned = scan_toml_string(*text_, start.offset); scanned && scanned->value == value)
             return QueryLocation(std::move(scanned->runs));

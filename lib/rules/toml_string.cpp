@@ -18,9 +18,14 @@ int hex_value(char c) {
 // A cursor over the raw text that keeps the line and (byte) column of where it is.
 class Cursor {
 public:
+    // At byte `at`: its line counts the line breaks before it, its column the bytes since the last one.
     Cursor(std::string_view text, uint32_t at) : text_(text) {
-        pos_.offset = 0;
-        while (pos_.offset < at) step();
+        const std::string_view before = text.substr(0, at);
+        pos_.offset = static_cast<uint32_t>(before.size());
+        pos_.line = 1 + static_cast<uint32_t>(std::count(before.begin(), before.end(), '\n'));
+        const size_t line_start = before.rfind('\n');
+        pos_.column = 1 + static_cast<uint32_t>(line_start == std::string_view::npos ? before.size()
+                                                                                     : before.size() - line_start - 1);
     }
 
     bool at_end() const { return pos_.offset >= text_.size(); }

@@ -64,6 +64,7 @@ void flatten_into(std::vector<Cond>& out, Cond&& c, CondKind kind) {
 Cond junction(CondKind kind, std::vector<Cond> parts, const SourceSpan& span) {
     const bool is_and = kind == CondKind::and_;
     std::vector<Cond> kept;
+    kept.reserve(parts.size());  // a Cond is large: growing the vector moves each one several times
     for (auto& p : parts) {
         if (p.kind == CondKind::constant) {
             if (p.truth != is_and) return Cond::constant_of(!is_and);  // false in and, true in or

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "compiler/compiled_query.hpp"
 #include "eqlc/engine.hpp"
 #include "support/files.hpp"
 #include "support/wmi_rule.hpp"
@@ -179,5 +180,60 @@ TEST_CASE("engine: read_ndjson stops at ReadOptions::stop and, when strict, at a
         CHECK(error.message.find("strict mode stops here") != std::string::npos);
         CHECK(matches == 6);
         CHECK(created.engine->stats().events_without_timestamp == 1);
+    }
+}
+
+// A list of queries compiles as each query in turn against one catalog: the slots, programs and problems (and their
+// order) are those of compile_query run on each query one after the other.
+TEST_CASE("engine: a long list of queries compiles as one query after the other", "[engine][threads]") {
+    std::vector<eqlc::QuerySource> queries;
+    for (int i = 0; i < 60; ++i) {
+        const std::string n = std::to_string(i);
+        std::string text;
+        switch (i % 6) {
+            case 0: text = "process where field" + n + ".name : \"x" + n + "\" and shared.a == " + n; break;
+            case 1:
+                text = "sequence by host" + n + " [network where dest" + n + " == 1] [file where shared.b : \"*.exe\"]";
+                break;
+            case 2: text = "process where field" + n + " == "; break;             // syntax error
+            case 3: text = "any where nosuchfunction" + n + "(shared.c)"; break;  // semantic error
+            case 4: text = "file where length(f" + n + ") > 2 and shared.a in (1, 2, 3)"; break;
+            default: text = "registry where r" + n + ".path like~ (\"a*\", \"b*\", \"c" + n + "*\")"; break;
+        }
+        queries.emplace_back(text, "q" + n);
+    }
+    queries[7].timestamp_field = "own.time";
+
+    eqlc::EngineOptions options;
+    options.skip_invalid_queries = true;
+    const auto all = eqlc::CompiledQueries::compile(queries, options);
+    REQUIRE(all.queries);
+
+    // The reference: compile_query on each query in turn, one catalog, as the engine did before the helper.
+    eqlc::vm::FieldCatalog catalog;
+    catalog.intern(options.query.timestamp_field);
+    std::string explain;
+    std::vector<std::pair<size_t, eqlc::Diagnostics>> problems;
+    for (size_t i = 0; i < queries.size(); ++i) {
+        eqlc::compiler::CompileOptions own;
+        if (queries[i].timestamp_field) own.timestamp_field = *queries[i].timestamp_field;
+        auto result = eqlc::compiler::compile_query(queries[i].text, own, catalog);
+        explain += "# " + queries[i].name + "\n";
+        if (result.ok())
+            explain += eqlc::compiler::explain(*result.query);
+        else
+            explain += "(not compiled: invalid)\n";
+        if (!result.ok()) problems.emplace_back(i, std::move(result.diagnostics));
+    }
+    CHECK(all.queries->explain() == explain);
+    REQUIRE(all.problems.size() == problems.size());
+    CHECK(problems.size() == 20);  // the syntax and semantic errors
+    for (size_t p = 0; p < problems.size(); ++p) {
+        CHECK(all.problems[p].query == problems[p].first);
+        REQUIRE(all.problems[p].diagnostics.size() == problems[p].second.size());
+        for (size_t d = 0; d < problems[p].second.size(); ++d) {
+            CHECK(all.problems[p].diagnostics[d].message == problems[p].second[d].message);
+            CHECK(all.problems[p].diagnostics[d].span == problems[p].second[d].span);
+        }
     }
 }
