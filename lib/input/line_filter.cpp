@@ -1,7 +1,5 @@
 #include "input/line_filter.hpp"
 
-#include "input/database_cache.hpp"
-
 #include <hs.h>
 
 #include <algorithm>
@@ -32,25 +30,35 @@ void lower_ascii(const char* __restrict in, size_t size, char* __restrict out) {
 
 namespace {
 
-// A literal database for `needles` (ids are their indexes) followed by `extra` case-sensitive patterns; through
-// the file cache when it is large (database_cache.hpp).
+// A literal database for `needles` (ids are their indexes) followed by `extra` case-sensitive patterns.
 hs_database* compile(const std::vector<Needle>& needles, std::span<const std::string_view> extra, unsigned flags,
                      std::string* error) {
-    LiteralPatterns set;
-    set.mode = HS_MODE_BLOCK;
+    std::vector<const char*> patterns;
+    std::vector<size_t> lengths;
+    std::vector<unsigned> pattern_flags;
+    std::vector<unsigned> ids;
     for (const auto& needle : needles) {
-        set.patterns.push_back(needle.text.data());
-        set.lengths.push_back(needle.text.size());
-        set.flags.push_back(flags | (needle.case_insensitive ? HS_FLAG_CASELESS : 0));
-        set.ids.push_back(static_cast<unsigned>(set.ids.size()));
+        patterns.push_back(needle.text.data());
+        lengths.push_back(needle.text.size());
+        pattern_flags.push_back(flags | (needle.case_insensitive ? HS_FLAG_CASELESS : 0));
+        ids.push_back(static_cast<unsigned>(ids.size()));
     }
     for (const std::string_view pattern : extra) {
-        set.patterns.push_back(pattern.data());
-        set.lengths.push_back(pattern.size());
-        set.flags.push_back(flags);
-        set.ids.push_back(static_cast<unsigned>(set.ids.size()));
+        patterns.push_back(pattern.data());
+        lengths.push_back(pattern.size());
+        pattern_flags.push_back(flags);
+        ids.push_back(static_cast<unsigned>(ids.size()));
     }
-    return compile_literals_cached(set, error);
+    hs_database* db = nullptr;
+    hs_compile_error_t* compile_error = nullptr;
+    if (hs_compile_lit_multi(patterns.data(), pattern_flags.data(), ids.data(), lengths.data(),
+                             static_cast<unsigned>(patterns.size()), HS_MODE_BLOCK, nullptr, &db,
+                             &compile_error) != HS_SUCCESS) {
+        if (error) *error = compile_error && compile_error->message ? compile_error->message : "hyperscan failed";
+        hs_free_compile_error(compile_error);
+        return nullptr;
+    }
+    return db;
 }
 
 // Distinct needles, each with its id (its index): a hash map, so that 100,000 needles take linear time.

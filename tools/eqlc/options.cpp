@@ -89,10 +89,6 @@ by --size and events held by --sort or --reorder-window are dropped. A second si
 Standard output that cannot be written (a full disk, a closed pipe: SIGPIPE is ignored) stops the run with
 "eqlc: cannot write alerts: REASON" and status 2.
 
-Cache: the line prefilter of a large rule set (its Hyperscan databases) is compiled once and kept in
-$EQLC_CACHE_DIR, else $XDG_CACHE_HOME/eqlc, else ~/.cache/eqlc (at most 16 files); later runs with the same
-rules read it back. EQLC_CACHE_DIR= (empty) turns the cache off; results are the same either way.
-
 Exit status: 0 no alert, 1 at least one alert, 2 a usage error, a rule or query that could not be used,
 an input that could not be read, --strict stopping at bad input, or output that could not be written;
 130 or 143 when stopped by SIGINT or SIGTERM.
