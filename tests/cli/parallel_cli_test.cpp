@@ -59,8 +59,8 @@ TEST_CASE("eqlc -j 2 gives the output of -j 1 on the WMI samples", "[cli][parall
     check_same(one, run_eqlc({"-j", "2", kRule, kDefend, kSysmon}));
     check_same(one, run_eqlc({"--threads", "3", kRule, kDefend, kSysmon}));
     check_same(one, run_eqlc({"-j4", kRule, kDefend, kSysmon}));
-    check_same(one, run_eqlc({"-j", "2", "--no-mmap", kRule, kDefend, kSysmon}));  // read rather than mapped
-    check_same(one, run_eqlc({kRule, kDefend, kSysmon}));                          // -j 1 is the default
+    check_same(one, run_eqlc({"-j", "2", "--mmap", kRule, kDefend, kSysmon}));  // mapped rather than read
+    check_same(one, run_eqlc({kRule, kDefend, kSysmon}));                       // -j 1 is the default
 }
 
 TEST_CASE("eqlc -j 2 reports bad lines, stats and strict stops as -j 1 does", "[cli][parallel]") {
@@ -170,15 +170,16 @@ TEST_CASE("eqlc -j says which file shrank when a mapped input raises SIGBUS", "[
     // staged reliably, so the signal is sent: eqlc reads a FIFO, and the shell's opening of the FIFO for writing
     // returns once eqlc has opened it, i.e. after eqlc installed its handler.
     TempDir dir;
-    const std::string script = "cd " + eqlc::test::shell_quote(dir.path().string()) +
-                               " || exit 1; mkfifo events || exit 1; " + eqlc::test::shell_quote(EQLC_CLI_PATH) +
-                               " -j 2 -e 'any where true' events >out 2>err & pid=$!; exec 3>events; kill -BUS $pid; "
-                               "wait $pid; echo $? >status";
+    const std::string script =
+        "cd " + eqlc::test::shell_quote(dir.path().string()) + " || exit 1; mkfifo events || exit 1; " +
+        eqlc::test::shell_quote(EQLC_CLI_PATH) +
+        " -j 2 --mmap -e 'any where true' events >out 2>err & pid=$!; exec 3>events; kill -BUS $pid; "
+        "wait $pid; echo $? >status";
     REQUIRE(std::system(("sh -c " + eqlc::test::shell_quote(script)).c_str()) == 0);
     CHECK(eqlc::test::read_text(dir.path() / "status") == "2\n");
     CHECK(eqlc::test::read_text(dir.path() / "err") ==
-          "eqlc: events: the file shrank while it was read (with -j it is mapped into memory; "
-          "--no-mmap reads it instead)\n");
+          "eqlc: events: the file shrank while it was read (with --mmap it is mapped into memory; "
+          "without, it is read instead)\n");
 }
 
 TEST_CASE("eqlc -j refuses what is not a number of threads", "[cli][parallel]") {
@@ -193,5 +194,5 @@ TEST_CASE("eqlc -j refuses what is not a number of threads", "[cli][parallel]") 
     }
     const auto help = run_eqlc({"--help"});
     CHECK(help.out.find("--threads N") != std::string::npos);
-    CHECK(help.out.find("--no-mmap") != std::string::npos);
+    CHECK(help.out.find("--mmap") != std::string::npos);
 }

@@ -42,7 +42,7 @@ using eqlc::cli::stop_flag;
 using eqlc::cli::stop_signal;
 namespace fs = std::filesystem;
 
-// With -j, plain event files are mapped into memory (Engine::ReadOptions::map_files). When another process
+// With -j --mmap, plain event files are mapped into memory (Engine::ReadOptions::map_files). When another process
 // truncates such a file while it is read, the next access to the lost pages raises SIGBUS: say what happened and
 // exit with status 2 instead of dying with "Bus error".
 char g_reading[4096] = "";  // the input being read (truncated to fit), for the handler
@@ -50,8 +50,8 @@ char g_reading[4096] = "";  // the input being read (truncated to fit), for the 
 extern "C" void on_sigbus(int) {
     constexpr char kBefore[] = "eqlc: ";
     constexpr char kAfter[] =
-        ": the file shrank while it was read (with -j it is mapped into memory; --no-mmap reads "
-        "it instead)\n";
+        ": the file shrank while it was read (with --mmap it is mapped into memory; without, it "
+        "is read instead)\n";
     (void)!::write(STDERR_FILENO, kBefore, sizeof kBefore - 1);
     (void)!::write(STDERR_FILENO, g_reading, ::strnlen(g_reading, sizeof g_reading));
     (void)!::write(STDERR_FILENO, kAfter, sizeof kAfter - 1);

@@ -68,10 +68,12 @@ Options:
   -j, --threads N            parse the input on N threads (default 1; 0 or auto: one per CPU), plus one
                              that reads it, and with several rules split the rules among N threads (not
                              with --reorder-window); the results (alerts, messages, stats) are those of -j 1
-  --no-mmap                  with -j: read plain event files instead of mapping them into memory (mapping
-                             saves a copy; a file that another process truncates while it is mapped, e.g. by
-                             copytruncate log rotation, reads as zero bytes from there, or stops eqlc with
-                             status 2 where the system raises SIGBUS)
+  --mmap                     with -j: map plain event files into memory instead of reading them (saves a
+                             copy, but page faults cost more than the copy on many virtual machines; a file
+                             that another process truncates while it is mapped, e.g. by copytruncate log
+                             rotation, reads as zero bytes from there, or stops eqlc with status 2 where the
+                             system raises SIGBUS)
+  --no-mmap                  with -j: read plain event files (the default)
   --max-depth N              nesting limit for parentheses, not, unary minus and calls (default 200, at most 1000)
   -h, --help                 show this help
   --version                  show the version
@@ -188,6 +190,8 @@ ParseOutcome parse_arguments(const std::vector<std::string_view>& args) {
             o.rule_index = false;
         } else if (arg == "--no-mmap") {
             o.map_files = false;
+        } else if (arg == "--mmap") {
+            o.map_files = true;
         } else if (arg == "--size") {
             uint64_t n = 0;
             if (!value(v) || !parse_number(v, n)) return fail("--size needs a non-negative number, got '" + v + "'");

@@ -29,7 +29,7 @@ struct Options {
     bool strict = false;
     bool prefilter = true;   // the engine's line prefilter
     bool rule_index = true;  // the engine's rule index
-    bool map_files = true;   // -j: map plain files rather than read them (ReadOptions::map_files)
+    bool map_files = false;  // -j: map plain files rather than read them (ReadOptions::map_files)
     unsigned threads = 1;    // -j: threads that parse the input (0 = one per CPU, resolved by parse_arguments)
     uint32_t max_depth = 200;
     std::string format = "ndjson";  // ndjson | pretty
