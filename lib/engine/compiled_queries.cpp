@@ -2,6 +2,7 @@
 #include "engine/compiled_queries.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "api/options.hpp"
 #include "engine/rule_index.hpp"
@@ -89,7 +90,14 @@ CompiledQueries::Result CompiledQueries::compile(std::vector<QuerySource> querie
         for (const auto& t : q.compiled->terms) q.value_bits.push_back(impl->value_mask.bits(t.exact_values));
         if (q.compiled->until) q.until_value_bit = impl->value_mask.bits(q.compiled->until->exact_values);
     }
-    if (options.rule_index) impl->rule_index = std::make_unique<engine::RuleIndex>(impl->queries);
+    if (options.rule_index) {
+        try {
+            impl->rule_index = std::make_unique<engine::RuleIndex>(impl->queries);
+        } catch (const std::runtime_error&) {
+            // Hyperscan refused the patterns' literals: every query runs on every event, with the same results.
+            impl->rule_index.reset();
+        }
+    }
     out.queries.reset(new CompiledQueries(std::move(impl)));
     return out;
 }
