@@ -97,13 +97,26 @@ RuleIndex::RuleIndex(const std::vector<QueryEntry>& queries, const std::vector<s
         return c;
     };
 
+    // Hyperscan takes about 0.1 ms per literal to build a scan: a pattern list too long for a key, or a field whose
+    // scans would grow too large, leaves the term to another key or to the always-run list.
+    std::unordered_map<vm::SlotId, size_t> patterns_filed;  // per field
+    auto usable = [&](const compiler::IndexKey& key) {
+        for (const auto& alt : key.alternatives)
+            if (is_pattern(alt.kind) && (alt.values.size() > kMaxKeyPatterns ||
+                                         patterns_filed[alt.slot] + alt.values.size() > kMaxFieldPatterns))
+                return false;
+        return true;
+    };
+
     std::vector<std::vector<std::string>> raw_keys, folded_keys;  // per field: the automata's literals
     for (uint32_t id = 0; id < terms.size(); ++id) {
-        const auto& keys = terms[id]->index_keys;
         if (!included[term_query_[id]]) {
             descriptions_[id] = "not in this index";
             continue;
         }
+        std::vector<const compiler::IndexKey*> keys;
+        for (const auto& key : terms[id]->index_keys)
+            if (usable(key)) keys.push_back(&key);
         if (keys.empty()) {
             always_[id] = 1;
             ++always_count_;
@@ -112,13 +125,15 @@ RuleIndex::RuleIndex(const std::vector<QueryEntry>& queries, const std::vector<s
                 always_queries_.push_back(term_query_[id]);
             continue;
         }
-        const auto best =
-            std::min_element(keys.begin(), keys.end(),
-                             [&, category = queries[term_query_[id]].compiled->category_slot](
-                                 const auto& a, const auto& b) { return cost(a, category) < cost(b, category); });
+        const auto category = queries[term_query_[id]].compiled->category_slot;
+        const compiler::IndexKey& best =
+            **std::min_element(keys.begin(), keys.end(),
+                               [&](const auto* a, const auto* b) { return cost(*a, category) < cost(*b, category); });
         ++indexed_;
-        descriptions_[id] = compiler::to_string(*best);
-        file(id, *best, raw_keys, folded_keys);
+        descriptions_[id] = compiler::to_string(best);
+        for (const auto& alt : best.alternatives)
+            if (is_pattern(alt.kind)) patterns_filed[alt.slot] += alt.values.size();
+        file(id, best, raw_keys, folded_keys);
     }
     for (size_t f = 0; f < fields_.size(); ++f) {
         fields_[f].raw_literals = LiteralScan::compile(raw_keys[f]);

@@ -39,6 +39,9 @@ namespace eqlc::engine {
 class RuleIndex {
 public:
     static constexpr uint32_t kNone = UINT32_MAX;
+    // At most this many wildcard patterns in one key, and filed under one field.
+    static constexpr size_t kMaxKeyPatterns = 1024;
+    static constexpr size_t kMaxFieldPatterns = 4096;
 
     RuleIndex() = default;
     // Over every valid query of `queries`, or only those listed in `only` (ascending; the other queries' terms keep
@@ -92,12 +95,12 @@ private:
         void note(std::string_view value) {
             min_length = std::min(min_length, value.size());
             max_length = std::max(max_length, value.size());
-            const size_t h = CachedHash{}(value) & 4095;
+            const size_t h = CachedHash{}(value)&4095;
             hash_bits[h >> 6] |= uint64_t{1} << (h & 63);
         }
         const uint32_t* find(std::string_view value) const {
             if (value.size() < min_length || value.size() > max_length) return nullptr;
-            const size_t h = CachedHash{}(value) & 4095;
+            const size_t h = CachedHash{}(value)&4095;
             if (!(hash_bits[h >> 6] & (uint64_t{1} << (h & 63)))) return nullptr;
             auto it = lists.find(value);
             return it == lists.end() ? nullptr : &it->second;

@@ -458,3 +458,38 @@ TEST_CASE("rule index: --explain and stats show it", "[engine][index]") {
     REQUIRE(without.queries);
     CHECK(without.queries->explain().find("rule index") == std::string::npos);
 }
+
+TEST_CASE("rule index: long pattern lists stay out of the literal scans", "[engine][index]") {
+    auto patterns = [](int n, const std::string& tag) {
+        std::string list;
+        for (int i = 0; i < n; ++i) list += std::string(i ? ", " : "") + "\"*\\\\" + tag + std::to_string(i) + "*\"";
+        return list;
+    };
+    std::vector<eqlc::QuerySource> queries = {
+        {"file where file.path : (" + patterns(1500, "a") + ")", "too long: the category"},
+        {"any where file.path : (" + patterns(1500, "b") + ")", "too long: always run"},
+    };
+    for (int r = 0; r < 5; ++r)
+        queries.emplace_back("any where file.path : (" + patterns(1000, "c" + std::to_string(r) + "x") + ")",
+                             "1000 patterns " + std::to_string(r));
+    auto compiled = compile(queries, true);
+    REQUIRE(compiled.queries);
+    const auto& set = eqlc::detail::Internals::impl(*compiled.queries);
+    REQUIRE(set.rule_index);
+    const auto& index = *set.rule_index;
+    CHECK(index.describe(index.term_id(0, 0)) == R"(event.category == "file")");
+    CHECK(index.describe(index.term_id(1, 0)) == "none: always run");
+    // Four lists of 1000 fit under one field; the fifth runs on every event.
+    for (size_t q = 2; q < 6; ++q) CHECK(index.describe(index.term_id(q, 0)) == "file.path : 1000 patterns");
+    CHECK(index.describe(index.term_id(6, 0)) == "none: always run");
+    // The scans find what they hold.
+    eqlc::vm::EventRecord record;
+    eqlc::input::RecordBuilder builder;
+    const json event = json::parse(R"({"@timestamp":1,"file":{"path":"C:\\C3X999\\Y"}})");
+    REQUIRE(eqlc::input::project(event, *set.plan, record, builder));
+    eqlc::engine::RuleIndex::Scratch scratch;
+    std::vector<uint32_t> hits;
+    index.candidates(record, scratch, hits);
+    // (once per literal found: \c3x9, \c3x99 and \c3x999 are three patterns' literals)
+    CHECK(std::set<uint32_t>(hits.begin(), hits.end()) == std::set<uint32_t>{index.term_id(5, 0)});
+}
