@@ -9,6 +9,7 @@
 //   threads       read_ndjson with 2-4 threads and tiny chunks (bad-input reports also compared with `read`)
 //   snapshot      push, with snapshot() and restore() into a fresh engine at the case's cut points
 //   prefilter     read_ndjson with the line prefilter on: the same matches (stats count skipped lines instead)
+//   no index      push without the rule index (every query on every event; the others use the index)
 //   sorted        sort_input over a shuffled copy of the timestamped events, against push of those events
 //                 stably sorted by (timestamp, seq); `seq` (the event's place in the stream) is the tiebreaker
 //                 field in every way, so the sorted order is total.
@@ -332,6 +333,9 @@ public:
         EngineOptions filtered = options_;
         filtered.line_prefilter = true;
         const Observed prefiltered = read_file(filtered, one);
+        EngineOptions unindexed = options_;
+        unindexed.rule_index = false;
+        const Observed plain = push_all(case_.events, unindexed, {});
 
         std::string d;
         if (!(d = compare("read", read, pushed, false, true)).empty()) return d;
@@ -339,23 +343,26 @@ public:
         if (!(d = compare("snapshot", snapshotted, pushed, true, true)).empty()) return d;
         // The prefilter: skipped lines are counted apart, so only the matches are compared.
         if (!(d = compare("prefilter", prefiltered, read, false, false)).empty()) return d;
+        if (!(d = compare("no index", plain, pushed, true, true)).empty()) return d;
         return compare_sorted();
     }
 
 private:
-    // The queries compiled once per prefilter setting (the only compile-time option that differs between ways).
-    std::shared_ptr<const CompiledQueries> compiled(bool prefilter) {
-        auto& set = prefilter ? prefiltered_ : unfiltered_;
+    // The queries compiled once per prefilter and rule index setting (the compile-time options that differ between
+    // ways).
+    std::shared_ptr<const CompiledQueries> compiled(bool prefilter, bool index = true) {
+        auto& set = !index ? unindexed_ : prefilter ? prefiltered_ : unfiltered_;
         if (!set) {
             EngineOptions options = options_;
             options.line_prefilter = prefilter;
+            options.rule_index = index;
             set = CompiledQueries::compile(sources_, options).queries;
         }
         return set;
     }
 
     std::unique_ptr<Engine> create(const EngineOptions& options) {
-        return Engine::create(compiled(options.line_prefilter), options);
+        return Engine::create(compiled(options.line_prefilter, options.rule_index), options);
     }
 
     static void observe(Engine& engine, Observed& out) {
@@ -487,7 +494,7 @@ private:
     std::string file_;
     std::vector<QuerySource> sources_;
     EngineOptions options_;
-    std::shared_ptr<const CompiledQueries> unfiltered_, prefiltered_;
+    std::shared_ptr<const CompiledQueries> unfiltered_, prefiltered_, unindexed_;
     size_t matches_ = 0;
 };
 
