@@ -74,12 +74,16 @@ RuleIndex::RuleIndex(const std::vector<QueryEntry>& queries, const std::vector<s
     always_.assign(terms.size(), 0);
     descriptions_.resize(terms.size());
 
-    // How many terms require each value (an estimate of how common it is in events).
+    // How many terms require each value (an estimate of how common it is in events); the copies of a `runs=N`
+    // term, which share its filter, count once.
     std::unordered_map<std::string, uint32_t> popularity;
-    for (const auto* t : terms)
+    for (size_t id = 0; id < terms.size(); ++id) {
+        const auto* t = terms[id];
+        if (id > 0 && term_query_[id] == term_query_[id - 1] && t->filter == terms[id - 1]->filter) continue;
         for (const auto& key : t->index_keys)
             for (const auto& alt : key.alternatives)
                 for (const auto& v : alt.values) ++popularity[popularity_key(alt, v)];
+    }
     // The estimated cost of a key: how many terms require its values, plus penalties for what is common in events
     // whatever the library.
     auto cost = [&](const compiler::IndexKey& key, std::optional<vm::SlotId> category) {

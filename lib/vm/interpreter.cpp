@@ -10,11 +10,6 @@
 
 namespace eqlc::vm {
 
-using vm::Instruction;
-using vm::Opcode;
-using vm::Program;
-namespace flag = vm::flag;
-
 namespace {
 
 // Byte equality of two runs of n bytes; short runs (the common case: categories, names) without a call.
