@@ -1,7 +1,9 @@
 // The fast TOML reader for rule files (toml_tree.hpp): one pass over the bytes, no code point decoding outside
 // strings. It refuses (gives nothing) whenever it is not sure to give what toml++ gives, so every such text
 // still goes through toml++ and gets its diagnostics.
+#include "rules/toml_string.hpp"
 #include "rules/toml_tree.hpp"
+#include "text/utf16.hpp"
 
 #include <algorithm>
 
@@ -47,31 +49,6 @@ constexpr int kMaxDepth = 32;  // nested arrays and inline tables (toml++ allows
 
 bool is_bare_key_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-}
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-void append_utf8(uint32_t cp, std::string& out) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
 }
 
 class Reader {
@@ -487,12 +464,12 @@ private:
                 const size_t digits = e == 'u' ? 4 : 8;
                 uint32_t cp = 0;
                 for (size_t k = 1; k <= digits; ++k) {
-                    const int h = hex_value(peek(k));
+                    const int h = hex_digit(peek(k));
                     if (h < 0) return fail();
                     cp = cp * 16 + static_cast<uint32_t>(h);
                 }
                 if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return fail();
-                append_utf8(cp, out);
+                text::append_utf8(static_cast<char32_t>(cp), out);
                 i_ += digits;
                 break;
             }

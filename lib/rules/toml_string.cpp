@@ -6,14 +6,14 @@
 
 namespace eqlc::rules::detail {
 
-namespace {
-
-int hex_value(char c) {
+int hex_digit(char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
 }
+
+namespace {
 
 // A cursor over the raw text that keeps the line and (byte) column of where it is.
 class Cursor {
@@ -151,7 +151,7 @@ private:
                 const uint32_t digits = e == 'u' ? 4 : 8;
                 uint32_t cp = 0;
                 for (uint32_t i = 1; i <= digits; ++i) {
-                    const int h = hex_value(cur_.peek(i));
+                    const int h = hex_digit(cur_.peek(i));
                     if (h < 0) return false;
                     cp = cp * 16 + static_cast<uint32_t>(h);
                 }

@@ -21,6 +21,9 @@ struct ScannedString {
 // when the text there is not a well-formed TOML string (the caller then keeps only the start position).
 std::optional<ScannedString> scan_toml_string(std::string_view text, uint32_t quote);
 
+// The value of a hexadecimal digit, or -1.
+int hex_digit(char c);
+
 // The byte offset of a toml++ (line, column) pair; toml++ counts columns in code points.
 uint32_t byte_offset_of(std::string_view text, uint32_t line, uint32_t column);
 
