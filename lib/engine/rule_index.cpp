@@ -150,6 +150,15 @@ RuleIndex::RuleIndex(const std::vector<QueryEntry>& queries, const std::vector<s
     }
 }
 
+std::shared_ptr<const RuleIndex> RuleIndex::restricted(const std::vector<size_t>& only) const {
+    std::lock_guard lock(restricted_mutex_);
+    for (const auto& [list, index] : restricted_)
+        if (list == only) return index;
+    auto index = std::make_shared<const RuleIndex>(*queries_, &only);
+    restricted_.emplace_back(only, index);
+    return index;
+}
+
 RuleIndex::Field& RuleIndex::field(vm::SlotId slot) {
     for (auto& f : fields_)
         if (f.slot == slot) return f;

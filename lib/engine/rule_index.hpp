@@ -23,9 +23,11 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "compiler/compiled_query.hpp"
@@ -47,10 +49,11 @@ public:
     // Over every valid query of `queries`, or only those listed in `only` (ascending; the other queries' terms keep
     // their ids but are never candidates). `queries` must outlive the index.
     explicit RuleIndex(const std::vector<QueryEntry>& queries, const std::vector<size_t>* only = nullptr);
-    // An index over some of this one's queries, with the same ids and keys (for a rule shard's thread).
-    std::unique_ptr<RuleIndex> restricted(const std::vector<size_t>& only) const {
-        return std::make_unique<RuleIndex>(*queries_, &only);
-    }
+    RuleIndex(const RuleIndex&) = delete;
+    RuleIndex& operator=(const RuleIndex&) = delete;
+    // An index over some of this one's queries, with the same ids and keys (for a rule shard's thread). Built once
+    // per list and kept: read_ndjson splits the rules the same way for every file it reads. Thread-safe.
+    std::shared_ptr<const RuleIndex> restricted(const std::vector<size_t>& only) const;
 
     uint32_t term_id(size_t query, size_t term) const { return first_[query] + static_cast<uint32_t>(term); }
     uint32_t until_id(size_t query) const { return until_[query]; }  // kNone without until
@@ -126,6 +129,8 @@ private:
     }
 
     const std::vector<QueryEntry>* queries_ = nullptr;
+    mutable std::mutex restricted_mutex_;
+    mutable std::vector<std::pair<std::vector<size_t>, std::shared_ptr<const RuleIndex>>> restricted_;
     std::vector<uint32_t> first_, until_, term_query_;
     std::vector<uint8_t> always_;
     std::vector<uint32_t> always_queries_;

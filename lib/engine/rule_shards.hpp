@@ -103,7 +103,7 @@ private:
               const QueryRunner::Deliver& deliver, const ValueMask* values, const RuleIndex* all)
             : own_index(all ? all->restricted(which) : nullptr),
               runner(queries, std::move(which), catalog, deliver, values, own_index.get()) {}
-        std::unique_ptr<RuleIndex> own_index;  // over the shard's queries only
+        std::shared_ptr<const RuleIndex> own_index;  // over the shard's queries only
         QueryRunner runner;
         vm::EventRecord record;
         input::ReadBatch::Loaded loaded;  // what the last load set in record
