@@ -24,25 +24,10 @@ std::string popularity_key(const compiler::IndexAlternative& alt, const std::str
     return k;
 }
 
-// The folded form of `value` (Java's toLowerCase(Locale.ROOT)): itself when nothing changes, else built in
-// `buffer`. ASCII text folds byte by byte.
+// The folded form of `value` (Java's toLowerCase(Locale.ROOT)): itself when folding changes nothing, else built in
+// `buffer`.
 std::string_view fold(std::string_view value, std::string& buffer) {
-    bool ascii = true, upper = false;
-    for (const char c : value) {
-        const auto b = static_cast<unsigned char>(c);
-        if (b >= 0x80) {
-            ascii = false;
-            break;
-        }
-        upper |= b >= 'A' && b <= 'Z';
-    }
-    if (ascii) {
-        if (!upper) return value;
-        buffer.assign(value);
-        for (char& c : buffer)
-            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-        return buffer;
-    }
+    if (text::is_lower_root(value)) return value;
     buffer.clear();
     text::append_lower_root(value, buffer);
     return buffer;
@@ -112,7 +97,7 @@ RuleIndex::RuleIndex(const std::vector<QueryEntry>& queries, const std::vector<s
         return true;
     };
 
-    std::vector<std::vector<std::string>> raw_keys, folded_keys;  // per field: the automata's literals
+    std::vector<Literals> raw_keys, folded_keys;  // per field: the scans' literals
     for (uint32_t id = 0; id < terms.size(); ++id) {
         if (!included[term_query_[id]]) {
             descriptions_[id] = "not in this index";
@@ -140,8 +125,8 @@ RuleIndex::RuleIndex(const std::vector<QueryEntry>& queries, const std::vector<s
         file(id, best, raw_keys, folded_keys);
     }
     for (size_t f = 0; f < fields_.size(); ++f) {
-        fields_[f].raw_literals = LiteralScan::compile(raw_keys[f]);
-        fields_[f].folded_literals = LiteralScan::compile(folded_keys[f]);
+        fields_[f].raw_literals = LiteralScan::compile(raw_keys[f].texts);
+        fields_[f].folded_literals = LiteralScan::compile(folded_keys[f].texts);
     }
     // Terms filed twice under one value (an `or` of two alternatives of the same value) are listed once.
     for (auto& l : lists_) {
@@ -174,8 +159,8 @@ uint32_t RuleIndex::list_for(Postings& table, const std::string& value) {
     return it->second;
 }
 
-void RuleIndex::file(uint32_t term, const compiler::IndexKey& key, std::vector<std::vector<std::string>>& raw_keys,
-                     std::vector<std::vector<std::string>>& folded_keys) {
+void RuleIndex::file(uint32_t term, const compiler::IndexKey& key, std::vector<Literals>& raw_keys,
+                     std::vector<Literals>& folded_keys) {
     for (const auto& alt : key.alternatives) {
         Field& f = field(alt.slot);
         const size_t fi = static_cast<size_t>(&f - fields_.data());
@@ -197,14 +182,13 @@ void RuleIndex::file(uint32_t term, const compiler::IndexKey& key, std::vector<s
             }
             auto& literals = is_folded(alt.kind) ? folded_keys[fi] : raw_keys[fi];
             auto& key_lists = is_folded(alt.kind) ? f.folded_lists : f.raw_lists;
-            auto found = std::find(literals.begin(), literals.end(), literal);
-            size_t k = static_cast<size_t>(found - literals.begin());
-            if (found == literals.end()) {
-                literals.push_back(literal);
+            const auto [at, added] = literals.ids.try_emplace(literal, static_cast<uint32_t>(literals.texts.size()));
+            if (added) {
+                literals.texts.push_back(literal);
                 key_lists.push_back(static_cast<uint32_t>(lists_.size()));
                 lists_.emplace_back();
             }
-            lists_[key_lists[k]].push_back(term);
+            lists_[key_lists[at->second]].push_back(term);
         }
     }
 }

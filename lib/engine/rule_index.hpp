@@ -33,7 +33,6 @@
 #include "compiler/compiled_query.hpp"
 #include "engine/compiled_queries.hpp"
 #include "engine/literal_scan.hpp"
-#include "matchers/literal_set.hpp"
 #include "values/value.hpp"
 
 namespace eqlc::engine {
@@ -119,8 +118,12 @@ private:
         bool needs_fold() const { return !folded.empty() || !folded_lists.empty(); }
     };
 
-    void file(uint32_t term, const compiler::IndexKey& key, std::vector<std::vector<std::string>>& raw_keys,
-              std::vector<std::vector<std::string>>& folded_keys);
+    // While building: a field's pattern literals for its scan, each once (literal i has id i).
+    struct Literals {
+        std::vector<std::string> texts;
+        std::unordered_map<std::string, uint32_t> ids;
+    };
+    void file(uint32_t term, const compiler::IndexKey& key, std::vector<Literals>& raw, std::vector<Literals>& folded);
     uint32_t list_for(Postings& table, const std::string& value);
     Field& field(vm::SlotId slot);
     void add_list(uint32_t list, std::vector<uint32_t>& out) const {
