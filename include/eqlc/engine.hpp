@@ -22,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -190,6 +191,18 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+// How Engine::push_json / push_ndjson name and number the events they are given.
+struct PushOptions {
+    std::string_view origin = "<event>";  // how reports name the input
+    // Each line's position, which reports name it by (a stream's message sequence numbers, say); empty: the
+    // lines are numbered from 1. When given, it holds one number per line of the text, blank lines included.
+    std::span<const uint64_t> lines;
+    // The positions in `lines` are also the events' ordinals (MatchedEvent::ordinal, the last tiebreaker of the
+    // event order): a caller whose positions identify events across runs (stream sequences) finds them in its
+    // matches. They should increase; an ordinal below one already run is taken as given.
+    bool lines_are_ordinals = false;
+};
+
 class Engine {
 public:
     struct Created {
@@ -224,6 +237,15 @@ public:
     // or no usable timestamp: such an event is run only through sample queries): a caller that wants to stop at
     // bad input, as ReadOptions::strict does, stops there.
     bool push(const nlohmann::json& event);
+
+    // Feeds events held as JSON text, without building a DOM: they are read as read_ndjson reads a file's lines
+    // (the projection reader, and the line prefilter), so the results are those of read_ndjson on the same lines.
+    // One event (line breaks in it are read as the whitespace they are). False when it is unusable (reported to
+    // on_bad_input and counted), as push().
+    bool push_json(std::string_view json, const PushOptions& options = {});
+    // A buffer of NDJSON lines (plain text; '\n' ends a line, a last line without it counts). Returns the number of
+    // events that were usable (bad lines are reported and counted, as read_ndjson does).
+    size_t push_ndjson(std::string_view text, const PushOptions& options = {});
 
     // Streams an NDJSON file (plain or gzip; "-" is stdin) through the engine, in chunks. Returns false with
     // `error` set when the file cannot be opened or reading stops early (I/O error, corrupt gzip, or `strict`

@@ -10,6 +10,7 @@
 
 #include "engine/engine_impl.hpp"
 #include "input/json_projection.hpp"
+#include "input/ndjson_reader.hpp"
 
 namespace eqlc {
 
@@ -128,6 +129,59 @@ bool Engine::push(const nlohmann::json& event) {
     }
     s.record.source = text;
     return s.accept(s.record, "<event>", 0, s.builder.timestamp_error());
+}
+
+bool Engine::push_json(std::string_view json, const PushOptions& options) {
+    // One event, whatever its layout: line breaks in JSON text can only be whitespace (a string cannot hold a raw
+    // one), so read as spaces they keep the event as it is and make it one line.
+    if (json.find_first_of("\r\n") == std::string_view::npos) return push_ndjson(json, options) == 1;
+    std::string line(json);
+    std::replace_if(
+        line.begin(), line.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+    return push_ndjson(line, options) == 1;
+}
+
+size_t Engine::push_ndjson(std::string_view text, const PushOptions& options) {
+    Impl& s = *impl_;
+    // The reader reads the caller's text in place from a padded copy (simdjson reads past a document's end); one
+    // reader serves every call, so its parser and line filter are built once.
+    s.push_text.assign(text);
+    s.push_text.append(input::NdjsonReader::kViewPadding, '\0');
+    const std::string_view view(s.push_text.data(), text.size());
+    if (!s.push_reader) {
+        input::ReaderOptions reader_options;
+        reader_options.line_filter = detail::Internals::impl(*s.compiled).line_filter.get();
+        s.push_reader = input::NdjsonReader::from_view(view, std::string(), s.plan, reader_options);
+    } else {
+        s.push_reader->reset_view(view, 1);
+    }
+    input::NdjsonReader& reader = *s.push_reader;
+    const std::string origin(options.origin);
+    auto position = [&](uint64_t line) {
+        return line >= 1 && line <= options.lines.size() ? options.lines[line - 1] : line;
+    };
+    auto drain_errors = [&] {
+        for (auto& bad : reader.take_errors())
+            s.report_bad(BadInput{origin, position(bad.line), bad.diagnostic.message, bad.excerpt});
+    };
+    const input::ReaderStats before = reader.stats();
+    uint64_t skipped = before.skipped_events;
+    size_t usable = 0;
+    while (reader.next(s.record)) {
+        if (!options.lines_are_ordinals) s.next_ordinal += reader.stats().skipped_events - skipped;
+        skipped = reader.stats().skipped_events;
+        drain_errors();
+        const uint64_t line = position(s.record.line);
+        if (options.lines_are_ordinals) s.next_ordinal = line;
+        if (s.accept(s.record, origin, line, reader.timestamp_error())) ++usable;
+    }
+    drain_errors();
+    const input::ReaderStats& after = reader.stats();
+    if (!options.lines_are_ordinals) s.next_ordinal += after.skipped_events - skipped;
+    s.stats.skipped_events += after.skipped_events - before.skipped_events;
+    s.stats.bad_lines += after.bad_lines - before.bad_lines;
+    s.stats.bytes += text.size();
+    return usable + (after.skipped_events - before.skipped_events);
 }
 
 bool Engine::read_ndjson(const std::string& path, const ReadOptions& options, Diagnostic* error) {

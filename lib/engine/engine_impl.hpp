@@ -42,6 +42,9 @@ struct Engine::Impl {
 
     vm::EventRecord record;
     input::RecordBuilder builder;
+    // push_json / push_ndjson: the reader over the pushed text, and the padded copy of that text it reads.
+    std::unique_ptr<input::NdjsonReader> push_reader;
+    std::string push_text;
 
     MatchHandler match_handler;
     BadInputHandler bad_input_handler;

@@ -358,6 +358,19 @@ std::unique_ptr<NdjsonReader> NdjsonReader::from_view(std::string_view text, std
 bool NdjsonReader::next(vm::EventRecord& out) { return impl_->next(out); }
 const ReaderStats& NdjsonReader::stats() const { return impl_->stats; }
 std::vector<BadLine> NdjsonReader::take_errors() { return std::exchange(impl_->errors, {}); }
+void NdjsonReader::reset_view(std::string_view text, uint64_t first_line) {
+    Impl& r = *impl_;
+    r.buffer = std::unique_ptr<char[], BufferDelete>(const_cast<char*>(text.data()), BufferDelete(false));
+    r.capacity = r.end = text.size();
+    r.begin = r.scanned = r.scan_end = 0;
+    r.eof = true;
+    r.skipping = false;
+    r.failure.reset();
+    r.stats.bytes += text.size();
+    r.stats.input_bytes += text.size();
+    r.line_number = first_line - 1;
+}
+
 const std::optional<Diagnostic>& NdjsonReader::failure() const { return impl_->failure; }
 TimestampError NdjsonReader::timestamp_error() const { return impl_->builder.timestamp_error(); }
 const std::string& NdjsonReader::name() const { return impl_->name; }

@@ -136,6 +136,11 @@ public:
     static std::unique_ptr<NdjsonReader> from_view(std::string_view text, std::string name, const ProjectionPlan& plan,
                                                    const ReaderOptions& options = {});
 
+    // A reader made by from_view() goes on with other text (the same rules as from_view; the previous text may be
+    // gone): its parser, buffers and line filter (with its trial) are kept, so a caller that hands over events in
+    // small pieces does not build a reader for each. Lines are numbered from `first_line`; stats() keep counting.
+    void reset_view(std::string_view text, uint64_t first_line);
+
     // The message of the failure that a bad line on `line` gives in strict mode.
     static std::string strict_stop_message(const std::string& name, uint64_t line, const std::string& message);
 

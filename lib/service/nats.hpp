@@ -21,10 +21,10 @@ namespace eqlc::service {
 struct NatsLocation {
     std::string host;
     uint16_t port = 4222;
-    std::vector<std::string> path;                              // the segments after HOST:PORT/
-    std::vector<std::pair<std::string, std::string>> params;    // ?a=b&c=d, in order
-    std::string server_url() const;                             // "nats://HOST:PORT" for the client
-    std::string param(std::string_view name) const;             // "" when absent
+    std::vector<std::string> path;                            // the segments after HOST:PORT/
+    std::vector<std::pair<std::string, std::string>> params;  // ?a=b&c=d, in order
+    std::string server_url() const;                           // "nats://HOST:PORT" for the client
+    std::string param(std::string_view name) const;           // "" when absent
 };
 
 bool is_nats_location(std::string_view text);  // starts with nats://
@@ -38,8 +38,7 @@ std::unique_ptr<StateStore> make_nats_state_store(const NatsLocation& location, 
 // nats://HOST:PORT/STREAM?consumer=NAME&subjects=S1,S2: the stream's messages on those subjects (all of them
 // without subjects=), each one JSON event, through durable pull consumers (created when absent). Batch lines are
 // the messages' stream sequences, which are also their ordinals (EventBatch::ordinals).
-std::unique_ptr<EventSource> make_nats_source(const NatsLocation& location, const Reporter& report,
-                                              std::string& error);
+std::unique_ptr<EventSource> make_nats_source(const NatsLocation& location, const Reporter& report, std::string& error);
 
 // nats://HOST:PORT/SUBJECT: each alert published to SUBJECT with the header Nats-Msg-Id: Alert::id, through
 // JetStream (a stream must capture SUBJECT); flush() waits for every publication's acknowledgement.
