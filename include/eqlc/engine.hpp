@@ -172,6 +172,11 @@ public:
     const QuerySource& source(size_t query) const;
     bool valid(size_t query) const;  // false for an invalid query left out by skip_invalid_queries
     bool prefiltered() const;        // the line prefilter applies (every query term requires some text; <= 64 terms)
+    // The join keys every event of a sequence or sample must share (`by` keys common to all its terms, as written),
+    // empty for an event query, an invalid one, or one without keys. Events of one match all have the same value
+    // in each: input split by one of them (partitions keyed by host.id) keeps every match in one part.
+    std::vector<std::string> join_keys(size_t query) const;
+    bool joins(size_t query) const;  // a sequence or sample (whose events are joined), with or without keys
     // The compiled programs of every query, one line per instruction.
     std::string explain() const;
     // The rule index (EngineOptions::rule_index), for --explain: a summary line ("# rule index: 5 of 6 terms
@@ -296,7 +301,8 @@ public:
     // (phase state) saying why.
     bool snapshot(std::string& bytes, Diagnostic* error = nullptr) const;
     // Replaces this engine's state by a snapshot's. False (state unchanged), with `error` (phase state) saying why,
-    // when the bytes are not a snapshot of an engine with the same queries.
+    // when the bytes are not a snapshot of an engine with the same queries. The restored engine takes more input
+    // even when the snapshot was taken after finish().
     bool restore(std::string_view bytes, Diagnostic* error = nullptr);
 
     size_t query_count() const;

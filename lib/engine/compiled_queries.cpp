@@ -107,6 +107,30 @@ const QuerySource& CompiledQueries::source(size_t query) const { return impl_->q
 bool CompiledQueries::valid(size_t query) const { return impl_->queries.at(query).compiled.has_value(); }
 bool CompiledQueries::prefiltered() const { return impl_->line_filter != nullptr; }
 
+bool CompiledQueries::joins(size_t query) const {
+    const auto& q = impl_->queries.at(query).compiled;
+    return q && q->kind != ast::QueryKind::event;
+}
+
+std::vector<std::string> CompiledQueries::join_keys(size_t query) const {
+    // Keys join by position (the i-th key of one term with the i-th of the next), so a key is shared only where every
+    // term has it at the same place.
+    std::vector<std::string> common;
+    if (!joins(query)) return common;
+    const auto& q = *impl_->queries.at(query).compiled;
+    std::vector<const compiler::CompiledTerm*> terms;
+    for (const auto& term : q.terms) terms.push_back(&term);
+    if (q.until) terms.push_back(&*q.until);
+    if (terms.empty()) return common;
+    for (size_t i = 0; i < terms[0]->keys.size(); ++i) {
+        const std::string& text = terms[0]->keys[i].text;
+        if (std::all_of(terms.begin(), terms.end(),
+                        [&](const auto* t) { return i < t->keys.size() && t->keys[i].text == text; }))
+            common.push_back(text);
+    }
+    return common;
+}
+
 std::string CompiledQueries::explain_index() const {
     const engine::RuleIndex* index = impl_->rule_index.get();
     if (!index) return {};

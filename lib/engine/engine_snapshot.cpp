@@ -212,7 +212,9 @@ bool Engine::restore(std::string_view bytes, Diagnostic* error) {
         s.reorder = std::move(reorder);
         s.next_ordinal = j.at("next_ordinal").get<uint64_t>();
         s.last_key = j.at("last_key").is_null() ? std::nullopt : std::optional(key_from_json(j.at("last_key")));
-        s.finished = j.at("finished").get<bool>();
+        // A restored engine takes more input, even when the snapshot was taken after finish() (a worker that
+        // finished its input and saved its state): the next finish() delivers again what its end completes.
+        s.finished = false;
         s.ticks = j.at("ticks").get<uint64_t>();
         s.checked_epoch = j.at("checked_epoch").get<uint64_t>();
         s.warned = warned;
