@@ -37,6 +37,7 @@ public:
           options_(options),
           report_(std::move(report)) {
         options_.max_line = std::max<size_t>(options_.max_line, 1);
+        options_.poll = std::max(options_.poll, std::chrono::milliseconds(1));  // never a busy loop
     }
     ~FileSource() override { close_file(); }
     FileSource(const FileSource&) = delete;
@@ -65,14 +66,14 @@ public:
             if (batch.size() >= limit) return Status::events;
             if (at_end_) return batch.empty() ? Status::ended : Status::events;
             if (fd_ < 0) {  // followed, and the path is not there (yet, or again)
-                if (!open_path()) return Status::failed;
+                if (!open_path()) return failed(batch);
                 if (fd_ < 0) {
                     if (!pause(deadline)) return batch.empty() ? Status::idle : Status::events;
                     continue;
                 }
             }
             const Read got = read_some(deadline);
-            if (got == Read::failed) return Status::failed;
+            if (got == Read::failed) return failed(batch);
             if (got == Read::data) continue;
             if (got == Read::nothing) return batch.empty() ? Status::idle : Status::events;
             // The end of what the file holds now.
@@ -83,7 +84,7 @@ public:
             }
             if (!batch.empty()) return Status::events;
             const Change change = look_at_path();
-            if (change == Change::failed) return Status::failed;
+            if (change == Change::failed) return failed(batch);
             if (change == Change::none) {
                 if (!pause(deadline)) return Status::idle;
                 continue;
@@ -91,19 +92,19 @@ public:
             if (change == Change::rotated) {
                 // What was written to the old file between our last read and the rename is read before leaving it.
                 const Read last = read_some(deadline);
-                if (last == Read::failed) return Status::failed;
+                if (last == Read::failed) return failed(batch);
                 if (last == Read::data) continue;
                 hand_out_rest(batch);
                 say(path_ + ": rotated, reading the new file");
                 close_file();
-                if (!open_path()) return Status::failed;
+                if (!open_path()) return failed(batch);
                 continue;
             }
             hand_out_rest(batch);  // truncated
             say(path_ + ": truncated, reading from the start");
             if (::lseek(fd_, 0, SEEK_SET) < 0) {
                 error_ = "cannot seek in " + path_ + ": " + std::strerror(errno);
-                return Status::failed;
+                return failed(batch);
             }
             reset_to(0, 0);
         }
@@ -176,6 +177,9 @@ private:
     enum class Kind { file, gzip, stream };
     enum class Read { data, end, nothing, failed };
     enum class Change { none, rotated, truncated, failed };
+
+    // A fault after some lines were cut: they are handed out (the position covers them), the fault comes next.
+    static Status failed(const EventBatch& batch) { return batch.empty() ? Status::failed : Status::events; }
 
     bool following() const { return options_.follow && kind_ == Kind::file; }
 

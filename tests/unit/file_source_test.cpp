@@ -1,5 +1,6 @@
 // Files as event sources (lib/service/file_source.cpp): line cutting, gzip, positions across restarts, following a
 // growing, rotated or truncated file; and the alert sinks over file descriptors (lib/service/file_alert_sinks.cpp).
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -401,4 +402,69 @@ TEST_CASE("an fd alert sink writes lines, and a pipe whose reader is gone is an 
     }
     ::close(fds[1]);
     ::sigaction(SIGPIPE, &previous, nullptr);
+}
+
+TEST_CASE("a pipe is read as a stream: waited for up to the wait, ended when its writer is gone", "[file-source]") {
+    TempDir dir;
+    const auto path = dir.path() / "events.fifo";
+    REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+    // Opened for reading and writing, so that neither this open nor the source's blocks for the other side.
+    const int writer = ::open(path.c_str(), O_RDWR);
+    REQUIRE(writer >= 0);
+    Reports reports;
+    auto source = open_source(path, reports, true);
+    const std::string text = "{\"n\":1}\n\n{\"n\":2}\n{\"n\":";
+    REQUIRE(::write(writer, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+    Status last{};
+    CHECK(drain(*source, last, 20ms) == std::vector<Line>{{1, "{\"n\":1}"}, {3, "{\"n\":2}"}});
+    CHECK(last == Status::idle);
+    std::string error;
+    CHECK(source->restore(source->position(), error));  // nothing to skip in a stream: said so
+    CHECK(reports.count("cannot be positioned") == 1);
+    REQUIRE(::write(writer, "3}", 2) == 2);
+    ::close(writer);
+    CHECK(drain(*source, last, 20ms) == std::vector<Line>{{4, "{\"n\":3}"}});
+    CHECK(last == Status::ended);
+}
+
+TEST_CASE("standard input is read as a stream, gzip or not", "[file-source]") {
+    const std::string text = "{\"n\":1}\n{\"n\":2}";
+    const bool compressed = GENERATE(false, true);
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    const std::string bytes = compressed ? eqlc::test::gzip(text) : text;
+    REQUIRE(::write(fds[1], bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()));
+    ::close(fds[1]);
+    const int saved = ::dup(STDIN_FILENO);
+    REQUIRE(::dup2(fds[0], STDIN_FILENO) == STDIN_FILENO);
+    ::close(fds[0]);
+    std::vector<Line> lines;
+    Status last{};
+    std::string name;
+    {
+        Reports reports;
+        auto source = open_source("-", reports);
+        name = source->name();
+        lines = drain(*source, last, 100ms);
+    }
+    ::dup2(saved, STDIN_FILENO);
+    ::close(saved);
+    CHECK(name == "<stdin>");
+    CHECK(lines == std::vector<Line>{{1, "{\"n\":1}"}, {2, "{\"n\":2}"}});
+    CHECK(last == Status::ended);
+}
+
+TEST_CASE("a gzip file cut short is a failure that says where", "[file-source]") {
+    TempDir dir;
+    std::string lines;
+    for (int i = 0; i < 2000; ++i) lines += "{\"n\":" + std::to_string(i) + "}\n";
+    const std::string compressed = eqlc::test::gzip(lines);
+    const auto path = dir.write("cut.ndjson.gz", compressed.substr(0, compressed.size() / 2));
+    Reports reports;
+    auto source = open_source(path, reports);
+    Status last{};
+    drain(*source, last);
+    CHECK(last == Status::failed);
+    CHECK(source->error().find(path.string()) != std::string::npos);
+    CHECK(source->error().find("gzip") != std::string::npos);
 }
