@@ -468,3 +468,19 @@ TEST_CASE("a gzip file cut short is a failure that says where", "[file-source]")
     CHECK(source->error().find(path.string()) != std::string::npos);
     CHECK(source->error().find("gzip") != std::string::npos);
 }
+
+TEST_CASE("an fd alert sink on a full device says so", "[file-source]") {
+    const int fd = ::open("/dev/full", O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+        WARN("SKIPPED: no /dev/full here");
+        return;
+    }
+    std::string error;
+    {
+        auto sink = eqlc::service::make_fd_alert_sink(fd, "/dev/full");
+        REQUIRE(sink->write({"{\"a\":1}", "r/1"}, error));
+        CHECK_FALSE(sink->flush(error));
+        CHECK(error == "cannot write alerts to /dev/full: No space left on device");
+    }
+    ::close(fd);
+}
