@@ -43,7 +43,7 @@ public:
 
 // Standard output (a file descriptor), written as alerts come.
 std::unique_ptr<AlertSink> make_fd_alert_sink(int fd, std::string name);
-// A file, appended to; its length is its position (see above).
-std::unique_ptr<AlertSink> make_file_alert_sink(const std::string& path, std::string& error);
+// A file, appended to; its length is its position (see above). `report` is told when restore() cuts it back.
+std::unique_ptr<AlertSink> make_file_alert_sink(const std::string& path, std::string& error, Reporter report = {});
 
 }  // namespace eqlc::service

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -15,6 +16,8 @@ struct FileSourceOptions {
     // start. Without it, next() says `ended` at the end of the file.
     bool follow = false;
     std::chrono::milliseconds poll{100};  // how often a followed file is looked at when it has no new data
+    // A line longer than this is reported and skipped rather than held in memory whole (tests set it lower).
+    size_t max_line = size_t{64} << 20;
 };
 
 // PATH ("-" is standard input; gzip files are read decompressed, not followed). Batch lines are line numbers.
