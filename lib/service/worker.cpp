@@ -97,7 +97,12 @@ std::string identity_difference(const StateIdentity& saved, const StateIdentity&
 struct Worker::Impl {
     Impl(Engine& e, std::vector<std::unique_ptr<EventSource>> s, AlertSink& k, StateStore* st, StateIdentity id,
          WorkerOptions o, Reporter r)
-        : engine(e), sources(std::move(s)), sink(k), store(st), identity(std::move(id)), options(o),
+        : engine(e),
+          sources(std::move(s)),
+          sink(k),
+          store(st),
+          identity(std::move(id)),
+          options(o),
           report(std::move(r)) {}
 
     Engine& engine;

@@ -40,7 +40,7 @@ struct WorkerOptions {
     // At the end of every source: finish the engine (deliver what the end of input completes). With a store and
     // more input to come, false: pending sequences are kept in the state for the next run.
     bool finish_at_end = true;
-    size_t batch_events = 1024;              // events taken from a source at a time
+    size_t batch_events = 1024;               // events taken from a source at a time
     const std::atomic<bool>* stop = nullptr;  // checked between batches (and at least every 200 ms while waiting)
 };
 
@@ -91,9 +91,9 @@ private:
 // identity, and the reverse. decode returns false with `error` for bytes that are not a checkpoint.
 struct Checkpoint {
     StateIdentity identity;
-    std::string engine;                                  // Engine::snapshot
-    nlohmann::json sources = nlohmann::json::object();   // source name -> position
-    nlohmann::json sink;                                 // AlertSink::position
+    std::string engine;                                 // Engine::snapshot
+    nlohmann::json sources = nlohmann::json::object();  // source name -> position
+    nlohmann::json sink;                                // AlertSink::position
 };
 std::string encode_checkpoint(const Checkpoint& checkpoint);
 bool decode_checkpoint(std::string_view bytes, Checkpoint& out, std::string& error);

@@ -78,6 +78,30 @@ Options:
   -h, --help                 show this help
   --version                  show the version
 
+Running continuously (EVENTS may also be nats://HOST:PORT/STREAM?consumer=NAME&subjects=S1,S2: a JetStream
+stream read through durable pull consumers NAME, created if absent, each message one JSON event):
+  --state LOCATION           continue from the state saved at LOCATION (a file, or nats://HOST:PORT/BUCKET/KEY
+                             in a JetStream key-value bucket) and save it there at every checkpoint, at the
+                             end of input and on SIGINT/SIGTERM (atomically); pending sequences are kept
+                             for the next run instead of ended. A state saved for other rules or options is
+                             refused (status 2) with what differs. Files already read to a position are
+                             continued from there. Not with --sort or --size
+  --finish                   with --state: the end of input ends pending sequences, as without --state
+  --follow                   keep reading the event files as they grow, like tail -F (a file replaced at its
+                             path is read to its end, then the new one; a truncated one from its start),
+                             until SIGINT/SIGTERM
+  --checkpoint-interval D    save the state (and acknowledge the stream's messages) every D while events
+                             come (default 5s); messages are acknowledged only after a checkpoint covers them
+  --alerts DEST              write alerts to DEST instead of standard output: a FILE (appended; after a
+                             restart it is cut back to the last checkpoint, so no alert is written twice),
+                             or nats://HOST:PORT/SUBJECT (published through JetStream with a Nats-Msg-Id that
+                             identifies the alert, so that a stream with a duplicate window keeps it once)
+  --idle-exit DURATION       save a checkpoint and exit (0, or 1 if this run gave alerts) after DURATION
+                             without events
+  --partition-key FIELD      the field a NATS stream is partitioned by among workers (default host.id):
+                             eqlc warns about rules that do not join by it
+  Not with -j. Exit status 2 also when the state cannot be read or saved, or alerts cannot be stored.
+
 Input problems: a line that is not a JSON object, or an event without a usable timestamp, is reported on
 stderr as FILE:LINE: message, counted and skipped; the run goes on (unless --strict). At most 1000 reports
 per input: then one line says that the rest are not reported, and at the end of the input one line gives
@@ -129,6 +153,11 @@ std::optional<int64_t> parse_duration(std::string_view text) {
 }
 
 }  // namespace
+
+bool Options::service() const {
+    return state || follow || alerts || idle_exit_ns ||
+           std::any_of(events.begin(), events.end(), [](const std::string& e) { return e.rfind("nats://", 0) == 0; });
+}
 
 ParseOutcome parse_arguments(const std::vector<std::string_view>& args) {
     ParseOutcome outcome;
@@ -240,6 +269,27 @@ ParseOutcome parse_arguments(const std::vector<std::string_view>& args) {
             if (!value(v) || !parse_number(v, n) || n == 0)
                 return fail("--max-state-bytes needs a positive number, got '" + v + "'");
             o.max_state_bytes = n;
+        } else if (arg == "--state") {
+            if (!value(v) || v.empty()) return fail("--state needs a LOCATION: a file, or nats://HOST:PORT/BUCKET/KEY");
+            o.state = v;
+        } else if (arg == "--follow") {
+            o.follow = true;
+        } else if (arg == "--finish") {
+            o.finish = true;
+        } else if (arg == "--checkpoint-interval" || arg == "--idle-exit") {
+            if (!value(v)) return fail(std::string(arg) + " needs a duration such as 5s");
+            const auto ns = parse_duration(v);
+            if (!ns) return fail(std::string(arg) + " needs a duration such as 500ms, 5s or 2m, got '" + v + "'");
+            if (arg == "--idle-exit")
+                o.idle_exit_ns = *ns;
+            else
+                o.checkpoint_interval_ns = *ns;
+        } else if (arg == "--alerts") {
+            if (!value(v) || v.empty()) return fail("--alerts needs a FILE or nats://HOST:PORT/SUBJECT");
+            o.alerts = v;
+        } else if (arg == "--partition-key") {
+            if (!value(v) || v.empty()) return fail("--partition-key needs a field name");
+            o.partition_key = v;
         } else if (arg.size() > 1 && arg[0] == '-' && arg != "-") {
             return fail("unknown option '" + std::string(arg) + "'");
         } else {
@@ -263,6 +313,21 @@ ParseOutcome parse_arguments(const std::vector<std::string_view>& args) {
                 positional.erase(positional.begin());
             }
             o.events = positional;
+            if (o.state && o.sort)
+                return fail("--state cannot be used with --sort (it runs nothing before the end of all input)");
+            if (o.state && o.size)
+                return fail("--state cannot be used with --size (a count of results within one run)");
+            if (o.finish && !o.state)
+                return fail("--finish goes with --state (without it the end of input always finishes)");
+            if (o.follow && (o.events.empty() || std::find(o.events.begin(), o.events.end(), "-") != o.events.end()))
+                return fail("--follow needs event FILES (standard input is read until it ends anyway)");
+            if (o.service() && o.sort)
+                return fail(
+                    "--sort reads all input before running: not with --follow, --idle-exit, --alerts or nats:// input");
+            if (o.service() && o.threads != 1)
+                return fail(
+                    "-j applies to reading files in one pass: not with --state, --follow, --idle-exit, --alerts or "
+                    "nats:// input");
             break;
         default: break;
     }

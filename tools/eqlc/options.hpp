@@ -38,6 +38,17 @@ struct Options {
     uint32_t max_samples_per_key = 1;
     std::optional<uint64_t> max_keys;
     std::optional<uint64_t> max_state_bytes;
+
+    // Running continuously (service_run.hpp).
+    std::optional<std::string> state;  // --state LOCATION: a file or nats://HOST:PORT/BUCKET/KEY
+    bool follow = false;               // --follow: read files as they grow
+    int64_t checkpoint_interval_ns = 5'000'000'000;
+    bool finish = false;                    // --finish: with --state, the end of input ends pending sequences
+    std::optional<std::string> alerts;      // --alerts FILE | nats://HOST:PORT/SUBJECT (default stdout)
+    std::optional<int64_t> idle_exit_ns;    // --idle-exit DURATION
+    std::string partition_key = "host.id";  // --partition-key FIELD: how a NATS stream is split among workers
+    // A continuous run: through a worker that checkpoints (not the one-pass file reader).
+    bool service() const;
 };
 
 struct ParseOutcome {
