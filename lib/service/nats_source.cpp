@@ -100,6 +100,7 @@ public:
                 for (auto& c : consumers_)
                     if (problem.empty() && c.held.size() < max_events) fetch(c, max_events - c.held.size(), problem);
             }
+            if (failed_) return Status::failed;  // a fault no retry mends (no such stream)
             if (problem.empty()) {
                 down_since_.reset();
             } else if (!note_outage(problem)) {
