@@ -1,6 +1,7 @@
 // The shared NATS connection: connect with retries, reconnect in the background, report on the caller's thread.
 #include "service/nats_connection.hpp"
 
+#include <atomic>
 #include <mutex>
 #include <vector>
 
@@ -38,6 +39,7 @@ bool is_transient(natsStatus status, jsErrCode code) {
 struct NatsConnection::Events {
     std::mutex mutex;
     std::vector<std::string> lines;
+    std::atomic<uint64_t> reconnects{0};
     void push(std::string line) {
         std::lock_guard lock(mutex);
         lines.push_back(std::move(line));
@@ -70,6 +72,8 @@ void NatsConnection::close() {
 
 bool NatsConnection::connected() const { return nc_ && natsConnection_Status(nc_) == NATS_CONN_STATUS_CONNECTED; }
 
+uint64_t NatsConnection::reconnects() const { return events_->reconnects.load(); }
+
 void NatsConnection::drain_events() {
     std::vector<std::string> lines;
     {
@@ -92,7 +96,9 @@ bool NatsConnection::ensure(std::string& error, Clock::time_point deadline) {
         }
         static void reconnected(natsConnection*, void* closure) {
             auto* c = static_cast<Closure*>(closure);
-            static_cast<Events*>(c->events.get())->push(c->server + ": reconnected");
+            auto* events = static_cast<Events*>(c->events.get());
+            events->reconnects.fetch_add(1);
+            events->push(c->server + ": reconnected");
         }
         static void closed(natsConnection*, void* closure) { delete static_cast<Closure*>(closure); }
         static int64_t delay(natsConnection*, int attempts, void*) {

@@ -6,6 +6,7 @@
 #include <nats/nats.h>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -66,6 +67,8 @@ public:
 
     // Reports what the client's threads noticed (connection lost, reconnected) since the last call.
     void drain_events();
+    // How often the client has reconnected so far (a source sets its consumers up again after each time).
+    uint64_t reconnects() const;
 
     // Runs `call` (natsStatus(jsErrCode&)) until it succeeds, fails for good, or the budget is spent; while it
     // fails transiently the connection is re-ensured and the call retried with backoff. `what` names the

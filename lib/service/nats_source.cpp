@@ -43,6 +43,7 @@ struct Consumer {
     std::deque<Held> held;   // fetched, not yet handed out
     uint64_t last = 0;       // the last stream sequence handed out or skipped
     uint64_t restored = 0;   // from the checkpoint: messages at or below it are not run again
+    uint64_t acked = 0;      // the last stream sequence acknowledged (or covered by the restored checkpoint)
     uint64_t caught_up = 0;  // the stamp of the latest fetch that found nothing more waiting
 };
 
@@ -96,9 +97,20 @@ public:
         max_events = std::max<size_t>(max_events, 1);
         while (true) {
             std::string problem;
+            if (const uint64_t reconnects = connection_.reconnects(); reconnects != reconnects_) {
+                // Deliveries in flight when the connection broke are lost to us but pending on the server until
+                // the acknowledgement wait: set the consumers up again so that they come now.
+                reconnects_ = reconnects;
+                reset();
+            }
             if (ready_ || setup(problem)) {
+                // An idle consumer costs its fetch's wait: share what is left of `wait`, a little at a time.
+                const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+                const auto each = std::clamp(left / static_cast<long>(consumers_.size()), std::chrono::milliseconds(1),
+                                             std::chrono::milliseconds(50));
                 for (auto& c : consumers_)
-                    if (problem.empty() && c.held.size() < max_events) fetch(c, max_events - c.held.size(), problem);
+                    if (problem.empty() && c.held.size() < max_events)
+                        fetch(c, max_events - c.held.size(), each, problem);
             }
             if (failed_) return Status::failed;  // a fault no retry mends (no such stream)
             if (problem.empty()) {
@@ -109,9 +121,10 @@ public:
             hand_out(batch, max_events);
             if (!batch.empty()) return Status::events;
             if (Clock::now() >= deadline) return Status::idle;
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-            std::this_thread::sleep_for(
-                std::min(left, problem.empty() ? std::chrono::milliseconds(20) : std::chrono::milliseconds(250)));
+            if (!problem.empty()) {
+                const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+                std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(250)));
+            }
         }
     }
 
@@ -137,7 +150,7 @@ public:
         for (auto& c : consumers_) {
             const auto found = position["consumers"].find(c.durable);
             if (found != position["consumers"].end() && found->is_number_unsigned())
-                c.restored = found->get<uint64_t>();
+                c.restored = c.acked = found->get<uint64_t>();
         }
         return true;
     }
@@ -161,6 +174,7 @@ public:
             return false;
         }
         acks_.clear();
+        for (auto& c : consumers_) c.acked = std::max(c.acked, c.last);
         return true;
     }
 
@@ -223,11 +237,13 @@ private:
         jsErrCode code = static_cast<jsErrCode>(0);
         natsStatus status =
             js_GetConsumerInfo(&info, connection_.js(), stream_.c_str(), c.durable.c_str(), nullptr, &code);
-        uint64_t start = std::max(c.last, c.restored) + 1;
+        // Never ahead of what is acknowledged: a worker that dies before its next checkpoint must leave the rest
+        // to be delivered again. Deliveries at or below `last` that come again are skipped by take().
+        uint64_t start = c.acked + 1;
         if (status == NATS_OK) {
             const std::string filter = info->Config && info->Config->FilterSubject ? info->Config->FilterSubject : "";
             const bool unacknowledged = info->NumAckPending > 0 || info->NumWaiting > 0;
-            if (!c.restored && !c.last) start = info->AckFloor.Stream + 1;
+            if (!c.acked) start = info->AckFloor.Stream + 1;
             jsConsumerInfo_Destroy(info);
             if (filter != c.subject) {
                 fail("consumer " + c.durable + " exists with filter '" + filter + "', not '" + c.subject +
@@ -285,20 +301,19 @@ private:
         failed_ = true;
     }
 
-    // Whatever is waiting on the consumer, up to `count`, without waiting for more.
-    void fetch(Consumer& c, size_t count, std::string& problem) {
-        jsFetchRequest request;
-        jsFetchRequest_Init(&request);
-        request.Batch = static_cast<int>(std::min<size_t>(count, kMaxFetch));
-        request.NoWait = true;
-        request.Expires = int64_t{2000} * 1000 * 1000;
+    // What is waiting on the consumer, up to `count`. The client asks without waiting first and returns at once
+    // with what there is; only when there is nothing does it wait, for at most `timeout`.
+    void fetch(Consumer& c, size_t count, std::chrono::milliseconds timeout, std::string& problem) {
+        const int batch = static_cast<int>(std::min<size_t>(count, kMaxFetch));
         natsMsgList list{nullptr, 0};
         const uint64_t stamp = ++stamps_;
-        const natsStatus status = natsSubscription_FetchRequest(&list, c.subscription, &request);
+        jsErrCode code = static_cast<jsErrCode>(0);
+        const natsStatus status =
+            natsSubscription_Fetch(&list, c.subscription, batch, std::max<int64_t>(timeout.count(), 1), &code);
         connection_.drain_events();
         if (status != NATS_OK && status != NATS_TIMEOUT && status != NATS_NOT_FOUND) {
             natsMsgList_Destroy(&list);
-            problem = "cannot fetch from consumer " + c.durable + ": " + status_text(status);
+            problem = "cannot fetch from consumer " + c.durable + ": " + status_text(status, code);
             if (connection_.connected()) reset();  // the consumer may be gone: set it up again
             return;
         }
@@ -307,7 +322,7 @@ private:
             problem = "connection lost";
             return;
         }
-        if (list.Count < request.Batch) c.caught_up = stamp;
+        if (list.Count < batch) c.caught_up = stamp;
         for (int i = 0; i < list.Count; ++i) {
             jsMsgMetaData* meta = nullptr;
             if (natsMsg_GetMetaData(&meta, list.Msgs[i]) != NATS_OK) continue;  // not a JetStream delivery
@@ -367,6 +382,7 @@ private:
     std::vector<Consumer> consumers_;
     std::vector<std::string> acks_;  // reply subjects of what was handed out or skipped since acknowledge()
     uint64_t stamps_ = 0;
+    uint64_t reconnects_ = 0;
     bool ready_ = false;
     bool failed_ = false;
     std::string error_;
