@@ -6,6 +6,7 @@
 // the client handing failed messages back.
 #include <nats/nats.h>
 
+#include <algorithm>
 #include <mutex>
 #include <unordered_map>
 #include <unordered_set>
@@ -23,7 +24,7 @@ using nats_detail::NatsConnection;
 using nats_detail::status_text;
 
 constexpr const char* kIdHeader = "Nats-Msg-Id";
-constexpr int kFlushAttempts = 5;
+constexpr int kFlushAttempts = 7;  // with the backoff, about 5 s
 
 // Failures the client's thread reports, collected until flush() looks at them.
 struct Failures {
@@ -47,11 +48,12 @@ struct Failures {
 
 class NatsAlertSink final : public AlertSink {
 public:
-    NatsAlertSink(const NatsLocation& location, const Reporter& report, std::string subject)
+    NatsAlertSink(const NatsLocation& location, const Reporter& report, std::string subject, Clock::duration budget)
         : failures_(std::make_unique<Failures>()),
           connection_(location, report),
           subject_(std::move(subject)),
           name_(location.server_url() + "/" + subject_) {
+        connection_.set_budget(budget);
         Failures* failures = failures_.get();
         connection_.configure_jetstream([failures](jsOptions& options) {
             options.PublishAsync.ErrHandler = &Failures::on_error;
@@ -78,7 +80,7 @@ public:
     bool flush(std::string& error) override {
         if (unflushed_.empty()) return true;
         Backoff backoff;
-        const auto deadline = Clock::now() + nats_detail::kOperationBudget;
+        const auto deadline = Clock::now() + connection_.budget();
         std::string last_problem;
         for (int attempt = 1;; ++attempt) {
             std::unordered_set<std::string> again;
@@ -90,7 +92,8 @@ public:
             }
             jsPubOptions options;
             jsPubOptions_Init(&options);
-            options.MaxWait = 5000;
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+            options.MaxWait = std::clamp<int64_t>(left.count(), 100, 5000);
             const natsStatus status = js_PublishAsyncComplete(connection_.js(), &options);
             connection_.drain_events();
             if (status != NATS_OK) {
@@ -180,17 +183,24 @@ private:
 
 std::unique_ptr<AlertSink> make_nats_alert_sink(const NatsLocation& location, const Reporter& report,
                                                 std::string& error) {
-    if (location.path.size() != 1 || !location.params.empty()) {
-        error = location.server_url() + ": nats://HOST:PORT/SUBJECT expected for alerts (one subject, no parameters)";
+    if (location.path.size() != 1) {
+        error = location.server_url() + ": nats://HOST:PORT/SUBJECT[?retry=SECONDS] expected for alerts";
         return nullptr;
     }
+    for (const auto& param : location.params)
+        if (param.first != "retry") {
+            error = location.server_url() + ": unknown parameter '" + param.first + "' (retry= is known)";
+            return nullptr;
+        }
+    Clock::duration budget;
+    if (!nats_detail::retry_budget(location, nats_detail::kOperationBudget, budget, error)) return nullptr;
     const std::string& subject = location.path[0];
     for (const char c : subject)
         if (c == ' ' || c == '\t' || c == '*' || c == '>' || static_cast<unsigned char>(c) < 0x20) {
             error = location.server_url() + "/" + subject + ": a subject to publish to has no spaces or wildcards";
             return nullptr;
         }
-    return std::make_unique<NatsAlertSink>(location, report, subject);
+    return std::make_unique<NatsAlertSink>(location, report, subject, budget);
 }
 
 }  // namespace eqlc::service

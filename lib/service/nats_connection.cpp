@@ -2,6 +2,7 @@
 #include "service/nats_connection.hpp"
 
 #include <atomic>
+#include <cstdlib>
 #include <mutex>
 #include <vector>
 
@@ -14,6 +15,20 @@ std::string status_text(natsStatus status, jsErrCode code) {
         text += " (" + std::string(last) + ")";
     if (code != 0) text += " [JetStream error " + std::to_string(static_cast<int>(code)) + "]";
     return text;
+}
+
+bool retry_budget(const NatsLocation& location, Clock::duration fallback, Clock::duration& out, std::string& error) {
+    out = fallback;
+    const std::string text = location.param("retry");
+    if (text.empty()) return true;
+    char* end = nullptr;
+    const double seconds = std::strtod(text.c_str(), &end);
+    if (end == text.c_str() || *end != '\0' || !(seconds > 0) || seconds > 86400) {
+        error = location.server_url() + ": retry=" + text + ": a number of seconds expected";
+        return false;
+    }
+    out = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+    return true;
 }
 
 bool is_transient(natsStatus status, jsErrCode code) {

@@ -39,6 +39,10 @@ private:
     std::chrono::milliseconds delay_{100};
 };
 
+// The location's retry=SECONDS: how long an operation is retried (or a source waits out an outage) before it
+// fails. False with `error` for a value that is not a positive number of seconds.
+bool retry_budget(const NatsLocation& location, Clock::duration fallback, Clock::duration& out, std::string& error);
+
 // The status, the client's last error when it says more, and the JetStream error code when there is one.
 std::string status_text(natsStatus status, jsErrCode code = static_cast<jsErrCode>(0));
 // A failure that may go away by itself (the server away or restarting, a timeout).
@@ -56,7 +60,9 @@ public:
 
     // Connected, with a JetStream context, before `deadline`; false with `error` otherwise.
     bool ensure(std::string& error, Clock::time_point deadline);
-    bool ensure(std::string& error) { return ensure(error, Clock::now() + kOperationBudget); }
+    bool ensure(std::string& error) { return ensure(error, Clock::now() + budget_); }
+    void set_budget(Clock::duration budget) { budget_ = budget; }
+    Clock::duration budget() const { return budget_; }
     bool connected() const;
 
     natsConnection* nc() const { return nc_; }
@@ -74,8 +80,8 @@ public:
     // fails transiently the connection is re-ensured and the call retried with backoff. `what` names the
     // operation in the error ("nats://...: cannot WHAT: ...").
     template <class Call>
-    bool retry(std::string_view what, Call&& call, std::string& error, Clock::duration budget = kOperationBudget) {
-        const auto deadline = Clock::now() + budget;
+    bool retry(std::string_view what, Call&& call, std::string& error) {
+        const auto deadline = Clock::now() + budget_;
         Backoff backoff;
         bool reported = false;
         while (true) {
@@ -103,6 +109,7 @@ private:
     std::string server_;
     Reporter report_;
     std::function<void(jsOptions&)> configure_;
+    Clock::duration budget_ = kOperationBudget;
     std::shared_ptr<Events> events_;
     natsConnection* nc_ = nullptr;
     jsCtx* js_ = nullptr;

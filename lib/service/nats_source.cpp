@@ -23,7 +23,7 @@ using nats_detail::Clock;
 using nats_detail::NatsConnection;
 using nats_detail::status_text;
 
-// A server away this long is a failure the worker stops on (before that: retries and reports).
+// A server away this long is a failure the worker stops on (before that: retries and reports); retry= sets it.
 constexpr auto kOutageLimit = std::chrono::seconds(60);
 // Acknowledgements come only after checkpoints, so the server must wait long before redelivering.
 constexpr int64_t kDefaultAckWaitMs = 5 * 60 * 1000;
@@ -129,6 +129,10 @@ public:
     }
 
     std::string error() const override { return error_; }
+    void set_outage_limit(Clock::duration limit) {
+        outage_limit_ = limit;
+        connection_.set_budget(std::min<Clock::duration>(limit, nats_detail::kOperationBudget));
+    }
 
     nlohmann::json position() const override {
         nlohmann::json consumers = nlohmann::json::object();
@@ -189,8 +193,10 @@ private:
             down_since_ = Clock::now();
             if (report_) report_(name_ + ": " + problem + "; retrying");
         }
-        if (Clock::now() - *down_since_ < kOutageLimit) return true;
-        error_ = name_ + ": no server for " + std::to_string(kOutageLimit.count()) + " s: " + problem;
+        if (Clock::now() - *down_since_ < outage_limit_) return true;
+        error_ = name_ + ": no server for " +
+                 std::to_string(std::chrono::duration_cast<std::chrono::seconds>(outage_limit_).count()) +
+                 " s: " + problem;
         failed_ = true;
         return false;
     }
@@ -379,6 +385,7 @@ private:
     std::string stream_;
     std::string name_;
     int64_t ack_wait_ms_;
+    Clock::duration outage_limit_ = kOutageLimit;
     std::vector<Consumer> consumers_;
     std::vector<std::string> acks_;  // reply subjects of what was handed out or skipped since acknowledge()
     uint64_t stamps_ = 0;
@@ -432,11 +439,16 @@ std::unique_ptr<EventSource> make_nats_source(const NatsLocation& location, cons
         ack_wait_ms = static_cast<int64_t>(seconds * 1000);
     }
     for (const auto& [key, value] : location.params)
-        if (key != "consumer" && key != "subjects" && key != "ack_wait") {
-            error = where + ": unknown parameter '" + key + "' (consumer=, subjects=, ack_wait= are known)";
+        if (key != "consumer" && key != "subjects" && key != "ack_wait" && key != "retry") {
+            error = where + ": unknown parameter '" + key + "' (consumer=, subjects=, ack_wait=, retry= are known)";
             return nullptr;
         }
-    return std::make_unique<NatsSource>(location, report, location.path[0], consumer, std::move(subjects), ack_wait_ms);
+    Clock::duration outage_limit;
+    if (!nats_detail::retry_budget(location, kOutageLimit, outage_limit, error)) return nullptr;
+    auto made =
+        std::make_unique<NatsSource>(location, report, location.path[0], consumer, std::move(subjects), ack_wait_ms);
+    made->set_outage_limit(outage_limit);
+    return made;
 }
 
 }  // namespace eqlc::service

@@ -184,6 +184,7 @@ public:
     }
 
     std::string name() const override { return name_; }
+    void set_budget(nats_detail::Clock::duration budget) { connection_.set_budget(budget); }
 
 private:
     std::string part_key(uint64_t generation, uint64_t index) const {
@@ -265,7 +266,16 @@ std::unique_ptr<StateStore> make_nats_state_store(const NatsLocation& location, 
                 ": a key takes only letters, digits and - _ = . / (not at its ends: '.')";
         return nullptr;
     }
-    return std::make_unique<NatsStateStore>(location, report, location.path[0], location.path[1]);
+    for (const auto& param : location.params)
+        if (param.first != "retry") {
+            error = location.server_url() + ": unknown parameter '" + param.first + "' (retry= is known)";
+            return nullptr;
+        }
+    nats_detail::Clock::duration budget;
+    if (!nats_detail::retry_budget(location, nats_detail::kOperationBudget, budget, error)) return nullptr;
+    auto store = std::make_unique<NatsStateStore>(location, report, location.path[0], location.path[1]);
+    store->set_budget(budget);
+    return store;
 }
 
 }  // namespace eqlc::service

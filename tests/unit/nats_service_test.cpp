@@ -206,7 +206,7 @@ TEST_CASE("nats locations: host, port, IPv6, path and parameters", "[nats]") {
     CHECK(error.find("unknown parameter 'bogus'") != std::string::npos);
     REQUIRE(parse_nats_location("nats://127.0.0.1:1/a/b", l, error));
     CHECK_FALSE(make_nats_alert_sink(l, reports.reporter(), error));
-    CHECK(error.find("SUBJECT expected") != std::string::npos);
+    CHECK(error.find("nats://HOST:PORT/SUBJECT") != std::string::npos);
 }
 
 TEST_CASE("nats state store: small and split checkpoints round trip; a new one replaces the old", "[nats]") {
@@ -274,7 +274,66 @@ TEST_CASE("nats state store: small and split checkpoints round trip; a new one r
     CHECK(error.find("damaged") != std::string::npos);
     CHECK(error.find(server.url() + "/CHECKPOINTS/worker-1") != std::string::npos);
 
-    // A server that is not there: a clear error once the retries are spent (kept short by stopping for good).
+    // The server goes away and comes back while a checkpoint is written: the write waits and succeeds.
+    server.stop();
+    std::thread restart([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+        CHECK(server.start());
+    });
+    const bool saved = store->save("after the restart", error);
+    restart.join();
+    INFO(error << "\n" << reports.all());
+    REQUIRE(saved);
+    REQUIRE(store->load(loaded, error));
+    REQUIRE(loaded);
+    CHECK(*loaded == "after the restart");
+    CHECK(reports.any("retrying"));
+}
+
+TEST_CASE("nats: a server that stays away is a clear error after retry= seconds", "[nats]") {
+    EQLC_REQUIRE_NATS_SERVER();
+    NatsServer server;
+    REQUIRE(server.start());
+    {
+        Client client(server.url());
+        client.add_stream("EVENTS", "events.>");
+        client.add_stream("ALERTS", "alerts.>", int64_t{60} * 1000 * 1000 * 1000);
+    }
+    const std::string url = server.url();
+    Reports reports;
+    std::string error;
+    auto events = source(url + "/EVENTS?consumer=w&retry=1.5", reports);
+    EventBatch batch;
+    CHECK(events->next(batch, 10, std::chrono::milliseconds(100)) == EventSource::Status::idle);
+    auto sink = make_nats_alert_sink(location(url + "/alerts.x?retry=1.5"), reports.reporter(), error);
+    REQUIRE(sink);
+    REQUIRE(sink->write(Alert{"{}", "a"}, error));
+    REQUIRE(sink->flush(error));
+    server.stop();
+
+    auto store = make_nats_state_store(location(url + "/B/K?retry=1.5"), reports.reporter(), error);
+    REQUIRE(store);
+    const auto started = std::chrono::steady_clock::now();
+    std::optional<std::string> loaded;
+    CHECK_FALSE(store->load(loaded, error));
+    CHECK(error.find(url + ": cannot connect") != std::string::npos);
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));
+
+    auto status = EventSource::Status::idle;
+    for (int i = 0; i < 40 && status != EventSource::Status::failed; ++i)
+        status = events->next(batch, 10, std::chrono::milliseconds(100));
+    CHECK(status == EventSource::Status::failed);
+    CHECK(events->error().find(url + "/EVENTS: no server for 1 s") != std::string::npos);
+
+    REQUIRE(sink->write(Alert{"{}", "b"}, error));
+    error.clear();
+    CHECK_FALSE(sink->flush(error));
+    CHECK(error.find(url + "/alerts.x") != std::string::npos);
+    INFO(reports.all());
+    CHECK(reports.any("connection lost, retrying"));
+
+    CHECK_FALSE(make_nats_state_store(location(url + "/B/K?retry=soon"), reports.reporter(), error));
+    CHECK(error.find("retry=soon: a number of seconds expected") != std::string::npos);
 }
 
 TEST_CASE("nats source: merged stream order, bad messages, position, restore, redelivery", "[nats]") {
@@ -446,6 +505,22 @@ TEST_CASE("nats alert sink: duplicate ids are stored once; no stream is a clear 
     REQUIRE(again->write(Alert{"{\"alert\": 99}", "rule-4:99"}, error));
     REQUIRE(again->flush(error));
     CHECK(client.stream_messages("ALERTS") == 51);
+
+    // Alerts written while the server restarts are stored once it is back.
+    server.stop();
+    for (int i = 100; i < 110; ++i) {
+        const std::string id = "late:" + std::to_string(i);
+        REQUIRE(sink->write(Alert{"{}", id}, error));
+    }
+    std::thread restart([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+        CHECK(server.start());
+    });
+    const bool flushed = sink->flush(error);
+    restart.join();
+    INFO(error << "\n" << reports.all());
+    CHECK(flushed);
+    CHECK(client.stream_messages("ALERTS") == 61);
 
     auto nowhere = make_nats_alert_sink(location(server.url() + "/nobody.listens"), reports.reporter(), error);
     REQUIRE(nowhere->write(Alert{"{}", "x"}, error));
