@@ -1,7 +1,6 @@
 // The shared NATS connection: connect with retries, reconnect in the background, report on the caller's thread.
 #include "service/nats_connection.hpp"
 
-#include <atomic>
 #include <cstdlib>
 #include <mutex>
 #include <vector>
@@ -54,7 +53,6 @@ bool is_transient(natsStatus status, jsErrCode code) {
 struct NatsConnection::Events {
     std::mutex mutex;
     std::vector<std::string> lines;
-    std::atomic<uint64_t> reconnects{0};
     void push(std::string line) {
         std::lock_guard lock(mutex);
         lines.push_back(std::move(line));
@@ -87,7 +85,19 @@ void NatsConnection::close() {
 
 bool NatsConnection::connected() const { return nc_ && natsConnection_Status(nc_) == NATS_CONN_STATUS_CONNECTED; }
 
-uint64_t NatsConnection::reconnects() const { return events_->reconnects.load(); }
+uint64_t NatsConnection::reconnects() const {
+    // The client's own count, updated by its reconnecting thread before the connection is usable again, so a caller
+    // that sees a message fetched after a reconnect also sees the count changed (the callback may come later). A new
+    // connection object counts from zero again: add the connections made before it.
+    uint64_t count = 0;
+    natsStatistics* stats = nullptr;
+    if (nc_ && natsStatistics_Create(&stats) == NATS_OK) {
+        if (natsConnection_GetStats(nc_, stats) == NATS_OK)
+            natsStatistics_GetCounts(stats, nullptr, nullptr, nullptr, nullptr, &count);
+        natsStatistics_Destroy(stats);
+    }
+    return connections_ + count;
+}
 
 void NatsConnection::drain_events() {
     std::vector<std::string> lines;
@@ -111,9 +121,7 @@ bool NatsConnection::ensure(std::string& error, Clock::time_point deadline) {
         }
         static void reconnected(natsConnection*, void* closure) {
             auto* c = static_cast<Closure*>(closure);
-            auto* events = static_cast<Events*>(c->events.get());
-            events->reconnects.fetch_add(1);
-            events->push(c->server + ": reconnected");
+            static_cast<Events*>(c->events.get())->push(c->server + ": reconnected");
         }
         static void closed(natsConnection*, void* closure) { delete static_cast<Closure*>(closure); }
         static int64_t delay(natsConnection*, int attempts, void*) {
@@ -153,6 +161,7 @@ bool NatsConnection::ensure(std::string& error, Clock::time_point deadline) {
         reported = true;
         backoff.sleep_before(deadline);
     }
+    ++connections_;
     if (reported && report_) report_(server_ + ": connected");
 
     jsOptions options;

@@ -73,7 +73,7 @@ public:
 
     // Reports what the client's threads noticed (connection lost, reconnected) since the last call.
     void drain_events();
-    // How often the client has reconnected so far (a source sets its consumers up again after each time).
+    // Changes whenever the client reconnected or a new connection was made (a source sets its consumers up again).
     uint64_t reconnects() const;
 
     // Runs `call` (natsStatus(jsErrCode&)) until it succeeds, fails for good, or the budget is spent; while it
@@ -113,6 +113,7 @@ private:
     std::shared_ptr<Events> events_;
     natsConnection* nc_ = nullptr;
     jsCtx* js_ = nullptr;
+    uint64_t connections_ = 0;  // connection objects made so far
 };
 
 }  // namespace eqlc::service::nats_detail

@@ -45,6 +45,7 @@ struct Consumer {
     uint64_t restored = 0;   // from the checkpoint: messages at or below it are not run again
     uint64_t acked = 0;      // the last stream sequence acknowledged (or covered by the restored checkpoint)
     uint64_t caught_up = 0;  // the stamp of the latest fetch that found nothing more waiting
+    bool idle = false;       // the latest fetch found nothing more waiting
 };
 
 std::string durable_for(const std::string& name, const std::string& subject) {
@@ -103,14 +104,17 @@ public:
                 reconnects_ = reconnects;
                 reset();
             }
-            if (ready_ || setup(problem)) {
-                // An idle consumer costs its fetch's wait: share what is left of `wait`, a little at a time.
+            if (!ready_ && setup(problem)) reconnects_ = connection_.reconnects();  // a fresh start
+            if (ready_) {
+                // One consumer may wait on the server for what is left of `wait`; several are polled instead (an
+                // idle one is asked whether anything waits before it is fetched from), busy ones first so that the
+                // idle ones' answers come after the messages they are compared with (see hand_out).
                 const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-                const auto each = std::clamp(left / static_cast<long>(consumers_.size()), std::chrono::milliseconds(1),
-                                             std::chrono::milliseconds(50));
-                for (auto& c : consumers_)
-                    if (problem.empty() && c.held.size() < max_events)
-                        fetch(c, max_events - c.held.size(), each, problem);
+                const bool single = consumers_.size() == 1;
+                for (const bool idle : {false, true})
+                    for (auto& c : consumers_)
+                        if (problem.empty() && ready_ && c.idle == idle && c.held.size() < max_events)
+                            fetch(c, max_events - c.held.size(), single ? left : std::chrono::milliseconds(0), problem);
             }
             if (failed_) return Status::failed;  // a fault no retry mends (no such stream)
             if (problem.empty()) {
@@ -118,12 +122,15 @@ public:
             } else if (!note_outage(problem)) {
                 return Status::failed;
             }
+            // A reconnect during the round may have lost deliveries a consumer counts as made: its answers are
+            // not to be trusted until it is set up again (top of the loop).
+            if (connection_.reconnects() != reconnects_) continue;
             hand_out(batch, max_events);
             if (!batch.empty()) return Status::events;
             if (Clock::now() >= deadline) return Status::idle;
-            if (!problem.empty()) {
+            if (!problem.empty() || consumers_.size() > 1) {
                 const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-                std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(250)));
+                std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(problem.empty() ? 10 : 250)));
             }
         }
     }
@@ -307,15 +314,37 @@ private:
         failed_ = true;
     }
 
-    // What is waiting on the consumer, up to `count`. The client asks without waiting first and returns at once
-    // with what there is; only when there is nothing does it wait, for at most `timeout`.
-    void fetch(Consumer& c, size_t count, std::chrono::milliseconds timeout, std::string& problem) {
+    // What is waiting on the consumer, up to `count`. The request returns at once with what there is; only when
+    // there is nothing does it wait on the server, for `wait` (at least a moment, in case a message is on its way).
+    // A consumer found idle last time is first asked whether anything waits, which costs no wait.
+    void fetch(Consumer& c, size_t count, std::chrono::milliseconds wait, std::string& problem) {
         const int batch = static_cast<int>(std::min<size_t>(count, kMaxFetch));
-        natsMsgList list{nullptr, 0};
         const uint64_t stamp = ++stamps_;
         jsErrCode code = static_cast<jsErrCode>(0);
-        const natsStatus status =
-            natsSubscription_Fetch(&list, c.subscription, batch, std::max<int64_t>(timeout.count(), 1), &code);
+        if (c.idle && wait.count() == 0) {
+            jsConsumerInfo* info = nullptr;
+            const natsStatus status =
+                js_GetConsumerInfo(&info, connection_.js(), stream_.c_str(), c.durable.c_str(), nullptr, &code);
+            if (status != NATS_OK) {
+                problem = "cannot read consumer " + c.durable + ": " + status_text(status, code);
+                if (connection_.connected() && (status == NATS_NOT_FOUND || code == JSConsumerNotFoundErr)) reset();
+                return;
+            }
+            const bool nothing = info->NumPending == 0;
+            jsConsumerInfo_Destroy(info);
+            if (nothing) {
+                c.caught_up = stamp;
+                return;
+            }
+        }
+        jsFetchRequest request;
+        jsFetchRequest_Init(&request);
+        request.Batch = batch;
+        request.NoWait = true;  // with Expires: nats-server 2.9 answers at once when messages wait
+        request.Expires =
+            std::chrono::duration_cast<std::chrono::nanoseconds>(std::max(wait, std::chrono::milliseconds(20))).count();
+        natsMsgList list{nullptr, 0};
+        const natsStatus status = natsSubscription_FetchRequest(&list, c.subscription, &request);
         connection_.drain_events();
         if (status != NATS_OK && status != NATS_TIMEOUT && status != NATS_NOT_FOUND) {
             natsMsgList_Destroy(&list);
@@ -328,7 +357,8 @@ private:
             problem = "connection lost";
             return;
         }
-        if (list.Count < batch) c.caught_up = stamp;
+        c.idle = list.Count < batch;
+        if (c.idle) c.caught_up = stamp;
         for (int i = 0; i < list.Count; ++i) {
             jsMsgMetaData* meta = nullptr;
             if (natsMsg_GetMetaData(&meta, list.Msgs[i]) != NATS_OK) continue;  // not a JetStream delivery
