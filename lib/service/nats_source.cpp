@@ -27,6 +27,8 @@ using nats_detail::status_text;
 constexpr auto kOutageLimit = std::chrono::seconds(60);
 // Acknowledgements come only after checkpoints, so the server must wait long before redelivering.
 constexpr int64_t kDefaultAckWaitMs = 5 * 60 * 1000;
+// Deliveries a consumer leaves unacknowledged before it stops delivering (max_pending= sets it); the source asks
+// for a checkpoint at half of it, so that the acknowledgements it brings keep the messages flowing.
 constexpr int64_t kMaxAckPending = 100000;
 constexpr int kMaxFetch = 4096;
 
@@ -189,7 +191,8 @@ public:
         return true;
     }
 
-    bool wants_checkpoint() const override { return acks_.size() >= static_cast<size_t>(kMaxAckPending / 2); }
+    bool wants_checkpoint() const override { return acks_.size() >= static_cast<size_t>(max_pending_ / 2); }
+    void set_max_pending(int64_t max_pending) { max_pending_ = max_pending; }
 
     std::string name() const override { return name_; }
 
@@ -213,6 +216,10 @@ private:
     // and a pull subscription on each.
     bool setup(std::string& problem) {
         if (!connection_.ensure(problem, Clock::now() + std::chrono::seconds(2))) return false;
+        if (!connection_.connected()) {  // reconnecting: a request now would only wait for its timeout
+            problem = "connection lost";
+            return false;
+        }
         jsStreamInfo* info = nullptr;
         jsErrCode code = static_cast<jsErrCode>(0);
         natsStatus status = js_GetStreamInfo(&info, connection_.js(), stream_.c_str(), nullptr, &code);
@@ -280,7 +287,7 @@ private:
         if (!c.subject.empty()) config.FilterSubject = c.subject.c_str();
         config.AckPolicy = js_AckExplicit;
         config.AckWait = ack_wait_ms_ * 1000 * 1000;
-        config.MaxAckPending = kMaxAckPending;
+        config.MaxAckPending = max_pending_;
         config.MaxDeliver = -1;
         if (start > 1) {
             config.DeliverPolicy = js_DeliverByStartSequence;
@@ -319,6 +326,10 @@ private:
     // A consumer found idle last time is first asked whether anything waits, which costs no wait.
     void fetch(Consumer& c, size_t count, std::chrono::milliseconds wait, std::string& problem) {
         const int batch = static_cast<int>(std::min<size_t>(count, kMaxFetch));
+        if (!connection_.connected()) {
+            problem = "connection lost";
+            return;
+        }
         const uint64_t stamp = ++stamps_;
         jsErrCode code = static_cast<jsErrCode>(0);
         if (c.idle && wait.count() == 0) {
@@ -416,6 +427,7 @@ private:
     std::string name_;
     int64_t ack_wait_ms_;
     Clock::duration outage_limit_ = kOutageLimit;
+    int64_t max_pending_ = kMaxAckPending;
     std::vector<Consumer> consumers_;
     std::vector<std::string> acks_;  // reply subjects of what was handed out or skipped since acknowledge()
     uint64_t stamps_ = 0;
@@ -468,9 +480,20 @@ std::unique_ptr<EventSource> make_nats_source(const NatsLocation& location, cons
         }
         ack_wait_ms = static_cast<int64_t>(seconds * 1000);
     }
+    int64_t max_pending = kMaxAckPending;
+    if (const std::string text = location.param("max_pending"); !text.empty()) {
+        char* end = nullptr;
+        const long long value = std::strtoll(text.c_str(), &end, 10);
+        if (end == text.c_str() || *end != '\0' || value < 2 || value > 10000000) {
+            error = where + ": max_pending=" + text + ": a number from 2 to 10000000 expected";
+            return nullptr;
+        }
+        max_pending = value;
+    }
     for (const auto& [key, value] : location.params)
-        if (key != "consumer" && key != "subjects" && key != "ack_wait" && key != "retry") {
-            error = where + ": unknown parameter '" + key + "' (consumer=, subjects=, ack_wait=, retry= are known)";
+        if (key != "consumer" && key != "subjects" && key != "ack_wait" && key != "retry" && key != "max_pending") {
+            error = where + ": unknown parameter '" + key +
+                    "' (consumer=, subjects=, ack_wait=, max_pending=, retry= are known)";
             return nullptr;
         }
     Clock::duration outage_limit;
@@ -478,6 +501,7 @@ std::unique_ptr<EventSource> make_nats_source(const NatsLocation& location, cons
     auto made =
         std::make_unique<NatsSource>(location, report, location.path[0], consumer, std::move(subjects), ack_wait_ms);
     made->set_outage_limit(outage_limit);
+    made->set_max_pending(max_pending);
     return made;
 }
 

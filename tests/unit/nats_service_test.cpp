@@ -430,6 +430,32 @@ TEST_CASE("nats source: merged stream order, bad messages, position, restore, re
     }
 }
 
+TEST_CASE("nats source: the whole stream without subjects=; a checkpoint wanted at half of max_pending", "[nats]") {
+    EQLC_REQUIRE_NATS_SERVER();
+    NatsServer server;
+    REQUIRE(server.start());
+    Client client(server.url());
+    client.add_stream("EVENTS", "events.>");
+    std::vector<uint64_t> expected;
+    for (int i = 0; i < 30; ++i)
+        expected.push_back(client.publish("events." + std::to_string(i % 4), "{\"n\": " + std::to_string(i) + "}"));
+    Reports reports;
+    auto events = source(server.url() + "/EVENTS?consumer=all&max_pending=20&ack_wait=30", reports);
+    auto lines = read_events(*events, 9, std::chrono::seconds(10), 9);
+    CHECK_FALSE(events->wants_checkpoint());
+    const auto more = read_events(*events, 1, std::chrono::seconds(10), 1);
+    lines.insert(lines.end(), more.begin(), more.end());
+    CHECK(events->wants_checkpoint());  // 10 of 20 unacknowledged
+    CHECK(events->position()["consumers"].contains("all"));
+    std::string error;
+    REQUIRE(events->acknowledge(error));
+    CHECK_FALSE(events->wants_checkpoint());
+    const auto rest = read_events(*events, 20);
+    lines.insert(lines.end(), rest.begin(), rest.end());
+    CHECK(lines == expected);
+    CHECK(quiet(*events));
+}
+
 TEST_CASE("nats source: a missing stream fails with a clear message", "[nats]") {
     EQLC_REQUIRE_NATS_SERVER();
     NatsServer server;
