@@ -10,8 +10,27 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// 1: CBOR {format, identity {rules [[name, text]...], options}, engine (binary), sources, sink}.
-constexpr std::string_view kCheckpointFormat = "eqlc-state-1";
+// The checkpoint's layout: kCheckpointMagic, then two parts, each an 8-byte little-endian length and its bytes: a
+// JSON object {identity: {rules: [[name, text]...], options}, sources, sink}, then the engine's snapshot, as it is
+// (it is most of the bytes: copied once, not re-encoded).
+constexpr std::string_view kCheckpointMagic = "eqlc-state-2\n";
+
+void put_part(std::string& out, std::string_view part) {
+    uint64_t n = part.size();
+    for (int i = 0; i < 8; ++i, n >>= 8) out.push_back(static_cast<char>(n & 0xff));
+    out.append(part);
+}
+
+bool take_part(std::string_view& in, std::string_view& part) {
+    if (in.size() < 8) return false;
+    uint64_t n = 0;
+    for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(in[static_cast<size_t>(i)]);
+    in.remove_prefix(8);
+    if (n > in.size()) return false;
+    part = in.substr(0, n);
+    in.remove_prefix(n);
+    return true;
+}
 
 // How long one source may keep the worker waiting when it has nothing: short enough that a stop, a checkpoint or
 // another source is seen soon.
@@ -29,31 +48,40 @@ std::string value_text(const nlohmann::json& v) {
 std::string encode_checkpoint(const Checkpoint& c) {
     nlohmann::json rules = nlohmann::json::array();
     for (const auto& [name, text] : c.identity.rules) rules.push_back({name, text});
-    nlohmann::json j;
-    j["format"] = kCheckpointFormat;
-    j["identity"] = {{"rules", std::move(rules)}, {"options", c.identity.options}};
-    j["engine"] = nlohmann::json::binary(std::vector<uint8_t>(c.engine.begin(), c.engine.end()));
-    j["sources"] = c.sources;
-    j["sink"] = c.sink;
-    const std::vector<uint8_t> cbor = nlohmann::json::to_cbor(j);
-    return std::string(cbor.begin(), cbor.end());
+    const nlohmann::json head = {{"identity", {{"rules", std::move(rules)}, {"options", c.identity.options}}},
+                                 {"sources", c.sources},
+                                 {"sink", c.sink}};
+    const std::string head_text = head.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::string out;
+    out.reserve(kCheckpointMagic.size() + 16 + head_text.size() + c.engine.size());
+    out.append(kCheckpointMagic);
+    put_part(out, head_text);
+    put_part(out, c.engine);
+    return out;
 }
 
 bool decode_checkpoint(std::string_view bytes, Checkpoint& out, std::string& error) {
-    const nlohmann::json j = nlohmann::json::from_cbor(bytes.begin(), bytes.end(), true, false);
-    if (j.is_discarded() || !j.is_object() || j.value("format", "") != kCheckpointFormat) {
+    std::string_view head_text, engine;
+    if (bytes.substr(0, kCheckpointMagic.size()) != kCheckpointMagic) {
         error = "not an eqlc state (or one written by another version of eqlc)";
+        return false;
+    }
+    bytes.remove_prefix(kCheckpointMagic.size());
+    const nlohmann::json head = take_part(bytes, head_text) && take_part(bytes, engine) && bytes.empty()
+                                    ? nlohmann::json::parse(head_text, nullptr, false)
+                                    : nlohmann::json(nlohmann::json::value_t::discarded);
+    if (head.is_discarded() || !head.is_object()) {
+        error = "a damaged eqlc state (cut short or changed)";
         return false;
     }
     try {
         out.identity.rules.clear();
-        for (const auto& r : j.at("identity").at("rules"))
+        for (const auto& r : head.at("identity").at("rules"))
             out.identity.rules.emplace_back(r.at(0).get<std::string>(), r.at(1).get<std::string>());
-        out.identity.options = j.at("identity").at("options");
-        const auto& engine = j.at("engine").get_binary();
-        out.engine.assign(engine.begin(), engine.end());
-        out.sources = j.at("sources");
-        out.sink = j.at("sink");
+        out.identity.options = head.at("identity").at("options");
+        out.engine.assign(engine);
+        out.sources = head.at("sources");
+        out.sink = head.at("sink");
     } catch (const nlohmann::json::exception& e) {
         error = std::string("a damaged eqlc state: ") + e.what();
         return false;
