@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "input/ndjson_reader.hpp"
+#include "sequence/snapshot.hpp"
 
 namespace eqlc {
 
@@ -12,9 +13,12 @@ namespace eqlc {
 
 namespace {
 
-// 2: kept events' texts once, in "texts" (the matchers refer to them by index); the state-check clock and
-// which queries' first eviction was reported.
-constexpr std::string_view kSnapshotFormat = "eqlc-engine-2";
+// 3: the magic, then a CBOR head (counters, clocks, results held back, the reorder window, per query its text and
+// which matchers it has), then the bulky parts as they are, without re-encoding: each query's matcher snapshots and
+// the kept events' texts (once; the matchers refer to them by index), as length-prefixed bytes
+// (sequence/snapshot.hpp). 2 embedded all of it in CBOR, which copied every text three times.
+constexpr std::string_view kSnapshotFormat = "eqlc-engine-3";
+constexpr std::string_view kSnapshotMagic = "eqlc-engine-3\n";
 
 nlohmann::json tie_to_json(const engine::TieValue& v) {
     return std::visit(
@@ -92,26 +96,20 @@ bool Engine::snapshot(std::string& bytes, Diagnostic* error) const {
     j["checked_epoch"] = s.checked_epoch;
     j["warned"] = s.warned;
     sequence::SnapshotTextWriter texts;
+    std::vector<std::string> matchers;  // in query order, a sequence's before a sample's
     nlohmann::json queries = nlohmann::json::array();
     for (const auto& q : s.queries) {
         nlohmann::json held = nlohmann::json::array();
         for (const auto& m : q.limiter.held()) held.push_back(match_to_json(m));
-        nlohmann::json state = {{"text", q.entry.source.text}, {"seen", q.limiter.seen()}, {"held", held}};
-        if (q.sequence) {
-            const std::string b = q.sequence->snapshot(&texts);
-            state["sequence"] = nlohmann::json::binary(std::vector<uint8_t>(b.begin(), b.end()));
-        }
-        if (q.sample) {
-            const std::string b = q.sample->snapshot(&texts);
-            state["sample"] = nlohmann::json::binary(std::vector<uint8_t>(b.begin(), b.end()));
-        }
-        queries.push_back(std::move(state));
+        queries.push_back({{"text", q.entry.source.text},
+                           {"seen", q.limiter.seen()},
+                           {"held", held},
+                           {"sequence", q.sequence != nullptr},
+                           {"sample", q.sample != nullptr}});
+        if (q.sequence) matchers.push_back(q.sequence->snapshot(&texts));
+        if (q.sample) matchers.push_back(q.sample->snapshot(&texts));
     }
     j["queries"] = std::move(queries);
-    nlohmann::json text_list = nlohmann::json::array();
-    for (const sequence::SharedText* t : texts.texts())
-        text_list.push_back(nlohmann::json::binary(std::vector<uint8_t>(t->data(), t->data() + t->size)));
-    j["texts"] = std::move(text_list);
     if (s.reorder) {
         nlohmann::json events = nlohmann::json::array();
         for (const auto& e : s.reorder->held())
@@ -125,7 +123,17 @@ bool Engine::snapshot(std::string& bytes, Diagnostic* error) const {
             {"events", std::move(events)}};
     }
     const std::vector<uint8_t> cbor = nlohmann::json::to_cbor(j);
-    bytes.assign(cbor.begin(), cbor.end());
+    size_t size = kSnapshotMagic.size() + cbor.size() + 10 * (2 + matchers.size() + texts.texts().size());
+    for (const auto& m : matchers) size += m.size();
+    for (const sequence::SharedText* t : texts.texts()) size += t->size;
+    sequence::ByteWriter out;
+    out.buffer().reserve(size);
+    out.raw(kSnapshotMagic);
+    out.bytes(std::string_view(reinterpret_cast<const char*>(cbor.data()), cbor.size()));
+    for (const auto& m : matchers) out.bytes(m);
+    out.u64(texts.texts().size());
+    for (const sequence::SharedText* t : texts.texts()) out.bytes(std::string_view(t->data(), t->size));
+    bytes = out.take();
     return true;
 }
 
@@ -133,8 +141,11 @@ bool Engine::restore(std::string_view bytes, Diagnostic* error) {
     Impl& s = *impl_;
     auto fail = [&](std::string why) { return state_error(error, std::move(why)); };
     if (s.options.sort_input) return fail("an engine that sorts its whole input cannot continue a snapshot");
-    const nlohmann::json j = nlohmann::json::from_cbor(bytes.begin(), bytes.end(), true, false);
-    if (j.is_discarded() || !j.is_object() || j.value("format", "") != kSnapshotFormat)
+    sequence::ByteReader in(bytes);
+    if (!in.expect(kSnapshotMagic)) return fail("not an eqlc engine snapshot (or one of another version)");
+    const std::string_view head = in.bytes();
+    const nlohmann::json j = nlohmann::json::from_cbor(head.begin(), head.end(), true, false);
+    if (!in.ok() || j.is_discarded() || !j.is_object() || j.value("format", "") != kSnapshotFormat)
         return fail("not an eqlc engine snapshot");
     try {
         const auto& queries = j.at("queries");
@@ -146,11 +157,19 @@ bool Engine::restore(std::string_view bytes, Diagnostic* error) {
             return fail("the snapshot was taken with a different reorder window setting");
 
         // Build everything first, then swap in: a bad snapshot leaves the engine as it was.
-        sequence::SnapshotTextReader texts(s.texts);
-        for (const auto& t : j.at("texts")) {
-            const auto& b = t.get_binary();
-            texts.add(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+        // The matchers' bytes come before the texts they refer to: find them first, restore them after.
+        std::vector<std::string_view> sequence_bytes(s.queries.size()), sample_bytes(s.queries.size());
+        for (size_t q = 0; q < s.queries.size(); ++q) {
+            if (queries[q].at("sequence").get<bool>() != (s.queries[q].sequence != nullptr) ||
+                queries[q].at("sample").get<bool>() != (s.queries[q].sample != nullptr))
+                return fail("the snapshot was taken with other queries (query " + std::to_string(q + 1) + " differs)");
+            if (s.queries[q].sequence) sequence_bytes[q] = in.bytes();
+            if (s.queries[q].sample) sample_bytes[q] = in.bytes();
         }
+        sequence::SnapshotTextReader texts(s.texts);
+        const uint64_t text_count = in.count();
+        for (uint64_t i = 0; i < text_count && in.ok(); ++i) texts.add(in.bytes());
+        if (!in.ok() || !in.at_end()) return fail("a damaged engine snapshot (cut short or changed)");
         const auto warned = j.at("warned").get<std::vector<uint8_t>>();
         if (warned.size() != s.queries.size()) return fail("the snapshot was taken with other queries");
         std::vector<std::unique_ptr<sequence::SequenceMatcher>> sequences(s.queries.size());
@@ -160,18 +179,13 @@ bool Engine::restore(std::string_view bytes, Diagnostic* error) {
             const auto& state = queries[q];
             std::string why;
             if (s.queries[q].sequence) {
-                const auto& b = state.at("sequence").get_binary();
-                auto m = sequence::SequenceMatcher::restore(
-                    std::string_view(reinterpret_cast<const char*>(b.data()), b.size()), s.sequence_sink(q), &why,
-                    s.limits, &texts);
+                auto m =
+                    sequence::SequenceMatcher::restore(sequence_bytes[q], s.sequence_sink(q), &why, s.limits, &texts);
                 if (!m) return fail("query " + std::to_string(q + 1) + ": " + why);
                 sequences[q] = std::make_unique<sequence::SequenceMatcher>(std::move(*m));
             }
             if (s.queries[q].sample) {
-                const auto& b = state.at("sample").get_binary();
-                auto m = sequence::SampleMatcher::restore(
-                    std::string_view(reinterpret_cast<const char*>(b.data()), b.size()), s.sample_sink(q), &why,
-                    s.limits, &texts);
+                auto m = sequence::SampleMatcher::restore(sample_bytes[q], s.sample_sink(q), &why, s.limits, &texts);
                 if (!m) return fail("query " + std::to_string(q + 1) + ": " + why);
                 samples[q] = std::make_unique<sequence::SampleMatcher>(std::move(*m));
             }

@@ -111,3 +111,35 @@ TEST_CASE("engine snapshot: refused when it does not fit", "[engine][snapshot]")
     CHECK(error.phase == eqlc::Phase::state);
     CHECK(error.message.find("sorts its whole input") != std::string::npos);
 }
+
+TEST_CASE("engine snapshot: damaged bytes are refused (or restore a valid state), never a crash",
+          "[engine][snapshot]") {
+    const auto events = sample_events();
+    std::vector<std::string> whole;
+    std::string bytes;
+    size_t split = 0;  // the first event after which a partial sequence is pending
+    {
+        auto engine = make({}, whole);
+        while (split < events.size() && engine->stats().pending_partials == 0) engine->push(events[split++]);
+        REQUIRE(engine->stats().pending_partials > 0);
+        REQUIRE(engine->snapshot(bytes));
+    }
+    std::vector<std::string> out;
+    auto engine = make({}, out);
+    eqlc::Diagnostic error;
+    // Cut short anywhere: refused.
+    for (size_t cut = 0; cut < bytes.size(); cut += 1 + cut / 16) {
+        INFO("cut at " << cut);
+        CHECK_FALSE(engine->restore(std::string_view(bytes).substr(0, cut), &error));
+    }
+    // A byte changed anywhere: refused or restored, and the engine goes on either way.
+    for (size_t at = 0; at < bytes.size(); at += 1 + at / 8) {
+        std::string changed = bytes;
+        changed[at] = static_cast<char>(changed[at] ^ 0x5a);
+        (void)engine->restore(changed, &error);
+    }
+    REQUIRE(engine->restore(bytes, &error));
+    for (size_t i = split; i < events.size(); ++i) engine->push(events[i]);
+    engine->finish();
+    CHECK_FALSE(out.empty());
+}
