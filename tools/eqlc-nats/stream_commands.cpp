@@ -99,6 +99,84 @@ int count(const std::string& url, const std::string& stream) {
     return std::cout.flush() ? 0 : 2;
 }
 
+namespace {
+
+// Prints one message's line; false when standard output fails.
+void print_message(natsMsg* msg, bool headers) {
+    if (headers) {
+        const char* id = nullptr;
+        std::cout << (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) == NATS_OK && id ? id : "-") << '\t';
+    }
+    std::cout.write(natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
+    std::cout << '\n';
+}
+
+// Through an ordered consumer: an ephemeral push consumer that the client keeps in sequence (it makes a new one from
+// the next sequence when a message goes missing). Its filter is the stream's one subject, which is the whole
+// stream.
+bool get_ordered(Client& client, const std::string& stream, const std::string& subject, uint64_t last, bool headers,
+                 std::string& error) {
+    jsSubOptions sub_options;
+    jsSubOptions_Init(&sub_options);
+    sub_options.Stream = stream.c_str();
+    sub_options.Ordered = true;
+    sub_options.Config.DeliverPolicy = js_DeliverAll;
+    natsSubscription* sub = nullptr;
+    jsErrCode code{};
+    natsStatus status = js_SubscribeSync(&sub, client.js(), subject.c_str(), nullptr, &sub_options, &code);
+    if (status != NATS_OK) {
+        error = "cannot read it: " + status_text(status, code);
+        return false;
+    }
+    bool ok = true;
+    while (true) {
+        natsMsg* msg = nullptr;
+        status = natsSubscription_NextMsg(&msg, sub, 10'000);
+        if (status != NATS_OK) {
+            error = status_text(status) + " while reading it";
+            ok = false;
+            break;
+        }
+        jsMsgMetaData* meta = nullptr;
+        if (natsMsg_GetMetaData(&meta, msg) != NATS_OK) {  // not a stream message (flow control, heartbeat)
+            natsMsg_Destroy(msg);
+            continue;
+        }
+        const uint64_t sequence = meta->Sequence.Stream;
+        const uint64_t pending = meta->NumPending;
+        jsMsgMetaData_Destroy(meta);
+        if (sequence <= last) print_message(msg, headers);
+        natsMsg_Destroy(msg);
+        // The last sequence may have been deleted since the call started: nothing pending ends it as well.
+        if (sequence >= last || pending == 0) break;
+    }
+    natsSubscription_Unsubscribe(sub);  // the consumer goes now rather than after its idle limit
+    natsSubscription_Destroy(sub);
+    return ok;
+}
+
+// One request per sequence, for a stream with several subjects (one consumer filter cannot cover them on a 2.9
+// server); slower, but any stream.
+bool get_each(Client& client, const std::string& stream, uint64_t first, uint64_t last, bool headers,
+              std::string& error) {
+    for (uint64_t sequence = first; sequence <= last; ++sequence) {
+        natsMsg* msg = nullptr;
+        jsErrCode code{};
+        const natsStatus status = with_retries(
+            [&](jsErrCode& c) { return js_GetMsg(&msg, client.js(), stream.c_str(), sequence, nullptr, &c); }, code);
+        if (status == NATS_NOT_FOUND || code == JSNoMessageFoundErr) continue;  // deleted
+        if (status != NATS_OK) {
+            error = "message " + std::to_string(sequence) + ": " + status_text(status, code);
+            return false;
+        }
+        print_message(msg, headers);
+        natsMsg_Destroy(msg);
+    }
+    return true;
+}
+
+}  // namespace
+
 int get(const std::string& url, const std::string& stream, bool headers) {
     Client client;
     std::string error;
@@ -107,62 +185,17 @@ int get(const std::string& url, const std::string& stream, bool headers) {
         std::cerr << "eqlc-nats: get: " << error << "\n";
         return 2;
     }
+    const uint64_t first = info->State.FirstSeq;
     const uint64_t last = info->State.LastSeq;
     const uint64_t messages = info->State.Msgs;
+    const std::string subject = info->Config->SubjectsLen == 1 ? info->Config->Subjects[0] : "";
     jsStreamInfo_Destroy(info);
     if (messages == 0) return 0;
-
-    // An ordered consumer: an ephemeral push consumer the client keeps in sequence (it recreates the consumer
-    // from the next sequence when a message goes missing), bound to the stream whatever its subjects.
-    jsSubOptions sub_options;
-    jsSubOptions_Init(&sub_options);
-    sub_options.Stream = stream.c_str();
-    sub_options.Ordered = true;
-    sub_options.Config.DeliverPolicy = js_DeliverAll;
-    natsSubscription* sub = nullptr;
-    jsErrCode code{};
-    natsStatus status = js_SubscribeSync(&sub, client.js(), nullptr, nullptr, &sub_options, &code);
-    if (status != NATS_OK) {
-        std::cerr << "eqlc-nats: get: " << url << ": stream " << stream
-                  << ": cannot read it: " << status_text(status, code) << "\n";
-        return 2;
-    }
-    int exit_status = 0;
-    while (true) {
-        natsMsg* msg = nullptr;
-        status = natsSubscription_NextMsg(&msg, sub, 10'000);
-        if (status != NATS_OK) {
-            std::cerr << "eqlc-nats: get: " << url << ": stream " << stream << ": " << status_text(status)
-                      << " while reading it\n";
-            exit_status = 2;
-            break;
-        }
-        jsMsgMetaData* meta = nullptr;
-        if (natsMsg_GetMetaData(&meta, msg) != NATS_OK) {  // a flow-control or heartbeat message: not data
-            natsMsg_Destroy(msg);
-            continue;
-        }
-        const uint64_t sequence = meta->Sequence.Stream;
-        const uint64_t pending = meta->NumPending;
-        jsMsgMetaData_Destroy(meta);
-        if (sequence > last) {  // published after the call started
-            natsMsg_Destroy(msg);
-            break;
-        }
-        if (headers) {
-            const char* id = nullptr;
-            std::cout << (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) == NATS_OK && id ? id : "-") << '\t';
-        }
-        std::cout.write(natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
-        std::cout << '\n';
-        natsMsg_Destroy(msg);
-        // The last sequence may have been deleted since the call started; nothing pending means the end either way.
-        if (sequence >= last || pending == 0) break;
-    }
-    natsSubscription_Unsubscribe(sub);  // removes the ephemeral consumer now rather than after its idle limit
-    natsSubscription_Destroy(sub);
+    const bool ok = subject.empty() ? get_each(client, stream, first, last, headers, error)
+                                    : get_ordered(client, stream, subject, last, headers, error);
+    if (!ok) std::cerr << "eqlc-nats: get: " << url << ": stream " << stream << ": " << error << "\n";
     if (!std::cout.flush()) return 2;
-    return exit_status;
+    return ok ? 0 : 2;
 }
 
 }  // namespace eqlc_nats
