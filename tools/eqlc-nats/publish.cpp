@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 #include "client.hpp"
 #include "commands.hpp"
@@ -166,11 +166,6 @@ private:
     int stalls_ = 0;
 };
 
-std::string shorten(std::string text) {
-    if (text.size() > 200) text = text.substr(0, 200) + "...";
-    return text;
-}
-
 }  // namespace
 
 int publish(const PublishOptions& options) {
@@ -199,6 +194,7 @@ int publish(const PublishOptions& options) {
     }
     Publisher publisher(client, acks);
 
+    simdjson::dom::parser parser;
     uint64_t sent = 0, bad = 0;
     const auto start = Clock::now();
     for (const auto& file : options.files) {
@@ -217,11 +213,11 @@ int publish(const PublishOptions& options) {
         for (uint64_t number = 1; std::getline(in, line); ++number) {
             if (!line.empty() && line.back() == '\r') line.pop_back();
             if (line.find_first_not_of(" \t") == std::string::npos) continue;
-            nlohmann::json event;
-            try {
-                event = nlohmann::json::parse(line);
-            } catch (const nlohmann::json::exception& e) {
-                std::cerr << origin << ":" << number << ": not JSON, skipped: " << shorten(e.what()) << "\n";
+            // A full parse (simdjson validates every byte), so that no consumer receives a line it cannot read.
+            simdjson::dom::element event;
+            if (const auto parsed = parser.parse(line).get(event); parsed != simdjson::SUCCESS) {
+                std::cerr << origin << ":" << number << ": not JSON, skipped: " << simdjson::error_message(parsed)
+                          << "\n";
                 ++bad;
                 continue;
             }

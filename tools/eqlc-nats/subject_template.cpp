@@ -1,36 +1,50 @@
 #include "subject_template.hpp"
 
+#include <charconv>
+
 namespace eqlc_nats {
 
 namespace {
 
-const nlohmann::json* find_from(const nlohmann::json& object, const std::vector<std::string>& path, size_t first) {
-    if (!object.is_object()) return nullptr;
+bool find_from(simdjson::dom::element node, const std::vector<std::string>& path, size_t first,
+               simdjson::dom::element& out) {
+    simdjson::dom::object object;
+    if (node.get(object) != simdjson::SUCCESS) return false;
     // Try every split of the remaining names: the key may itself hold dots ("host.id" inside "event"...).
     std::string key;
     for (size_t last = first; last < path.size(); ++last) {
         if (last > first) key += '.';
         key += path[last];
-        const auto it = object.find(key);
-        if (it == object.end()) continue;
-        if (last + 1 == path.size()) return &*it;
-        if (const nlohmann::json* found = find_from(*it, path, last + 1)) return found;
+        simdjson::dom::element child;
+        if (object.at_key(key).get(child) != simdjson::SUCCESS) continue;
+        if (last + 1 == path.size()) {
+            out = child;
+            return true;
+        }
+        if (find_from(child, path, last + 1, out)) return true;
     }
-    return nullptr;
+    return false;
 }
 
-std::string value_text(const nlohmann::json* value) {
-    if (!value) return "";
-    if (value->is_string()) return value->get<std::string>();
-    if (value->is_boolean()) return value->get<bool>() ? "true" : "false";
-    if (value->is_number()) return value->dump();
-    return "";  // null, arrays and objects name no single partition
+std::string value_text(simdjson::dom::element value) {
+    switch (value.type()) {
+        case simdjson::dom::element_type::STRING: return std::string(value.get_string().value_unsafe());
+        case simdjson::dom::element_type::BOOL: return value.get_bool().value_unsafe() ? "true" : "false";
+        case simdjson::dom::element_type::INT64: return std::to_string(value.get_int64().value_unsafe());
+        case simdjson::dom::element_type::UINT64: return std::to_string(value.get_uint64().value_unsafe());
+        case simdjson::dom::element_type::DOUBLE: {
+            char text[32];
+            const auto [end, ec] = std::to_chars(text, text + sizeof text, value.get_double().value_unsafe());
+            return ec == std::errc() ? std::string(text, end) : std::string();
+        }
+        default: return "";  // null, arrays and objects name no single partition
+    }
 }
 
 }  // namespace
 
-const nlohmann::json* find_field(const nlohmann::json& event, const std::vector<std::string>& path) {
-    return path.empty() ? nullptr : find_from(event, path, 0);
+bool find_field(simdjson::dom::element event, const std::vector<std::string>& path, simdjson::dom::element& out) {
+    return !path.empty() && find_from(event, path, 0, out);
 }
 
 bool SubjectTemplate::parse(std::string_view text, std::string& error) {
@@ -77,14 +91,15 @@ bool SubjectTemplate::uses_fields() const {
     return false;
 }
 
-std::string SubjectTemplate::expand(const nlohmann::json& event, bool subject_safe) const {
+std::string SubjectTemplate::expand(simdjson::dom::element event, bool subject_safe) const {
     std::string out;
     for (const auto& part : parts_) {
         if (!part.field) {
             out += part.literal;
             continue;
         }
-        std::string value = value_text(find_field(event, part.path));
+        simdjson::dom::element found;
+        std::string value = find_field(event, part.path, found) ? value_text(found) : std::string();
         if (subject_safe) {
             if (value.empty()) value = "_";
             for (char& c : value)

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 namespace eqlc_nats {
 
@@ -18,7 +18,7 @@ public:
     // The text for `event`. With `subject_safe`, each value has the characters that mean something in a subject
     // ('.', '*', '>', white space) replaced by '_', so one value stays one subject token; a missing, null, empty or
     // non-scalar value gives "_".
-    std::string expand(const nlohmann::json& event, bool subject_safe) const;
+    std::string expand(simdjson::dom::element event, bool subject_safe) const;
 
     bool uses_fields() const;
 
@@ -32,7 +32,7 @@ private:
 };
 
 // The value of a dotted field name in an event, whether the event nests it (`{"host":{"id":..}}`), spells it flat
-// (`{"host.id":..}`) or mixes both, as ECS producers do; nullptr when absent.
-const nlohmann::json* find_field(const nlohmann::json& event, const std::vector<std::string>& path);
+// (`{"host.id":..}`) or mixes both, as ECS producers do; false when absent.
+bool find_field(simdjson::dom::element event, const std::vector<std::string>& path, simdjson::dom::element& out);
 
 }  // namespace eqlc_nats
