@@ -95,6 +95,17 @@ TEST_CASE("eqlc-nats: stream-add, publish, count and get give back the events in
     REQUIRE(run_tool({"publish", server.url(), file.string()}).status == 0);
     CHECK(count_of(server, "EVENTS") == "6\n");
 
+    // A stream of several subjects is read message by message, still in sequence order.
+    REQUIRE(run_tool({"stream-add", server.url(), "MULTI", "a.*", "b.*"}).status == 0);
+    REQUIRE(run_tool({"publish", server.url(), file.string(), "--subject", "a.{host.id}"}).status == 0);
+    REQUIRE(run_tool({"publish", server.url(), file.string(), "--subject", "b.{event.id}"}).status == 0);
+    r = run_tool({"get", server.url(), "MULTI", "--headers"});
+    CHECK(r.status == 0);
+    std::string twice;
+    for (int round = 0; round < 2; ++round)
+        for (const auto& event : events) twice += "-\t" + event + "\n";
+    CHECK(r.out == twice);
+
     r = run_tool({"count", server.url(), "NOSUCH"});
     CHECK(r.status == 2);
     CHECK(r.err.find("stream NOSUCH: no such stream") != std::string::npos);
