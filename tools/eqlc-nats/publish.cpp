@@ -35,6 +35,7 @@ struct Acks {
     uint64_t failed = 0;
     std::string first_failure;
     std::vector<natsMsg*> resend;  // transient failures, owned here until sent again
+    std::string last_transient;    // what the latest of them was, for the message when retries run out
 
     uint64_t progress() {
         std::lock_guard lock(mutex);
@@ -56,6 +57,9 @@ void on_ack(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* failure, void* clo
         return;
     }
     if (failure && is_transient(failure->Err, failure->ErrCode)) {
+        acks->last_transient = std::string(natsMsg_GetSubject(msg)) + ": " +
+                               (failure->Err == NATS_NO_RESPONDERS ? "no stream captures this subject"
+                                                                   : status_text(failure->Err, failure->ErrCode));
         acks->resend.push_back(msg);  // the library leaves the message to us
         return;
     }
@@ -133,7 +137,9 @@ public:
                 if (acks_.resend.empty()) return true;
                 if (round >= kResendRounds) {
                     error = client_.url() + ": " + std::to_string(acks_.resend.size()) +
-                            " events still not acknowledged after " + std::to_string(kResendRounds) + " rounds";
+                            " events still not acknowledged after " + std::to_string(kResendRounds) +
+                            " rounds; the last failure: " +
+                            (acks_.last_transient.empty() ? "no acknowledgement" : acks_.last_transient);
                     for (natsMsg* msg : acks_.resend) natsMsg_Destroy(msg);
                     acks_.resend.clear();
                     return false;
@@ -152,6 +158,7 @@ private:
         if (js_PublishAsyncGetPendingList(&pending, client_.js()) != NATS_OK) return;
         {
             std::lock_guard lock(acks_.mutex);
+            acks_.last_transient = "no acknowledgement within the wait";
             for (int i = 0; i < pending.Count; ++i) {
                 acks_.resend.push_back(pending.Msgs[i]);
                 pending.Msgs[i] = nullptr;  // ours now, not the list's to destroy
