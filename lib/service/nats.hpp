@@ -3,6 +3,11 @@
 // Locations are URLs nats://HOST:PORT/PATH?PARAMS (HOST a name or address, [::1] for IPv6; PORT default 4222).
 // Every connection retries with backoff while the server is away and says so through the Reporter; a call that
 // still fails after its retries returns its error.
+//
+// Every location takes retry=SECONDS: how long an operation is retried (default 30 s; a source's outage limit,
+// default 60 s). A source also takes ack_wait=SECONDS (how long the server waits for an acknowledgement before it
+// redelivers; default 300 s, as acknowledgements come only with checkpoints) and max_pending=N (unacknowledged
+// messages per consumer; default 100000, a checkpoint is wanted at half of it).
 #pragma once
 
 #include <cstdint>

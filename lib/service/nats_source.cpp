@@ -31,6 +31,9 @@ constexpr int64_t kDefaultAckWaitMs = 5 * 60 * 1000;
 // for a checkpoint at half of it, so that the acknowledgements it brings keep the messages flowing.
 constexpr int64_t kMaxAckPending = 100000;
 constexpr int kMaxFetch = 4096;
+// Probes (one per round, about 10 ms apart) that may find deliveries made but not received before the consumer is
+// set up again: long enough for acknowledgements to be processed, short against the acknowledgement wait.
+constexpr int kStuckProbes = 100;
 
 struct Held {
     natsMsg* message = nullptr;
@@ -47,7 +50,9 @@ struct Consumer {
     uint64_t restored = 0;   // from the checkpoint: messages at or below it are not run again
     uint64_t acked = 0;      // the last stream sequence acknowledged (or covered by the restored checkpoint)
     uint64_t caught_up = 0;  // the stamp of the latest fetch that found nothing more waiting
-    bool idle = false;       // the latest fetch found nothing more waiting
+    bool idle = true;        // ask before fetching (the latest fetch found nothing more waiting)
+    uint64_t unacked = 0;    // deliveries received since the last acknowledge()
+    int stuck = 0;           // probes in a row that found deliveries made but not received
 };
 
 std::string durable_for(const std::string& name, const std::string& subject) {
@@ -100,6 +105,7 @@ public:
         max_events = std::max<size_t>(max_events, 1);
         while (true) {
             std::string problem;
+            size_t received = 0;
             if (const uint64_t reconnects = connection_.reconnects(); reconnects != reconnects_) {
                 // Deliveries in flight when the connection broke are lost to us but pending on the server until
                 // the acknowledgement wait: set the consumers up again so that they come now.
@@ -108,15 +114,13 @@ public:
             }
             if (!ready_ && setup(problem)) reconnects_ = connection_.reconnects();  // a fresh start
             if (ready_) {
-                // One consumer may wait on the server for what is left of `wait`; several are polled instead (an
-                // idle one is asked whether anything waits before it is fetched from), busy ones first so that the
-                // idle ones' answers come after the messages they are compared with (see hand_out).
-                const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-                const bool single = consumers_.size() == 1;
+                // Consumers are polled (an idle one is asked whether anything waits before it is fetched from),
+                // busy ones first so that the idle ones' answers come after the messages they are compared with
+                // (see hand_out).
                 for (const bool idle : {false, true})
                     for (auto& c : consumers_)
                         if (problem.empty() && ready_ && c.idle == idle && c.held.size() < max_events)
-                            fetch(c, max_events - c.held.size(), single ? left : std::chrono::milliseconds(0), problem);
+                            received += fetch(c, max_events - c.held.size(), problem);
             }
             if (failed_) return Status::failed;  // a fault no retry mends (no such stream)
             if (problem.empty()) {
@@ -130,7 +134,7 @@ public:
             hand_out(batch, max_events);
             if (!batch.empty()) return Status::events;
             if (Clock::now() >= deadline) return Status::idle;
-            if (!problem.empty() || consumers_.size() > 1) {
+            if (received == 0) {  // nothing came: give the producers a moment
                 const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
                 std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(problem.empty() ? 10 : 250)));
             }
@@ -187,7 +191,10 @@ public:
             return false;
         }
         acks_.clear();
-        for (auto& c : consumers_) c.acked = std::max(c.acked, c.last);
+        for (auto& c : consumers_) {
+            c.acked = std::max(c.acked, c.last);
+            c.unacked = c.held.size();
+        }
         return true;
     }
 
@@ -310,6 +317,9 @@ private:
         for (auto& c : consumers_) {
             for (auto& h : c.held) natsMsg_Destroy(h.message);
             c.held.clear();
+            c.unacked = 0;
+            c.idle = true;
+            c.stuck = 0;
             if (c.subscription) natsSubscription_Destroy(c.subscription);
             c.subscription = nullptr;
         }
@@ -321,39 +331,47 @@ private:
         failed_ = true;
     }
 
-    // What is waiting on the consumer, up to `count`. The request returns at once with what there is; only when
-    // there is nothing does it wait on the server, for `wait` (at least a moment, in case a message is on its way).
-    // A consumer found idle last time is first asked whether anything waits, which costs no wait.
-    void fetch(Consumer& c, size_t count, std::chrono::milliseconds wait, std::string& problem) {
+    // What is waiting on the consumer, up to `count`. A consumer found idle last time is first asked (consumer
+    // info) whether anything waits; it is caught up when nothing waits and every delivery it made has arrived here.
+    // (A delivery can be lost on its way: the client drops what comes after its request timed out. The server then
+    // counts it as pending until the acknowledgement wait; a consumer that stays like that is set up again.)
+    size_t fetch(Consumer& c, size_t count, std::string& problem) {
         const int batch = static_cast<int>(std::min<size_t>(count, kMaxFetch));
         if (!connection_.connected()) {
             problem = "connection lost";
-            return;
+            return 0;
         }
         const uint64_t stamp = ++stamps_;
         jsErrCode code = static_cast<jsErrCode>(0);
-        if (c.idle && wait.count() == 0) {
+        if (c.idle) {
             jsConsumerInfo* info = nullptr;
             const natsStatus status =
                 js_GetConsumerInfo(&info, connection_.js(), stream_.c_str(), c.durable.c_str(), nullptr, &code);
             if (status != NATS_OK) {
                 problem = "cannot read consumer " + c.durable + ": " + status_text(status, code);
                 if (connection_.connected() && (status == NATS_NOT_FOUND || code == JSConsumerNotFoundErr)) reset();
-                return;
+                return 0;
             }
             const bool nothing = info->NumPending == 0;
+            const bool in_flight = info->NumAckPending > static_cast<int64_t>(c.unacked);
             jsConsumerInfo_Destroy(info);
-            if (nothing) {
+            if (nothing && !in_flight) {
                 c.caught_up = stamp;
-                return;
+                c.stuck = 0;
+                return 0;
+            }
+            if (nothing) {
+                if (++c.stuck >= kStuckProbes) reset();
+                return 0;
             }
         }
         jsFetchRequest request;
         jsFetchRequest_Init(&request);
         request.Batch = batch;
-        request.NoWait = true;  // with Expires: nats-server 2.9 answers at once when messages wait
-        request.Expires =
-            std::chrono::duration_cast<std::chrono::nanoseconds>(std::max(wait, std::chrono::milliseconds(20))).count();
+        // With Expires, nats-server 2.9 answers a NoWait request at once when messages wait; the generous
+        // expiry only guards against a slow client giving up on messages already on their way.
+        request.NoWait = true;
+        request.Expires = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::seconds(2)).count();
         natsMsgList list{nullptr, 0};
         const natsStatus status = natsSubscription_FetchRequest(&list, c.subscription, &request);
         connection_.drain_events();
@@ -361,15 +379,16 @@ private:
             natsMsgList_Destroy(&list);
             problem = "cannot fetch from consumer " + c.durable + ": " + status_text(status, code);
             if (connection_.connected()) reset();  // the consumer may be gone: set it up again
-            return;
+            return 0;
         }
         if (status != NATS_OK && !connection_.connected()) {
             natsMsgList_Destroy(&list);
             problem = "connection lost";
-            return;
+            return 0;
         }
+        const size_t received = static_cast<size_t>(list.Count);
         c.idle = list.Count < batch;
-        if (c.idle) c.caught_up = stamp;
+        c.unacked += received;
         for (int i = 0; i < list.Count; ++i) {
             jsMsgMetaData* meta = nullptr;
             if (natsMsg_GetMetaData(&meta, list.Msgs[i]) != NATS_OK) continue;  // not a JetStream delivery
@@ -381,6 +400,7 @@ private:
         // Redeliveries can arrive behind newer messages.
         std::stable_sort(c.held.begin(), c.held.end(),
                          [](const Held& a, const Held& b) { return a.sequence < b.sequence; });
+        return received;
     }
 
     // Hands out held messages in stream order. A message may go only when no other consumer can still deliver an

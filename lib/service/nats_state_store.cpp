@@ -99,7 +99,7 @@ public:
         // calling the checkpoint damaged.
         for (int attempt = 0;; ++attempt) {
             std::optional<std::string> manifest_value;
-            if (!get(key_, manifest_value, error)) return false;
+            if (!get(key_, manifest_value, error, &revision_)) return false;
             if (!manifest_value) {
                 current_ = Manifest{};
                 return true;  // no checkpoint yet
@@ -147,7 +147,7 @@ public:
         if (!open(error)) return false;
         if (!current_) {
             std::optional<std::string> value;
-            if (!get(key_, value, error)) return false;
+            if (!get(key_, value, error, &revision_)) return false;
             const auto parsed = value ? parse_manifest(*value) : std::nullopt;
             current_ = parsed ? parsed->first : Manifest{};
         }
@@ -171,7 +171,7 @@ public:
             }
             value = manifest_line(next);
         }
-        if (!put(key_, value, error)) return false;
+        if (!write_manifest(value, error)) return false;
         current_ = next;
         // The old parts are garbage now; one that cannot be deleted only costs space until its slot is reused.
         for (uint64_t i = 0; i < previous.parts; ++i) {
@@ -212,8 +212,11 @@ private:
             error);
     }
 
-    bool get(const std::string& key, std::optional<std::string>& value, std::string& error) {
+    // The entry's value (nullopt when absent or deleted) and, when asked, its revision (0 then).
+    bool get(const std::string& key, std::optional<std::string>& value, std::string& error,
+             uint64_t* revision = nullptr) {
         value.reset();
+        if (revision) *revision = 0;
         return connection_.retry(
             "read " + bucket_ + "/" + key,
             [&](jsErrCode&) {
@@ -223,6 +226,7 @@ private:
                 if (status != NATS_OK) return status;
                 value.emplace(static_cast<const char*>(kvEntry_Value(entry)),
                               static_cast<size_t>(kvEntry_ValueLen(entry)));
+                if (revision) *revision = kvEntry_Revision(entry);
                 kvEntry_Destroy(entry);
                 return NATS_OK;
             },
@@ -239,12 +243,53 @@ private:
             error);
     }
 
+    // The manifest replaces the revision this store last read or wrote, and only that one: two workers given the
+    // same state location would otherwise overwrite each other's checkpoints without anyone noticing.
+    bool write_manifest(const std::string& value, std::string& error) {
+        const uint64_t expected = revision_;
+        uint64_t written = 0;
+        std::string failure;
+        const bool ok = connection_.retry(
+            "write " + bucket_ + "/" + key_,
+            [&](jsErrCode&) {
+                const int length = static_cast<int>(value.size());
+                return expected ? kvStore_Update(&written, kv_, key_.c_str(), value.data(), length, expected)
+                                : kvStore_Create(&written, kv_, key_.c_str(), value.data(), length);
+            },
+            failure);
+        if (ok) {
+            revision_ = written;
+            return true;
+        }
+        // Refused or failed: an earlier attempt of ours may have landed with its answer lost; otherwise someone
+        // else wrote the entry.
+        std::optional<std::string> now;
+        uint64_t now_revision = 0;
+        if (!get(key_, now, error, &now_revision)) {
+            error = failure;
+            return false;
+        }
+        if (now && *now == value) {
+            revision_ = now_revision;
+            return true;
+        }
+        if (now_revision != expected) {
+            error = name_ + ": the checkpoint was replaced by another writer (revision " +
+                    std::to_string(now_revision) + ", this worker last saw " + std::to_string(expected) +
+                    "); is another worker using the same state location?";
+            return false;
+        }
+        error = failure;
+        return false;
+    }
+
     NatsConnection connection_;
     std::string bucket_;
     std::string key_;
     std::string name_;
     kvStore* kv_ = nullptr;
     std::optional<Manifest> current_;  // what the entry holds, once read or written
+    uint64_t revision_ = 0;            // the entry's revision then (0: none)
 };
 
 }  // namespace

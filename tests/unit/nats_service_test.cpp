@@ -274,6 +274,23 @@ TEST_CASE("nats state store: small and split checkpoints round trip; a new one r
     CHECK(error.find("damaged") != std::string::npos);
     CHECK(error.find(server.url() + "/CHECKPOINTS/worker-1") != std::string::npos);
 
+    // A new checkpoint replaces the damaged one.
+    REQUIRE(store->save("repaired", error));
+    REQUIRE(store->load(loaded, error));
+    CHECK(*loaded == "repaired");
+
+    // Two writers on one location: the one that did not see the other's checkpoint is refused.
+    {
+        auto other = make_nats_state_store(location(server.url() + "/CHECKPOINTS/worker-1"), reports.reporter(), error);
+        REQUIRE(other->load(loaded, error));
+        REQUIRE(other->save("from the other writer", error));
+        error.clear();
+        CHECK_FALSE(store->save("stale writer", error));
+        CHECK(error.find("replaced by another writer") != std::string::npos);
+        REQUIRE(store->load(loaded, error));  // reading it again makes it current
+        CHECK(*loaded == "from the other writer");
+    }
+
     // The server goes away and comes back while a checkpoint is written: the write waits and succeeds.
     server.stop();
     std::thread restart([&] {
