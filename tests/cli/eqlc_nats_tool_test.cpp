@@ -11,26 +11,12 @@
 
 using eqlc::test::CliResult;
 using eqlc::test::read_text;
-using eqlc::test::shell_quote;
 using eqlc::test::TempDir;
 
 namespace {
 
 // Runs `eqlc-nats ARGS...`, capturing its status, standard output and standard error.
-CliResult run_tool(const std::vector<std::string>& args) {
-    TempDir dir;
-    const auto out = dir.path() / "stdout";
-    const auto err = dir.path() / "stderr";
-    std::string command = shell_quote(EQLC_NATS_TOOL_PATH);
-    for (const auto& a : args) command += ' ' + shell_quote(a);
-    command += " </dev/null >" + shell_quote(out.string()) + " 2>" + shell_quote(err.string());
-    const int raw = std::system(command.c_str());
-    CliResult r;
-    r.status = (raw != -1 && WIFEXITED(raw)) ? WEXITSTATUS(raw) : -1;
-    r.out = read_text(out);
-    r.err = read_text(err);
-    return r;
-}
+CliResult run_tool(const std::vector<std::string>& args) { return eqlc::test::run_program(EQLC_NATS_TOOL_PATH, args); }
 
 std::string count_of(const eqlc::test::NatsServer& server, const std::string& stream) {
     const CliResult r = run_tool({"count", server.url(), stream});

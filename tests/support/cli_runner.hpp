@@ -36,13 +36,14 @@ inline std::string shell_quote(const std::string& s) {
     return q + "'";
 }
 
-// Runs `eqlc ARGS...` (the binary built with the tests), with `stdin_text` as standard input.
-inline CliResult run_eqlc(const std::vector<std::string>& args, const std::string& stdin_text = "") {
+// Runs `PROGRAM ARGS...`, with `stdin_text` as standard input.
+inline CliResult run_program(const std::string& program, const std::vector<std::string>& args,
+                             const std::string& stdin_text = "") {
     TempDir dir;
     const auto in = dir.write("stdin", stdin_text);
     const auto out = dir.path() / "stdout";
     const auto err = dir.path() / "stderr";
-    std::string command = shell_quote(EQLC_CLI_PATH);
+    std::string command = shell_quote(program);
     for (const auto& a : args) command += ' ' + shell_quote(a);
     command += " <" + shell_quote(in.string()) + " >" + shell_quote(out.string()) + " 2>" + shell_quote(err.string());
     const int raw = std::system(command.c_str());
@@ -51,6 +52,11 @@ inline CliResult run_eqlc(const std::vector<std::string>& args, const std::strin
     r.out = read_text(out);
     r.err = read_text(err);
     return r;
+}
+
+// Runs `eqlc ARGS...` (the binary built with the tests), with `stdin_text` as standard input.
+inline CliResult run_eqlc(const std::vector<std::string>& args, const std::string& stdin_text = "") {
+    return run_program(EQLC_CLI_PATH, args, stdin_text);
 }
 
 }  // namespace eqlc::test

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -76,6 +77,26 @@ public:
             natsMsg_Destroy(msg);
         }
         return out;
+    }
+
+    // The keys of a key-value bucket, and writing one entry.
+    std::set<std::string> keys(const char* bucket) {
+        kvStore* kv = nullptr;
+        REQUIRE(js_KeyValue(&kv, js_, bucket) == NATS_OK);
+        kvKeysList list{nullptr, 0};
+        std::set<std::string> out;
+        if (kvStore_Keys(&list, kv, nullptr) == NATS_OK)
+            for (int i = 0; i < list.Count; ++i) out.insert(list.Keys[i]);
+        kvKeysList_Destroy(&list);
+        kvStore_Destroy(kv);
+        return out;
+    }
+    void put(const char* bucket, const std::string& key, const std::string& value) {
+        kvStore* kv = nullptr;
+        REQUIRE(js_KeyValue(&kv, js_, bucket) == NATS_OK);
+        uint64_t revision = 0;
+        REQUIRE(kvStore_Put(&revision, kv, key.c_str(), value.data(), static_cast<int>(value.size())) == NATS_OK);
+        kvStore_Destroy(kv);
     }
 
 private:

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "service/nats.hpp"
+#include "support/nats_client.hpp"
 #include "support/nats_server.hpp"
 
 using namespace eqlc::service;
@@ -35,70 +36,7 @@ struct Reports {
     }
 };
 
-// A plain client for the test's own setup: streams, publications, inspection.
-class Client {
-public:
-    explicit Client(const std::string& url) {
-        REQUIRE(natsConnection_ConnectTo(&nc_, url.c_str()) == NATS_OK);
-        REQUIRE(natsConnection_JetStream(&js_, nc_, nullptr) == NATS_OK);
-    }
-    ~Client() {
-        if (js_) jsCtx_Destroy(js_);
-        if (nc_) natsConnection_Destroy(nc_);
-    }
-    void add_stream(const char* name, const char* subject, int64_t duplicates_ns = 0) {
-        jsStreamConfig config;
-        jsStreamConfig_Init(&config);
-        config.Name = name;
-        const char* subjects[] = {subject};
-        config.Subjects = subjects;
-        config.SubjectsLen = 1;
-        config.Storage = js_FileStorage;
-        if (duplicates_ns) config.Duplicates = duplicates_ns;
-        jsStreamInfo* info = nullptr;
-        jsErrCode code = static_cast<jsErrCode>(0);
-        REQUIRE(js_AddStream(&info, js_, &config, nullptr, &code) == NATS_OK);
-        jsStreamInfo_Destroy(info);
-    }
-    uint64_t publish(const std::string& subject, const std::string& data) {
-        jsPubAck* ack = nullptr;
-        jsErrCode code = static_cast<jsErrCode>(0);
-        REQUIRE(js_Publish(&ack, js_, subject.c_str(), data.data(), static_cast<int>(data.size()), nullptr, &code) ==
-                NATS_OK);
-        const uint64_t sequence = ack->Sequence;
-        jsPubAck_Destroy(ack);
-        return sequence;
-    }
-    uint64_t stream_messages(const char* name) {
-        jsStreamInfo* info = nullptr;
-        REQUIRE(js_GetStreamInfo(&info, js_, name, nullptr, nullptr) == NATS_OK);
-        const uint64_t count = info->State.Msgs;
-        jsStreamInfo_Destroy(info);
-        return count;
-    }
-    std::set<std::string> keys(const char* bucket) {
-        kvStore* kv = nullptr;
-        REQUIRE(js_KeyValue(&kv, js_, bucket) == NATS_OK);
-        kvKeysList list{nullptr, 0};
-        std::set<std::string> out;
-        if (kvStore_Keys(&list, kv, nullptr) == NATS_OK)
-            for (int i = 0; i < list.Count; ++i) out.insert(list.Keys[i]);
-        kvKeysList_Destroy(&list);
-        kvStore_Destroy(kv);
-        return out;
-    }
-    void put(const char* bucket, const std::string& key, const std::string& value) {
-        kvStore* kv = nullptr;
-        REQUIRE(js_KeyValue(&kv, js_, bucket) == NATS_OK);
-        uint64_t revision = 0;
-        REQUIRE(kvStore_Put(&revision, kv, key.c_str(), value.data(), static_cast<int>(value.size())) == NATS_OK);
-        kvStore_Destroy(kv);
-    }
-
-private:
-    natsConnection* nc_ = nullptr;
-    jsCtx* js_ = nullptr;
-};
+using Client = eqlc::test::NatsClient;
 
 NatsLocation location(const std::string& text) {
     NatsLocation out;
