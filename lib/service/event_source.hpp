@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -41,8 +42,12 @@ struct EventBatch {
     void add(std::string_view json, uint64_t line) {
         const size_t at = text.size();
         text.append(json);
-        for (size_t i = at; i < text.size(); ++i)
-            if (text[i] == '\n' || text[i] == '\r') text[i] = ' ';
+        // Most events hold no line break: memchr finds that at memory speed.
+        for (char c : {'\n', '\r'}) {
+            char* p = text.data() + at;
+            char* const end = text.data() + text.size();
+            while ((p = static_cast<char*>(std::memchr(p, c, static_cast<size_t>(end - p)))) != nullptr) *p++ = ' ';
+        }
         text.push_back('\n');
         lines.push_back(line);
     }
