@@ -28,7 +28,8 @@
  * constructors) may be called from any thread at any time. One engine, and one event builder, is used by one thread
  * at a time (the caller locks if several share it); different engines run on different threads in parallel.
  * Callbacks are called on the thread that pushes events or calls finish, during that call; a callback must not
- * call the engine that calls it, except eqlc_engine_last_error and eqlc_engine_get_stats.
+ * call the engine that calls it, except eqlc_engine_last_error and eqlc_engine_get_stats, and must return normally
+ * (no longjmp, no C++ exception out of it).
  *
  * Versions. EQLC_VERSION_* is the version of this header; eqlc_version() that of the library loaded at run time.
  * Within one major version the ABI only grows: structs that may gain fields start with `struct_size`, which the
