@@ -30,6 +30,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "eqlc/diagnostics.hpp"
+#include "eqlc/event_builder.hpp"
 #include "eqlc/match.hpp"
 #include "eqlc/query.hpp"
 
@@ -177,6 +178,10 @@ public:
     // in each: input split by one of them (partitions keyed by host.id) keeps every match in one part.
     std::vector<std::string> join_keys(size_t query) const;
     bool joins(size_t query) const;  // a sequence or sample (whose events are joined), with or without keys
+    // The field paths the queries read, sorted and without repeats: every field a query references (after schema
+    // aliases), and the timestamp, event category and tiebreaker fields of the options and of each query. An event
+    // needs no other field to match (EventBuilder: the others cost nothing), though alerts show whatever it has.
+    std::vector<std::string> fields() const;
     // The compiled programs of every query, one line per instruction.
     std::string explain() const;
     // The rule index (EngineOptions::rule_index), for --explain: a summary line ("# rule index: 5 of 6 terms
@@ -251,6 +256,15 @@ public:
     // A buffer of NDJSON lines (plain text; '\n' ends a line, a last line without it counts). Returns the number of
     // events that were usable (bad lines are reported and counted, as read_ndjson does).
     size_t push_ndjson(std::string_view text, const PushOptions& options = {});
+
+    // Events that are not JSON (eqlc/event_builder.hpp): a builder whose set_time() writes this engine's timestamp
+    // field, and the fields it needs (CompiledQueries::fields()).
+    EventBuilder event() const;
+    std::vector<std::string> fields() const;
+    // Feeds a built event: the same as push_json of its JSON. False when it is unusable: a builder with an error
+    // (EventBuilder::error(), reported to on_bad_input with that message and counted as a bad line) or an event
+    // push_json refuses (no usable timestamp).
+    bool push(const EventBuilder& event, const PushOptions& options = {});
 
     // Streams an NDJSON file (plain or gzip; "-" is stdin) through the engine, in chunks. Returns false with
     // `error` set when the file cannot be opened or reading stops early (I/O error, corrupt gzip, or `strict`

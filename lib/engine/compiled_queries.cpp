@@ -103,6 +103,23 @@ CompiledQueries::Result CompiledQueries::compile(std::vector<QuerySource> querie
 }
 
 size_t CompiledQueries::size() const { return impl_->queries.size(); }
+
+std::vector<std::string> CompiledQueries::fields() const {
+    // The catalog holds every field a query reads (after schema aliases); the order, category and tiebreaker fields
+    // are added even when no query tests them, since an embedder building events sets those on every one.
+    std::vector<std::string> out = impl_->catalog.paths();
+    auto add_settings = [&out](const std::optional<std::string>& timestamp, const std::optional<std::string>& category,
+                               const std::optional<std::string>& tiebreaker) {
+        for (const auto* field : {&timestamp, &category, &tiebreaker})
+            if (*field) out.push_back(**field);
+    };
+    add_settings(impl_->options.timestamp_field, impl_->options.event_category_field, impl_->options.tiebreaker_field);
+    for (const auto& q : impl_->queries)
+        add_settings(q.source.timestamp_field, q.source.event_category_field, q.source.tiebreaker_field);
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
 const QuerySource& CompiledQueries::source(size_t query) const { return impl_->queries.at(query).source; }
 bool CompiledQueries::valid(size_t query) const { return impl_->queries.at(query).compiled.has_value(); }
 bool CompiledQueries::prefiltered() const { return impl_->line_filter != nullptr; }

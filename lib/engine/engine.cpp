@@ -184,6 +184,23 @@ size_t Engine::push_ndjson(std::string_view text, const PushOptions& options) {
     return usable + (after.skipped_events - before.skipped_events);
 }
 
+EventBuilder Engine::event() const { return EventBuilder(impl_->options.query.timestamp_field); }
+
+std::vector<std::string> Engine::fields() const { return impl_->compiled->fields(); }
+
+bool Engine::push(const EventBuilder& event, const PushOptions& options) {
+    Impl& s = *impl_;
+    if (!event.ok()) {
+        ++s.stats.bad_lines;
+        s.report_bad(BadInput{std::string(options.origin), options.lines.empty() ? 0 : options.lines.front(),
+                              event.error() + "; skipped", ""});
+        return false;
+    }
+    s.built_text.clear();
+    event.write_json(s.built_text);
+    return push_json(s.built_text, options);
+}
+
 bool Engine::read_ndjson(const std::string& path, const ReadOptions& options, Diagnostic* error) {
     Impl& s = *impl_;
     input::ReaderOptions reader_options;

@@ -45,6 +45,7 @@ struct Engine::Impl {
     // push_json / push_ndjson: the reader over the pushed text, and the padded copy of that text it reads.
     std::unique_ptr<input::NdjsonReader> push_reader;
     std::string push_text;
+    std::string built_text;  // push(EventBuilder): the event written as JSON
 
     MatchHandler match_handler;
     BadInputHandler bad_input_handler;

@@ -5,10 +5,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
-#include <optional>
 
-#include <nlohmann/json.hpp>
-
+#include "eqlc/alert.hpp"
 #include "eqlc/match.hpp"
 #include "eqlc/printable.hpp"
 
@@ -174,25 +172,8 @@ bool setup_run(const Options& options, const eqlc::QueryOptions& query_options, 
 }
 
 std::string alert_text(const Source& source, const eqlc::Match& match, bool pretty) {
-    std::optional<eqlc::AlertRule> alert_rule;
-    if (source.rule) {
-        const auto& rule = *source.rule;
-        alert_rule = eqlc::AlertRule{rule.rule_id, rule.name, rule.severity, rule.risk_score};
-        if (!rule.severity_mapping.empty() || !rule.risk_score_mapping.empty()) {
-            // The overrides read the last event of the alert (for the WMI rule: the spawned process).
-            for (auto it = match.events.rbegin(); it != match.events.rend(); ++it) {
-                if (it->missing) continue;
-                const auto last = nlohmann::json::parse(it->source, nullptr, false);
-                auto [severity, risk] = eqlc::rules::effective_severity(rule, last);
-                alert_rule->severity = severity;
-                alert_rule->risk_score = risk;
-                break;
-            }
-        }
-    }
-    const eqlc::AlertRule* rule_ptr = alert_rule ? &*alert_rule : nullptr;
-    return pretty ? eqlc::match_to_pretty(match, source.origin, rule_ptr)
-                  : eqlc::match_to_ndjson(match, source.origin, rule_ptr) + '\n';
+    return pretty ? eqlc::alert_to_pretty(match, source.origin, source.rule)
+                  : eqlc::alert_to_ndjson(match, source.origin, source.rule) + '\n';
 }
 
 void warn_state_limit(const eqlc::Engine& engine, const eqlc::EngineOptions& options,

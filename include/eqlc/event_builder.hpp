@@ -1,0 +1,128 @@
+// Events that are not JSON: an embedder holding its own event structs (an EDR agent, a Zeek or Falco plugin) sets
+// the fields one by one and pushes the event, without writing JSON itself.
+//
+//   eqlc::EventBuilder b = engine.event();    // knows the engine's timestamp field
+//   for (const auto& path : engine.fields()) ...  // the fields the rules read: the others cost nothing
+//   b.set("process.name", "cmd.exe");
+//   b.set("process.pid", 4);
+//   b.append("process.args", "/c");           // arrays: one append per element
+//   b.set_time(ns);                           // nanoseconds since the epoch, UTC
+//   engine.push(b);                           // the same matches as the event's JSON through push_json
+//   b.clear();                                // and reuse it for the next event
+//
+// Fields are dotted paths ("process.parent.name"), as the rules name them; the event is a JSON object with those
+// paths as keys, which is what alerts show as the event's _source. Setting a field again replaces its value (the
+// field keeps its first place). A field name that no event could hold (empty, an empty segment as in "a..b" or
+// ".a", not UTF-8), a string that is not UTF-8 and a number that is not finite make the event unusable: the
+// setter returns false and the builder keeps the first such error (error()); Engine::push refuses the event
+// (reported to on_bad_input with that message, and counted as a bad line), as it refuses JSON that cannot be read.
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace eqlc {
+
+class EventBuilder {
+public:
+    // An event whose set_time() writes `timestamp_field` (Engine::event() gives the engine's).
+    explicit EventBuilder(std::string timestamp_field = "@timestamp");
+
+    // Scalars. The overloads take what the C++ types say: strings, integers (signed or unsigned, up to 64 bits),
+    // floating-point numbers and bool; a `const char*` is a string, never a bool.
+    bool set(std::string_view field, std::string_view value);
+    bool set(std::string_view field, const char* value) { return set(field, std::string_view(value)); }
+    bool set(std::string_view field, const std::string& value) { return set(field, std::string_view(value)); }
+    template <std::same_as<bool> Bool>
+    bool set(std::string_view field, Bool value) {
+        return set_bool(field, value);
+    }
+    template <std::integral Int>
+    requires(!std::same_as<Int, bool>) bool set(std::string_view field, Int value) {
+        if constexpr (std::signed_integral<Int>)
+            return set_int(field, static_cast<int64_t>(value));
+        else
+            return set_uint(field, static_cast<uint64_t>(value));
+    }
+    template <std::floating_point Float>
+    bool set(std::string_view field, Float value) {
+        return set_double(field, static_cast<double>(value));
+    }
+    bool set_null(std::string_view field);
+
+    // Arrays: each append adds one element to the field's array (a field set as a scalar before becomes an array
+    // holding only the new element). set_empty_array makes the field present with no values, which is not the same
+    // as absent (an empty array of scalars is a field with zero values).
+    bool append(std::string_view field, std::string_view value);
+    bool append(std::string_view field, const char* value) { return append(field, std::string_view(value)); }
+    bool append(std::string_view field, const std::string& value) { return append(field, std::string_view(value)); }
+    template <std::same_as<bool> Bool>
+    bool append(std::string_view field, Bool value) {
+        return append_bool(field, value);
+    }
+    template <std::integral Int>
+    requires(!std::same_as<Int, bool>) bool append(std::string_view field, Int value) {
+        if constexpr (std::signed_integral<Int>)
+            return append_int(field, static_cast<int64_t>(value));
+        else
+            return append_uint(field, static_cast<uint64_t>(value));
+    }
+    template <std::floating_point Float>
+    bool append(std::string_view field, Float value) {
+        return append_double(field, static_cast<double>(value));
+    }
+    bool append_null(std::string_view field);
+    bool set_empty_array(std::string_view field);
+
+    // The event time, nanoseconds since 1970-01-01T00:00:00Z (any int64), written to the timestamp field as
+    // ISO-8601 UTC text down to the nanosecond ("2026-11-20T09:01:00.000000001Z"), which the reader turns back into
+    // exactly `nanos`; the second form writes another date field (a rule's timestamp_override).
+    bool set_time(int64_t nanos) { return set_time(timestamp_field_, nanos); }
+    bool set_time(std::string_view field, int64_t nanos);
+
+    // Forgets the fields and the error, keeping the timestamp field and the memory, for the next event.
+    void clear();
+
+    // The event as one line of JSON (no newline).
+    std::string json() const;
+    void write_json(std::string& out) const;  // the same, appended to `out`
+
+    bool ok() const { return error_.empty(); }
+    // The first problem ("field \"a..b\": a field name cannot have an empty segment"); empty when ok().
+    const std::string& error() const { return error_; }
+    const std::string& timestamp_field() const { return timestamp_field_; }
+    size_t size() const { return used_; }  // fields set
+
+private:
+    struct Field {
+        std::string name;
+        std::string value;  // JSON text: a scalar, or the elements of an array separated by commas
+        bool array = false;
+    };
+
+    bool set_bool(std::string_view field, bool value);
+    bool set_int(std::string_view field, int64_t value);
+    bool set_uint(std::string_view field, uint64_t value);
+    bool set_double(std::string_view field, double value);
+    bool append_bool(std::string_view field, bool value);
+    bool append_int(std::string_view field, int64_t value);
+    bool append_uint(std::string_view field, uint64_t value);
+    bool append_double(std::string_view field, double value);
+
+    // The field's value text to write into: reset for a scalar, extended (with a comma) for an array element.
+    // Null (after recording the error) when the name is unusable.
+    std::string* scalar(std::string_view field);
+    std::string* element(std::string_view field);
+    Field* find_or_add(std::string_view field);
+    bool fail(std::string_view field, std::string_view why);
+
+    std::string timestamp_field_;
+    std::vector<Field> fields_;
+    size_t used_ = 0;  // fields_[0, used_) are this event's; the rest keep their memory for the next one
+    std::string error_;
+};
+
+}  // namespace eqlc

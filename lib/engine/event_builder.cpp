@@ -1,0 +1,293 @@
+// EventBuilder: fields set one by one, written as one JSON object with dotted keys, which the projection reader
+// reads exactly as it reads nested objects (input/projection.hpp). Writing JSON text keeps one reading path for
+// every way events arrive, so a built event matches as the same event given as JSON does.
+#include "eqlc/event_builder.hpp"
+
+#include <charconv>
+#include <cmath>
+
+#include "values/timestamp.hpp"
+
+namespace eqlc {
+
+namespace {
+
+// The length of the well-formed UTF-8 sequence at text[i], or 0 when it is not one (RFC 3629: no overlong forms,
+// no surrogates, nothing above U+10FFFF).
+size_t utf8_sequence(std::string_view text, size_t i) {
+    const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+    const unsigned char c = byte(i);
+    if (c < 0x80) return 1;
+    size_t n = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (i + n > text.size()) return 0;
+    if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+    for (size_t k = 2; k < n; ++k)
+        if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    return n;
+}
+
+bool valid_utf8(std::string_view text) {
+    for (size_t i = 0; i < text.size();) {
+        const size_t n = utf8_sequence(text, i);
+        if (n == 0) return false;
+        i += n;
+    }
+    return true;
+}
+
+// Appends `text` (valid UTF-8) as a JSON string, quotes included.
+void append_json_string(std::string& out, std::string_view text) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    out += '"';
+    size_t run = 0;  // start of the bytes not yet copied
+    for (size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        out.append(text.data() + run, i - run);
+        run = i + 1;
+        out += '\\';
+        switch (c) {
+            case '"': out += '"'; break;
+            case '\\': out += '\\'; break;
+            case '\n': out += 'n'; break;
+            case '\r': out += 'r'; break;
+            case '\t': out += 't'; break;
+            case '\b': out += 'b'; break;
+            case '\f': out += 'f'; break;
+            default:
+                out += "u00";
+                out += kHex[c >> 4];
+                out += kHex[c & 0xF];
+        }
+    }
+    out.append(text.data() + run, text.size() - run);
+    out += '"';
+}
+
+template <typename Number>
+void append_integer(std::string& out, Number value) {
+    char buf[24];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+    out.append(buf, end);
+}
+
+// The shortest text that reads back as `value`, kept a floating-point number in JSON (1.0 stays "1.0", not the
+// integer "1", since a dynamic field keeps the JSON type).
+void append_double_text(std::string& out, double value) {
+    char buf[32];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+    const std::string_view text(buf, static_cast<size_t>(end - buf));
+    out += text;
+    if (text.find_first_of(".e") == std::string_view::npos) out += ".0";
+}
+
+std::string_view name_problem(std::string_view field) {
+    if (field.empty()) return "a field name cannot be empty";
+    if (field.front() == '.' || field.back() == '.' || field.find("..") != std::string_view::npos)
+        return "a field name cannot have an empty segment (a leading, trailing or doubled '.')";
+    if (!valid_utf8(field)) return "a field name must be UTF-8";
+    return {};
+}
+
+// A field name as messages show it: printable, and short.
+std::string shown(std::string_view field) {
+    std::string out;
+    for (const char c : field.substr(0, 80)) out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) ? '?' : c;
+    if (field.size() > 80) out += "...";
+    return out;
+}
+
+}  // namespace
+
+EventBuilder::EventBuilder(std::string timestamp_field) : timestamp_field_(std::move(timestamp_field)) {}
+
+bool EventBuilder::fail(std::string_view field, std::string_view why) {
+    if (error_.empty()) {
+        error_ = "field \"" + shown(field) + "\": ";
+        error_ += why;
+    }
+    return false;
+}
+
+EventBuilder::Field* EventBuilder::find_or_add(std::string_view field) {
+    for (size_t i = 0; i < used_; ++i)
+        if (fields_[i].name == field) return &fields_[i];
+    if (const auto problem = name_problem(field); !problem.empty()) {
+        fail(field, problem);
+        return nullptr;
+    }
+    if (used_ == fields_.size()) fields_.emplace_back();
+    Field& f = fields_[used_++];
+    f.name.assign(field);
+    f.value.clear();
+    f.array = false;
+    return &f;
+}
+
+std::string* EventBuilder::scalar(std::string_view field) {
+    Field* f = find_or_add(field);
+    if (!f) return nullptr;
+    f->value.clear();
+    f->array = false;
+    return &f->value;
+}
+
+std::string* EventBuilder::element(std::string_view field) {
+    Field* f = find_or_add(field);
+    if (!f) return nullptr;
+    if (!f->array) {
+        f->value.clear();
+        f->array = true;
+    } else if (!f->value.empty()) {
+        f->value += ',';
+    }
+    return &f->value;
+}
+
+bool EventBuilder::set(std::string_view field, std::string_view value) {
+    if (!valid_utf8(value)) return fail(field, "the string value is not UTF-8");
+    std::string* out = scalar(field);
+    if (!out) return false;
+    append_json_string(*out, value);
+    return true;
+}
+
+bool EventBuilder::set_bool(std::string_view field, bool value) {
+    std::string* out = scalar(field);
+    if (!out) return false;
+    *out += value ? "true" : "false";
+    return true;
+}
+
+bool EventBuilder::set_int(std::string_view field, int64_t value) {
+    std::string* out = scalar(field);
+    if (!out) return false;
+    append_integer(*out, value);
+    return true;
+}
+
+bool EventBuilder::set_uint(std::string_view field, uint64_t value) {
+    std::string* out = scalar(field);
+    if (!out) return false;
+    append_integer(*out, value);
+    return true;
+}
+
+bool EventBuilder::set_double(std::string_view field, double value) {
+    if (!std::isfinite(value)) return fail(field, "a number must be finite (JSON has no NaN or infinity)");
+    std::string* out = scalar(field);
+    if (!out) return false;
+    append_double_text(*out, value);
+    return true;
+}
+
+bool EventBuilder::set_null(std::string_view field) {
+    std::string* out = scalar(field);
+    if (!out) return false;
+    *out += "null";
+    return true;
+}
+
+bool EventBuilder::append(std::string_view field, std::string_view value) {
+    if (!valid_utf8(value)) return fail(field, "the string value is not UTF-8");
+    std::string* out = element(field);
+    if (!out) return false;
+    append_json_string(*out, value);
+    return true;
+}
+
+bool EventBuilder::append_bool(std::string_view field, bool value) {
+    std::string* out = element(field);
+    if (!out) return false;
+    *out += value ? "true" : "false";
+    return true;
+}
+
+bool EventBuilder::append_int(std::string_view field, int64_t value) {
+    std::string* out = element(field);
+    if (!out) return false;
+    append_integer(*out, value);
+    return true;
+}
+
+bool EventBuilder::append_uint(std::string_view field, uint64_t value) {
+    std::string* out = element(field);
+    if (!out) return false;
+    append_integer(*out, value);
+    return true;
+}
+
+bool EventBuilder::append_double(std::string_view field, double value) {
+    if (!std::isfinite(value)) return fail(field, "a number must be finite (JSON has no NaN or infinity)");
+    std::string* out = element(field);
+    if (!out) return false;
+    append_double_text(*out, value);
+    return true;
+}
+
+bool EventBuilder::append_null(std::string_view field) {
+    std::string* out = element(field);
+    if (!out) return false;
+    *out += "null";
+    return true;
+}
+
+bool EventBuilder::set_empty_array(std::string_view field) {
+    Field* f = find_or_add(field);
+    if (!f) return false;
+    f->value.clear();
+    f->array = true;
+    return true;
+}
+
+bool EventBuilder::set_time(std::string_view field, int64_t nanos) {
+    std::string* out = scalar(field);
+    if (!out) return false;
+    char buf[64];
+    const size_t n = input::format_iso8601(nanos, buf);
+    *out += '"';
+    out->append(buf, n);
+    *out += '"';
+    return true;
+}
+
+void EventBuilder::clear() {
+    used_ = 0;
+    error_.clear();
+}
+
+void EventBuilder::write_json(std::string& out) const {
+    out += '{';
+    for (size_t i = 0; i < used_; ++i) {
+        const Field& f = fields_[i];
+        if (i) out += ',';
+        append_json_string(out, f.name);
+        out += ':';
+        if (f.array) out += '[';
+        out += f.value;
+        if (f.array) out += ']';
+    }
+    out += '}';
+}
+
+std::string EventBuilder::json() const {
+    std::string out;
+    write_json(out);
+    return out;
+}
+
+}  // namespace eqlc

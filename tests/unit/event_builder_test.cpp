@@ -1,0 +1,287 @@
+// EventBuilder and fields(): events set field by field match exactly as their JSON lines read by read_ndjson, the
+// builder writes the JSON it is given (escapes, number types, arrays, replacement), and an unusable field or value
+// makes the event refused with a message while the engine goes on.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "eqlc/alert.hpp"
+#include "eqlc/engine.hpp"
+#include "eqlc/event_builder.hpp"
+#include "eqlc/rule_loader.hpp"
+#include "support/files.hpp"
+#include "support/wmi_rule.hpp"
+#include "values/timestamp.hpp"
+
+using nlohmann::json;
+
+namespace {
+
+// The WMI rule as the tool runs it, with its alerts (rule object and all) and bad-input reports collected.
+struct WmiRun {
+    eqlc::rules::LoadResult loaded = eqlc::rules::load_rule_file(eqlc::test::wmi_rule_toml());
+    std::unique_ptr<eqlc::Engine> engine;
+    std::vector<std::string> alerts;    // labels.event of each event, then severity
+    std::vector<std::string> ordinals;  // the events' ordinals, per alert
+    std::vector<std::string> reports;
+
+    WmiRun() {
+        REQUIRE(loaded.ok());
+        auto created = eqlc::Engine::create({{loaded.rule->query, loaded.rule->name}});
+        REQUIRE(created.engine);
+        engine = std::move(created.engine);
+        engine->on_match([this](const eqlc::Match& m) {
+            const json alert = json::parse(eqlc::alert_to_ndjson(m, loaded.rule->name, &*loaded.rule));
+            std::string ids, ords;
+            // A built event's _source has dotted keys ("labels.event"), a read one nested objects: find_field
+            // reads both.
+            for (const auto& e : alert["events"]) {
+                const json* id = eqlc::rules::find_field(e["_source"], "labels.event");
+                ids += (id ? id->get<std::string>() : std::string("?")) + " ";
+            }
+            for (const auto& e : m.events) ords += std::to_string(e.ordinal) + " ";
+            alerts.push_back(ids + alert["rule"]["severity"].get<std::string>());
+            ordinals.push_back(ords);
+        });
+        engine->on_bad_input([this](const eqlc::BadInput& b) { reports.push_back(b.message); });
+    }
+};
+
+// Sets every value of `value` (at dotted path `path`) the way an embedder holding the event in its own structs
+// would: scalars with set, arrays with one append per element, objects flattened to dotted paths, arrays of
+// objects flattened as Elasticsearch indexes them.
+void build(eqlc::EventBuilder& b, const std::string& path, const json& value, bool in_array) {
+    switch (value.type()) {
+        case json::value_t::object:
+            for (const auto& [key, item] : value.items())
+                build(b, path.empty() ? key : path + "." + key, item, in_array);
+            return;
+        case json::value_t::array:
+            if (value.empty() && !in_array) REQUIRE(b.set_empty_array(path));
+            for (const auto& item : value) build(b, path, item, true);
+            return;
+        case json::value_t::string: {
+            const auto& text = value.get_ref<const std::string&>();
+            if (path == "@timestamp" && !in_array) {
+                const auto parsed = eqlc::input::parse_timestamp(text);
+                REQUIRE(parsed.ok());
+                REQUIRE(b.set_time(parsed.nanos));
+            } else {
+                REQUIRE((in_array ? b.append(path, text) : b.set(path, text)));
+            }
+            return;
+        }
+        case json::value_t::boolean:
+            REQUIRE((in_array ? b.append(path, value.get<bool>()) : b.set(path, value.get<bool>())));
+            return;
+        case json::value_t::number_integer:
+            REQUIRE((in_array ? b.append(path, value.get<int64_t>()) : b.set(path, value.get<int64_t>())));
+            return;
+        case json::value_t::number_unsigned:
+            REQUIRE((in_array ? b.append(path, value.get<uint64_t>()) : b.set(path, value.get<uint64_t>())));
+            return;
+        case json::value_t::number_float:
+            REQUIRE((in_array ? b.append(path, value.get<double>()) : b.set(path, value.get<double>())));
+            return;
+        default: REQUIRE((in_array ? b.append_null(path) : b.set_null(path)));
+    }
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+        if (!line.empty()) out.push_back(line);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("events built field by field give the alerts read_ndjson gives on their JSON lines", "[builder]") {
+    for (const auto& file : {eqlc::test::wmi_defend_samples(), eqlc::test::wmi_sysmon_samples()}) {
+        INFO(file.string());
+        WmiRun read, built;
+        eqlc::Diagnostic error;
+        REQUIRE(read.engine->read_ndjson(file.string(), {}, &error));
+        read.engine->finish();
+
+        eqlc::EventBuilder b = built.engine->event();
+        CHECK(b.timestamp_field() == "@timestamp");
+        for (const auto& line : lines_of(eqlc::test::read_text(file))) {
+            b.clear();
+            build(b, "", json::parse(line), false);
+            REQUIRE(b.ok());
+            CHECK(built.engine->push(b));
+        }
+        built.engine->finish();
+
+        REQUIRE(read.alerts.size() >= 3);
+        CHECK(built.alerts == read.alerts);
+        CHECK(built.ordinals == read.ordinals);
+        CHECK(built.reports.empty());
+        CHECK(built.engine->stats().events == read.engine->stats().events);
+    }
+}
+
+TEST_CASE("fields() lists what the rules read, with the order and category fields", "[builder]") {
+    eqlc::EngineOptions options;
+    options.query.tiebreaker_field = "event.sequence";
+    auto created = eqlc::Engine::create({{eqlc::test::wmi_rule_query(), "wmi"}}, options);
+    REQUIRE(created.engine);
+    const auto fields = created.engine->fields();
+    CHECK(std::is_sorted(fields.begin(), fields.end()));
+    CHECK(std::adjacent_find(fields.begin(), fields.end()) == fields.end());
+    for (const char* f : {"@timestamp", "event.category", "event.sequence", "host.id", "host.os.type", "process.name",
+                          "process.parent.name", "destination.port", "source.ip", "process.args", "event.dataset",
+                          "winlog.event_data.IntegrityLevel"}) {
+        INFO(f);
+        CHECK(std::find(fields.begin(), fields.end(), f) != fields.end());
+    }
+    CHECK(std::find(fields.begin(), fields.end(), "labels.scenario") == fields.end());
+
+    // A query's own settings (a rule's timestamp_override) are listed too; an `any` query still gets the defaults.
+    eqlc::QuerySource own("any where x == 1", "own");
+    own.timestamp_field = "event.ingested";
+    const auto set = eqlc::CompiledQueries::compile({own});
+    REQUIRE(set.queries);
+    CHECK(set.queries->fields() == std::vector<std::string>{"@timestamp", "event.category", "event.ingested", "x"});
+}
+
+TEST_CASE("the builder writes the JSON it is given", "[builder]") {
+    eqlc::EventBuilder b;
+    CHECK(b.set("s", "quote \" backslash \\ newline \n tab \t nul \x01 unicode é 😀"));
+    CHECK(b.set("i", -4));
+    CHECK(b.set("u", std::numeric_limits<uint64_t>::max()));
+    CHECK(b.set("min", std::numeric_limits<int64_t>::min()));
+    CHECK(b.set("d", 1.0));
+    CHECK(b.set("f", 0.1f));
+    CHECK(b.set("big", 1e300));
+    CHECK(b.set("t", true));
+    CHECK(b.set("c", "text"));  // a string literal is a string, not a bool
+    CHECK(b.set_null("n"));
+    CHECK(b.append("arr", "a"));
+    CHECK(b.append("arr", 2));
+    CHECK(b.append_null("arr"));
+    CHECK(b.set_empty_array("empty"));
+    CHECK(b.set("replaced", 1));
+    CHECK(b.set("replaced", "two"));
+    CHECK(b.set("became_array", 1));
+    CHECK(b.append("became_array", 3));
+    CHECK(b.set("\"odd\\key", 1));
+    REQUIRE(b.ok());
+    CHECK(b.size() == 15);
+
+    const std::string text = b.json();
+    INFO(text);
+    const json j = json::parse(text);
+    CHECK(j["s"] == "quote \" backslash \\ newline \n tab \t nul \x01 unicode é 😀");
+    CHECK(j["i"] == -4);
+    CHECK(j["u"].is_number_unsigned());
+    CHECK(j["u"].get<uint64_t>() == std::numeric_limits<uint64_t>::max());
+    CHECK(j["min"].get<int64_t>() == std::numeric_limits<int64_t>::min());
+    CHECK(j["d"].is_number_float());
+    CHECK(j["d"] == 1.0);
+    CHECK(j["f"].get<double>() == static_cast<double>(0.1f));
+    CHECK(j["big"] == 1e300);
+    CHECK(j["t"] == true);
+    CHECK(j["c"] == "text");
+    CHECK(j["n"].is_null());
+    CHECK(j["arr"] == json::array({"a", 2, nullptr}));
+    CHECK(j["empty"] == json::array());
+    CHECK(j["replaced"] == "two");
+    CHECK(j["became_array"] == json::array({3}));
+    CHECK(j["\"odd\\key"] == 1);
+    CHECK(j.size() == 15);
+    CHECK(text.find("\"replaced\"") == text.rfind("\"replaced\""));  // one key, not two
+
+    b.clear();
+    CHECK(b.size() == 0);
+    CHECK(b.json() == "{}");
+}
+
+TEST_CASE("set_time gives the engine exactly the nanoseconds it was given", "[builder]") {
+    auto created = eqlc::Engine::create({{"any where true", "all"}});
+    REQUIRE(created.engine);
+    std::vector<int64_t> times;
+    created.engine->on_match([&](const eqlc::Match& m) { times.push_back(m.events.at(0).timestamp_ns); });
+    const std::vector<int64_t> given{
+        -1, 0, 1, 1'700'000'000'123'456'789, std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min()};
+    eqlc::EventBuilder b = created.engine->event();
+    for (const int64_t ns : given) {
+        b.clear();
+        REQUIRE(b.set_time(ns));
+        CHECK(created.engine->push(b));
+    }
+    created.engine->finish();
+    CHECK(times == given);
+}
+
+TEST_CASE("bad field names and values: the event is refused with a message, the engine goes on", "[builder]") {
+    auto created = eqlc::Engine::create({{"process where process.name == \"cmd.exe\"", "cmd"}});
+    REQUIRE(created.engine);
+    eqlc::Engine& engine = *created.engine;
+    int matches = 0;
+    std::vector<eqlc::BadInput> reports;
+    engine.on_match([&](const eqlc::Match&) { ++matches; });
+    engine.on_bad_input([&](const eqlc::BadInput& b) { reports.push_back(b); });
+
+    auto good = [&](eqlc::EventBuilder& b) {
+        b.clear();
+        b.set_time(1'000'000'000);
+        b.append("event.category", "process");
+        b.set("process.name", "cmd.exe");
+    };
+
+    struct Case {
+        const char* what;
+        std::function<bool(eqlc::EventBuilder&)> set;
+        const char* message;
+    };
+    const std::vector<Case> cases{
+        {"empty name", [](auto& b) { return b.set("", 1); }, "field \"\": a field name cannot be empty"},
+        {"doubled dot", [](auto& b) { return b.set("a..b", 1); }, "field \"a..b\": a field name cannot have an empty"},
+        {"leading dot", [](auto& b) { return b.append(".a", 1); }, "field \".a\": a field name cannot have an empty"},
+        {"trailing dot", [](auto& b) { return b.set_null("a."); }, "field \"a.\": a field name cannot have an empty"},
+        {"name not UTF-8", [](auto& b) { return b.set("a\xff", 1); }, "a field name must be UTF-8"},
+        {"value not UTF-8", [](auto& b) { return b.set("a", "\xc3\x28"); },
+         "field \"a\": the string value is not UTF-8"},
+        {"surrogate", [](auto& b) { return b.append("a", "\xed\xa0\x80"); }, "the string value is not UTF-8"},
+        {"NaN", [](auto& b) { return b.set("a", std::nan("")); }, "field \"a\": a number must be finite"},
+        {"infinity", [](auto& b) { return b.append("a", -HUGE_VAL); }, "a number must be finite"},
+    };
+    eqlc::EventBuilder b = engine.event();
+    for (const auto& c : cases) {
+        INFO(c.what);
+        good(b);
+        CHECK_FALSE(c.set(b));
+        CHECK_FALSE(b.ok());
+        CHECK(b.error().find(c.message) != std::string::npos);
+        CHECK(b.set("later", "ok"));  // a later good field keeps the first error
+        CHECK(b.error().find(c.message) != std::string::npos);
+        const size_t before = reports.size();
+        CHECK_FALSE(engine.push(b));
+        REQUIRE(reports.size() == before + 1);
+        CHECK(reports.back().message.find(c.message) != std::string::npos);
+        CHECK(reports.back().origin == "<event>");
+        // The same event without the bad field is run.
+        good(b);
+        CHECK(engine.push(b));
+    }
+    engine.finish();
+    CHECK(matches == static_cast<int>(cases.size()));
+    CHECK(engine.stats().bad_lines == cases.size());
+
+    // An event without a time is refused by the engine as its JSON would be.
+    b.clear();
+    b.set("process.name", "cmd.exe");
+    CHECK_FALSE(engine.push(b));
+}
