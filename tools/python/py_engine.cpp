@@ -22,6 +22,20 @@ constexpr size_t kBatchBytes = size_t{4} << 20;
 
 constexpr std::string_view kOrigin = "<event>";
 
+// A bytes object with the bytes of any bytes-like object (bytearray, memoryview).
+py::bytes bytes_of(py::handle data) {
+    PyObject* bytes = PyBytes_FromObject(data.ptr());
+    if (!bytes) throw py::error_already_set();
+    return py::reinterpret_steal<py::bytes>(bytes);
+}
+
+// Text for Python from bytes that may not all be UTF-8 (an excerpt of a bad line): bad bytes become U+FFFD.
+py::str readable(const std::string& text) {
+    PyObject* str = PyUnicode_DecodeUTF8(text.data(), static_cast<Py_ssize_t>(text.size()), "replace");
+    if (!str) throw py::error_already_set();
+    return py::reinterpret_steal<py::str>(str);
+}
+
 // The JSON text of one event. str and bytes are read in place (they cannot change, and `event` is held by the
 // caller); other bytes-like objects are copied, anything else goes through json.dumps (kept alive by `keep`).
 std::string_view event_text(py::handle event, std::string& copy, py::object& keep) {
@@ -38,7 +52,7 @@ std::string_view event_text(py::handle event, std::string& copy, py::object& kee
         return {data, static_cast<size_t>(size)};
     }
     if (PyByteArray_Check(event.ptr()) || PyMemoryView_Check(event.ptr())) {
-        copy = py::bytes(py::reinterpret_borrow<py::object>(event)).cast<std::string>();
+        copy = bytes_of(event).cast<std::string>();
         return copy;
     }
     keep = py::module_::import("json").attr("dumps")(event, py::arg("ensure_ascii") = false,
@@ -157,8 +171,7 @@ void PyEngine::deliver(Collected& collected, py::list& out) {
     if (!collected.bad.empty()) {
         const py::object make = py::module_::import("eqlc").attr("BadInput");
         for (const auto& bad : collected.bad) {
-            py::object report =
-                make(bad.origin, bad.line, bad.message, py::bytes(bad.excerpt).attr("decode")("utf-8", "replace"));
+            py::object report = make(readable(bad.origin), bad.line, readable(bad.message), readable(bad.excerpt));
             if (on_bad_input.is_none()) {
                 bad_input.append(report);
                 continue;
@@ -269,8 +282,7 @@ py::bytes PyEngine::snapshot() {
 
 void PyEngine::restore(py::handle data) {
     // Read in place from a bytes object (immutable, and held here while the GIL is released).
-    const py::bytes held = PyBytes_Check(data.ptr()) ? py::reinterpret_borrow<py::bytes>(data)
-                                                     : py::bytes(py::reinterpret_borrow<py::object>(data));
+    const py::bytes held = PyBytes_Check(data.ptr()) ? py::reinterpret_borrow<py::bytes>(data) : bytes_of(data);
     char* ptr = nullptr;
     Py_ssize_t size = 0;
     if (PyBytes_AsStringAndSize(held.ptr(), &ptr, &size) != 0) throw py::error_already_set();
