@@ -133,6 +133,15 @@ def test_a_query_without_rule_has_no_rule_member():
     assert all("rule" not in a and a["query"] == "wmi" for a in alerts)
 
 
+def test_alerts_as_json_text():
+    engine = eqlc.Engine.from_path(RULE, alert_format="json")
+    texts = many_list(engine, "wmi_sysmon.ndjson")
+    assert all(isinstance(t, str) and "\n" not in t for t in texts)
+    check_alerts("wmi_sysmon.ndjson", [json.loads(t) for t in texts])
+    with pytest.raises(ValueError):
+        eqlc.Engine.from_path(RULE, alert_format="xml")
+
+
 def test_check_gives_diagnostics_with_positions():
     assert eqlc.check('process where process.name : "cmd.exe"') == []
     [d] = eqlc.check("process where x ==")

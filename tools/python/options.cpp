@@ -102,6 +102,11 @@ EngineSettings engine_settings(const py::kwargs& kwargs) {
             e.rule_index = value_of<bool>("rule_index", value, "a bool");
         } else if (name == "prefilter") {
             e.line_prefilter = value_of<bool>("prefilter", value, "a bool");
+        } else if (name == "alert_format") {
+            const auto format = value_of<std::string>("alert_format", value, "\"dict\" or \"json\"");
+            if (format != "dict" && format != "json")
+                throw py::value_error("eqlc: alert_format must be \"dict\" or \"json\", not \"" + format + "\"");
+            out.json_alerts = format == "json";
         } else if (name == "skip_invalid") {
             out.skip_invalid = value_of<bool>("skip_invalid", value, "a bool");
         } else {

@@ -18,6 +18,7 @@
 #include "diagnostics.hpp"
 #include "eqlc/engine.hpp"
 #include "eqlc/rule_loader.hpp"
+#include "options.hpp"
 
 namespace eqlc::python {
 
@@ -60,7 +61,7 @@ private:
         std::vector<StateLimitReached> limits;
     };
 
-    void start(std::vector<QuerySource> sources, const EngineOptions& options);
+    void start(std::vector<QuerySource> sources, const EngineSettings& settings);
     // Runs `feed` on the engine without the GIL and returns what it gathered.
     template <class Feed>
     Collected run(Feed&& feed);
@@ -75,6 +76,7 @@ private:
     std::vector<rules::FolderLoad> loads_;   // owns the rules rules_ points to
     std::vector<const rules::Rule*> rules_;  // per query: its rule, or null for a query given as text
     EngineOptions options_;
+    bool json_alerts_ = false;  // alerts as text (alert_format="json")
     std::shared_ptr<const CompiledQueries> compiled_;
     std::unique_ptr<Engine> engine_;
 
