@@ -3,7 +3,9 @@ rules/samples/expected_alerts.json through every way of feeding events; diagnost
 errors. Run by ctest (label python) with the module's build folder on PYTHONPATH."""
 
 import json
+import os
 import pathlib
+import subprocess
 import threading
 
 import pytest
@@ -142,6 +144,25 @@ def test_alerts_as_json_text():
         eqlc.Engine.from_path(RULE, alert_format="xml")
 
 
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"], ids=["lf", "crlf"])
+def test_alert_lines_are_the_eqlc_tools(tmp_path, line_end):
+    cli = os.environ.get("EQLC_CLI")
+    if not cli:
+        pytest.skip("EQLC_CLI (the eqlc tool) is not set")
+    events = tmp_path / "events.ndjson"
+    with open(events, "w", newline="") as f:
+        for name in FILES:
+            f.writelines(line + line_end for line in lines_of(name))
+    run = subprocess.run([cli, str(RULE), str(events)], capture_output=True, text=True)
+    assert run.returncode == 1, run.stderr  # alerts found
+    expected = run.stdout.splitlines()
+    assert len(expected) == sum(len(TRUTH["files"][n]["alerts"]) for n in FILES)
+    for mode in ["r", "rb"]:  # lines with their line breaks, as text and as bytes
+        engine = eqlc.Engine.from_path(RULE, alert_format="json")
+        with open(events, mode, **({"newline": ""} if mode == "r" else {})) as f:
+            assert engine.push_many(f) + engine.finish() == expected
+
+
 def test_check_gives_diagnostics_with_positions():
     assert eqlc.check('process where process.name : "cmd.exe"') == []
     [d] = eqlc.check("process where x ==")
@@ -268,6 +289,11 @@ def test_an_item_that_is_not_json_stops_push_many_after_the_items_before_it():
         engine.push(object())
     with pytest.raises(TypeError):
         engine.push_many(3)
+    with pytest.raises(TypeError):  # one event where an iterable of them belongs
+        engine.push_many(json.dumps(event(3, "cmd.exe")))
+    with pytest.raises(TypeError):
+        engine.push_many(event(3, "cmd.exe"))
+    assert engine.stats["events"] == 2 and engine.bad_input == []
 
 
 def test_snapshot_and_restore_continue_a_sequence():

@@ -73,7 +73,11 @@ PYBIND11_MODULE(eqlc, m) {
                        "None, or a function called with each eqlc.BadInput instead of keeping it in bad_input.")
         .def_readonly("problems", &PyEngine::problems,
                       "warnings about the rule files; with skip_invalid, also the problems of the rules left out")
-        .def("explain", &PyEngine::explain, "the compiled programs of the rules");
+        .def("explain", &PyEngine::explain, "the compiled programs of the rules")
+        .def("__repr__", [](const PyEngine& engine) {
+            const auto names = engine.rule_names();
+            return "<eqlc.Engine: " + std::to_string(names.size()) + (names.size() == 1 ? " rule>" : " rules>");
+        });
 
     m.def(
         "check",

@@ -77,7 +77,11 @@ std::unique_ptr<PyEngine> PyEngine::from_path(const fs::path& path, const py::kw
     const std::string shown = path.string();
     std::error_code ec;
     if (!fs::exists(path, ec)) raise_error(ErrorKind::input, shown + ": no such file or folder");
-    self->loads_.push_back(rules::load_rule_folder(path));
+    {
+        // A folder of a few hundred rules takes a while to read and compile; other Python threads go on meanwhile.
+        py::gil_scoped_release without_gil;
+        self->loads_.push_back(rules::load_rule_folder(path));
+    }
     const rules::FolderLoad& load = self->loads_.back();
     if (!load.diagnostics.empty()) raise_error(ErrorKind::input, shown + ": " + load.diagnostics.front().message);
 
@@ -124,7 +128,11 @@ std::unique_ptr<PyEngine> PyEngine::from_query(const std::string& query, const s
 void PyEngine::start(std::vector<QuerySource> sources, const EngineSettings& settings) {
     options_ = settings.engine;
     json_alerts_ = settings.json_alerts;
-    auto compiled = CompiledQueries::compile(sources, options_);
+    CompiledQueries::Result compiled;
+    {
+        py::gil_scoped_release without_gil;
+        compiled = CompiledQueries::compile(sources, options_);
+    }
     std::vector<PyDiagnostic> errors;
     for (const auto& problem : compiled.problems) {
         const QuerySource& source = sources[problem.query];
@@ -241,12 +249,20 @@ py::list PyEngine::push_many(py::handle events) {
         };
         // An item that cannot be read (not JSON-serialisable, a str that is not UTF-8) stops the call there: the
         // items before it are run, then the error is raised.
+        // One event where an iterable of them belongs would be read as a run of characters, keys or numbers.
+        if (PyUnicode_Check(events.ptr()) || PyBytes_Check(events.ptr()) || PyByteArray_Check(events.ptr()) ||
+            PyDict_Check(events.ptr()))
+            throw py::type_error("eqlc: push_many takes an iterable of events, not one event (see push)");
         std::exception_ptr failure;
         try {
             for (py::handle item : py::iter(events)) {
                 std::string copy;
                 py::object keep;
-                const std::string_view text = event_text(item, copy, keep);
+                std::string_view text = event_text(item, copy, keep);
+                // A line as read from a file ends with its line break, which is not part of the event (the alert's
+                // _source is then the line's text, as the eqlc tool gives it).
+                if (text.ends_with('\n')) text.remove_suffix(1);
+                if (text.ends_with('\r')) text.remove_suffix(1);
                 const size_t from = batch.size();
                 batch.append(text);
                 // One line per event: line breaks inside JSON text can only be whitespace (push_json reads them so).
