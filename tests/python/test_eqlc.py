@@ -161,6 +161,9 @@ def test_alert_lines_are_the_eqlc_tools(tmp_path, line_end):
         engine = eqlc.Engine.from_path(RULE, alert_format="json")
         with open(events, mode, **({"newline": ""} if mode == "r" else {})) as f:
             assert engine.push_many(f) + engine.finish() == expected
+        engine = eqlc.Engine.from_path(RULE, alert_format="json")
+        with open(events, mode, **({"newline": ""} if mode == "r" else {})) as f:
+            assert [a for line in f for a in engine.push(line)] + engine.finish() == expected
 
 
 def test_check_gives_diagnostics_with_positions():

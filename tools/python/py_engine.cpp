@@ -60,6 +60,14 @@ std::string_view event_text(py::handle event, std::string& copy, py::object& kee
     return event_text(keep, copy, keep);
 }
 
+// A line as read from a file ends with its line break, which is not part of the event: without it, an alert's
+// _source is the line's text, as the eqlc tool gives it (whose reader drops "\n" and "\r\n" too).
+std::string_view without_line_break(std::string_view text) {
+    if (text.ends_with('\n')) text.remove_suffix(1);
+    if (text.ends_with('\r')) text.remove_suffix(1);
+    return text;
+}
+
 std::string limit_name(StateLimit limit) {
     switch (limit) {
         case StateLimit::max_keys: return "max_keys (join keys per rule)";
@@ -227,7 +235,7 @@ py::list PyEngine::push(py::handle event) {
     return calling([&](py::list& out) {
         std::string copy;
         py::object keep;
-        const std::string_view text = event_text(event, copy, keep);
+        const std::string_view text = without_line_break(event_text(event, copy, keep));
         const uint64_t line = ++events_;
         Collected collected = run([&](Engine& engine) {
             engine.push_json(text, PushOptions{kOrigin, std::span<const uint64_t>(&line, 1)});
@@ -258,11 +266,7 @@ py::list PyEngine::push_many(py::handle events) {
             for (py::handle item : py::iter(events)) {
                 std::string copy;
                 py::object keep;
-                std::string_view text = event_text(item, copy, keep);
-                // A line as read from a file ends with its line break, which is not part of the event (the alert's
-                // _source is then the line's text, as the eqlc tool gives it).
-                if (text.ends_with('\n')) text.remove_suffix(1);
-                if (text.ends_with('\r')) text.remove_suffix(1);
+                const std::string_view text = without_line_break(event_text(item, copy, keep));
                 const size_t from = batch.size();
                 batch.append(text);
                 // One line per event: line breaks inside JSON text can only be whitespace (push_json reads them so).
