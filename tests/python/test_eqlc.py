@@ -222,6 +222,17 @@ def test_skip_invalid_runs_the_valid_rules(tmp_path):
     assert [a["query"] for a in alerts] == ["good"]
 
 
+def test_a_duplicate_rule_id_is_refused(tmp_path):
+    for folder, query in [("a", "process where true"), ("b", "network where true")]:
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.eql").write_text(query)
+    with pytest.raises(eqlc.QueryError) as caught:
+        eqlc.Engine.from_path(tmp_path)
+    [d] = caught.value.diagnostics
+    assert d.origin == str(tmp_path / "b" / "x.eql") and d.phase == "rule"
+    assert eqlc.Engine.from_path(tmp_path, skip_invalid=True).rules == ["x"]
+
+
 def test_unreadable_paths_and_wrong_options():
     with pytest.raises(eqlc.InputError):
         eqlc.Engine.from_path("/nonexistent/rules")

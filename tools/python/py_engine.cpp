@@ -101,9 +101,18 @@ std::unique_ptr<PyEngine> PyEngine::from_path(const fs::path& path, const py::kw
         const bool refused = !file.ok() && file.status != rules::LoadStatus::companion;
         if (refused && file.status == rules::LoadStatus::unreadable && !settings.skip_invalid)
             raise_error(ErrorKind::input, file_name + ": " + file.reason());
+        const size_t errors_before = errors.size();
         for (const auto& d : file.diagnostics) {
             auto diagnostic = PyDiagnostic::from(d, file.text(), file_name);
             (refused && d.severity == Severity::error ? errors : self->problems).push_back(std::move(diagnostic));
+        }
+        if (refused && errors.size() == errors_before) {
+            // Refused without an error of its own to show: the reason is the diagnostic.
+            Diagnostic why;
+            why.phase = Phase::rule;
+            why.message = "rule not loaded: " +
+                          (file.reason().empty() ? std::string(rules::status_name(file.status)) : file.reason());
+            errors.push_back(PyDiagnostic::from(why, file.text(), file_name));
         }
     }
     if (!errors.empty() && !settings.skip_invalid) raise_error(ErrorKind::query, "", errors);
