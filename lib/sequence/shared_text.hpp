@@ -50,7 +50,7 @@ public:
         auto* t = new (memory) SharedText;
         t->size = static_cast<uint32_t>(s.size());
         t->pool = this;
-        std::memcpy(static_cast<void*>(t + 1), s.data(), s.size());
+        if (!s.empty()) std::memcpy(static_cast<void*>(t + 1), s.data(), s.size());
         bytes_.fetch_add(cost(*t), std::memory_order_relaxed);
         live_.fetch_add(1, std::memory_order_relaxed);
         return t;
