@@ -117,6 +117,7 @@ private:
     };
     struct Field {
         std::string name;
+        size_t hash = 0;    // of name, for index_
         std::string value;  // JSON text: a scalar, or the elements of an array separated by commas
         bool array = false;
         std::vector<Scalar> values;  // the same values, typed
@@ -143,8 +144,9 @@ private:
 
     std::string timestamp_field_;
     std::vector<Field> fields_;
-    size_t used_ = 0;   // fields_[0, used_) are this event's; the rest keep their memory for the next one
-    std::string text_;  // the typed values' text
+    size_t used_ = 0;              // fields_[0, used_) are this event's; the rest keep their memory for the next one
+    std::vector<uint32_t> index_;  // open addressing: 1 + the index of a field in fields_, 0 for an empty place
+    std::string text_;             // the typed values' text
     std::string error_;
 };
 

@@ -226,6 +226,7 @@ bool Engine::push(const EventBuilder& event, const PushOptions& options) {
     }
     s.builder.finish();
     s.record.source = s.built_text;
+    s.record.source_valid = true;  // written by EventBuilder: escaped, UTF-8 checked, finite numbers
     s.record.origin = options.origin;
     s.record.line = options.lines.empty() ? 0 : options.lines.front();
     if (options.lines_are_ordinals && !options.lines.empty()) s.next_ordinal = options.lines.front();

@@ -3,8 +3,10 @@
 // every way events arrive, so a built event matches as the same event given as JSON does.
 #include "eqlc/event_builder.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <functional>
 
 #include "values/timestamp.hpp"
 
@@ -106,16 +108,33 @@ bool EventBuilder::fail(std::string_view field, std::string_view why) {
     return false;
 }
 
+// Fields are found through an open-addressing table of their indexes (kept at most half full), so that an event of
+// many fields is built in linear time; clear() empties it without giving back its memory.
 EventBuilder::Field* EventBuilder::find_or_add(std::string_view field) {
-    for (size_t i = 0; i < used_; ++i)
-        if (fields_[i].name == field) return &fields_[i];
+    const size_t hash = std::hash<std::string_view>{}(field);
+    if (index_.size() < 2 * (used_ + 1)) {
+        index_.assign(std::max<size_t>(64, 2 * index_.size()), 0);
+        for (size_t i = 0; i < used_; ++i) {
+            size_t at = fields_[i].hash & (index_.size() - 1);
+            while (index_[at]) at = (at + 1) & (index_.size() - 1);
+            index_[at] = static_cast<uint32_t>(i + 1);
+        }
+    }
+    const size_t mask = index_.size() - 1;
+    size_t at = hash & mask;
+    for (; index_[at]; at = (at + 1) & mask) {
+        Field& f = fields_[index_[at] - 1];
+        if (f.hash == hash && f.name == field) return &f;
+    }
     if (const auto problem = name_problem(field); !problem.empty()) {
         fail(field, problem);
         return nullptr;
     }
     if (used_ == fields_.size()) fields_.emplace_back();
     Field& f = fields_[used_++];
+    index_[at] = static_cast<uint32_t>(used_);
     f.name.assign(field);
+    f.hash = hash;
     f.value.clear();
     f.values.clear();
     f.array = false;
@@ -260,6 +279,7 @@ bool EventBuilder::set_time(std::string_view field, int64_t nanos) {
 
 void EventBuilder::clear() {
     used_ = 0;
+    std::fill(index_.begin(), index_.end(), 0);
     text_.clear();
     error_.clear();
 }
