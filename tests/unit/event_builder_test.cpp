@@ -279,9 +279,19 @@ TEST_CASE("bad field names and values: the event is refused with a message, the 
         good(b);
         CHECK(engine.push(b));
     }
-    engine.finish();
     CHECK(matches == static_cast<int>(cases.size()));
     CHECK(engine.stats().bad_lines == cases.size());
+
+    // A built event's JSON is trusted (no lazy check); the next event given as text is checked again: a line whose
+    // referenced fields read fine but which is not JSON further on matches nothing and is reported.
+    good(b);
+    CHECK(engine.push(b));
+    const size_t reports_before = reports.size();
+    engine.push_json(  // found invalid when a rule matches it (lazily)
+        R"({"@timestamp":"2024-01-01T00:00:00Z","event":{"category":"process"},)"
+        R"("process":{"name":"cmd.exe"},"x":tru})");
+    CHECK(reports.size() == reports_before + 1);
+    CHECK(matches == static_cast<int>(cases.size()) + 1);
 
     // An event without a time is refused by the engine as its JSON would be.
     b.clear();
