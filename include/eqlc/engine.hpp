@@ -261,9 +261,11 @@ public:
     // field, and the fields it needs (CompiledQueries::fields()).
     EventBuilder event() const;
     std::vector<std::string> fields() const;
-    // Feeds a built event: the same as push_json of its JSON. False when it is unusable: a builder with an error
-    // (EventBuilder::error(), reported to on_bad_input with that message and counted as a bad line) or an event
-    // push_json refuses (no usable timestamp).
+    // Feeds a built event: the same matches as push_json of its JSON, without reading that JSON back (the values go
+    // to the rules as they were set; the JSON is the event's source in matches). The line prefilter does not apply:
+    // every built event is run (EngineStats::events counts it, never skipped_events). False when it is unusable: a
+    // builder with an error (EventBuilder::error(), reported to on_bad_input with that message and counted as a
+    // bad line) or an event without a usable timestamp.
     bool push(const EventBuilder& event, const PushOptions& options = {});
 
     // Streams an NDJSON file (plain or gzip; "-" is stdin) through the engine, in chunks. Returns false with

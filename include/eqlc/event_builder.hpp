@@ -26,6 +26,10 @@
 
 namespace eqlc {
 
+namespace detail {
+struct Internals;  // the library's own access to implementations (lib/api/internals.hpp)
+}
+
 class EventBuilder {
 public:
     // An event whose set_time() writes `timestamp_field` (Engine::event() gives the engine's).
@@ -97,10 +101,26 @@ public:
     size_t size() const { return used_; }  // fields set
 
 private:
+    friend struct detail::Internals;  // Engine::push reads the typed values
+
+    // One value as set, for the engine to project without reading the JSON back.
+    struct Scalar {
+        enum class Kind : uint8_t { null, boolean, integer, unsigned_integer, floating, string };
+        Kind kind = Kind::null;
+        bool boolean = false;
+        int64_t integer = 0;
+        uint64_t unsigned_integer = 0;
+        double floating = 0;
+        // In text_: a string's bytes, or a number's JSON text (what a keyword field makes of it).
+        size_t text_begin = 0;
+        size_t text_size = 0;
+    };
     struct Field {
         std::string name;
+        size_t hash = 0;    // of name, for index_
         std::string value;  // JSON text: a scalar, or the elements of an array separated by commas
         bool array = false;
+        std::vector<Scalar> values;  // the same values, typed
     };
 
     bool set_bool(std::string_view field, bool value);
@@ -112,16 +132,21 @@ private:
     bool append_uint(std::string_view field, uint64_t value);
     bool append_double(std::string_view field, double value);
 
-    // The field's value text to write into: reset for a scalar, extended (with a comma) for an array element.
+    // The field to add one value to: reset for a scalar, extended (with a comma in its JSON) for an array element.
     // Null (after recording the error) when the name is unusable.
-    std::string* scalar(std::string_view field);
-    std::string* element(std::string_view field);
+    Field* target(std::string_view field, bool element);
     Field* find_or_add(std::string_view field);
+    // Adds a value to `f`: `json` to its JSON text, and the typed value with `text` (kept in text_).
+    bool add(Field* f, Scalar value, std::string_view json, std::string_view text);
+    bool add_string(std::string_view field, std::string_view value, bool element);
+    bool add_number(std::string_view field, Scalar value, bool element);
     bool fail(std::string_view field, std::string_view why);
 
     std::string timestamp_field_;
     std::vector<Field> fields_;
-    size_t used_ = 0;  // fields_[0, used_) are this event's; the rest keep their memory for the next one
+    size_t used_ = 0;              // fields_[0, used_) are this event's; the rest keep their memory for the next one
+    std::vector<uint32_t> index_;  // open addressing: 1 + the index of a field in fields_, 0 for an empty place
+    std::string text_;             // the typed values' text
     std::string error_;
 };
 

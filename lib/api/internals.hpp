@@ -3,6 +3,9 @@
 // while lib/ can.
 #pragma once
 
+#include <span>
+#include <string_view>
+
 namespace eqlc::detail {
 
 struct Internals {
@@ -10,6 +13,16 @@ struct Internals {
     template <class T>
     static auto& impl(T& object) {
         return *object.impl_;
+    }
+
+    // An EventBuilder's fields (each with its typed values) and the text its values point into, for Engine::push.
+    template <class Builder>
+    static std::span<const typename Builder::Field> fields(const Builder& builder) {
+        return {builder.fields_.data(), builder.used_};
+    }
+    template <class Builder>
+    static std::string_view value_text(const Builder& builder, const typename Builder::Scalar& value) {
+        return std::string_view(builder.text_).substr(value.text_begin, value.text_size);
     }
 };
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <type_traits>
 
 #include "engine/engine_impl.hpp"
 #include "input/json_projection.hpp"
@@ -196,9 +197,41 @@ bool Engine::push(const EventBuilder& event, const PushOptions& options) {
                               event.error() + "; skipped", ""});
         return false;
     }
+    // The JSON text is what alerts show as the event's source; the values go to the slots as they were set, without
+    // reading that text back (each field's dotted name walks the projection trie as a JSON key would).
     s.built_text.clear();
     event.write_json(s.built_text);
-    return push_json(s.built_text, options);
+    const input::ProjectionPlan& plan = s.plan;
+    s.builder.begin(plan, s.record);
+    for (const auto& field : detail::Internals::fields(event)) {
+        const auto node = plan.descend(input::ProjectionPlan::kRoot, field.name);
+        if (node == input::ProjectionPlan::kNoNode) continue;
+        const vm::SlotId slot = plan.slot(node);
+        if (slot == input::ProjectionPlan::kNoSlot) continue;
+        if (field.array) s.builder.mark_present(slot);
+        for (const auto& value : field.values) {
+            using Kind = std::decay_t<decltype(value)>::Kind;
+            const std::string_view text = detail::Internals::value_text(event, value);
+            input::JsonScalar scalar;
+            switch (value.kind) {
+                case Kind::null: break;
+                case Kind::boolean: scalar = input::JsonScalar::of_bool(value.boolean); break;
+                case Kind::integer: scalar = input::JsonScalar::of_int(value.integer, text); break;
+                case Kind::unsigned_integer: scalar = input::JsonScalar::of_uint(value.unsigned_integer, text); break;
+                case Kind::floating: scalar = input::JsonScalar::of_double(value.floating, text); break;
+                case Kind::string: s.builder.add_string(slot, text, field.array); continue;
+            }
+            s.builder.add(slot, scalar, field.array);
+        }
+    }
+    s.builder.finish();
+    s.record.source = s.built_text;
+    s.record.source_valid = true;  // written by EventBuilder: escaped, UTF-8 checked, finite numbers
+    s.record.origin = options.origin;
+    s.record.line = options.lines.empty() ? 0 : options.lines.front();
+    if (options.lines_are_ordinals && !options.lines.empty()) s.next_ordinal = options.lines.front();
+    s.stats.bytes += s.built_text.size();
+    return s.accept(s.record, options.origin, s.record.line, s.builder.timestamp_error());
 }
 
 bool Engine::read_ndjson(const std::string& path, const ReadOptions& options, Diagnostic* error) {

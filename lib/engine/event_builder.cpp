@@ -3,8 +3,10 @@
 // every way events arrive, so a built event matches as the same event given as JSON does.
 #include "eqlc/event_builder.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <functional>
 
 #include "values/timestamp.hpp"
 
@@ -78,23 +80,6 @@ void append_json_string(std::string& out, std::string_view text) {
     out += '"';
 }
 
-template <typename Number>
-void append_integer(std::string& out, Number value) {
-    char buf[24];
-    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
-    out.append(buf, end);
-}
-
-// The shortest text that reads back as `value`, kept a floating-point number in JSON (1.0 stays "1.0", not the
-// integer "1", since a dynamic field keeps the JSON type).
-void append_double_text(std::string& out, double value) {
-    char buf[32];
-    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
-    const std::string_view text(buf, static_cast<size_t>(end - buf));
-    out += text;
-    if (text.find_first_of(".e") == std::string_view::npos) out += ".0";
-}
-
 std::string_view name_problem(std::string_view field) {
     if (field.empty()) return "a field name cannot be empty";
     if (field.front() == '.' || field.back() == '.' || field.find("..") != std::string_view::npos)
@@ -123,150 +108,179 @@ bool EventBuilder::fail(std::string_view field, std::string_view why) {
     return false;
 }
 
+// Fields are found through an open-addressing table of their indexes (kept at most half full), so that an event of
+// many fields is built in linear time; clear() empties it without giving back its memory.
 EventBuilder::Field* EventBuilder::find_or_add(std::string_view field) {
-    for (size_t i = 0; i < used_; ++i)
-        if (fields_[i].name == field) return &fields_[i];
+    const size_t hash = std::hash<std::string_view>{}(field);
+    if (index_.size() < 2 * (used_ + 1)) {
+        index_.assign(std::max<size_t>(64, 2 * index_.size()), 0);
+        for (size_t i = 0; i < used_; ++i) {
+            size_t at = fields_[i].hash & (index_.size() - 1);
+            while (index_[at]) at = (at + 1) & (index_.size() - 1);
+            index_[at] = static_cast<uint32_t>(i + 1);
+        }
+    }
+    const size_t mask = index_.size() - 1;
+    size_t at = hash & mask;
+    for (; index_[at]; at = (at + 1) & mask) {
+        Field& f = fields_[index_[at] - 1];
+        if (f.hash == hash && f.name == field) return &f;
+    }
     if (const auto problem = name_problem(field); !problem.empty()) {
         fail(field, problem);
         return nullptr;
     }
     if (used_ == fields_.size()) fields_.emplace_back();
     Field& f = fields_[used_++];
+    index_[at] = static_cast<uint32_t>(used_);
     f.name.assign(field);
+    f.hash = hash;
     f.value.clear();
+    f.values.clear();
     f.array = false;
     return &f;
 }
 
-std::string* EventBuilder::scalar(std::string_view field) {
+EventBuilder::Field* EventBuilder::target(std::string_view field, bool element) {
     Field* f = find_or_add(field);
     if (!f) return nullptr;
-    f->value.clear();
-    f->array = false;
-    return &f->value;
-}
-
-std::string* EventBuilder::element(std::string_view field) {
-    Field* f = find_or_add(field);
-    if (!f) return nullptr;
-    if (!f->array) {
+    if (!element || !f->array) {
         f->value.clear();
-        f->array = true;
-    } else if (!f->value.empty()) {
+        f->values.clear();
+        f->array = element;
+    } else if (!f->values.empty()) {
         f->value += ',';
     }
-    return &f->value;
+    return f;
 }
 
-bool EventBuilder::set(std::string_view field, std::string_view value) {
-    if (!valid_utf8(value)) return fail(field, "the string value is not UTF-8");
-    std::string* out = scalar(field);
-    if (!out) return false;
-    append_json_string(*out, value);
+bool EventBuilder::add(Field* f, Scalar value, std::string_view json, std::string_view text) {
+    if (!f) return false;
+    f->value += json;
+    value.text_begin = text_.size();
+    value.text_size = text.size();
+    text_ += text;
+    f->values.push_back(value);
     return true;
 }
+
+bool EventBuilder::add_string(std::string_view field, std::string_view value, bool element) {
+    if (!valid_utf8(value)) return fail(field, "the string value is not UTF-8");
+    Field* f = target(field, element);
+    if (!f) return false;
+    append_json_string(f->value, value);
+    Scalar s;
+    s.kind = Scalar::Kind::string;
+    return add(f, s, {}, value);
+}
+
+// Numbers: the JSON text is also the number's text for keyword fields, as a JSON reader would hand it over.
+bool EventBuilder::add_number(std::string_view field, Scalar value, bool element) {
+    char buf[40];
+    char* end = buf;
+    switch (value.kind) {
+        case Scalar::Kind::integer: end = std::to_chars(buf, buf + sizeof buf, value.integer).ptr; break;
+        case Scalar::Kind::unsigned_integer:
+            end = std::to_chars(buf, buf + sizeof buf, value.unsigned_integer).ptr;
+            break;
+        default: {
+            if (!std::isfinite(value.floating))
+                return fail(field, "a number must be finite (JSON has no NaN or infinity)");
+            end = std::to_chars(buf, buf + sizeof buf - 2, value.floating).ptr;
+            // Kept a floating-point number in JSON (1.0 stays "1.0", not the integer "1"): a dynamic field keeps
+            // the JSON type.
+            if (std::string_view(buf, static_cast<size_t>(end - buf)).find_first_of(".e") == std::string_view::npos) {
+                *end++ = '.';
+                *end++ = '0';
+            }
+        }
+    }
+    const std::string_view text(buf, static_cast<size_t>(end - buf));
+    return add(target(field, element), value, text, text);
+}
+
+bool EventBuilder::set(std::string_view field, std::string_view value) { return add_string(field, value, false); }
+bool EventBuilder::append(std::string_view field, std::string_view value) { return add_string(field, value, true); }
+
+namespace {
+
+template <typename Scalar>
+Scalar boolean(bool b) {
+    Scalar s;
+    s.kind = Scalar::Kind::boolean;
+    s.boolean = b;
+    return s;
+}
+
+}  // namespace
 
 bool EventBuilder::set_bool(std::string_view field, bool value) {
-    std::string* out = scalar(field);
-    if (!out) return false;
-    *out += value ? "true" : "false";
-    return true;
+    return add(target(field, false), boolean<Scalar>(value), value ? "true" : "false", {});
 }
+bool EventBuilder::append_bool(std::string_view field, bool value) {
+    return add(target(field, true), boolean<Scalar>(value), value ? "true" : "false", {});
+}
+bool EventBuilder::set_null(std::string_view field) { return add(target(field, false), Scalar{}, "null", {}); }
+bool EventBuilder::append_null(std::string_view field) { return add(target(field, true), Scalar{}, "null", {}); }
 
 bool EventBuilder::set_int(std::string_view field, int64_t value) {
-    std::string* out = scalar(field);
-    if (!out) return false;
-    append_integer(*out, value);
-    return true;
+    Scalar s;
+    s.kind = Scalar::Kind::integer;
+    s.integer = value;
+    return add_number(field, s, false);
 }
-
-bool EventBuilder::set_uint(std::string_view field, uint64_t value) {
-    std::string* out = scalar(field);
-    if (!out) return false;
-    append_integer(*out, value);
-    return true;
-}
-
-bool EventBuilder::set_double(std::string_view field, double value) {
-    if (!std::isfinite(value)) return fail(field, "a number must be finite (JSON has no NaN or infinity)");
-    std::string* out = scalar(field);
-    if (!out) return false;
-    append_double_text(*out, value);
-    return true;
-}
-
-bool EventBuilder::set_null(std::string_view field) {
-    std::string* out = scalar(field);
-    if (!out) return false;
-    *out += "null";
-    return true;
-}
-
-bool EventBuilder::append(std::string_view field, std::string_view value) {
-    if (!valid_utf8(value)) return fail(field, "the string value is not UTF-8");
-    std::string* out = element(field);
-    if (!out) return false;
-    append_json_string(*out, value);
-    return true;
-}
-
-bool EventBuilder::append_bool(std::string_view field, bool value) {
-    std::string* out = element(field);
-    if (!out) return false;
-    *out += value ? "true" : "false";
-    return true;
-}
-
 bool EventBuilder::append_int(std::string_view field, int64_t value) {
-    std::string* out = element(field);
-    if (!out) return false;
-    append_integer(*out, value);
-    return true;
+    Scalar s;
+    s.kind = Scalar::Kind::integer;
+    s.integer = value;
+    return add_number(field, s, true);
 }
-
+bool EventBuilder::set_uint(std::string_view field, uint64_t value) {
+    if (value <= static_cast<uint64_t>(INT64_MAX)) return set_int(field, static_cast<int64_t>(value));
+    Scalar s;
+    s.kind = Scalar::Kind::unsigned_integer;
+    s.unsigned_integer = value;
+    return add_number(field, s, false);
+}
 bool EventBuilder::append_uint(std::string_view field, uint64_t value) {
-    std::string* out = element(field);
-    if (!out) return false;
-    append_integer(*out, value);
-    return true;
+    if (value <= static_cast<uint64_t>(INT64_MAX)) return append_int(field, static_cast<int64_t>(value));
+    Scalar s;
+    s.kind = Scalar::Kind::unsigned_integer;
+    s.unsigned_integer = value;
+    return add_number(field, s, true);
 }
-
+bool EventBuilder::set_double(std::string_view field, double value) {
+    Scalar s;
+    s.kind = Scalar::Kind::floating;
+    s.floating = value;
+    return add_number(field, s, false);
+}
 bool EventBuilder::append_double(std::string_view field, double value) {
-    if (!std::isfinite(value)) return fail(field, "a number must be finite (JSON has no NaN or infinity)");
-    std::string* out = element(field);
-    if (!out) return false;
-    append_double_text(*out, value);
-    return true;
-}
-
-bool EventBuilder::append_null(std::string_view field) {
-    std::string* out = element(field);
-    if (!out) return false;
-    *out += "null";
-    return true;
+    Scalar s;
+    s.kind = Scalar::Kind::floating;
+    s.floating = value;
+    return add_number(field, s, true);
 }
 
 bool EventBuilder::set_empty_array(std::string_view field) {
     Field* f = find_or_add(field);
     if (!f) return false;
     f->value.clear();
+    f->values.clear();
     f->array = true;
     return true;
 }
 
 bool EventBuilder::set_time(std::string_view field, int64_t nanos) {
-    std::string* out = scalar(field);
-    if (!out) return false;
-    char buf[64];
+    char buf[input::kMaxIso8601Length];
     const size_t n = input::format_iso8601(nanos, buf);
-    *out += '"';
-    out->append(buf, n);
-    *out += '"';
-    return true;
+    return set(field, std::string_view(buf, n));
 }
 
 void EventBuilder::clear() {
     used_ = 0;
+    std::fill(index_.begin(), index_.end(), 0);
+    text_.clear();
     error_.clear();
 }
 

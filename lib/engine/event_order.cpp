@@ -109,6 +109,7 @@ OwnedEvent::OwnedEvent(const vm::EventRecord& event, OrderKey key) : key_(std::m
     for (vm::Value& v : record_.values)
         if (v.type == vm::ValueType::string) v = vm::Value::of_string(keep(v.str()));
     record_.source = keep(event.source);
+    record_.source_valid = event.source_valid;
     record_.origin = keep(event.origin);
     record_.line = event.line;
     record_.timestamp_ns = event.timestamp_ns;

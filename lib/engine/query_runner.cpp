@@ -109,6 +109,7 @@ std::optional<int64_t> QueryRunner::own_timestamp(const vm::EventRecord& event, 
 // as a bad line (engine/admission.cpp). Cost: one full check per matched event (per shard that matches it), nothing for
 // the others.
 bool QueryRunner::admit(const vm::EventRecord& event) {
+    if (event.source_valid) return true;
     if (checked_ == Checked::no) {
         if (const uint8_t shared = verdict_ ? verdict_->load(std::memory_order_relaxed) : 0) {
             checked_ = shared == 1 ? Checked::valid : Checked::invalid;

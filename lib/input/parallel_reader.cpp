@@ -170,6 +170,7 @@ void ReadBatch::load(size_t i, vm::EventRecord& out, Loaded& loaded) const {
     out.has_timestamp = e.has_timestamp;
     out.ordinal = i;
     out.source = e.source;
+    out.source_valid = false;
     out.origin = origin_;
     out.line = e.line;
     out.text.clear();

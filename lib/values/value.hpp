@@ -137,6 +137,9 @@ struct EventRecord {
     bool has_timestamp = false;
     uint64_t ordinal = 0;     // arrival order (0-based), the implicit tiebreaker
     std::string_view source;  // the event's original JSON text, when kept
+    // The source is valid JSON by construction (written by eqlc itself, as Engine::push(EventBuilder) does): the
+    // lazy JSON check of the events a query matches is skipped.
+    bool source_valid = false;
 
     // Where the event came from, for error messages: the input's name (a path, "<stdin>") and its 1-based line.
     // The name is owned by the reader and valid as long as it lives; both are empty/0 when unknown.
@@ -158,6 +161,7 @@ struct EventRecord {
         timestamp_ns = 0;
         has_timestamp = false;
         source = {};
+        source_valid = false;
         origin = {};
         line = 0;
         text.clear();
