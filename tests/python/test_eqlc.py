@@ -166,6 +166,30 @@ def test_alert_lines_are_the_eqlc_tools(tmp_path, line_end):
             assert [a for line in f for a in engine.push(line)] + engine.finish() == expected
 
 
+def test_fields_are_what_the_rules_read():
+    engine = eqlc.Engine.from_query('process where process.name : "cmd.exe" and user.id != "S-1-5-18"')
+    assert engine.fields == sorted(engine.fields)
+    assert {"process.name", "user.id", "@timestamp", "event.category"} <= set(engine.fields)
+    wmi = eqlc.Engine.from_path(RULE).fields
+    assert "process.parent.name" in wmi and "labels.scenario" not in wmi
+    # The fields alone are enough to match: the events cut down to them give the same alerts.
+    def keep(source, prefix=""):
+        out = {}
+        for key, value in source.items():
+            path = prefix + key
+            if isinstance(value, dict):
+                inner = keep(value, path + ".")
+                if inner:
+                    out[key] = inner
+            elif path in wmi:
+                out[key] = value
+        return out
+    engine = eqlc.Engine.from_path(RULE)
+    events = [json.loads(l) for l in lines_of("wmi_defend.ndjson")]
+    cut = engine.push_many(keep(e) for e in events) + engine.finish()
+    assert len(cut) == len(TRUTH["files"]["wmi_defend.ndjson"]["alerts"])
+
+
 def test_check_gives_diagnostics_with_positions():
     assert eqlc.check('process where process.name : "cmd.exe"') == []
     [d] = eqlc.check("process where x ==")

@@ -66,6 +66,8 @@ PYBIND11_MODULE(eqlc, m) {
              "Continues from snapshot() bytes; raises eqlc.StateError (state unchanged) when they do not fit.")
         .def_property_readonly("stats", &PyEngine::stats)
         .def_property_readonly("rules", &PyEngine::rule_names, "the names of the rules, as alerts give them")
+        .def_property_readonly("fields", &PyEngine::fields,
+                               "the field paths the rules read, sorted: an event needs no other field to match")
         .def_readonly("bad_input", &PyEngine::bad_input,
                       "eqlc.BadInput(origin, line, message, excerpt) of every unusable event when on_bad_input is "
                       "None; `line` counts the events given to the engine from 1. Clear it as you please.")

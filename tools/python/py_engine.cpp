@@ -171,7 +171,7 @@ void PyEngine::start(std::vector<QuerySource> sources, const EngineSettings& set
     engine_->on_match([this](const Match& match) {
         const std::string& name = engine_->query_name(match.query);
         try {
-            collected_.alerts.push_back(eqlc::alert_to_ndjson(match, name, rules_[match.query]));
+            collected_.alerts.push_back(alert_to_ndjson(match, name, rules_[match.query]));
         } catch (const std::exception& e) {
             collected_.bad.push_back(BadInput{name, 0, std::string("alert could not be written: ") + e.what(), {}});
         }
@@ -378,5 +378,7 @@ std::vector<std::string> PyEngine::rule_names() const {
 }
 
 std::string PyEngine::explain() { return compiled_->explain(); }
+
+std::vector<std::string> PyEngine::fields() const { return compiled_->fields(); }
 
 }  // namespace eqlc::python

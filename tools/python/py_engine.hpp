@@ -43,6 +43,8 @@ public:
     py::dict stats();
     std::vector<std::string> rule_names() const;
     std::string explain();
+    // The field paths the rules read (CompiledQueries::fields()): an event needs no others to match.
+    std::vector<std::string> fields() const;
 
     // Unusable events as BadInput tuples (origin, line, message, excerpt), when no callback is set; `line` counts
     // the events given to this engine, from 1.
