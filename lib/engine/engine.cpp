@@ -6,6 +6,7 @@
 #include "eqlc/engine.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <type_traits>
 
@@ -135,7 +136,8 @@ bool Engine::push(const nlohmann::json& event) {
 bool Engine::push_json(std::string_view json, const PushOptions& options) {
     // One event, whatever its layout: line breaks in JSON text can only be whitespace (a string cannot hold a raw
     // one), so read as spaces they keep the event as it is and make it one line.
-    if (json.find_first_of("\r\n") == std::string_view::npos) return push_ndjson(json, options) == 1;
+    if (!std::memchr(json.data(), '\n', json.size()) && !std::memchr(json.data(), '\r', json.size()))
+        return push_ndjson(json, options) == 1;
     std::string line(json);
     std::replace_if(
         line.begin(), line.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
