@@ -159,13 +159,13 @@ size_t Engine::push_ndjson(std::string_view text, const PushOptions& options) {
         s.push_reader->reset_view(view, 1);
     }
     input::NdjsonReader& reader = *s.push_reader;
-    const std::string origin(options.origin);
+    const std::string_view origin = options.origin;  // copied only into a report, not per event
     auto position = [&](uint64_t line) {
         return line >= 1 && line <= options.lines.size() ? options.lines[line - 1] : line;
     };
     auto drain_errors = [&] {
         for (auto& bad : reader.take_errors())
-            s.report_bad(BadInput{origin, position(bad.line), bad.diagnostic.message, bad.excerpt});
+            s.report_bad(BadInput{std::string(origin), position(bad.line), bad.diagnostic.message, bad.excerpt});
     };
     const input::ReaderStats before = reader.stats();
     uint64_t skipped = before.skipped_events;
