@@ -74,7 +74,10 @@ LoadResult load_rule_file(const std::filesystem::path& path);
 // Loads rule text already in memory; `path` names it in messages and gives .eql rules their name.
 LoadResult load_rule_text(std::string text, const std::filesystem::path& path, RuleFormat format);
 
-// Every .toml and .eql file under `dir`, recursively, in sorted path order (hidden files and folders,
+// True for a rule's test file, X.test.toml (eqlc/rule_test.hpp): folders do not load such files as rules.
+bool is_rule_test_file(const std::filesystem::path& path);
+
+// Every .toml and .eql file under `dir` (but not test files, X.test.toml), recursively, in sorted path order (hidden files and folders,
 // whose name starts with '.', are skipped). A path that is a file is loaded as a one-file folder.
 FolderLoad load_rule_folder(const std::filesystem::path& dir);
 

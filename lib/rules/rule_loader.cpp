@@ -98,7 +98,7 @@ std::string lower(std::string s) {
 
 bool is_rule_file(const std::filesystem::path& path) {
     const std::string ext = lower(path.extension().string());
-    return ext == ".toml" || ext == ".eql";
+    return (ext == ".toml" || ext == ".eql") && !is_rule_test_file(path);
 }
 
 bool is_toml(const std::filesystem::path& path) { return lower(path.extension().string()) == ".toml"; }
@@ -157,6 +157,12 @@ LoadResult load_rule_text(std::string text, const std::filesystem::path& path, R
     auto shared = std::make_shared<const std::string>(std::move(text));
     if (format == RuleFormat::toml) return detail::load_toml_rule(std::move(shared), path);
     return load_eql(std::move(shared), path);
+}
+
+bool is_rule_test_file(const std::filesystem::path& path) {
+    constexpr std::string_view kSuffix = ".test.toml";
+    const std::string name = lower(path.filename().string());
+    return name.size() > kSuffix.size() && name.ends_with(kSuffix);
 }
 
 LoadResult load_rule_file(const std::filesystem::path& path) {

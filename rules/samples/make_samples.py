@@ -603,6 +603,46 @@ def write(file_name, scenarios):
     return lines, alerts, table
 
 
+def toml_string(text):
+    """A TOML basic string (JSON's escapes are TOML's for the characters these scenarios use)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def write_test_file(truth, tables):
+    """The rule's test file for `eqlc test`: each file whole, then every scenario on its own (its events chosen
+    with `select`), with the expected alerts as their labels.event ids and their severities."""
+    out = ["# Test cases of the WMI rule for `eqlc test rules/`: written by rules/samples/make_samples.py from the",
+           "# scenarios of rules/samples/ (edit them there). Each alert is named by its events' labels.event ids.", ""]
+
+    def case(name, events, alerts, select=None):
+        out.append("[[case]]")
+        out.append("name = %s" % toml_string(name))
+        out.append("events = %s" % toml_string(events))
+        if select:
+            out.append("select = %s" % toml_string(select))
+        out.append('id_field = "labels.event"')
+        named = ["[%s]" % ", ".join(toml_string(e) for e in a["events"]) for a in alerts]
+        severities = [toml_string(a["severity"]) for a in alerts]
+        if len(alerts) > 1:  # one alert per line
+            out.append("alerts = [\n%s,\n]" % ",\n".join("  " + n for n in named))
+            out.append("severity = [\n%s,\n]" % ",\n".join("  " + v for v in severities))
+        else:
+            out.append("alerts = [%s]" % ", ".join(named))
+            if alerts:
+                out.append("severity = [%s]" % ", ".join(severities))
+        out.append("")
+
+    for name, table in tables:
+        path = "samples/" + name
+        alerts = truth["files"][name]["alerts"]
+        case("%s: every scenario together" % name, path, alerts)
+        for s, _, _ in table:
+            mine = [a for a in alerts if a["scenario"] == s.sid]
+            case("%s: %s (%s)" % (name, s.sid, s.why), path, mine, 'labels.scenario == %s' % toml_string(s.sid))
+    with open(os.path.join(HERE, "..", "wmi_incoming_lateral_movement.test.toml"), "w", newline="\n") as f:
+        f.write("\n".join(out))
+
+
 def main():
     base = datetime(2026, 11, 20, 9, 0, 0, tzinfo=timezone.utc)
     defend = defend_scenarios(base)
@@ -629,6 +669,8 @@ def main():
     with open(os.path.join(HERE, "expected_alerts.json"), "w", newline="\n") as f:
         json.dump(truth, f, indent=2)
         f.write("\n")
+
+    write_test_file(truth, tables)
 
     rows = []
     for name, table in tables:

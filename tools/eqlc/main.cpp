@@ -32,6 +32,7 @@
 #include "run_control.hpp"
 #include "run_setup.hpp"
 #include "service_run.hpp"
+#include "test_command.hpp"
 
 namespace {
 
@@ -320,6 +321,12 @@ int run_mode(const Options& options) {
     switch (options.mode) {
         case Mode::check: return check(options, query_options);
         case Mode::explain: return explain(options, query_options);
+        case Mode::test: {
+            eqlc::EngineOptions engine_options;
+            engine_options.query = query_options;
+            engine_options.max_samples_per_key = options.max_samples_per_key;
+            return eqlc::cli::run_tests(options, engine_options);
+        }
         default:
             return options.service() ? eqlc::cli::run_service(options, query_options) : run(options, query_options);
     }

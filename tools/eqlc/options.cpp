@@ -13,6 +13,7 @@ const std::string_view kUsage = R"(usage: eqlc [OPTIONS] RULE [EVENTS...]       
        eqlc [OPTIONS] -e QUERY [EVENTS...]          run a query given on the command line
        eqlc --check [OPTIONS] RULE... | -e QUERY    check rules and queries without running them
        eqlc --explain [OPTIONS] RULE | -e QUERY     print the syntax tree and the compiled programs
+       eqlc test [--junit FILE] [OPTIONS] RULE...   run the rules' test cases (X.test.toml beside X.toml)
        eqlc --help | --version
 
 RULE is an EQL query file (.eql), a detection-rules TOML file (.toml), or a folder: every .toml and .eql
@@ -102,6 +103,21 @@ stream read through durable pull consumers NAME, created if absent, each message
                              eqlc warns about rules that do not join by it
   Not with -j. Exit status 2 also when the state cannot be read or saved, or alerts cannot be stored.
 
+Rule tests (eqlc test): a rule X.toml or X.eql is tested by X.test.toml beside it, a list of cases:
+  [[case]]
+  name = "remote wmic starts cmd.exe"
+  events = "samples/wmi_defend.ndjson"   # NDJSON relative to the test file, or inline: ['{...}', '{...}']
+  select = 'labels.scenario == "x"'      # optional: only the events for which this EQL condition holds
+  id_field = "event.id"                  # what names an event in alerts (the default)
+  alerts = [["ev-1", "ev-2"]]            # the expected alerts in order, as their events' ids; [] = none
+  severity = ["high"]                    # optional: each alert's severity after severity_mapping
+Events run in the order given. Each case prints PASS or FAIL; a failure shows the expected and the actual
+alerts side by side and, for each missing alert, why it did not fire (the stage, the condition that was
+false and the values it saw, or what stopped the sequence). A last line counts passed and failed cases.
+  --junit FILE               also write the results as JUnit XML (for CI systems)
+Field options (--mapping, --timestamp-field, ...) apply. Exit status: 0 all passed, 1 a case failed,
+2 a usage error, a rule or test file that cannot be used, or no test file found.
+
 Input problems: a line that is not a JSON object, or an event without a usable timestamp, is reported on
 stderr as FILE:LINE: message, counted and skipped; the run goes on (unless --strict). At most 1000 reports
 per input: then one line says that the rest are not reported, and at the end of the input one line gives
@@ -169,7 +185,12 @@ ParseOutcome parse_arguments(const std::vector<std::string_view>& args) {
         return outcome;
     };
 
-    for (size_t i = 0; i < args.size(); ++i) {
+    size_t first = 0;
+    if (!args.empty() && args[0] == "test") {  // a subcommand only in first place: ./test is a file named test
+        o.mode = Mode::test;
+        first = 1;
+    }
+    for (size_t i = first; i < args.size(); ++i) {
         const std::string_view arg = args[i];
         auto value = [&](std::string& out) -> bool {
             if (i + 1 >= args.size()) return false;
@@ -187,6 +208,10 @@ ParseOutcome parse_arguments(const std::vector<std::string_view>& args) {
             o.mode = Mode::check;
         } else if (arg == "--explain") {
             o.mode = Mode::explain;
+        } else if (arg == "--junit") {
+            if (o.mode != Mode::test) return fail("--junit goes with eqlc test");
+            if (!value(v) || v.empty()) return fail("--junit needs a file");
+            o.junit = v;
         } else if (arg == "-e" || arg == "--query") {
             if (!value(v)) return fail(std::string(arg) + " needs a query");
             o.queries.push_back(v);
@@ -304,6 +329,11 @@ ParseOutcome parse_arguments(const std::vector<std::string_view>& args) {
             o.files = positional;
             if (o.files.empty() && o.queries.empty())
                 return fail(std::string(o.mode == Mode::check ? "--check" : "--explain") + " needs a FILE or -e QUERY");
+            break;
+        case Mode::test:
+            o.files = positional;
+            if (o.files.empty()) return fail("eqlc test needs a RULE file or folder");
+            if (!o.queries.empty()) return fail("eqlc test runs rule files: -e has no test file");
             break;
         case Mode::run:
             if (o.queries.size() > 1) return fail("give one query (-e) per run");

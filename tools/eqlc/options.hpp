@@ -9,13 +9,14 @@
 
 namespace eqlc::cli {
 
-enum class Mode { run, check, explain, help, version };
+enum class Mode { run, check, explain, test, help, version };
 
 struct Options {
     Mode mode = Mode::run;
     std::vector<std::string> queries;      // -e QUERY (inline)
     std::optional<std::string> rule_path;  // the rule file or folder when running
-    std::vector<std::string> files;        // --check/--explain: rule/query files or folders
+    std::vector<std::string> files;        // --check/--explain/test: rule/query files or folders
+    std::optional<std::string> junit;      // test --junit FILE
     std::vector<std::string> events;       // run: NDJSON inputs ("-" is stdin); empty means stdin
 
     std::string timestamp_field = "@timestamp";
