@@ -394,3 +394,34 @@ def test_threads_feeding_engines():
     for alerts in results.values():
         check_alerts("wmi_defend.ndjson", alerts)
     assert shared.stats["events"] == 4 * 20 * len(lines)
+
+
+def test_rule_tests_pass_on_the_shipped_rule():
+    cases = eqlc.test_rule(RULE)
+    assert len(cases) >= 70
+    assert all(c["passed"] for c in cases), [c["name"] for c in cases if not c["passed"]]
+    whole = cases[0]
+    assert whole["actual"] and [a["ids"] for a in whole["actual"]] == whole["expected"]
+
+
+def test_rule_tests_say_why_an_alert_is_missing(tmp_path):
+    rule = tmp_path / "r.eql"
+    rule.write_text('process where process.name : "cmd.exe"\n')
+    event = '{"@timestamp":"2026-01-01T00:00:00Z","event":{"id":"a","category":"process"},"process":{"name":"x.exe"}}'
+    (tmp_path / "r.test.toml").write_text("[[case]]\nname = 'miss'\nevents = ['%s']\nalerts = [['a']]\n" % event)
+    (case,) = eqlc.test_rule(rule)
+    assert not case["passed"]
+    assert case["actual"] == []
+    assert case["missing"][0]["alert"] == 0
+    assert case["missing"][0]["summary"]
+
+
+def test_rule_tests_refuse_a_broken_test_file(tmp_path):
+    rule = tmp_path / "r.eql"
+    rule.write_text('process where true\n')
+    (tmp_path / "r.test.toml").write_text("[[case]]\nname = 'x'\nevents = []\n")
+    with pytest.raises(eqlc.QueryError) as error:
+        eqlc.test_rule(rule)
+    assert "alerts" in str(error.value)
+    with pytest.raises(eqlc.InputError):
+        eqlc.test_rule(tmp_path / "nope.eql")

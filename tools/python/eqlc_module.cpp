@@ -8,6 +8,7 @@
 #include "eqlc/query.hpp"
 #include "options.hpp"
 #include "py_engine.hpp"
+#include "rule_tests.hpp"
 
 namespace py = pybind11;
 using eqlc::python::PyDiagnostic;
@@ -34,10 +35,12 @@ PYBIND11_MODULE(eqlc, m) {
         "    alerts = engine.push(line)                 # str/bytes of JSON, or a dict: the alerts it completed\n"
         "    alerts += engine.push_many(lines)          # any iterable of the same\n"
         "    alerts += engine.finish()                  # what the end of input completes\n"
-        "    eqlc.check('process where x ==')           # [eqlc.Diagnostic]\n";
+        "    eqlc.check('process where x ==')           # [eqlc.Diagnostic]\n"
+        "    eqlc.test_rule('rules/x.toml')             # the cases of rules/x.test.toml: [dict]\n";
     m.attr("__version__") = EQLC_VERSION_STRING;
 
     eqlc::python::register_diagnostics(m);
+    eqlc::python::register_rule_tests(m);
     m.attr("BadInput") = py::module_::import("collections")
                              .attr("namedtuple")("BadInput", py::make_tuple("origin", "line", "message", "excerpt"),
                                                  py::arg("module") = "eqlc");
