@@ -113,6 +113,19 @@ EQLC_API void eqlc_options_init(eqlc_options* options);
  * eqlc_free. NULL only when `query` is NULL or memory ran out. */
 EQLC_API char* eqlc_check(const char* query, const eqlc_options* options);
 
+/* ---- Rule tests ---- */
+
+/* Runs the test cases of a rule file (`tests`: its test file; NULL: X.test.toml beside X.toml / X.eql), as `eqlc test`
+ * does, with the field settings and mapping of `options` (NULL: defaults). On EQLC_OK, *results (free with
+ * eqlc_free) is a JSON object:
+ *   {"passed":75,"failed":1,"cases":[{"name":"...","line":4,"passed":false,"error":"",
+ *     "expected":[["ev-1","ev-2"]],"actual":[{"ids":["ev-1"],"severity":"high"}],
+ *     "missing":[{"alert":0,"summary":"...","details":["..."]}],"unexpected":[0],"reports":["file:2: ..."]}]}
+ * ("expected_severity" when the case gives it). EQLC_ERROR_IO when a file cannot be read, EQLC_ERROR_RULE when the
+ * rule or the test file cannot be used or the rule does not compile, with *error (if not NULL) saying why. */
+EQLC_API int eqlc_test_rule(const char* rule_file, const char* tests, const eqlc_options* options, char** results,
+                            char** error);
+
 /* ---- Engines ---- */
 
 typedef struct eqlc_engine eqlc_engine;

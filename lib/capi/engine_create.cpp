@@ -6,21 +6,12 @@
 #include "capi/handles.hpp"
 #include "eqlc/alert.hpp"
 #include "eqlc/diagnostics.hpp"
+#include "eqlc/rule_test.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using eqlc::capi::set_error;
-
-// The engine's query for a rule, with the rule's own field settings (Kibana's overrides).
-eqlc::QuerySource rule_query(const eqlc::rules::Rule& rule) {
-    eqlc::QuerySource q(rule.query, rule.name);
-    q.timestamp_field = rule.timestamp_override;
-    q.event_category_field = rule.event_category_override;
-    q.tiebreaker_field = rule.tiebreaker_field;
-    q.timestamp_fallback = !rule.timestamp_override_fallback_disabled;
-    return q;
-}
 
 // Compiles the handle's queries into its engine and wires the handlers. Compile problems go to `messages`
 // (positions in the rule file for a rule, in the query for a query); false when no engine can run.
@@ -153,7 +144,7 @@ eqlc_engine* eqlc_engine_from_path(const char* rule_file_or_folder, const eqlc_o
         }
         if (!loaded && !skip_invalid) return result(nullptr, false, messages, error);
         std::vector<eqlc::QuerySource> queries;
-        for (const eqlc::rules::Rule* rule : handle->rules) queries.push_back(rule_query(*rule));
+        for (const eqlc::rules::Rule* rule : handle->rules) queries.push_back(eqlc::authoring::rule_query(*rule));
         const bool started = start(*handle, std::move(queries), engine_options, skip_invalid, messages);
         return result(std::move(handle), started, messages, error);
     });

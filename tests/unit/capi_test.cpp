@@ -403,3 +403,39 @@ TEST_CASE("C API: events built field by field give the alerts of their JSON", "[
         eqlc_event_free(b);
     }
 }
+
+TEST_CASE("C API: a rule's test file, passing and failing", "[capi][rule-test]") {
+    const std::string rule = (eqlc::test::rules_dir() / "wmi_incoming_lateral_movement.toml").string();
+    char* results = nullptr;
+    char* error = nullptr;
+    REQUIRE(eqlc_test_rule(rule.c_str(), nullptr, nullptr, &results, &error) == EQLC_OK);
+    CHECK(error == nullptr);
+    REQUIRE(results != nullptr);
+    const json all = json::parse(results);
+    eqlc_free(results);
+    CHECK(all["failed"] == 0);
+    CHECK(all["passed"].get<size_t>() >= 70);
+    CHECK(all["cases"][0]["actual"].size() == all["cases"][0]["expected"].size());
+
+    eqlc::test::TempDir dir;
+    const auto eql = dir.write("r.eql", "process where process.name : \"cmd.exe\"\n");
+    dir.write("r.test.toml",
+              "[[case]]\nname = \"miss\"\nevents = ['{\"@timestamp\":\"2026-01-01T00:00:00Z\",\"event\":{\"id\":\"a\","
+              "\"category\":\"process\"},\"process\":{\"name\":\"x.exe\"}}']\nalerts = [[\"a\"]]\n");
+    REQUIRE(eqlc_test_rule(eql.c_str(), nullptr, nullptr, &results, &error) == EQLC_OK);
+    const json one = json::parse(results);
+    eqlc_free(results);
+    CHECK(one["failed"] == 1);
+    CHECK(one["cases"][0]["missing"][0]["alert"] == 0);
+    CHECK(!one["cases"][0]["missing"][0]["summary"].get<std::string>().empty());
+
+    const auto broken = dir.write("b.test.toml", "[[case]]\nname = \"x\"\n");
+    CHECK(eqlc_test_rule(eql.c_str(), broken.c_str(), nullptr, &results, &error) == EQLC_ERROR_RULE);
+    REQUIRE(error != nullptr);
+    CHECK(std::string(error).find("b.test.toml:1:1: error: this case has no \"events\"") != std::string::npos);
+    eqlc_free(error);
+    CHECK(eqlc_test_rule((dir.path() / "none.eql").c_str(), nullptr, nullptr, &results, &error) == EQLC_ERROR_IO);
+    eqlc_free(error);
+    CHECK(eqlc_test_rule(nullptr, nullptr, nullptr, &results, &error) == EQLC_ERROR_ARGUMENT);
+    eqlc_free(error);
+}
