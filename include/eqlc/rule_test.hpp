@@ -96,8 +96,4 @@ struct RuleTestResults {
 // `eqlc RULE FILE` runs them.
 RuleTestResults run_rule_tests(const rules::Rule& rule, const TestFile& tests, const EngineOptions& options = {});
 
-// The engine's query for a rule: its text and name with the rule's own field settings (timestamp_override,
-// event_category_override, tiebreaker_field), as every way of running rules sets them.
-QuerySource rule_query(const rules::Rule& rule);
-
 }  // namespace eqlc::authoring

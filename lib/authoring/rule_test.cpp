@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "eqlc/alert.hpp"
+#include "eqlc/rule_query.hpp"
 
 namespace eqlc::authoring {
 
@@ -192,15 +193,6 @@ CaseResult run_case(const rules::Rule& rule, const TestFile& file, const TestCas
 }
 
 }  // namespace
-
-QuerySource rule_query(const rules::Rule& rule) {
-    QuerySource q(rule.query, rule.name);
-    q.timestamp_field = rule.timestamp_override;
-    q.event_category_field = rule.event_category_override;
-    q.tiebreaker_field = rule.tiebreaker_field;
-    q.timestamp_fallback = !rule.timestamp_override_fallback_disabled;
-    return q;
-}
 
 size_t RuleTestResults::passed() const {
     return static_cast<size_t>(std::count_if(cases.begin(), cases.end(), [](const CaseResult& c) { return c.passed; }));

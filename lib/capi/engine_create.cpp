@@ -6,7 +6,7 @@
 #include "capi/handles.hpp"
 #include "eqlc/alert.hpp"
 #include "eqlc/diagnostics.hpp"
-#include "eqlc/rule_test.hpp"
+#include "eqlc/rule_query.hpp"
 
 namespace {
 

@@ -9,6 +9,7 @@
 #include "eqlc/alert.hpp"
 #include "eqlc/match.hpp"
 #include "eqlc/printable.hpp"
+#include "eqlc/rule_query.hpp"
 
 namespace eqlc::cli {
 
@@ -79,16 +80,9 @@ eqlc::QueryOptions options_for(const Source& source, const eqlc::QueryOptions& b
 // The engine's queries: each source's text with its rule's field settings.
 std::vector<eqlc::QuerySource> query_sources(const std::vector<Source>& sources) {
     std::vector<eqlc::QuerySource> queries;
-    for (const auto& source : sources) {
-        eqlc::QuerySource q(source.text, source.origin);
-        if (source.rule) {
-            q.timestamp_field = source.rule->timestamp_override;
-            q.event_category_field = source.rule->event_category_override;
-            q.tiebreaker_field = source.rule->tiebreaker_field;
-            q.timestamp_fallback = !source.rule->timestamp_override_fallback_disabled;
-        }
-        queries.push_back(std::move(q));
-    }
+    for (const auto& source : sources)
+        queries.push_back(source.rule ? eqlc::authoring::rule_query(*source.rule)
+                                      : eqlc::QuerySource(source.text, source.origin));
     return queries;
 }
 

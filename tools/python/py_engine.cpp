@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "eqlc/alert.hpp"
+#include "eqlc/rule_query.hpp"
 
 namespace eqlc::python {
 
@@ -120,12 +121,7 @@ std::unique_ptr<PyEngine> PyEngine::from_path(const fs::path& path, const py::kw
 
     std::vector<QuerySource> sources;
     for (const rules::Rule* rule : load.rules()) {
-        QuerySource source(rule->query, rule->name);
-        source.timestamp_field = rule->timestamp_override;
-        source.event_category_field = rule->event_category_override;
-        source.tiebreaker_field = rule->tiebreaker_field;
-        source.timestamp_fallback = !rule->timestamp_override_fallback_disabled;
-        sources.push_back(std::move(source));
+        sources.push_back(authoring::rule_query(*rule));
         self->rules_.push_back(rule);
     }
     if (sources.empty()) raise_error(ErrorKind::query, shown + ": no rule to run", self->problems);
