@@ -1,6 +1,7 @@
 #include "py_engine.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <exception>
 #include <optional>
 #include <span>
@@ -275,9 +276,11 @@ py::list PyEngine::push_many(py::handle events) {
                 const size_t from = batch.size();
                 batch.append(text);
                 // One line per event: line breaks inside JSON text can only be whitespace (push_json reads them so).
-                std::replace_if(
-                    batch.begin() + static_cast<std::ptrdiff_t>(from), batch.end(),
-                    [](char c) { return c == '\n' || c == '\r'; }, ' ');
+                // Looked for with memchr first: most events have none, and a byte loop cost as much as the rest.
+                if (std::memchr(text.data(), '\n', text.size()) || std::memchr(text.data(), '\r', text.size()))
+                    std::replace_if(
+                        batch.begin() + static_cast<std::ptrdiff_t>(from), batch.end(),
+                        [](char c) { return c == '\n' || c == '\r'; }, ' ');
                 batch += '\n';
                 lines.push_back(++events_);
                 if (batch.size() >= kBatchBytes) flush();
