@@ -117,6 +117,7 @@ private:
     };
     struct Field {
         std::string name;
+        std::string key;    // name as a JSON string (quoted, escaped)
         size_t hash = 0;    // of name, for index_
         std::string value;  // JSON text: a scalar, or the elements of an array separated by commas
         bool array = false;

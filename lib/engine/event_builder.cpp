@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <functional>
 
 #include "values/timestamp.hpp"
@@ -42,8 +43,18 @@ size_t utf8_sequence(std::string_view text, size_t i) {
     return n;
 }
 
+// True when the 8 bytes at p are all ASCII.
+bool ascii8(const char* p) {
+    uint64_t word;
+    std::memcpy(&word, p, sizeof word);
+    return (word & 0x8080808080808080ULL) == 0;
+}
+
 bool valid_utf8(std::string_view text) {
-    for (size_t i = 0; i < text.size();) {
+    size_t i = 0;
+    // Most values are ASCII: eight bytes at a time until the first byte that is not.
+    while (i + 8 <= text.size() && ascii8(text.data() + i)) i += 8;
+    while (i < text.size()) {
         const size_t n = utf8_sequence(text, i);
         if (n == 0) return false;
         i += n;
@@ -56,7 +67,19 @@ void append_json_string(std::string& out, std::string_view text) {
     static constexpr char kHex[] = "0123456789abcdef";
     out += '"';
     size_t run = 0;  // start of the bytes not yet copied
-    for (size_t i = 0; i < text.size(); ++i) {
+    // Eight bytes at a time while none needs escaping (no control character, quote or backslash), which is most of
+    // most values; then byte by byte.
+    size_t i = 0;
+    for (; i + 8 <= text.size(); i += 8) {
+        uint64_t word;
+        std::memcpy(&word, text.data() + i, sizeof word);
+        constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+        const uint64_t control = (word - kOnes * 0x20) & ~word & kHigh;  // a byte below 0x20 (ASCII bytes only)
+        const uint64_t quote = word ^ (kOnes * '"'), backslash = word ^ (kOnes * '\\');
+        const uint64_t special = ((quote - kOnes) & ~quote & kHigh) | ((backslash - kOnes) & ~backslash & kHigh);
+        if (control | special) break;
+    }
+    for (; i < text.size(); ++i) {
         const auto c = static_cast<unsigned char>(text[i]);
         if (c >= 0x20 && c != '"' && c != '\\') continue;
         out.append(text.data() + run, i - run);
@@ -126,15 +149,22 @@ EventBuilder::Field* EventBuilder::find_or_add(std::string_view field) {
         Field& f = fields_[index_[at] - 1];
         if (f.hash == hash && f.name == field) return &f;
     }
-    if (const auto problem = name_problem(field); !problem.empty()) {
-        fail(field, problem);
-        return nullptr;
-    }
+    // Events of one source mostly have the same fields in the same order: a slot that held this name in an earlier
+    // event keeps it, already checked and written as a JSON key.
     if (used_ == fields_.size()) fields_.emplace_back();
-    Field& f = fields_[used_++];
+    Field& f = fields_[used_];
+    if (f.hash != hash || f.name != field) {
+        if (const auto problem = name_problem(field); !problem.empty()) {
+            fail(field, problem);
+            return nullptr;
+        }
+        f.name.assign(field);
+        f.hash = hash;
+        f.key.clear();
+        append_json_string(f.key, field);
+    }
+    ++used_;
     index_[at] = static_cast<uint32_t>(used_);
-    f.name.assign(field);
-    f.hash = hash;
     f.value.clear();
     f.values.clear();
     f.array = false;
@@ -289,7 +319,7 @@ void EventBuilder::write_json(std::string& out) const {
     for (size_t i = 0; i < used_; ++i) {
         const Field& f = fields_[i];
         if (i) out += ',';
-        append_json_string(out, f.name);
+        out += f.key;
         out += ':';
         if (f.array) out += '[';
         out += f.value;
