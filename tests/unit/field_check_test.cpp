@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <regex>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -12,6 +15,7 @@
 #include "eqlc/schema_check.hpp"
 #include "semantics/ecs_fields.hpp"
 #include "semantics/field_names.hpp"
+#include "support/files.hpp"
 #include "support/shared_data.hpp"
 
 namespace {
@@ -272,4 +276,69 @@ TEST_CASE("the rule corpus against ECS: no errors, and quick", "[schema-check][c
     CHECK(errors.empty());
     CHECK(warnings > 0);  // the corpus reads Elastic Defend and integration fields that ECS does not have
     CHECK(seconds < 20);
+}
+
+TEST_CASE("the rule corpus with a second schema of integration namespaces: nothing flagged", "[schema-check][corpus]") {
+    EQLC_REQUIRE_SHARED(dir, "corpus/detection-rules/toml");
+    const auto rules = eqlc::rules::load_rule_folder(*dir);
+    const std::string namespaces = eqlc::test::read_text(std::filesystem::path(EQLC_SOURCE_DIR) /
+                                                         "tests/data/schemas/integration_namespaces.json");
+    const FieldChecker checker({{eqlc::ecs_mapping(), "ECS 9.4.0"}, {mapping(namespaces), "integrations"}});
+    std::string flagged;
+    for (const eqlc::rules::Rule* rule : rules.rules()) {
+        eqlc::QueryOptions options;
+        if (rule->timestamp_override) options.timestamp_field = *rule->timestamp_override;
+        if (rule->event_category_override) options.event_category_field = *rule->event_category_override;
+        for (const auto& d : checker.check(rule->query, options))
+            flagged += rule->path.string() + ": " + d.message + "\n";
+    }
+    CHECK(flagged.empty());
+}
+
+TEST_CASE("typos of the ECS fields the rule corpus reads are traced back to them", "[schema-check][corpus]") {
+    EQLC_REQUIRE_SHARED(dir, "corpus/detection-rules/toml");
+    const auto rules = eqlc::rules::load_rule_folder(*dir);
+    const auto checker = ecs_checker();
+    // The ECS fields the rules read, found as the field names of a check against an empty mapping.
+    const FieldChecker none({{mapping(R"({"properties":{}})"), "nothing"}});
+    std::set<std::string> fields;
+    const std::regex name("^Unknown field \\[([^\\]]+)\\]");
+    for (const eqlc::rules::Rule* rule : rules.rules())
+        for (const auto& d : none.check(rule->query)) {
+            std::smatch m;
+            if (std::regex_search(d.message, m, name) && checker.check("any where " + m[1].str() + " != null").empty())
+                fields.insert(m[1]);
+        }
+    REQUIRE(fields.size() > 100);
+    // Each field with one typo of each of four kinds in its first and in its last segment, at a position that
+    // varies with the field.
+    size_t tried = 0, first = 0, listed = 0;
+    std::string missed;
+    for (const auto& field : fields) {
+        const size_t dot = field.find('.'), last_dot = field.rfind('.');
+        if (dot == std::string::npos) continue;
+        for (const auto& [begin, end] : {std::pair{size_t{0}, dot}, std::pair{last_dot + 1, field.size()}}) {
+            if (end - begin < 4) continue;
+            const size_t at = begin + std::hash<std::string>{}(field) % (end - begin - 1);
+            std::vector<std::string> typos(4, field);
+            typos[0].erase(at, 1);                           // a letter left out
+            std::swap(typos[1][at], typos[1][at + 1]);       // two letters swapped
+            typos[2][at] = typos[2][at] == 'x' ? 'y' : 'x';  // a wrong letter
+            typos[3].insert(at, 1, 'e');                     // a letter too many
+            for (const auto& typo : typos) {
+                if (typo == field || checker.check("any where " + typo + " != null").empty()) continue;  // known
+                ++tried;
+                const auto near = checker.nearest(typo);
+                if (!near.empty() && near.front() == field) ++first;
+                if (std::find(near.begin(), near.end(), field) != near.end())
+                    ++listed;
+                else
+                    missed += typo + " -> " + (near.empty() ? "nothing" : near.front()) + "\n";
+            }
+        }
+    }
+    INFO(tried << " typos, " << first << " first, " << listed << " listed; missed:\n" << missed);
+    CHECK(tried > 600);
+    CHECK(static_cast<double>(listed) >= 0.95 * static_cast<double>(tried));
+    CHECK(static_cast<double>(first) >= 0.85 * static_cast<double>(tried));
 }
