@@ -86,6 +86,8 @@ ValueKind kind_of(FieldType t) {
 bool has_wildcard(std::string_view s) { return s.find_first_of("*?") != std::string_view::npos; }
 
 // The checks on mapped fields that the normalizer does not make (see the top of this file).
+// The walk recurses once per level of the query: the work of each node is done in helpers that are not inlined
+// into it, so that its frame stays small (the nesting limit, syntax::kMaxDepthLimit, is sized with such frames).
 class TypeWalk {
 public:
     TypeWalk(const Schema& schema, Diagnostics& out) : schema_(schema), out_(out) {}
@@ -128,7 +130,7 @@ private:
         return found.status == SchemaLookup::Status::found ? found.field : nullptr;
     }
 
-    void call(const Expr& e) {
+    [[gnu::noinline]] void call(const Expr& e) {
         const FunctionSpec* spec = find_function(e.function);
         if (!spec || spec->args.empty()) return;
         for (size_t i = 0; i < e.operands.size(); ++i) {
@@ -149,8 +151,8 @@ private:
         if (kind_of(f->type) != wanted) mismatch(parent, operand, index, value_kind_name(wanted), *f);
     }
 
-    void mismatch(const Expr& parent, const Expr& operand, size_t index, std::string_view wanted,
-                  const SchemaField& f) {
+    [[gnu::noinline]] void mismatch(const Expr& parent, const Expr& operand, size_t index, std::string_view wanted,
+                                    const SchemaField& f) {
         Diagnostic d;
         d.phase = Phase::compile;
         d.span = parent.span;
@@ -162,7 +164,7 @@ private:
 
     // `field == constant` (also in, `:` without wildcards) where the constant converts to nothing the field can
     // hold: Elasticsearch runs it and matches nothing.
-    void never_equal(const Expr& field, const Expr& constant) {
+    [[gnu::noinline]] void never_equal(const Expr& field, const Expr& constant) {
         if (constant.kind != ExprKind::literal) return;
         const SchemaField* f = mapped(field);
         if (!f || f->type == FieldType::dynamic || f->type == FieldType::unsupported) return;
