@@ -10,7 +10,7 @@
 //     (`length(process.pid)`, `process.name + 1`, `startsWith(source.ip, "10.")`: the verifier's "first
 //     argument of [...] must be [string], found value [...] type [long]").
 // What Elasticsearch accepts but can never match is a warning: equality of a long field with a fractional number
-// or NaN (the term query becomes match_none).
+// or NaN (the term query becomes match_none); a `*` in the string of `==`, `!=` or `in`, which compare exactly.
 #include "semantics/field_check.hpp"
 
 #include <algorithm>
@@ -104,10 +104,16 @@ public:
                     never_equal(*e.operands[0], *e.operands[1]);
                     never_equal(*e.operands[1], *e.operands[0]);
                 }
+                if (e.compare_op == ast::CompareOp::eq || e.compare_op == ast::CompareOp::ne) {
+                    literal_star(e, *e.operands[0], *e.operands[1]);
+                    literal_star(e, *e.operands[1], *e.operands[0]);
+                }
                 break;
             case ExprKind::in:
-                if (!e.negated)
-                    for (size_t i = 1; i < e.operands.size(); ++i) never_equal(*e.operands[0], *e.operands[i]);
+                for (size_t i = 1; i < e.operands.size(); ++i) {
+                    if (!e.negated) never_equal(*e.operands[0], *e.operands[i]);
+                    literal_star(e, *e.operands[0], *e.operands[i]);
+                }
                 break;
             case ExprKind::match:
                 if (e.match_op == ast::MatchOp::seq)
@@ -176,6 +182,31 @@ private:
         d.span = constant.span;
         d.message = "[" + field.field.dotted() + "] is of type [" + type_name(f->type) + "]: it never equals [" +
                     syntax::print_expr_brief(constant) + "], so this comparison can never hold";
+        out_.push_back(std::move(d));
+    }
+
+    // `field == "python*"`, `field in ("a*", ...)`: these compare exactly (SEMANTICS §4), so the `*` is a literal
+    // star and the test holds only for a value that contains one, which is hardly ever what was meant.
+    // Elasticsearch runs it; a warning.
+    [[gnu::noinline]] void literal_star(const Expr& parent, const Expr& field, const Expr& constant) {
+        if (field.kind != ExprKind::field || constant.kind != ExprKind::literal) return;
+        const auto* text = std::get_if<std::string>(&constant.value);
+        if (!text || text->find('*') == std::string::npos) return;
+        const SchemaField* f = mapped(field);
+        if (f && kind_of(f->type) != ValueKind::string && kind_of(f->type) != ValueKind::any) return;  // typed
+        const bool in = parent.kind == ExprKind::in;
+        std::string op = in                                        ? (parent.negated ? "not in" : "in")
+                         : parent.compare_op == ast::CompareOp::eq ? "=="
+                                                                   : "!=";
+        if (in && parent.case_insensitive) op += "~";
+        Diagnostic d;
+        d.phase = Phase::compile;
+        d.severity = Severity::warning;
+        d.span = constant.span;
+        d.message = "[" + op + "] compares exactly: the * in [" + syntax::print_expr_brief(constant) +
+                    "] is not a wildcard, so only a value holding a literal * matches it";
+        d.hint = "to match a pattern, write " + field.field.dotted() + (in ? " : (...)" : " : ...") +
+                 " (case-insensitive) or like (case-sensitive)";
         out_.push_back(std::move(d));
     }
 

@@ -37,7 +37,8 @@ Options:
                              ("did you mean [process.name]?"); ?field is not reported. A comparison that cannot
                              hold for the field's type is an error where Elasticsearch refuses it (a long
                              compared with "abc", cidrMatch on a keyword, : wildcards on a number) and a warning
-                             where it matches nothing (a long == 4.5). Warnings alone: status 0
+                             where it matches nothing (a long == 4.5; a * in ==, != or in, which compare
+                             exactly). Warnings alone: status 0
   --format ndjson|pretty     alerts as NDJSON (default) or as a short human summary per alert (control
                              characters and invalid UTF-8 from the events written as \x1b, \u009b, \n)
   --stats                    print counts and throughput on stderr at the end: events read, bad lines,
