@@ -15,6 +15,7 @@
 #include "eqlc/schema_check.hpp"
 #include "semantics/ecs_fields.hpp"
 #include "semantics/field_names.hpp"
+#include "semantics/schema.hpp"
 #include "support/files.hpp"
 #include "support/shared_data.hpp"
 
@@ -363,4 +364,29 @@ TEST_CASE("typos of the ECS fields the rule corpus reads are traced back to them
     CHECK(tried > 600);
     CHECK(static_cast<double>(listed) >= 0.95 * static_cast<double>(tried));
     CHECK(static_cast<double>(first) >= 0.85 * static_cast<double>(tried));
+}
+
+TEST_CASE("the shipped ECS list reads as ECS's own index template does", "[schema-check]") {
+    EQLC_REQUIRE_SHARED(template_file, "schemas/ecs/template.json");
+    std::string error;
+    const auto from_template = eqlc::semantics::Schema::parse_mapping(eqlc::test::read_text(*template_file), &error);
+    INFO(error);
+    REQUIRE(from_template);
+    const auto shipped = eqlc::semantics::Schema::from_mapping(eqlc::semantics::ecs_mapping_json(), &error);
+    REQUIRE(shipped);
+    // Every field of the template, with its type, multi-field source and object-ness; the template also lists the
+    // objects between (process.parent), which the shipped list implies.
+    CHECK(shipped->paths() == from_template->paths());
+    size_t differ = 0;
+    for (const auto& path : from_template->paths()) {
+        const auto* a = from_template->declared(path);
+        const auto* b = shipped->declared(path);
+        REQUIRE(b);
+        if (a->es_type != b->es_type || a->type != b->type || a->object != b->object ||
+            (!a->object && a->source_path != b->source_path)) {
+            UNSCOPED_INFO(path << ": " << a->es_type << " / " << b->es_type);
+            ++differ;
+        }
+    }
+    CHECK(differ == 0);
 }
