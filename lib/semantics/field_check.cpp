@@ -244,7 +244,6 @@ FieldCheck::Known FieldCheck::classify(std::string_view path) const {
         if (std::binary_search(open_objects_.begin(), open_objects_.end(), path.substr(0, dot),
                                [](std::string_view a, std::string_view b) { return a < b; }))
             return Known::namespace_;
-        if (dot == 0) break;
     }
     return Known::unknown;
 }
@@ -343,7 +342,12 @@ Diagnostics FieldCheck::check(ast::Query& q, const ConfiguredFields& config) con
     std::stable_sort(out.begin(), out.end(), [](const Diagnostic& a, const Diagnostic& b) {
         return a.span.begin.offset < b.span.begin.offset;
     });
+    // The summary of problems left out is an error only when one of them is: warnings alone never refuse a query.
+    const bool dropped_error =
+        out.size() > kMaxProblems && std::any_of(out.begin() + kMaxProblems, out.end(),
+                                                 [](const Diagnostic& d) { return d.severity == Severity::error; });
     limit_problems(out);
+    if (out.size() > kMaxProblems) out.back().severity = dropped_error ? Severity::error : Severity::warning;
     return out;
 }
 

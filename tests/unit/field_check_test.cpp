@@ -238,6 +238,18 @@ TEST_CASE("comparisons that cannot hold for the field's type: errors as Elastics
     }
 }
 
+TEST_CASE("many unknown fields: the first 100 and a count, still warnings", "[schema-check]") {
+    std::string query = "any where ";
+    for (int i = 0; i < 300; ++i) query += (i ? " or proces" : "proces") + std::to_string(i) + ".name == 1";
+    const auto d = ecs_checker().check(query);
+    REQUIRE(d.size() == 101);
+    CHECK(d.back().message == "too many problems: 200 more not shown, the first of them here");
+    CHECK(count(d, Severity::error) == 0);
+    const auto refused = ecs_checker().check(query + " or process.pid == \"x\"");
+    REQUIRE(refused.size() == 101);
+    CHECK(refused.back().severity == Severity::error);  // the error left out makes the summary one
+}
+
 TEST_CASE("a mapping file as the schema; syntax errors come back as such", "[schema-check]") {
     const auto file = mapping(R"({"mappings":{"properties":{"@timestamp":{"type":"date"},
         "host":{"properties":{"name":{"type":"keyword"}, "port":{"type":"integer"}}}}}})");
