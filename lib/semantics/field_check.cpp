@@ -8,7 +8,9 @@
 //     fields"); cidrMatch on a field that is not ip (verification: its first argument must be [ip]);
 //   * here: a mapped field passed to a function or arithmetic operator that wants another kind of value
 //     (`length(process.pid)`, `process.name + 1`, `startsWith(source.ip, "10.")`: the verifier's "first
-//     argument of [...] must be [string], found value [...] type [long]").
+//     argument of [...] must be [string], found value [...] type [long]"; the EQL function reference says of
+//     each such parameter "if using a field as the argument, this parameter supports only" the keyword family
+//     (and text with a keyword sub-field), or only numeric types, or, for cidrMatch, only ip).
 // What Elasticsearch accepts but can never match is a warning: equality of a long field with a fractional number
 // or NaN (the term query becomes match_none); a `*` in the string of `==`, `!=` or `in`, which compare exactly.
 #include "semantics/field_check.hpp"
@@ -70,8 +72,8 @@ std::string_view ordinal(size_t index) {
 // What Elasticsearch's verifier takes a mapped field of this type for (any: not checked).
 ValueKind kind_of(FieldType t) {
     switch (t) {
-        case FieldType::keyword:
-        case FieldType::version: return ValueKind::string;
+        case FieldType::keyword: return ValueKind::string;
+        case FieldType::version: return ValueKind::any;  // not documented either way: not checked
         case FieldType::long_:
         case FieldType::double_: return ValueKind::numeric;
         case FieldType::boolean: return ValueKind::boolean;
