@@ -86,6 +86,9 @@ public:
     const SchemaField* declared(std::string_view dotted) const;
 
     size_t size() const { return fields_.size(); }
+    // Adds the fields of `other` that this schema does not declare: with several schemas, the first to declare a
+    // field gives its type (defined in schema_merge.cpp).
+    void merge(const Schema& other);
     std::vector<std::string> paths() const;
 
 private:

@@ -27,6 +27,7 @@
 #include "eqlc/query.hpp"
 #include "eqlc/rule.hpp"
 #include "eqlc/rule_loader.hpp"
+#include "field_check_run.hpp"
 #include "input_reports.hpp"
 #include "options.hpp"
 #include "run_control.hpp"
@@ -126,22 +127,39 @@ bool query_options_from(const Options& options, eqlc::QueryOptions& out) {
 }
 
 int check(const Options& options, const eqlc::QueryOptions& query_options) {
+    std::unique_ptr<eqlc::FieldChecker> fields;  // --schema
+    if (!eqlc::cli::load_field_checker(options, fields)) return 2;
+    eqlc::cli::FieldCheckTally tally;
     std::vector<eqlc::rules::FolderLoad> loads;  // owns the rules the sources point to
     std::vector<Source> sources;
     int status = gather_sources(options, loads, sources);
     for (const auto& source : sources) {
-        const auto diagnostics = eqlc::check_query(source.text, options_for(source, query_options));
-        if (diagnostics.empty()) {
-            if (source.rule)
-                std::cout << eqlc::printable(source.rule->path.string()) << ": valid (rule \""
-                          << eqlc::printable(source.origin) << "\")\n";
-            else
-                std::cout << source.origin << ": valid\n";
-        } else {
-            print_diagnostics(diagnostics, source);
-            status = 2;
+        const eqlc::QueryOptions source_options = options_for(source, query_options);
+        auto diagnostics = eqlc::check_query(source.text, source_options);
+        const bool valid = std::none_of(diagnostics.begin(), diagnostics.end(),
+                                        [](const auto& d) { return d.severity == eqlc::Severity::error; });
+        if (fields && valid) {
+            auto more = fields->check(source.text, source_options);
+            diagnostics.insert(diagnostics.end(), more.begin(), more.end());
         }
+        if (fields) tally.add(diagnostics);
+        print_diagnostics(diagnostics, source);
+        const bool errors = std::any_of(diagnostics.begin(), diagnostics.end(),
+                                        [](const auto& d) { return d.severity == eqlc::Severity::error; });
+        if (errors) {
+            status = 2;
+            continue;
+        }
+        const std::string warned = diagnostics.empty() ? ""
+                                                       : ", " + std::to_string(diagnostics.size()) +
+                                                             (diagnostics.size() == 1 ? " warning" : " warnings");
+        if (source.rule)
+            std::cout << eqlc::printable(source.rule->path.string()) << ": valid (rule \""
+                      << eqlc::printable(source.origin) << "\")" << warned << "\n";
+        else
+            std::cout << source.origin << ": valid" << warned << "\n";
     }
+    if (fields) tally.print(options);
     return status;
 }
 

@@ -30,6 +30,16 @@ Options:
   --check                    parse, check and compile rules and queries; prints "NAME: valid" or one
                              diagnostic per problem on stderr (FILE:LINE:COLUMN)
   --explain                  print the syntax tree, the canonical query and the bytecode
+  --schema ecs|FILE          with --check: check every field the rules read against ECS 9.4.0 (shipped
+                             with eqlc) or an Elasticsearch mapping or index template (JSON; ./ecs for a file
+                             named ecs); may be given more than once, e.g. ECS and a mapping of the namespaces
+                             an integration adds (process.Ext.*: an object without sub-fields declares every
+                             field under it). A field no schema has is a warning, with the nearest known names
+                             ("did you mean [process.name]?"); ?field is not reported. A comparison that cannot
+                             hold for the field's type is an error where Elasticsearch refuses it (a long
+                             compared with "abc", cidrMatch on a keyword, : wildcards on a number) and a warning
+                             where it matches nothing (a long == 4.5; a * in ==, != or in, which compare
+                             exactly). Warnings alone: status 0
   --format ndjson|pretty     alerts as NDJSON (default) or as a short human summary per alert (control
                              characters and invalid UTF-8 from the events written as \x1b, \u009b, \n)
   --stats                    print counts and throughput on stderr at the end: events read, bad lines,
@@ -227,6 +237,9 @@ ParseOutcome parse_arguments(const std::vector<std::string_view>& args) {
         } else if (arg == "--mapping") {
             if (!value(v)) return fail("--mapping needs a file");
             o.mapping_file = v;
+        } else if (arg == "--schema") {
+            if (!value(v) || v.empty()) return fail("--schema needs ecs or a FILE");
+            o.schemas.push_back(v);
         } else if (arg == "--sort") {
             o.sort = true;
         } else if (arg == "--reorder-window") {
@@ -323,6 +336,7 @@ ParseOutcome parse_arguments(const std::vector<std::string_view>& args) {
     }
 
     if (o.head && !o.size) return fail("--head goes with --size N");
+    if (!o.schemas.empty() && o.mode != Mode::check) return fail("--schema goes with --check");
     switch (o.mode) {
         case Mode::check:
         case Mode::explain:

@@ -23,6 +23,7 @@ struct Options {
     std::string event_category_field = "event.category";
     std::optional<std::string> tiebreaker_field;
     std::optional<std::string> mapping_file;
+    std::vector<std::string> schemas;  // --check --schema ecs|FILE, in order (field_check_run.hpp)
     std::optional<uint64_t> size;
     bool head = false;  // --size takes the first results instead of the last
     bool sort = false;
