@@ -68,7 +68,7 @@ std::string brief(std::string text, size_t max = 160) {
 // A stage of the query as messages name it: "stage 2 (process)".
 std::string stage_name(size_t stage, const ast::Term& term) {
     std::string what = term.filter.any ? "any" : term.filter.category;
-    return "stage " + std::to_string(stage + 1) + (term.missing ? " ![" : " (") + what + (term.missing ? "]" : ")");
+    return "stage " + std::to_string(stage + 1) + (term.missing ? " ![" : " [") + what + "]";
 }
 
 // A key expression of a stage (shared keys first, then the term's), as text and as the field it reads, if any.
@@ -177,6 +177,16 @@ std::optional<MissExplanation> Explainer::filter_miss(const ast::EventFilter& fi
         for (const auto& f : fields) seen.push_back(f + " = " + ev_.values_text(event, f));
         MissExplanation out;
         out.summary = where + ": " + name + ": `" + brief(conjunct) + "` was false";
+        // `not (a or b)`: which of a, b held.
+        if (part->kind == ast::ExprKind::not_ && part->operands[0]->kind == ast::ExprKind::or_)
+            for (const auto& alt : part->operands[0]->operands) {
+                const std::string alt_text = syntax::print_expr(*alt);
+                const auto alt_held = ev_.holds("any where " + alt_text, event);
+                if (alt_held && *alt_held) {
+                    out.summary += " (`" + brief(alt_text, 100) + "` held)";
+                    break;
+                }
+            }
         if (!seen.empty())
             out.summary +=
                 ": " +
@@ -219,24 +229,48 @@ bool Explainer::keys_agree(const std::vector<KeyExpr>& a, size_t ea, const std::
 void Explainer::actual_run(MissExplanation& out) {
     const auto run = ev_.run_query(text_);
     if (!run) return;
-    if (run->alerts.empty()) {
-        out.details.push_back("the query gave no alert on the case's events");
-    } else {
-        for (const auto& alert : run->alerts) {
-            std::vector<std::string> names;
-            for (size_t e : alert) names.push_back(e == SIZE_MAX ? std::string("(missing)") : ev_.name(e));
-            out.details.push_back("the query gave an alert with " + join(names, ", "));
-        }
+    // The alerts that share an event with the expected one: what came out instead (or the alert itself).
+    std::vector<size_t> wanted;
+    for (size_t e : expected_)
+        if (e < ev_.size()) wanted.push_back(e);
+    size_t shown = 0;
+    bool fired = false;
+    for (const auto& alert : run->alerts) {
+        std::vector<size_t> real;
+        for (size_t e : alert)
+            if (e != SIZE_MAX) real.push_back(e);
+        if (real == wanted) fired = true;
+        if (std::none_of(real.begin(), real.end(),
+                         [&](size_t e) { return std::find(wanted.begin(), wanted.end(), e) != wanted.end(); }))
+            continue;
+        std::vector<std::string> names;
+        for (size_t e : alert) names.push_back(e == SIZE_MAX ? std::string("(missing)") : ev_.name(e));
+        out.details.push_back("the query gave an alert with " + join(names, ", "));
+        ++shown;
     }
+    if (fired)
+        out.summary =
+            "the alert fired: the query gives an alert with exactly these events (with the query's own "
+            "options; check the case's other settings)";
+    out.details.push_back("the query gave " + std::to_string(run->alerts.size()) + " alert" +
+                          (run->alerts.size() == 1 ? "" : "s") + " on the case's events" +
+                          (shown ? "" : ", none with the expected events"));
     for (const auto& line : run->stage_lines) out.details.push_back(line);
 }
 
+std::optional<MissExplanation> out_of_range(const std::vector<size_t>& expected, size_t events) {
+    for (size_t e : expected)
+        if (e >= events)
+            return MissExplanation{"expected event index " + std::to_string(e) + " is out of range (the case has " +
+                                       std::to_string(events) + " events)",
+                                   {}};
+    return std::nullopt;
+}
+
 MissExplanation Explainer::run() {
-    for (size_t e : expected_)
-        if (e >= ev_.size())
-            return {"expected event index " + std::to_string(e) + " is out of range (the case has " +
-                        std::to_string(ev_.size()) + " events)",
-                    {}};
+    // A sequence's missing-event stages may hold anything: checked once mapped to the positive stages.
+    if (q_.kind != ast::QueryKind::sequence)
+        if (auto bad = out_of_range(expected_, ev_.size())) return *bad;
     switch (q_.kind) {
         case ast::QueryKind::event: return event_query();
         case ast::QueryKind::sequence: return sequence();
@@ -270,7 +304,7 @@ MissExplanation Explainer::sample() {
                 {}};
     MissExplanation out;
     for (size_t i = 0; i < q_.terms.size(); ++i) {
-        const std::string where = "filter " + std::to_string(i + 1) + " (" + q_.terms[i].filter.category + ")";
+        const std::string where = "filter " + std::to_string(i + 1) + " [" + q_.terms[i].filter.category + "]";
         if (auto miss = filter_miss(q_.terms[i].filter, expected_[i], where)) {
             out = std::move(*miss);
             actual_run(out);
@@ -342,6 +376,7 @@ MissExplanation Explainer::sequence() {
                     std::to_string(expected_.size()) + " events were expected",
                 {}};
     }
+    if (auto bad = out_of_range(expected, ev_.size())) return *bad;
     MissExplanation out;
     auto done = [&](MissExplanation m) {
         actual_run(m);

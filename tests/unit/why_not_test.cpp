@@ -3,6 +3,8 @@
 // samples' README gives as the reason).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -53,8 +55,8 @@ TEST_CASE("why-not: an event query names the first false condition and the value
 
 TEST_CASE("why-not: the event category, missing fields, and the engine's own semantics", "[why-not]") {
     const Strings events = {
-        ev(at("01.000"), R"("event":{"category":["network"]},"process":{"name":"CMD.EXE"}})"),
-        ev(at("02.000"), R"("event":{"category":["process"]},"process":{"name":"CMD.EXE"}})"),
+        ev(at("01.000"), R"("event":{"category":["network"]},"process":{"name":"CMD.EXE"})"),
+        ev(at("02.000"), R"("event":{"category":["process"]},"process":{"name":"CMD.EXE"})"),
     };
     SECTION("category") {
         const auto m = why(R"(process where process.name : "cmd.exe")", events, {0});
@@ -72,11 +74,11 @@ TEST_CASE("why-not: the event category, missing fields, and the engine's own sem
         INFO(all(m));
         CHECK(m.summary.find("`process.name == \"cmd.exe\"` was false") != std::string::npos);
     }
-    SECTION("a condition that holds: the alert should have fired") {
+    SECTION("a condition that holds, and the alert that fired") {
         const auto m = why(R"(process where process.name : "cmd.exe")", events, {1});
         INFO(all(m));
-        CHECK(m.summary.find("should have fired") != std::string::npos);
         CHECK(all(m).find("the query gave an alert with event #2") != std::string::npos);
+        CHECK(m.summary.find("the alert fired") != std::string::npos);
     }
 }
 
@@ -92,7 +94,7 @@ TEST_CASE("why-not: sequences", "[why-not]") {
             ev(at("02.000"), host("h1") + R"("event":{"category":"network"},"destination":{"port":445})")};
         const auto m = why(kSeq, events, {0, 1});
         INFO(all(m));
-        CHECK(m.summary.find("stage 2 (network)") != std::string::npos);
+        CHECK(m.summary.find("stage 2 [network]") != std::string::npos);
         CHECK(m.summary.find("`destination.port == 135` was false: destination.port = 445") != std::string::npos);
     }
     SECTION("maxspan exceeded, by how much") {
@@ -113,13 +115,13 @@ TEST_CASE("why-not: sequences", "[why-not]") {
         const Strings events = {ev(at("01.000"), host("h1") + proc), ev(at("02.000"), net)};
         const auto m = why(kSeq, events, {0, 1});
         INFO(all(m));
-        CHECK(m.summary.find("stage 2 (network): event #2 has no value for the join key host.id") != std::string::npos);
+        CHECK(m.summary.find("stage 2 [network]: event #2 has no value for the join key host.id") != std::string::npos);
     }
     SECTION("events out of stage order, and equal timestamps") {
         const Strings events = {ev(at("01.000"), host("h1") + net), ev(at("03.000"), host("h1") + proc)};
         auto m = why(kSeq, events, {1, 0});
         INFO(all(m));
-        CHECK(m.summary.find("not in stage order: event #1 (stage 2 (network)) is 2 s before event #2") !=
+        CHECK(m.summary.find("not in stage order: event #1 (stage 2 [network]) is 2 s before event #2") !=
               std::string::npos);
         const Strings same = {ev(at("01.000"), host("h1") + net), ev(at("01.000"), host("h1") + proc)};
         m = why(kSeq, same, {1, 0});
@@ -156,19 +158,27 @@ TEST_CASE("why-not: sequences", "[why-not]") {
                               ev(at("03.000"), host("h1") + net)};
         auto m = why(kSeq, took, {0, 2});
         INFO(all(m));
-        CHECK(m.summary.find("event #2 passed stage 2 (network) with the same join key before event #3") !=
+        CHECK(m.summary.find("event #2 passed stage 2 [network] with the same join key before event #3") !=
               std::string::npos);
         CHECK(all(m).find("the query gave an alert with event #1, event #2") != std::string::npos);
         const Strings replaced = {ev(at("01.000"), host("h1") + proc), ev(at("02.000"), host("h1") + proc),
                                   ev(at("03.000"), host("h1") + net)};
         m = why(kSeq, replaced, {0, 2});
-        CHECK(m.summary.find("event #2 passed stage 1 (process) with the same join key after event #1") !=
+        CHECK(m.summary.find("event #2 passed stage 1 [process] with the same join key after event #1") !=
               std::string::npos);
     }
-    SECTION("everything matchable: said honestly") {
-        const Strings events = {ev(at("01.000"), host("h1") + proc), ev(at("02.000"), host("h1") + net)};
-        const auto m = why(kSeq, events, {0, 1});
-        CHECK(m.summary.find("every stage passed and the join keys agree") != std::string::npos);
+    SECTION("everything matchable: said honestly (here a pipe keeps only the last alert)") {
+        const Strings events = {ev(at("01.000"), host("h1") + proc), ev(at("02.000"), host("h1") + net),
+                                ev(at("03.000"), host("h2") + proc), ev(at("04.000"), host("h2") + net)};
+        auto m = why(kSeq + " | tail 1", events, {0, 1});
+        INFO(all(m));
+        CHECK(m.summary.find("every stage passed and the join keys agree: the alert should have fired") !=
+              std::string::npos);
+        CHECK(m.summary.find("pipes") != std::string::npos);
+        CHECK(all(m).find("the query gave 1 alert on the case's events, none with the expected events") !=
+              std::string::npos);
+        m = why(kSeq, events, {0, 1});
+        CHECK(m.summary.find("the alert fired") != std::string::npos);
     }
     SECTION("no usable timestamp, bad indices, an invalid query") {
         const Strings events = {R"({"event":{"category":"process"}})", ev(at("02.000"), host("h1") + net)};
@@ -187,7 +197,7 @@ TEST_CASE("why-not: samples", "[why-not]") {
         ev(at("02.000"), R"("host":{"id":"h2"},"event":{"category":"network"})")};
     auto m = why(q, events, {0, 1});
     INFO(all(m));
-    CHECK(m.summary.find("filter 1 (process): event #1: `process.name == \"a\"` was false: process.name = \"b\"") !=
+    CHECK(m.summary.find("filter 1 [process]: event #1: `process.name == \"a\"` was false: process.name = \"b\"") !=
           std::string::npos);
 }
 
@@ -223,7 +233,7 @@ TEST_CASE("why-not: the shipped WMI rule on its negative scenarios", "[why-not]"
     SECTION("rejected by the parent name") {
         const auto m = explain("parent-services.exe");
         INFO(all(m));
-        CHECK(m.summary.find("stage 2 (process)") != std::string::npos);
+        CHECK(m.summary.find("stage 2 [process]") != std::string::npos);
         CHECK(m.summary.find("`process.parent.name : \"WmiPrvSE.exe\"` was false: process.parent.name = "
                              "\"services.exe\"") != std::string::npos);
     }
@@ -234,7 +244,7 @@ TEST_CASE("why-not: the shipped WMI rule on its negative scenarios", "[why-not]"
     }
     SECTION("rejected by the port, the direction, the loopback source") {
         auto m = explain("port-445");
-        CHECK(m.summary.find("stage 1 (network)") != std::string::npos);
+        CHECK(m.summary.find("stage 1 [network]") != std::string::npos);
         CHECK(m.summary.find("`destination.port == 135` was false: destination.port = 445") != std::string::npos);
         m = explain("direction-outgoing");
         CHECK(m.summary.find("network.direction = \"outgoing\"") != std::string::npos);
@@ -244,11 +254,12 @@ TEST_CASE("why-not: the shipped WMI rule on its negative scenarios", "[why-not]"
     SECTION("rejected by an exclusion, by the end event, by the integrity level") {
         auto m = explain("tool-mofcomp");
         INFO(all(m));
-        CHECK(m.summary.find("stage 2 (process)") != std::string::npos);
+        CHECK(m.summary.find("stage 2 [process]") != std::string::npos);
         CHECK(m.summary.find("`not process.executable : (") != std::string::npos);
         m = explain("process-end-event");
         CHECK(m.summary.find("`event.type == \"start\"` was false: event.type = [\"end\"]") != std::string::npos);
         m = explain("defend-integrity-System");
+        CHECK(m.summary.find("(`?process.Ext.token.integrity_level_name : \"System\"` held)") != std::string::npos);
         CHECK(m.summary.find("process.Ext.token.integrity_level_name = \"System\"") != std::string::npos);
     }
     SECTION("another host, the wrong order, the second child") {
@@ -265,10 +276,39 @@ TEST_CASE("why-not: the shipped WMI rule on its negative scenarios", "[why-not]"
             if (docs[i]["event"]["category"][0] == "process") second = i;  // the last one
         }
         m = eqlc::explain_missing_alert(query, {}, events, {net, second});
-        CHECK(m.summary.find("passed stage 2 (process) with the same join key before") != std::string::npos);
+        CHECK(m.summary.find("passed stage 2 [process] with the same join key before") != std::string::npos);
     }
     SECTION("a scenario that alerts") {
         const auto m = explain("remote-ipv4");
-        CHECK(m.summary.find("should have fired") != std::string::npos);
+        CHECK(m.summary.find("the alert fired") != std::string::npos);
+    }
+}
+
+// Not run by default: prints the explanation of every scenario of the Defend samples that expects no alert, for
+// reading (eqlc_tests "[.why-not-samples]" -s).
+TEST_CASE("why-not: the explanations of the WMI samples, printed", "[.why-not-samples]") {
+    const std::string query = eqlc::test::wmi_rule_query();
+    Strings events;
+    std::vector<nlohmann::json> docs;
+    std::ifstream in(eqlc::test::wmi_defend_samples());
+    for (std::string line; std::getline(in, line);) {
+        events.push_back(line);
+        docs.push_back(nlohmann::json::parse(line));
+    }
+    Strings names;
+    for (const auto& d : docs) names.push_back(d["labels"]["event"].get<std::string>());
+    std::vector<std::string> seen;
+    for (size_t i = 0; i < docs.size(); ++i) {
+        const std::string scenario = docs[i]["labels"]["scenario"].get<std::string>();
+        if (std::find(seen.begin(), seen.end(), scenario) != seen.end()) continue;
+        seen.push_back(scenario);
+        size_t net = SIZE_MAX, proc = SIZE_MAX;
+        for (size_t j = 0; j < docs.size(); ++j) {
+            if (docs[j]["labels"]["scenario"] != scenario) continue;
+            if (docs[j]["event"]["category"][0] == "network" && net == SIZE_MAX) net = j;
+            if (docs[j]["event"]["category"][0] == "process" && proc == SIZE_MAX) proc = j;
+        }
+        const auto m = eqlc::explain_missing_alert(query, {}, events, {net, proc}, {names});
+        std::printf("%s:\n  %s\n", scenario.c_str(), all(m).c_str());
     }
 }
