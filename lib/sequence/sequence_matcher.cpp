@@ -157,11 +157,14 @@ void SequenceMatcher::on_event(const EventInfo& ev, std::span<const StageHit> hi
                  order_.end());
 
     EventHandle handle = kNoEvent;
-    uint32_t previous_stage = kNone;  // hits are grouped by stage: count each stage once per event
+    // Hits are grouped by stage: count each stage once per event.
+    bool first = true;
+    uint32_t previous_stage = 0;
     for (uint32_t i : order_) {
         const StageHit& h = hits[i];
         ++stats_.hits;
-        if (h.stage != previous_stage) {
+        if (first || h.stage != previous_stage) {
+            first = false;
             previous_stage = h.stage;
             if (h.stage == kUntil)
                 ++until_events_;
