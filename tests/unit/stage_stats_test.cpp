@@ -9,7 +9,9 @@
 
 #include "eqlc/engine.hpp"
 #include "eqlc/why_not.hpp"
+#include "support/cli_runner.hpp"
 #include "support/files.hpp"
+#include "support/wmi_rule.hpp"
 
 namespace {
 
@@ -183,4 +185,21 @@ TEST_CASE("stage counters: the same across a snapshot and with -j shards", "[sta
             }
         }
     }
+}
+
+TEST_CASE("eqlc --stats prints the stages of the rules that had any", "[stage-stats][cli]") {
+    const auto r =
+        eqlc::test::run_eqlc({"--stats", eqlc::test::wmi_rule_toml().string(),
+                              eqlc::test::wmi_defend_samples().string(), eqlc::test::wmi_sysmon_samples().string()});
+    INFO(r.err);
+    CHECK(r.status == 1);
+    CHECK(r.err.find("  stages per rule (sequences and samples with activity)\n"
+                     "    WMI Incoming Lateral Movement\n"
+                     "      stage 1  passed 68  started 68  replaced 1  expired 24\n"
+                     "      stage 2  passed 55  advanced 43\n"
+                     "      completed 43\n") != std::string::npos);
+    // An event query has no stages: no such section.
+    const auto e =
+        eqlc::test::run_eqlc({"--stats", "-e", "process where true", eqlc::test::wmi_defend_samples().string()});
+    CHECK(e.err.find("stages per rule") == std::string::npos);
 }
