@@ -31,6 +31,8 @@ public:
     std::optional<bool> holds(const std::string& query, size_t event);
     const std::string& last_problem() const { return problem_; }
 
+    // Whether the event is a JSON object (the engine runs no other).
+    bool valid(size_t event) const { return docs_[event].is_object(); }
     // The event's time as the engine reads it; nullopt when it has none it can use (timestamp_problem()).
     std::optional<int64_t> timestamp(size_t event) const { return times_[event]; }
     std::string timestamp_problem(size_t event) const { return time_problems_[event]; }

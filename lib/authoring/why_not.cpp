@@ -130,6 +130,8 @@ private:
     MissExplanation sequence();
     MissExplanation sample();
 
+    // An event the engine does not run: not JSON, or (when the query needs event times) without a usable time.
+    std::optional<MissExplanation> unusable(size_t event, const std::string& where, bool need_time) const;
     // Why `event` does not pass `filter` (nullopt: it passes). `where` names the stage for the summary.
     std::optional<MissExplanation> filter_miss(const ast::EventFilter& filter, size_t event, const std::string& where);
     // The key values of `event` for `keys`; a problem when a key without `?` has no value.
@@ -143,6 +145,18 @@ private:
     CaseEvents& ev_;
     const std::vector<size_t>& expected_;
 };
+
+std::optional<MissExplanation> Explainer::unusable(size_t event, const std::string& where, bool need_time) const {
+    if (!ev_.valid(event))
+        return MissExplanation{
+            where + ": " + ev_.name(event) + " is not a valid JSON object: the engine does not run it",
+            {ev_.timestamp_problem(event)}};
+    if (need_time && !ev_.timestamp(event))
+        return MissExplanation{where + ": " + ev_.name(event) + " has no usable timestamp (" +
+                                   ev_.options().timestamp_field + "): the engine does not run it",
+                               {ev_.timestamp_problem(event)}};
+    return std::nullopt;
+}
 
 std::optional<MissExplanation> Explainer::filter_miss(const ast::EventFilter& filter, size_t event,
                                                       const std::string& where) {
@@ -283,10 +297,7 @@ MissExplanation Explainer::event_query() {
     if (expected_.size() != 1)
         return {"an event query's alert is one event; " + std::to_string(expected_.size()) + " were expected", {}};
     const size_t e = expected_[0];
-    if (!ev_.timestamp(e))
-        return {ev_.name(e) + " has no usable timestamp (" + ev_.options().timestamp_field +
-                    "): the engine does not run it",
-                {ev_.timestamp_problem(e)}};
+    if (auto bad = unusable(e, "the query", true)) return *bad;
     MissExplanation out;
     if (auto miss = filter_miss(q_.event, e, "the query"))
         out = std::move(*miss);
@@ -305,6 +316,11 @@ MissExplanation Explainer::sample() {
     MissExplanation out;
     for (size_t i = 0; i < q_.terms.size(); ++i) {
         const std::string where = "filter " + std::to_string(i + 1) + " [" + q_.terms[i].filter.category + "]";
+        if (auto bad = unusable(expected_[i], where, false)) {
+            out = std::move(*bad);
+            actual_run(out);
+            return out;
+        }
         if (auto miss = filter_miss(q_.terms[i].filter, expected_[i], where)) {
             out = std::move(*miss);
             actual_run(out);
@@ -385,10 +401,7 @@ MissExplanation Explainer::sequence() {
     auto where = [&](size_t p) { return stage_name(positive[p], *stages[positive[p]]); };
 
     for (size_t p = 0; p < expected.size(); ++p)
-        if (!ev_.timestamp(expected[p]))
-            return done({where(p) + ": " + ev_.name(expected[p]) + " has no usable timestamp (" +
-                             ev_.options().timestamp_field + "): the engine does not run it",
-                         {ev_.timestamp_problem(expected[p])}});
+        if (auto bad = unusable(expected[p], where(p), true)) return done(*bad);
     for (size_t p = 0; p + 1 < expected.size(); ++p)
         for (size_t r = p + 1; r < expected.size(); ++r)
             if (expected[p] == expected[r])

@@ -183,6 +183,8 @@ TEST_CASE("why-not: sequences", "[why-not]") {
     SECTION("no usable timestamp, bad indices, an invalid query") {
         const Strings events = {R"({"event":{"category":"process"}})", ev(at("02.000"), host("h1") + net)};
         CHECK(why(kSeq, events, {0, 1}).summary.find("no usable timestamp (@timestamp)") != std::string::npos);
+        const Strings broken = {ev(at("01.000"), host("h1") + proc) + "x", ev(at("02.000"), host("h1") + net)};
+        CHECK(why(kSeq, broken, {0, 1}).summary.find("event #1 is not a valid JSON object") != std::string::npos);
         CHECK(why(kSeq, events, {0, 7}).summary.find("out of range") != std::string::npos);
         CHECK(why(kSeq, events, {0}).summary.find("2 stages that take an event; 1 events were expected") !=
               std::string::npos);
