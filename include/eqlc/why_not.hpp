@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,13 @@ struct WhyNotOptions {
     // How messages name events, by index into `events` (an id such as labels.event); empty or shorter than the
     // events: "event #N".
     std::vector<std::string> event_names;
+    // The query's own field settings, when it has some (a rule's timestamp_override, event_category_override,
+    // tiebreaker_field, timestamp_override_fallback_disabled): as QuerySource's fields of the same names, which the
+    // engine that ran the case was given. They decide the times maxspan is measured with.
+    std::optional<std::string> timestamp_field;
+    std::optional<std::string> event_category_field;
+    std::optional<std::string> tiebreaker_field;
+    bool timestamp_fallback = true;
 };
 
 // Why the events `expected` (indices into `events`) of a case did not come out as an alert of `query`: for a

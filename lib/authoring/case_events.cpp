@@ -11,12 +11,17 @@ namespace {
 
 // Pushes every event, numbered by its index (its ordinal in matches), through an engine running `query`.
 // Returns the engine after finish(), or null with `problem` set when the query is not valid.
-std::unique_ptr<Engine> run(std::string_view query, const QueryOptions& options, const std::vector<std::string>& texts,
-                            const Engine::MatchHandler& on_match, const Engine::BadInputHandler& on_bad,
-                            std::string& problem) {
+std::unique_ptr<Engine> run(std::string_view query, const QueryOptions& options, const WhyNotOptions& settings,
+                            const std::vector<std::string>& texts, const Engine::MatchHandler& on_match,
+                            const Engine::BadInputHandler& on_bad, std::string& problem) {
     EngineOptions eo;
     eo.query = options;
-    auto created = Engine::create({QuerySource(std::string(query), "why-not")}, eo);
+    QuerySource source(std::string(query), "why-not");
+    source.timestamp_field = settings.timestamp_field;
+    source.event_category_field = settings.event_category_field;
+    source.tiebreaker_field = settings.tiebreaker_field;
+    source.timestamp_fallback = settings.timestamp_fallback;
+    auto created = Engine::create({std::move(source)}, eo);
     if (!created.engine) {
         problem = "invalid query";
         if (!created.problems.empty() && !created.problems.front().diagnostics.empty())
@@ -60,9 +65,13 @@ void collect(const nlohmann::json& at, const std::vector<std::string>& segments,
 
 }  // namespace
 
-CaseEvents::CaseEvents(const QueryOptions& options, const std::vector<std::string>& events,
-                       const std::vector<std::string>& names)
-    : options_(options), names_(names) {
+CaseEvents::CaseEvents(const QueryOptions& options, const WhyNotOptions& settings,
+                       const std::vector<std::string>& events)
+    : options_(options),
+      settings_(settings),
+      timestamp_field_(settings.timestamp_field.value_or(options.timestamp_field)),
+      event_category_field_(settings.event_category_field.value_or(options.event_category_field)),
+      has_tiebreaker_(settings.tiebreaker_field || options.tiebreaker_field) {
     texts_.reserve(events.size());
     for (std::string text : events) {
         // One line per event (PushOptions numbers lines); a line break in JSON is whitespace.
@@ -76,7 +85,7 @@ CaseEvents::CaseEvents(const QueryOptions& options, const std::vector<std::strin
     std::string problem;
     // The times the engine uses: those it reports for a condition that always holds.
     run(
-        "any where true", options_, texts_,
+        "any where true", options_, settings_, texts_,
         [&](const Match& m) {
             if (!m.events.empty() && m.events[0].ordinal < times_.size())
                 times_[m.events[0].ordinal] = m.events[0].timestamp_ns;
@@ -88,7 +97,8 @@ CaseEvents::CaseEvents(const QueryOptions& options, const std::vector<std::strin
 }
 
 std::string CaseEvents::name(size_t event) const {
-    if (event < names_.size() && !names_[event].empty()) return "event " + names_[event];
+    const auto& names = settings_.event_names;
+    if (event < names.size() && !names[event].empty()) return "event " + names[event];
     return "event #" + std::to_string(event + 1);
 }
 
@@ -98,7 +108,7 @@ std::optional<bool> CaseEvents::holds(const std::string& query, size_t event) {
         std::vector<uint8_t> matched(texts_.size(), 0);
         std::string problem;
         auto engine = run(
-            query, options_, texts_,
+            query, options_, settings_, texts_,
             [&](const Match& m) {
                 if (!m.events.empty() && m.events[0].ordinal < matched.size()) matched[m.events[0].ordinal] = 1;
             },
@@ -145,7 +155,7 @@ std::optional<CaseEvents::Run> CaseEvents::run_query(std::string_view query) {
     Run result;
     std::string problem;
     auto engine = run(
-        query, options_, texts_,
+        query, options_, settings_, texts_,
         [&](const Match& m) {
             std::vector<size_t> alert;
             for (const auto& e : m.events) alert.push_back(e.missing ? SIZE_MAX : static_cast<size_t>(e.ordinal));

@@ -14,16 +14,19 @@
 #include <nlohmann/json.hpp>
 
 #include "eqlc/query.hpp"
+#include "eqlc/why_not.hpp"
 
 namespace eqlc::authoring {
 
 class CaseEvents {
 public:
-    CaseEvents(const QueryOptions& options, const std::vector<std::string>& events,
-               const std::vector<std::string>& names);
+    CaseEvents(const QueryOptions& options, const WhyNotOptions& settings, const std::vector<std::string>& events);
 
     size_t size() const { return texts_.size(); }
-    const QueryOptions& options() const { return options_; }
+    // The fields the query reads its time, category and tiebreaker from (its own, or the options').
+    const std::string& timestamp_field() const { return timestamp_field_; }
+    const std::string& event_category_field() const { return event_category_field_; }
+    bool has_tiebreaker() const { return has_tiebreaker_; }
     // "event #N" (1-based), or the caller's name for it.
     std::string name(size_t event) const;
 
@@ -51,8 +54,11 @@ public:
 
 private:
     QueryOptions options_;
+    WhyNotOptions settings_;
+    std::string timestamp_field_;
+    std::string event_category_field_;
+    bool has_tiebreaker_ = false;
     std::vector<std::string> texts_;  // one line each
-    std::vector<std::string> names_;
     std::vector<nlohmann::json> docs_;
     std::vector<std::optional<int64_t>> times_;
     std::vector<std::string> time_problems_;

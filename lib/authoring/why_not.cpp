@@ -152,8 +152,8 @@ std::optional<MissExplanation> Explainer::unusable(size_t event, const std::stri
             where + ": " + ev_.name(event) + " is not a valid JSON object: the engine does not run it",
             {ev_.timestamp_problem(event)}};
     if (need_time && !ev_.timestamp(event))
-        return MissExplanation{where + ": " + ev_.name(event) + " has no usable timestamp (" +
-                                   ev_.options().timestamp_field + "): the engine does not run it",
+        return MissExplanation{where + ": " + ev_.name(event) + " has no usable timestamp (" + ev_.timestamp_field() +
+                                   "): the engine does not run it",
                                {ev_.timestamp_problem(event)}};
     return std::nullopt;
 }
@@ -173,7 +173,7 @@ std::optional<MissExplanation> Explainer::filter_miss(const ast::EventFilter& fi
         const std::string cat_query = stage_filter_text(ast::EventFilter{{}, false, filter.category, {}, nullptr});
         const auto cat = ev_.holds(cat_query, event);
         if (cat && !*cat) {
-            const std::string field = ev_.options().event_category_field;
+            const std::string field = ev_.event_category_field();
             return MissExplanation{where + ": " + name + " is not a \"" + filter.category + "\" event: " + field +
                                        " = " + ev_.values_text(event, field),
                                    {}};
@@ -440,7 +440,7 @@ MissExplanation Explainer::sequence() {
         } else {
             m.summary = ev_.name(a) + " (" + where(p) + ") and " + ev_.name(b) + " (" + where(p + 1) +
                         ") have the same timestamp, and events of equal time are taken in input order" +
-                        (ev_.options().tiebreaker_field ? " after the tiebreaker field" : "") + ": " + ev_.name(b) +
+                        (ev_.has_tiebreaker() ? " after the tiebreaker field" : "") + ": " + ev_.name(b) +
                         " comes first";
         }
         return done(m);
@@ -575,7 +575,7 @@ MissExplanation explain_missing_alert(std::string_view query, const QueryOptions
         }
         syntax::ParseResult parsed = syntax::parse_query(query, limits);
         if (!parsed.ok()) return {"the query does not parse", {}};
-        CaseEvents case_events(options, events, why_options.event_names);
+        CaseEvents case_events(options, why_options, events);
         Explainer explainer(*parsed.query, query, case_events, expected);
         return explainer.run();
     } catch (const std::exception& e) {

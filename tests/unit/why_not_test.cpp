@@ -192,6 +192,21 @@ TEST_CASE("why-not: sequences", "[why-not]") {
     }
 }
 
+TEST_CASE("why-not: a rule's own time field decides maxspan", "[why-not]") {
+    // @timestamp 1 s apart, event.ingested 9 s apart.
+    const Strings events = {
+        ev(at("01.000"), R"("host":{"id":"h1"},"event":{"category":"process","ingested":"2026-01-01T00:00:01.000Z"},)"
+                         R"("process":{"name":"a.exe","parent":{"name":"WmiPrvSE.exe"}})"),
+        ev(at("02.000"), R"("host":{"id":"h1"},"event":{"category":"network","ingested":"2026-01-01T00:00:10.000Z"},)"
+                         R"("destination":{"port":135})")};
+    CHECK(why(kSeq, events, {0, 1}).summary.find("the alert fired") != std::string::npos);
+    eqlc::WhyNotOptions rule;
+    rule.timestamp_field = "event.ingested";
+    const auto m = eqlc::explain_missing_alert(kSeq, {}, events, {0, 1}, rule);
+    INFO(all(m));
+    CHECK(m.summary.find("maxspan exceeded by 4 s") != std::string::npos);
+}
+
 TEST_CASE("why-not: samples", "[why-not]") {
     const std::string q = R"(sample by host.id [process where process.name == "a"] [network where true])";
     const Strings events = {
@@ -310,7 +325,9 @@ TEST_CASE("why-not: the explanations of the WMI samples, printed", "[.why-not-sa
             if (docs[j]["event"]["category"][0] == "network" && net == SIZE_MAX) net = j;
             if (docs[j]["event"]["category"][0] == "process" && proc == SIZE_MAX) proc = j;
         }
-        const auto m = eqlc::explain_missing_alert(query, {}, events, {net, proc}, {names});
+        eqlc::WhyNotOptions named;
+        named.event_names = names;
+        const auto m = eqlc::explain_missing_alert(query, {}, events, {net, proc}, named);
         std::printf("%s:\n  %s\n", scenario.c_str(), all(m).c_str());
     }
 }
