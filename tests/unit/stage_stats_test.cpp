@@ -9,6 +9,8 @@
 
 #include "eqlc/engine.hpp"
 #include "eqlc/why_not.hpp"
+#include "sequence/key.hpp"
+#include "sequence/sequence_matcher.hpp"
 #include "support/cli_runner.hpp"
 #include "support/files.hpp"
 #include "support/wmi_rule.hpp"
@@ -202,4 +204,58 @@ TEST_CASE("eqlc --stats prints the stages of the rules that had any", "[stage-st
     const auto e =
         eqlc::test::run_eqlc({"--stats", "-e", "process where true", eqlc::test::wmi_defend_samples().string()});
     CHECK(e.err.find("stages per rule") == std::string::npos);
+}
+
+namespace {
+
+// The end of the LEB128 varint that starts at `at`.
+size_t varint_end(const std::string& bytes, size_t at) {
+    while (static_cast<uint8_t>(bytes.at(at)) & 0x80) ++at;
+    return at + 1;
+}
+
+}  // namespace
+
+TEST_CASE("stage counters: a format 2 sequence snapshot (without them) still restores", "[stage-stats][snapshot]") {
+    using namespace eqlc::sequence;
+    SequenceSpec spec;
+    spec.missing = {false, false};
+    spec.maxspan_ns = 5'000'000'000;
+    std::vector<uint64_t> matched;
+    auto sink = [&](const SequenceMatch& m) { matched.push_back(m.events.back().ordinal); };
+    const std::vector<eqlc::vm::Value> h1_values = {eqlc::vm::Value::of_string("h1")};
+    const std::string h1 = encode_key(h1_values);
+    SequenceMatcher m(spec, sink);
+    const std::vector<StageHit> first = {StageHit{0, h1}};
+    m.on_event(EventInfo{0, 1'000'000'000, "{}"}, first);
+    const std::string v3 = m.snapshot();
+    REQUIRE(m.stage_stats().stages.at(0).started == 1);
+
+    // Format 2 is format 3 without the stage counters (2 stages x 9, and until_events) after the 17 stats.
+    REQUIRE(v3.substr(0, 4) == "EQSQ");
+    REQUIRE(v3.at(4) == 3);
+    size_t at = 5;
+    at = varint_end(v3, at);                                   // stage count
+    at += 2 + 1 + 1;                                           // missing flags, has_until, has_maxspan
+    at = varint_end(v3, at);                                   // maxspan
+    for (int i = 0; i < 3 + 17; ++i) at = varint_end(v3, at);  // limits, stats
+    size_t end = at;
+    for (int i = 0; i < 2 * 9 + 1; ++i) end = varint_end(v3, end);
+    std::string v2 = v3.substr(0, at) + v3.substr(end);
+    v2[4] = 2;
+
+    std::string error;
+    auto restored = SequenceMatcher::restore(v2, sink, &error);
+    INFO(error);
+    REQUIRE(restored);
+    CHECK(restored->stage_stats().stages.at(0).started == 0);  // not in format 2: they start over
+    CHECK(restored->stats().events == 1);
+    const std::vector<StageHit> second = {StageHit{1, h1}};
+    restored->on_event(EventInfo{1, 2'000'000'000, "{}"}, second);
+    CHECK(matched == std::vector<uint64_t>{1});
+    CHECK(restored->stage_stats().stages.at(1).advanced == 1);
+    // A version after 3 is refused.
+    std::string v9 = v3;
+    v9[4] = 9;
+    CHECK_FALSE(SequenceMatcher::restore(v9, sink, &error));
 }
