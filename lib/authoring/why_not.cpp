@@ -1,7 +1,7 @@
 // Why a rule did not fire: eqlc::explain_missing_alert (eqlc/why_not.hpp).
 //
 // Nothing here re-implements EQL. Every verdict on a condition comes from an Engine running that condition as an
-// event query over the case's events with the caller's options (condition_engine.cpp), so a stage filter, a
+// event query over the case's events with the caller's options (case_events.cpp), so a stage filter, a
 // conjunct of it, or the event category test holds exactly when the engine says it does. What is done here is the
 // bookkeeping the matcher does, written out so that it can be told: the order of the expected events, maxspan,
 // join key values, until and missing-event terms, and what other events of the case did to the partial sequence.
@@ -65,7 +65,7 @@ std::string brief(std::string text, size_t max = 160) {
     return text;
 }
 
-// A stage of the query as messages name it: "stage 2 (process)".
+// A stage of the query as messages name it: "stage 2 [process]", "stage 3 ![process]" for a missing-event term.
 std::string stage_name(size_t stage, const ast::Term& term) {
     std::string what = term.filter.any ? "any" : term.filter.category;
     return "stage " + std::to_string(stage + 1) + (term.missing ? " ![" : " [") + what + "]";
@@ -444,6 +444,15 @@ MissExplanation Explainer::sequence() {
                         " comes first";
         }
         return done(m);
+    }
+    // In time order, but not in input order: the engine runs events as they come (unless told to sort them).
+    for (size_t p = 0; p + 1 < expected.size(); ++p) {
+        const size_t a = expected[p], b = expected[p + 1];
+        if (b > a) continue;
+        return done({ev_.name(b) + " (" + where(p + 1) + ") comes before " + ev_.name(a) + " (" + where(p) +
+                         ") in the input, though it is " + duration_text(*ev_.timestamp(b) - *ev_.timestamp(a)) +
+                         " later: events are run in input order (sort the case's events, or run with --sort)",
+                     {}});
     }
     const int64_t first_ts = *ev_.timestamp(expected.front());
     const int64_t last_ts = *ev_.timestamp(expected.back());

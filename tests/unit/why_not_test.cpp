@@ -127,6 +127,11 @@ TEST_CASE("why-not: sequences", "[why-not]") {
         m = why(kSeq, same, {1, 0});
         CHECK(m.summary.find("same timestamp") != std::string::npos);
         CHECK(m.summary.find("event #1 comes first") != std::string::npos);
+        // In time order, not in input order.
+        const Strings unsorted = {ev(at("03.000"), host("h1") + net), ev(at("01.000"), host("h1") + proc)};
+        m = why(kSeq, unsorted, {1, 0});
+        CHECK(m.summary.find("event #1 (stage 2 [network]) comes before event #2 (stage 1 [process]) in the input, "
+                             "though it is 2 s later") != std::string::npos);
     }
     SECTION("until") {
         const std::string q = R"(sequence by host.id [process where process.name : "a.exe"] [network where true]
