@@ -184,6 +184,11 @@ TEST_CASE("why-not: sequences", "[why-not]") {
               std::string::npos);
         m = why(kSeq, events, {0, 1});
         CHECK(m.summary.find("the alert fired") != std::string::npos);
+        // A gap equal to maxspan is accepted.
+        const Strings exact = {ev(at("01.000"), host("h1") + proc), ev(at("06.000"), host("h1") + net),
+                               ev(at("07.000"), host("h2") + proc), ev(at("08.000"), host("h2") + net)};
+        m = why(kSeq + " | tail 1", exact, {0, 1});
+        CHECK(m.summary.find("every stage passed") != std::string::npos);
     }
     SECTION("no usable timestamp, bad indices, an invalid query") {
         const Strings events = {R"({"event":{"category":"process"}})", ev(at("02.000"), host("h1") + net)};
@@ -263,6 +268,7 @@ TEST_CASE("why-not: the shipped WMI rule on its negative scenarios", "[why-not]"
         const auto m = explain("maxspan-20.001s");
         INFO(all(m));
         CHECK(m.summary.find("maxspan exceeded by 0.001 s") != std::string::npos);
+        CHECK(explain("maxspan-exactly-20s").summary.find("the alert fired") != std::string::npos);
     }
     SECTION("rejected by the port, the direction, the loopback source") {
         auto m = explain("port-445");
@@ -304,6 +310,36 @@ TEST_CASE("why-not: the shipped WMI rule on its negative scenarios", "[why-not]"
         const auto m = explain("remote-ipv4");
         CHECK(m.summary.find("the alert fired") != std::string::npos);
     }
+}
+
+TEST_CASE("why-not: the shipped WMI rule on Sysmon events", "[why-not]") {
+    const std::string query = eqlc::test::wmi_rule_query();
+    Strings events;
+    std::vector<nlohmann::json> docs;
+    std::ifstream in(eqlc::test::wmi_sysmon_samples());
+    for (std::string line; std::getline(in, line);) {
+        events.push_back(line);
+        docs.push_back(nlohmann::json::parse(line));
+    }
+    auto explain = [&](const std::string& name) {
+        std::vector<size_t> pair;
+        for (size_t i = 0; i < docs.size(); ++i)
+            if (docs[i]["labels"]["scenario"] == name) pair.push_back(i);
+        REQUIRE(pair.size() == 2);  // the network event, then the process event
+        return eqlc::explain_missing_alert(query, {}, events, pair);
+    };
+    auto m = explain("sysmon-sid-18-system-integrity");
+    INFO(all(m));
+    CHECK(m.summary.find("stage 2 [process]") != std::string::npos);
+    CHECK(m.summary.find("(`?winlog.event_data.IntegrityLevel : \"System\"` held)") != std::string::npos);
+    CHECK(m.summary.find("winlog.event_data.IntegrityLevel = \"System\"") != std::string::npos);
+    m = explain("sysmon-direction-egress");
+    CHECK(m.summary.find("stage 1 [network]") != std::string::npos);
+    CHECK(m.summary.find("network.direction = \"egress\"") != std::string::npos);
+    m = explain("sysmon-maxspan-20.001s");
+    CHECK(m.summary.find("maxspan exceeded by 0.001 s") != std::string::npos);
+    m = explain("sysmon-sid-18");
+    CHECK(m.summary.find("the alert fired") != std::string::npos);
 }
 
 // Not run by default: prints the explanation of every scenario of the Defend samples that expects no alert, for
