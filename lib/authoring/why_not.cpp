@@ -147,15 +147,16 @@ private:
 };
 
 std::optional<MissExplanation> Explainer::unusable(size_t event, const std::string& where, bool need_time) const {
+    std::optional<MissExplanation> out;
     if (!ev_.valid(event))
-        return MissExplanation{
-            where + ": " + ev_.name(event) + " is not a valid JSON object: the engine does not run it",
-            {ev_.timestamp_problem(event)}};
-    if (need_time && !ev_.timestamp(event))
-        return MissExplanation{where + ": " + ev_.name(event) + " has no usable timestamp (" + ev_.timestamp_field() +
-                                   "): the engine does not run it",
-                               {ev_.timestamp_problem(event)}};
-    return std::nullopt;
+        out = MissExplanation{
+            where + ": " + ev_.name(event) + " is not a valid JSON object: the engine does not run it", {}};
+    else if (need_time && !ev_.timestamp(event))
+        out = MissExplanation{where + ": " + ev_.name(event) + " has no usable timestamp (" + ev_.timestamp_field() +
+                                  "): the engine does not run it",
+                              {}};
+    if (out && !ev_.timestamp_problem(event).empty()) out->details.push_back(ev_.timestamp_problem(event));
+    return out;
 }
 
 std::optional<MissExplanation> Explainer::filter_miss(const ast::EventFilter& filter, size_t event,
