@@ -482,37 +482,64 @@ MissExplanation Explainer::sequence() {
                              {"until: " + brief(until_text, 400)}});
             }
     }
-    // Missing-event terms: one that occurred in its window refuses the sequence.
-    for (size_t s = 0; s < stages.size(); ++s) {
-        if (!stages[s]->missing) continue;
-        const auto missing_keys = keys_of(q_, *stages[s]);
-        const std::string text = stage_filter_text(stages[s]->filter);
-        const size_t prev = static_cast<size_t>(
-            std::count_if(positive.begin(), positive.end(), [&](size_t i) { return i < s; }));  // positives before
-        const int64_t span = q_.maxspan ? q_.maxspan->nanoseconds() : INT64_MAX;
+    // Missing-event terms, decided as the matcher does once the positive stages matched (sequence_matcher.cpp): an
+    // intermediate term's event strictly between its neighbours' times refuses the sequence; a leading one (the
+    // latest before the first event, arrived before the sequence completed) refuses it when within maxspan of the
+    // last event, unless there are trailing terms, whose first event after completion decides instead, measured
+    // from that leading event (or the first event). The hits must share the sequence's join key.
+    const size_t completed_at = expected.back();  // the index of the event that completes the sequence
+    const int64_t span = q_.maxspan ? q_.maxspan->nanoseconds() : INT64_MAX;
+    auto within = [&](int64_t later, int64_t earlier) { return later - earlier <= span; };
+    struct Hit {
+        size_t stage = 0;
+        size_t event = 0;
+    };
+    std::optional<Hit> leading, trailing;
+    bool has_leading = false, has_trailing = false;
+    for (size_t st = 0; st < stages.size(); ++st) {
+        if (!stages[st]->missing) continue;
+        const auto missing_keys = keys_of(q_, *stages[st]);
+        const std::string text = stage_filter_text(stages[st]->filter);
+        const auto before_it =
+            static_cast<size_t>(std::count_if(positive.begin(), positive.end(), [&](size_t i) { return i < st; }));
+        const bool is_leading = before_it == 0, is_trailing = before_it == expected.size();
+        has_leading = has_leading || is_leading;
+        has_trailing = has_trailing || is_trailing;
         for (size_t m = 0; m < ev_.size(); ++m) {
             if (!ev_.timestamp(m)) continue;
             const auto held = ev_.holds(text, m);
             if (!held || !*held || !keys_agree(keys[0], expected[0], missing_keys, m)) continue;
             const int64_t t = *ev_.timestamp(m);
-            bool refuses = false;
-            std::string window;
-            if (prev == 0) {  // leading: within maxspan before the last positive event
-                refuses = t < first_ts && last_ts - t <= span;
-                window = "before " + ev_.name(expected.front());
-            } else if (prev == expected.size()) {  // trailing: within maxspan of the first positive event
-                refuses = t > last_ts && t - first_ts <= span;
-                window = "after " + ev_.name(expected.back());
-            } else {
-                const int64_t lo = *ev_.timestamp(expected[prev - 1]), hi = *ev_.timestamp(expected[prev]);
-                refuses = lo < t && t < hi;
-                window = "between " + ev_.name(expected[prev - 1]) + " and " + ev_.name(expected[prev]);
+            if (is_leading) {
+                if (m < completed_at && t < first_ts && (!leading || t > *ev_.timestamp(leading->event)))
+                    leading = Hit{st, m};
+            } else if (is_trailing) {
+                if (m > completed_at && t > last_ts && !trailing) trailing = Hit{st, m};
+            } else if (m < completed_at) {
+                const size_t lo = expected[before_it - 1], hi = expected[before_it];
+                if (*ev_.timestamp(lo) < t && t < *ev_.timestamp(hi))
+                    return done({"the missing-event " + stage_name(st, *stages[st]) + " occurred: " + ev_.name(m) +
+                                     " matches it with the same join key, between " + ev_.name(lo) + " and " +
+                                     ev_.name(hi),
+                                 {"missing-event term: " + brief(text, 400)}});
             }
-            if (refuses)
-                return done({"the missing-event " + stage_name(s, *stages[s]) + " occurred: " + ev_.name(m) +
-                                 " matches it with the same join key, " + window,
-                             {"missing-event term: " + brief(text, 400)}});
         }
+    }
+    auto occurred = [&](const Hit& h, const std::string& how) {
+        return done({"the missing-event " + stage_name(h.stage, *stages[h.stage]) + " occurred: " + ev_.name(h.event) +
+                         " matches it with the same join key, " + how,
+                     {"missing-event term: " + brief(stage_filter_text(stages[h.stage]->filter), 400)}});
+    };
+    if (!(has_leading && !leading)) {
+        if (leading && !has_trailing && within(last_ts, *ev_.timestamp(leading->event)))
+            return occurred(*leading, duration_text(first_ts - *ev_.timestamp(leading->event)) + " before " +
+                                          ev_.name(expected.front()) + ", within maxspan of " +
+                                          ev_.name(expected.back()));
+        const int64_t base = leading ? *ev_.timestamp(leading->event) : first_ts;
+        if (has_trailing && trailing && within(*ev_.timestamp(trailing->event), base))
+            return occurred(*trailing, duration_text(*ev_.timestamp(trailing->event) - last_ts) + " after " +
+                                           ev_.name(expected.back()) + ", within maxspan of " +
+                                           (leading ? ev_.name(leading->event) : ev_.name(expected.front())));
     }
     // A later event of the same key at stage p replaces the partial (only the newest one per key and stage is
     // kept); one at stage p + 1 before the expected one takes the partial and completes or advances without it.

@@ -157,6 +157,25 @@ TEST_CASE("why-not: sequences", "[why-not]") {
         CHECK(m.summary.find("the missing-event stage 2 ![process] occurred: event #2") != std::string::npos);
         // One per positive stage works as well.
         CHECK(why(q, events, {0, 2}).summary == m.summary);
+        // Trailing: an event within maxspan after the last one refuses it; one later does not.
+        const std::string trailing = R"(sequence by host.id with maxspan=10s [process where process.name : "a.exe"]
+                                        [network where true] ![process where process.name == "b.exe"])";
+        const std::string b_exe = R"("event":{"category":"process"},"process":{"name":"b.exe"})";
+        Strings late = {ev(at("01.000"), host("h1") + proc), ev(at("02.000"), host("h1") + net),
+                        ev(at("05.000"), host("h1") + b_exe)};
+        auto t = why(trailing, late, {0, 1});
+        INFO(all(t));
+        CHECK(t.summary.find("the missing-event stage 3 ![process] occurred: event #3 matches it with the same join "
+                             "key, 3 s after event #2, within maxspan of event #1") != std::string::npos);
+        late[2] = ev(at("12.000"), host("h1") + b_exe);
+        CHECK(why(trailing, late, {0, 1}).summary.find("the alert fired") != std::string::npos);
+        // Leading: one within maxspan before.
+        const std::string leading = R"(sequence by host.id with maxspan=10s ![process where process.name == "b.exe"]
+                                       [process where process.name : "a.exe"] [network where true])";
+        const Strings early = {ev(at("01.000"), host("h1") + b_exe), ev(at("02.000"), host("h1") + proc),
+                               ev(at("03.000"), host("h1") + net)};
+        t = why(leading, early, {1, 2});
+        CHECK(t.summary.find("the missing-event stage 1 ![process] occurred: event #1") != std::string::npos);
     }
     SECTION("another event took the partial, or replaced it") {
         const Strings took = {ev(at("01.000"), host("h1") + proc), ev(at("02.000"), host("h1") + net),
