@@ -126,6 +126,31 @@ struct BadInput {
     std::string excerpt;  // the start of the line
 };
 
+// Where the events of a sequence or sample went, stage by stage (why a rule did not fire). A stage is a term of a
+// sequence after `runs` expansion, missing-event terms `![...]` included, or a filter of a sample. A partial
+// sequence "waits at" the last stage it matched. The counts are exact whatever the rule index, threads or
+// snapshots did (they are saved in the engine's snapshot).
+struct StageStats {
+    uint64_t passed = 0;             // events whose condition held with a usable join key (counted once per event)
+    uint64_t started = 0;            // sequences: partials started at this stage (the first positive one)
+    uint64_t advanced = 0;           // sequences: partials that reached this stage from the previous positive one
+    uint64_t replaced = 0;           // sequences: partials waiting here replaced by a newer one of the same key
+    uint64_t expired = 0;            // sequences: partials waiting here dropped because maxspan passed
+    uint64_t until = 0;              // sequences: partials waiting here ended by an event that matched `until`
+    uint64_t evicted = 0;            // partials waiting here (samples: documents kept here) lost with an evicted key
+    uint64_t dropped_at_finish = 0;  // sequences: partials still waiting here at the end of input
+    uint64_t kept = 0;               // samples: documents kept for this filter
+};
+
+struct QueryStageStats {
+    std::vector<StageStats> stages;  // empty for an event query (and an invalid one)
+    uint64_t until_events = 0;       // sequences: events that matched `until`
+    // Sequences whose positive stages all matched (samples: samples delivered), before missing-event checks and
+    // head/tail/size (EngineStats::matches counts what was delivered).
+    uint64_t completed = 0;
+    uint64_t rejected_missing = 0;  // sequences: of those, refused because a missing-event term `![...]` occurred
+};
+
 struct EngineStats {
     uint64_t events = 0;                          // events run through the queries
     uint64_t skipped_events = 0;                  // good lines no query could match (line prefilter): not run
@@ -152,6 +177,7 @@ struct EngineStats {
     // could no longer complete): what pending_partials was just before finish().
     uint64_t partials_at_finish = 0;
     uint64_t state_bytes = 0;  // bytes of sequence/sample state, whole engine, event text once (now)
+    std::vector<QueryStageStats> stages_by_query;  // per query: its stages (see StageStats)
 };
 
 // Queries compiled once, for any number of engines: immutable, so one set can be shared by engines on several

@@ -207,7 +207,9 @@ EQLC_API int eqlc_engine_get_stats(const eqlc_engine* engine, eqlc_stats* stats)
 
 /* The same, and per rule, as a JSON object:
  *   {"events":..,...,"rules":[{"name":..,"alerts":..,"evicted_keys":..},..]}
- * Free it with eqlc_free; NULL when `engine` is NULL or memory ran out. */
+ * A sequence or sample rule also has "stages": [{"passed":..,"started":..,"advanced":..,"replaced":..,
+ * "expired":..,"until":..,"evicted":..,"dropped_at_finish":..,"kept":..},..] and "completed", "until_events",
+ * "rejected_missing" (the per-stage counters of EngineStats::stages_by_query, eqlc/engine.hpp). Free it with eqlc_free; NULL when `engine` is NULL or memory ran out. */
 EQLC_API char* eqlc_engine_stats_json(const eqlc_engine* engine);
 
 /* ---- Snapshots: stop a stream and resume it later, in this process or another ---- */

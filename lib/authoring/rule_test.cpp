@@ -115,14 +115,6 @@ bool select_events(const TestCase& c, const TestFile& file, const EngineOptions&
     return true;
 }
 
-QueryOptions rule_query_options(const rules::Rule& rule, const QueryOptions& base) {
-    QueryOptions out = base;
-    if (rule.timestamp_override) out.timestamp_field = *rule.timestamp_override;
-    if (rule.event_category_override) out.event_category_field = *rule.event_category_override;
-    if (rule.tiebreaker_field) out.tiebreaker_field = *rule.tiebreaker_field;
-    return out;
-}
-
 CaseResult run_case(const rules::Rule& rule, const TestFile& file, const TestCase& c, const EngineOptions& options) {
     CaseResult result;
     result.name = c.name;
@@ -177,7 +169,13 @@ CaseResult run_case(const rules::Rule& rule, const TestFile& file, const TestCas
             std::vector<std::string> texts;
             texts.reserve(events.size());
             for (const auto& ev : events) texts.push_back(ev.text);
-            why = explain_missing_alert(rule.query, rule_query_options(rule, options.query), texts, indices);
+            WhyNotOptions names;
+            names.event_names = ids;
+            names.timestamp_field = rule.timestamp_override;
+            names.event_category_field = rule.event_category_override;
+            names.tiebreaker_field = rule.tiebreaker_field;
+            names.timestamp_fallback = !rule.timestamp_override_fallback_disabled;
+            why = explain_missing_alert(rule.query, options.query, texts, indices, names);
         }
         result.missing.emplace_back(e, std::move(why));
     }

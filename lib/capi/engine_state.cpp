@@ -61,10 +61,30 @@ char* eqlc_engine_stats_json(const eqlc_engine* engine) {
                            {"pending_partials", flat.pending_partials},
                            {"state_bytes", flat.state_bytes}};
         auto rules = nlohmann::json::array();
-        for (size_t q = 0; q < engine->engine->query_count(); ++q)
-            rules.push_back({{"name", engine->engine->query_name(q)},
-                             {"alerts", q < s.matches.size() ? s.matches[q] : 0},
-                             {"evicted_keys", q < s.evicted_keys_by_query.size() ? s.evicted_keys_by_query[q] : 0}});
+        for (size_t q = 0; q < engine->engine->query_count(); ++q) {
+            nlohmann::json rule{{"name", engine->engine->query_name(q)},
+                                {"alerts", q < s.matches.size() ? s.matches[q] : 0},
+                                {"evicted_keys", q < s.evicted_keys_by_query.size() ? s.evicted_keys_by_query[q] : 0}};
+            if (q < s.stages_by_query.size() && !s.stages_by_query[q].stages.empty()) {
+                const eqlc::QueryStageStats& st = s.stages_by_query[q];
+                auto stages = nlohmann::json::array();
+                for (const eqlc::StageStats& x : st.stages)
+                    stages.push_back({{"passed", x.passed},
+                                      {"started", x.started},
+                                      {"advanced", x.advanced},
+                                      {"replaced", x.replaced},
+                                      {"expired", x.expired},
+                                      {"until", x.until},
+                                      {"evicted", x.evicted},
+                                      {"dropped_at_finish", x.dropped_at_finish},
+                                      {"kept", x.kept}});
+                rule["stages"] = std::move(stages);
+                rule["completed"] = st.completed;
+                rule["until_events"] = st.until_events;
+                rule["rejected_missing"] = st.rejected_missing;
+            }
+            rules.push_back(std::move(rule));
+        }
         out["rules"] = std::move(rules);
         return eqlc::capi::copy_out(out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     } catch (...) {

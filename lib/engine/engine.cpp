@@ -307,13 +307,30 @@ void Engine::finish() {
 
 size_t Engine::query_count() const { return impl_->queries.size(); }
 const std::string& Engine::query_name(size_t query) const { return impl_->queries.at(query).entry.source.name; }
+namespace {
+void copy_stages(const sequence::QueryStages& from, QueryStageStats& to) {
+    to.stages.resize(from.stages.size());
+    for (size_t i = 0; i < from.stages.size(); ++i) {
+        const sequence::StageStats& a = from.stages[i];
+        to.stages[i] = StageStats{a.passed, a.started, a.advanced,          a.replaced, a.expired,
+                                  a.until,  a.evicted, a.dropped_at_finish, a.kept};
+    }
+    to.until_events = from.until_events;
+    to.completed = from.completed;
+    to.rejected_missing = from.rejected_missing;
+}
+}  // namespace
+
 const EngineStats& Engine::stats() const {
     EngineStats& st = impl_->stats;
     st.evicted_keys = st.pending_partials = st.partials_at_finish = 0;
     st.evicted_keys_by_query.assign(impl_->queries.size(), 0);
+    st.stages_by_query.resize(impl_->queries.size());
     st.state_bytes = impl_->texts.bytes();  // each kept event's text once
     for (size_t i = 0; i < impl_->queries.size(); ++i) {
         const QueryState& q = impl_->queries[i];
+        if (q.sequence) copy_stages(q.sequence->stage_stats(), st.stages_by_query[i]);
+        if (q.sample) copy_stages(q.sample->stage_stats(), st.stages_by_query[i]);
         if (q.sequence) {
             const auto& m = q.sequence->stats();
             st.evicted_keys_by_query[i] = m.evicted_keys_max_keys + m.evicted_keys_bytes + m.evicted_keys_budget;

@@ -28,6 +28,7 @@ SampleMatcher::SampleMatcher(SampleSpec spec, Sink sink, Limits limits, bool)
     : spec_(std::move(spec)), sink_(std::move(sink)), limits_(limits) {
     // Elasticsearch's per-key, per-filter fetch size (SampleIterator).
     per_filter_cap_ = spec_.filters + spec_.max_samples_per_key - 1;
+    stage_stats_.assign(spec_.filters, StageStats{});
 }
 
 // Beyond KeyTable's bytes for the key: its per-filter lists and the handles in them.
@@ -62,6 +63,7 @@ void SampleMatcher::erase_key(uint32_t id) {
 
 void SampleMatcher::evict_oldest(uint64_t& counter) {
     const uint32_t id = keys_.oldest();
+    for (uint32_t f = 0; f < spec_.filters; ++f) stage_stats_[f].evicted += keys_[id].docs[f].size();
     if (keys_[id].has_sample) sampled_.erase(keys_[id].key);  // it no longer counts towards `size`
     ++counter;
     erase_key(id);
@@ -141,9 +143,14 @@ void SampleMatcher::on_event(const EventInfo& ev, std::span<const SampleHit> hit
 
     EventHandle handle = kNoEvent;
     std::vector<EventHandle> probe;
+    uint32_t previous_filter = kNone;  // hits are grouped by filter: count each once per event
     for (uint32_t i : order_) {
         const SampleHit& h = hits[i];
         ++stats_.hits;
+        if (h.filter != previous_filter) {
+            previous_filter = h.filter;
+            ++stage_stats_[h.filter].passed;
+        }
         if ((spec_.size && *spec_.size == 0) || beyond_threshold(h.key)) {
             ++stats_.ignored_hits;
             if (const uint32_t id = keys_.find(h.key); id != kNone) {
@@ -167,6 +174,7 @@ void SampleMatcher::on_event(const EventInfo& ev, std::span<const SampleHit> hit
         }
         events_.retain(handle);
         list.push_back(handle);
+        ++stage_stats_[h.filter].kept;
         key_bytes_ += 4;
         if (!k.has_sample) {
             probe.clear();
@@ -214,6 +222,13 @@ void SampleMatcher::finish() {
     update_stats();
 }
 
+QueryStages SampleMatcher::stage_stats() const {
+    QueryStages out;
+    out.stages = stage_stats_;
+    out.completed = stats_.samples;
+    return out;
+}
+
 void SampleMatcher::update_stats() {
     stats_.keys = keys_.size();
     stats_.kept_events = events_.live();
@@ -235,6 +250,7 @@ std::string SampleMatcher::snapshot(SnapshotTextWriter* texts) const {
     for (uint64_t v : {stats_.events, stats_.hits, stats_.ignored_hits, stats_.samples, stats_.dropped_keys_size,
                        stats_.evicted_keys_max_keys, stats_.evicted_keys_bytes, stats_.evicted_keys_budget})
         w.u64(v);
+    save_stage_stats(w, stage_stats_, 0);
     w.u64(seq_);
     w.u64(tick_);
     w.u8(texts ? 1 : 0);
@@ -263,7 +279,8 @@ std::optional<SampleMatcher> SampleMatcher::restore(std::string_view bytes, Sink
     };
     ByteReader r(bytes);
     if (!r.expect(kSampleMagic)) return fail("not a sample matcher snapshot");
-    if (r.u64() != kSnapshotVersion) return fail("unsupported version");
+    const uint64_t version = r.u64();
+    if (version < kOldestSnapshotVersion || version > kSnapshotVersion) return fail("unsupported version");
     SampleSpec spec;
     spec.filters = r.u32();
     spec.max_samples_per_key = r.u32();
@@ -281,6 +298,10 @@ std::optional<SampleMatcher> SampleMatcher::restore(std::string_view bytes, Sink
          {&m.stats_.events, &m.stats_.hits, &m.stats_.ignored_hits, &m.stats_.samples, &m.stats_.dropped_keys_size,
           &m.stats_.evicted_keys_max_keys, &m.stats_.evicted_keys_bytes, &m.stats_.evicted_keys_budget})
         *v = r.u64();
+    if (version >= 3) {
+        uint64_t until_events = 0;  // none in a sample
+        load_stage_stats(r, m.stage_stats_, until_events);
+    }
     m.seq_ = r.u64();
     m.tick_ = r.u64();
     const bool text_table = r.boolean();

@@ -83,6 +83,8 @@ public:
     void finish();
 
     const SampleStats& stats() const { return stats_; }
+    // Per filter: events that passed it, documents kept and lost; completed: samples delivered.
+    QueryStages stage_stats() const;
     const SampleSpec& spec() const { return spec_; }
 
     // As SequenceMatcher's: `texts` is the engine's table of shared texts.
@@ -129,6 +131,7 @@ private:
     Sink sink_;
     Limits limits_;
     SampleStats stats_;
+    std::vector<StageStats> stage_stats_;  // per filter
     uint32_t per_filter_cap_ = 0;
     uint64_t seq_ = 0;
     uint64_t tick_ = 0;  // EventInfo::tick of the current event

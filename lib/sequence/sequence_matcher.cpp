@@ -84,6 +84,7 @@ SequenceMatcher::SequenceMatcher(SequenceSpec spec, Sink sink, Limits limits, bo
 void SequenceMatcher::init_layout() {
     const auto n = static_cast<uint32_t>(spec_.missing.size());
     stages_.assign(n, StageInfo{});
+    stage_stats_.assign(n, StageStats{});
     positive_stage_.clear();
     for (uint32_t i = 0; i < n; ++i) {
         stages_[i].missing = spec_.missing[i];
@@ -156,9 +157,20 @@ void SequenceMatcher::on_event(const EventInfo& ev, std::span<const StageHit> hi
                  order_.end());
 
     EventHandle handle = kNoEvent;
+    // Hits are grouped by stage: count each stage once per event.
+    bool first = true;
+    uint32_t previous_stage = 0;
     for (uint32_t i : order_) {
         const StageHit& h = hits[i];
         ++stats_.hits;
+        if (first || h.stage != previous_stage) {
+            first = false;
+            previous_stage = h.stage;
+            if (h.stage == kUntil)
+                ++until_events_;
+            else
+                ++stage_stats_[h.stage].passed;
+        }
         if (h.stage == kUntil)
             on_until(h.key, seq);
         else if (stages_[h.stage].missing)
@@ -205,6 +217,9 @@ void SequenceMatcher::finish() {
     deadlines_.clear();
     flush();
     stats_.dropped_at_finish += pending_partials_;
+    for (uint32_t id = keys_.oldest(); id != kNone; id = keys_.newer(id))
+        for (uint32_t p = 0; p < groups_per_key_; ++p)
+            if (slot(id, p) != kNone) ++stage_stats_[positive_stage_[p]].dropped_at_finish;
     while (keys_.oldest() != kNone) erase_key(keys_.oldest());
     update_stats();
 }
@@ -220,6 +235,7 @@ EventHandle SequenceMatcher::ensure_event(EventHandle& handle, const EventInfo& 
 void SequenceMatcher::on_positive(uint32_t p, KeyView key, int64_t ts, uint64_t seq, EventHandle& handle,
                                   const EventInfo& ev) {
     if (p == 0) {
+        ++stage_stats_[positive_stage_[0]].started;
         if (positives_ == 1) {
             const EventHandle h = ensure_event(handle, ev, seq);
             events_.retain(h);
@@ -235,6 +251,7 @@ void SequenceMatcher::on_positive(uint32_t p, KeyView key, int64_t ts, uint64_t 
         if (s != kNone) {
             drop_partial(0, s, true);
             ++stats_.partials_replaced;
+            ++stage_stats_[positive_stage_[0]].replaced;
             --pending_partials_;
         }
         s = h;
@@ -254,20 +271,24 @@ void SequenceMatcher::on_positive(uint32_t p, KeyView key, int64_t ts, uint64_t 
     partial_events(p - 1, value, events);
     drop_partial(p - 1, value, /*release=*/false);  // the references move to `events`
 
-    auto refuse = [&](uint64_t& counter) {
+    StageStats& waiting = stage_stats_[positive_stage_[p - 1]];
+    auto refuse = [&](uint64_t& counter, uint64_t& stage_counter) {
         for (EventHandle e : events) events_.release(e);
         ++counter;
+        ++stage_counter;
         maybe_empty_.push_back(id);
     };
     if (spec_.maxspan_ns && gap_exceeds(ts, events_.timestamp(events.front()), *spec_.maxspan_ns))
-        return refuse(stats_.rejected_maxspan);
+        return refuse(stats_.rejected_maxspan, waiting.expired);
     if (spec_.has_until && keys_[id].aux != kNone) {
         const uint64_t until = auxes_[keys_[id].aux].until_seq;
         // Elasticsearch: the newest until event before the hit (strictly), if it lies in [last event, hit]
         // (Ordinal.between is inclusive), kills the transition: an until event that is the partial's last event
         // counts (spec sequenceWithOptionalFieldsAndUntil_2), one that is the hit itself does not (…_1).
-        if (until != 0 && until >= events_.seq(events.back()) && until < seq) return refuse(stats_.rejected_until);
+        if (until != 0 && until >= events_.seq(events.back()) && until < seq)
+            return refuse(stats_.rejected_until, waiting.until);
     }
+    ++stage_stats_[positive_stage_[p]].advanced;
     const EventHandle h = ensure_event(handle, ev, seq);
     events_.retain(h);
     events.push_back(h);
@@ -280,6 +301,7 @@ void SequenceMatcher::on_positive(uint32_t p, KeyView key, int64_t ts, uint64_t 
     if (s != kNone) {
         drop_partial(p, s, true);
         ++stats_.partials_replaced;
+        ++stage_stats_[positive_stage_[p]].replaced;
         --pending_partials_;
     }
     const uint32_t stored = store_partial(p, events);
@@ -339,7 +361,11 @@ void SequenceMatcher::sweep_expired() {
     while (keys_.oldest() != kNone && keys_[keys_.oldest()].last_touch < cutoff) {
         const uint32_t id = keys_.oldest();
         uint64_t n = 0;
-        for (uint32_t p = 0; p < groups_per_key_; ++p) n += slot(id, p) != kNone;
+        for (uint32_t p = 0; p < groups_per_key_; ++p)
+            if (slot(id, p) != kNone) {
+                ++n;
+                ++stage_stats_[positive_stage_[p]].expired;
+            }
         stats_.expired_partials += n;
         ++stats_.expired_keys;
         erase_key(id);
@@ -407,7 +433,11 @@ void SequenceMatcher::erase_key_if_empty(uint32_t id) {
 void SequenceMatcher::evict_oldest(uint64_t& counter) {
     const uint32_t id = keys_.oldest();
     uint64_t n = 0;
-    for (uint32_t p = 0; p < groups_per_key_; ++p) n += slot(id, p) != kNone;
+    for (uint32_t p = 0; p < groups_per_key_; ++p)
+        if (slot(id, p) != kNone) {
+            ++n;
+            ++stage_stats_[positive_stage_[p]].evicted;
+        }
     stats_.evicted_partials += n;
     ++counter;
     erase_key(id);
@@ -718,6 +748,15 @@ void SequenceMatcher::update_stats() {
     stats_.text_bytes = events_.text_bytes();
 }
 
+QueryStages SequenceMatcher::stage_stats() const {
+    QueryStages out;
+    out.stages = stage_stats_;
+    out.until_events = until_events_;
+    out.completed = stats_.candidates;
+    out.rejected_missing = stats_.rejected_missing;
+    return out;
+}
+
 uint64_t SequenceMatcher::heap_bytes_estimate() const {
     uint64_t b = keys_.heap_bytes_estimate() + group_slots_.capacity() * 4 + auxes_.capacity() * sizeof(KeyAux) +
                  events_.bytes();
@@ -773,6 +812,7 @@ std::string SequenceMatcher::snapshot(SnapshotTextWriter* texts) const {
     if (spec_.maxspan_ns) w.i64(*spec_.maxspan_ns);
     save_limits(w, limits_);
     save_stats(w, stats_);
+    save_stage_stats(w, stage_stats_, until_events_);
     w.u64(seq_);
     w.i64(now_);
     w.u64(tick_);
@@ -830,7 +870,8 @@ std::optional<SequenceMatcher> SequenceMatcher::restore(std::string_view bytes, 
     };
     ByteReader r(bytes);
     if (!r.expect(kSequenceMagic)) return fail("not a sequence matcher snapshot");
-    if (r.u64() != kSnapshotVersion) return fail("unsupported version");
+    const uint64_t version = r.u64();
+    if (version < kOldestSnapshotVersion || version > kSnapshotVersion) return fail("unsupported version");
     SequenceSpec spec;
     const uint64_t n = r.count();
     for (uint64_t i = 0; i < n && r.ok(); ++i) spec.missing.push_back(r.boolean());
@@ -845,6 +886,7 @@ std::optional<SequenceMatcher> SequenceMatcher::restore(std::string_view bytes, 
     built.emplace(SequenceMatcher(std::move(spec), std::move(sink), limits.value_or(saved), true));
     SequenceMatcher& m = *built;
     load_stats(r, m.stats_);
+    if (version >= 3) load_stage_stats(r, m.stage_stats_, m.until_events_);
     m.seq_ = r.u64();
     m.now_ = r.i64();
     m.tick_ = r.u64();

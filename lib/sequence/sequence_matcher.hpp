@@ -40,6 +40,7 @@
 #include "sequence/key.hpp"
 #include "sequence/key_table.hpp"
 #include "sequence/limits.hpp"
+#include "sequence/stage_stats.hpp"
 
 namespace eqlc::sequence {
 
@@ -116,6 +117,8 @@ public:
     void finish();
 
     const SequenceStats& stats() const { return stats_; }
+    // Per stage (SequenceSpec::missing's order): where the events and partials went.
+    QueryStages stage_stats() const;
     const SequenceSpec& spec() const { return spec_; }
     // Event time as the matcher sees it: the latest timestamp given (INT64_MIN before any).
     int64_t now() const { return now_; }
@@ -257,6 +260,8 @@ private:
     Sink sink_;
     Limits limits_;
     SequenceStats stats_;
+    std::vector<StageStats> stage_stats_;  // per stage
+    uint64_t until_events_ = 0;
 
     // Layout derived from the spec.
     std::vector<StageInfo> stages_;

@@ -16,7 +16,10 @@ namespace eqlc::sequence {
 
 // 2: the engine's clock (EventInfo::tick) per key, the evicted_keys_budget counter, and kept events' texts
 // inline or as ids into the engine's table of shared texts.
-inline constexpr uint32_t kSnapshotVersion = 2;
+// 3: the per-stage counters (sequence/stage_stats.hpp) after the matcher's stats. Version 2 is still read, its
+// per-stage counters as zero (an engine snapshot taken before them restores; only the new counters start over).
+inline constexpr uint32_t kSnapshotVersion = 3;
+inline constexpr uint32_t kOldestSnapshotVersion = 2;
 
 class ByteWriter {
 public:

@@ -71,9 +71,22 @@ TEST_CASE("eqlc test fails with a readable diff and the reason on a broken rule"
         CHECK(std::regex_search(r.out, std::regex("PASS .*wmi_defend.ndjson: maxspan-20.001s")));
         CHECK(r.out.find("expected") != std::string::npos);
         CHECK(r.out.find("actual") != std::string::npos);
-        CHECK(r.out.find("alert 1 [wmic-cmd:net, wmic-cmd:proc] did not fire: ") != std::string::npos);
+        CHECK(r.out.find("alert 1 [wmic-cmd:net, wmic-cmd:proc] did not fire: maxspan exceeded by 0.25 s") !=
+              std::string::npos);
+        CHECK(r.out.find("stage 1  passed 1  started 1  expired 1") != std::string::npos);  // the stage counters
         CHECK(std::regex_search(r.out, std::regex("\\d+ passed, \\d+ failed")));
         CHECK(r.out.find(" 0 failed") == std::string::npos);
+    }
+    SECTION("a condition changed: the failure names the stage, the condition and the value seen") {
+        replace_in(rule, "process.parent.name : \"WmiPrvSE.exe\"", "process.parent.name : \"WmiPrvSE2.exe\"");
+        const auto r = run_eqlc({"test", rule.string()});
+        INFO(r.out << r.err);
+        CHECK(r.status == 1);
+        CHECK(r.out.find("alert 1 [wmic-cmd:net, wmic-cmd:proc] did not fire: stage 2 [process]: event wmic-cmd:proc: "
+                         "`process.parent.name : \"WmiPrvSE2.exe\"` was false: process.parent.name = "
+                         "\"WmiPrvSE.exe\"") != std::string::npos);
+        // The negative scenarios still pass: the rule stays quiet on them.
+        CHECK(std::regex_search(r.out, std::regex("PASS .*: parent-services.exe ")));
     }
     SECTION("severity mapping removed: the alerts come, their severity differs") {
         replace_in(rule, "severity_mapping", "ignored_severity_mapping");

@@ -164,6 +164,10 @@ TEST_CASE("C API: bad input gives a status and a message, and the engine goes on
     CHECK(s["bad_lines"] == 2);
     CHECK(s["rules"][0]["name"] == "WMI Incoming Lateral Movement");
     CHECK(s["rules"][0]["alerts"] == 32);
+    // The rule's stages (the Defend file as --stats counts it: 32 completed).
+    CHECK(s["rules"][0]["stages"].size() == 2);
+    CHECK(s["rules"][0]["stages"][1]["advanced"] == 32);
+    CHECK(s["rules"][0]["completed"] == 32);
 
     // A caller built against a smaller eqlc_stats gets only its fields.
     eqlc_stats small;

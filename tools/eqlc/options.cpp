@@ -45,7 +45,9 @@ Options:
   --stats                    print counts and throughput on stderr at the end: events read, bad lines,
                              alerts per rule, evicted sequence state, late events (run out of time order;
                              with --reorder-window, those it could not put back, and the events that
-                             arrived out of order), events/s
+                             arrived out of order), events/s; per sequence or sample with any activity,
+                             one line per stage (events that passed it, partials started, advanced,
+                             replaced, expired by maxspan, ended by until, evicted, left at the end)
   --progress, --no-progress  a progress line on stderr (default: when stderr is a terminal and the input
                              is a file)
   --timestamp-field FIELD    event time field (default @timestamp): ISO-8601 or epoch milliseconds; a

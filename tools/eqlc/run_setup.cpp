@@ -10,6 +10,7 @@
 #include "eqlc/match.hpp"
 #include "eqlc/printable.hpp"
 #include "eqlc/rule_query.hpp"
+#include "eqlc/why_not.hpp"
 
 namespace eqlc::cli {
 
@@ -86,6 +87,23 @@ std::vector<eqlc::QuerySource> query_sources(const std::vector<Source>& sources)
     return queries;
 }
 
+namespace {
+
+// A sequence's or sample's stages, one line each (why a rule did not fire): the events each passed, and what
+// happened to the partials waiting there; counters that are zero are left out, except `passed`.
+bool stage_activity(const eqlc::QueryStageStats& q) {
+    bool active = q.until_events || q.completed;
+    for (const auto& st : q.stages) active = active || st.passed;
+    return active;
+}
+
+void print_stages(const eqlc::QueryStageStats& q, const std::string& name) {
+    std::fprintf(stderr, "    %s\n", name.c_str());
+    for (const std::string& line : eqlc::describe_stages(q)) std::fprintf(stderr, "      %s\n", line.c_str());
+}
+
+}  // namespace
+
 void print_stats(const eqlc::Engine& engine, const Options& options, double seconds) {
     const auto& s = engine.stats();
     const uint64_t events = s.events + s.skipped_events;
@@ -124,6 +142,13 @@ void print_stats(const eqlc::Engine& engine, const Options& options, double seco
     for (size_t q = 0; q < engine.query_count(); ++q)
         std::fprintf(stderr, "    %8llu  %s\n", static_cast<unsigned long long>(s.matches[q]),
                      eqlc::printable(engine.query_name(q)).c_str());
+    bool header = false;
+    for (size_t q = 0; q < engine.query_count() && q < s.stages_by_query.size(); ++q) {
+        if (!stage_activity(s.stages_by_query[q])) continue;
+        if (!header) std::fprintf(stderr, "  stages per rule (sequences and samples with activity)\n");
+        header = true;
+        print_stages(s.stages_by_query[q], eqlc::printable(engine.query_name(q)));
+    }
 }
 
 bool setup_run(const Options& options, const eqlc::QueryOptions& query_options, RunSetup& setup) {
