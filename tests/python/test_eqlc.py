@@ -425,3 +425,15 @@ def test_rule_tests_refuse_a_broken_test_file(tmp_path):
     assert "alerts" in str(error.value)
     with pytest.raises(eqlc.InputError):
         eqlc.test_rule(tmp_path / "nope.eql")
+
+
+def test_stats_have_the_stage_counters():
+    engine = eqlc.Engine.from_path(str(RULE))
+    engine.push_many((SAMPLES / "wmi_defend.ndjson").read_text().splitlines())
+    engine.finish()
+    stages = engine.stats["stages"][RULE_NAME]
+    assert len(stages["stages"]) == 2
+    first, second = stages["stages"]
+    assert stages["completed"] == len(TRUTH["files"]["wmi_defend.ndjson"]["alerts"])
+    assert first["started"] >= stages["completed"] and second["advanced"] == stages["completed"]
+    assert first["expired"] >= 1  # the maxspan-20.001s scenario's connection

@@ -367,6 +367,23 @@ py::dict PyEngine::stats() {
     }
     out["matches"] = matches;
     out["evicted_keys_by_rule"] = evicted;
+    // Sequences' and samples' per-stage counters, by rule name (why a rule did not fire: which stage events stop at).
+    py::dict stages;
+    for (size_t q = 0; q < rules_.size() && q < s.stages_by_query.size(); ++q) {
+        const QueryStageStats& qs = s.stages_by_query[q];
+        if (qs.stages.empty()) continue;
+        py::list per_stage;
+        for (const StageStats& st : qs.stages)
+            per_stage.append(py::dict(py::arg("passed") = st.passed, py::arg("started") = st.started,
+                                      py::arg("advanced") = st.advanced, py::arg("replaced") = st.replaced,
+                                      py::arg("expired") = st.expired, py::arg("until") = st.until,
+                                      py::arg("evicted") = st.evicted,
+                                      py::arg("dropped_at_finish") = st.dropped_at_finish, py::arg("kept") = st.kept));
+        stages[py::str(engine_->query_name(q))] =
+            py::dict(py::arg("stages") = per_stage, py::arg("until_events") = qs.until_events,
+                     py::arg("completed") = qs.completed, py::arg("rejected_missing") = qs.rejected_missing);
+    }
+    out["stages"] = stages;
     return out;
 }
 
