@@ -118,7 +118,7 @@ TEST_CASE("codegen: compile errors carry the phase and position", "[codegen]") {
     CHECK(p.diagnostics[0].phase == eqlc::Phase::syntax);
 
     auto schema =
-        eqlc::semantics::Schema::parse_mapping(R"({"properties":{"@timestamp":{"type":"date"},"a":{"type":"long"}}})");
+        eqlc::semantics::Schema::parse_mapping(R"({"dynamic":"strict","properties":{"@timestamp":{"type":"date"},"a":{"type":"long"}}})");
     CompileOptions o;
     o.schema = &*schema;
     auto u = compile("any where a == 1 and b == 2 and c == 3", o);

@@ -130,15 +130,18 @@ int check(const Options& options, const eqlc::QueryOptions& query_options) {
     int status = gather_sources(options, loads, sources);
     for (const auto& source : sources) {
         const auto diagnostics = eqlc::check_query(source.text, options_for(source, query_options));
-        if (diagnostics.empty()) {
+        // Warnings (fields a dynamic mapping accepts) are printed, and the query is still valid.
+        const bool refused = std::any_of(diagnostics.begin(), diagnostics.end(),
+                                         [](const eqlc::Diagnostic& d) { return d.severity == eqlc::Severity::error; });
+        print_diagnostics(diagnostics, source);
+        if (refused) {
+            status = 2;
+        } else {
             if (source.rule)
                 std::cout << eqlc::printable(source.rule->path.string()) << ": valid (rule \""
                           << eqlc::printable(source.origin) << "\")\n";
             else
                 std::cout << source.origin << ": valid\n";
-        } else {
-            print_diagnostics(diagnostics, source);
-            status = 2;
         }
     }
     return status;
