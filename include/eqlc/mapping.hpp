@@ -20,10 +20,12 @@ struct Internals;  // the library's own access to implementations (lib/api/inter
 //
 // As in Elasticsearch, the mapping's `dynamic` setting (at its root or on an object; inherited; default true)
 // decides about fields it does not list. Under "strict" or false, a query that names one is refused ("Unknown
-// column"; `?x` is null). Under true or "runtime", Elasticsearch would add the field when an event carries it, so
-// the query is accepted: the field is read as without a mapping (typed from its values), and check_query reports
-// it as a warning ("field [x] is not in the mapping; typed from its values (the mapping is dynamic)"), with the
-// nearest mapped name when one is close. `dynamic_templates` and `date_detection` apply to infer_from_ndjson.
+// column"). Under true or "runtime", Elasticsearch would add the field when an event carries it, so the query is
+// accepted: the field is read as without a mapping (typed from its values), and check_query reports it as a
+// warning ("field [x] is not in the mapping; typed from its values (the mapping is dynamic)"), with the nearest
+// mapped name when one is close; `?x` is read the same way, without a warning (and is null where only a constant
+// may stand: against another field). `dynamic_templates` and `date_detection` apply to
+// infer_from_ndjson.
 class Mapping {
 public:
     // Parses the JSON of a mapping: `{"properties":...}`, `{"mappings":...}`, a GET index/_mapping response, a legacy

@@ -29,6 +29,10 @@ std::string Resolver::nearest_known(std::string_view dotted) const {
     return hint;
 }
 
+bool Resolver::unlisted(const ast::FieldPath& path) const {
+    return schema_ && schema_->lookup(path.dotted()).status == SchemaLookup::Status::unknown;
+}
+
 ResolvedField Resolver::dynamic_slot(std::string_view dotted, const UnmappedLookup& dynamic, bool optional,
                                      const SourceSpan& span, const std::string& what) {
     // As without a mapping: the slot keeps each value's JSON type (FieldType::dynamic).
@@ -37,7 +41,7 @@ ResolvedField Resolver::dynamic_slot(std::string_view dotted, const UnmappedLook
     out.path = dynamic.source_path;
     out.slot = catalog_.intern(out.path);
     const std::string path(dotted);
-    // `?x` says the field may be absent: no warning. Each field is reported once per query.
+    // `?x` says the field may be absent: not reported. Each field is reported once per query.
     if (optional || std::find(unmapped_.begin(), unmapped_.end(), path) != unmapped_.end()) return out;
     unmapped_.push_back(path);
     std::string message = "field [" + path + "]" + what + " is not in the mapping; typed from its values (";

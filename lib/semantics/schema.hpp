@@ -1,7 +1,7 @@
 // The schema: what Elasticsearch knows about an index's fields, from its mapping and from what dynamic mapping
 // would have added at index time. It decides three things for the compiler:
-//   * which field references are valid (a non-optional field that is not mapped is "Unknown column [x]"; an
-//     optional `?x` that is not mapped becomes the null literal);
+//   * which field references are valid (a non-optional field that is not mapped is "Unknown column [x]" and an
+//     optional `?x` that is not mapped becomes the null literal, unless the mapping is dynamic there, see below);
 //   * where a field's values live in the event (aliases, and the keyword sub-field of a text field, read the
 //     values of another path);
 //   * how values compare (vm::FieldType), and the `null_value` that replaces a JSON null at index time.
@@ -22,7 +22,10 @@
 //                      knowing its type: the resolver reads it as a field of no mapping would be (typed from
 //                      each value at run time) and records it, and the compiler reports it as a warning.
 //                      Under true, `x.keyword` of an unlisted `x` is the keyword sub-field default dynamic
-//                      mapping gives strings: it reads the values of `x`.
+//                      mapping gives strings: it reads the values of `x`. An optional `?x` is read the same
+//                      way (Elasticsearch reads it when some document has x), without a warning; where only a
+//                      constant may stand (against another field) it is null, as for an index
+//                      where no document has x.
 // A field below a mapped leaf (a keyword, an alias, a nested or flattened field) is never accepted this way.
 //
 // `dynamic_templates` (applied, in order, by infer_from_event only: a field resolved at run time keeps the

@@ -306,3 +306,27 @@ TEST_CASE("dynamic mapping: queries compile with warnings and run on the field's
         R"({"dynamic":"strict","properties":{"@timestamp":{"type":"date"},"event":{"properties":{"category":{"type":"keyword"}}}}})"));
     CHECK_FALSE(eqlc::Engine::create({{"process where pid == 4", "q"}}, engine_options).engine);
 }
+
+TEST_CASE("dynamic mapping: `?x` of an unlisted field is null where only a constant may stand",
+          "[schema][dynamic-mapping]") {
+    auto mapping = eqlc::Mapping::parse(R"({"properties":{"@timestamp":{"type":"date"},"a":{"type":"keyword"}}})");
+    REQUIRE(mapping);
+    eqlc::QueryOptions options;
+    options.mapping = std::make_shared<const eqlc::Mapping>(std::move(*mapping));
+    // Elasticsearch refuses comparing two fields; an unlisted `?x` there is the null of an index without x.
+    CHECK(eqlc::check_query("any where ?x == ?y", options).empty());
+    CHECK(eqlc::check_query("any where a == ?y", options).empty());
+    const auto two = eqlc::check_query("any where a == b", options);
+    CHECK(has_errors(two));  // b is read (a warning), and two fields are compared (an error)
+
+    eqlc::EngineOptions engine_options;
+    engine_options.query = options;
+    auto created = eqlc::Engine::create({{"any where ?x == ?y and ?tag == \"t\"", "q"}}, engine_options);
+    REQUIRE(created.engine);
+    size_t matches = 0;
+    created.engine->on_match([&](const eqlc::Match&) { ++matches; });
+    CHECK(created.engine->push_json(R"({"@timestamp":1,"tag":"t"})"));
+    CHECK(created.engine->push_json(R"({"@timestamp":2,"tag":"u"})"));
+    created.engine->finish();
+    CHECK(matches == 1);  // ?tag reads the events' values
+}
