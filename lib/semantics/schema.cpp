@@ -121,7 +121,7 @@ std::optional<Schema> Schema::from_mapping(const json& mapping, std::string* err
     const json* node = find_mapping(mapping, wrapped);
     const bool has_properties = node->is_object() && node->contains("properties");
     if (!node->is_object() || (has_properties && !(*node)["properties"].is_object()) ||
-        (!has_properties && !wrapped && !node->contains("dynamic"))) {
+        (!has_properties && !wrapped && !node->contains("dynamic") && !node->contains("dynamic_templates"))) {
         if (error) *error = "the mapping has no \"properties\" object";
         return std::nullopt;
     }

@@ -168,6 +168,11 @@ bool Schema::infer_from_template(const std::string& path, std::string_view detec
     definition.erase("runtime");
     const std::string_view dynamic_type = dynamic_type_name(detected_type, runtime);
     auto type = definition.find("type");
+    // An object keeps being an object unless the template makes it one of the object-like types ("*" templates
+    // meant for values, and runtime fields, cannot apply to it).
+    if (detected_type == "object" && (runtime || (type != definition.end() && *type != "object" && *type != "nested" &&
+                                                  *type != "flattened" && *type != "{dynamic_type}")))
+        return false;
     if (type == definition.end() || (type->is_string() && *type == "{dynamic_type}"))
         definition["type"] = std::string(dynamic_type);
     ensure_objects(path, true);

@@ -241,6 +241,17 @@ TEST_CASE("dynamic mapping: inference applies dynamic_templates, date_detection 
     CHECK(type_of(s, "rt.s") == FieldType::keyword);                      // runtime: keyword, no sub-field
     CHECK(s.lookup("rt.s.keyword").status == SchemaLookup::Status::unknown);
 
+    // Object templates: `dynamic: false` below an object; a "*" template for values leaves objects alone.
+    Schema objects = parse(R"({"dynamic_templates":[
+        {"quiet":{"path_match":"quiet","match_mapping_type":"object","mapping":{"dynamic":false}}},
+        {"all":{"match_mapping_type":"*","mapping":{"type":"keyword"}}}]})");
+    objects.infer_from_ndjson(R"({"quiet":{"a":1},"loud":{"b":2}})");
+    CHECK(objects.lookup("quiet").field->object);
+    CHECK(objects.lookup("quiet.a").status == SchemaLookup::Status::unknown);
+    CHECK(objects.lookup("loud").field->object);
+    CHECK(type_of(objects, "loud.b") == FieldType::keyword);
+    CHECK(refused(objects, "quiet.c"));
+
     // Without templates and with date detection (the defaults).
     Schema plain = parse(R"({"properties":{}})");
     plain.infer_from_ndjson(events);
