@@ -50,7 +50,7 @@ ResolvedField Resolver::dynamic_slot(std::string_view dotted, const UnmappedLook
     if (dynamic.source_path != path) message += ", as the keyword sub-field of [" + dynamic.source_path + "]";
     std::string hint = nearest_known(dotted);
     if (hint.empty())
-        hint = "write ?" + path + " if the field may be absent, or set \"dynamic\": \"strict\" in the mapping";
+        hint = "add it to the mapping, or write ?" + path + " if it may be absent from it (no warning then)";
     Diagnostic d;
     d.phase = Phase::compile;
     d.severity = Severity::warning;

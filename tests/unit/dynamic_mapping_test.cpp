@@ -123,6 +123,7 @@ TEST_CASE("dynamic mapping: strict and false refuse unmapped fields", "[schema][
     }
     const auto runtime = resolve(parse(R"({"dynamic":"runtime","properties":{}})"), "b");
     REQUIRE(runtime.out.size() == 1);
+    CHECK(runtime.out[0].hint == "add it to the mapping, or write ?b if it may be absent from it (no warning then)");
     CHECK(runtime.out[0].message.find("(the mapping is dynamic: runtime)") != std::string::npos);
 }
 
