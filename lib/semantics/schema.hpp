@@ -11,7 +11,8 @@
 // (`{"index_patterns":[...],"mappings":{...}}`, also as GET _template prints it, and with a 6.x type name such
 // as `"_doc"` between `mappings` and `properties`), a composable index template or a component template
 // (`{"template":{"mappings":{...}}}`, also as GET _index_template / _component_template print them: the first
-// one). A template's `composed_of` is not followed: only its own mappings are read. Inside `properties`, nested
+// one). A template's `composed_of` is not followed: only its own mappings are read. A mapping may have no
+// `properties` (only `dynamic` settings, or an empty `mappings`). Inside `properties`, nested
 // `properties` objects and dotted names ("process.pid": {...}) both give dotted paths.
 //
 // The `dynamic` setting (at the mapping's root and on any object; an object without one inherits its
@@ -34,7 +35,8 @@
 // and `path_match` / `path_unmatch` (the dotted path; `*` wildcards as Elasticsearch's simple match, a
 // string or a list) all allow it; its `mapping` (or `runtime`) then gives the field's definition, read as a
 // mapped field would be (`{dynamic_type}` stands for the detected type). Templates with
-// `"match_pattern":"regex"` are not understood and never apply. The common ECS template
+// `"match_pattern":"regex"` are not understood and never apply; an object only takes a template that keeps it
+// object-like (object, nested, flattened, or just settings such as `dynamic`). The common ECS template
 // (`match_mapping_type: string -> keyword`) so types strings as keyword, without the `.keyword` sub-field.
 // `date_detection: false` turns date detection off; `numeric_detection` and `dynamic_date_formats` are not read
 // (the defaults: no numeric detection, strict_date_optional_time and yyyy/MM/dd).
