@@ -142,7 +142,8 @@ bool Schema::read_dynamic_settings(const json& mapping, std::string* error) {
 }
 
 const DynamicTemplate* Schema::template_for(const std::string& path, std::string_view detected_type) const {
-    const std::string_view name = path.substr(path.rfind('.') == std::string::npos ? 0 : path.rfind('.') + 1);
+    const size_t dot = path.rfind('.');
+    const std::string_view name = std::string_view(path).substr(dot == std::string::npos ? 0 : dot + 1);
     for (const auto& t : templates_) {
         if (t.regex) continue;
         auto type_listed = [&](const std::vector<std::string>& types) {
