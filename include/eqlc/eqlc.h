@@ -106,7 +106,8 @@ EQLC_API void eqlc_options_init(eqlc_options* options);
 /* ---- Checking queries ---- */
 
 /* Parses and checks `query` (NUL-terminated) against Elasticsearch's rules with the field settings and mapping of
- * `options` (NULL: defaults). Returns a JSON array of diagnostics, "[]" when the query is valid:
+ * `options` (NULL: defaults). Returns a JSON array of diagnostics; the query is valid when none has severity "error"
+ * (a "warning" names a field that a dynamic mapping does not list but accepts):
  *   [{"severity":"error","phase":"syntax","line":1,"column":20,"end_line":1,"end_column":21,
  *     "message":"...","expected":"...","hint":"..."}]
  * (line and column 1-based, columns in bytes; "expected" and "hint" only when known). The caller frees it with

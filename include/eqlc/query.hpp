@@ -28,7 +28,8 @@ struct QueryOptions {
 };
 
 // Parses, checks and compiles `text` as an Elastic EQL query (query plus pipes). Returns every problem found,
-// each with its position; an empty result means the query is valid and can run. Never throws on any input.
+// each with its position; the query is valid and can run when none is an error (Severity::error). Warnings name
+// fields the mapping does not list but accepts because it is dynamic (see Mapping). Never throws on any input.
 Diagnostics check_query(std::string_view text, const QueryOptions& options = {});
 
 struct Explanation {

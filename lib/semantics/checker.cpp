@@ -1,10 +1,11 @@
 #include "semantics/checker.hpp"
 
+#include <algorithm>
 #include <array>
 #include <string>
 
-#include "values/function_table.hpp"
 #include "syntax/printer.hpp"
+#include "values/function_table.hpp"
 
 namespace eqlc::semantics {
 namespace {
@@ -343,6 +344,11 @@ static void limit_problems(Diagnostics& diagnostics, size_t more) {
     summary.phase = diagnostics[kMaxProblems].phase;
     summary.span = diagnostics[kMaxProblems].span;
     summary.message = "too many problems: " + std::to_string(more) + " more not shown, the first of them here";
+    // Only warnings past the limit (fields a dynamic mapping accepts): the summary must not refuse the query.
+    if (more == diagnostics.size() - kMaxProblems &&
+        std::all_of(diagnostics.begin() + kMaxProblems, diagnostics.end(),
+                    [](const Diagnostic& d) { return d.severity == Severity::warning; }))
+        summary.severity = Severity::warning;
     diagnostics.resize(kMaxProblems);
     diagnostics.push_back(std::move(summary));
 }

@@ -23,7 +23,7 @@ struct CheckLimits {
 constexpr size_t kMaxProblems = 100;
 
 // Keeps the first kMaxProblems diagnostics and replaces the others by one error at the first of them that says how
-// many were left out.
+// many were left out (a warning when all of those were warnings).
 void limit_problems(Diagnostics& diagnostics);
 
 Diagnostics check_query(const ast::Query& query, const CheckLimits& limits = {});

@@ -268,6 +268,10 @@ Cond Normalizer::compare_cond(const ast::Expr& e, bool neg) {
     ValueExpr r = val(*e.operands[1]);
     vm::CmpOp op = to_cmp(e.compare_op);
     if (l.op == ValueOp::field && r.op == ValueOp::field) {
+        l = unlisted_as_null(*e.operands[0], std::move(l));
+        r = unlisted_as_null(*e.operands[1], std::move(r));
+    }
+    if (l.op == ValueOp::field && r.op == ValueOp::field) {
         error(e.span, "Comparisons against fields are not (currently) supported; offender [" +
                           syntax::print_expr_brief(e) + "]");
         return Cond::constant_of(false);
@@ -469,6 +473,19 @@ Cond Normalizer::call_cond(const ast::Expr& e, bool neg) {
 
 // ---------------------------------------------------------------------------------------------------------------
 
+// `?x` of a field a dynamic mapping does not list reads x (events may carry it, see Resolver). Against another
+// field, where Elasticsearch accepts only a constant, it can only be the null constant of an index where no
+// document has x, so it is taken as that.
+ValueExpr Normalizer::unlisted_as_null(const ast::Expr& e, ValueExpr v) const {
+    if (v.op != ValueOp::field || e.kind != ExprKind::field || !e.field.optional || !resolver_.unlisted(e.field))
+        return v;
+    ValueExpr null;
+    null.span = v.span;
+    null.op = ValueOp::constant;
+    null.constant = ast::Null{};
+    return null;
+}
+
 ValueExpr Normalizer::field_value(const ast::Expr& e) {
     ValueExpr v;
     v.span = e.span;
@@ -546,6 +563,10 @@ ValueExpr Normalizer::val_compare(const ast::Expr& e) {
     ValueExpr l = val(*e.operands[0]);
     ValueExpr r = val(*e.operands[1]);
     const vm::CmpOp op = to_cmp(e.compare_op);
+    if (l.op == ValueOp::field && r.op == ValueOp::field) {
+        l = unlisted_as_null(*e.operands[0], std::move(l));
+        r = unlisted_as_null(*e.operands[1], std::move(r));
+    }
     if (l.op == ValueOp::field && r.op == ValueOp::field) {
         error(e.span, "Comparisons against fields are not (currently) supported; offender [" +
                           syntax::print_expr_brief(e) + "]");

@@ -162,6 +162,7 @@ private:
     [[gnu::noinline]] ValueExpr val_in(const ast::Expr& e);
     [[gnu::noinline]] ValueExpr val_call(const ast::Expr& e);
     ValueExpr field_value(const ast::Expr& e);
+    ValueExpr unlisted_as_null(const ast::Expr& e, ValueExpr v) const;
     std::optional<Predicate> match_predicate(const ast::Expr& e);
     ValueExpr fold(ValueExpr v);
 

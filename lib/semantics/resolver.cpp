@@ -16,6 +16,51 @@ void Resolver::error(const SourceSpan& span, std::string message, std::string hi
     out_.push_back(std::move(d));
 }
 
+std::string Resolver::nearest_known(std::string_view dotted) const {
+    std::string hint;
+    size_t best = 3;
+    for (const auto& candidate : schema_->paths()) {
+        const size_t d = text::edit_distance(dotted, candidate);
+        if (d < best) {
+            best = d;
+            hint = "did you mean [" + candidate + "]?";
+        }
+    }
+    return hint;
+}
+
+bool Resolver::unlisted(const ast::FieldPath& path) const {
+    return schema_ && schema_->lookup(path.dotted()).status == SchemaLookup::Status::unknown;
+}
+
+ResolvedField Resolver::dynamic_slot(std::string_view dotted, const UnmappedLookup& dynamic, bool optional,
+                                     const SourceSpan& span, const std::string& what) {
+    // As without a mapping: the slot keeps each value's JSON type (FieldType::dynamic).
+    ResolvedField out;
+    out.kind = ResolvedField::Kind::slot;
+    out.path = dynamic.source_path;
+    out.slot = catalog_.intern(out.path);
+    const std::string path(dotted);
+    // `?x` says the field may be absent: not reported. Each field is reported once per query.
+    if (optional || std::find(unmapped_.begin(), unmapped_.end(), path) != unmapped_.end()) return out;
+    unmapped_.push_back(path);
+    std::string message = "field [" + path + "]" + what + " is not in the mapping; typed from its values (";
+    message += dynamic.decided_by.empty() ? "the mapping is " : "[" + dynamic.decided_by + "] is ";
+    message += dynamic.mode == DynamicMode::runtime ? "dynamic: runtime)" : "dynamic)";
+    if (dynamic.source_path != path) message += ", as the keyword sub-field of [" + dynamic.source_path + "]";
+    std::string hint = nearest_known(dotted);
+    if (hint.empty())
+        hint = "add it to the mapping, or write ?" + path + " if it may be absent from it (no warning then)";
+    Diagnostic d;
+    d.phase = Phase::compile;
+    d.severity = Severity::warning;
+    d.span = span;
+    d.message = std::move(message);
+    d.hint = std::move(hint);
+    out_.push_back(std::move(d));
+    return out;
+}
+
 ResolvedField Resolver::field(const ast::FieldPath& path, const SourceSpan& span) {
     return resolve(path.dotted(), path.optional, span, {});
 }
@@ -37,19 +82,13 @@ ResolvedField Resolver::resolve(std::string_view dotted, bool optional, const So
     const std::string what = role.empty() ? std::string() : " (the " + std::string(role) + " field)";
     switch (found.status) {
         case SchemaLookup::Status::unknown: {
+            const UnmappedLookup dynamic = schema_->unmapped(dotted);
+            if (dynamic.accepted) return dynamic_slot(dotted, dynamic, optional, span, what);
             if (optional) {
                 out.kind = ResolvedField::Kind::null_literal;
                 return out;
             }
-            std::string hint;
-            size_t best = 3;
-            for (const auto& candidate : schema_->paths()) {
-                const size_t d = text::edit_distance(dotted, candidate);
-                if (d < best) {
-                    best = d;
-                    hint = "did you mean [" + candidate + "]?";
-                }
-            }
+            std::string hint = nearest_known(dotted);
             if (hint.empty()) hint = "write ?" + std::string(dotted) + " if the field may be absent from the mapping";
             error(span, "Unknown column [" + std::string(dotted) + "]" + what, hint);
             return out;

@@ -70,24 +70,68 @@ std::optional<Schema> Schema::parse_mapping(std::string_view text, std::string* 
     return from_mapping(parsed, error);
 }
 
+namespace {
+
+// The first element of a GET _index_template / _component_template response (`{"index_templates":[{"name":..,
+// "index_template":{...}}]}`), or nullptr.
+const json* first_listed_template(const json& doc) {
+    for (const auto& [list, member] :
+         {std::pair{"index_templates", "index_template"}, std::pair{"component_templates", "component_template"}}) {
+        auto found = doc.find(list);
+        if (found == doc.end() || !found->is_array() || found->empty()) continue;
+        const json& first = found->front();
+        if (first.is_object() && first.contains(member) && first[member].is_object()) return &first[member];
+    }
+    return nullptr;
+}
+
+// The mapping object inside the shapes Elasticsearch prints or accepts (see the header comment). `wrapped`: it
+// was found under a `mappings` member, so it may lack `properties` (an empty or purely dynamic mapping).
+const json* find_mapping(const json& doc, bool& wrapped) {
+    const json* node = &doc;
+    if (const json* listed = first_listed_template(*node)) node = listed;
+    // GET index/_mapping and GET _template wrap the mapping in the index's (or template's) name.
+    if (!node->contains("properties") && !node->contains("mappings") && node->size() == 1) {
+        const json& inner = node->begin().value();
+        if (inner.is_object() && (inner.contains("mappings") || inner.contains("template"))) node = &inner;
+    }
+    // A composable index template or a component template (in 5.x legacy templates, `template` is a pattern).
+    if (!node->contains("mappings") && node->contains("template") && (*node)["template"].is_object())
+        node = &(*node)["template"];
+    if (node->contains("mappings") && (*node)["mappings"].is_object()) {
+        node = &(*node)["mappings"];
+        wrapped = true;
+        // 6.x templates and mappings name the document type: {"mappings":{"_doc":{"properties":...}}}.
+        if (!node->contains("properties") && node->size() == 1) {
+            const json& inner = node->begin().value();
+            if (inner.is_object() && inner.contains("properties")) node = &inner;
+        }
+    }
+    return node;
+}
+
+}  // namespace
+
 std::optional<Schema> Schema::from_mapping(const json& mapping, std::string* error) {
-    const json* node = &mapping;
-    if (!node->is_object()) {
+    if (!mapping.is_object()) {
         if (error) *error = "the mapping must be a JSON object";
         return std::nullopt;
     }
-    // GET index/_mapping wraps the mapping in the index name.
-    if (!node->contains("properties") && !node->contains("mappings") && node->size() == 1) {
-        const json& inner = node->begin().value();
-        if (inner.is_object() && inner.contains("mappings")) node = &inner;
-    }
-    if (node->contains("mappings")) node = &(*node)["mappings"];
-    if (!node->is_object() || !node->contains("properties") || !(*node)["properties"].is_object()) {
+    bool wrapped = false;
+    const json* node = find_mapping(mapping, wrapped);
+    const bool has_properties = node->is_object() && node->contains("properties");
+    if (!node->is_object() || (has_properties && !(*node)["properties"].is_object()) ||
+        (!has_properties && !wrapped && !node->contains("dynamic") && !node->contains("dynamic_templates"))) {
         if (error) *error = "the mapping has no \"properties\" object";
         return std::nullopt;
     }
     Schema schema;
-    schema.add_properties((*node)["properties"], "");
+    if (!schema.read_dynamic_settings(*node, error)) return std::nullopt;
+    if (has_properties) schema.add_properties((*node)["properties"], "");
+    if (!schema.parse_error_.empty()) {
+        if (error) *error = schema.parse_error_;
+        return std::nullopt;
+    }
     return schema;
 }
 
@@ -128,6 +172,11 @@ void Schema::add_field(const std::string& path, const json& def) {
     if (es_type == "object" || es_type == "nested" || es_type == "flattened") {
         f.object = es_type == "object";
         f.type = vm::FieldType::unsupported;
+        if (def.contains("dynamic")) {
+            std::string problem;
+            f.dynamic_mode = parse_dynamic_mode(def["dynamic"], problem);
+            if (!problem.empty() && parse_error_.empty()) parse_error_ = "[" + path + "]: " + problem;
+        }
     } else if (es_type == "alias") {
         f.alias_path = def.contains("path") && def["path"].is_string() ? def["path"].get<std::string>() : "";
     } else if (auto t = field_type_of_es_type(es_type)) {
@@ -195,7 +244,11 @@ void Schema::infer_value(const std::string& path, const json& value) {
     }
     if (value.is_object()) {
         auto found = fields_.find(path);
-        if (found == fields_.end()) {
+        if (found == fields_.end() && !accepts_new_field(path)) return;  // dynamic false or strict above it
+        if (found == fields_.end() && infer_from_template(path, "object")) {
+            found = fields_.find(path);
+            if (found == fields_.end() || !found->second.object) return;  // e.g. mapped as flattened
+        } else if (found == fields_.end()) {
             ensure_objects(path, true);
             SchemaField f;
             f.path = path;
@@ -210,13 +263,24 @@ void Schema::infer_value(const std::string& path, const json& value) {
         for (auto it = value.begin(); it != value.end(); ++it) infer_value(path + "." + it.key(), it.value());
         return;
     }
-    if (fields_.find(path) != fields_.end()) return;
+    if (fields_.find(path) != fields_.end() || !accepts_new_field(path)) return;
+    const bool date =
+        value.is_string() && date_detection_ && looks_like_dynamic_date(value.get_ref<const std::string&>());
+    const std::string_view detected = value.is_boolean()          ? "boolean"
+                                      : value.is_number_integer() ? "long"
+                                      : value.is_number()         ? "double"
+                                      : date                      ? "date"
+                                                                  : "string";
+    if (infer_from_template(path, detected)) return;
     ensure_objects(path, true);
     SchemaField f;
     f.path = path;
     f.source_path = path;
     f.dynamic = true;
-    if (value.is_boolean()) {
+    if (value.is_string() && !date && dynamic_mode_under(parent_of(path)) == DynamicMode::runtime) {
+        f.es_type = "keyword";  // dynamic runtime fields: strings are keyword, without a sub-field
+        f.type = vm::FieldType::keyword;
+    } else if (value.is_boolean()) {
         f.es_type = "boolean";
         f.type = vm::FieldType::boolean;
     } else if (value.is_number_integer()) {
@@ -226,7 +290,7 @@ void Schema::infer_value(const std::string& path, const json& value) {
         f.es_type = "float";
         f.type = vm::FieldType::double_;
     } else if (value.is_string()) {
-        if (looks_like_dynamic_date(value.get_ref<const std::string&>())) {
+        if (date) {
             f.es_type = "date";
             f.type = vm::FieldType::date;
         } else {

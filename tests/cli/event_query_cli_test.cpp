@@ -151,7 +151,7 @@ TEST_CASE("eqlc --sort orders unsorted input by timestamp, tiebreaker, input ord
 
 TEST_CASE("eqlc --mapping: aliases, types, unknown fields", "[cli]") {
     TempDir dir;
-    const auto mapping = dir.write("mapping.json", R"({"properties":{
+    const auto mapping = dir.write("mapping.json", R"({"dynamic":"strict","properties":{
         "@timestamp":{"type":"date"}, "kind":{"type":"keyword"},
         "event":{"properties":{"category":{"type":"alias","path":"kind"}}},
         "pid":{"type":"long"}, "addr":{"type":"ip"}}})");

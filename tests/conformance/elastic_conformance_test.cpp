@@ -1,15 +1,15 @@
 // Elasticsearch's own EQL QA specs (../shared/conformance/elastic), every one of them — event queries,
 // sequences, missing events, samples — run through the public Engine exactly as a library user runs it:
 // the suite's mapping plus what dynamic mapping added at index time, the suite's field settings, the spec's
-// size (else the suite default) applied as Elasticsearch's default tail. A spec passes when the ids of the
-// result events (missing-event placeholders as -1), results one after another, equal `expected_event_ids`
-// (or one of its alternatives), and the join keys, flattened and stringified, equal `join_keys` if given.
+// size (else the suite default) applied as Elasticsearch's default tail; judged as support/elastic_specs.hpp
+// says. tests/cli/elastic_specs_cli_test.cpp runs them through the eqlc tool.
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "eqlc/engine.hpp"
+#include "support/elastic_specs.hpp"
 #include "support/shared_data.hpp"
 
 namespace {
@@ -32,7 +32,7 @@ SpecOutcome run_spec(const json& suite, const json& spec, const std::string& dat
     if (!suite["tiebreaker_field"].is_null())
         options.query.tiebreaker_field = suite["tiebreaker_field"].get<std::string>();
     options.sort_input = true;  // the QA data files are not in time order; Elasticsearch sorts
-    options.size = spec.contains("size") ? spec["size"].get<uint64_t>() : suite["default_size"].get<uint64_t>();
+    options.size = eqlc::test::spec_size(suite, spec);
     if (spec.contains("max_samples_per_key")) options.max_samples_per_key = spec["max_samples_per_key"].get<uint32_t>();
 
     auto created = eqlc::Engine::create({{spec["query"].get<std::string>(), spec["name"].get<std::string>()}}, options);
@@ -52,36 +52,13 @@ SpecOutcome run_spec(const json& suite, const json& spec, const std::string& dat
             const json source = json::parse(e.source);
             out.ids.push_back(source.contains(id_field) ? source[id_field] : json(nullptr));
         }
-        for (const auto& k : match.join_keys)
-            out.keys.push_back(k.is_null() ? "null" : k.is_string() ? k.get<std::string>() : k.dump());
+        for (const auto& k : match.join_keys) out.keys.push_back(eqlc::test::spec_key_text(k));
     });
     eqlc::Diagnostic error;
     if (!created.engine->read_ndjson(data_path, {}, &error)) out.error = error.message;
     created.engine->finish();
     return out;
 }
-
-bool ids_match(const json& expected, const json& got) {
-    if (!expected.empty() && expected[0].is_array()) {
-        for (const auto& alternative : expected)
-            if (alternative == got) return true;
-        return false;
-    }
-    return expected == got;
-}
-
-// Specs that cannot pass on the prepared data, whatever the engine does. The `sample` suite merges three
-// indices (sample1, sample2, sample3) into one data file with one mapping. In Elasticsearch each index maps
-// `@timestamp_pretty` with its own date format: dd-MM-yyyy in two of them, yyyy-MM-dd in the one the
-// merged mapping comes from. So "17-12-2022" (ids 15 and 17, which come first in index order) is a date in
-// Elasticsearch but not under the merged mapping, and eqlc drops it as Elasticsearch drops a malformed date.
-// These specs then see only the yyyy-MM-dd documents (23, 27). If one of them starts passing, the set must
-// shrink: the test checks that exactly these fail.
-const std::set<std::string> kDataLimited = {
-    "sample/customDateFormatAsKey_SameIndexResults",
-    "sample/customDateFormatsAsKey_DifferentIndicesResults",
-    "sample/customDateFormatsAsKey_DifferentKeyNames",
-};
 
 }  // namespace
 
@@ -107,17 +84,14 @@ TEST_CASE("Elasticsearch QA specs through the engine", "[conformance][engine]") 
         for (const auto& spec : specs) {
             ++total;
             const SpecOutcome got = run_spec(suite, spec, data_path, shared_mapping);
-            bool ok = got.error.empty() && ids_match(spec["expected_event_ids"], got.ids);
-            json expected_keys = spec.contains("join_keys") ? spec["join_keys"] : json();
-            for (auto& k : expected_keys)
-                if (k.is_null()) k = "null";  // README: null stringified as "null"
-            if (ok && spec.contains("join_keys")) ok = expected_keys == got.keys;
+            const bool ok = got.error.empty() && eqlc::test::spec_ids_match(spec["expected_event_ids"], got.ids) &&
+                            eqlc::test::spec_keys_match(spec, got.keys);
             if (ok) {
                 ++passed;
             } else {
-                const std::string name = suite["suite"].get<std::string>() + "/" + spec["name"].get<std::string>();
+                const std::string name = eqlc::test::spec_name(suite, spec);
                 failed_names.insert(name);
-                if (kDataLimited.count(name)) continue;
+                if (eqlc::test::kDataLimitedSpecs.count(name)) continue;
                 failures.push_back(name + (got.error.empty() ? "" : " error: " + got.error) + "\n    expected " +
                                    spec["expected_event_ids"].dump() + "\n    got      " + got.ids.dump() +
                                    (spec.contains("join_keys")
@@ -128,7 +102,7 @@ TEST_CASE("Elasticsearch QA specs through the engine", "[conformance][engine]") 
     }
     for (const auto& f : failures) UNSCOPED_INFO(f);
     CHECK(failures.empty());
-    CHECK(failed_names == kDataLimited);
+    CHECK(failed_names == eqlc::test::kDataLimitedSpecs);
     CHECK(total == 237);
     WARN("Elasticsearch QA conformance through the engine: " << passed << "/" << total << " specs pass");
 }

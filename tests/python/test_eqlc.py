@@ -203,11 +203,16 @@ def test_check_gives_diagnostics_with_positions():
 
 
 def test_check_with_a_mapping():
-    mapping = {"properties": {"@timestamp": {"type": "date"}, "event": {"properties": {"category": {"type": "keyword"}}},
+    mapping = {"dynamic": "strict",
+               "properties": {"@timestamp": {"type": "date"}, "event": {"properties": {"category": {"type": "keyword"}}},
                               "process": {"properties": {"pid": {"type": "long"}}}}}
     assert eqlc.check('process where process.pid == 4', mapping=mapping) == []
     [d] = eqlc.check('process where process.nope == 4', mapping=json.dumps(mapping))
     assert d.severity == "error" and "nope" in d.message
+    # A dynamic mapping (the default) accepts the field, with a warning.
+    del mapping["dynamic"]
+    [d] = eqlc.check('process where process.nope == 4', mapping=mapping)
+    assert d.severity == "warning" and "not in the mapping" in d.message
 
 
 def test_query_errors_carry_the_diagnostics():

@@ -117,8 +117,8 @@ TEST_CASE("codegen: compile errors carry the phase and position", "[codegen]") {
     REQUIRE_FALSE(p.ok());
     CHECK(p.diagnostics[0].phase == eqlc::Phase::syntax);
 
-    auto schema =
-        eqlc::semantics::Schema::parse_mapping(R"({"properties":{"@timestamp":{"type":"date"},"a":{"type":"long"}}})");
+    auto schema = eqlc::semantics::Schema::parse_mapping(
+        R"({"dynamic":"strict","properties":{"@timestamp":{"type":"date"},"a":{"type":"long"}}})");
     CompileOptions o;
     o.schema = &*schema;
     auto u = compile("any where a == 1 and b == 2 and c == 3", o);
@@ -181,7 +181,8 @@ TEST_CASE("codegen: compiled sequences and samples", "[codegen]") {
 }
 
 TEST_CASE("codegen: optional join keys that are not mapped are the constant null", "[codegen]") {
-    eqlc::test::VmHarness h(R"({"properties":{"@timestamp":{"type":"date"},"transID":{"type":"long"},
+    // (Under a strict mapping: a dynamic one reads such a field, see dynamic_mapping_test.cpp.)
+    eqlc::test::VmHarness h(R"({"dynamic":"strict","properties":{"@timestamp":{"type":"date"},"transID":{"type":"long"},
         "event":{"properties":{"category":{"type":"keyword"}}}}})");
     const auto& q = h.compile("sequence by ?x, transID [a where true] [b where true]");
     const auto& k = q.terms[0].keys[0];

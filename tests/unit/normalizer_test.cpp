@@ -38,7 +38,7 @@ std::string norm(const std::string& condition, const char* mapping = nullptr) {
     return n.text;
 }
 
-const char* kMapping = R"({"properties":{
+const char* kMapping = R"({"dynamic":"strict","properties":{
     "k":{"type":"keyword"}, "n":{"type":"long"}, "d":{"type":"double"}, "t":{"type":"date"}, "ip":{"type":"ip"},
     "b":{"type":"boolean"}, "v":{"type":"version"}, "txt":{"type":"text"},
     "nv":{"type":"keyword","null_value":"NULL"},

@@ -132,7 +132,7 @@ TEST_CASE("schema: dynamic date detection", "[schema]") {
 }
 
 TEST_CASE("schema: the resolver interns paths, types slots and reports unknown columns", "[schema]") {
-    const Schema s = parse(R"({"properties":{"event":{"properties":{"category":{"type":"alias","path":"event_type"}}},
+    const Schema s = parse(R"({"dynamic":"strict","properties":{"event":{"properties":{"category":{"type":"alias","path":"event_type"}}},
         "event_type":{"type":"keyword"},"pid":{"type":"long"},"t":{"type":"text"},"o":{"properties":{"x":{"type":"long"}}}}})");
     eqlc::vm::FieldCatalog catalog;
     eqlc::Diagnostics out;

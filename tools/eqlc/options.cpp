@@ -56,8 +56,10 @@ Options:
                              timestamp_override_fallback_disabled = true: the event is skipped for it)
   --event-category-field F   field that `<category> where` tests (default event.category)
   --tiebreaker-field FIELD   orders events with equal timestamps (then input order)
-  --mapping FILE             an Elasticsearch index mapping (JSON): field types, aliases, null_value;
-                             a field that is not in it must be written ?field
+  --mapping FILE             an Elasticsearch mapping, GET _mapping output or index/component template
+                             (JSON): field types, aliases, null_value. A field that is not in it is
+                             refused where its `dynamic` is strict or false; otherwise (the default, as
+                             in Elasticsearch) it is read as without a mapping, and --check warns
   --sort                     read all input, sort it by (timestamp, tiebreaker, input order), then run;
                              use it when the input is not in time order
   --reorder-window DURATION  for a stream that is nearly in time order: hold events back for DURATION of

@@ -93,6 +93,7 @@ PYBIND11_MODULE(eqlc, m) {
             return out;
         },
         py::arg("query"), py::arg("name") = "<query>",
-        "Checks an EQL query as Elasticsearch would and returns its problems (eqlc.Diagnostic), [] when it is "
-        "valid. Options: timestamp_field, event_category_field, tiebreaker_field, mapping, max_depth.");
+        "Checks an EQL query as Elasticsearch would and returns its problems (eqlc.Diagnostic): it is valid when "
+        "none has severity 'error' (warnings name fields a dynamic mapping accepts), [] when nothing is to say. "
+        "Options: timestamp_field, event_category_field, tiebreaker_field, mapping, max_depth.");
 }
