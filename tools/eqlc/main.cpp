@@ -28,6 +28,7 @@
 #include "eqlc/rule.hpp"
 #include "eqlc/rule_loader.hpp"
 #include "field_check_run.hpp"
+#include "heap_pages.hpp"
 #include "input_reports.hpp"
 #include "options.hpp"
 #include "run_control.hpp"
@@ -354,6 +355,7 @@ int run_mode(const Options& options) {
 
 int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);  // a closed pipe is a write error (EPIPE), reported as such
+    eqlc::cli::use_huge_heap_pages();
     const std::vector<std::string_view> args(argv + 1, argv + argc);
     const auto parsed = eqlc::cli::parse_arguments(args);
     if (!parsed.error.empty()) return usage_error(parsed.error);
