@@ -1,4 +1,5 @@
 #include "authoring/case_events.hpp"
+#include "authoring/json_fields.hpp"
 
 #include <algorithm>
 
@@ -40,27 +41,6 @@ std::unique_ptr<Engine> run(std::string_view query, const QueryOptions& options,
     }
     created.engine->finish();
     return std::move(created.engine);
-}
-
-void collect(const nlohmann::json& at, const std::vector<std::string>& segments, size_t from,
-             std::vector<nlohmann::json>& out) {
-    if (from == segments.size()) {
-        out.push_back(at);
-        return;
-    }
-    if (at.is_array()) {
-        for (const auto& v : at) collect(v, segments, from, out);
-        return;
-    }
-    if (!at.is_object()) return;
-    // A dotted field may be written nested, flat, or anything in between: try every split.
-    std::string key;
-    for (size_t i = from; i < segments.size(); ++i) {
-        if (i > from) key += '.';
-        key += segments[i];
-        const auto it = at.find(key);
-        if (it != at.end()) collect(*it, segments, i + 1, out);
-    }
 }
 
 }  // namespace
@@ -123,18 +103,8 @@ std::optional<bool> CaseEvents::holds(const std::string& query, size_t event) {
 }
 
 std::vector<nlohmann::json> CaseEvents::values(size_t event, const std::string& field) const {
-    std::vector<nlohmann::json> out;
-    if (event >= docs_.size() || !docs_[event].is_object()) return out;
-    std::vector<std::string> segments;
-    size_t start = 0;
-    while (true) {
-        const size_t dot = field.find('.', start);
-        segments.push_back(field.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
-        if (dot == std::string::npos) break;
-        start = dot + 1;
-    }
-    collect(docs_[event], segments, 0, out);
-    return out;
+    if (event >= docs_.size()) return {};
+    return field_values(docs_[event], field);
 }
 
 std::string CaseEvents::values_text(size_t event, const std::string& field) const {

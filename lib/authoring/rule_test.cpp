@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "authoring/json_fields.hpp"
 #include "eqlc/alert.hpp"
 #include "eqlc/rule_query.hpp"
 
@@ -17,25 +18,12 @@ namespace {
 
 using nlohmann::json;
 
-// The value at a dotted path of an event: nested objects, or keys that themselves contain dots ("event.id" as one
-// key), as Elasticsearch's _source allows both. Null when absent.
-const json* find_dotted(const json& object, std::string_view path) {
-    if (!object.is_object()) return nullptr;
-    if (auto it = object.find(path); it != object.end()) return &*it;
-    for (size_t dot = path.find('.'); dot != std::string_view::npos; dot = path.find('.', dot + 1)) {
-        auto it = object.find(path.substr(0, dot));
-        if (it == object.end()) continue;
-        if (const json* found = find_dotted(*it, path.substr(dot + 1))) return found;
-    }
-    return nullptr;
-}
-
-// An event's id as a test names it: the id field's string, or its JSON text for another type; "?" when absent.
+// An event's id as a test names it: the id field's (first) string, or its JSON text for another type; "?" when
+// absent.
 std::string event_id(std::string_view text, const std::string& id_field) {
-    const json event = json::parse(text, nullptr, false);
-    const json* value = event.is_discarded() ? nullptr : find_dotted(event, id_field);
-    if (!value || value->is_null()) return "?";
-    return value->is_string() ? value->get<std::string>() : value->dump();
+    const auto values = field_values(json::parse(text, nullptr, false), id_field);
+    if (values.empty() || values.front().is_null()) return "?";
+    return values.front().is_string() ? values.front().get<std::string>() : values.front().dump();
 }
 
 std::string where(const CaseEvent& e) { return e.origin + ":" + std::to_string(e.line); }
