@@ -61,6 +61,17 @@ QueryRunner::QueryRunner(std::vector<QueryState>& queries, std::vector<size_t> w
         mine_[q] = 1;
         sample_[q] = !queries_[q].disabled() && queries_[q].compiled.kind == ast::QueryKind::sample;
     }
+    // Each term's value bits beside its id, so that a candidate the value mask rules out wakes nothing (its
+    // query's state is cold memory).
+    term_bits_.assign(index_->term_count(), 0);
+    if (value_mask_)
+        for (const size_t q : which_) {
+            const QueryState& state = queries_[q];
+            if (state.disabled()) continue;
+            for (size_t t = 0; t < state.entry.value_bits.size(); ++t)
+                term_bits_[index_->term_id(q, t)] = state.entry.value_bits[t];
+            if (index_->until_id(q) != RuleIndex::kNone) term_bits_[index_->until_id(q)] = state.entry.until_value_bit;
+        }
     for (const uint32_t q : index_->always_queries())
         if (mine_[q]) always_.push_back(q);
     sources_.emplace_back();  // the order field
@@ -196,6 +207,7 @@ void QueryRunner::process_indexed(const vm::EventRecord& event, Pass pass) {
     hits_.clear();
     index_->candidates(event, index_scratch_, hits_);
     for (const uint32_t t : hits_) {
+        if (!may_hold(term_bits_[t])) continue;
         term_epoch_[t] = epoch_;
         const uint32_t q = index_->query_of(t);
         if (mine_[q]) touch(q);
@@ -324,12 +336,22 @@ size_t QueryRunner::term_keys(const compiler::CompiledTerm& term, uint64_t value
     return key_builder_.keys().size();
 }
 
+// Most sequences wait most of the time: with no partial pending, only their first stage (and leading or
+// intermediate missing-event terms) can do anything with an event. So the terms whose hits cannot matter now
+// (SequenceMatcher::hit_can_matter) are evaluated only when a term whose hit can matter held on the event, which
+// may change the state before the matcher looks at the others; otherwise the event is, for this sequence, one
+// that matched nothing. That spares their programs, their join keys and, above all, the JSON check (admit) of
+// the events that only such terms match: with a library, a waiting sequence's later stage (a broad "process
+// where event.type == \"start\"") or trailing missing-event term matches much of the stream.
 void QueryRunner::run_sequence(size_t q, QueryState& state, const vm::EventRecord& event, int64_t ts) {
     hit_keys_.clear();
     counts_.clear();
     const auto& terms = state.compiled.terms;
-    for (uint32_t stage = 0; stage < terms.size(); ++stage) {
-        // `runs=N` repeats one filter N times: evaluate it once.
+    const sequence::SequenceMatcher& matcher = *state.sequence;
+    bool deferred = false, mattering_hit = false;
+    auto evaluate = [&](uint32_t stage) {
+        // `runs=N` repeats one filter N times: evaluate it once (the copy before it was evaluated in the same
+        // round, as both have the same standing).
         if (stage > 0 && terms[stage].filter == terms[stage - 1].filter &&
             terms[stage].keys.size() == terms[stage - 1].keys.size() && !counts_.empty() &&
             counts_.back().first == stage - 1) {
@@ -337,15 +359,40 @@ void QueryRunner::run_sequence(size_t q, QueryState& state, const vm::EventRecor
             const size_t from = hit_keys_.size() - n;
             for (size_t i = 0; i < n; ++i) hit_keys_.push_back(hit_keys_[from + i]);
             counts_.emplace_back(stage, n);
+            return true;
+        }
+        if (const size_t n = term_keys(terms[stage], state.entry.value_bits[stage], event, term_id(q, stage))) {
+            counts_.emplace_back(stage, n);
+            return true;
+        }
+        return false;
+    };
+    auto evaluate_until = [&] {
+        if (const size_t n = term_keys(*state.compiled.until, state.entry.until_value_bit, event, until_id(q))) {
+            counts_.emplace_back(sequence::kUntil, n);
+            return true;
+        }
+        return false;
+    };
+    for (uint32_t stage = 0; stage < terms.size(); ++stage) {
+        if (!matcher.hit_can_matter(stage)) {
+            deferred = true;
             continue;
         }
-        if (const size_t n = term_keys(terms[stage], state.entry.value_bits[stage], event, term_id(q, stage)))
-            counts_.emplace_back(stage, n);
+        mattering_hit |= evaluate(stage);
     }
-    if (state.compiled.until)
-        if (const size_t n = term_keys(*state.compiled.until, state.entry.until_value_bit, event, until_id(q)))
-            counts_.emplace_back(sequence::kUntil, n);
-    if (counts_.empty() || !admit(event)) {
+    if (state.compiled.until) {
+        if (matcher.hit_can_matter(sequence::kUntil))
+            mattering_hit |= evaluate_until();
+        else
+            deferred = true;
+    }
+    if (deferred && mattering_hit) {
+        for (uint32_t stage = 0; stage < terms.size(); ++stage)
+            if (!matcher.hit_can_matter(stage)) evaluate(stage);
+        if (state.compiled.until && !matcher.hit_can_matter(sequence::kUntil)) evaluate_until();
+    }
+    if (!mattering_hit) {
         state.sequence->advance_time(ts);
         return;
     }
@@ -353,6 +400,11 @@ void QueryRunner::run_sequence(size_t q, QueryState& state, const vm::EventRecor
     size_t i = 0;
     for (const auto& [stage, n] : counts_)
         for (size_t j = 0; j < n; ++j) stage_hits_.push_back(sequence::StageHit{stage, hit_keys_[i++]});
+    // A later stage's hit on a key with nothing waiting changes nothing either: no check for it.
+    if (!matcher.any_hit_can_matter(stage_hits_) || !admit(event)) {
+        state.sequence->advance_time(ts);
+        return;
+    }
     state.sequence->on_event(sequence::EventInfo{event.ordinal, ts, event.source, tick_, text_}, stage_hits_);
 }
 

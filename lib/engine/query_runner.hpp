@@ -127,6 +127,7 @@ private:
     RuleIndex::Scratch index_scratch_;
     std::vector<uint32_t> hits_;         // candidate terms of the current event
     std::vector<uint32_t> term_epoch_;   // per term: == epoch_ when it is a candidate for the current event
+    std::vector<uint64_t> term_bits_;    // per term: its value bits (QueryEntry::value_bits)
     std::vector<uint32_t> query_epoch_;  // per query: == epoch_ when it runs on the current event
     uint32_t epoch_ = 0;
     std::vector<uint8_t> mine_;    // per query: in which_

@@ -197,6 +197,26 @@ void SequenceMatcher::advance_time(int64_t now_ns) {
     update_stats();
 }
 
+bool SequenceMatcher::any_hit_can_matter(std::span<const StageHit> hits) const {
+    for (const StageHit& h : hits) {
+        if (!hit_can_matter(h.stage)) continue;
+        if (h.stage == kUntil) {
+            const uint32_t id = keys_.find(h.key);
+            if (id != kNone && has_partials(id)) return true;
+            continue;
+        }
+        const StageInfo& s = stages_[h.stage];
+        if (s.missing) {
+            if (s.kind != MissingKind::trailing || waiters_.count(std::string(h.key))) return true;
+            continue;
+        }
+        if (s.positive == 0) return true;
+        const uint32_t id = keys_.find(h.key);
+        if (id != kNone && slot(id, s.positive - 1) != kNone) return true;
+    }
+    return false;
+}
+
 int64_t SequenceMatcher::wakeup() const {
     int64_t at = INT64_MAX;
     if (!deadlines_.empty()) at = deadlines_.front().first;  // decided when now_ passes it

@@ -126,6 +126,23 @@ public:
     // runs out): advance_time(t) with t <= wakeup() changes nothing but the clock. INT64_MAX: nothing pending.
     // Lets an engine leave idle sequences alone (engine/query_runner.cpp).
     int64_t wakeup() const;
+    // Whether some of one event's hits, with their keys, would make on_event(event, hits) change anything
+    // beyond the StageStats::passed counts (a later stage's hit only matters to a key with a partial waiting at
+    // the stage before, an until hit to a key with partials, a trailing missing-event hit to a key whose
+    // completed sequence waits). When not, the engine can take the event as one that matched nothing.
+    bool any_hit_can_matter(std::span<const StageHit> hits) const;
+    // Whether a hit on `stage` (kUntil: the until term) can change anything right now: a later positive stage
+    // or `until` only while some partial waits, a trailing missing-event term only while a completed sequence
+    // waits for its decision; the first stage and leading or intermediate missing-event terms always. A hit that
+    // cannot changes nothing in on_event but the StageStats::passed count, so an engine need not evaluate such a
+    // term on an event unless a hit that can (the same event's, handled first) changes the state.
+    bool hit_can_matter(uint32_t stage) const {
+        if (stage == kUntil) return pending_partials_ > 0;
+        if (stage >= stages_.size()) return false;
+        const StageInfo& s = stages_[stage];
+        if (s.missing) return s.kind != MissingKind::trailing || !waiters_.empty();
+        return s.positive == 0 || pending_partials_ > 0;
+    }
     const Limits& limits() const { return limits_; }
 
     // The whole state (spec, limits, stats, pending partials, kept events with their text, undelivered matches).

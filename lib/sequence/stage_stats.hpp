@@ -12,7 +12,10 @@ namespace eqlc::sequence {
 // One stage of a sequence (after `runs` expansion, missing-event terms included) or one filter of a sample.
 // "Waiting here" means a partial sequence whose last matched stage is this one.
 struct StageStats {
-    uint64_t passed = 0;    // events whose filter held with a usable join key (once per event)
+    // Events whose filter held with a usable join key and that could change the state (once per event): a later
+    // stage, until and a trailing missing-event term count only events of a key with state waiting for them
+    // (SequenceMatcher::any_hit_can_matter); the engine does not evaluate them otherwise.
+    uint64_t passed = 0;
     uint64_t started = 0;   // sequences: partials started here (the first positive stage)
     uint64_t advanced = 0;  // sequences: partials that reached this stage from the previous positive one
     uint64_t replaced = 0;  // sequences: partials waiting here replaced by a newer one of their key

@@ -410,3 +410,39 @@ TEST_CASE("hostile: an invalid event with --sort or a reorder window is reported
         CHECK(r.sources == std::vector<std::string>{b, a, a, b});
     }
 }
+
+// A sequence's later stage is only evaluated (and the event only checked) when a partial of its key waits: an
+// invalid event that only a waiting sequence's later stage would match is, for that sequence, an event that
+// matched nothing, and nothing reports it; the same event with a partial waiting is checked, reported and left
+// out (engine/query_runner.cpp, run_sequence).
+TEST_CASE("hostile: an invalid event that only an idle sequence's later stage matches is not checked",
+          "[hostile][validate][idle-stages]") {
+    TempDir dir;
+    const std::string start = R"({"@timestamp":1,"event":{"category":"process"},"user":"u1","k":1})";
+    const std::string bad = R"({"@timestamp":2,"event":{"category":"process"},"user":"u1","k":2,"junk":tru})";
+    const std::string other_key = R"({"@timestamp":2,"event":{"category":"process"},"user":"u2","k":2,"junk":tru})";
+    const std::string good = R"({"@timestamp":3,"event":{"category":"process"},"user":"u1","k":2})";
+    const std::vector<std::string> queries = {R"(sequence by user [process where k == 1] [process where k == 2])"};
+
+    // No partial anywhere: the bad event's stage-2 hit is never evaluated, so it is never checked.
+    const auto idle = dir.write("idle.ndjson", bad + "\n" + good + "\n").string();
+    const Run r1 = run_both(queries, idle);
+    CHECK(r1.reports.empty());
+    CHECK(r1.bad_lines == 0);
+    CHECK(r1.matches.empty());
+
+    // A partial of another key waits: the stage is evaluated, the hit's key has nothing waiting: not checked.
+    const auto other = dir.write("other.ndjson", start + "\n" + other_key + "\n" + good + "\n").string();
+    const Run r2 = run_both(queries, other);
+    CHECK(r2.reports.empty());
+    CHECK(r2.matches == std::vector<std::string>{R"(0:sequence:["u1"])"});
+
+    // A partial of its key waits: checked, reported once, left out; the good event then completes the sequence.
+    const auto waiting = dir.write("waiting.ndjson", start + "\n" + bad + "\n" + good + "\n").string();
+    const Run r3 = run_both(queries, waiting);
+    REQUIRE(r3.reports.size() == 1);
+    CHECK(r3.reports[0].rfind(waiting + ":2: invalid JSON", 0) == 0);
+    CHECK(r3.bad_lines == 1);
+    CHECK(r3.matches == std::vector<std::string>{R"(0:sequence:["u1"])"});
+    CHECK(r3.sources == std::vector<std::string>{start, good});
+}
