@@ -6,11 +6,43 @@
 
 namespace eqlc {
 
+namespace {
+
+// With rule shards, each event's rule index candidates and value bits are worked out once, by the reader's
+// workers (which parse the events in parallel anyway), not once per shard: the index's lookups are a large part
+// of the per-event work of a library, and the same for every shard (whose runners keep only their own queries'
+// candidates).
+class IndexNotes final : public input::EventNotes {
+public:
+    IndexNotes(const engine::RuleIndex& index, const engine::ValueMask& values) : index_(index), values_(values) {}
+    std::unique_ptr<Scratch> make_scratch() const override { return std::make_unique<IndexScratch>(); }
+    uint64_t note(const vm::EventRecord& event, Scratch& scratch, std::vector<uint32_t>& ids) const override {
+        index_.candidates(event, static_cast<IndexScratch&>(scratch).index, ids);
+        return values_.empty() ? 0 : values_.of(event);
+    }
+
+private:
+    struct IndexScratch final : Scratch {
+        engine::RuleIndex::Scratch index;
+    };
+    const engine::RuleIndex& index_;
+    const engine::ValueMask& values_;
+};
+
+}  // namespace
+
 // read_ndjson with threads > 1: the same calls in the same order as the sequential loop in read_ndjson,
 // from batches parsed on other threads (input/parallel_reader.hpp).
 bool Engine::Impl::read_parallel(const std::string& path, const ReadOptions& read,
                                  const input::ReaderOptions& reader_options, Diagnostic* error) {
-    auto opened = input::ParallelReader::open(path, plan, read.threads, reader_options, read.map_files);
+    // Routing by rule: with several queries, they are split among `threads` shards that run on threads of
+    // their own (engine/rule_shards.hpp). Not with a reorder window, whose held events outlive the batches.
+    const bool sharded = !reorder && valid_queries() > 1;
+    const auto& set = detail::Internals::impl(*compiled);
+    std::optional<IndexNotes> notes;
+    if (sharded && set.rule_index) notes.emplace(*set.rule_index, set.value_mask);
+    auto opened = input::ParallelReader::open(path, plan, read.threads, reader_options, read.map_files,
+                                              notes ? &*notes : nullptr);
     if (!opened) {
         if (error) *error = opened.error;
         return false;
@@ -29,15 +61,13 @@ bool Engine::Impl::read_parallel(const std::string& path, const ReadOptions& rea
         held.clear();
         since_event = 0;
     };
-    // Routing by rule: with several queries, they are split among `threads` shards that run on threads of
-    // their own (engine/rule_shards.hpp). Not with a reorder window, whose held events outlive the batches.
     std::unique_ptr<engine::RuleShards> shards;
-    if (!reorder && valid_queries() > 1) {
+    if (sharded) {
         runner->sync_time();  // the shards' runners take the sequences from here (QueryRunner::sync_time)
-        const auto& set = detail::Internals::impl(*compiled);
         shards = std::make_unique<engine::RuleShards>(
             queries, catalog, read.threads, [this](size_t q, Match&& m) { deliver(q, std::move(m)); }, &set.value_mask,
             set.rule_index.get());
+        shards->take_notes(notes.has_value());
     }
     stats.query_threads = shards ? static_cast<uint32_t>(shards->size()) : 1;
     struct Reset {  // leaves the engine sequential again, also when a handler or a shard throws

@@ -134,16 +134,16 @@ bool QueryRunner::admit(const vm::EventRecord& event) {
 }
 
 void QueryRunner::process(const vm::EventRecord& event, Pass pass, uint64_t tick, sequence::TextSlot* text,
-                          std::atomic<uint8_t>* verdict) {
+                          std::atomic<uint8_t>* verdict, const Noted* noted) {
     tick_ = tick;
     text_ = text;
     verdict_ = verdict;
     checked_ = Checked::no;
     invalid_.reset();
     own_timestamps_.clear();
-    event_values_ = value_mask_ ? value_mask_->of(event) : 0;
+    event_values_ = noted ? noted->values : value_mask_ ? value_mask_->of(event) : 0;
     if (index_) {
-        process_indexed(event, pass);
+        process_indexed(event, pass, noted);
     } else {
         for (const size_t q : which_) {
             QueryState& state = queries_[q];
@@ -192,7 +192,7 @@ void QueryRunner::run_query(size_t q, QueryState& state, const vm::EventRecord& 
 // it. Until then, advance_time would change nothing but the matcher's clock; the matcher is brought to the
 // source's clock before it runs again (and by sync_time()), so it sees exactly the times it would see without
 // the index: same results, in the same order, same statistics and snapshots.
-void QueryRunner::process_indexed(const vm::EventRecord& event, Pass pass) {
+void QueryRunner::process_indexed(const vm::EventRecord& event, Pass pass, const Noted* noted) {
     if (++epoch_ == 0) {  // wrapped: no stale mark may equal the new epoch
         std::fill(term_epoch_.begin(), term_epoch_.end(), 0);
         std::fill(query_epoch_.begin(), query_epoch_.end(), 0);
@@ -204,9 +204,15 @@ void QueryRunner::process_indexed(const vm::EventRecord& event, Pass pass) {
         query_epoch_[q] = epoch_;
         touched_.push_back(q);
     };
-    hits_.clear();
-    index_->candidates(event, index_scratch_, hits_);
-    for (const uint32_t t : hits_) {
+    std::span<const uint32_t> hits;
+    if (noted) {
+        hits = noted->candidates;
+    } else {
+        hits_.clear();
+        index_->candidates(event, index_scratch_, hits_);
+        hits = hits_;
+    }
+    for (const uint32_t t : hits) {
         if (!may_hold(term_bits_[t])) continue;
         term_epoch_[t] = epoch_;
         const uint32_t q = index_->query_of(t);

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -79,8 +80,14 @@ public:
     // the queries that keep the event share its text.
     // `verdict`, when runners on several threads run the same event: the event's JSON check, shared (0: not done
     // yet, 1: valid, 2: invalid), so that it is done once, not once per runner (see "Lazy validation").
+    // `noted`, when the event's rule index candidates (RuleIndex::candidates, over the engine's whole index) and
+    // value bits (ValueMask::of) were worked out already, once for every runner (engine/parallel_replay.cpp).
+    struct Noted {
+        std::span<const uint32_t> candidates;
+        uint64_t values = 0;
+    };
     void process(const vm::EventRecord& event, Pass pass, uint64_t tick = 0, sequence::TextSlot* text = nullptr,
-                 std::atomic<uint8_t>* verdict = nullptr);
+                 std::atomic<uint8_t>* verdict = nullptr, const Noted* noted = nullptr);
 
     // Why the event of the last process() call is not valid JSON, when some term matched it and the full check
     // found a problem (see "Lazy validation" in query_runner.cpp); nullopt otherwise (also when another runner
@@ -114,7 +121,7 @@ private:
     uint64_t truncated_taken_ = 0;  // key_builder_.truncated() at the last take_counters()
 
     // The rule index (null: every query runs on every event).
-    void process_indexed(const vm::EventRecord& event, Pass pass);
+    void process_indexed(const vm::EventRecord& event, Pass pass, const Noted* noted);
     void run_query(size_t q, QueryState& state, const vm::EventRecord& event, bool is_sample,
                    std::optional<int64_t> ts);
     // Whether the rule index lets the term run on the current event (always, without an index).

@@ -67,7 +67,9 @@ void RuleShards::run_shard(Shard& shard) {
             shard.current = static_cast<uint32_t>(i);
             batch_->load(entry.event, shard.record, shard.loaded);
             shard.record.ordinal = entry.ordinal;
-            shard.runner.process(shard.record, entry.pass, entry.tick, &slots_[i], &verdicts_[i]);
+            const QueryRunner::Noted noted{batch_->note_ids(entry.event), batch_->note_bits(entry.event)};
+            shard.runner.process(shard.record, entry.pass, entry.tick, &slots_[i], &verdicts_[i],
+                                 noted_ ? &noted : nullptr);
             if (const auto& problem = shard.runner.invalid()) shard.invalid.emplace_back(i, *problem);
         }
     } catch (...) {

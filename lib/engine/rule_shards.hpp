@@ -42,6 +42,9 @@ public:
     RuleShards(std::vector<QueryState>& queries, const vm::FieldCatalog& catalog, unsigned count,
                const QueryRunner::Deliver& deliver, const ValueMask* values = nullptr,
                const RuleIndex* index = nullptr);
+    // The batches run() gets carry each event's candidates and value bits (input::EventNotes: `index`'s
+    // candidates, `values`' bits): the runners take them instead of working them out again.
+    void take_notes(bool noted) { noted_ = noted; }
     // Joins the threads.
     ~RuleShards();
     RuleShards(const RuleShards&) = delete;
@@ -93,6 +96,7 @@ public:
     void sync_time();
 
 private:
+    bool noted_ = false;
     struct Result {
         uint32_t entry = 0;
         size_t query = 0;

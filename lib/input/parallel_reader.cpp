@@ -123,6 +123,7 @@ void ReadBatch::clear() {
     events_.clear();
     slots_.clear();
     values_.clear();
+    note_ids_.clear();
     text_.clear();
     bad_.clear();
     bad_lines_ = skipped_ = bytes_ = input_bytes_ = 0;
@@ -196,6 +197,7 @@ struct ParallelReader::Shared {
     const input::ProjectionPlan& plan;  // only the workers use it (they are joined before the reader goes)
     const input::ReaderOptions options;
     const size_t limit;  // chunks in flight at most
+    const EventNotes* notes = nullptr;
 
     std::mutex mutex;
     std::condition_variable space;  // the input thread waits for in_flight < limit
@@ -509,6 +511,7 @@ struct ParallelReader::Shared {
 
     void work_loop() {
         vm::EventRecord record;  // the worker's, reused: what it parses stays in its cache
+        std::unique_ptr<EventNotes::Scratch> scratch = notes ? notes->make_scratch() : nullptr;
         while (true) {
             Chunk chunk;
             std::unique_ptr<ReadBatch> batch;
@@ -524,7 +527,7 @@ struct ParallelReader::Shared {
                 }
             }
             if (!batch) batch = std::make_unique<ReadBatch>();
-            const uint64_t candidates = parse(chunk, *batch, record);
+            const uint64_t candidates = parse(chunk, *batch, record, scratch.get());
             bool wanted = false;
             bool trial_done = false;
             {
@@ -542,7 +545,7 @@ struct ParallelReader::Shared {
     }
 
     // Returns the lines the line filter let through (ReaderStats::filter_candidates).
-    uint64_t parse(Chunk& chunk, ReadBatch& batch, vm::EventRecord& record) {
+    uint64_t parse(Chunk& chunk, ReadBatch& batch, vm::EventRecord& record, EventNotes::Scratch* scratch) {
         batch.clear();
         batch.slot_count_ = plan.slot_count();
         batch.origin_ = name;
@@ -587,7 +590,13 @@ struct ParallelReader::Shared {
             }
             if (!got) break;
             record.line -= shift;
+            const size_t notes_begin = batch.note_ids_.size();
+            const uint64_t bits = notes ? notes->note(record, *scratch, batch.note_ids_) : 0;
             batch.add(record, reader->timestamp_error(), reader->stats().skipped_events, lines, lines + size);
+            ReadBatch::Event& added = batch.events_.back();
+            added.note_bits = bits;
+            added.notes_begin = static_cast<uint32_t>(notes_begin);
+            added.notes_count = static_cast<uint32_t>(batch.note_ids_.size() - notes_begin);
         }
         batch.bad_lines_ = reader->stats().bad_lines;
         batch.skipped_ = reader->stats().skipped_events;
@@ -598,7 +607,8 @@ struct ParallelReader::Shared {
 };
 
 ParallelReader::OpenResult ParallelReader::open(const std::string& path, const input::ProjectionPlan& plan,
-                                                unsigned threads, const input::ReaderOptions& options, bool map) {
+                                                unsigned threads, const input::ReaderOptions& options, bool map,
+                                                const EventNotes* notes) {
     OpenResult result;
     auto opened = input::NdjsonText::open(path);
     if (!opened) {
@@ -613,6 +623,7 @@ ParallelReader::OpenResult ParallelReader::open(const std::string& path, const i
         shared->mapped->file = std::move(file);
     }
     shared->trial = options.line_filter && !options.validate && options.line_filter_trial;
+    shared->notes = notes;
     reader->shared_ = shared;
     for (unsigned i = 0; i < threads; ++i) shared->workers.emplace_back([s = shared.get()] { s->work_loop(); });
     // The input thread co-owns the shared state: it may be blocked reading a pipe when the reader goes (see ~).

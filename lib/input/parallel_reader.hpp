@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,22 @@
 #include "values/value.hpp"
 
 namespace eqlc::input {
+
+// Work a caller wants done on each event beside its projection, on the worker threads, once per event: an engine
+// notes which rule terms the event may match and its value bits (engine/parallel_replay.cpp), which its rule
+// shards would otherwise each work out again. note() is called from every worker at once, each with a scratch of
+// its own.
+class EventNotes {
+public:
+    class Scratch {
+    public:
+        virtual ~Scratch() = default;
+    };
+    virtual ~EventNotes() = default;
+    virtual std::unique_ptr<Scratch> make_scratch() const = 0;
+    // Appends the event's ids to `ids` and returns its bits.
+    virtual uint64_t note(const vm::EventRecord& event, Scratch& scratch, std::vector<uint32_t>& ids) const = 0;
+};
 
 // One chunk's results.
 class ReadBatch {
@@ -61,6 +78,11 @@ public:
     // Asks the CPU to fetch event i's string values into its cache, a few events before it is loaded: they are in
     // the chunk's text, which another thread parsed (its cache, or memory by now), and the rules read them.
     void prefetch(size_t i) const;
+    // What the reader's EventNotes said of event i (empty and 0 without notes).
+    std::span<const uint32_t> note_ids(size_t i) const {
+        return std::span<const uint32_t>(note_ids_).subspan(events_[i].notes_begin, events_[i].notes_count);
+    }
+    uint64_t note_bits(size_t i) const { return events_[i].note_bits; }
     uint64_t line(size_t i) const { return events_[i].line; }
     std::string_view source(size_t i) const { return events_[i].source; }
     bool has_timestamp(size_t i) const { return events_[i].has_timestamp; }
@@ -101,6 +123,9 @@ private:
         uint64_t skipped_before = 0;
         size_t slots_begin = 0;  // in slots_
         size_t slots_count = 0;
+        uint64_t note_bits = 0;
+        uint32_t notes_begin = 0;  // in note_ids_
+        uint32_t notes_count = 0;
     };
     struct PresentSlot {
         vm::SlotId id = 0;
@@ -115,6 +140,7 @@ private:
     std::vector<Event> events_;
     std::vector<PresentSlot> slots_;  // each event's present slots
     std::vector<vm::Value> values_;   // each event's run
+    std::vector<uint32_t> note_ids_;  // each event's EventNotes ids
     vm::TextArena text_;              // strings that are not in the chunk's text
     std::string_view origin_;
     std::vector<Bad> bad_;
@@ -143,8 +169,10 @@ public:
     // thread. `options` are the sequential reader's (chunk_size, max_line_bytes, strict, validate, ...); the
     // plan must outlive the reader. With `map`, a plain regular file is mapped (input/mapped_file.hpp) rather
     // than read: the chunks are views of it, the same as the reads would have given.
+    // With `notes` (which must outlive the reader), each event is also noted by it.
     static OpenResult open(const std::string& path, const input::ProjectionPlan& plan, unsigned threads,
-                           const input::ReaderOptions& options = {}, bool map = true);
+                           const input::ReaderOptions& options = {}, bool map = true,
+                           const EventNotes* notes = nullptr);
 
     // Stops the threads (reading may stop early: later chunks are discarded).
     ~ParallelReader();
