@@ -16,9 +16,6 @@ using semantics::CondKind;
 using semantics::PredOp;
 using Kind = IndexAlternative::Kind;
 
-// An `or` whose key grows beyond this many alternatives gives none (it would hold on most events anyway).
-constexpr size_t kMaxAlternatives = 16;
-
 std::optional<IndexAlternative> alternative(const Cond& c) {
     if (!text_field_test(c)) return std::nullopt;
     const semantics::Predicate& p = c.predicate;
@@ -114,8 +111,10 @@ std::vector<IndexKey> keys_of(const Cond& c) {
                 auto part = keys_of(child);
                 if (part.empty()) return {};  // this branch may hold on any event
                 const auto best = std::min_element(part.begin(), part.end(), locally_better);
-                for (auto& alt : best->alternatives) merged.alternatives.push_back(std::move(alt));
-                if (merged.alternatives.size() > kMaxAlternatives) return {};
+                merged.alternatives.insert(merged.alternatives.end(), best->alternatives.begin(),
+                                           best->alternatives.end());
+                if (merged.alternatives.size() > kMaxIndexAlternatives) return {};
+                merged.branches.push_back(std::move(part));
             }
             return {std::move(merged)};
         }

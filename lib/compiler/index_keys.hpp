@@ -13,11 +13,13 @@
 //     VM's folding), wildcard patterns of `:`, `like`, `like~` (folded when case-insensitive), and startsWith
 //     on a plain field (the pattern "prefix*", when the prefix has no wildcard character);
 //   * an `and` has one key per such conjunct (the engine picks the most selective); an `or` has one key, the
-//     alternatives of each branch's best key, or none when a branch has none. A branch that can never hold
+//     alternatives of one key of each branch (all of them kept, for the engine to choose), or none when a
+//     branch has none. A branch that can never hold
 //     (the constant false) needs nothing; a filter that can never hold has one key with no alternative.
 // Negated tests, numbers, dates, ips, regexps, cidrMatch and value tests (functions, arithmetic) give no key.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -41,9 +43,17 @@ struct IndexAlternative {
     std::vector<std::string> values;
 };
 
+// An `or` whose key grows beyond this many alternatives gives none (it would hold on most events anyway).
+inline constexpr size_t kMaxIndexAlternatives = 16;
+
 // Holds when one of its alternatives does (none: never).
 struct IndexKey {
     std::vector<IndexAlternative> alternatives;
+    // For the key of an `or`: every key of each branch (each one necessary for its branch). `alternatives` holds
+    // one key per branch picked on local grounds; an index that knows which values are common across its rules
+    // can pick better ones (engine/rule_index.cpp): `(event.type == "creation" and file.path : "*x*") or
+    // (event.type == "start" and process.name : "*x*")` is better keyed on the two patterns than on event.type.
+    std::vector<std::vector<IndexKey>> branches;
 };
 
 // The keys of a normalized filter condition (each one necessary for it); empty when it has none.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <unordered_set>
 
 #include "matchers/glob.hpp"
 #include "text/casefold.hpp"
@@ -59,15 +60,22 @@ RuleIndex::RuleIndex(const std::vector<QueryEntry>& queries, const std::vector<s
     always_.assign(terms.size(), 0);
     descriptions_.resize(terms.size());
 
-    // How many terms require each value (an estimate of how common it is in events); the copies of a `runs=N`
-    // term, which share its filter, count once.
+    // How many terms require each value (an estimate of how common it is in events), the values an `or` could be
+    // keyed on included; the copies of a `runs=N` term, which share its filter, count once.
     std::unordered_map<std::string, uint32_t> popularity;
+    std::unordered_set<std::string> seen;  // one term's values
+    auto count_key = [&](const compiler::IndexKey& key, auto&& self) -> void {
+        for (const auto& alt : key.alternatives)
+            for (const auto& v : alt.values) seen.insert(popularity_key(alt, v));
+        for (const auto& branch : key.branches)
+            for (const auto& option : branch) self(option, self);
+    };
     for (size_t id = 0; id < terms.size(); ++id) {
         const auto* t = terms[id];
         if (id > 0 && term_query_[id] == term_query_[id - 1] && t->filter == terms[id - 1]->filter) continue;
-        for (const auto& key : t->index_keys)
-            for (const auto& alt : key.alternatives)
-                for (const auto& v : alt.values) ++popularity[popularity_key(alt, v)];
+        seen.clear();
+        for (const auto& key : t->index_keys) count_key(key, count_key);
+        for (const auto& k : seen) ++popularity[k];
     }
     // The estimated cost of a key: how many terms require its values, plus penalties for what is common in events
     // whatever the library.
@@ -103,9 +111,34 @@ RuleIndex::RuleIndex(const std::vector<QueryEntry>& queries, const std::vector<s
             descriptions_[id] = "not in this index";
             continue;
         }
-        std::vector<const compiler::IndexKey*> keys;
-        for (const auto& key : terms[id]->index_keys)
-            if (usable(key)) keys.push_back(&key);
+        const auto category = queries[term_query_[id]].compiled->category_slot;
+        // An `or`'s key: per branch, its cheapest key by the library's figures (see IndexKey::branches).
+        auto resolve = [&](const compiler::IndexKey& key, auto&& self) -> compiler::IndexKey {
+            if (key.branches.empty()) return compiler::IndexKey{key.alternatives, {}};
+            compiler::IndexKey out;
+            for (const auto& branch : key.branches) {
+                std::optional<compiler::IndexKey> best;
+                uint64_t best_cost = 0;
+                for (const auto& option : branch) {
+                    compiler::IndexKey flat = self(option, self);
+                    const uint64_t c = cost(flat, category);
+                    if (!best || c < best_cost) {
+                        best = std::move(flat);
+                        best_cost = c;
+                    }
+                }
+                if (!best) return compiler::IndexKey{key.alternatives, {}};  // not from index_keys()
+                out.alternatives.insert(out.alternatives.end(), best->alternatives.begin(), best->alternatives.end());
+            }
+            if (out.alternatives.size() > compiler::kMaxIndexAlternatives || !usable(out))
+                return compiler::IndexKey{key.alternatives, {}};
+            return out;
+        };
+        std::vector<compiler::IndexKey> keys;
+        for (const auto& key : terms[id]->index_keys) {
+            compiler::IndexKey flat = resolve(key, resolve);
+            if (usable(flat)) keys.push_back(std::move(flat));
+        }
         if (keys.empty()) {
             always_[id] = 1;
             ++always_count_;
@@ -114,10 +147,9 @@ RuleIndex::RuleIndex(const std::vector<QueryEntry>& queries, const std::vector<s
                 always_queries_.push_back(term_query_[id]);
             continue;
         }
-        const auto category = queries[term_query_[id]].compiled->category_slot;
-        const compiler::IndexKey& best =
-            **std::min_element(keys.begin(), keys.end(),
-                               [&](const auto* a, const auto* b) { return cost(*a, category) < cost(*b, category); });
+        const compiler::IndexKey& best = *std::min_element(keys.begin(), keys.end(), [&](const auto& a, const auto& b) {
+            return cost(a, category) < cost(b, category);
+        });
         ++indexed_;
         descriptions_[id] = compiler::to_string(best);
         for (const auto& alt : best.alternatives)

@@ -97,6 +97,17 @@ std::vector<eqlc::QuerySource> all_queries() {
     return q;
 }
 
+// Every alternative a key may be filed under: its own, and those of every key of its `or` branches (the index
+// picks one per branch with library-wide figures).
+std::vector<const eqlc::compiler::IndexAlternative*> all_alternatives(const eqlc::compiler::IndexKey& key) {
+    std::vector<const eqlc::compiler::IndexAlternative*> out;
+    for (const auto& alt : key.alternatives) out.push_back(&alt);
+    for (const auto& branch : key.branches)
+        for (const auto& option : branch)
+            for (const auto* alt : all_alternatives(option)) out.push_back(alt);
+    return out;
+}
+
 // A deterministic stream of events made of the values the index keys name (and join key values from small
 // pools, so that sequences advance, complete, wait for missing events and expire).
 class EventMaker {
@@ -109,11 +120,11 @@ public:
             auto harvest = [&](const eqlc::compiler::CompiledTerm& t) {
                 terms_.push_back(t.index_keys);
                 for (const auto& k : t.index_keys)
-                    for (const auto& alt : k.alternatives)
-                        for (const auto& v : alt.values) {
-                            const bool pattern = alt.kind == K::pattern || alt.kind == K::folded_pattern;
-                            values_[alt.field].push_back(pattern ? instance(v) : v);
-                            all_.push_back(values_[alt.field].back());
+                    for (const auto* alt : all_alternatives(k))
+                        for (const auto& v : alt->values) {
+                            const bool pattern = alt->kind == K::pattern || alt->kind == K::folded_pattern;
+                            values_[alt->field].push_back(pattern ? instance(v) : v);
+                            all_.push_back(values_[alt->field].back());
                         }
                 for (const auto& key : t.keys)
                     if (key.slot) join_fields_.insert(set.catalog.path(*key.slot));
@@ -143,8 +154,9 @@ public:
         }
         for (int i = 0; i < 2 && !terms_.empty(); ++i)
             for (const auto& key : terms_[below(terms_.size())]) {
-                if (key.alternatives.empty()) continue;
-                const auto& alt = key.alternatives[below(key.alternatives.size())];
+                const auto alternatives = all_alternatives(key);
+                if (alternatives.empty()) continue;
+                const auto& alt = *alternatives[below(alternatives.size())];
                 std::string v = alt.values[below(alt.values.size())];
                 if (alt.kind == K::pattern || alt.kind == K::folded_pattern) v = instance(v);
                 // Folded tests hold in any case; exact ones must not (unless the other spelling is there too).
