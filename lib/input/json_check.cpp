@@ -2,13 +2,14 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <vector>
 
 #include <simdjson.h>
 
 #if defined(__SSE2__)
-#include <emmintrin.h>
+#include <immintrin.h>
 #endif
 
 #include "input/projection.hpp"
@@ -47,10 +48,9 @@ void append_utf8(uint32_t cp, std::string& out) {
     }
 }
 
-}  // namespace
-
-// The check's state; its buffers are kept from one text to the next.
-class JsonChecker::Impl {
+// The exact check: one hand-written pass over the text that finds the first problem and says where. It decides
+// every text the fast path below does not vouch for.
+class ExactCheck {
 public:
     std::optional<JsonProblem> run(std::string_view text) {
         s_ = text;
@@ -356,12 +356,406 @@ private:
     std::optional<JsonProblem> problem_;  // why document() returned false
 };
 
+// A key's signature: equal keys have equal signatures; different keys rarely do (all of a key up to 16 bytes is
+// in it, and its length). Reads only the key's own bytes.
+uint64_t key_signature(std::string_view key) {
+    const auto* p = reinterpret_cast<const unsigned char*>(key.data());
+    const size_t n = key.size();
+    uint64_t a = 0, b = 0;
+    if (n >= 8) {
+        std::memcpy(&a, p, 8);
+        std::memcpy(&b, p + n - 8, 8);
+    } else if (n >= 4) {
+        uint32_t lo = 0, hi = 0;
+        std::memcpy(&lo, p, 4);
+        std::memcpy(&hi, p + n - 4, 4);
+        a = lo;
+        b = hi;
+    } else if (n > 0) {
+        a = (uint64_t{p[0]} << 16) | (uint64_t{p[n / 2]} << 8) | p[n - 1];
+    }
+    const uint64_t h = (a * 0x9E3779B97F4A7C15ULL) ^ ((b + n) * 0xC2B2AE3D27D4EB4FULL);
+    return h ^ (h >> 29);
+}
+
+bool is_hex(char c) { return hex_value(c) >= 0; }
+
+#if defined(__SSE2__)
+
+// What one 64-byte block holds, one bit per byte.
+struct Block {
+    uint64_t quote = 0, backslash = 0, control = 0, space = 0, op = 0, high = 0;
+};
+
+// Whitespace and the structural characters (after OR 0x20, which makes '[' '{' and ']' '}') have distinct low
+// nibbles: a byte is one of them when the table entry at its low nibble is the byte itself. (OR 0x20 also makes
+// form feed ',' and 0x1A ':'; those then show up as tokens that the grammar refuses, as they should be.)
+constexpr char kSpaceTable[16] = {' ', -1, -1, -1, -1, -1, -1, -1, -1, '\t', '\n', -1, -1, '\r', -1, -1};
+constexpr char kOpTable[16] = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, ':', '{', ',', '}', -1, -1};
+
+uint64_t bits16(__m128i eq, int at) { return uint64_t{static_cast<uint16_t>(_mm_movemask_epi8(eq))} << at; }
+
+// The block at p with SSE2 (any x86-64).
+struct Sse2 {
+    static Block classify(const char* p) {
+        Block b;
+        for (int at = 0; at < 64; at += 16) {
+            const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at));
+            auto eq = [&](char c) { return _mm_cmpeq_epi8(x, _mm_set1_epi8(c)); };
+            b.quote |= bits16(eq('"'), at);
+            b.backslash |= bits16(eq('\\'), at);
+            b.control |= bits16(_mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1F)), x), at);
+            b.space |= bits16(_mm_or_si128(_mm_or_si128(eq(' '), eq('\t')), _mm_or_si128(eq('\n'), eq('\r'))), at);
+            const __m128i lower = _mm_or_si128(x, _mm_set1_epi8(0x20));
+            b.op |= bits16(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(lower, _mm_set1_epi8('{')),
+                                                     _mm_cmpeq_epi8(lower, _mm_set1_epi8('}'))),
+                                        _mm_or_si128(eq(','), eq(':'))),
+                           at);
+            b.high |= bits16(x, at);
+        }
+        return b;
+    }
+};
+
+#if defined(__GNUC__)
+#define EQLC_JSON_CHECK_AVX2 1
+uint64_t __attribute__((target("avx2"))) bits32(__m256i eq, int at) {
+    return uint64_t{static_cast<uint32_t>(_mm256_movemask_epi8(eq))} << at;
+}
+
+// The block at p with AVX2, on the processors that have it (chosen at run time).
+struct Avx2 {
+    __attribute__((target("avx2"))) static Block classify(const char* p) {
+        const __m256i space_table =
+            _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kSpaceTable)));
+        const __m256i op_table =
+            _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kOpTable)));
+        Block b;
+        for (int at = 0; at < 64; at += 32) {
+            const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + at));
+            b.quote |= bits32(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('"')), at);
+            b.backslash |= bits32(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('\\')), at);
+            b.control |= bits32(_mm256_cmpeq_epi8(_mm256_min_epu8(x, _mm256_set1_epi8(0x1F)), x), at);
+            b.space |= bits32(_mm256_cmpeq_epi8(_mm256_shuffle_epi8(space_table, x), x), at);
+            const __m256i lower = _mm256_or_si256(x, _mm256_set1_epi8(0x20));
+            b.op |= bits32(_mm256_cmpeq_epi8(_mm256_shuffle_epi8(op_table, lower), lower), at);
+            b.high |= bits32(x, at);
+        }
+        return b;
+    }
+};
+#endif
+
+// Bit i of the result is the parity of bits 0..i of x.
+uint64_t prefix_xor(uint64_t x) {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    return x;
+}
+
+// The fast path: a check in two passes, after simdjson's design. The first pass classifies the text 64 bytes at a
+// time (SIMD compares into bit masks: quotes, backslashes, control characters, brackets, whitespace), works out
+// which bytes are inside strings, refuses control characters there, checks every escape and writes down where each
+// token starts (brackets, commas, colons, quotes, scalars); the second walks those tokens with the grammar, checks
+// numbers and literals, the depth and duplicate keys. It only ever vouches for a text: whatever it finds wrong or
+// is unsure of (a key with an escape, two keys with the same signature, a long text) goes to the exact check, which
+// decides and says what and where. tests/unit/json_check_test.cpp compares the two on many texts.
+class FastCheck {
+public:
+    bool vouches_for(std::string_view text) {
+        // The token index takes 4 bytes per byte of text: long texts go to the exact check.
+        if (text.size() > kMaxText) return false;
+        s_ = text;
+        size_t first = 0;
+        while (first < s_.size() && is_space(s_[first])) ++first;
+        if (first == s_.size() || s_[first] != '{') return false;
+        return index() && grammar();
+    }
+
+private:
+    static constexpr size_t kMaxText = size_t{1} << 20;
+    static constexpr size_t kPairwise = 32;
+
+    // The first pass: fills tokens_ with the offset of every token, in order: brackets, commas and colons
+    // outside strings, the opening quote of every string, the first byte of every scalar. Records every escape.
+    bool index() {
+#if defined(EQLC_JSON_CHECK_AVX2)
+        if (avx2_) return index_avx2();
+#endif
+        return index_with<Sse2>();
+    }
+
+#if defined(EQLC_JSON_CHECK_AVX2)
+    __attribute__((target("avx2"))) bool index_avx2() { return index_with<Avx2>(); }
+#endif
+
+    template <typename Simd>
+    [[gnu::always_inline]] inline bool index_with() {
+        if (capacity_ < s_.size() + 65) {
+            capacity_ = s_.size() + 65;
+            tokens_ = std::make_unique<uint32_t[]>(capacity_);
+        }
+        escapes_.clear();
+        uint32_t* out = tokens_.get();
+        uint64_t escaped_carry = 0;  // 1: the block's first byte is escaped
+        uint64_t string_carry = 0;   // all ones: the block starts inside a string
+        uint64_t scalar_carry = 0;   // 1: the previous block ends in a scalar
+        uint64_t high = 0;
+        char tail[64];
+        for (size_t base = 0; base < s_.size(); base += 64) {
+            const char* p = s_.data() + base;
+            if (s_.size() - base < 64) {
+                // The last partial block, padded with spaces (whitespace, neither scalar nor control).
+                std::memset(tail, ' ', sizeof tail);
+                std::memcpy(tail, p, s_.size() - base);
+                p = tail;
+            }
+            const Block b = Simd::classify(p);
+            high |= b.high;
+            // Escapes, one at a time (paths have a few per string; most strings none): each backslash that is
+            // not itself escaped escapes the next byte, which must make a valid escape.
+            uint64_t escaped = escaped_carry;
+            escaped_carry = 0;
+            for (uint64_t starts = b.backslash & ~escaped; starts != 0;) {
+                const int at = __builtin_ctzll(starts);
+                const size_t pos = base + static_cast<size_t>(at);
+                if (!valid_escape(pos)) return false;
+                escapes_.push_back(static_cast<uint32_t>(pos));
+                if (at == 63) {
+                    escaped_carry = 1;
+                    break;
+                }
+                const uint64_t next = uint64_t{1} << (at + 1);
+                escaped |= next;
+                starts &= ~(next | (next >> 1));
+            }
+            const uint64_t quotes = b.quote & ~escaped;
+            const uint64_t in_string = prefix_xor(quotes) ^ string_carry;  // opening quotes in, closing ones out
+            string_carry = static_cast<uint64_t>(static_cast<int64_t>(in_string) >> 63);
+            if ((b.control & in_string) != 0) return false;
+            const uint64_t scalar = ~(b.space | b.op | b.quote | in_string);
+            const uint64_t scalar_start = scalar & ~((scalar << 1) | scalar_carry);
+            scalar_carry = scalar >> 63;
+            out = flatten(out, base, (b.op & ~in_string) | (quotes & in_string) | scalar_start);
+        }
+        if (string_carry != 0 || escaped_carry != 0) return false;
+        if (high != 0 && !simdjson::validate_utf8(s_.data(), s_.size())) return false;
+        count_ = static_cast<size_t>(out - tokens_.get());
+        tokens_[count_] = static_cast<uint32_t>(s_.size());  // a sentinel: char_at() gives '\0' there
+        escapes_.push_back(UINT32_MAX);                      // a sentinel for add_key()
+        return true;
+    }
+
+    // Writes base + the index of each bit of `bits`, eight at a time whatever their number (fewer branches to
+    // mispredict; the buffer has room for the excess).
+    [[gnu::always_inline]] static inline uint32_t* flatten(uint32_t* out, size_t base, uint64_t bits) {
+        const int count = __builtin_popcountll(bits);
+        const auto at = static_cast<uint32_t>(base);
+        for (int k = 0; k < 8; ++k) {
+            out[k] = at + static_cast<uint32_t>(__builtin_ctzll(bits | (uint64_t{1} << 63)));
+            bits &= bits - 1;
+        }
+        if (count > 8) {
+            for (int k = 8; k < 16; ++k) {
+                out[k] = at + static_cast<uint32_t>(__builtin_ctzll(bits | (uint64_t{1} << 63)));
+                bits &= bits - 1;
+            }
+            for (int k = 16; k < count; ++k) {
+                out[k] = at + static_cast<uint32_t>(__builtin_ctzll(bits));
+                bits &= bits - 1;
+            }
+        }
+        return out + count;
+    }
+
+    // The backslash at pos starts \" \\ \/ \b \f \n \r \t or \uXXXX.
+    bool valid_escape(size_t pos) const {
+        if (pos + 1 >= s_.size()) return false;
+        switch (s_[pos + 1]) {
+            case '"':
+            case '\\':
+            case '/':
+            case 'b':
+            case 'f':
+            case 'n':
+            case 'r':
+            case 't': return true;
+            case 'u':
+                return pos + 5 < s_.size() && is_hex(s_[pos + 2]) && is_hex(s_[pos + 3]) && is_hex(s_[pos + 4]) &&
+                       is_hex(s_[pos + 5]);
+            default: return false;
+        }
+    }
+
+    char char_at(size_t k) const { return tokens_[k] < s_.size() ? s_[tokens_[k]] : '\0'; }
+
+    // The second pass: the grammar over the tokens. Between two tokens there is only whitespace, the inside of a
+    // string (between its quotes) or the rest of a scalar (checked with it).
+    bool grammar() {
+        open_.clear();
+        sigs_.clear();
+        next_escape_ = 0;
+        size_t k = 0;
+        // Each state is where the token k stands.
+    object_start:
+        if (open_.size() == kMaxJsonDepth) return false;
+        open_.push_back(Open{'{', static_cast<uint32_t>(sigs_.size())});
+        ++k;
+        if (char_at(k) == '}') goto close;
+    key:
+        if (char_at(k) != '"' || char_at(k + 1) != ':' || !add_key(k)) return false;
+        k += 2;
+    value:
+        switch (char_at(k)) {
+            case '{': goto object_start;
+            case '[':
+                if (open_.size() == kMaxJsonDepth) return false;
+                open_.push_back(Open{'[', 0});
+                ++k;
+                if (char_at(k) == ']') goto close;
+                goto value;
+            case '"': ++k; break;
+            default:
+                if (k == count_ || !scalar(tokens_[k])) return false;
+                ++k;
+                break;
+        }
+    after_value:
+        if (char_at(k) == ',') {
+            ++k;
+            if (open_.back().kind == '{') goto key;
+            goto value;
+        }
+        if (char_at(k) != (open_.back().kind == '{' ? '}' : ']')) return false;
+    close:
+        if (open_.back().kind == '{' && !distinct_keys(open_.back().keys_begin)) return false;
+        open_.pop_back();
+        ++k;
+        if (!open_.empty()) goto after_value;
+        return k == count_;
+    }
+
+    // The key that opens at token k, followed by the colon at token k+1.
+    bool add_key(size_t k) {
+        const size_t begin = tokens_[k] + 1;
+        // Only whitespace between the closing quote and the colon (anything else would be a token).
+        size_t end = tokens_[k + 1] - 1;
+        while (is_space(s_[end])) --end;
+        if (s_[end] != '"') return false;
+        // Keys are compared after unescaping: leave keys with escapes to the exact check.
+        while (escapes_[next_escape_] < begin) ++next_escape_;
+        if (escapes_[next_escape_] < end) return false;
+        const std::string_view key = s_.substr(begin, end - begin);
+        const uint64_t sig = key_signature(key);
+        const size_t first = open_.back().keys_begin;
+        // Objects are small, as a rule: compare with each earlier key (equal signatures: maybe a duplicate, the
+        // exact check says); past kPairwise keys, sort them all when the object closes instead.
+        if (sigs_.size() - first < kPairwise) {
+            for (size_t j = first; j < sigs_.size(); ++j) {
+                if (sigs_[j] == sig) return false;
+            }
+        }
+        sigs_.push_back(sig);
+        return true;
+    }
+
+    bool distinct_keys(size_t first) {
+        if (sigs_.size() - first > kPairwise) {
+            const auto begin = sigs_.begin() + static_cast<std::ptrdiff_t>(first);
+            std::sort(begin, sigs_.end());
+            if (std::adjacent_find(begin, sigs_.end()) != sigs_.end()) return false;
+        }
+        sigs_.resize(first);
+        return true;
+    }
+
+    bool ends_at(size_t j) const { return j == s_.size() || ends_token(s_[j]); }
+
+    // A number or literal at j, which must end where the exact check's tokens end.
+    bool scalar(size_t j) const {
+        const size_t n = s_.size();
+        switch (s_[j]) {
+            case 't': return s_.compare(j, 4, "true") == 0 && ends_at(std::min(j + 4, n));
+            case 'f': return s_.compare(j, 5, "false") == 0 && ends_at(std::min(j + 5, n));
+            case 'n': return s_.compare(j, 4, "null") == 0 && ends_at(std::min(j + 4, n));
+            default: break;
+        }
+        if (s_[j] == '-') ++j;
+        if (j < n && s_[j] == '0') {
+            ++j;
+        } else if (j < n && s_[j] >= '1' && s_[j] <= '9') {
+            while (j < n && is_digit(s_[j])) ++j;
+        } else {
+            return false;
+        }
+        if (j < n && s_[j] == '.') {
+            const size_t digits = ++j;
+            while (j < n && is_digit(s_[j])) ++j;
+            if (j == digits) return false;
+        }
+        if (j < n && (s_[j] == 'e' || s_[j] == 'E')) {
+            ++j;
+            if (j < n && (s_[j] == '+' || s_[j] == '-')) ++j;
+            const size_t digits = j;
+            while (j < n && is_digit(s_[j])) ++j;
+            if (j == digits) return false;
+        }
+        return ends_at(j);
+    }
+
+    struct Open {
+        char kind;
+        uint32_t keys_begin;  // an object's first key in sigs_
+    };
+
+    std::string_view s_;
+    std::unique_ptr<uint32_t[]> tokens_;  // token offsets, then a sentinel at the text's end
+    size_t capacity_ = 0;
+    std::vector<uint32_t> escapes_;  // where each escape starts, then a sentinel
+    size_t next_escape_ = 0;         // the first escape not before the key being added
+#if defined(EQLC_JSON_CHECK_AVX2)
+    bool avx2_ = __builtin_cpu_supports("avx2");
+#endif
+    size_t count_ = 0;
+    std::vector<Open> open_;
+    std::vector<uint64_t> sigs_;  // the key signatures of the open objects, innermost last
+};
+
+#else
+
+// Without SSE2 there is no fast path: the exact check decides every text.
+class FastCheck {
+public:
+    bool vouches_for(std::string_view) { return false; }
+};
+
+#endif
+
+}  // namespace
+
+class JsonChecker::Impl {
+public:
+    ExactCheck exact;
+    FastCheck fast;
+};
+
 JsonChecker::JsonChecker() : impl_(std::make_unique<Impl>()) {}
 JsonChecker::~JsonChecker() = default;
 JsonChecker::JsonChecker(JsonChecker&&) noexcept = default;
 JsonChecker& JsonChecker::operator=(JsonChecker&&) noexcept = default;
 
-std::optional<JsonProblem> JsonChecker::check(std::string_view text) { return impl_->run(text); }
+std::optional<JsonProblem> JsonChecker::check(std::string_view text) {
+    if (impl_->fast.vouches_for(text)) return std::nullopt;
+    return impl_->exact.run(text);
+}
+
+std::optional<JsonProblem> JsonChecker::check_exact(std::string_view text) { return impl_->exact.run(text); }
+
+bool JsonChecker::fast_path_vouches(std::string_view text) { return impl_->fast.vouches_for(text); }
 
 std::optional<JsonProblem> check_json_object(std::string_view text) { return JsonChecker().check(text); }
 

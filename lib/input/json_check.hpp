@@ -47,6 +47,14 @@ public:
     // nullopt when `text` is a valid JSON object (see above).
     std::optional<JsonProblem> check(std::string_view text);
 
+    // The same verdict, problem and offset by the exact check alone (what check() asks when its fast path does not
+    // vouch for the text): the reference for tests and benchmarks.
+    std::optional<JsonProblem> check_exact(std::string_view text);
+
+    // Whether the fast path alone vouches for `text` (true only for valid texts; false also for valid ones it
+    // leaves to the exact check). For tests.
+    bool fast_path_vouches(std::string_view text);
+
 private:
     class Impl;
     std::unique_ptr<Impl> impl_;
