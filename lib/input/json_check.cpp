@@ -1,6 +1,7 @@
 #include "input/json_check.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <deque>
@@ -380,6 +381,14 @@ uint64_t key_signature(std::string_view key) {
 
 bool is_hex(char c) { return hex_value(c) >= 0; }
 
+// After a backslash: 1 for " \ / b f n r t, 2 for u (four hex digits follow), 0 for anything else.
+constexpr std::array<uint8_t, 256> kEscapeKinds = [] {
+    std::array<uint8_t, 256> kinds{};
+    for (const char c : {'"', '\\', '/', 'b', 'f', 'n', 'r', 't'}) kinds[static_cast<unsigned char>(c)] = 1;
+    kinds['u'] = 2;
+    return kinds;
+}();
+
 #if defined(__SSE2__)
 
 // What one 64-byte block holds, one bit per byte.
@@ -395,8 +404,20 @@ constexpr char kOpTable[16] = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, ':', '{',
 
 uint64_t bits16(__m128i eq, int at) { return uint64_t{static_cast<uint16_t>(_mm_movemask_epi8(eq))} << at; }
 
+// Bit i of the result is the parity of bits 0..i of x.
+uint64_t prefix_xor_shifts(uint64_t x) {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    return x;
+}
+
 // The block at p with SSE2 (any x86-64).
 struct Sse2 {
+    static uint64_t prefix_xor(uint64_t x) { return prefix_xor_shifts(x); }
     static Block classify(const char* p) {
         Block b;
         for (int at = 0; at < 64; at += 16) {
@@ -423,8 +444,15 @@ uint64_t __attribute__((target("avx2"))) bits32(__m256i eq, int at) {
     return uint64_t{static_cast<uint32_t>(_mm256_movemask_epi8(eq))} << at;
 }
 
-// The block at p with AVX2, on the processors that have it (chosen at run time).
+// A carry-less multiplication by all ones is the prefix XOR, in one instruction.
+__attribute__((target("pclmul"))) uint64_t prefix_xor_clmul(uint64_t x) {
+    const __m128i product = _mm_clmulepi64_si128(_mm_set_epi64x(0, static_cast<int64_t>(x)), _mm_set1_epi8(-1), 0);
+    return static_cast<uint64_t>(_mm_cvtsi128_si64(product));
+}
+
+// The block at p with AVX2 (and PCLMUL), on the processors that have them (chosen at run time).
 struct Avx2 {
+    __attribute__((target("pclmul"))) static uint64_t prefix_xor(uint64_t x) { return prefix_xor_clmul(x); }
     __attribute__((target("avx2"))) static Block classify(const char* p) {
         const __m256i space_table =
             _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kSpaceTable)));
@@ -444,18 +472,35 @@ struct Avx2 {
         return b;
     }
 };
-#endif
 
-// Bit i of the result is the parity of bits 0..i of x.
-uint64_t prefix_xor(uint64_t x) {
-    x ^= x << 1;
-    x ^= x << 2;
-    x ^= x << 4;
-    x ^= x << 8;
-    x ^= x << 16;
-    x ^= x << 32;
-    return x;
+// The tables once per 128-bit lane.
+constexpr std::array<char, 64> four_times(const char (&table)[16]) {
+    std::array<char, 64> out{};
+    for (size_t i = 0; i < 64; ++i) out[i] = table[i % 16];
+    return out;
 }
+constexpr std::array<char, 64> kSpaceTable4 = four_times(kSpaceTable);
+constexpr std::array<char, 64> kOpTable4 = four_times(kOpTable);
+
+// The block at p with AVX-512 (BW), compares straight into bit masks.
+struct Avx512 {
+    __attribute__((target("pclmul"))) static uint64_t prefix_xor(uint64_t x) { return prefix_xor_clmul(x); }
+    __attribute__((target("avx512f,avx512bw"))) static Block classify(const char* p) {
+        const __m512i space_table = _mm512_loadu_si512(kSpaceTable4.data());
+        const __m512i op_table = _mm512_loadu_si512(kOpTable4.data());
+        const __m512i x = _mm512_loadu_si512(p);
+        const __m512i lower = _mm512_or_si512(x, _mm512_set1_epi8(0x20));
+        Block b;
+        b.quote = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('"'));
+        b.backslash = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('\\'));
+        b.control = _mm512_cmple_epu8_mask(x, _mm512_set1_epi8(0x1F));
+        b.space = _mm512_cmpeq_epi8_mask(_mm512_shuffle_epi8(space_table, x), x);
+        b.op = _mm512_cmpeq_epi8_mask(_mm512_shuffle_epi8(op_table, lower), lower);
+        b.high = _mm512_movepi8_mask(x);
+        return b;
+    }
+};
+#endif
 
 // The fast path: a check in two passes, after simdjson's design. The first pass classifies the text 64 bytes at a
 // time (SIMD compares into bit masks: quotes, backslashes, control characters, brackets, whitespace), works out
@@ -484,13 +529,17 @@ private:
     // outside strings, the opening quote of every string, the first byte of every scalar. Records every escape.
     bool index() {
 #if defined(EQLC_JSON_CHECK_AVX2)
+        if (avx512_) return index_avx512();
         if (avx2_) return index_avx2();
 #endif
         return index_with<Sse2>();
     }
 
 #if defined(EQLC_JSON_CHECK_AVX2)
-    __attribute__((target("avx2"))) bool index_avx2() { return index_with<Avx2>(); }
+    __attribute__((target("avx2,pclmul,bmi,popcnt"))) bool index_avx2() { return index_with<Avx2>(); }
+    __attribute__((target("avx512f,avx512bw,avx2,pclmul,bmi,popcnt"))) bool index_avx512() {
+        return index_with<Avx512>();
+    }
 #endif
 
     template <typename Simd>
@@ -498,6 +547,8 @@ private:
         if (capacity_ < s_.size() + 65) {
             capacity_ = s_.size() + 65;
             tokens_ = std::make_unique<uint32_t[]>(capacity_);
+            scalars_ = std::make_unique<uint32_t[]>(capacity_);
+            sigs_ = std::make_unique<uint64_t[]>(capacity_);
         }
         escapes_.clear();
         uint32_t* out = tokens_.get();
@@ -534,7 +585,7 @@ private:
                 starts &= ~(next | (next >> 1));
             }
             const uint64_t quotes = b.quote & ~escaped;
-            const uint64_t in_string = prefix_xor(quotes) ^ string_carry;  // opening quotes in, closing ones out
+            const uint64_t in_string = Simd::prefix_xor(quotes) ^ string_carry;  // opening quotes in, closing ones out
             string_carry = static_cast<uint64_t>(static_cast<int64_t>(in_string) >> 63);
             if ((b.control & in_string) != 0) return false;
             const uint64_t scalar = ~(b.space | b.op | b.quote | in_string);
@@ -545,7 +596,7 @@ private:
         if (string_carry != 0 || escaped_carry != 0) return false;
         if (high != 0 && !simdjson::validate_utf8(s_.data(), s_.size())) return false;
         count_ = static_cast<size_t>(out - tokens_.get());
-        tokens_[count_] = static_cast<uint32_t>(s_.size());  // a sentinel: char_at() gives '\0' there
+        tokens_[count_] = static_cast<uint32_t>(s_.size());  // a sentinel: grammar() reads '\0' there
         escapes_.push_back(UINT32_MAX);                      // a sentinel for add_key()
         return true;
     }
@@ -575,101 +626,100 @@ private:
     // The backslash at pos starts \" \\ \/ \b \f \n \r \t or \uXXXX.
     bool valid_escape(size_t pos) const {
         if (pos + 1 >= s_.size()) return false;
-        switch (s_[pos + 1]) {
-            case '"':
-            case '\\':
-            case '/':
-            case 'b':
-            case 'f':
-            case 'n':
-            case 'r':
-            case 't': return true;
-            case 'u':
-                return pos + 5 < s_.size() && is_hex(s_[pos + 2]) && is_hex(s_[pos + 3]) && is_hex(s_[pos + 4]) &&
-                       is_hex(s_[pos + 5]);
-            default: return false;
-        }
+        const uint8_t kind = kEscapeKinds[static_cast<unsigned char>(s_[pos + 1])];
+        if (kind == 1) return true;
+        return kind == 2 && pos + 5 < s_.size() && is_hex(s_[pos + 2]) && is_hex(s_[pos + 3]) && is_hex(s_[pos + 4]) &&
+               is_hex(s_[pos + 5]);
     }
-
-    char char_at(size_t k) const { return tokens_[k] < s_.size() ? s_[tokens_[k]] : '\0'; }
 
     // The second pass: the grammar over the tokens. Between two tokens there is only whitespace, the inside of a
-    // string (between its quotes) or the rest of a scalar (checked with it).
+    // string (between its quotes) or the rest of a scalar (checked with it). Works on locals: the compiler need
+    // not reload members after each store.
     bool grammar() {
-        open_.clear();
-        sigs_.clear();
-        next_escape_ = 0;
+        const char* const text = s_.data();
+        const size_t size = s_.size();
+        const uint32_t* const tokens = tokens_.get();
+        const size_t count = count_;
+        uint32_t* const scalars = scalars_.get();
+        Open* const open = open_.get();
+        uint64_t* const sigs = sigs_.get();
+        const uint32_t* escape = escapes_.data();
+        // The character of token k, '\0' for the sentinel after the last one.
+        auto at = [&](size_t k) -> char { return tokens[k] < size ? text[tokens[k]] : '\0'; };
         size_t k = 0;
-        // Each state is where the token k stands.
+        size_t depth = 0;  // open containers: open[0 .. depth)
+        size_t key_count = 0;
+        size_t scalar_count = 0;
+        // Each label is where the token k stands.
     object_start:
-        if (open_.size() == kMaxJsonDepth) return false;
-        open_.push_back(Open{'{', static_cast<uint32_t>(sigs_.size())});
+        if (depth == kMaxJsonDepth) return false;
+        open[depth++] = Open{'{', static_cast<uint32_t>(key_count), 0};
         ++k;
-        if (char_at(k) == '}') goto close;
+        if (at(k) == '}') goto close;
     key:
-        if (char_at(k) != '"' || char_at(k + 1) != ':' || !add_key(k)) return false;
+        if (at(k) != '"' || at(k + 1) != ':') return false;
+        {
+            const size_t begin = tokens[k] + 1;
+            // Only whitespace between the closing quote and the colon (anything else would be a token).
+            size_t end = tokens[k + 1] - 1;
+            while (is_space(text[end])) --end;
+            if (text[end] != '"') return false;
+            // Keys are compared after unescaping: leave keys with escapes to the exact check.
+            while (*escape < begin) ++escape;
+            if (*escape < end) return false;
+            const uint64_t sig = key_signature(std::string_view(text + begin, end - begin));
+            // Objects are small, as a rule: compare with the earlier keys (equal signatures: maybe a duplicate, the
+            // exact check says) when a 64-bit filter of their signatures says one of them may be equal; past
+            // kPairwise keys, sort them all when the object closes instead.
+            Open& object = open[depth - 1];
+            const uint64_t bit = uint64_t{1} << (sig >> 58);
+            if ((object.bloom & bit) != 0 && key_count - object.keys_begin < kPairwise) {
+                for (size_t j = object.keys_begin; j < key_count; ++j) {
+                    if (sigs[j] == sig) return false;
+                }
+            }
+            object.bloom |= bit;
+            sigs[key_count++] = sig;
+        }
         k += 2;
     value:
-        switch (char_at(k)) {
-            case '{': goto object_start;
-            case '[':
-                if (open_.size() == kMaxJsonDepth) return false;
-                open_.push_back(Open{'[', 0});
-                ++k;
-                if (char_at(k) == ']') goto close;
-                goto value;
-            case '"': ++k; break;
-            default:
-                if (k == count_ || !scalar(tokens_[k])) return false;
-                ++k;
-                break;
-        }
-    after_value:
-        if (char_at(k) == ',') {
+        if (k == count) return false;
+        if (at(k) == '{') goto object_start;
+        if (at(k) == '[') {
+            if (depth == kMaxJsonDepth) return false;
+            open[depth++] = Open{'[', 0, 0};
             ++k;
-            if (open_.back().kind == '{') goto key;
+            if (at(k) == ']') goto close;
             goto value;
         }
-        if (char_at(k) != (open_.back().kind == '{' ? '}' : ']')) return false;
-    close:
-        if (open_.back().kind == '{' && !distinct_keys(open_.back().keys_begin)) return false;
-        open_.pop_back();
+        // A string (already checked) or a scalar (checked at the end, out of this loop's way: fewer branches to
+        // mispredict here). Anything else in a value's place is a "scalar" that is not one.
+        scalars[scalar_count] = tokens[k];
+        scalar_count += at(k) != '"' ? 1 : 0;
         ++k;
-        if (!open_.empty()) goto after_value;
-        return k == count_;
-    }
-
-    // The key that opens at token k, followed by the colon at token k+1.
-    bool add_key(size_t k) {
-        const size_t begin = tokens_[k] + 1;
-        // Only whitespace between the closing quote and the colon (anything else would be a token).
-        size_t end = tokens_[k + 1] - 1;
-        while (is_space(s_[end])) --end;
-        if (s_[end] != '"') return false;
-        // Keys are compared after unescaping: leave keys with escapes to the exact check.
-        while (escapes_[next_escape_] < begin) ++next_escape_;
-        if (escapes_[next_escape_] < end) return false;
-        const std::string_view key = s_.substr(begin, end - begin);
-        const uint64_t sig = key_signature(key);
-        const size_t first = open_.back().keys_begin;
-        // Objects are small, as a rule: compare with each earlier key (equal signatures: maybe a duplicate, the
-        // exact check says); past kPairwise keys, sort them all when the object closes instead.
-        if (sigs_.size() - first < kPairwise) {
-            for (size_t j = first; j < sigs_.size(); ++j) {
-                if (sigs_[j] == sig) return false;
+    after_value:
+        if (at(k) == ',') {
+            ++k;
+            if (open[depth - 1].kind == '{') goto key;
+            goto value;
+        }
+        if (at(k) != (open[depth - 1].kind == '{' ? '}' : ']')) return false;
+    close:
+        if (open[depth - 1].kind == '{') {
+            const size_t first = open[depth - 1].keys_begin;
+            if (key_count - first > kPairwise) {
+                std::sort(sigs + first, sigs + key_count);
+                if (std::adjacent_find(sigs + first, sigs + key_count) != sigs + key_count) return false;
             }
+            key_count = first;
         }
-        sigs_.push_back(sig);
-        return true;
-    }
-
-    bool distinct_keys(size_t first) {
-        if (sigs_.size() - first > kPairwise) {
-            const auto begin = sigs_.begin() + static_cast<std::ptrdiff_t>(first);
-            std::sort(begin, sigs_.end());
-            if (std::adjacent_find(begin, sigs_.end()) != sigs_.end()) return false;
+        --depth;
+        ++k;
+        if (depth != 0) goto after_value;
+        if (k != count) return false;
+        for (size_t i = 0; i < scalar_count; ++i) {
+            if (!scalar(scalars[i])) return false;
         }
-        sigs_.resize(first);
         return true;
     }
 
@@ -710,19 +760,21 @@ private:
     struct Open {
         char kind;
         uint32_t keys_begin;  // an object's first key in sigs_
+        uint64_t bloom;       // an object's keys: bit (signature >> 58) of each
     };
 
     std::string_view s_;
-    std::unique_ptr<uint32_t[]> tokens_;  // token offsets, then a sentinel at the text's end
+    std::unique_ptr<uint32_t[]> tokens_;   // token offsets, then a sentinel at the text's end
+    std::unique_ptr<uint32_t[]> scalars_;  // where the scalars start, for grammar()
     size_t capacity_ = 0;
     std::vector<uint32_t> escapes_;  // where each escape starts, then a sentinel
-    size_t next_escape_ = 0;         // the first escape not before the key being added
 #if defined(EQLC_JSON_CHECK_AVX2)
-    bool avx2_ = __builtin_cpu_supports("avx2");
+    bool avx2_ = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul");
+    bool avx512_ = avx2_ && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
 #endif
     size_t count_ = 0;
-    std::vector<Open> open_;
-    std::vector<uint64_t> sigs_;  // the key signatures of the open objects, innermost last
+    std::unique_ptr<Open[]> open_ = std::make_unique<Open[]>(kMaxJsonDepth);  // the open containers
+    std::unique_ptr<uint64_t[]> sigs_;  // the key signatures of the open objects, innermost last
 };
 
 #else
