@@ -415,8 +415,31 @@ uint64_t prefix_xor_shifts(uint64_t x) {
     return x;
 }
 
+// Writes base + the index of each bit of `bits`, eight at a time whatever their number (fewer branches to
+// mispredict; the buffer has room for the excess).
+[[gnu::always_inline]] inline uint32_t* flatten_scalar(uint32_t* out, size_t base, uint64_t bits) {
+    const int count = __builtin_popcountll(bits);
+    const auto at = static_cast<uint32_t>(base);
+    for (int k = 0; k < 8; ++k) {
+        out[k] = at + static_cast<uint32_t>(__builtin_ctzll(bits | (uint64_t{1} << 63)));
+        bits &= bits - 1;
+    }
+    if (count > 8) {
+        for (int k = 8; k < 16; ++k) {
+            out[k] = at + static_cast<uint32_t>(__builtin_ctzll(bits | (uint64_t{1} << 63)));
+            bits &= bits - 1;
+        }
+        for (int k = 16; k < count; ++k) {
+            out[k] = at + static_cast<uint32_t>(__builtin_ctzll(bits));
+            bits &= bits - 1;
+        }
+    }
+    return out + count;
+}
+
 // The block at p with SSE2 (any x86-64).
 struct Sse2 {
+    static uint32_t* flatten(uint32_t* out, size_t base, uint64_t bits) { return flatten_scalar(out, base, bits); }
     static uint64_t prefix_xor(uint64_t x) { return prefix_xor_shifts(x); }
     static Block classify(const char* p) {
         Block b;
@@ -452,6 +475,7 @@ __attribute__((target("pclmul"))) uint64_t prefix_xor_clmul(uint64_t x) {
 
 // The block at p with AVX2 (and PCLMUL), on the processors that have them (chosen at run time).
 struct Avx2 {
+    static uint32_t* flatten(uint32_t* out, size_t base, uint64_t bits) { return flatten_scalar(out, base, bits); }
     __attribute__((target("pclmul"))) static uint64_t prefix_xor(uint64_t x) { return prefix_xor_clmul(x); }
     __attribute__((target("avx2"))) static Block classify(const char* p) {
         const __m256i space_table =
@@ -484,6 +508,18 @@ constexpr std::array<char, 64> kOpTable4 = four_times(kOpTable);
 
 // The block at p with AVX-512 (BW), compares straight into bit masks.
 struct Avx512 {
+    // 16 bits at a time: the offsets of the set bits, compressed to the front of a vector, stored whole.
+    __attribute__((target("avx512f,popcnt"))) static uint32_t* flatten(uint32_t* out, size_t base, uint64_t bits) {
+        __m512i at = _mm512_add_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                      _mm512_set1_epi32(static_cast<int>(base)));
+        for (int chunk = 0; chunk < 4; ++chunk) {
+            const auto mask = static_cast<__mmask16>(bits >> (16 * chunk));
+            _mm512_storeu_si512(out, _mm512_maskz_compress_epi32(mask, at));
+            out += __builtin_popcount(mask);
+            at = _mm512_add_epi32(at, _mm512_set1_epi32(16));
+        }
+        return out;
+    }
     __attribute__((target("pclmul"))) static uint64_t prefix_xor(uint64_t x) { return prefix_xor_clmul(x); }
     __attribute__((target("avx512f,avx512bw"))) static Block classify(const char* p) {
         const __m512i space_table = _mm512_loadu_si512(kSpaceTable4.data());
@@ -544,7 +580,7 @@ private:
 
     template <typename Simd>
     [[gnu::always_inline]] inline bool index_with() {
-        if (capacity_ < s_.size() + 65) {
+        if (capacity_ < s_.size() + 65) {  // flatten() writes up to 16 entries past the last token
             capacity_ = s_.size() + 65;
             tokens_ = std::make_unique<uint32_t[]>(capacity_);
             scalars_ = std::make_unique<uint32_t[]>(capacity_);
@@ -591,7 +627,7 @@ private:
             const uint64_t scalar = ~(b.space | b.op | b.quote | in_string);
             const uint64_t scalar_start = scalar & ~((scalar << 1) | scalar_carry);
             scalar_carry = scalar >> 63;
-            out = flatten(out, base, (b.op & ~in_string) | (quotes & in_string) | scalar_start);
+            out = Simd::flatten(out, base, (b.op & ~in_string) | (quotes & in_string) | scalar_start);
         }
         if (string_carry != 0 || escaped_carry != 0) return false;
         if (high != 0 && !simdjson::validate_utf8(s_.data(), s_.size())) return false;
@@ -599,28 +635,6 @@ private:
         tokens_[count_] = static_cast<uint32_t>(s_.size());  // a sentinel: grammar() reads '\0' there
         escapes_.push_back(UINT32_MAX);                      // a sentinel for add_key()
         return true;
-    }
-
-    // Writes base + the index of each bit of `bits`, eight at a time whatever their number (fewer branches to
-    // mispredict; the buffer has room for the excess).
-    [[gnu::always_inline]] static inline uint32_t* flatten(uint32_t* out, size_t base, uint64_t bits) {
-        const int count = __builtin_popcountll(bits);
-        const auto at = static_cast<uint32_t>(base);
-        for (int k = 0; k < 8; ++k) {
-            out[k] = at + static_cast<uint32_t>(__builtin_ctzll(bits | (uint64_t{1} << 63)));
-            bits &= bits - 1;
-        }
-        if (count > 8) {
-            for (int k = 8; k < 16; ++k) {
-                out[k] = at + static_cast<uint32_t>(__builtin_ctzll(bits | (uint64_t{1} << 63)));
-                bits &= bits - 1;
-            }
-            for (int k = 16; k < count; ++k) {
-                out[k] = at + static_cast<uint32_t>(__builtin_ctzll(bits));
-                bits &= bits - 1;
-            }
-        }
-        return out + count;
     }
 
     // The backslash at pos starts \" \\ \/ \b \f \n \r \t or \uXXXX.
