@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <vector>
@@ -547,6 +548,18 @@ struct Avx512 {
 // decides and says what and where. tests/unit/json_check_test.cpp compares the two on many texts.
 class FastCheck {
 public:
+    FastCheck() {
+#if defined(EQLC_JSON_CHECK_AVX2)
+        // For tests: EQLC_JSON_CHECK_SIMD=sse2 or avx2 caps the instruction set, so that every variant is tested on
+        // a machine that has them all.
+        if (const char* cap = std::getenv("EQLC_JSON_CHECK_SIMD"); cap != nullptr) {
+            const std::string_view level(cap);
+            if (level == "sse2") avx2_ = false;
+            if (level == "sse2" || level == "avx2") avx512_ = false;
+        }
+#endif
+    }
+
     bool vouches_for(std::string_view text) {
         // The token index takes 4 bytes per byte of text: long texts go to the exact check.
         if (text.size() > kMaxText) return false;

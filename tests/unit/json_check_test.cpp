@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,22 @@ const std::string kLinuxAuth =
     "\"lon\": 2.35}}}, \"message\": \"Failed password for invalid user admin from 203.0.113.7 port 51234 ssh2\", "
     "\"process\": {\"args\": [[], [{}], [[1, 2], {\"a\": [true, false, null]}]]}, \"x\": \"\" }\n";
 
+// Each test case runs once per instruction set of the fast path (AVX-512, AVX2, SSE2; those the machine lacks
+// fall back to the next one down): the variable is read when a JsonChecker is made.
+class SimdLevel {
+public:
+    explicit SimdLevel(const std::string& level) {
+        if (level.empty()) {
+            unsetenv("EQLC_JSON_CHECK_SIMD");
+        } else {
+            setenv("EQLC_JSON_CHECK_SIMD", level.c_str(), 1);
+        }
+    }
+    ~SimdLevel() { unsetenv("EQLC_JSON_CHECK_SIMD"); }
+    SimdLevel(const SimdLevel&) = delete;
+    SimdLevel& operator=(const SimdLevel&) = delete;
+};
+
 // Every byte deleted, replaced by each of these, and each of these inserted before it.
 const std::string kMutationBytes =
     std::string("\"\\{}[],: \t\n\r01-+.eEatnu/fx") + std::string(1, '\0') + "\x01\x1f\x7f\x80\xC3\xE6\xF0\xFF";
@@ -87,6 +104,9 @@ void mutate_everywhere(Differential& d, const std::string& event) {
 }  // namespace
 
 TEST_CASE("json check: hand-written edge cases, fast path against the exact check", "[json-check]") {
+    const std::string simd = GENERATE(as<std::string>{}, "", "avx2", "sse2");
+    INFO("fast path SIMD cap: " << (simd.empty() ? "none" : simd));
+    const SimdLevel level(simd);
     Differential d;
     const std::vector<std::string> texts = {
         // objects and whitespace
@@ -141,6 +161,9 @@ TEST_CASE("json check: hand-written edge cases, fast path against the exact chec
 }
 
 TEST_CASE("json check: objects with many keys, duplicates anywhere", "[json-check]") {
+    const std::string simd = GENERATE(as<std::string>{}, "", "avx2", "sse2");
+    INFO("fast path SIMD cap: " << (simd.empty() ? "none" : simd));
+    const SimdLevel level(simd);
     Differential d;
     for (const int keys : {15, 16, 17, 31, 32, 33, 34, 40, 100, 1000}) {
         std::string text = "{";
@@ -158,6 +181,9 @@ TEST_CASE("json check: objects with many keys, duplicates anywhere", "[json-chec
 }
 
 TEST_CASE("json check: nesting at and beyond the depth limit", "[json-check]") {
+    const std::string simd = GENERATE(as<std::string>{}, "", "avx2", "sse2");
+    INFO("fast path SIMD cap: " << (simd.empty() ? "none" : simd));
+    const SimdLevel level(simd);
     Differential d;
     for (const int depth : {1, 2, 63, 64, 65, 998, 999, 1000, 1001, 1002, 1023, 1024, 1025, 5000}) {
         for (const char* open : {"[", "{\"a\":"}) {
@@ -176,6 +202,9 @@ TEST_CASE("json check: nesting at and beyond the depth limit", "[json-check]") {
 }
 
 TEST_CASE("json check: escapes and quotes at every offset around 64-byte blocks", "[json-check]") {
+    const std::string simd = GENERATE(as<std::string>{}, "", "avx2", "sse2");
+    INFO("fast path SIMD cap: " << (simd.empty() ? "none" : simd));
+    const SimdLevel level(simd);
     Differential d;
     for (size_t pad = 0; pad < 140; ++pad) {
         const std::string prefix = "{\"p\":\"" + std::string(pad, 'x');
@@ -195,6 +224,9 @@ TEST_CASE("json check: escapes and quotes at every offset around 64-byte blocks"
 }
 
 TEST_CASE("json check: every single-byte deletion, replacement and insertion of realistic events", "[json-check]") {
+    const std::string simd = GENERATE(as<std::string>{}, "", "avx2", "sse2");
+    INFO("fast path SIMD cap: " << (simd.empty() ? "none" : simd));
+    const SimdLevel level(simd);
     Differential d;
     JsonChecker checker;
     REQUIRE(checker.fast_path_vouches(kWindowsProcess));
@@ -208,6 +240,9 @@ TEST_CASE("json check: every single-byte deletion, replacement and insertion of 
 }
 
 TEST_CASE("json check: random multi-byte mutations and long texts", "[json-check]") {
+    const std::string simd = GENERATE(as<std::string>{}, "", "avx2", "sse2");
+    INFO("fast path SIMD cap: " << (simd.empty() ? "none" : simd));
+    const SimdLevel level(simd);
     Differential d;
     uint64_t state = 0x9E3779B97F4A7C15ULL;
     auto next = [&] {
