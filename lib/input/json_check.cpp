@@ -645,8 +645,9 @@ private:
         if (string_carry != 0 || escaped_carry != 0) return false;
         if (high != 0 && !simdjson::validate_utf8(s_.data(), s_.size())) return false;
         count_ = static_cast<size_t>(out - tokens_.get());
-        tokens_[count_] = static_cast<uint32_t>(s_.size());  // a sentinel: grammar() reads '\0' there
-        escapes_.push_back(UINT32_MAX);                      // a sentinel for add_key()
+        // A sentinel after the last token: the root's '{', which no state of grammar() takes where it reads it.
+        tokens_[count_] = tokens_[0];
+        escapes_.push_back(UINT32_MAX);  // a sentinel for add_key()
         return true;
     }
 
@@ -664,15 +665,13 @@ private:
     // not reload members after each store.
     bool grammar() {
         const char* const text = s_.data();
-        const size_t size = s_.size();
         const uint32_t* const tokens = tokens_.get();
         const size_t count = count_;
         uint32_t* const scalars = scalars_.get();
         Open* const open = open_.get();
         uint64_t* const sigs = sigs_.get();
         const uint32_t* escape = escapes_.data();
-        // The character of token k, '\0' for the sentinel after the last one.
-        auto at = [&](size_t k) -> char { return tokens[k] < size ? text[tokens[k]] : '\0'; };
+        auto at = [&](size_t k) -> char { return text[tokens[k]]; };
         size_t k = 0;
         size_t depth = 0;  // open containers: open[0 .. depth)
         size_t key_count = 0;
