@@ -549,18 +549,20 @@ struct Avx512 {
 class FastCheck {
 public:
     FastCheck() {
-#if defined(EQLC_JSON_CHECK_AVX2)
         // For tests: EQLC_JSON_CHECK_SIMD=sse2 or avx2 caps the instruction set, so that every variant is tested on
-        // a machine that has them all.
+        // a machine that has them all; =none turns the fast path off (the exact check decides every text).
         if (const char* cap = std::getenv("EQLC_JSON_CHECK_SIMD"); cap != nullptr) {
             const std::string_view level(cap);
+            enabled_ = level != "none";
+#if defined(EQLC_JSON_CHECK_AVX2)
             if (level == "sse2") avx2_ = false;
             if (level == "sse2" || level == "avx2") avx512_ = false;
-        }
 #endif
+        }
     }
 
     bool vouches_for(std::string_view text) {
+        if (!enabled_) return false;
         // The token index takes 4 bytes per byte of text: long texts go to the exact check.
         if (text.size() > kMaxText) return false;
         s_ = text;
@@ -795,6 +797,7 @@ private:
     size_t capacity_ = 0;
     std::vector<uint32_t> escapes_;  // where each escape starts, then a sentinel
 #if defined(EQLC_JSON_CHECK_AVX2)
+    bool enabled_ = true;
     bool avx2_ = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul");
     bool avx512_ = avx2_ && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
 #endif
