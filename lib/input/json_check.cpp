@@ -549,6 +549,12 @@ struct Avx512 {
 class FastCheck {
 public:
     FastCheck() {
+#if defined(EQLC_JSON_CHECK_AVX2)
+        // What the processor has (cpu_init: safe even if this runs before libgcc's own initialisation).
+        __builtin_cpu_init();
+        avx2_ = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul");
+        avx512_ = avx2_ && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+#endif
         // For tests: EQLC_JSON_CHECK_SIMD=sse2 or avx2 caps the instruction set, so that every variant is tested on
         // a machine that has them all; =none turns the fast path off (the exact check decides every text).
         if (const char* cap = std::getenv("EQLC_JSON_CHECK_SIMD"); cap != nullptr) {
@@ -597,6 +603,7 @@ private:
     [[gnu::always_inline]] inline bool index_with() {
         if (capacity_ < s_.size() + 65) {  // flatten() writes up to 16 entries past the last token
             capacity_ = s_.size() + 65;
+            if (!open_) open_ = std::make_unique<Open[]>(kMaxJsonDepth);
             tokens_ = std::make_unique<uint32_t[]>(capacity_);
             scalars_ = std::make_unique<uint32_t[]>(capacity_);
             sigs_ = std::make_unique<uint64_t[]>(capacity_);
@@ -798,11 +805,11 @@ private:
     std::vector<uint32_t> escapes_;  // where each escape starts, then a sentinel
 #if defined(EQLC_JSON_CHECK_AVX2)
     bool enabled_ = true;
-    bool avx2_ = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul");
-    bool avx512_ = avx2_ && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+    bool avx2_ = false;
+    bool avx512_ = false;
 #endif
     size_t count_ = 0;
-    std::unique_ptr<Open[]> open_ = std::make_unique<Open[]>(kMaxJsonDepth);  // the open containers
+    std::unique_ptr<Open[]> open_;      // the open containers (kMaxJsonDepth of them at most)
     std::unique_ptr<uint64_t[]> sigs_;  // the key signatures of the open objects, innermost last
 };
 
