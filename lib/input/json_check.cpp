@@ -569,7 +569,8 @@ public:
 
     bool vouches_for(std::string_view text) {
         if (!enabled_) return false;
-        // The token index takes 4 bytes per byte of text: long texts go to the exact check.
+        // The buffers take up to 12 bytes per byte of text, kept for the next text: long texts (none in a normal
+        // stream) go to the exact check.
         if (text.size() > kMaxText) return false;
         s_ = text;
         size_t first = 0;
@@ -579,7 +580,7 @@ public:
     }
 
 private:
-    static constexpr size_t kMaxText = size_t{1} << 20;
+    static constexpr size_t kMaxText = size_t{256} << 10;
     static constexpr size_t kPairwise = 32;
 
     // The first pass: fills tokens_ with the offset of every token, in order: brackets, commas and colons
@@ -606,7 +607,7 @@ private:
             if (!open_) open_ = std::make_unique<Open[]>(kMaxJsonDepth);
             tokens_ = std::make_unique<uint32_t[]>(capacity_);
             scalars_ = std::make_unique<uint32_t[]>(capacity_);
-            sigs_ = std::make_unique<uint64_t[]>(capacity_);
+            sigs_ = std::make_unique<uint64_t[]>(capacity_ / 2);  // a key takes two tokens: its quote and colon
         }
         escapes_.clear();
         uint32_t* out = tokens_.get();
