@@ -657,7 +657,7 @@ private:
         count_ = static_cast<size_t>(out - tokens_.get());
         // A sentinel after the last token: the root's '{', which no state of grammar() takes where it reads it.
         tokens_[count_] = tokens_[0];
-        escapes_.push_back(UINT32_MAX);  // a sentinel for add_key()
+        escapes_.push_back(UINT32_MAX);  // a sentinel for grammar()
         return true;
     }
 

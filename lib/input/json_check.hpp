@@ -23,8 +23,9 @@
 // text it refuses or is unsure of (a key with an escape, two keys with one signature, a text over 256 KiB) goes to
 // the exact check: one scalar pass with a stack of open containers that finds the first problem and its offset.
 // So the verdict, message and offset are always the exact check's; tests/unit/json_check_test.cpp compares both
-// paths on many texts. On 20,000 generated ECS events (1.8 KB each) the fast path ran at about 2.0-2.3 GB/s where
-// the exact check alone ran at 1.1-1.2 GB/s and simdjson's DOM parser at 1.4-2.5 GB/s (bench/json_check_bench.cpp).
+// paths on many texts. On 20,000 generated ECS events (1.8 KB each; bench/json_check_bench.cpp, AVX-512, a shared
+// 2-core VM) check() ran at 2.4-2.65 GiB/s where the exact check alone ran at 1.2-1.25 GiB/s (2.1x; with AVX2 1.6x,
+// SSE2 1.3x) and a bare simdjson DOM parse at 2.1-2.6 GiB/s.
 #pragma once
 
 #include <cstddef>
