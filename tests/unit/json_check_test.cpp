@@ -8,10 +8,12 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "input/json_check.hpp"
+#include "support/shared_data.hpp"
 
 namespace {
 
@@ -278,4 +280,47 @@ TEST_CASE("json check: random multi-byte mutations and long texts", "[json-check
     d.run(under);
     d.require_agreement();
     CHECK(d.vouched > 100);
+}
+
+TEST_CASE("json check: the shared ECS samples and conformance events, and single-byte mutations of the samples",
+          "[json-check]") {
+    EQLC_REQUIRE_SHARED(samples, "corpus/ecs-samples");
+    EQLC_REQUIRE_SHARED(data, "conformance/elastic/data");
+    const std::string simd = GENERATE(as<std::string>{}, "", "avx2", "sse2");
+    INFO("fast path SIMD cap: " << (simd.empty() ? "none" : simd));
+    const SimdLevel level(simd);
+    Differential d;
+    std::vector<std::string> events;
+    for (const auto& dir : {*samples, *data}) {
+        for (const auto& file : eqlc::test::files_in(dir, ".ndjson")) {
+            std::istringstream lines(eqlc::test::read_text(file));
+            for (std::string line; std::getline(lines, line);) {
+                if (!line.empty()) events.push_back(line);
+            }
+        }
+    }
+    REQUIRE(events.size() > 100);
+    for (const std::string& event : events) {
+        INFO(event.substr(0, 200));
+        CHECK(d.checker.fast_path_vouches(event));
+        d.run(event);
+    }
+    // The Elastic Defend samples (the first files read), mutated at every byte with the fastest variant only.
+    if (simd.empty()) {
+        const std::string bytes = std::string("\"\\,}1 ") + '\x01';
+        for (size_t e = 0; e < 8; ++e) {
+            const std::string& event = events[e];
+            for (size_t i = 0; i < event.size(); ++i) {
+                std::string deleted = event;
+                deleted.erase(i, 1);
+                d.run(deleted);
+                for (const char b : bytes) {
+                    std::string replaced = event;
+                    replaced[i] = b;
+                    d.run(replaced);
+                }
+            }
+        }
+    }
+    d.require_agreement();
 }
