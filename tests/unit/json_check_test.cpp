@@ -324,3 +324,132 @@ TEST_CASE("json check: the shared ECS samples and conformance events, and single
     }
     d.require_agreement();
 }
+
+namespace {
+
+// Random JSON-like texts: mostly valid, with keys from a small pool (so duplicates, plain and escaped, occur),
+// every kind of value and whitespace anywhere.
+class RandomJson {
+public:
+    explicit RandomJson(uint64_t seed) : state_(seed) {}
+
+    std::string document() {
+        std::string out;
+        object(out, 0);
+        return out;
+    }
+
+private:
+    uint64_t next() {
+        state_ ^= state_ << 13;
+        state_ ^= state_ >> 7;
+        state_ ^= state_ << 17;
+        return state_;
+    }
+    size_t below(size_t n) { return static_cast<size_t>(next() % n); }
+
+    void space(std::string& out) {
+        static const char* const kSpaces[] = {"", "", "", "", " ", "\t", "\r\n", "  \n "};
+        out += kSpaces[below(8)];
+    }
+
+    void string(std::string& out) {
+        static const char* const kPieces[] = {"a",
+                                              "path",
+                                              "C:\\\\Windows",
+                                              "\\\"",
+                                              "\\\\",
+                                              "\\/",
+                                              "\\b\\f\\n\\r\\t",
+                                              "\\u0041",
+                                              "\\ud83d\\ude00",
+                                              "\\udc00",
+                                              "\xC3\xA9",
+                                              "\xF0\x9F\x98\x80",
+                                              " ",
+                                              "0123456789abcdef0123456789abcdef0123456789abcdef"};
+        out += '"';
+        for (size_t n = below(5); n > 0; --n) out += kPieces[below(14)];
+        out += '"';
+    }
+
+    void key(std::string& out) {
+        static const char* const kKeys[] = {"\"a\"",
+                                            "\"b\"",
+                                            "\"\\u0061\"",
+                                            "\"process\"",
+                                            "\"name\"",
+                                            "\"event.category\"",
+                                            "\"\"",
+                                            "\"a_rather_long_key_of_forty_bytes_____\"",
+                                            "\"a_rather_long_key_of_forty_bytes____x\""};
+        if (below(4) == 0) {
+            out += kKeys[below(9)];
+        } else {
+            out += "\"k" + std::to_string(below(1000)) + "\"";
+        }
+    }
+
+    void value(std::string& out, int depth) {
+        static const char* const kScalars[] = {
+            "0",     "-0",   "1",   "-12.5e-3",        "1E+2", "1e999", "123456789012345678901234567890", "true",
+            "false", "null", "0.5", "9007199254740993"};
+        const size_t kind = depth > 6 ? below(3) : below(5);
+        if (kind == 0) {
+            string(out);
+        } else if (kind <= 2) {
+            out += kScalars[below(12)];
+        } else if (kind == 3) {
+            object(out, depth + 1);
+        } else {
+            out += '[';
+            const size_t n = below(5);
+            for (size_t i = 0; i < n; ++i) {
+                if (i != 0) out += ',';
+                space(out);
+                value(out, depth + 1);
+                space(out);
+            }
+            out += ']';
+        }
+    }
+
+    void object(std::string& out, int depth) {
+        out += '{';
+        const size_t n = below(8) == 0 ? 30 + below(10) : below(6);
+        for (size_t i = 0; i < n; ++i) {
+            if (i != 0) out += ',';
+            space(out);
+            key(out);
+            space(out);
+            out += ':';
+            space(out);
+            value(out, depth);
+            space(out);
+        }
+        out += '}';
+    }
+
+    uint64_t state_;
+};
+
+}  // namespace
+
+TEST_CASE("json check: random documents, whole and with a byte changed", "[json-check]") {
+    const std::string simd = GENERATE(as<std::string>{}, "", "avx2", "sse2");
+    INFO("fast path SIMD cap: " << (simd.empty() ? "none" : simd));
+    const SimdLevel level(simd);
+    Differential d;
+    RandomJson random(0x2545F4914F6CDD1DULL);
+    for (int round = 0; round < 3000; ++round) {
+        std::string text = random.document();
+        d.run(text);
+        const size_t at = static_cast<size_t>(round * 7919) % text.size();
+        text[at] = kMutationBytes[static_cast<size_t>(round) % kMutationBytes.size()];
+        d.run(text);
+    }
+    d.require_agreement();
+    INFO("texts " << d.texts << ", vouched " << d.vouched << ", invalid " << d.invalid);
+    CHECK(d.vouched > 500);
+    CHECK(d.invalid > 1000);
+}
