@@ -312,8 +312,9 @@ public:
         // Threads that parse the input and run the queries. With more than 1, one more thread reads the input
         // and cuts it into chunks of whole lines, `threads` threads parse and project the chunks, and the events
         // are run strictly in input order. With several queries (and no reorder window), the queries are also
-        // split among `threads` threads (this one and threads - 1 others; EngineStats::query_threads), each
-        // running its share over every event. Matches, bad-input reports (with their lines), stats and progress
+        // split among threads (this one and others; EngineStats::query_threads), each running its share over
+        // every event: with the rule index (the default), threads / 2 of them (at least 1), the other threads
+        // parsing and looking the events up in the index; without it, `threads` of them. Matches, bad-input reports (with their lines), stats and progress
         // are exactly those of threads = 1, and the handlers are called on this thread, in the same order. At
         // most 4 * threads chunks are held at once.
         unsigned threads = 1;

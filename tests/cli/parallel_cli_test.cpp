@@ -88,7 +88,7 @@ TEST_CASE("eqlc -j 2 reports bad lines, stats and strict stops as -j 1 does", "[
     check_same(one, run_eqlc({"-j", "2", "-e", query, "-"}, events_with_problems()));
 }
 
-TEST_CASE("eqlc -j 2 with a folder of rules splits the rules between two threads, with the output of -j 1",
+TEST_CASE("eqlc -j 4 with a folder of rules splits the rules between two threads, with the output of -j 1",
           "[cli][parallel]") {
     TempDir dir;
     std::filesystem::create_directories(dir.path() / "rules");
@@ -100,14 +100,21 @@ TEST_CASE("eqlc -j 2 with a folder of rules splits the rules between two threads
     const auto one = run_eqlc({"--stats", "-j", "1", rules, kDefend, kSysmon});
     REQUIRE(one.status == 1);
     CHECK(one.err.find("  threads running rules   1\n") != std::string::npos);
-    for (const char* j : {"2", "3"}) {
+    // Half the threads run rules (the others parse and look events up in the rule index), all of them without
+    // the index.
+    for (const auto& [j, rule_threads] : std::vector<std::pair<std::string, std::string>>{{"2", "1"}, {"4", "2"}}) {
         const auto many = run_eqlc({"--stats", "-j", j, rules, kDefend, kSysmon});
         check_same(one, many);
-        CHECK(many.err.find(std::string("  threads running rules   ") + j + "\n") != std::string::npos);
+        CHECK(many.err.find("  threads running rules   " + rule_threads + "\n") != std::string::npos);
     }
+    const auto unindexed_one = run_eqlc({"--stats", "-j", "1", "--no-rule-index", rules, kDefend, kSysmon});
+    const auto unindexed = run_eqlc({"--stats", "-j", "3", "--no-rule-index", rules, kDefend, kSysmon});
+    check_same(unindexed_one, unindexed);
+    CHECK(unindexed.out == one.out);
+    CHECK(unindexed.err.find("  threads running rules   3\n") != std::string::npos);
 }
 
-TEST_CASE("eqlc -j 3 with the detection-rules corpus gives the output of -j 1", "[cli][parallel][corpus]") {
+TEST_CASE("eqlc -j 4 with the detection-rules corpus gives the output of -j 1", "[cli][parallel][corpus]") {
     EQLC_REQUIRE_SHARED(rules, "corpus/detection-rules/toml/rules");
     // Windows process starts of the tools many rules look at, with the fields those rules read (their time field
     // is event.ingested), and some network events.
@@ -152,9 +159,9 @@ TEST_CASE("eqlc -j 3 with the detection-rules corpus gives the output of -j 1", 
     std::istringstream lines(one.out);
     for (std::string line; std::getline(lines, line);) fired.insert(nlohmann::json::parse(line).at("rule").at("name"));
     CHECK(fired.size() >= 3);
-    const auto many = run_eqlc({"--stats", "-j", "3", rules->string(), file});
+    const auto many = run_eqlc({"--stats", "-j", "4", rules->string(), file});
     check_same(one, many);
-    CHECK(many.err.find("  threads running rules   3\n") != std::string::npos);
+    CHECK(many.err.find("  threads running rules   2\n") != std::string::npos);
     // Every rule on every event (no rule index): the same alerts, the same counts but the index's.
     const auto all = run_eqlc({"--stats", "--no-rule-index", rules->string(), file});
     CHECK(all.status == one.status);

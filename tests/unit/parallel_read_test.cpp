@@ -362,7 +362,8 @@ TEST_CASE("Parallel read: several queries are split among the threads; handlers 
     for (unsigned threads : {2u, 3u, 16u}) {
         INFO("threads " << threads);
         const Seen split = read(queries, options, threads);
-        CHECK(split.query_threads == std::min<size_t>(threads, valid));
+        // With the rule index, half the threads run rules (at least one); the others parse.
+        CHECK(split.query_threads == std::min<size_t>(std::max(1u, threads / 2), valid));
         CHECK(split.matches == one.matches);
         CHECK(split.reports == one.reports);
         CHECK(!split.other_thread);
@@ -373,6 +374,12 @@ TEST_CASE("Parallel read: several queries are split among the threads; handlers 
 
     // One query: nothing to split. A reorder window holds events across batches: the queries stay on one thread.
     CHECK(read({queries.front()}, options, 4).query_threads == 1);
+    // Without the index, every thread runs rules too.
+    eqlc::EngineOptions no_index = options;
+    no_index.rule_index = false;
+    const Seen unindexed = read(queries, no_index, 3);
+    CHECK(unindexed.query_threads == 3);
+    CHECK(unindexed.matches == one.matches);
     eqlc::EngineOptions reorder = options;
     reorder.reorder_window_ns = int64_t{1'000'000'000};
     CHECK(read(queries, reorder, 4).query_threads == 1);

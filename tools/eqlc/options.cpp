@@ -80,9 +80,11 @@ Options:
   --no-rule-index            run every rule on every event; by default an index over the values rules test
                              (field == value, in, :, like; see --explain) runs only the rules an event may
                              match (same alerts; --stats shows how many rule terms it covers)
-  -j, --threads N            parse the input on N threads (default 1; 0 or auto: one per CPU), plus one
-                             that reads it, and with several rules split the rules among N threads (not
-                             with --reorder-window); the results (alerts, messages, stats) are those of -j 1
+  -j, --threads N            use N threads (default 1; 0 or auto: one per CPU), plus one that reads the
+                             input: with several rules (and not --reorder-window), N/2 of them (at least 1)
+                             run the rules and the others parse the input and look events up in the rule
+                             index (with --no-rule-index: N parse and N run rules); with one rule, N parse;
+                             the results (alerts, messages, stats) are those of -j 1
   --mmap                     with -j: map plain event files into memory instead of reading them (saves a
                              copy, but page faults cost more than the copy on many virtual machines; a file
                              that another process truncates while it is mapped, e.g. by copytruncate log
