@@ -45,7 +45,8 @@ struct Engine::Impl {
     // push_json / push_ndjson: the reader over the pushed text, and the padded copy of that text it reads.
     std::unique_ptr<input::NdjsonReader> push_reader;
     std::string push_text;
-    std::string built_text;  // push(EventBuilder): the event written as JSON
+    std::string built_text;                             // push(EventBuilder): the event written as JSON
+    std::unique_ptr<input::LineScanner> built_scanner;  // push(EventBuilder): the line prefilter over built_text
 
     MatchHandler match_handler;
     BadInputHandler bad_input_handler;

@@ -129,9 +129,12 @@ TEST_CASE("events built field by field give the alerts read_ndjson gives on thei
         CHECK(built.alerts == read.alerts);
         CHECK(built.ordinals == read.ordinals);
         CHECK(built.reports.empty());
-        // Built events skip the line prefilter: what read_ndjson skipped unread is run, to no match.
-        CHECK(built.engine->stats().events == read.engine->stats().events + read.engine->stats().skipped_events);
-        CHECK(built.engine->stats().skipped_events == 0);
+        // Built events go through the line prefilter as their JSON text would (push_json): the samples' events
+        // that no term can match are skipped unprojected, as read_ndjson skips their lines.
+        CHECK(built.engine->stats().skipped_events == read.engine->stats().skipped_events);
+        CHECK(built.engine->stats().skipped_events > 0);
+        CHECK(built.engine->stats().events + built.engine->stats().skipped_events ==
+              read.engine->stats().events + read.engine->stats().skipped_events);
     }
 }
 
