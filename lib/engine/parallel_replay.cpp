@@ -75,8 +75,7 @@ bool Engine::Impl::read_parallel(const std::string& path, const ReadOptions& rea
         runner->sync_time();  // the shards' runners take the sequences from here (QueryRunner::sync_time)
         shards = std::make_unique<engine::RuleShards>(
             queries, catalog, rule_threads, [this](size_t q, Match&& m) { deliver(q, std::move(m)); }, &set.value_mask,
-            set.rule_index.get());
-        shards->take_notes(notes.has_value());
+            set.rule_index.get(), notes.has_value());
     }
     stats.query_threads = shards ? static_cast<uint32_t>(shards->size()) : 1;
     struct Reset {  // leaves the engine sequential again, also when a handler or a shard throws

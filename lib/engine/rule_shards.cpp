@@ -25,7 +25,8 @@ uint64_t estimated_cost(const compiler::CompiledQuery& query) {
 }  // namespace
 
 RuleShards::RuleShards(std::vector<QueryState>& queries, const vm::FieldCatalog& catalog, unsigned count,
-                       const QueryRunner::Deliver& deliver, const ValueMask* values, const RuleIndex* index) {
+                       const QueryRunner::Deliver& deliver, const ValueMask* values, const RuleIndex* index, bool noted)
+    : noted_(noted) {
     std::vector<size_t> valid;
     for (size_t q = 0; q < queries.size(); ++q)
         if (!queries[q].disabled()) valid.push_back(q);
@@ -46,7 +47,8 @@ RuleShards::RuleShards(std::vector<QueryState>& queries, const vm::FieldCatalog&
     for (size_t s = 0; s < n; ++s) {
         std::sort(which[s].begin(), which[s].end());
         for (const size_t q : which[s]) owner_[q] = static_cast<uint32_t>(s);
-        shards_.push_back(std::make_unique<Shard>(queries, std::move(which[s]), catalog, deliver, values, index));
+        shards_.push_back(
+            std::make_unique<Shard>(queries, std::move(which[s]), catalog, deliver, values, index, noted && index));
     }
     for (size_t s = 1; s < n; ++s) threads_.emplace_back([this, s] { thread_main(*shards_[s]); });
 }

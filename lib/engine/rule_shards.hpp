@@ -39,12 +39,12 @@ public:
     // Shards for the valid queries of `queries`: min(count, valid queries) of them. `deliver` is what the runners
     // call with an event query's result; it (and the sequence and sample sinks) must send results to collect()
     // while run() runs.
+    // `noted`: the batches run() gets carry each event's candidates and value bits (input::EventNotes: `index`'s
+    // candidates, `values`' bits), which the runners take instead of working them out again; they then need no
+    // index of their own.
     RuleShards(std::vector<QueryState>& queries, const vm::FieldCatalog& catalog, unsigned count,
-               const QueryRunner::Deliver& deliver, const ValueMask* values = nullptr,
-               const RuleIndex* index = nullptr);
-    // The batches run() gets carry each event's candidates and value bits (input::EventNotes: `index`'s
-    // candidates, `values`' bits): the runners take them instead of working them out again.
-    void take_notes(bool noted) { noted_ = noted; }
+               const QueryRunner::Deliver& deliver, const ValueMask* values = nullptr, const RuleIndex* index = nullptr,
+               bool noted = false);
     // Joins the threads.
     ~RuleShards();
     RuleShards(const RuleShards&) = delete;
@@ -104,10 +104,12 @@ private:
     };
     struct Shard {
         Shard(std::vector<QueryState>& queries, std::vector<size_t> which, const vm::FieldCatalog& catalog,
-              const QueryRunner::Deliver& deliver, const ValueMask* values, const RuleIndex* all)
-            : own_index(all ? all->restricted(which) : nullptr),
-              runner(queries, std::move(which), catalog, deliver, values, own_index.get()) {}
-        std::shared_ptr<const RuleIndex> own_index;  // over the shard's queries only
+              const QueryRunner::Deliver& deliver, const ValueMask* values, const RuleIndex* all, bool noted)
+            : own_index(all && !noted ? all->restricted(which) : nullptr),
+              runner(queries, std::move(which), catalog, deliver, values, noted ? all : own_index.get()) {}
+        // Over the shard's queries only, for looking events up itself (not when they come noted: the whole index's
+        // ids and keys are the same).
+        std::shared_ptr<const RuleIndex> own_index;
         QueryRunner runner;
         vm::EventRecord record;
         input::ReadBatch::Loaded loaded;  // what the last load set in record
