@@ -288,9 +288,11 @@ public:
     EventBuilder event() const;
     std::vector<std::string> fields() const;
     // Feeds a built event: the same matches as push_json of its JSON, without reading that JSON back (the values go
-    // to the rules as they were set; the JSON is the event's source in matches). The line prefilter applies to that
-    // JSON as push_json applies it: an event no query term could match is counted in EngineStats::skipped_events and
-    // not run (true is returned). False when it is unusable: a
+    // to the rules as they were set; the JSON is the event's source in matches). The line prefilter applies as
+    // push_json applies it, to the values' JSON text only (keys can hold no value a rule tests, so an event whose
+    // line push_json would take only for a key is skipped here): an event no query term could match is counted in
+    // EngineStats::skipped_events and not run (true is returned), and its JSON is never written. False when it is
+    // unusable: a
     // builder with an error (EventBuilder::error(), reported to on_bad_input with that message and counted as a
     // bad line) or an event without a usable timestamp.
     bool push(const EventBuilder& event, const PushOptions& options = {});

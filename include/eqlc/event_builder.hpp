@@ -98,7 +98,7 @@ public:
     // The first problem ("field \"a..b\": a field name cannot have an empty segment"); empty when ok().
     const std::string& error() const { return error_; }
     const std::string& timestamp_field() const { return timestamp_field_; }
-    size_t size() const { return used_; }  // fields set
+    size_t size() const { return order_.size(); }  // fields set
 
 private:
     friend struct detail::Internals;  // Engine::push reads the typed values
@@ -108,20 +108,27 @@ private:
         enum class Kind : uint8_t { null, boolean, integer, unsigned_integer, floating, string };
         Kind kind = Kind::null;
         bool boolean = false;
-        int64_t integer = 0;
-        uint64_t unsigned_integer = 0;
-        double floating = 0;
-        // In text_: a string's bytes, or a number's JSON text (what a keyword field makes of it).
-        size_t text_begin = 0;
-        size_t text_size = 0;
+        bool escaped = false;  // a string whose JSON form differs from its bytes, which are in raw_
+        // In text_: the value as JSON writes it (a string without its quotes), which is also a number's text for a
+        // keyword field.
+        uint32_t text_begin = 0;
+        uint32_t text_size = 0;
+        uint32_t raw_begin = 0;  // an escaped string's bytes in raw_
+        uint32_t raw_size = 0;
+        union {
+            int64_t integer = 0;
+            uint64_t unsigned_integer;
+            double floating;
+        };
     };
     struct Field {
         std::string name;
-        std::string key;    // name as a JSON string (quoted, escaped)
-        size_t hash = 0;    // of name, for index_
-        std::string value;  // JSON text: a scalar, or the elements of an array separated by commas
+        std::string key;     // name as a JSON string (quoted, escaped)
+        size_t hash = 0;     // of name, for index_
+        uint64_t stamp = 0;  // the event (stamp_) that set it last: the other fields are names remembered
+        uint32_t next = UINT32_MAX;  // the field set after it in the last event that set it (a guess at the next)
         bool array = false;
-        std::vector<Scalar> values;  // the same values, typed
+        std::vector<Scalar> values;
     };
 
     bool set_bool(std::string_view field, bool value);
@@ -133,21 +140,38 @@ private:
     bool append_uint(std::string_view field, uint64_t value);
     bool append_double(std::string_view field, double value);
 
-    // The field to add one value to: reset for a scalar, extended (with a comma in its JSON) for an array element.
-    // Null (after recording the error) when the name is unusable.
+    // The field to add one value to: emptied for a scalar, kept for an array element. Null (after recording the
+    // error) when the name is unusable.
     Field* target(std::string_view field, bool element);
     Field* find_or_add(std::string_view field);
-    // Adds a value to `f`: `json` to its JSON text, and the typed value with `text` (kept in text_).
-    bool add(Field* f, Scalar value, std::string_view json, std::string_view text);
+    // The remembered field of this name, added when new; kNoField (after recording the error) when unusable.
+    uint32_t lookup(std::string_view field);
+    void grow_index();
+    // Adds a value to `f`, its text kept in text_.
+    bool add(Field* f, const Scalar& value, std::string_view text);
+    bool text_fits(std::string_view field, size_t more);  // text_ and raw_ stay within 4 GiB
     bool add_string(std::string_view field, std::string_view value, bool element);
     bool add_number(std::string_view field, Scalar value, bool element);
     bool fail(std::string_view field, std::string_view why);
+    size_t json_size() const;  // of write_json's text
+
+    static constexpr uint32_t kNoField = UINT32_MAX;
+    // Names beyond this many are forgotten at the next clear(), so a builder given ever new names stays bounded.
+    static constexpr size_t kRememberedFields = 4096;
 
     std::string timestamp_field_;
+    // Every field named since the builder was made (or last forgot them), each with its name already checked and
+    // written as a JSON key; the values are those of the event that set it last.
     std::vector<Field> fields_;
-    size_t used_ = 0;              // fields_[0, used_) are this event's; the rest keep their memory for the next one
-    std::vector<uint32_t> index_;  // open addressing: 1 + the index of a field in fields_, 0 for an empty place
-    std::string text_;             // the typed values' text
+    std::vector<uint32_t> index_;  // open addressing over fields_' names: 1 + an index in fields_, 0 for none
+    std::vector<uint32_t> order_;  // this event's fields, in the order first set
+    uint32_t first_ = kNoField;    // the last event's first field (a guess at this event's)
+    uint64_t stamp_ = 1;  // this event's number
+    // Every value as JSON writes it, each followed by '"', in the order set (a replaced value's text stays): what
+    // the line prefilter reads instead of the event's JSON. Needles are in a value's JSON form; one cannot span a
+    // '"' that is not escaped.
+    std::string text_;
+    std::string raw_;  // the bytes of the strings that JSON escapes
     std::string error_;
 };
 

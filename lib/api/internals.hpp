@@ -15,14 +15,26 @@ struct Internals {
         return *object.impl_;
     }
 
-    // An EventBuilder's fields (each with its typed values) and the text its values point into, for Engine::push.
-    template <class Builder>
-    static std::span<const typename Builder::Field> fields(const Builder& builder) {
-        return {builder.fields_.data(), builder.used_};
+    // An EventBuilder's fields in order (each with its typed values) and the text its values point into, for
+    // Engine::push.
+    template <class Builder, class Fn>
+    static void for_each_field(const Builder& builder, Fn&& fn) {
+        for (const uint32_t id : builder.order_) fn(builder.fields_[id]);
     }
     template <class Builder>
     static std::string_view value_text(const Builder& builder, const typename Builder::Scalar& value) {
-        return std::string_view(builder.text_).substr(value.text_begin, value.text_size);
+        return value.escaped ? std::string_view(builder.raw_).substr(value.raw_begin, value.raw_size)
+                             : std::string_view(builder.text_).substr(value.text_begin, value.text_size);
+    }
+    // Every value as JSON writes it, separated by '"': enough for the line prefilter, whose needles are found in a
+    // value's JSON text, never across values or in keys.
+    template <class Builder>
+    static const std::string& values_text(const Builder& builder) {
+        return builder.text_;
+    }
+    template <class Builder>
+    static size_t json_size(const Builder& builder) {
+        return builder.json_size();
     }
 };
 

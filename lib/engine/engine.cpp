@@ -199,30 +199,31 @@ bool Engine::push(const EventBuilder& event, const PushOptions& options) {
                               event.error() + "; skipped", ""});
         return false;
     }
-    // The JSON text is what alerts show as the event's source; the values go to the slots as they were set, without
-    // reading that text back (each field's dotted name walks the projection trie as a JSON key would).
-    s.built_text.clear();
-    event.write_json(s.built_text);
-    // The line prefilter, as push_json applies it to the same text: an event no query term could match (it lacks
-    // every term's required text) is counted as skipped and never projected. Most events of a stream are, and
-    // projecting them was most of a built event's cost.
+    // The line prefilter, as push_json applies it: an event no query term could match (it lacks every term's
+    // required text) is counted as skipped and never projected. Most events of a stream are, and projecting them
+    // was most of a built event's cost. Needles are found in values' JSON text, so the builder's values are
+    // searched, without writing the event's JSON; a key holding a needle, which makes push_json take a line, does
+    // not count here. The JSON, what alerts show as the event's source, is written for an event that goes on.
     if (const input::LineFilter* filter = detail::Internals::impl(*s.compiled).line_filter.get()) {
         if (!s.built_scanner) s.built_scanner = std::make_unique<input::LineScanner>(*filter);
-        s.built_scanner->scan(s.built_text.data(), s.built_text.size());
-        if (!s.built_scanner->may_match(s.built_text.data(), s.built_text.size())) {
+        const std::string& values = detail::Internals::values_text(event);
+        s.built_scanner->scan(values.data(), values.size());
+        if (!s.built_scanner->may_match(values.data(), values.size())) {
             if (!options.lines_are_ordinals) ++s.next_ordinal;  // as push_ndjson counts a skipped line
             ++s.stats.skipped_events;
-            s.stats.bytes += s.built_text.size();
+            s.stats.bytes += detail::Internals::json_size(event);
             return true;
         }
     }
+    s.built_text.clear();
+    event.write_json(s.built_text);
     const input::ProjectionPlan& plan = s.plan;
     s.builder.begin(plan, s.record);
-    for (const auto& field : detail::Internals::fields(event)) {
+    detail::Internals::for_each_field(event, [&](const auto& field) {
         const auto node = plan.descend(input::ProjectionPlan::kRoot, field.name);
-        if (node == input::ProjectionPlan::kNoNode) continue;
+        if (node == input::ProjectionPlan::kNoNode) return;
         const vm::SlotId slot = plan.slot(node);
-        if (slot == input::ProjectionPlan::kNoSlot) continue;
+        if (slot == input::ProjectionPlan::kNoSlot) return;
         if (field.array) s.builder.mark_present(slot);
         for (const auto& value : field.values) {
             using Kind = std::decay_t<decltype(value)>::Kind;
@@ -238,7 +239,7 @@ bool Engine::push(const EventBuilder& event, const PushOptions& options) {
             }
             s.builder.add(slot, scalar, field.array);
         }
-    }
+    });
     s.builder.finish();
     s.record.source = s.built_text;
     s.record.source_valid = true;  // written by EventBuilder: escaped, UTF-8 checked, finite numbers

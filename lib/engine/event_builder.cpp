@@ -4,6 +4,7 @@
 #include "eqlc/event_builder.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -43,29 +44,43 @@ size_t utf8_sequence(std::string_view text, size_t i) {
     return n;
 }
 
-// True when the 8 bytes at p are all ASCII.
-bool ascii8(const char* p) {
-    uint64_t word;
-    std::memcpy(&word, p, sizeof word);
-    return (word & 0x8080808080808080ULL) == 0;
+// A byte below 0x20, '"' or '\\' in the 8 ASCII bytes of `word`: one that JSON writes escaped.
+bool needs_escape8(uint64_t word) {
+    constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+    const uint64_t control = (word - kOnes * 0x20) & ~word & kHigh;
+    const uint64_t quote = word ^ (kOnes * '"'), backslash = word ^ (kOnes * '\\');
+    return (control | ((quote - kOnes) & ~quote & kHigh) | ((backslash - kOnes) & ~backslash & kHigh)) != 0;
 }
 
-bool valid_utf8(std::string_view text) {
+bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
+// Whether `text` is UTF-8; clears `plain` when some byte of it needs an escape in JSON.
+bool valid_utf8(std::string_view text, bool& plain) {
     size_t i = 0;
     // Most values are ASCII: eight bytes at a time until the first byte that is not.
-    while (i + 8 <= text.size() && ascii8(text.data() + i)) i += 8;
+    for (; i + 8 <= text.size(); i += 8) {
+        uint64_t word;
+        std::memcpy(&word, text.data() + i, sizeof word);
+        if (word & 0x8080808080808080ULL) break;
+        if (needs_escape8(word)) plain = false;
+    }
     while (i < text.size()) {
         const size_t n = utf8_sequence(text, i);
         if (n == 0) return false;
+        if (n == 1 && needs_escape(static_cast<unsigned char>(text[i]))) plain = false;
         i += n;
     }
     return true;
 }
 
-// Appends `text` (valid UTF-8) as a JSON string, quotes included.
-void append_json_string(std::string& out, std::string_view text) {
+bool valid_utf8(std::string_view text) {
+    bool plain = true;
+    return valid_utf8(text, plain);
+}
+
+// Appends `text` (valid UTF-8) as the inside of a JSON string, without the quotes.
+void append_escaped(std::string& out, std::string_view text) {
     static constexpr char kHex[] = "0123456789abcdef";
-    out += '"';
     size_t run = 0;  // start of the bytes not yet copied
     // Eight bytes at a time while none needs escaping (no control character, quote or backslash), which is most of
     // most values; then byte by byte.
@@ -73,15 +88,11 @@ void append_json_string(std::string& out, std::string_view text) {
     for (; i + 8 <= text.size(); i += 8) {
         uint64_t word;
         std::memcpy(&word, text.data() + i, sizeof word);
-        constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
-        const uint64_t control = (word - kOnes * 0x20) & ~word & kHigh;  // a byte below 0x20 (ASCII bytes only)
-        const uint64_t quote = word ^ (kOnes * '"'), backslash = word ^ (kOnes * '\\');
-        const uint64_t special = ((quote - kOnes) & ~quote & kHigh) | ((backslash - kOnes) & ~backslash & kHigh);
-        if (control | special) break;
+        if (needs_escape8(word)) break;
     }
     for (; i < text.size(); ++i) {
         const auto c = static_cast<unsigned char>(text[i]);
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        if (!needs_escape(c)) continue;
         out.append(text.data() + run, i - run);
         run = i + 1;
         out += '\\';
@@ -100,7 +111,6 @@ void append_json_string(std::string& out, std::string_view text) {
         }
     }
     out.append(text.data() + run, text.size() - run);
-    out += '"';
 }
 
 std::string_view name_problem(std::string_view field) {
@@ -131,77 +141,142 @@ bool EventBuilder::fail(std::string_view field, std::string_view why) {
     return false;
 }
 
-// Fields are found through an open-addressing table of their indexes (kept at most half full), so that an event of
-// many fields is built in linear time; clear() empties it without giving back its memory.
+namespace {
+
+// Whether a remembered name is `field`: most names are short, compared here eight bytes at a time without a call.
+bool same_name(const std::string& name, std::string_view field) {
+    const size_t n = name.size();
+    if (n != field.size()) return false;
+    if (n < 8) return std::memcmp(name.data(), field.data(), n) == 0;
+    uint64_t a, b;
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+        std::memcpy(&a, name.data() + i, 8);
+        std::memcpy(&b, field.data() + i, 8);
+        if (a != b) return false;
+    }
+    std::memcpy(&a, name.data() + n - 8, 8);  // the last eight bytes, overlapping the loop's when n % 8
+    std::memcpy(&b, field.data() + n - 8, 8);
+    return a == b;
+}
+
+}  // namespace
+
+// A name is found in three ways, cheapest first: the field set last (an array's elements come one after the
+// other); the field that came next in the last event that set the previous one (events of one source mostly set
+// the same fields in the same order, and a field missing from an event only costs a lookup at that place); else
+// an open-addressing table of every remembered name (kept at most half full).
 EventBuilder::Field* EventBuilder::find_or_add(std::string_view field) {
-    const size_t hash = std::hash<std::string_view>{}(field);
-    if (index_.size() < 2 * (used_ + 1)) {
-        index_.assign(std::max<size_t>(64, 2 * index_.size()), 0);
-        for (size_t i = 0; i < used_; ++i) {
-            size_t at = fields_[i].hash & (index_.size() - 1);
-            while (index_[at]) at = (at + 1) & (index_.size() - 1);
-            index_[at] = static_cast<uint32_t>(i + 1);
-        }
+    uint32_t id = first_;
+    if (!order_.empty()) {
+        Field& last = fields_[order_.back()];
+        if (same_name(last.name, field)) return &last;
+        id = last.next;
     }
-    const size_t mask = index_.size() - 1;
-    size_t at = hash & mask;
-    for (; index_[at]; at = (at + 1) & mask) {
-        Field& f = fields_[index_[at] - 1];
-        if (f.hash == hash && f.name == field) return &f;
+    if (id == kNoField || !same_name(fields_[id].name, field)) {
+        id = lookup(field);
+        if (id == kNoField) return nullptr;
     }
-    // Events of one source mostly have the same fields in the same order: a slot that held this name in an earlier
-    // event keeps it, already checked and written as a JSON key.
-    if (used_ == fields_.size()) fields_.emplace_back();
-    Field& f = fields_[used_];
-    if (f.hash != hash || f.name != field) {
-        if (const auto problem = name_problem(field); !problem.empty()) {
-            fail(field, problem);
-            return nullptr;
-        }
-        f.name.assign(field);
-        f.hash = hash;
-        f.key.clear();
-        append_json_string(f.key, field);
+    Field& f = fields_[id];
+    if (f.stamp != stamp_) {  // new to this event
+        f.stamp = stamp_;
+        f.values.clear();
+        f.array = false;
+        if (order_.empty())
+            first_ = id;
+        else
+            fields_[order_.back()].next = id;
+        order_.push_back(id);
     }
-    ++used_;
-    index_[at] = static_cast<uint32_t>(used_);
-    f.value.clear();
-    f.values.clear();
-    f.array = false;
     return &f;
+}
+
+uint32_t EventBuilder::lookup(std::string_view field) {
+    const size_t hash = std::hash<std::string_view>{}(field);
+    if (!index_.empty()) {
+        const size_t mask = index_.size() - 1;
+        for (size_t at = hash & mask; index_[at]; at = (at + 1) & mask) {
+            const Field& f = fields_[index_[at] - 1];
+            if (f.hash == hash && f.name == field) return index_[at] - 1;
+        }
+    }
+    if (const auto problem = name_problem(field); !problem.empty()) {
+        fail(field, problem);
+        return kNoField;
+    }
+    const auto id = static_cast<uint32_t>(fields_.size());
+    Field& f = fields_.emplace_back();
+    f.name.assign(field);
+    f.hash = hash;
+    f.key += '"';
+    append_escaped(f.key, field);
+    f.key += '"';
+    if (index_.size() < 2 * fields_.size()) {
+        grow_index();
+    } else {
+        const size_t mask = index_.size() - 1;
+        size_t at = hash & mask;
+        while (index_[at]) at = (at + 1) & mask;
+        index_[at] = id + 1;
+    }
+    return id;
+}
+
+void EventBuilder::grow_index() {
+    index_.assign(std::max<size_t>(64, std::bit_ceil(4 * fields_.size())), 0);
+    const size_t mask = index_.size() - 1;
+    for (size_t i = 0; i < fields_.size(); ++i) {
+        size_t at = fields_[i].hash & mask;
+        while (index_[at]) at = (at + 1) & mask;
+        index_[at] = static_cast<uint32_t>(i + 1);
+    }
 }
 
 EventBuilder::Field* EventBuilder::target(std::string_view field, bool element) {
     Field* f = find_or_add(field);
     if (!f) return nullptr;
     if (!element || !f->array) {
-        f->value.clear();
         f->values.clear();
         f->array = element;
-    } else if (!f->values.empty()) {
-        f->value += ',';
     }
     return f;
 }
 
-bool EventBuilder::add(Field* f, Scalar value, std::string_view json, std::string_view text) {
-    if (!f) return false;
-    f->value += json;
-    value.text_begin = text_.size();
-    value.text_size = text.size();
+bool EventBuilder::text_fits(std::string_view field, size_t more) {
+    if (text_.size() + raw_.size() + more + 1 <= UINT32_MAX) return true;
+    return fail(field, "the event's values take more than 4 GiB");
+}
+
+bool EventBuilder::add(Field* f, const Scalar& value, std::string_view text) {
+    if (!f || !text_fits(f->name, text.size())) return false;
+    Scalar& s = f->values.emplace_back(value);
+    s.text_begin = static_cast<uint32_t>(text_.size());
+    s.text_size = static_cast<uint32_t>(text.size());
     text_ += text;
-    f->values.push_back(value);
+    text_ += '"';
     return true;
 }
 
 bool EventBuilder::add_string(std::string_view field, std::string_view value, bool element) {
-    if (!valid_utf8(value)) return fail(field, "the string value is not UTF-8");
+    bool plain = true;
+    if (!valid_utf8(value, plain)) return fail(field, "the string value is not UTF-8");
     Field* f = target(field, element);
     if (!f) return false;
-    append_json_string(f->value, value);
     Scalar s;
     s.kind = Scalar::Kind::string;
-    return add(f, s, {}, value);
+    if (plain) return add(f, s, value);
+    // Its JSON form in text_ (for the JSON and the prefilter), its own bytes in raw_ (for the engine). An escape
+    // is at most six bytes.
+    if (!text_fits(field, 7 * value.size())) return false;
+    s.escaped = true;
+    s.raw_begin = static_cast<uint32_t>(raw_.size());
+    s.raw_size = static_cast<uint32_t>(value.size());
+    raw_ += value;
+    s.text_begin = static_cast<uint32_t>(text_.size());
+    append_escaped(text_, value);
+    s.text_size = static_cast<uint32_t>(text_.size() - s.text_begin);
+    text_ += '"';
+    f->values.push_back(s);
+    return true;
 }
 
 // Numbers: the JSON text is also the number's text for keyword fields, as a JSON reader would hand it over.
@@ -226,7 +301,7 @@ bool EventBuilder::add_number(std::string_view field, Scalar value, bool element
         }
     }
     const std::string_view text(buf, static_cast<size_t>(end - buf));
-    return add(target(field, element), value, text, text);
+    return add(target(field, element), value, text);
 }
 
 bool EventBuilder::set(std::string_view field, std::string_view value) { return add_string(field, value, false); }
@@ -245,13 +320,13 @@ Scalar boolean(bool b) {
 }  // namespace
 
 bool EventBuilder::set_bool(std::string_view field, bool value) {
-    return add(target(field, false), boolean<Scalar>(value), value ? "true" : "false", {});
+    return add(target(field, false), boolean<Scalar>(value), value ? "true" : "false");
 }
 bool EventBuilder::append_bool(std::string_view field, bool value) {
-    return add(target(field, true), boolean<Scalar>(value), value ? "true" : "false", {});
+    return add(target(field, true), boolean<Scalar>(value), value ? "true" : "false");
 }
-bool EventBuilder::set_null(std::string_view field) { return add(target(field, false), Scalar{}, "null", {}); }
-bool EventBuilder::append_null(std::string_view field) { return add(target(field, true), Scalar{}, "null", {}); }
+bool EventBuilder::set_null(std::string_view field) { return add(target(field, false), Scalar{}, "null"); }
+bool EventBuilder::append_null(std::string_view field) { return add(target(field, true), Scalar{}, "null"); }
 
 bool EventBuilder::set_int(std::string_view field, int64_t value) {
     Scalar s;
@@ -295,7 +370,6 @@ bool EventBuilder::append_double(std::string_view field, double value) {
 bool EventBuilder::set_empty_array(std::string_view field) {
     Field* f = find_or_add(field);
     if (!f) return false;
-    f->value.clear();
     f->values.clear();
     f->array = true;
     return true;
@@ -308,24 +382,51 @@ bool EventBuilder::set_time(std::string_view field, int64_t nanos) {
 }
 
 void EventBuilder::clear() {
-    used_ = 0;
-    std::fill(index_.begin(), index_.end(), 0);
+    if (fields_.size() > kRememberedFields) {
+        fields_.clear();
+        index_.clear();
+        first_ = kNoField;
+    }
+    order_.clear();
+    ++stamp_;
     text_.clear();
+    raw_.clear();
     error_.clear();
 }
 
 void EventBuilder::write_json(std::string& out) const {
     out += '{';
-    for (size_t i = 0; i < used_; ++i) {
-        const Field& f = fields_[i];
+    for (size_t i = 0; i < order_.size(); ++i) {
+        const Field& f = fields_[order_[i]];
         if (i) out += ',';
         out += f.key;
         out += ':';
         if (f.array) out += '[';
-        out += f.value;
+        for (size_t k = 0; k < f.values.size(); ++k) {
+            const Scalar& v = f.values[k];
+            if (k) out += ',';
+            const std::string_view text(text_.data() + v.text_begin, v.text_size);
+            if (v.kind == Scalar::Kind::string) {
+                out += '"';
+                out += text;
+                out += '"';
+            } else {
+                out += text;
+            }
+        }
         if (f.array) out += ']';
     }
     out += '}';
+}
+
+size_t EventBuilder::json_size() const {
+    size_t size = 2 + (order_.empty() ? 0 : order_.size() - 1);  // braces, commas
+    for (const uint32_t id : order_) {
+        const Field& f = fields_[id];
+        size += f.key.size() + 1 + (f.array ? 2 : 0) + (f.values.empty() ? 0 : f.values.size() - 1);
+        for (const Scalar& v : f.values) size += v.text_size + (v.kind == Scalar::Kind::string ? 2 : 0);
+    }
+    return size;
 }
 
 std::string EventBuilder::json() const {
