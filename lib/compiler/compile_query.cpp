@@ -102,16 +102,28 @@ bool has_errors(const Diagnostics& d) {
 
 }  // namespace
 
-CompileResult compile_query(std::string_view text, const CompileOptions& options, vm::FieldCatalog& catalog) {
-    CompileResult result;
+CheckedQuery check_query_text(std::string_view text, const CompileOptions& options) {
+    CheckedQuery out;
     auto parsed = syntax::parse_query(text, {.max_depth = options.max_depth});
     if (!parsed.ok()) {
-        result.diagnostics = std::move(parsed.diagnostics);
-        return result;
+        out.diagnostics = std::move(parsed.diagnostics);
+        return out;
     }
-    const ast::Query& q = *parsed.query;
-    result.diagnostics = semantics::check_query(q, options.check_limits);
-    if (has_errors(result.diagnostics)) return result;
+    out.diagnostics = semantics::check_query(*parsed.query, options.check_limits);
+    if (!has_errors(out.diagnostics)) out.query = std::move(parsed.query);
+    return out;
+}
+
+CompileResult compile_query(std::string_view text, const CompileOptions& options, vm::FieldCatalog& catalog) {
+    return compile_query(check_query_text(text, options), text, options, catalog);
+}
+
+CompileResult compile_query(CheckedQuery checked, std::string_view text, const CompileOptions& options,
+                            vm::FieldCatalog& catalog) {
+    CompileResult result;
+    result.diagnostics = std::move(checked.diagnostics);
+    if (!checked.query) return result;
+    const ast::Query& q = *checked.query;
 
     QueryCompiler qc(options, catalog, result.diagnostics);
     CompiledQuery cq;

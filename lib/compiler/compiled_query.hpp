@@ -90,6 +90,16 @@ struct CompileResult {
 // Runs the whole front end. Field paths are interned in `catalog` (shared by every query run in one pass).
 CompileResult compile_query(std::string_view text, const CompileOptions& options, vm::FieldCatalog& catalog);
 
+// The same in two halves. The first (parse and check) needs no catalog, so a set of queries can run it on several
+// threads; the second (resolve, normalize, generate code) interns fields, in the caller's order.
+struct CheckedQuery {
+    std::optional<ast::Query> query;  // set when the text parsed and passed the checks
+    Diagnostics diagnostics;
+};
+CheckedQuery check_query_text(std::string_view text, const CompileOptions& options);
+CompileResult compile_query(CheckedQuery checked, std::string_view text, const CompileOptions& options,
+                            vm::FieldCatalog& catalog);
+
 // Every program of the query, one line per instruction (SQLite EXPLAIN style).
 std::string explain(const CompiledQuery& query);
 

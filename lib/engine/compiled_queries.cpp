@@ -2,7 +2,10 @@
 #include "engine/compiled_queries.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <stdexcept>
+#include <system_error>
+#include <thread>
 
 #include "api/options.hpp"
 #include "engine/rule_index.hpp"
@@ -38,6 +41,32 @@ std::unique_ptr<input::LineFilter> build_line_filter(const std::vector<engine::Q
     return input::LineFilter::create(terms, &error);  // null on error: no prefilter, nothing lost
 }
 
+// Parses and checks every query (the half of compiling that needs no field catalog) on up to four threads when
+// there are enough queries to share: a rules folder of a thousand queries compiles a good part faster.
+std::vector<compiler::CheckedQuery> check_all(const std::vector<QuerySource>& queries,
+                                              const std::vector<compiler::CompileOptions>& options) {
+    std::vector<compiler::CheckedQuery> out(queries.size());
+    constexpr size_t kQueriesPerThread = 64;
+    const size_t threads = std::min<size_t>(
+        {std::max(1u, std::thread::hardware_concurrency()), size_t{4}, queries.size() / kQueriesPerThread});
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+        for (size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < queries.size();)
+            out[i] = compiler::check_query_text(queries[i].text, options[i]);
+    };
+    std::vector<std::thread> helpers;
+    for (size_t t = 1; t < threads; ++t) {
+        try {
+            helpers.emplace_back(work);
+        } catch (const std::system_error&) {
+            break;  // no more threads: those started and this one share the rest
+        }
+    }
+    work();
+    for (auto& h : helpers) h.join();
+    return out;
+}
+
 }  // namespace
 
 CompiledQueries::Impl::~Impl() = default;
@@ -51,12 +80,16 @@ CompiledQueries::Result CompiledQueries::compile(std::vector<QuerySource> querie
     impl->options = options.query;
     const compiler::CompileOptions compile_options = api::compile_options(options.query);
     impl->order_slot = impl->catalog.intern(options.query.timestamp_field);
+    std::vector<compiler::CompileOptions> own(queries.size(), compile_options);
     for (size_t i = 0; i < queries.size(); ++i) {
-        compiler::CompileOptions own = compile_options;
-        if (queries[i].timestamp_field) own.timestamp_field = *queries[i].timestamp_field;
-        if (queries[i].event_category_field) own.event_category_field = *queries[i].event_category_field;
-        if (queries[i].tiebreaker_field) own.tiebreaker_field = *queries[i].tiebreaker_field;
-        auto result = compiler::compile_query(queries[i].text, own, impl->catalog);
+        if (queries[i].timestamp_field) own[i].timestamp_field = *queries[i].timestamp_field;
+        if (queries[i].event_category_field) own[i].event_category_field = *queries[i].event_category_field;
+        if (queries[i].tiebreaker_field) own[i].tiebreaker_field = *queries[i].tiebreaker_field;
+    }
+    std::vector<compiler::CheckedQuery> checked = check_all(queries, own);
+    for (size_t i = 0; i < queries.size(); ++i) {
+        // Fields are interned here, one query after the other, so that slots are numbered as the list is ordered.
+        auto result = compiler::compile_query(std::move(checked[i]), queries[i].text, own[i], impl->catalog);
         Impl::Query query{std::move(queries[i]), std::nullopt, std::nullopt, {}, 0};
         if (!result.ok()) {
             out.problems.push_back(QueryProblem{i, std::move(result.diagnostics)});

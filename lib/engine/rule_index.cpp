@@ -1,7 +1,12 @@
 #include "engine/rule_index.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
 #include <optional>
+#include <system_error>
+#include <thread>
 #include <unordered_set>
 
 #include "matchers/glob.hpp"
@@ -156,15 +161,50 @@ RuleIndex::RuleIndex(const std::vector<QueryEntry>& queries, const std::vector<s
             if (is_pattern(alt.kind)) patterns_filed[alt.slot] += alt.values.size();
         file(id, best, raw_keys, folded_keys);
     }
-    for (size_t f = 0; f < fields_.size(); ++f) {
-        fields_[f].raw_literals = LiteralScan::compile(raw_keys[f].texts);
-        fields_[f].folded_literals = LiteralScan::compile(folded_keys[f].texts);
-    }
+    compile_literals(raw_keys, folded_keys);
     // Terms filed twice under one value (an `or` of two alternatives of the same value) are listed once.
     for (auto& l : lists_) {
         std::sort(l.begin(), l.end());
         l.erase(std::unique(l.begin(), l.end()), l.end());
     }
+}
+
+// Each field's two literal scans are Hyperscan databases compiled independently (Hyperscan's compiler is
+// reentrant): with many rules they are a good part of building the index, so they are shared among up to four
+// threads. A refusal is thrown again here, whichever thread met it.
+void RuleIndex::compile_literals(const std::vector<Literals>& raw_keys, const std::vector<Literals>& folded_keys) {
+    const size_t jobs = 2 * fields_.size();
+    constexpr size_t kJobsPerThread = 16;
+    const size_t threads =
+        std::min<size_t>({std::max(1u, std::thread::hardware_concurrency()), size_t{4}, jobs / kJobsPerThread});
+    std::atomic<size_t> next{0};
+    std::mutex failed_mutex;
+    std::exception_ptr failed;
+    auto work = [&] {
+        for (size_t j; (j = next.fetch_add(1, std::memory_order_relaxed)) < jobs;) {
+            const size_t f = j / 2;
+            try {
+                if (j % 2 == 0)
+                    fields_[f].raw_literals = LiteralScan::compile(raw_keys[f].texts);
+                else
+                    fields_[f].folded_literals = LiteralScan::compile(folded_keys[f].texts);
+            } catch (...) {
+                std::lock_guard lock(failed_mutex);
+                if (!failed) failed = std::current_exception();
+            }
+        }
+    };
+    std::vector<std::thread> helpers;
+    for (size_t t = 1; t < threads; ++t) {
+        try {
+            helpers.emplace_back(work);
+        } catch (const std::system_error&) {
+            break;  // no more threads: those started and this one share the rest
+        }
+    }
+    work();
+    for (auto& h : helpers) h.join();
+    if (failed) std::rethrow_exception(failed);
 }
 
 std::shared_ptr<const RuleIndex> RuleIndex::restricted(const std::vector<size_t>& only) const {

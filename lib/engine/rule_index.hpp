@@ -124,6 +124,7 @@ private:
         std::unordered_map<std::string, uint32_t> ids;
     };
     void file(uint32_t term, const compiler::IndexKey& key, std::vector<Literals>& raw, std::vector<Literals>& folded);
+    void compile_literals(const std::vector<Literals>& raw, const std::vector<Literals>& folded);
     uint32_t list_for(Postings& table, const std::string& value);
     Field& field(vm::SlotId slot);
     void add_list(uint32_t list, std::vector<uint32_t>& out) const {
