@@ -46,7 +46,7 @@ ConstKind kind_of(const Constant& c) {
 
 class Emitter {
 public:
-    Emitter(Program& p, Diagnostics& out) : p_(p), out_(out) {}
+    Emitter(Program& p, Diagnostics& out, bool notes) : p_(p), out_(out), notes_(notes) {}
 
     bool ok() const { return ok_; }
 
@@ -55,6 +55,12 @@ public:
         return static_cast<uint32_t>(labels_.size() - 1);
     }
     void bind(uint32_t label) { labels_[label].address = static_cast<int64_t>(p_.code.size()); }
+
+    // The note `make` writes, when notes are kept.
+    template <class F>
+    std::string note_of(F&& make) const {
+        return notes_ ? make() : std::string();
+    }
 
     uint32_t emit(Instruction in, std::string note = {}) {
         p_.code.push_back(in);
@@ -100,7 +106,7 @@ public:
                 Instruction in = op(Opcode::TEST_VALUE);
                 in.flags = static_cast<uint8_t>((c.truth ? 0 : flag::EXPECT_FALSE) | (jump_if ? flag::JT : 0));
                 pop(1);
-                emit_to(in, label, semantics::describe(c));
+                emit_to(in, label, note_of([&] { return semantics::describe(c); }));
                 return;
             }
         }
@@ -270,7 +276,7 @@ public:
                 break;
             }
         }
-        emit_to(in, label, semantics::describe(c));
+        emit_to(in, label, note_of([&] { return semantics::describe(c); }));
     }
 
     // ---- value code ----------------------------------------------------------------------------------------
@@ -281,7 +287,7 @@ public:
                 Instruction in = op(Opcode::PUSH_CONST);
                 in.b = constant(v.constant);
                 push(1);
-                emit(in, semantics::describe(v.constant));
+                emit(in, note_of([&] { return semantics::describe(v.constant); }));
                 return;
             }
             case ValueOp::field: {
@@ -291,7 +297,7 @@ public:
                 null_value(in, v.field);
                 note_slot(v.field);
                 push(1);
-                emit(in, "@" + v.field.path);
+                emit(in, note_of([&] { return "@" + v.field.path; }));
                 return;
             }
             case ValueOp::call: {
@@ -308,7 +314,7 @@ public:
                 }
                 pop(v.children.size());
                 push(1);
-                emit(in, semantics::describe_brief(v));
+                emit(in, note_of([&] { return semantics::describe_brief(v); }));
                 return;
             }
             case ValueOp::arith: {
@@ -317,7 +323,7 @@ public:
                 Instruction in = op(Opcode::ARITH);
                 in.b = static_cast<uint32_t>(v.arith);
                 pop(1);
-                emit(in, semantics::describe_brief(v));
+                emit(in, note_of([&] { return semantics::describe_brief(v); }));
                 return;
             }
             case ValueOp::negate:
@@ -331,7 +337,7 @@ public:
                 in.flags = static_cast<uint8_t>(static_cast<unsigned>(v.cmp) << flag::CMP_SHIFT);
                 in.b = static_cast<uint32_t>(v.compare_kind);
                 pop(1);
-                emit(in, semantics::describe_brief(v));
+                emit(in, note_of([&] { return semantics::describe_brief(v); }));
                 return;
             }
             case ValueOp::is_null:
@@ -361,11 +367,11 @@ public:
     void value_predicate(const ValueExpr& v) {
         const Predicate& pr = v.predicate;
         Instruction in = op(Opcode::V_IN_ANY);
-        const std::string note = semantics::describe_brief(v);
+        const std::string text = note_of([&] { return semantics::describe_brief(v); });
         switch (pr.op) {
             case PredOp::exists:
                 emit(op(Opcode::IS_NULL));
-                emit(op(Opcode::NOT3), note);
+                emit(op(Opcode::NOT3), text);
                 return;
             case PredOp::cmp: {
                 Instruction k = op(Opcode::PUSH_CONST);
@@ -375,7 +381,7 @@ public:
                 Instruction c = op(Opcode::CMP);
                 c.flags = static_cast<uint8_t>(static_cast<unsigned>(pr.cmp) << flag::CMP_SHIFT);
                 pop(1);
-                emit(c, note);
+                emit(c, text);
                 return;
             }
             case PredOp::in:
@@ -433,7 +439,7 @@ public:
                 break;
             }
         }
-        emit(in, note);
+        emit(in, text);
     }
 
 private:
@@ -605,15 +611,16 @@ private:
     uint32_t depth_ = 0;
     std::unordered_map<std::string, uint32_t> constant_ids_;  // dedupe_key -> index of the first such constant
     std::unordered_set<vm::SlotId> noted_slots_;              // the slots in p_.slot_paths
+    bool notes_ = true;                                       // write each instruction's note
 };
 
 }  // namespace
 
-std::optional<Program> generate_condition(const Cond& cond, std::string label, Diagnostics& out) {
+std::optional<Program> generate_condition(const Cond& cond, std::string label, Diagnostics& out, bool notes) {
     Program p;
     p.kind = Program::Kind::condition;
     p.label = std::move(label);
-    Emitter e(p, out);
+    Emitter e(p, out, notes);
     if (cond.is_true()) {
         e.emit(Instruction{Opcode::HALT_TRUE, 0, 0, 0, 0, 0}, "true");
     } else if (cond.is_false()) {
@@ -630,11 +637,11 @@ std::optional<Program> generate_condition(const Cond& cond, std::string label, D
     return p;
 }
 
-std::optional<Program> generate_value(const ValueExpr& value, std::string label, Diagnostics& out) {
+std::optional<Program> generate_value(const ValueExpr& value, std::string label, Diagnostics& out, bool notes) {
     Program p;
     p.kind = Program::Kind::value;
     p.label = std::move(label);
-    Emitter e(p, out);
+    Emitter e(p, out, notes);
     e.value(value);
     e.emit(Instruction{Opcode::RET_VALUE, 0, 0, 0, 0, 0});
     e.finish();

@@ -15,9 +15,13 @@
 namespace eqlc::compiler {
 
 // A condition program: HALT_TRUE when `cond` holds. Returns nullopt (with diagnostics) when a matcher fails.
-std::optional<vm::Program> generate_condition(const semantics::Cond& cond, std::string label, Diagnostics& out);
+// Without `notes`, the instructions' notes (the source each came from, for EXPLAIN) are left empty: writing them
+// out is a good part of compiling a large rule set, and only EXPLAIN reads them.
+std::optional<vm::Program> generate_condition(const semantics::Cond& cond, std::string label, Diagnostics& out,
+                                              bool notes = true);
 
 // A value program: RET_VALUE with the value of `value`.
-std::optional<vm::Program> generate_value(const semantics::ValueExpr& value, std::string label, Diagnostics& out);
+std::optional<vm::Program> generate_value(const semantics::ValueExpr& value, std::string label, Diagnostics& out,
+                                          bool notes = true);
 
 }  // namespace eqlc::compiler

@@ -51,7 +51,7 @@ struct QueryCompiler {
             if (found != required.clauses.end()) std::rotate(found, found + 1, required.clauses.end());
         }
         if (options.order_by_cost) semantics::order_by_cost(c);
-        auto p = generate_condition(c, label, out);
+        auto p = generate_condition(c, label, out, options.notes);
         if (!p) return nullptr;
         return std::make_shared<const Program>(std::move(*p));
     }
@@ -70,12 +70,12 @@ struct QueryCompiler {
             if (r.kind == semantics::ResolvedField::Kind::error) return k;
             // an unmapped optional field: the constant null
             ValueExpr null;
-            auto p = generate_value(null, label, out);
+            auto p = generate_value(null, label, out, options.notes);
             if (p) k.program = std::make_shared<const Program>(std::move(*p));
             return k;
         }
         ValueExpr v = normalizer.value(e);
-        auto p = generate_value(v, label, out);
+        auto p = generate_value(v, label, out, options.notes);
         if (p) k.program = std::make_shared<const Program>(std::move(*p));
         return k;
     }

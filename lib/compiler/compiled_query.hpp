@@ -34,6 +34,9 @@ struct CompileOptions {
     semantics::CheckLimits check_limits;
     // Reorders and/or operands so that cheap tests run first (never changes results).
     bool order_by_cost = true;
+    // Writes each instruction's note (the source it came from) for EXPLAIN; a set compiled to run leaves them out
+    // and compiles a query again to explain it.
+    bool notes = true;
 };
 
 // A join key of a term (`sequence by k` / `[...] by k` / `sample by k`).

@@ -41,6 +41,14 @@ std::unique_ptr<input::LineFilter> build_line_filter(const std::vector<engine::Q
     return input::LineFilter::create(terms, &error);  // null on error: no prefilter, nothing lost
 }
 
+// A query's compile options: the set's, with the query's own field settings.
+compiler::CompileOptions query_options(const QuerySource& q, compiler::CompileOptions options) {
+    if (q.timestamp_field) options.timestamp_field = *q.timestamp_field;
+    if (q.event_category_field) options.event_category_field = *q.event_category_field;
+    if (q.tiebreaker_field) options.tiebreaker_field = *q.tiebreaker_field;
+    return options;
+}
+
 // Parses and checks every query (the half of compiling that needs no field catalog) on up to four threads when
 // there are enough queries to share: a rules folder of a thousand queries compiles a good part faster.
 std::vector<compiler::CheckedQuery> check_all(const std::vector<QuerySource>& queries,
@@ -80,11 +88,11 @@ CompiledQueries::Result CompiledQueries::compile(std::vector<QuerySource> querie
     impl->options = options.query;
     const compiler::CompileOptions compile_options = api::compile_options(options.query);
     impl->order_slot = impl->catalog.intern(options.query.timestamp_field);
-    std::vector<compiler::CompileOptions> own(queries.size(), compile_options);
-    for (size_t i = 0; i < queries.size(); ++i) {
-        if (queries[i].timestamp_field) own[i].timestamp_field = *queries[i].timestamp_field;
-        if (queries[i].event_category_field) own[i].event_category_field = *queries[i].event_category_field;
-        if (queries[i].tiebreaker_field) own[i].tiebreaker_field = *queries[i].tiebreaker_field;
+    std::vector<compiler::CompileOptions> own;
+    own.reserve(queries.size());
+    for (const QuerySource& q : queries) {
+        own.push_back(query_options(q, compile_options));
+        own.back().notes = false;  // explain() compiles a query again with them
     }
     std::vector<compiler::CheckedQuery> checked = check_all(queries, own);
     for (size_t i = 0; i < queries.size(); ++i) {
@@ -209,7 +217,12 @@ std::string CompiledQueries::explain() const {
             out += "(not compiled: invalid)\n";
             continue;
         }
-        out += compiler::explain(*q.compiled);
+        // The set was compiled without the instructions' notes: the query again with them, against a copy of the
+        // set's catalog, which already holds its fields (so the slots are the same).
+        vm::FieldCatalog catalog = impl_->catalog;
+        const auto again =
+            compiler::compile_query(q.source.text, query_options(q.source, api::compile_options(impl_->options)), catalog);
+        out += compiler::explain(again.query ? *again.query : *q.compiled);
         if (impl_->rule_index) out += "\nrule index:\n" + explain_index(i);
     }
     return out;
