@@ -297,11 +297,11 @@ void BM_PushEventBuilderReadFieldsUnfiltered(benchmark::State& state) { push_bui
 
 }  // namespace
 
-BENCHMARK(BM_PushReadNdjson)->Unit(benchmark::kMillisecond)->Iterations(3);
-BENCHMARK(BM_PushNdjsonBuffers)->Unit(benchmark::kMillisecond)->Iterations(3);
-BENCHMARK(BM_PushJsonLines)->Unit(benchmark::kMillisecond)->Iterations(3);
-BENCHMARK(BM_PushCApiLines)->Unit(benchmark::kMillisecond)->Iterations(3);
-BENCHMARK(BM_PushEventBuilder)->Unit(benchmark::kMillisecond)->Iterations(3);
-BENCHMARK(BM_PushEventBuilderReadFields)->Unit(benchmark::kMillisecond)->Iterations(3);
-BENCHMARK(BM_PushJsonLinesUnfiltered)->Unit(benchmark::kMillisecond)->Iterations(3);
-BENCHMARK(BM_PushEventBuilderReadFieldsUnfiltered)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_PushReadNdjson)->Unit(benchmark::kMillisecond)->Iterations(10);
+BENCHMARK(BM_PushNdjsonBuffers)->Unit(benchmark::kMillisecond)->Iterations(10);
+BENCHMARK(BM_PushJsonLines)->Unit(benchmark::kMillisecond)->Iterations(10);
+BENCHMARK(BM_PushCApiLines)->Unit(benchmark::kMillisecond)->Iterations(10);
+BENCHMARK(BM_PushEventBuilder)->Unit(benchmark::kMillisecond)->Iterations(10);
+BENCHMARK(BM_PushEventBuilderReadFields)->Unit(benchmark::kMillisecond)->Iterations(10);
+BENCHMARK(BM_PushJsonLinesUnfiltered)->Unit(benchmark::kMillisecond)->Iterations(10);
+BENCHMARK(BM_PushEventBuilderReadFieldsUnfiltered)->Unit(benchmark::kMillisecond)->Iterations(10);
