@@ -253,7 +253,8 @@ FlatEvents only_fields(const FlatEvents& all, const std::vector<std::string>& ke
             }
     }
     out.starts.push_back(static_cast<uint32_t>(out.fields.size()));
-    return out;
+    // A copy made at once, as flat_events()' is: memory grown piece by piece read measurably slower here.
+    return FlatEvents(out);
 }
 
 // Builds and pushes every event; with `only_read`, sets only the fields the rules read (Engine::fields(), the
