@@ -2,13 +2,11 @@
 #include "engine/compiled_queries.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <stdexcept>
-#include <system_error>
-#include <thread>
 
 #include "api/options.hpp"
 #include "engine/rule_index.hpp"
+#include "text/shared_work.hpp"
 
 namespace eqlc {
 
@@ -55,23 +53,8 @@ std::vector<compiler::CheckedQuery> check_all(const std::vector<QuerySource>& qu
                                               const std::vector<compiler::CompileOptions>& options) {
     std::vector<compiler::CheckedQuery> out(queries.size());
     constexpr size_t kQueriesPerThread = 64;
-    const size_t threads = std::min<size_t>(
-        {std::max(1u, std::thread::hardware_concurrency()), size_t{4}, queries.size() / kQueriesPerThread});
-    std::atomic<size_t> next{0};
-    auto work = [&] {
-        for (size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < queries.size();)
-            out[i] = compiler::check_query_text(queries[i].text, options[i]);
-    };
-    std::vector<std::thread> helpers;
-    for (size_t t = 1; t < threads; ++t) {
-        try {
-            helpers.emplace_back(work);
-        } catch (const std::system_error&) {
-            break;  // no more threads: those started and this one share the rest
-        }
-    }
-    work();
-    for (auto& h : helpers) h.join();
+    text::share_work(queries.size(), kQueriesPerThread,
+                     [&](size_t i) { out[i] = compiler::check_query_text(queries[i].text, options[i]); });
     return out;
 }
 

@@ -1,16 +1,14 @@
 #include "engine/rule_index.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <exception>
 #include <mutex>
 #include <optional>
-#include <system_error>
-#include <thread>
 #include <unordered_set>
 
 #include "matchers/glob.hpp"
 #include "text/casefold.hpp"
+#include "text/shared_work.hpp"
 
 namespace eqlc::engine {
 
@@ -173,37 +171,21 @@ RuleIndex::RuleIndex(const std::vector<QueryEntry>& queries, const std::vector<s
 // reentrant): with many rules they are a good part of building the index, so they are shared among up to four
 // threads. A refusal is thrown again here, whichever thread met it.
 void RuleIndex::compile_literals(const std::vector<Literals>& raw_keys, const std::vector<Literals>& folded_keys) {
-    const size_t jobs = 2 * fields_.size();
     constexpr size_t kJobsPerThread = 16;
-    const size_t threads =
-        std::min<size_t>({std::max(1u, std::thread::hardware_concurrency()), size_t{4}, jobs / kJobsPerThread});
-    std::atomic<size_t> next{0};
     std::mutex failed_mutex;
     std::exception_ptr failed;
-    auto work = [&] {
-        for (size_t j; (j = next.fetch_add(1, std::memory_order_relaxed)) < jobs;) {
-            const size_t f = j / 2;
-            try {
-                if (j % 2 == 0)
-                    fields_[f].raw_literals = LiteralScan::compile(raw_keys[f].texts);
-                else
-                    fields_[f].folded_literals = LiteralScan::compile(folded_keys[f].texts);
-            } catch (...) {
-                std::lock_guard lock(failed_mutex);
-                if (!failed) failed = std::current_exception();
-            }
-        }
-    };
-    std::vector<std::thread> helpers;
-    for (size_t t = 1; t < threads; ++t) {
+    text::share_work(2 * fields_.size(), kJobsPerThread, [&](size_t j) {
+        const size_t f = j / 2;
         try {
-            helpers.emplace_back(work);
-        } catch (const std::system_error&) {
-            break;  // no more threads: those started and this one share the rest
+            if (j % 2 == 0)
+                fields_[f].raw_literals = LiteralScan::compile(raw_keys[f].texts);
+            else
+                fields_[f].folded_literals = LiteralScan::compile(folded_keys[f].texts);
+        } catch (...) {
+            std::lock_guard lock(failed_mutex);
+            if (!failed) failed = std::current_exception();
         }
-    }
-    work();
-    for (auto& h : helpers) h.join();
+    });
     if (failed) std::rethrow_exception(failed);
 }
 

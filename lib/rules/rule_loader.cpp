@@ -5,14 +5,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <map>
-#include <system_error>
-#include <thread>
 
 #include "rules/toml_rule.hpp"
+#include "text/shared_work.hpp"
 
 namespace eqlc::rules {
 
@@ -23,23 +21,8 @@ namespace {
 // keep the order of `paths`, whatever thread loaded them.
 std::vector<LoadResult> load_files(const std::vector<std::filesystem::path>& paths) {
     std::vector<LoadResult> files(paths.size());
-    std::atomic<size_t> next{0};
-    auto work = [&] {
-        for (size_t i = next++; i < paths.size(); i = next++) files[i] = load_rule_file(paths[i]);
-    };
     constexpr size_t kFilesPerThread = 32;
-    const size_t wanted = std::min<size_t>(
-        {std::max(1u, std::thread::hardware_concurrency()), size_t{4}, paths.size() / kFilesPerThread});
-    std::vector<std::thread> helpers;
-    for (size_t t = 1; t < wanted; ++t) {
-        try {
-            helpers.emplace_back(work);
-        } catch (const std::system_error&) {
-            break;  // no more threads: this one and those started share the rest
-        }
-    }
-    work();
-    for (auto& helper : helpers) helper.join();
+    text::share_work(paths.size(), kFilesPerThread, [&](size_t i) { files[i] = load_rule_file(paths[i]); });
     return files;
 }
 
