@@ -235,7 +235,7 @@ private:
 // A run's rules, compiled set and engine once the run is over: left to the end of the process rather than freed
 // piece by piece, which took milliseconds with a thousand rules (as compilers skip freeing their trees at exit).
 // Reachable from here, they are no leak to a leak checker.
-eqlc::cli::RunSetup* finished_setup = nullptr;
+eqlc::cli::RunSetup* volatile finished_setup = nullptr;  // volatile: a store the optimizer must keep
 
 int run(const Options& options, const eqlc::QueryOptions& query_options) {
     const auto started = std::chrono::steady_clock::now();
