@@ -264,16 +264,19 @@ bool EventBuilder::add_string(std::string_view field, std::string_view value, bo
     Scalar s;
     s.kind = Scalar::Kind::string;
     if (plain) return add(f, s, value);
-    // Its JSON form in text_ (for the JSON and the prefilter), its own bytes in raw_ (for the engine). An escape
-    // is at most six bytes.
-    if (!text_fits(field, 7 * value.size())) return false;
+    // Its JSON form in text_ (for the JSON and the prefilter), its own bytes in raw_ (for the engine).
+    const size_t text_begin = text_.size();
+    append_escaped(text_, value);
+    if (!text_fits(field, value.size())) {  // with the escaped form already in text_
+        text_.resize(text_begin);
+        return false;
+    }
     s.escaped = true;
     s.raw_begin = static_cast<uint32_t>(raw_.size());
     s.raw_size = static_cast<uint32_t>(value.size());
     raw_ += value;
-    s.text_begin = static_cast<uint32_t>(text_.size());
-    append_escaped(text_, value);
-    s.text_size = static_cast<uint32_t>(text_.size() - s.text_begin);
+    s.text_begin = static_cast<uint32_t>(text_begin);
+    s.text_size = static_cast<uint32_t>(text_.size() - text_begin);
     text_ += '"';
     f->values.push_back(s);
     return true;
