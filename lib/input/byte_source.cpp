@@ -155,4 +155,22 @@ bool NdjsonText::read(char* dst, size_t capacity, size_t& got, Diagnostic& error
 uint64_t NdjsonText::raw_bytes() const { return impl_->source.raw_bytes(); }
 const std::string& NdjsonText::name() const { return impl_->name; }
 
+size_t EmulatedReads::read(size_t capacity, size_t size) {
+    if (!started_) {
+        // NdjsonText reads up to kDetectBytes first (a regular file gives them all) and hands them out first.
+        started_ = true;
+        prefix_end_ = std::min(NdjsonText::kDetectBytes, size);
+        raw_bytes = prefix_end_;
+    }
+    size_t got = 0;
+    if (position < prefix_end_) {
+        got = std::min(capacity, prefix_end_ - position);
+    } else {
+        got = std::min(capacity, size - std::min(size, position));
+        raw_bytes += got;
+    }
+    position += got;
+    return got;
+}
+
 }  // namespace eqlc::input

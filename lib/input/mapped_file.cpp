@@ -7,8 +7,6 @@
 
 #include <algorithm>
 
-#include "input/ndjson_text.hpp"
-
 namespace eqlc::input {
 
 namespace {
@@ -47,23 +45,7 @@ MappedFile::~MappedFile() {
     if (data_ != nullptr) ::munmap(data_, mapped_);
 }
 
-size_t MappedFile::read(size_t capacity) {
-    if (!started_) {
-        // NdjsonText reads up to kDetectBytes first (a regular file gives them all) and hands them out first.
-        started_ = true;
-        prefix_end_ = std::min(NdjsonText::kDetectBytes, size_);
-        raw_bytes_ = prefix_end_;
-    }
-    size_t got = 0;
-    if (position_ < prefix_end_) {
-        got = std::min(capacity, prefix_end_ - position_);
-    } else {
-        got = std::min(capacity, size_ - position_);
-        raw_bytes_ += got;
-    }
-    position_ += got;
-    return got;
-}
+size_t MappedFile::read(size_t capacity) { return reads_.read(capacity, size_); }
 
 void MappedFile::release_before(size_t offset) {
     const size_t page = page_size();

@@ -11,6 +11,8 @@
 #include <memory>
 #include <string>
 
+#include "input/ndjson_text.hpp"
+
 namespace eqlc::input {
 
 class MappedFile {
@@ -30,8 +32,8 @@ public:
     // give them: the first reads come from the 256 KiB it reads to detect gzip, the others from the file. 0 at
     // the end. raw_bytes() is then NdjsonText::raw_bytes().
     size_t read(size_t capacity);
-    size_t position() const { return position_; }
-    uint64_t raw_bytes() const { return raw_bytes_; }
+    size_t position() const { return reads_.position; }
+    uint64_t raw_bytes() const { return reads_.raw_bytes; }
 
     // The pages wholly before `offset` are no longer needed: the memory they take is given back (reading them
     // again would read the file again).
@@ -42,10 +44,7 @@ private:
     char* data_ = nullptr;
     size_t size_ = 0;
     size_t mapped_ = 0;  // the length given to mmap
-    size_t position_ = 0;
-    size_t prefix_end_ = 0;
-    bool started_ = false;
-    uint64_t raw_bytes_ = 0;
+    EmulatedReads reads_;
     size_t released_ = 0;  // page-aligned: [0, released_) given back
 };
 

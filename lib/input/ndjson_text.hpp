@@ -41,4 +41,17 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+// How NdjsonText hands out a plain regular file's text: its first read of the source takes up to kDetectBytes (to
+// tell gzip), which the first reads of text then come from; raw bytes are those read from the source.
+struct EmulatedReads {
+    // The size of the next read of at most `capacity` bytes of a file of `size` bytes (0 at the end).
+    size_t read(size_t capacity, size_t size);
+    size_t position = 0;
+    uint64_t raw_bytes = 0;
+
+private:
+    size_t prefix_end_ = 0;
+    bool started_ = false;
+};
+
 }  // namespace eqlc::input

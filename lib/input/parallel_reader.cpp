@@ -2,6 +2,11 @@
 
 #include "input/mapped_file.hpp"
 #include "input/ndjson_text.hpp"
+#include "input/positional_file.hpp"
+#include "input/reader_errors.hpp"
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -25,8 +30,57 @@ struct Window {
     size_t capacity = 0;
     // Or a view of the whole input, mapped (chunks' offsets are then file offsets).
     std::shared_ptr<input::MappedFile> file;
+    // Or the whole input, read by position: the bytes are not in memory (bytes() is null) until a worker reads
+    // its chunk's (chunks' offsets are file offsets).
+    std::shared_ptr<input::PositionalFile> positional;
     const char* bytes() const { return file ? file->data() : data.get(); }
 };
+
+constexpr size_t kNone = input::PositionalFile::npos;
+
+// The offset of the first (last) '\n' in the window's bytes [from, to), or kNone: none, or (read by position)
+// the bytes could not be read, which positional->failed() then tells.
+size_t first_newline(const Window& w, size_t from, size_t to) {
+    if (w.positional) return w.positional->find_first(from, to);
+    const char* d = w.bytes();
+    const void* p = std::memchr(d + from, '\n', to - from);
+    return p ? static_cast<size_t>(static_cast<const char*>(p) - d) : kNone;
+}
+size_t last_newline(const Window& w, size_t from, size_t to) {
+    if (w.positional) return w.positional->find_last(from, to);
+    const char* d = w.bytes();
+    const void* p = memrchr(d + from, '\n', to - from);
+    return p ? static_cast<size_t>(static_cast<const char*>(p) - d) : kNone;
+}
+// The '\n' in [from, to), counting up to `limit`; `after` is the offset just after the limit-th (kNone when
+// fewer). kNone when the bytes could not be read.
+size_t count_newlines(const Window& w, size_t from, size_t to, size_t limit, size_t& after) {
+    if (w.positional) return w.positional->count_newlines(from, to, limit, after);
+    after = kNone;
+    size_t count = 0;
+    const char* d = w.bytes();
+    for (const char* p = d + from; count < limit;) {
+        const auto* newline = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(d + to - p)));
+        if (newline == nullptr) break;
+        p = newline + 1;
+        if (++count == limit) after = static_cast<size_t>(p - d);
+    }
+    return count;
+}
+
+// Makes the pages of fresh memory present in one call rather than one fault each (a fault costs microseconds on
+// a virtual machine, and a window has hundreds of pages). Nothing happens where the call is not known.
+void prefault(char* data, size_t size) {
+#ifdef MADV_POPULATE_WRITE
+    const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const uintptr_t from = (reinterpret_cast<uintptr_t>(data) + page - 1) & ~(page - 1);
+    const uintptr_t to = (reinterpret_cast<uintptr_t>(data) + size) & ~(page - 1);
+    if (to > from) (void)::madvise(reinterpret_cast<void*>(from), to - from, MADV_POPULATE_WRITE);
+#else
+    (void)data;
+    (void)size;
+#endif
+}
 
 struct WindowPool {
     static constexpr size_t kKept = 16;
@@ -46,9 +100,12 @@ struct WindowPool {
                 pool->free.pop_back();
             }
         }
-        if (!data) data.reset(new char[capacity + input::NdjsonReader::kViewPadding]);
+        if (!data) {
+            data.reset(new char[capacity + input::NdjsonReader::kViewPadding]);
+            prefault(data.get(), capacity + input::NdjsonReader::kViewPadding);
+        }
         std::memset(data.get() + capacity, 0, input::NdjsonReader::kViewPadding);
-        return std::shared_ptr<Window>(new Window{std::move(data), capacity, nullptr}, [pool](Window* w) {
+        return std::shared_ptr<Window>(new Window{std::move(data), capacity, nullptr, nullptr}, [pool](Window* w) {
             {
                 std::lock_guard lock(pool->mutex);
                 if (w->capacity == pool->capacity && pool->free.size() < kKept)
@@ -86,17 +143,17 @@ struct LineSpan {
     size_t begin = 0;
     size_t cut = 0;
 };
-LineSpan whole_lines(const char* data, size_t from, size_t end, bool& skipping) {
+// Offsets are relative to `base` in the window.
+LineSpan whole_lines(const Window& w, size_t base, size_t from, size_t end, bool& skipping) {
     LineSpan span;
     if (skipping) {  // from == 0: nothing of the long line was kept
-        const void* newline = std::memchr(data, '\n', end);
-        if (newline == nullptr) return span;
+        const size_t newline = first_newline(w, base, base + end);
+        if (newline == kNone) return span;
         skipping = false;
-        span.begin = static_cast<size_t>(static_cast<const char*>(newline) - data) + 1;
+        span.begin = newline - base + 1;
     }
     const size_t search = std::max(from, span.begin);
-    if (const void* last = memrchr(data + search, '\n', end - search))
-        span.cut = static_cast<size_t>(static_cast<const char*>(last) - data) + 1;
+    if (const size_t last = last_newline(w, base + search, base + end); last != kNone) span.cut = last - base + 1;
     return span;
 }
 
@@ -193,6 +250,9 @@ struct ParallelReader::Shared {
     // A plain regular file is mapped instead of read: the input thread then only cuts it (no copy), and the
     // caller gives back the pages of the batches it is done with.
     std::shared_ptr<Window> mapped;
+    // Or, by default, read by position: the input thread only cuts it, reading around the cuts, and each worker
+    // reads its own chunk's text.
+    std::shared_ptr<Window> positional;
     const std::string name;
     const input::ProjectionPlan& plan;  // only the workers use it (they are joined before the reader goes)
     const input::ReaderOptions options;
@@ -273,26 +333,20 @@ struct ParallelReader::Shared {
     // it is decided.
     bool emit_lines(const std::shared_ptr<Window>& window, size_t begin, size_t cut, uint64_t bytes) {
         if (trial) {
-            const char* data = window->bytes();
             // Most windows lie wholly before the decision: count their lines at once.
-            uint64_t lines = 0;
-            const char* const after = data + cut;
-            for (const char* p = data + begin; (p = static_cast<const char*>(std::memchr(p, '\n', after - p))); ++p)
-                ++lines;
-            if (trial_lines + lines < input::NdjsonReader::kFilterTrialLines) {
+            size_t decision = kNone;  // where the line from which the decision applies begins
+            const uint64_t left = input::NdjsonReader::kFilterTrialLines - trial_lines;  // lines, this one included
+            const size_t lines = left == 1 ? 0 : count_newlines(*window, begin, cut, left - 1, decision);
+            if (lines == kNone) return read_failed(*window, bytes);
+            if (left == 1) decision = begin;
+            if (decision == kNone || decision >= cut) {  // the decision comes after these lines
                 trial_lines += lines;
                 return emit_chunks(window, begin, cut, bytes, true, true);
             }
-            for (size_t line = begin; line < cut;) {
-                if (trial_line()) {
-                    return emit_chunks(window, begin, line, bytes, true, true) && decide() &&
-                           emit_chunks(window, line, cut, bytes, filter_kept, false);
-                }
-                line =
-                    static_cast<size_t>(static_cast<const char*>(std::memchr(data + line, '\n', cut - line)) - data) +
-                    1;
-            }
-            return emit_chunks(window, begin, cut, bytes, true, true);
+            trial_lines = input::NdjsonReader::kFilterTrialLines;
+            trial = false;
+            return emit_chunks(window, begin, decision, bytes, true, true) && decide() &&
+                   emit_chunks(window, decision, cut, bytes, filter_kept, false);
         }
         return emit_chunks(window, begin, cut, bytes, filter_kept, false);
     }
@@ -301,14 +355,13 @@ struct ParallelReader::Shared {
     // filter's trial).
     bool emit_chunks(const std::shared_ptr<Window>& window, size_t begin, size_t cut, uint64_t bytes, bool filtered,
                      bool in_trial) {
-        const char* data = window->bytes();
         while (begin < cut) {
             size_t end = cut;
             if (cut - begin > kChunkTarget) {
-                const void* newline = memrchr(data + begin, '\n', kChunkTarget);
-                if (newline == nullptr)
-                    newline = std::memchr(data + begin + kChunkTarget, '\n', cut - begin - kChunkTarget);
-                end = static_cast<size_t>(static_cast<const char*>(newline) - data) + 1;
+                size_t newline = last_newline(*window, begin, begin + kChunkTarget);
+                if (newline == kNone) newline = first_newline(*window, begin + kChunkTarget, cut);
+                if (newline == kNone) return read_failed(*window, bytes);  // cut follows a '\n': the bytes went away
+                end = newline + 1;
             }
             Chunk c;
             c.kind = ChunkKind::lines;
@@ -326,7 +379,23 @@ struct ParallelReader::Shared {
         return true;
     }
 
-    uint64_t raw_bytes() const { return mapped ? mapped->file->raw_bytes() : text->raw_bytes(); }
+    uint64_t raw_bytes() const {
+        if (mapped) return mapped->file->raw_bytes();
+        return positional ? positional->positional->raw_bytes() : text->raw_bytes();
+    }
+
+    // A search of a window read by position could not read its bytes: the input fails there, as a read that
+    // fails does. Returns false (the input thread stops).
+    bool read_failed(const Window& window, uint64_t bytes) {
+        Chunk c;
+        c.kind = ChunkKind::failure;
+        c.bytes = bytes;
+        c.input_bytes = raw_bytes();
+        const Diagnostic* failure = window.positional ? window.positional->failed() : nullptr;
+        c.error = failure ? *failure : input::read_error(name, "the file changed while it was read");
+        emit(std::move(c));
+        return false;
+    }
 
     // A chunk of the mapped file too close to its end for a reader's padding: its own copy, padded.
     void owned_copy(Chunk& c) {
@@ -339,10 +408,10 @@ struct ParallelReader::Shared {
         c.end = size;
     }
 
-    // read_input over the mapped file: the same reads (MappedFile::read counts them as NdjsonText::read would),
-    // windows and chunks, but a window is a range [base, base + end) of the file, so nothing is copied.
-    void read_mapped() {
-        input::MappedFile& file = *mapped->file;
+    // read_input over a file mapped or read by position: the same reads (MappedFile::read and PositionalFile::read
+    // count them as NdjsonText::read would), windows and chunks, but a window is a range [base, base + end) of the
+    // file, so nothing is copied here: only the bytes around each cut are looked at.
+    void read_by_position(const std::shared_ptr<Window>& file) {
         const size_t max_line = std::max<size_t>(options.max_line_bytes, 1);
         size_t capacity = input::NdjsonReader::first_buffer_size(options);
         size_t base = 0;        // the window's start in the file
@@ -352,11 +421,11 @@ struct ParallelReader::Shared {
         auto chunk = [&](ChunkKind kind, size_t from_offset, size_t to_offset) {
             Chunk c;
             c.kind = kind;
-            c.window = mapped;
+            c.window = file;
             c.begin = from_offset;
             c.end = to_offset;
             c.bytes = bytes;
-            c.input_bytes = file.raw_bytes();
+            c.input_bytes = raw_bytes();
             return c;
         };
         while (true) {
@@ -374,7 +443,7 @@ struct ParallelReader::Shared {
                     capacity = input::NdjsonReader::grown_buffer_size(capacity, max_line);
                 }
             }
-            const size_t got = file.read(capacity - end);
+            const size_t got = file->file ? file->file->read(capacity - end) : file->positional->read(capacity - end);
             bytes += got;
             if (got == 0) {  // the end: a last line without '\n'
                 if (end > 0 && !skipping) {
@@ -385,7 +454,7 @@ struct ParallelReader::Shared {
                         if (!c.trial && !decide()) return;
                         c.filtered = filter_kept;
                     }
-                    owned_copy(c);
+                    if (file->file) owned_copy(c);
                     if (!emit(std::move(c))) return;
                 }
                 emit(chunk(ChunkKind::end, 0, 0));
@@ -393,7 +462,11 @@ struct ParallelReader::Shared {
             }
             const size_t from = end;
             end += got;
-            const LineSpan span = whole_lines(file.data() + base, from, end, skipping);
+            const LineSpan span = whole_lines(*file, base, from, end, skipping);
+            if (file->positional && file->positional->failed()) {
+                read_failed(*file, bytes);
+                return;
+            }
             if (skipping) {
                 base += end;
                 end = 0;
@@ -404,7 +477,7 @@ struct ParallelReader::Shared {
                 end -= span.begin;
                 continue;
             }
-            if (!emit_lines(mapped, base + span.begin, base + span.cut, bytes)) return;
+            if (!emit_lines(file, base + span.begin, base + span.cut, bytes)) return;
             base += span.cut;
             end -= span.cut;
         }
@@ -413,7 +486,8 @@ struct ParallelReader::Shared {
     // Reads as an NdjsonReader refills its buffer: the same buffer capacity and growth (first_buffer_size,
     // grown_buffer_size), one source read per refill, the same handling of a line longer than max_line_bytes.
     void read_input() {
-        if (mapped) return read_mapped();
+        if (mapped) return read_by_position(mapped);
+        if (positional) return read_by_position(positional);
         const size_t max_line = std::max<size_t>(options.max_line_bytes, 1);
         size_t capacity = input::NdjsonReader::first_buffer_size(options);
         std::shared_ptr<Window> window = WindowPool::make(pool, capacity);
@@ -487,7 +561,7 @@ struct ParallelReader::Shared {
             char* data = window->data.get();
             // What a reader over a chunk may read past its end (simdjson's padding) must be initialised.
             std::memset(data + end, 0, std::min(capacity - end, input::NdjsonReader::kViewPadding));
-            const LineSpan span = whole_lines(data, from, end, skipping);
+            const LineSpan span = whole_lines(*window, 0, from, end, skipping);
             if (skipping) {
                 end = 0;
                 continue;
@@ -544,6 +618,19 @@ struct ParallelReader::Shared {
         }
     }
 
+    // Replaces `window` (a file read by position) with the chunk's text, read into a window of its own, padded for
+    // the reader; the chunk's offsets become the window's.
+    bool read_chunk(Chunk& chunk, std::shared_ptr<Window>& window, Diagnostic& error) {
+        const size_t size = chunk.end - chunk.begin;
+        auto own = WindowPool::make(pool, std::max(size, options.chunk_size));
+        if (!window->positional->read_at(own->data.get(), chunk.begin, size, error)) return false;
+        std::memset(own->data.get() + size, 0, std::min(own->capacity - size, input::NdjsonReader::kViewPadding));
+        window = std::move(own);
+        chunk.begin = 0;
+        chunk.end = size;
+        return true;
+    }
+
     // Returns the lines the line filter let through (ReaderStats::filter_candidates).
     uint64_t parse(Chunk& chunk, ReadBatch& batch, vm::EventRecord& record, EventNotes::Scratch* scratch) {
         batch.clear();
@@ -563,6 +650,15 @@ struct ParallelReader::Shared {
             return 0;
         }
         if (chunk.kind == ChunkKind::end) return 0;
+        if (in.window->positional) {
+            // The chunk's text, read here: it is in this core's cache when it is parsed.
+            Diagnostic error;
+            if (!read_chunk(chunk, in.window, error)) {
+                in.kind = ChunkKind::failure;
+                batch.failure_ = std::move(error);
+                return 0;
+            }
+        }
 
         // Lines are numbered within the chunk. Only the input's first chunk starts at line 1, where a byte order
         // mark is skipped: the others are numbered from 2, and renumbered from 1 below.
@@ -621,6 +717,9 @@ ParallelReader::OpenResult ParallelReader::open(const std::string& path, const i
     if (auto file = map ? input::MappedFile::open(path, options.detect_gzip) : nullptr) {
         shared->mapped = std::make_shared<Window>();
         shared->mapped->file = std::move(file);
+    } else if (auto by_position = input::PositionalFile::open(path, shared->name, options.detect_gzip)) {
+        shared->positional = std::make_shared<Window>();
+        shared->positional->positional = std::move(by_position);
     }
     shared->trial = options.line_filter && !options.validate && options.line_filter_trial;
     shared->notes = notes;

@@ -3,18 +3,23 @@
 //
 //   one input thread   reads the decoded text (input::NdjsonText: file or stdin, plain or gzip) the way
 //                      NdjsonReader refills its buffer: the same read sizes, the same buffer growth up to
-//                      max_line_bytes. A plain regular file is mapped instead (input::MappedFile): the thread
-//                      then only cuts it, at the same places, and nothing is copied. The complete lines that one read brings are cut into chunks of about
-//                      kChunkTarget bytes of whole lines. A line that does not fit in max_line_bytes is a chunk
-//                      of its own (its first max_line_bytes bytes; the rest is skipped), so that a reader sees it
-//                      as the sequential reader does. With a line filter (the prefilter), it also counts the
-//                      lines of the filter's trial, cuts a chunk where the decision (keep or drop the filter)
-//                      applies, and takes the decision from the lines the workers' readers let through in the
-//                      trial's chunks (nothing is scanned twice); the workers' readers only apply it.
-//   N worker threads   project the lines of each chunk through the ProjectionPlan (shared, read-only) with an
-//                      NdjsonReader over the chunk (from_view: no copy) into a batch: the records' slots and
-//                      values laid end to end, bad lines, counts. String values point into the chunk's text,
-//                      which the batch keeps, or into the batch's arena (strings with escapes).
+//                      max_line_bytes. A plain regular file is not read by this thread but by position
+//                      (input::PositionalFile), or mapped (input::MappedFile) when asked: the thread then only
+//                      cuts it, at the same places, looking at the bytes around each cut alone. The complete lines
+//                      that one read brings are cut into chunks of about kChunkTarget bytes of whole lines. A line
+//                      that does not fit in max_line_bytes is a chunk of its own (its first max_line_bytes bytes;
+//                      the rest is skipped), so that a reader sees it as the sequential reader does. With a line
+//                      filter (the prefilter), it also counts the lines of the filter's trial, cuts a chunk where
+//                      the decision (keep or drop the filter) applies, and takes the decision from the lines the
+//                      workers' readers let through in the trial's chunks (nothing is scanned twice); the workers'
+//                      readers only apply it.
+//   N worker threads   read a chunk's text when its file is read by position (so that the text is copied once,
+//                      by the core that parses it, into its cache), and project the lines of each chunk through
+//                      the ProjectionPlan (shared, read-only) with an NdjsonReader over the chunk (from_view: no
+//                      copy) into a batch: the records' slots and values laid end to end, bad lines, counts.
+//                      String values point into the chunk's text, which the batch keeps, or into the batch's arena
+//                      (strings with escapes). A chunk that cannot be read (the file shrank) ends the input with
+//                      that failure, as a read that fails does.
 //   the caller         takes the batches back strictly in chunk order with next(), line numbers made global
 //                      (line in the chunk + lines of the chunks before it), and loads each event into its own
 //                      record (load()).

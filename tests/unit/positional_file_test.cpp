@@ -1,0 +1,143 @@
+// input::PositionalFile: which files it takes, the reads it counts (NdjsonText's, as MappedFile counts them),
+// the '\n' searches the parallel reader cuts chunks with (across its probe and count blocks), a file that grows
+// while it is read, and one that shrinks.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "eqlc/diagnostics.hpp"
+#include "input/ndjson_text.hpp"
+#include "input/positional_file.hpp"
+#include "support/files.hpp"
+#include "support/gzip.hpp"
+
+using eqlc::input::NdjsonText;
+using eqlc::input::PositionalFile;
+using eqlc::test::TempDir;
+
+namespace {
+
+std::unique_ptr<PositionalFile> open_file(const std::string& path, bool detect_gzip = true) {
+    return PositionalFile::open(path, "events", detect_gzip);
+}
+
+// Lines of varied lengths (1 to a few thousand bytes, some longer than the searches' probe), by a fixed recipe.
+std::string varied_lines(size_t bytes) {
+    std::string text;
+    uint64_t state = 12345;
+    while (text.size() < bytes) {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        const size_t length = (state >> 33) % 97 == 0 ? 40'000 : (state >> 33) % 3000;
+        text += std::string(length, static_cast<char>('a' + length % 26)) + "\n";
+    }
+    return text;
+}
+
+}  // namespace
+
+TEST_CASE("PositionalFile takes plain regular files only", "[input][positional]") {
+    TempDir dir;
+    CHECK(open_file("-") == nullptr);
+    CHECK(open_file((dir.path() / "missing").string()) == nullptr);
+    CHECK(open_file(dir.path().string()) == nullptr);
+    CHECK(open_file(dir.write("empty", "").string()) == nullptr);
+    const std::string gz = dir.write("a.gz", eqlc::test::gzip("{}\n")).string();
+    CHECK(open_file(gz) == nullptr);
+    CHECK(open_file(gz, /*detect_gzip=*/false) != nullptr);
+    auto one = open_file(dir.write("one", "x").string());
+    REQUIRE(one != nullptr);
+    char c = 0;
+    eqlc::Diagnostic error;
+    CHECK(one->read_at(&c, 0, 1, error));
+    CHECK(c == 'x');
+}
+
+TEST_CASE("PositionalFile counts the reads NdjsonText makes", "[input][positional]") {
+    TempDir dir;
+    std::string text;
+    for (int i = 0; text.size() < 3 * NdjsonText::kDetectBytes + 12345; ++i) text += "line " + std::to_string(i) + "\n";
+    const std::string path = dir.write("text", text).string();
+    for (const std::vector<size_t>& asks :
+         {std::vector<size_t>{1 << 20, 1000, 1 << 20}, std::vector<size_t>{100, 300'000, 7, 1 << 20}}) {
+        auto opened = NdjsonText::open(path);
+        REQUIRE(opened);
+        auto file = open_file(path);
+        REQUIRE(file != nullptr);
+        std::vector<char> buffer(1 << 20);
+        size_t ask = 0;
+        size_t position = 0;
+        while (true) {
+            const size_t capacity = asks[std::min(ask++, asks.size() - 1)];
+            size_t got = 0;
+            eqlc::Diagnostic error;
+            REQUIRE(opened.text->read(buffer.data(), capacity, got, error));
+            INFO("read " << ask << " of " << capacity);
+            REQUIRE(file->read(capacity) == got);
+            CHECK(file->raw_bytes() == opened.text->raw_bytes());
+            std::string at(got, '\0');
+            CHECK(file->read_at(at.data(), position, got, error));
+            CHECK(at == std::string(buffer.data(), got));
+            position += got;
+            if (got == 0) break;
+        }
+        CHECK(position == text.size());
+    }
+}
+
+TEST_CASE("PositionalFile finds and counts line ends as memchr does", "[input][positional]") {
+    TempDir dir;
+    const std::string text = varied_lines(700'000);  // more than two count blocks, many probes
+    auto file = open_file(dir.write("lines", text).string());
+    REQUIRE(file != nullptr);
+    uint64_t state = 99;
+    auto rand = [&](uint64_t n) {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        return static_cast<size_t>((state >> 33) % n);
+    };
+    for (int trial = 0; trial < 300; ++trial) {
+        size_t from = rand(text.size()), to = rand(text.size() + 1);
+        if (from > to) std::swap(from, to);
+        if (trial % 10 == 0) to = std::min(text.size(), from + rand(20));  // short ranges, empty ones too
+        INFO("[" << from << ", " << to << ")");
+        const std::string_view range = std::string_view(text).substr(from, to - from);
+        const size_t first = range.find('\n'), last = range.rfind('\n');
+        CHECK(file->find_first(from, to) == (first == std::string_view::npos ? PositionalFile::npos : from + first));
+        CHECK(file->find_last(from, to) == (last == std::string_view::npos ? PositionalFile::npos : from + last));
+        const size_t all = static_cast<size_t>(std::count(range.begin(), range.end(), '\n'));
+        size_t after = 0;
+        CHECK(file->count_newlines(from, to, PositionalFile::npos, after) == all);
+        CHECK(after == PositionalFile::npos);
+        if (all > 0) {
+            const size_t limit = 1 + rand(all);
+            size_t nth = from;
+            for (size_t k = 0; k < limit; ++k) nth = text.find('\n', nth) + 1;
+            CHECK(file->count_newlines(from, to, limit, after) == limit);
+            CHECK(after == nth);
+        }
+    }
+    CHECK(file->failed() == nullptr);
+}
+
+TEST_CASE("PositionalFile reads a file that grows, and fails on one that shrinks", "[input][positional]") {
+    TempDir dir;
+    const std::string path = dir.write("growing", "a\nb\n").string();
+    auto file = open_file(path);
+    REQUIRE(file != nullptr);
+    CHECK(file->read(1 << 20) == 4);
+    std::ofstream(path, std::ios::app) << "cc\n";  // appended after the reader saw its end
+    CHECK(file->read(1 << 20) == 3);
+    CHECK(file->read(1 << 20) == 0);
+
+    std::filesystem::resize_file(path, 2);  // truncated under the reader
+    std::string bytes(7, '\0');
+    eqlc::Diagnostic error;
+    CHECK_FALSE(file->read_at(bytes.data(), 0, 7, error));
+    CHECK(error.message == "cannot read 'events': the file shrank while it was read");
+    CHECK(file->find_last(0, 7) == PositionalFile::npos);
+    REQUIRE(file->failed() != nullptr);
+    CHECK(file->failed()->message == error.message);
+}
