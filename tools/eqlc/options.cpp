@@ -81,7 +81,8 @@ Options:
                              (field == value, in, :, like; see --explain) runs only the rules an event may
                              match (same alerts; --stats shows how many rule terms it covers)
   -j, --threads N            use N threads (default 1; 0 or auto: one per CPU), plus one that reads the
-                             input: with several rules (and not --reorder-window), N/2 of them (at least 1)
+                             input (a plain file it only cuts: each parsing thread reads its own part);
+                             with several rules (and not --reorder-window), N/2 of them (at least 1)
                              run the rules and the others parse the input and look events up in the rule
                              index (with --no-rule-index: N parse and N run rules); with one rule, N parse;
                              the results (alerts, messages, stats) are those of -j 1
@@ -89,7 +90,8 @@ Options:
                              copy, but page faults cost more than the copy on many virtual machines; a file
                              that another process truncates while it is mapped, e.g. by copytruncate log
                              rotation, reads as zero bytes from there, or stops eqlc with status 2 where the
-                             system raises SIGBUS)
+                             system raises SIGBUS; read, a part not read yet when it shrank stops the run
+                             with "the file shrank while it was read")
   --no-mmap                  with -j: read plain event files (the default)
   --max-depth N              nesting limit for parentheses, not, unary minus and calls (default 200, at most 1000)
   -h, --help                 show this help
