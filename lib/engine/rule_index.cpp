@@ -1,6 +1,7 @@
 #include "engine/rule_index.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <exception>
 #include <mutex>
 #include <optional>
@@ -247,26 +248,67 @@ void RuleIndex::file(uint32_t term, const compiler::IndexKey& key, std::vector<L
     }
 }
 
+namespace {
+
+// Where a value is remembered among a field's kRememberedPerField: its length and its first and last eight bytes,
+// mixed (values that share all three only share a place; they are told apart by comparing them whole).
+size_t remembered_slot(std::string_view value) {
+    uint64_t head = 0, tail = 0;
+    std::memcpy(&head, value.data(), std::min<size_t>(8, value.size()));
+    if (value.size() > 8) std::memcpy(&tail, value.data() + value.size() - 8, 8);
+    const uint64_t mixed = (head * 0x9E3779B97F4A7C15ULL) ^ (tail * 0xC2B2AE3D27D4EB4FULL) ^ value.size();
+    return static_cast<size_t>((mixed ^ (mixed >> 29)) * 0xBF58476D1CE4E5B9ULL >> 58);  // the top 6 bits: 0..63
+}
+static_assert(RuleIndex::kRememberedPerField == 64);
+
+}  // namespace
+
+void RuleIndex::lists_of(const Field& f, std::string_view value, Scratch& scratch,
+                         std::vector<uint32_t>& lists) const {
+    if (const uint32_t* list = f.exact.find(value)) lists.push_back(*list);
+    f.raw_literals.find(value, scratch.literals, [&](uint32_t k) { lists.push_back(f.raw_lists[k]); });
+    if (!f.needs_fold()) return;
+    const std::string_view folded = fold(value, scratch.folded);
+    if (const uint32_t* list = f.folded.find(folded)) lists.push_back(*list);
+    f.folded_literals.find(folded, scratch.literals, [&](uint32_t k) { lists.push_back(f.folded_lists[k]); });
+}
+
 void RuleIndex::candidates(const vm::EventRecord& event, Scratch& scratch, std::vector<uint32_t>& out) const {
     if (scratch.prepared != this) {
-        for (const Field& f : fields_) {
+        scratch.remembered.assign(fields_.size(), {});
+        for (size_t i = 0; i < fields_.size(); ++i) {
+            const Field& f = fields_[i];
             f.raw_literals.prepare(scratch.literals);
             f.folded_literals.prepare(scratch.literals);
+            if (f.costly()) scratch.remembered[i].resize(kRememberedPerField);
         }
         scratch.prepared = this;
     }
-    for (const Field& f : fields_) {
+    for (size_t i = 0; i < fields_.size(); ++i) {
+        const Field& f = fields_[i];
         bool any_string = false;
         for (const vm::Value& v : event.field(f.slot)) {
             if (v.type != vm::ValueType::string) continue;
             any_string = true;
             const std::string_view value = v.str();
-            if (const uint32_t* list = f.exact.find(value)) add_list(*list, out);
-            f.raw_literals.find(value, scratch.literals, [&](uint32_t k) { add_list(f.raw_lists[k], out); });
-            if (!f.needs_fold()) continue;
-            const std::string_view folded = fold(value, scratch.folded);
-            if (const uint32_t* list = f.folded.find(folded)) add_list(*list, out);
-            f.folded_literals.find(folded, scratch.literals, [&](uint32_t k) { add_list(f.folded_lists[k], out); });
+            if (!f.costly()) {
+                if (const uint32_t* list = f.exact.find(value)) add_list(*list, out);
+                continue;
+            }
+            if (value.size() > kRememberedLength) {
+                scratch.lists.clear();
+                lists_of(f, value, scratch, scratch.lists);
+                for (const uint32_t list : scratch.lists) add_list(list, out);
+                continue;
+            }
+            Remembered& r = scratch.remembered[i][remembered_slot(value)];
+            if (!r.used || r.value != value) {
+                r.used = true;
+                r.value.assign(value);
+                r.lists.clear();
+                lists_of(f, value, scratch, r.lists);
+            }
+            for (const uint32_t list : r.lists) add_list(list, out);
         }
         if (any_string && f.any_string != kNone) add_list(f.any_string, out);
     }

@@ -13,7 +13,8 @@
 //   * the terms whose pattern has no literal ("*", "?*"): any string value.
 //
 // Per event, each such field's string values are looked up once (the VM's string tests hold on string values
-// only), and every term filed under a value found is a candidate. Only candidates, and the terms without any key
+// only; a thread remembers the lists of the last values of each field whose lookup scans or folds, since streams
+// repeat them), and every term filed under a value found is a candidate. Only candidates, and the terms without any key
 // (the always-run list), run their programs: a term the index rules out cannot hold, since its key is necessary
 // for its filter. Term ids number the terms of every query in order: query q's terms are first(q) ..
 // first(q) + terms - 1, and its `until` comes after them.
@@ -62,11 +63,23 @@ public:
     // The queries with an always-run term, ascending.
     const std::vector<uint32_t>& always_queries() const { return always_queries_; }
 
+    // A value of a field whose lookup costs scans or folding, and the lists it gave: events of a stream repeat most
+    // such values (process names, paths, command lines of the same programs), so its next lookup replays them.
+    struct Remembered {
+        std::string value;
+        std::vector<uint32_t> lists;
+        bool used = false;
+    };
+    static constexpr size_t kRememberedPerField = 64;  // per field and thread, found by a hash of the value
+    static constexpr size_t kRememberedLength = 2048;  // longer values are looked up each time (memory stays small)
+
     // Per-event scratch (one per thread).
     struct Scratch {
         std::string folded;
         LiteralScan::Scratch literals;
-        const RuleIndex* prepared = nullptr;  // the index `literals` was sized for
+        const RuleIndex* prepared = nullptr;  // the index `literals` and `remembered` were made for
+        std::vector<std::vector<Remembered>> remembered;  // per field (empty for a field looked up cheaply)
+        std::vector<uint32_t> lists;                      // a value's lists, not remembered
     };
     // Appends the candidate terms of the event to `out` (a term may appear several times; always-run terms are
     // not included).
@@ -116,6 +129,8 @@ private:
         std::vector<uint32_t> raw_lists, folded_lists;  // literal -> list
         uint32_t any_string = kNone;                    // list of the terms any string value satisfies
         bool needs_fold() const { return !folded.empty() || !folded_lists.empty(); }
+        // A lookup that scans or folds: worth remembering (an exact lookup alone costs less than the remembering).
+        bool costly() const { return needs_fold() || !raw_literals.empty(); }
     };
 
     // While building: a field's pattern literals for its scan, each once (literal i has id i).
@@ -127,6 +142,8 @@ private:
     void compile_literals(const std::vector<Literals>& raw, const std::vector<Literals>& folded);
     uint32_t list_for(Postings& table, const std::string& value);
     Field& field(vm::SlotId slot);
+    // The lists of `value` of field `f`: exact, then literal matches, then the same for the folded value.
+    void lists_of(const Field& f, std::string_view value, Scratch& scratch, std::vector<uint32_t>& lists) const;
     void add_list(uint32_t list, std::vector<uint32_t>& out) const {
         const auto& l = lists_[list];
         out.insert(out.end(), l.begin(), l.end());

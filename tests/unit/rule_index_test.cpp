@@ -326,6 +326,49 @@ TEST_CASE("rule index: a term the index rules out never holds", "[engine][index]
     CHECK(held > 1000);  // the events reach deep into the filters
 }
 
+TEST_CASE("rule index: values it remembers give what a first lookup gives", "[engine][index]") {
+    const auto queries = all_queries();
+    auto compiled = compile(queries, true);
+    REQUIRE(compiled.queries);
+    const auto& set = eqlc::detail::Internals::impl(*compiled.queries);
+    REQUIRE(set.rule_index);
+    const eqlc::engine::RuleIndex& index = *set.rule_index;
+    eqlc::vm::EventRecord record;
+    eqlc::input::RecordBuilder builder;
+    eqlc::engine::RuleIndex::Scratch kept;  // remembers values from event to event
+    auto lookups = [&](const json& event) {
+        REQUIRE(eqlc::input::project(event, *set.plan, record, builder));
+        std::vector<uint32_t> again, first;
+        index.candidates(record, kept, again);
+        eqlc::engine::RuleIndex::Scratch fresh;
+        index.candidates(record, fresh, first);
+        std::sort(again.begin(), again.end());
+        std::sort(first.begin(), first.end());
+        return std::make_pair(again, first);
+    };
+    // Events from the rules' own values, most of which come back many times.
+    EventMaker maker(set);
+    size_t with_candidates = 0;
+    for (int i = 0; i < 2000; ++i) {
+        const std::string text = maker.next();
+        const auto [again, first] = lookups(json::parse(text));
+        INFO(text);
+        REQUIRE(again == first);
+        with_candidates += !first.empty();
+    }
+    CHECK(with_candidates > 1000);
+    // Values remembered at the same place (same length, same first and last eight bytes) are told apart; so are
+    // values longer than it remembers.
+    const std::string long_tail(3000, 'x');
+    for (const std::string& path :
+         {std::string("C:\\Users\\bob\\startup\\notes.lnk"), std::string("C:\\Users\\bob\\zzzzzzz\\notes.lnk"),
+          std::string("C:\\Users\\bob\\startup\\notes.lnk"), "C:\\temp\\" + long_tail, "D:\\temp\\" + long_tail}) {
+        const auto [again, first] = lookups(json{{"event", {{"category", "file"}}}, {"file", {{"path", path}}}});
+        INFO(path);
+        CHECK(again == first);
+    }
+}
+
 TEST_CASE("rule index: an engine with the index gives what one without gives", "[engine][index]") {
     const auto queries = all_queries();
     auto with = compile(queries, true);
