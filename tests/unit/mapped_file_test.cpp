@@ -1,5 +1,5 @@
 // input::MappedFile: which files are mapped, the reads it counts (those NdjsonText makes, so that the parallel
-// reader's byte counts are a sequential reader's), and pages given back.
+// reader's byte counts are a sequential reader's; input::PositionalFile's too), and pages given back.
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -8,11 +8,13 @@
 #include "eqlc/diagnostics.hpp"
 #include "input/mapped_file.hpp"
 #include "input/ndjson_text.hpp"
+#include "input/positional_file.hpp"
 #include "support/files.hpp"
 #include "support/gzip.hpp"
 
 using eqlc::input::MappedFile;
 using eqlc::input::NdjsonText;
+using eqlc::input::PositionalFile;
 using eqlc::test::TempDir;
 
 TEST_CASE("MappedFile maps plain regular files only", "[input][mapped]") {
@@ -29,7 +31,7 @@ TEST_CASE("MappedFile maps plain regular files only", "[input][mapped]") {
     CHECK(std::string(one->data(), one->size()) == "x");
 }
 
-TEST_CASE("MappedFile counts the reads NdjsonText makes", "[input][mapped]") {
+TEST_CASE("MappedFile and PositionalFile count the reads NdjsonText makes", "[input][mapped][positional]") {
     TempDir dir;
     std::string text;
     for (int i = 0; text.size() < 3 * NdjsonText::kDetectBytes + 12345; ++i) text += "line " + std::to_string(i) + "\n";
@@ -41,6 +43,8 @@ TEST_CASE("MappedFile counts the reads NdjsonText makes", "[input][mapped]") {
         REQUIRE(opened);
         auto mapped = MappedFile::open(path);
         REQUIRE(mapped != nullptr);
+        auto by_position = PositionalFile::open(path, "text");
+        REQUIRE(by_position != nullptr);
         std::vector<char> buffer(1 << 20);
         size_t ask = 0;
         std::string from_reads;
@@ -54,6 +58,11 @@ TEST_CASE("MappedFile counts the reads NdjsonText makes", "[input][mapped]") {
             REQUIRE(mapped->read(capacity) == got);
             CHECK(mapped->raw_bytes() == opened.text->raw_bytes());
             CHECK(std::string(mapped->data() + position, got) == std::string(buffer.data(), got));
+            REQUIRE(by_position->read(capacity) == got);
+            CHECK(by_position->raw_bytes() == opened.text->raw_bytes());
+            std::string at(got, '\0');
+            CHECK(by_position->read_at(at.data(), position, got, error));
+            CHECK(at == std::string(buffer.data(), got));
             from_reads.append(buffer.data(), got);
             if (got == 0) break;
         }

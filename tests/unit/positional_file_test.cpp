@@ -1,5 +1,5 @@
-// input::PositionalFile: which files it takes, the reads it counts (NdjsonText's, as MappedFile counts them),
-// the '\n' searches the parallel reader cuts chunks with (across its probe and count blocks), a file that grows
+// input::PositionalFile: which files it takes (the reads it counts are checked with MappedFile's, in
+// mapped_file_test.cpp), the '\n' searches the parallel reader cuts chunks with (across its probe and count blocks), a file that grows
 // while it is read, and one that shrinks.
 #include <catch2/catch.hpp>
 
@@ -10,12 +10,10 @@
 #include <vector>
 
 #include "eqlc/diagnostics.hpp"
-#include "input/ndjson_text.hpp"
 #include "input/positional_file.hpp"
 #include "support/files.hpp"
 #include "support/gzip.hpp"
 
-using eqlc::input::NdjsonText;
 using eqlc::input::PositionalFile;
 using eqlc::test::TempDir;
 
@@ -54,38 +52,6 @@ TEST_CASE("PositionalFile takes plain regular files only", "[input][positional]"
     eqlc::Diagnostic error;
     CHECK(one->read_at(&c, 0, 1, error));
     CHECK(c == 'x');
-}
-
-TEST_CASE("PositionalFile counts the reads NdjsonText makes", "[input][positional]") {
-    TempDir dir;
-    std::string text;
-    for (int i = 0; text.size() < 3 * NdjsonText::kDetectBytes + 12345; ++i) text += "line " + std::to_string(i) + "\n";
-    const std::string path = dir.write("text", text).string();
-    for (const std::vector<size_t>& asks :
-         {std::vector<size_t>{1 << 20, 1000, 1 << 20}, std::vector<size_t>{100, 300'000, 7, 1 << 20}}) {
-        auto opened = NdjsonText::open(path);
-        REQUIRE(opened);
-        auto file = open_file(path);
-        REQUIRE(file != nullptr);
-        std::vector<char> buffer(1 << 20);
-        size_t ask = 0;
-        size_t position = 0;
-        while (true) {
-            const size_t capacity = asks[std::min(ask++, asks.size() - 1)];
-            size_t got = 0;
-            eqlc::Diagnostic error;
-            REQUIRE(opened.text->read(buffer.data(), capacity, got, error));
-            INFO("read " << ask << " of " << capacity);
-            REQUIRE(file->read(capacity) == got);
-            CHECK(file->raw_bytes() == opened.text->raw_bytes());
-            std::string at(got, '\0');
-            CHECK(file->read_at(at.data(), position, got, error));
-            CHECK(at == std::string(buffer.data(), got));
-            position += got;
-            if (got == 0) break;
-        }
-        CHECK(position == text.size());
-    }
 }
 
 TEST_CASE("PositionalFile finds and counts line ends as memchr does", "[input][positional]") {

@@ -240,6 +240,14 @@ eqlc::CompiledQueries::Result compile(const std::vector<eqlc::QuerySource>& quer
     return eqlc::CompiledQueries::compile(queries, options);
 }
 
+// The set of a compile with the rule index, which must have made the index.
+decltype(auto) indexed_set(const eqlc::CompiledQueries::Result& compiled) {
+    REQUIRE(compiled.queries);
+    const auto& set = eqlc::detail::Internals::impl(*compiled.queries);
+    REQUIRE(set.rule_index);
+    return set;
+}
+
 }  // namespace
 
 TEST_CASE("rule index: the tests that give a term its keys", "[engine][index]") {
@@ -281,9 +289,7 @@ TEST_CASE("rule index: the tests that give a term its keys", "[engine][index]") 
 TEST_CASE("rule index: a term the index rules out never holds", "[engine][index]") {
     const auto queries = all_queries();
     auto compiled = compile(queries, true);
-    REQUIRE(compiled.queries);
-    const auto& set = eqlc::detail::Internals::impl(*compiled.queries);
-    REQUIRE(set.rule_index);
+    const auto& set = indexed_set(compiled);
     const eqlc::engine::RuleIndex& index = *set.rule_index;
     CHECK(index.always_run_terms() >= 2);  // the two hand-written queries without a key
     CHECK(index.indexed_terms() + index.always_run_terms() == index.term_count());
@@ -329,9 +335,7 @@ TEST_CASE("rule index: a term the index rules out never holds", "[engine][index]
 TEST_CASE("rule index: values it remembers give what a first lookup gives", "[engine][index]") {
     const auto queries = all_queries();
     auto compiled = compile(queries, true);
-    REQUIRE(compiled.queries);
-    const auto& set = eqlc::detail::Internals::impl(*compiled.queries);
-    REQUIRE(set.rule_index);
+    const auto& set = indexed_set(compiled);
     const eqlc::engine::RuleIndex& index = *set.rule_index;
     eqlc::vm::EventRecord record;
     eqlc::input::RecordBuilder builder;
