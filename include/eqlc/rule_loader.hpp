@@ -53,6 +53,8 @@ struct LoadResult {
     std::shared_ptr<const std::string> source_text;  // the file's text (null when unreadable)
 
     bool ok() const { return status == LoadStatus::loaded; }
+    // Gave no rule for a reason to report: not loaded, and not a companion (whose rule its .toml gives).
+    bool refused() const { return !ok() && status != LoadStatus::companion; }
     std::string_view text() const { return source_text ? std::string_view(*source_text) : std::string_view(); }
     // The first error's message ("" when loaded), for one-line reports.
     std::string reason() const;

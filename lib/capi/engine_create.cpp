@@ -84,7 +84,7 @@ bool load(eqlc_engine& handle, const std::string& path, std::string& messages, i
     if (!ok) status = EQLC_ERROR_IO;
     for (const auto& file : loaded.files) {
         for (const auto& d : file.diagnostics) messages += eqlc::format_diagnostic(d, file.text(), file.path.string());
-        if (!file.ok() && file.status != eqlc::rules::LoadStatus::companion) {
+        if (file.refused()) {
             messages += file.path.string() + ": rule not loaded: " + file.reason() + "\n";
             if (ok) status = file.status == eqlc::rules::LoadStatus::unreadable ? EQLC_ERROR_IO : EQLC_ERROR_RULE;
             ok = false;

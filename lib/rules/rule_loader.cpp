@@ -61,7 +61,7 @@ size_t FolderLoad::loaded_count() const {
 
 size_t FolderLoad::refused_count() const {
     return static_cast<size_t>(std::count_if(
-        files.begin(), files.end(), [](const auto& f) { return !f.ok() && f.status != LoadStatus::companion; }));
+        files.begin(), files.end(), [](const auto& f) { return f.refused(); }));
 }
 
 namespace {

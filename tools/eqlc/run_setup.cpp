@@ -46,7 +46,7 @@ bool load_rules(const std::vector<std::string>& paths, std::vector<eqlc::rules::
         for (const auto& file : load.files) {
             for (const auto& d : file.diagnostics)
                 std::cerr << eqlc::format_diagnostic(d, file.text(), eqlc::printable(file.path.string()));
-            if (!file.ok() && file.status != eqlc::rules::LoadStatus::companion) {
+            if (file.refused()) {
                 std::cerr << "eqlc: " << eqlc::printable(file.path.string())
                           << ": rule not loaded: " << eqlc::printable(file.reason()) << '\n';
                 ok = false;

@@ -100,7 +100,7 @@ std::unique_ptr<PyEngine> PyEngine::from_path(const fs::path& path, const py::kw
     std::vector<PyDiagnostic> errors;
     for (const auto& file : load.files) {
         const std::string file_name = file.path.string();
-        const bool refused = !file.ok() && file.status != rules::LoadStatus::companion;
+        const bool refused = file.refused();
         if (refused && file.status == rules::LoadStatus::unreadable && !settings.skip_invalid)
             raise_error(ErrorKind::input, file_name + ": " + file.reason());
         const size_t errors_before = errors.size();
