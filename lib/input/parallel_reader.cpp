@@ -247,10 +247,10 @@ struct ParallelReader::Shared {
         : text(std::move(text_)), name(text->name()), plan(plan_), options(options_), limit(limit_) {}
 
     std::unique_ptr<input::NdjsonText> text;  // the input thread's
-    // A plain regular file is mapped instead of read: the input thread then only cuts it (no copy), and the
-    // caller gives back the pages of the batches it is done with.
+    // A plain regular file, when asked, is mapped: the input thread then only cuts it (no copy), and the caller
+    // gives back the pages of the batches it is done with.
     std::shared_ptr<Window> mapped;
-    // Or, by default, read by position: the input thread only cuts it, reading around the cuts, and each worker
+    // Otherwise it is read by position: the input thread only cuts it, reading around the cuts, and each worker
     // reads its own chunk's text.
     std::shared_ptr<Window> positional;
     const std::string name;
