@@ -226,7 +226,7 @@ bool Engine::push(const EventBuilder& event, const PushOptions& options) {
         if (slot == input::ProjectionPlan::kNoSlot) return;
         if (field.array) s.builder.mark_present(slot);
         for (const auto& value : field.values) {
-            using Kind = std::decay_t<decltype(value)>::Kind;
+            using Kind = typename std::decay_t<decltype(value)>::Kind;
             const std::string_view text = detail::Internals::value_text(event, value);
             input::JsonScalar scalar;
             switch (value.kind) {
