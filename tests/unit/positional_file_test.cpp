@@ -6,11 +6,15 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "eqlc/diagnostics.hpp"
+#include "input/parallel_reader.hpp"
 #include "input/positional_file.hpp"
+#include "input/projection.hpp"
+#include "values/field_catalog.hpp"
 #include "support/files.hpp"
 #include "support/gzip.hpp"
 
@@ -106,4 +110,32 @@ TEST_CASE("PositionalFile reads a file that grows, and fails on one that shrinks
     CHECK(file->find_last(0, 7) == PositionalFile::npos);
     REQUIRE(file->failed() != nullptr);
     CHECK(file->failed()->message == error.message);
+}
+
+TEST_CASE("A file that shrinks under a parallel read stops it with that failure", "[input][positional][parallel]") {
+    // Small reads make many chunks; the reader holds at most 4 per thread before the caller takes them, so
+    // truncating the file before taking any leaves the chunks after those to be read from the shorter file.
+    TempDir dir;
+    std::string text;
+    for (int i = 0; text.size() < 200'000; ++i)
+        text += R"({"@timestamp":"2024-01-01T00:00:00Z","n":)" + std::to_string(i) + "}\n";
+    const std::string path = dir.write("events.ndjson", text).string();
+    eqlc::vm::FieldCatalog catalog;
+    catalog.intern("n");
+    const eqlc::input::ProjectionPlan plan(catalog);
+    eqlc::input::ReaderOptions options;
+    options.chunk_size = 4096;
+    auto opened = eqlc::input::ParallelReader::open(path, plan, 1, options, /*map=*/false);
+    REQUIRE(opened);
+    std::filesystem::resize_file(path, 50'000);
+    uint64_t events = 0;
+    std::optional<eqlc::Diagnostic> failure;
+    while (const eqlc::input::ReadBatch* batch = opened.reader->next()) {
+        events += batch->events();
+        if (batch->failure()) failure = batch->failure();
+    }
+    REQUIRE(failure.has_value());
+    CHECK(failure->message == "cannot read '" + path + "': the file shrank while it was read");
+    CHECK(events > 0);
+    CHECK(events * 60 < text.size());  // it stopped where the file ended, not at its old end
 }
