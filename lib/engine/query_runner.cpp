@@ -51,6 +51,7 @@ QueryRunner::QueryRunner(std::vector<QueryState>& queries, std::vector<size_t> w
       value_mask_(values != nullptr && !values->empty() ? values : nullptr) {
     if (!index_) return;
     term_epoch_.assign(index_->term_count(), 0);
+    held_epoch_.assign(index_->term_count(), 0);
     query_epoch_.assign(queries_.size(), 0);
     mine_.assign(queries_.size(), 0);
     source_of_.assign(queries_.size(), 0);
@@ -195,6 +196,7 @@ void QueryRunner::run_query(size_t q, QueryState& state, const vm::EventRecord& 
 void QueryRunner::process_indexed(const vm::EventRecord& event, Pass pass, const Noted* noted) {
     if (++epoch_ == 0) {  // wrapped: no stale mark may equal the new epoch
         std::fill(term_epoch_.begin(), term_epoch_.end(), 0);
+        std::fill(held_epoch_.begin(), held_epoch_.end(), 0);
         std::fill(query_epoch_.begin(), query_epoch_.end(), 0);
         epoch_ = 1;
     }
@@ -212,9 +214,13 @@ void QueryRunner::process_indexed(const vm::EventRecord& event, Pass pass, const
         index_->candidates(event, index_scratch_, hits_);
         hits = hits_;
     }
-    for (const uint32_t t : hits) {
+    for (const uint32_t noted_term : hits) {
+        // An event query's filter noted false is no candidate: run_event_query would stop at it.
+        if (noted_term & kNotedFails) continue;
+        const uint32_t t = noted_term & kNotedTerm;
         if (!may_hold(term_bits_[t])) continue;
         term_epoch_[t] = epoch_;
+        if (noted_term & kNotedHeld) held_epoch_[t] = epoch_;
         const uint32_t q = index_->query_of(t);
         if (mine_[q]) touch(q);
     }
@@ -325,7 +331,9 @@ void QueryRunner::resync() {
 
 void QueryRunner::run_event_query(size_t q, QueryState& state, const vm::EventRecord& event, int64_t ts) {
     const compiler::CompiledTerm& term = state.compiled.terms.front();
-    if (!may_hold(state.entry.value_bits.front()) || !may_run(q, 0) || !vm::matches(*term.filter, event, vm_)) return;
+    if (!may_hold(state.entry.value_bits.front()) || !may_run(q, 0)) return;
+    const bool noted_held = index_ && held_epoch_[term_id(q, 0)] == epoch_;
+    if (!noted_held && !vm::matches(*term.filter, event, vm_)) return;
     if (!admit(event)) return;
     Match match;
     match.query = q;

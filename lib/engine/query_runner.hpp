@@ -82,10 +82,13 @@ public:
     // yet, 1: valid, 2: invalid), so that it is done once, not once per runner (see "Lazy validation").
     // `noted`, when the event's rule index candidates (RuleIndex::candidates, over the engine's whole index) and
     // value bits (ValueMask::of) were worked out already, once for every runner (engine/parallel_replay.cpp).
+    // A candidate may also say that the term, an event query's filter, was evaluated on the event there (so that
+    // the parsing threads take that work off the rule threads): kNotedHeld or kNotedFails beside its id.
     struct Noted {
         std::span<const uint32_t> candidates;
         uint64_t values = 0;
     };
+    static constexpr uint32_t kNotedHeld = 1u << 31, kNotedFails = 1u << 30, kNotedTerm = kNotedFails - 1;
     void process(const vm::EventRecord& event, Pass pass, uint64_t tick = 0, sequence::TextSlot* text = nullptr,
                  std::atomic<uint8_t>* verdict = nullptr, const Noted* noted = nullptr);
 
@@ -134,6 +137,7 @@ private:
     RuleIndex::Scratch index_scratch_;
     std::vector<uint32_t> hits_;         // candidate terms of the current event
     std::vector<uint32_t> term_epoch_;   // per term: == epoch_ when it is a candidate for the current event
+    std::vector<uint32_t> held_epoch_;   // per term: == epoch_ when it was noted as holding on the current event
     std::vector<uint64_t> term_bits_;    // per term: its value bits (QueryEntry::value_bits)
     std::vector<uint32_t> query_epoch_;  // per query: == epoch_ when it runs on the current event
     uint32_t epoch_ = 0;
