@@ -72,9 +72,9 @@ bool Engine::Impl::read_parallel(const std::string& path, const ReadOptions& rea
     const auto& set = detail::Internals::impl(*compiled);
     std::optional<IndexNotes> notes;
     if (sharded && set.rule_index) notes.emplace(*set.rule_index, set.value_mask, set.queries);
-    // How the threads are shared. With the rule index, the parsing threads also do its lookups, and then parsing
-    // is about as much work per event as running the rules: half the threads run rules (at least one, this one),
-    // the others parse. Measured on 2 cores with 562 and 1,124 rules over a realistic ECS stream, one parsing and
+    // How the threads are shared. With the rule index, the parsing threads also do its lookups and evaluate the
+    // event queries among the candidates, and then parsing is about as much work per event as running the rules:
+    // half the threads run rules (at least one, this one), the others parse. Measured on 2 cores with 562 and 1,124 rules over a realistic ECS stream, one parsing and
     // one rule thread took 10-15% less time and CPU than two of each (which the CPUs could not run at once).
     unsigned parse_threads = read.threads, rule_threads = read.threads;
     if (notes) {

@@ -83,8 +83,9 @@ Options:
   -j, --threads N            use N threads (default 1; 0 or auto: one per CPU), plus one that reads the
                              input (a plain file it only cuts: each parsing thread reads its own part);
                              with several rules (and not --reorder-window), N/2 of them (at least 1)
-                             run the rules and the others parse the input and look events up in the rule
-                             index (with --no-rule-index: N parse and N run rules); with one rule, N parse;
+                             run the rules and the others parse the input, look events up in the rule
+                             index and evaluate the event queries among their candidates (with
+                             --no-rule-index: N parse and N run rules); with one rule, N parse;
                              the results (alerts, messages, stats) are those of -j 1
   --mmap                     with -j: map plain event files into memory instead of reading them (saves a
                              copy, but page faults cost more than the copy on many virtual machines; a file
