@@ -295,20 +295,21 @@ void RuleIndex::candidates(const vm::EventRecord& event, Scratch& scratch, std::
                 if (const uint32_t* list = f.exact.find(value)) add_list(*list, out);
                 continue;
             }
+            const std::vector<uint32_t>* lists = &scratch.lists;
             if (value.size() > kRememberedLength) {
                 scratch.lists.clear();
                 lists_of(f, value, scratch, scratch.lists);
-                for (const uint32_t list : scratch.lists) add_list(list, out);
-                continue;
+            } else {
+                Remembered& r = scratch.remembered[i][remembered_slot(value)];
+                if (!r.used || r.value != value) {
+                    r.used = true;
+                    r.value.assign(value);
+                    r.lists.clear();
+                    lists_of(f, value, scratch, r.lists);
+                }
+                lists = &r.lists;
             }
-            Remembered& r = scratch.remembered[i][remembered_slot(value)];
-            if (!r.used || r.value != value) {
-                r.used = true;
-                r.value.assign(value);
-                r.lists.clear();
-                lists_of(f, value, scratch, r.lists);
-            }
-            for (const uint32_t list : r.lists) add_list(list, out);
+            for (const uint32_t list : *lists) add_list(list, out);
         }
         if (any_string && f.any_string != kNone) add_list(f.any_string, out);
     }

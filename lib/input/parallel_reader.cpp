@@ -56,15 +56,8 @@ size_t last_newline(const Window& w, size_t from, size_t to) {
 // fewer). kNone when the bytes could not be read.
 size_t count_newlines(const Window& w, size_t from, size_t to, size_t limit, size_t& after) {
     if (w.positional) return w.positional->count_newlines(from, to, limit, after);
-    after = kNone;
-    size_t count = 0;
-    const char* d = w.bytes();
-    for (const char* p = d + from; count < limit;) {
-        const auto* newline = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(d + to - p)));
-        if (newline == nullptr) break;
-        p = newline + 1;
-        if (++count == limit) after = static_cast<size_t>(p - d);
-    }
+    const size_t count = input::count_newlines(std::string_view(w.bytes() + from, to - from), limit, after);
+    if (after != kNone) after += from;
     return count;
 }
 

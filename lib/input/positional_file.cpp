@@ -82,19 +82,27 @@ size_t PositionalFile::find_last(size_t from, size_t to) {
     return npos;
 }
 
+size_t count_newlines(std::string_view text, size_t limit, size_t& after) {
+    after = PositionalFile::npos;
+    size_t count = 0;
+    for (size_t at = 0; count < limit;) {
+        const size_t newline = text.find('\n', at);
+        if (newline == std::string_view::npos) break;
+        at = newline + 1;
+        if (++count == limit) after = at;
+    }
+    return count;
+}
+
 size_t PositionalFile::count_newlines(size_t from, size_t to, size_t limit, size_t& after) {
     after = npos;
     size_t count = 0;
     for (size_t at = from; at < to && count < limit;) {
         const size_t n = std::min(kCountBlock, to - at);
         if (!probe(at, n)) return npos;
-        for (const char* p = buf_.get(); count < limit;) {
-            const auto* newline = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(buf_.get() + n - p)));
-            if (newline == nullptr) break;
-            ++count;
-            p = newline + 1;
-            if (count == limit) after = at + static_cast<size_t>(p - buf_.get());
-        }
+        size_t in_block = 0;
+        count += input::count_newlines(std::string_view(buf_.get(), n), limit - count, in_block);
+        if (in_block != npos) after = at + in_block;
         at += n;
     }
     return count;

@@ -13,11 +13,16 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "eqlc/diagnostics.hpp"
 #include "input/ndjson_text.hpp"
 
 namespace eqlc::input {
+
+// Counts the '\n' in `text`, stopping at the `limit`-th one; `after` is then the offset just after it in `text`
+// (npos when there were fewer). The parallel reader counts a trial's lines with it, in memory or in a file's blocks.
+size_t count_newlines(std::string_view text, size_t limit, size_t& after);
 
 class PositionalFile {
 public:
