@@ -17,20 +17,21 @@ struct Internals {
 
     // An EventBuilder's fields in order (each with its typed values) and the text its values point into, for
     // Engine::push.
+    // Each with its number in the builder: stable while the builder remembers its names (which
+    // EventBuilder::clear() forgets, renumbering, only past kRememberedFields).
     template <class Builder, class Fn>
     static void for_each_field(const Builder& builder, Fn&& fn) {
-        for (const uint32_t id : builder.order_) fn(builder.fields_[id]);
+        for (const uint32_t id : builder.order_) fn(id, builder.fields_[id]);
+    }
+    // A value as JSON writes it (a string without its quotes).
+    template <class Builder>
+    static std::string_view json_text(const Builder& builder, const typename Builder::Scalar& value) {
+        return std::string_view(builder.text_).substr(value.text_begin, value.text_size);
     }
     template <class Builder>
     static std::string_view value_text(const Builder& builder, const typename Builder::Scalar& value) {
         return value.escaped ? std::string_view(builder.raw_).substr(value.raw_begin, value.raw_size)
                              : std::string_view(builder.text_).substr(value.text_begin, value.text_size);
-    }
-    // Every value as JSON writes it, separated by '"': enough for the line prefilter, whose needles are found in a
-    // value's JSON text, never across values or in keys.
-    template <class Builder>
-    static const std::string& values_text(const Builder& builder) {
-        return builder.text_;
     }
     template <class Builder>
     static size_t json_size(const Builder& builder) {

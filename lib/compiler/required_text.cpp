@@ -119,6 +119,13 @@ std::optional<Clause> field_clause(const Cond& c) {
 
 RequiredText unconditional() { return RequiredText{}; }
 
+// The fields of `part`'s needles join `r`'s (a clause kept or dropped later, the fields stay: more fields only
+// means more text searched).
+void add_fields(RequiredText& r, const RequiredText& part) {
+    for (const uint32_t f : part.fields)
+        if (std::find(r.fields.begin(), r.fields.end(), f) == r.fields.end()) r.fields.push_back(f);
+}
+
 RequiredText never() {
     RequiredText r;
     r.never = true;
@@ -132,7 +139,10 @@ RequiredText derive(const Cond& c) {
         case CondKind::field_test: {
             auto clause = field_clause(c);
             RequiredText r;
-            if (clause) r.clauses.push_back(std::move(*clause));
+            if (clause) {
+                r.clauses.push_back(std::move(*clause));
+                r.fields.push_back(c.field.slot);
+            }
             return r;
         }
         case CondKind::and_: {
@@ -141,6 +151,7 @@ RequiredText derive(const Cond& c) {
                 RequiredText part = derive(child);
                 if (part.never) return never();
                 for (auto& clause : part.clauses) r.clauses.push_back(std::move(clause));
+                add_fields(r, part);
             }
             std::stable_sort(r.clauses.begin(), r.clauses.end(), better);
             r.clauses.erase(std::unique(r.clauses.begin(), r.clauses.end()), r.clauses.end());
@@ -149,12 +160,14 @@ RequiredText derive(const Cond& c) {
         }
         case CondKind::or_: {
             ClauseBuilder merged;
+            RequiredText r;
             bool any_child = false;
             for (const Cond& child : c.children) {
                 RequiredText part = derive(child);
                 if (part.never) continue;  // that branch cannot hold: it needs nothing
                 if (part.unconditional()) return unconditional();
                 any_child = true;
+                add_fields(r, part);
                 // The child's clauses are sorted best first.
                 for (auto& needle : part.clauses.front()) {
                     merged.add(std::move(needle));
@@ -162,7 +175,6 @@ RequiredText derive(const Cond& c) {
                 }
             }
             if (!any_child) return never();
-            RequiredText r;
             r.clauses.push_back(merged.take());
             return r;
         }

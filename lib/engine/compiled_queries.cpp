@@ -19,13 +19,19 @@ namespace {
 constexpr size_t kMaxPrefilterTerms = 64;
 
 // The line prefilter over every term of every query (until and missing-event terms included: they change
-// sequence state when they match). None when some term may match any line, or with too many terms.
-std::unique_ptr<input::LineFilter> build_line_filter(const std::vector<engine::QueryEntry>& queries) {
+// sequence state when they match). None when some term may match any line, or with too many terms. Marks in
+// `needle_fields` (by slot) the fields the needles come from.
+std::unique_ptr<input::LineFilter> build_line_filter(const std::vector<engine::QueryEntry>& queries,
+                                                     std::vector<uint8_t>& needle_fields) {
     std::vector<compiler::RequiredText> terms;
     auto add = [&](const compiler::CompiledTerm& term) {
         if (term.required.never) return true;
         if (term.required.unconditional()) return false;
         terms.push_back(term.required);
+        for (const uint32_t slot : term.required.fields) {
+            if (slot >= needle_fields.size()) needle_fields.resize(slot + 1);
+            needle_fields[slot] = 1;
+        }
         return true;
     };
     for (const auto& q : queries) {
@@ -101,7 +107,7 @@ CompiledQueries::Result CompiledQueries::compile(std::vector<QuerySource> querie
     if (options.query.tiebreaker_field)
         projection.tiebreaker_slot = impl->catalog.intern(*options.query.tiebreaker_field);
     impl->plan = std::make_unique<input::ProjectionPlan>(impl->catalog, projection);
-    if (options.line_prefilter) impl->line_filter = build_line_filter(impl->queries);
+    if (options.line_prefilter) impl->line_filter = build_line_filter(impl->queries, impl->needle_fields);
     // The values terms require: a bit for the most required ones, then each term's bits.
     for (const auto& q : impl->queries) {
         if (!q.compiled) continue;

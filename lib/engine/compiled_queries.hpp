@@ -43,6 +43,9 @@ struct CompiledQueries::Impl {
     vm::SlotId order_slot = 0;  // the order (timestamp) field of QueryOptions
     std::unique_ptr<input::ProjectionPlan> plan;
     std::unique_ptr<input::LineFilter> line_filter;  // null when some query term has no required text
+    // Per slot: 1 for a field some needle of line_filter comes from (engine.cpp searches a built event's values of
+    // these fields only).
+    std::vector<uint8_t> needle_fields;
     engine::ValueMask value_mask;                    // the exact values terms require (engine/value_mask.hpp)
     std::unique_ptr<engine::RuleIndex> rule_index;   // null without EngineOptions::rule_index
     ~Impl();

@@ -199,14 +199,39 @@ bool Engine::push(const EventBuilder& event, const PushOptions& options) {
                               event.error() + "; skipped", ""});
         return false;
     }
+    // Where the projection puts each field: looked up in the plan when the builder's field of that number is new
+    // here, else remembered (the name is compared, so another builder's fields are looked up again).
+    const auto& set = detail::Internals::impl(*s.compiled);
+    const input::ProjectionPlan& plan = s.plan;
+    const input::LineFilter* filter = set.line_filter.get();
+    s.built_slots.clear();
+    s.built_values.clear();
+    detail::Internals::for_each_field(event, [&](uint32_t number, const auto& field) {
+        if (number >= s.built_fields.size()) s.built_fields.resize(number + 1);
+        Impl::BuiltField& known = s.built_fields[number];
+        if (!known.known || known.name != field.name) {
+            known.name = field.name;
+            const auto node = plan.descend(input::ProjectionPlan::kRoot, field.name);
+            known.slot = node == input::ProjectionPlan::kNoNode ? input::ProjectionPlan::kNoSlot : plan.slot(node);
+            known.needles = known.slot < set.needle_fields.size() && set.needle_fields[known.slot];
+            known.known = true;
+        }
+        s.built_slots.push_back(known.slot);
+        if (filter && known.needles)
+            for (const auto& value : field.values) {
+                s.built_values += detail::Internals::json_text(event, value);
+                s.built_values += '"';
+            }
+    });
     // The line prefilter, as push_json applies it: an event no query term could match (it lacks every term's
     // required text) is counted as skipped and never projected. Most events of a stream are, and projecting them
-    // was most of a built event's cost. Needles are found in values' JSON text, so the builder's values are
-    // searched, without writing the event's JSON; a key holding a needle, which makes push_json take a line, does
-    // not count here. The JSON, what alerts show as the event's source, is written for an event that goes on.
-    if (const input::LineFilter* filter = detail::Internals::impl(*s.compiled).line_filter.get()) {
+    // was most of a built event's cost. A needle is looked for in the JSON text of the values of the fields whose
+    // tests gave the needles, which is where a term needs it, not in the whole event's JSON: a key, or another
+    // field's value, holding a needle makes push_json take a line but not a built event. The JSON, what alerts
+    // show as the event's source, is written for an event that goes on.
+    if (filter) {
         if (!s.built_scanner) s.built_scanner = std::make_unique<input::LineScanner>(*filter);
-        const std::string& values = detail::Internals::values_text(event);
+        const std::string& values = s.built_values;
         s.built_scanner->scan(values.data(), values.size());
         if (!s.built_scanner->may_match(values.data(), values.size())) {
             if (!options.lines_are_ordinals) ++s.next_ordinal;  // as push_ndjson counts a skipped line
@@ -217,12 +242,10 @@ bool Engine::push(const EventBuilder& event, const PushOptions& options) {
     }
     s.built_text.clear();
     event.write_json(s.built_text);
-    const input::ProjectionPlan& plan = s.plan;
     s.builder.begin(plan, s.record);
-    detail::Internals::for_each_field(event, [&](const auto& field) {
-        const auto node = plan.descend(input::ProjectionPlan::kRoot, field.name);
-        if (node == input::ProjectionPlan::kNoNode) return;
-        const vm::SlotId slot = plan.slot(node);
+    size_t place = 0;
+    detail::Internals::for_each_field(event, [&](uint32_t, const auto& field) {
+        const vm::SlotId slot = s.built_slots[place++];
         if (slot == input::ProjectionPlan::kNoSlot) return;
         if (field.array) s.builder.mark_present(slot);
         for (const auto& value : field.values) {

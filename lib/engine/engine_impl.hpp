@@ -46,7 +46,19 @@ struct Engine::Impl {
     std::unique_ptr<input::NdjsonReader> push_reader;
     std::string push_text;
     std::string built_text;                             // push(EventBuilder): the event written as JSON
-    std::unique_ptr<input::LineScanner> built_scanner;  // push(EventBuilder): the line prefilter over built_text
+    std::unique_ptr<input::LineScanner> built_scanner;  // push(EventBuilder): the line prefilter
+    // push(EventBuilder): per field of the builder last pushed (by its number there), its name and the slot the
+    // projection gives it, so that a field is looked up in the plan once and not at every push; a field found under
+    // another name at that number (another builder) is looked up again.
+    struct BuiltField {
+        std::string name;
+        vm::SlotId slot = input::ProjectionPlan::kNoSlot;
+        bool needles = false;  // a field the line prefilter's needles come from
+        bool known = false;
+    };
+    std::vector<BuiltField> built_fields;
+    std::vector<vm::SlotId> built_slots;  // the slot of each field of the event being pushed, in its order
+    std::string built_values;             // its needle fields' values, each followed by '"': what the prefilter reads
 
     MatchHandler match_handler;
     BadInputHandler bad_input_handler;

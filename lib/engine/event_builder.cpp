@@ -8,7 +8,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
-#include <functional>
 
 #include "values/timestamp.hpp"
 
@@ -71,6 +70,47 @@ bool valid_utf8(std::string_view text, bool& plain) {
         i += n;
     }
     return true;
+}
+
+// How JSON takes a string value.
+enum class Text : uint8_t { plain, escaped, invalid };
+
+// The bytes of `text` OR-ed together a word at a time (`high`), and whether a word held a byte JSON escapes: the
+// value read in whole words, the last one overlapping the one before it, and a short value in two overlapping
+// halves, so that an ASCII value costs no loop over its bytes. The escape test is exact on ASCII words only; a
+// word with a byte above 0x7F sends the value to the byte-by-byte check anyway.
+[[gnu::always_inline]] inline void fold_words(const char* p, size_t n, uint64_t& high, bool& escape) {
+    uint64_t w = 0;
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            std::memcpy(&w, p + i, 8);
+            high |= w;
+            escape |= needs_escape8(w);
+        }
+        std::memcpy(&w, p + n - 8, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        std::memcpy(&a, p, 4);
+        std::memcpy(&b, p + n - 4, 4);
+        w = a | (uint64_t{b} << 32);
+    } else {
+        // One to three bytes (or none), repeated to fill a word: an empty value reads as spaces.
+        const auto at = [&](size_t k) { return static_cast<uint64_t>(static_cast<unsigned char>(p[k])); };
+        const uint64_t b = n == 0 ? 0x20202020 : at(0) | at(n / 2) << 8 | at(n - 1) << 16 | at(0) << 24;
+        w = b | b << 32;
+    }
+    high |= w;
+    escape |= needs_escape8(w);
+}
+
+[[gnu::always_inline]] inline Text classify(std::string_view text) {
+    uint64_t high = 0;
+    bool escape = false;
+    fold_words(text.data(), text.size(), high, escape);
+    if (!(high & 0x8080808080808080ULL)) return escape ? Text::escaped : Text::plain;
+    bool plain = true;
+    if (!valid_utf8(text, plain)) return Text::invalid;
+    return plain ? Text::plain : Text::escaped;
 }
 
 bool valid_utf8(std::string_view text) {
@@ -144,19 +184,29 @@ bool EventBuilder::fail(std::string_view field, std::string_view why) {
 namespace {
 
 // Whether a remembered name is `field`: most names are short, compared here eight bytes at a time without a call.
-bool same_name(const std::string& name, std::string_view field) {
+[[gnu::always_inline]] inline bool same_name(const std::string& name, std::string_view field) {
     const size_t n = name.size();
     if (n != field.size()) return false;
-    if (n < 8) return std::memcmp(name.data(), field.data(), n) == 0;
-    uint64_t a, b;
-    for (size_t i = 0; i + 8 <= n; i += 8) {
-        std::memcpy(&a, name.data() + i, 8);
-        std::memcpy(&b, field.data() + i, 8);
-        if (a != b) return false;
+    const char* a = name.data();
+    const char* b = field.data();
+    if (n < 8) {
+        if (n < 4) return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
+        uint32_t x, y, u, v;
+        std::memcpy(&x, a, 4);
+        std::memcpy(&y, b, 4);
+        std::memcpy(&u, a + n - 4, 4);
+        std::memcpy(&v, b + n - 4, 4);
+        return ((x ^ y) | (u ^ v)) == 0;
     }
-    std::memcpy(&a, name.data() + n - 8, 8);  // the last eight bytes, overlapping the loop's when n % 8
-    std::memcpy(&b, field.data() + n - 8, 8);
-    return a == b;
+    uint64_t x, y;
+    for (size_t i = 0; i + 8 < n; i += 8) {
+        std::memcpy(&x, a + i, 8);
+        std::memcpy(&y, b + i, 8);
+        if (x != y) return false;
+    }
+    std::memcpy(&x, a + n - 8, 8);  // the last eight bytes, overlapping the loop's when n % 8
+    std::memcpy(&y, b + n - 8, 8);
+    return x == y;
 }
 
 }  // namespace
@@ -165,7 +215,7 @@ bool same_name(const std::string& name, std::string_view field) {
 // other); the field that came next in the last event that set the previous one (events of one source mostly set
 // the same fields in the same order, and a field missing from an event only costs a lookup at that place); else
 // an open-addressing table of every remembered name (kept at most half full).
-EventBuilder::Field* EventBuilder::find_or_add(std::string_view field) {
+[[gnu::always_inline]] inline EventBuilder::Field* EventBuilder::find_or_add(std::string_view field) {
     uint32_t id = first_;
     if (!order_.empty()) {
         Field& last = fields_[order_.back()];
@@ -190,13 +240,47 @@ EventBuilder::Field* EventBuilder::find_or_add(std::string_view field) {
     return &f;
 }
 
+namespace {
+
+// A hash of a field name, a word at a time (names are short: std::hash's bytewise loop cost as much as the rest of
+// a lookup).
+size_t name_hash(std::string_view name) {
+    const char* p = name.data();
+    const size_t n = name.size();
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
+    const auto mix = [&](uint64_t w) {
+        h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
+        h ^= h >> 31;
+    };
+    uint64_t w = 0;
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            std::memcpy(&w, p + i, 8);
+            mix(w);
+        }
+        std::memcpy(&w, p + n - 8, 8);  // the last eight bytes, overlapping the loop's when n % 8
+    } else if (n >= 4) {
+        uint32_t a, b;
+        std::memcpy(&a, p, 4);
+        std::memcpy(&b, p + n - 4, 4);
+        w = a | (uint64_t{b} << 32);
+    } else if (n > 0) {
+        w = static_cast<unsigned char>(p[0]) | static_cast<uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8 |
+            static_cast<uint64_t>(static_cast<unsigned char>(p[n - 1])) << 16;
+    }
+    mix(w);
+    return static_cast<size_t>(h * 0x94D049BB133111EBULL) ^ static_cast<size_t>(h >> 29);
+}
+
+}  // namespace
+
 uint32_t EventBuilder::lookup(std::string_view field) {
-    const size_t hash = std::hash<std::string_view>{}(field);
+    const size_t hash = name_hash(field);
     if (!index_.empty()) {
         const size_t mask = index_.size() - 1;
         for (size_t at = hash & mask; index_[at]; at = (at + 1) & mask) {
             const Field& f = fields_[index_[at] - 1];
-            if (f.hash == hash && f.name == field) return index_[at] - 1;
+            if (f.hash == hash && same_name(f.name, field)) return index_[at] - 1;
         }
     }
     if (const auto problem = name_problem(field); !problem.empty()) {
@@ -231,7 +315,7 @@ void EventBuilder::grow_index() {
     }
 }
 
-EventBuilder::Field* EventBuilder::target(std::string_view field, bool element) {
+[[gnu::always_inline]] inline EventBuilder::Field* EventBuilder::target(std::string_view field, bool element) {
     Field* f = find_or_add(field);
     if (!f) return nullptr;
     if (!element || !f->array) {
@@ -241,7 +325,7 @@ EventBuilder::Field* EventBuilder::target(std::string_view field, bool element) 
     return f;
 }
 
-bool EventBuilder::text_fits(std::string_view field, size_t more) {
+[[gnu::always_inline]] inline bool EventBuilder::text_fits(std::string_view field, size_t more) {
     if (text_.size() + raw_.size() + more + 1 <= UINT32_MAX) return true;
     return fail(field, "the event's values take more than 4 GiB");
 }
@@ -257,13 +341,21 @@ bool EventBuilder::add(Field* f, const Scalar& value, std::string_view text) {
 }
 
 bool EventBuilder::add_string(std::string_view field, std::string_view value, bool element) {
-    bool plain = true;
-    if (!valid_utf8(value, plain)) return fail(field, "the string value is not UTF-8");
+    const Text form = classify(value);
+    if (form == Text::invalid) return fail(field, "the string value is not UTF-8");
     Field* f = target(field, element);
     if (!f) return false;
     Scalar s;
     s.kind = Scalar::Kind::string;
-    if (plain) return add(f, s, value);
+    if (form == Text::plain) {
+        // Most values: the bytes are the JSON text.
+        if (!text_fits(field, value.size())) return false;
+        s.text_begin = static_cast<uint32_t>(text_.size());
+        s.text_size = static_cast<uint32_t>(value.size());
+        text_.append(value.data(), value.size()).push_back('"');
+        f->values.push_back(s);
+        return true;
+    }
     // Its JSON form in text_ (for the JSON and the prefilter), its own bytes in raw_ (for the engine).
     const size_t text_begin = text_.size();
     append_escaped(text_, value);

@@ -3,6 +3,7 @@
 // and why it is only ever a NECESSARY condition); the reader only applies it.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,9 @@ struct RequiredText {
     using Clause = std::vector<Needle>;  // one of these needles
     bool never = false;                  // the filter can never hold (a constant false)
     std::vector<Clause> clauses;         // every clause must hold; the most selective first
+    // The fields (projection slots, vm::SlotId) whose tests gave the needles: a needle that helps a term hold is in
+    // the JSON text of a value of one of them. Events built field by field are searched in these fields only.
+    std::vector<uint32_t> fields;
 
     // No condition: every line may match.
     bool unconditional() const { return !never && clauses.empty(); }

@@ -265,6 +265,54 @@ TEST_CASE("a builder reused over events with shifting field orders keeps each fi
     }
 }
 
+// Values and names are read a word at a time, short ones in overlapping pieces: a byte that JSON escapes, a byte
+// that is not UTF-8, and a name that differs in one byte are seen at every place of every length up to three words.
+TEST_CASE("string values and names of every short length: each byte is seen wherever it is", "[builder]") {
+    eqlc::EventBuilder b;
+    const std::vector<std::string> specials{"\"", "\\", "\n", std::string(1, '\x01'), "\x1f", "\x7f", "\xc3\xa9",
+                                            "\xf0\x9f\x98\x80"};
+    const std::vector<std::string> invalid{"\xff", "\xc3", "\xc3\x28", "\xed\xa0\x80", "\xe0\x80\xaf"};
+    for (size_t length = 0; length <= 24; ++length) {
+        const std::string plain(length, 'a');
+        b.clear();
+        REQUIRE(b.set("v", plain));
+        REQUIRE(json::parse(b.json())["v"] == plain);
+        for (size_t at = 0; at < length; ++at) {
+            for (const auto& special : specials) {
+                const std::string value = plain.substr(0, at) + special + plain.substr(at + 1);
+                INFO("length " << length << ", at " << at << ": " << json(value).dump());
+                b.clear();
+                REQUIRE(b.set("v", value));
+                REQUIRE(b.append("w", value));
+                const json j = json::parse(b.json());  // a byte that needed an escape and lacks it breaks the JSON
+                CHECK(j["v"] == value);
+                CHECK(j["w"] == json::array({value}));
+            }
+            for (const auto& bad : invalid) {
+                const std::string value = plain.substr(0, at) + bad + plain.substr(at + 1);
+                INFO("length " << length << ", at " << at << ": not UTF-8");
+                b.clear();
+                CHECK_FALSE(b.set("v", value));
+                CHECK(b.error().find("not UTF-8") != std::string::npos);
+            }
+            // Names that differ in one byte are two fields, whichever of them the builder guesses first.
+            const std::string name = std::string("abcdefghijklmnopqrstuvwxyz").substr(0, length);
+            std::string other = name;
+            other[at] = '_';
+            for (int event = 0; event < 3; ++event) {
+                b.clear();
+                REQUIRE(b.set(name, 1));
+                REQUIRE(b.set(other, 2));
+                INFO("names of length " << length << " differing at " << at << ": " << b.json());
+                CHECK(b.size() == 2);
+                const json j = json::parse(b.json());
+                CHECK(j[name] == 1);
+                CHECK(j[other] == 2);
+            }
+        }
+    }
+}
+
 // The line prefilter reads a built event's values, not a JSON text: a needle that only a key holds does not make
 // the event a candidate (push_json's line is one, and runs to no match); a value that needs a JSON escape sends the
 // prefilter to the written JSON, where needles are in their escaped form.
@@ -294,6 +342,16 @@ TEST_CASE("built events are prefiltered on their values", "[builder]") {
     CHECK(built.engine->stats().skipped_events == 1);
     CHECK(text.engine->stats().skipped_events == 0);
 
+    // Nor does a value of a field that no needle comes from: the needles are looked for where the terms test them.
+    b.clear();
+    b.set_time(1'500'000'000);
+    b.append("event.category", "process");
+    b.set("user.name", "cmd.exe");
+    b.set("message", "run \"evil\" now");
+    push();
+    CHECK(built.engine->stats().skipped_events == 2);
+    CHECK(text.engine->stats().skipped_events == 0);
+
     b.clear();
     b.set_time(2'000'000'000);
     b.append("event.category", "process");
@@ -308,8 +366,39 @@ TEST_CASE("built events are prefiltered on their values", "[builder]") {
     text.engine->finish();
     CHECK(built_matches == std::vector<std::string>{"1", "0"});
     CHECK(built_matches == text_matches);
-    CHECK(built.engine->stats().skipped_events == 1);
+    CHECK(built.engine->stats().skipped_events == 2);
     CHECK(built.engine->stats().bytes == text.engine->stats().bytes);
+}
+
+// The engine remembers where each field of a builder goes by the field's number in the builder; another builder
+// numbers its fields otherwise, and each of its events must be read by its own names.
+TEST_CASE("builders that number their fields differently, pushed in turn into one engine", "[builder]") {
+    for (const bool prefilter : {true, false}) {
+        INFO("line prefilter " << prefilter);
+        eqlc::EngineOptions options;
+        options.line_prefilter = prefilter;
+        auto created = eqlc::Engine::create({{R"(process where process.name == "cmd.exe")", "cmd"}}, options);
+        REQUIRE(created.engine);
+        std::vector<uint64_t> matched;
+        created.engine->on_match([&](const eqlc::Match& m) { matched.push_back(m.events.at(0).ordinal); });
+        eqlc::EventBuilder first = created.engine->event(), second = created.engine->event();
+        for (int round = 0; round < 3; ++round) {
+            first.clear();
+            first.set("x", "cmd.exe");  // number 0 in `first`
+            first.append("event.category", "process");
+            first.set("process.name", "notepad.exe");
+            first.set_time(1'000'000'000 + round * 10);
+            second.clear();
+            second.set("process.name", "cmd.exe");  // number 0 in `second`
+            second.append("event.category", "process");
+            second.set("x", "notepad.exe");
+            second.set_time(1'000'000'001 + round * 10);
+            CHECK(created.engine->push(first));
+            CHECK(created.engine->push(second));
+        }
+        created.engine->finish();
+        CHECK(matched == std::vector<uint64_t>{1, 3, 5});  // the second builder's events only
+    }
 }
 
 TEST_CASE("set_time gives the engine exactly the nanoseconds it was given", "[builder]") {
