@@ -13,6 +13,7 @@
 #include "engine/engine_impl.hpp"
 #include "input/json_projection.hpp"
 #include "input/ndjson_reader.hpp"
+#include "text/word_hash.hpp"
 
 namespace eqlc {
 
@@ -229,11 +230,22 @@ bool Engine::push(const EventBuilder& event, const PushOptions& options) {
     // tests gave the needles, which is where a term needs it, not in the whole event's JSON: a key, or another
     // field's value, holding a needle makes push_json take a line but not a built event. The JSON, what alerts
     // show as the event's source, is written for an event that goes on.
+    // The answer depends on that text alone: a text seen lately has it remembered (engine/prefilter_memo.hpp).
     if (filter) {
-        if (!s.built_scanner) s.built_scanner = std::make_unique<input::LineScanner>(*filter);
         const std::string& values = s.built_values;
-        s.built_scanner->scan(values.data(), values.size());
-        if (!s.built_scanner->may_match(values.data(), values.size())) {
+        const bool memo = s.built_memo.active();
+        const uint64_t hash = memo ? text::word_hash(values) : 0;
+        const bool* known = memo ? s.built_memo.find(values, hash) : nullptr;
+        bool may_match;
+        if (known) {
+            may_match = *known;
+        } else {
+            if (!s.built_scanner) s.built_scanner = std::make_unique<input::LineScanner>(*filter);
+            s.built_scanner->scan(values.data(), values.size());
+            may_match = s.built_scanner->may_match(values.data(), values.size());
+            if (memo) s.built_memo.remember(values, hash, may_match);
+        }
+        if (!may_match) {
             if (!options.lines_are_ordinals) ++s.next_ordinal;  // as push_ndjson counts a skipped line
             ++s.stats.skipped_events;
             s.stats.bytes += detail::Internals::json_size(event);

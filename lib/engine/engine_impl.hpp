@@ -13,6 +13,7 @@
 #include "engine/compiled_queries.hpp"
 #include "engine/event_order.hpp"
 #include "engine/join_keys.hpp"
+#include "engine/prefilter_memo.hpp"
 #include "engine/query_runner.hpp"
 #include "engine/result_limiter.hpp"
 #include "engine/rule_shards.hpp"
@@ -59,6 +60,7 @@ struct Engine::Impl {
     std::vector<BuiltField> built_fields;
     std::vector<vm::SlotId> built_slots;  // the slot of each field of the event being pushed, in its order
     std::string built_values;             // its needle fields' values, each followed by '"': what the prefilter reads
+    engine::PrefilterMemo built_memo;     // the prefilter's answers for recent built_values
 
     MatchHandler match_handler;
     BadInputHandler bad_input_handler;

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "text/word_hash.hpp"
 #include "values/timestamp.hpp"
 
 namespace eqlc {
@@ -240,42 +241,8 @@ namespace {
     return &f;
 }
 
-namespace {
-
-// A hash of a field name, a word at a time (names are short: std::hash's bytewise loop cost as much as the rest of
-// a lookup).
-size_t name_hash(std::string_view name) {
-    const char* p = name.data();
-    const size_t n = name.size();
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
-    const auto mix = [&](uint64_t w) {
-        h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
-        h ^= h >> 31;
-    };
-    uint64_t w = 0;
-    if (n >= 8) {
-        for (size_t i = 0; i + 8 < n; i += 8) {
-            std::memcpy(&w, p + i, 8);
-            mix(w);
-        }
-        std::memcpy(&w, p + n - 8, 8);  // the last eight bytes, overlapping the loop's when n % 8
-    } else if (n >= 4) {
-        uint32_t a, b;
-        std::memcpy(&a, p, 4);
-        std::memcpy(&b, p + n - 4, 4);
-        w = a | (uint64_t{b} << 32);
-    } else if (n > 0) {
-        w = static_cast<unsigned char>(p[0]) | static_cast<uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8 |
-            static_cast<uint64_t>(static_cast<unsigned char>(p[n - 1])) << 16;
-    }
-    mix(w);
-    return static_cast<size_t>(h * 0x94D049BB133111EBULL) ^ static_cast<size_t>(h >> 29);
-}
-
-}  // namespace
-
 uint32_t EventBuilder::lookup(std::string_view field) {
-    const size_t hash = name_hash(field);
+    const size_t hash = text::word_hash(field);
     if (!index_.empty()) {
         const size_t mask = index_.size() - 1;
         for (size_t at = hash & mask; index_[at]; at = (at + 1) & mask) {
