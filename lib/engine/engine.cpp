@@ -210,7 +210,7 @@ bool Engine::push(const EventBuilder& event, const PushOptions& options) {
     detail::Internals::for_each_field(event, [&](uint32_t number, const auto& field) {
         if (number >= s.built_fields.size()) s.built_fields.resize(number + 1);
         Impl::BuiltField& known = s.built_fields[number];
-        if (!known.known || known.name != field.name) {
+        if (!known.known || !text::same_text(known.name, field.name)) {
             known.name = field.name;
             const auto node = plan.descend(input::ProjectionPlan::kRoot, field.name);
             known.slot = node == input::ProjectionPlan::kNoNode ? input::ProjectionPlan::kNoSlot : plan.slot(node);

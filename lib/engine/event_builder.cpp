@@ -186,28 +186,7 @@ namespace {
 
 // Whether a remembered name is `field`: most names are short, compared here eight bytes at a time without a call.
 [[gnu::always_inline]] inline bool same_name(const std::string& name, std::string_view field) {
-    const size_t n = name.size();
-    if (n != field.size()) return false;
-    const char* a = name.data();
-    const char* b = field.data();
-    if (n < 8) {
-        if (n < 4) return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
-        uint32_t x, y, u, v;
-        std::memcpy(&x, a, 4);
-        std::memcpy(&y, b, 4);
-        std::memcpy(&u, a + n - 4, 4);
-        std::memcpy(&v, b + n - 4, 4);
-        return ((x ^ y) | (u ^ v)) == 0;
-    }
-    uint64_t x, y;
-    for (size_t i = 0; i + 8 < n; i += 8) {
-        std::memcpy(&x, a + i, 8);
-        std::memcpy(&y, b + i, 8);
-        if (x != y) return false;
-    }
-    std::memcpy(&x, a + n - 8, 8);  // the last eight bytes, overlapping the loop's when n % 8
-    std::memcpy(&y, b + n - 8, 8);
-    return x == y;
+    return text::same_text(name, field);
 }
 
 }  // namespace

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "text/word_hash.hpp"
+
 namespace eqlc::engine {
 
 class PrefilterMemo {
@@ -34,7 +36,7 @@ public:
     const bool* find(std::string_view text, uint64_t hash) {
         if (entries_.empty()) entries_.resize(kEntries);
         const Entry& e = entries_[hash & (kEntries - 1)];
-        const bool hit = e.used && e.hash == hash && e.text == text;
+        const bool hit = e.used && e.hash == hash && text::same_text(e.text, text);
         hits_ += hit;
         if (++lookups_ == kWindow) {
             if (hits_ < kMinHits) resting_ = kRest;
