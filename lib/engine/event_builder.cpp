@@ -9,6 +9,10 @@
 #include <cmath>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "text/word_hash.hpp"
 #include "values/timestamp.hpp"
 
@@ -76,6 +80,20 @@ bool valid_utf8(std::string_view text, bool& plain) {
 // How JSON takes a string value.
 enum class Text : uint8_t { plain, escaped, invalid };
 
+#if defined(__SSE2__)
+// Of the 16 bytes at p: a bit per byte above 0x7F (`high`), and a bit per ASCII byte that JSON escapes (below 0x20,
+// '"', '\\'): four compares for sixteen bytes, where the word test takes a dozen operations for eight.
+[[gnu::always_inline]] inline void scan16(const char* p, unsigned& high, unsigned& escape) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    high = static_cast<unsigned>(_mm_movemask_epi8(v));
+    // A signed compare: bytes above 0x7F are negative and compare below 0x20 too; `high` masks them out.
+    const __m128i control = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+    const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+    const __m128i backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+    escape = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(control, _mm_or_si128(quote, backslash)))) & ~high;
+}
+#endif
+
 // The bytes of `text` OR-ed together a word at a time (`high`), and whether a word held a byte JSON escapes: the
 // value read in whole words, the last one overlapping the one before it, and a short value in two overlapping
 // halves, so that an ASCII value costs no loop over its bytes. The escape test is exact on ASCII words only; a
@@ -107,7 +125,25 @@ enum class Text : uint8_t { plain, escaped, invalid };
 [[gnu::always_inline]] inline Text classify(std::string_view text) {
     uint64_t high = 0;
     bool escape = false;
+#if defined(__SSE2__)
+    if (text.size() >= 16) {
+        const char* p = text.data();
+        const size_t n = text.size();
+        unsigned h = 0, e = 0, hi, es;
+        for (size_t i = 0; i + 16 < n; i += 16) {
+            scan16(p + i, hi, es);
+            h |= hi;
+            e |= es;
+        }
+        scan16(p + n - 16, hi, es);  // the last sixteen bytes, overlapping the loop's when n % 16
+        if (!(h | hi)) return (e | es) ? Text::escaped : Text::plain;
+        high = 0x80;
+    } else {
+        fold_words(text.data(), text.size(), high, escape);
+    }
+#else
     fold_words(text.data(), text.size(), high, escape);
+#endif
     if (!(high & 0x8080808080808080ULL)) return escape ? Text::escaped : Text::plain;
     bool plain = true;
     if (!valid_utf8(text, plain)) return Text::invalid;
@@ -123,18 +159,12 @@ bool valid_utf8(std::string_view text) {
 void append_escaped(std::string& out, std::string_view text) {
     static constexpr char kHex[] = "0123456789abcdef";
     size_t run = 0;  // start of the bytes not yet copied
-    // Eight bytes at a time while none needs escaping (no control character, quote or backslash), which is most of
-    // most values; then byte by byte.
-    size_t i = 0;
-    for (; i + 8 <= text.size(); i += 8) {
-        uint64_t word;
-        std::memcpy(&word, text.data() + i, sizeof word);
-        if (needs_escape8(word)) break;
-    }
-    for (; i < text.size(); ++i) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        if (!needs_escape(c)) continue;
-        out.append(text.data() + run, i - run);
+    const char* p = text.data();
+    const size_t n = text.size();
+    // Writes the escape of the byte at i, after the bytes before it.
+    const auto escape_at = [&](size_t i) {
+        const auto c = static_cast<unsigned char>(p[i]);
+        out.append(p + run, i - run);
         run = i + 1;
         out += '\\';
         switch (c) {
@@ -150,8 +180,29 @@ void append_escaped(std::string& out, std::string_view text) {
                 out += kHex[c >> 4];
                 out += kHex[c & 0xF];
         }
+    };
+    size_t i = 0;
+#if defined(__SSE2__)
+    // Sixteen bytes at a time, jumping to each byte that needs an escape (a Windows path has one per directory).
+    for (; i + 16 <= n; i += 16) {
+        unsigned high, escape;
+        scan16(p + i, high, escape);
+        while (escape) {
+            escape_at(i + static_cast<size_t>(__builtin_ctz(escape)));
+            escape &= escape - 1;
+        }
     }
-    out.append(text.data() + run, text.size() - run);
+#else
+    // Eight bytes at a time while none needs escaping; then byte by byte.
+    for (; i + 8 <= n; i += 8) {
+        uint64_t word;
+        std::memcpy(&word, p + i, sizeof word);
+        if (needs_escape8(word)) break;
+    }
+#endif
+    for (; i < n; ++i)
+        if (needs_escape(static_cast<unsigned char>(p[i]))) escape_at(i);
+    out.append(p + run, n - run);
 }
 
 std::string_view name_problem(std::string_view field) {
