@@ -129,6 +129,7 @@ private:
         uint32_t next = UINT32_MAX;  // the field set after it in the last event that set it (a guess at the next)
         bool array = false;
         std::vector<Scalar> values;
+        size_t json_values = 0;  // bytes of its values in the JSON: texts, quotes, commas, brackets
     };
 
     bool set_bool(std::string_view field, bool value);
@@ -149,11 +150,16 @@ private:
     void grow_index();
     // Adds a value to `f`, its text kept in text_.
     bool add(Field* f, const Scalar& value, std::string_view text);
+    // `f` emptied, as an array or not; `s` (its text already in text_) added to it. Both keep the JSON's size.
+    void reset_values(Field& f, bool array);
+    void push_value(Field& f, const Scalar& s);
     bool text_fits(std::string_view field, size_t more);  // text_ and raw_ stay within 4 GiB
     bool add_string(std::string_view field, std::string_view value, bool element);
     bool add_number(std::string_view field, Scalar value, bool element);
     bool fail(std::string_view field, std::string_view why);
-    size_t json_size() const;  // of write_json's text
+    size_t json_size() const {  // of write_json's text: braces, commas, keys with colons, values
+        return 2 + (order_.empty() ? 0 : order_.size() - 1) + json_keys_ + json_values_;
+    }
 
     static constexpr uint32_t kNoField = UINT32_MAX;
     // Names beyond this many are forgotten at the next clear(), so a builder given ever new names stays bounded.
@@ -173,6 +179,8 @@ private:
     std::string text_;
     std::string raw_;  // the bytes of the strings that JSON escapes
     std::string error_;
+    size_t json_keys_ = 0;    // this event's keys in the JSON, each with its colon
+    size_t json_values_ = 0;  // and its fields' json_values
 };
 
 }  // namespace eqlc

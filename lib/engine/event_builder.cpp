@@ -262,6 +262,8 @@ namespace {
         f.stamp = stamp_;
         f.values.clear();
         f.array = false;
+        f.json_values = 0;
+        json_keys_ += f.key.size() + 1;
         if (order_.empty())
             first_ = id;
         else
@@ -315,11 +317,23 @@ void EventBuilder::grow_index() {
 [[gnu::always_inline]] inline EventBuilder::Field* EventBuilder::target(std::string_view field, bool element) {
     Field* f = find_or_add(field);
     if (!f) return nullptr;
-    if (!element || !f->array) {
-        f->values.clear();
-        f->array = element;
-    }
+    if (!element || !f->array) reset_values(*f, element);
     return f;
+}
+
+void EventBuilder::reset_values(Field& f, bool array) {
+    f.values.clear();
+    f.array = array;
+    json_values_ -= f.json_values;
+    f.json_values = array ? 2 : 0;  // the brackets
+    json_values_ += f.json_values;
+}
+
+void EventBuilder::push_value(Field& f, const Scalar& s) {
+    const size_t bytes = s.text_size + (s.kind == Scalar::Kind::string ? 2 : 0) + (f.values.empty() ? 0 : 1);
+    f.json_values += bytes;
+    json_values_ += bytes;
+    f.values.push_back(s);
 }
 
 [[gnu::always_inline]] inline bool EventBuilder::text_fits(std::string_view field, size_t more) {
@@ -329,11 +343,12 @@ void EventBuilder::grow_index() {
 
 bool EventBuilder::add(Field* f, const Scalar& value, std::string_view text) {
     if (!f || !text_fits(f->name, text.size())) return false;
-    Scalar& s = f->values.emplace_back(value);
+    Scalar s = value;
     s.text_begin = static_cast<uint32_t>(text_.size());
     s.text_size = static_cast<uint32_t>(text.size());
     text_ += text;
     text_ += '"';
+    push_value(*f, s);
     return true;
 }
 
@@ -350,7 +365,7 @@ bool EventBuilder::add_string(std::string_view field, std::string_view value, bo
         s.text_begin = static_cast<uint32_t>(text_.size());
         s.text_size = static_cast<uint32_t>(value.size());
         text_.append(value.data(), value.size()).push_back('"');
-        f->values.push_back(s);
+        push_value(*f, s);
         return true;
     }
     // Its JSON form in text_ (for the JSON and the prefilter), its own bytes in raw_ (for the engine).
@@ -367,7 +382,7 @@ bool EventBuilder::add_string(std::string_view field, std::string_view value, bo
     s.text_begin = static_cast<uint32_t>(text_begin);
     s.text_size = static_cast<uint32_t>(text_.size() - text_begin);
     text_ += '"';
-    f->values.push_back(s);
+    push_value(*f, s);
     return true;
 }
 
@@ -462,8 +477,7 @@ bool EventBuilder::append_double(std::string_view field, double value) {
 bool EventBuilder::set_empty_array(std::string_view field) {
     Field* f = find_or_add(field);
     if (!f) return false;
-    f->values.clear();
-    f->array = true;
+    reset_values(*f, true);
     return true;
 }
 
@@ -484,6 +498,7 @@ void EventBuilder::clear() {
     text_.clear();
     raw_.clear();
     error_.clear();
+    json_keys_ = json_values_ = 0;
 }
 
 void EventBuilder::write_json(std::string& out) const {
@@ -509,16 +524,6 @@ void EventBuilder::write_json(std::string& out) const {
         if (f.array) out += ']';
     }
     out += '}';
-}
-
-size_t EventBuilder::json_size() const {
-    size_t size = 2 + (order_.empty() ? 0 : order_.size() - 1);  // braces, commas
-    for (const uint32_t id : order_) {
-        const Field& f = fields_[id];
-        size += f.key.size() + 1 + (f.array ? 2 : 0) + (f.values.empty() ? 0 : f.values.size() - 1);
-        for (const Scalar& v : f.values) size += v.text_size + (v.kind == Scalar::Kind::string ? 2 : 0);
-    }
-    return size;
 }
 
 std::string EventBuilder::json() const {

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/internals.hpp"
 #include "eqlc/alert.hpp"
 #include "eqlc/engine.hpp"
 #include "eqlc/event_builder.hpp"
@@ -244,10 +245,15 @@ TEST_CASE("a builder reused over events with shifting field orders keeps each fi
             const int value = static_cast<int>(random() % 100);
             switch (random() % 5) {
                 case 0:
-                case 1:
                     REQUIRE(b.set(name, value));
                     model[name] = value;
                     break;
+                case 1: {
+                    const std::string text = "v\"" + std::to_string(value);  // a string, with an escape
+                    REQUIRE(b.set(name, text));
+                    model[name] = text;
+                    break;
+                }
                 case 2:
                 case 3:
                     REQUIRE(b.append(name, value));
@@ -262,6 +268,7 @@ TEST_CASE("a builder reused over events with shifting field orders keeps each fi
         INFO("event " << event << ": " << b.json());
         REQUIRE(b.size() == model.size());
         REQUIRE(nlohmann::ordered_json::parse(b.json()) == model);
+        REQUIRE(eqlc::detail::Internals::json_size(b) == b.json().size());  // kept as fields are set and replaced
     }
 }
 
