@@ -155,30 +155,38 @@ bool valid_utf8(std::string_view text) {
     return valid_utf8(text, plain);
 }
 
-// Appends `text` (valid UTF-8) as the inside of a JSON string, without the quotes.
-void append_escaped(std::string& out, std::string_view text) {
+// Writes `text` (valid UTF-8) from `out` on as the inside of a JSON string, without the quotes; returns the end.
+// `out` has room for six bytes per byte of `text` (\u0001 is six).
+char* write_escaped(char* out, std::string_view text) {
     static constexpr char kHex[] = "0123456789abcdef";
-    size_t run = 0;  // start of the bytes not yet copied
     const char* p = text.data();
     const size_t n = text.size();
-    // Writes the escape of the byte at i, after the bytes before it.
+    size_t run = 0;  // start of the bytes not yet copied
+    // Copies the bytes before i, then the escape of the byte at i.
     const auto escape_at = [&](size_t i) {
-        const auto c = static_cast<unsigned char>(p[i]);
-        out.append(p + run, i - run);
+        std::memcpy(out, p + run, i - run);
+        out += i - run;
         run = i + 1;
-        out += '\\';
+        const auto c = static_cast<unsigned char>(p[i]);
+        char e = 0;
         switch (c) {
-            case '"': out += '"'; break;
-            case '\\': out += '\\'; break;
-            case '\n': out += 'n'; break;
-            case '\r': out += 'r'; break;
-            case '\t': out += 't'; break;
-            case '\b': out += 'b'; break;
-            case '\f': out += 'f'; break;
-            default:
-                out += "u00";
-                out += kHex[c >> 4];
-                out += kHex[c & 0xF];
+            case '"': e = '"'; break;
+            case '\\': e = '\\'; break;
+            case '\n': e = 'n'; break;
+            case '\r': e = 'r'; break;
+            case '\t': e = 't'; break;
+            case '\b': e = 'b'; break;
+            case '\f': e = 'f'; break;
+            default: break;
+        }
+        *out++ = '\\';
+        if (e) {
+            *out++ = e;
+        } else {
+            std::memcpy(out, "u00", 3);
+            out[3] = kHex[c >> 4];
+            out[4] = kHex[c & 0xF];
+            out += 5;
         }
     };
     size_t i = 0;
@@ -202,7 +210,22 @@ void append_escaped(std::string& out, std::string_view text) {
 #endif
     for (; i < n; ++i)
         if (needs_escape(static_cast<unsigned char>(p[i]))) escape_at(i);
-    out.append(p + run, n - run);
+    std::memcpy(out, p + run, n - run);
+    return out + (n - run);
+}
+
+// Appends `text` (valid UTF-8) to `out` as the inside of a JSON string, without the quotes: written in place,
+// through room made for the longest escapes and then cut to what was written, a piece at a time so that the room
+// stays small.
+void append_escaped(std::string& out, std::string_view text) {
+    constexpr size_t kPiece = 4096;
+    for (size_t at = 0; at < text.size(); at += kPiece) {
+        const std::string_view piece = text.substr(at, kPiece);
+        const size_t before = out.size();
+        out.resize(before + 6 * piece.size());
+        char* end = write_escaped(out.data() + before, piece);
+        out.resize(static_cast<size_t>(end - out.data()));
+    }
 }
 
 std::string_view name_problem(std::string_view field) {
@@ -329,7 +352,7 @@ void EventBuilder::reset_values(Field& f, bool array) {
     json_values_ += f.json_values;
 }
 
-void EventBuilder::push_value(Field& f, const Scalar& s) {
+[[gnu::always_inline]] inline void EventBuilder::push_value(Field& f, const Scalar& s) {
     const size_t bytes = s.text_size + (s.kind == Scalar::Kind::string ? 2 : 0) + (f.values.empty() ? 0 : 1);
     f.json_values += bytes;
     json_values_ += bytes;
