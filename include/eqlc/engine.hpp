@@ -289,12 +289,13 @@ public:
     std::vector<std::string> fields() const;
     // Feeds a built event: the same matches as push_json of its JSON, without reading that JSON back (the values go
     // to the rules as they were set; the JSON is the event's source in matches). The line prefilter applies as
-    // push_json applies it, to the values' JSON text only (keys can hold no value a rule tests, so an event whose
-    // line push_json would take only for a key is skipped here): an event no query term could match is counted in
+    // push_json applies it, but to the JSON text of the values of the fields its needles come from (the fields the
+    // rules test with string constants), not to the whole line: an event whose line push_json would take only for
+    // a key, or for another field's value, is skipped here. An event no query term could match is counted in
     // EngineStats::skipped_events and not run (true is returned), and its JSON is never written. False when it is
-    // unusable: a
-    // builder with an error (EventBuilder::error(), reported to on_bad_input with that message and counted as a
-    // bad line) or an event without a usable timestamp.
+    // unusable: a builder with an error (EventBuilder::error(), reported to on_bad_input with that message and
+    // counted as a bad line) or an event without a usable timestamp. Where each field goes is remembered per field
+    // of the builder last pushed, so pushing the same builder event after event costs no lookups.
     bool push(const EventBuilder& event, const PushOptions& options = {});
 
     // Streams an NDJSON file (plain or gzip; "-" is stdin) through the engine, in chunks. Returns false with

@@ -262,10 +262,10 @@ EQLC_API const char* eqlc_event_error(const eqlc_event* event);
 EQLC_API char* eqlc_event_json(const eqlc_event* event);
 
 /* Runs a built event: the same alerts as eqlc_engine_push_json of its JSON (eqlc_event_json), faster (the values go
- * to the rules as set, without reading JSON back; the line prefilter searches the values' JSON text, so it skips what
- * it would skip of that JSON, and an event whose only needle is in a key).
- * EQLC_ERROR_INPUT when it
- * cannot be used (a bad field, no usable timestamp). */
+ * to the rules as set, without reading JSON back; the line prefilter searches the JSON text of the values of the
+ * fields the rules test with strings, so it skips what it would skip of that JSON, and also an event whose only
+ * needle is in a key or in another field's value). EQLC_ERROR_INPUT when it cannot be used (a bad field, no usable
+ * timestamp). */
 EQLC_API int eqlc_engine_push_event(eqlc_engine* engine, const eqlc_event* event);
 
 #ifdef __cplusplus

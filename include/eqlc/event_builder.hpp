@@ -174,8 +174,8 @@ private:
     uint32_t first_ = kNoField;    // the last event's first field (a guess at this event's)
     uint64_t stamp_ = 1;  // this event's number
     // Every value as JSON writes it, each followed by '"', in the order set (a replaced value's text stays): what
-    // the line prefilter reads instead of the event's JSON. Needles are in a value's JSON form; one cannot span a
-    // '"' that is not escaped.
+    // the JSON is written from, and where the line prefilter reads the values of the fields its needles come from
+    // (needles are in a value's JSON form).
     std::string text_;
     std::string raw_;  // the bytes of the strings that JSON escapes
     std::string error_;
