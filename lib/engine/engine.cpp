@@ -13,7 +13,7 @@
 #include "engine/engine_impl.hpp"
 #include "input/json_projection.hpp"
 #include "input/ndjson_reader.hpp"
-#include "text/word_hash.hpp"
+#include "text/short_text.hpp"
 
 namespace eqlc {
 

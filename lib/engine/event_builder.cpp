@@ -13,7 +13,7 @@
 #include <emmintrin.h>
 #endif
 
-#include "text/word_hash.hpp"
+#include "text/short_text.hpp"
 #include "values/timestamp.hpp"
 
 namespace eqlc {

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "text/word_hash.hpp"
+#include "text/short_text.hpp"
 
 namespace eqlc::engine {
 

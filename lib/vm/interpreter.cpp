@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "text/casefold.hpp"
+#include "text/short_text.hpp"
 #include "text/utf16.hpp"
 #include "values/string_functions.hpp"
 
@@ -12,34 +13,8 @@ namespace eqlc::vm {
 
 namespace {
 
-// Byte equality of two runs of n bytes; short runs (the common case: categories, names) without a call.
-inline bool bytes_equal(const char* a, const char* b, uint32_t n) {
-    if (n <= 16) {
-        if (n >= 8) {
-            uint64_t a0, b0, a1, b1;
-            std::memcpy(&a0, a, 8);
-            std::memcpy(&b0, b, 8);
-            std::memcpy(&a1, a + n - 8, 8);
-            std::memcpy(&b1, b + n - 8, 8);
-            return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-        }
-        if (n >= 4) {
-            uint32_t a0, b0, a1, b1;
-            std::memcpy(&a0, a, 4);
-            std::memcpy(&b0, b, 4);
-            std::memcpy(&a1, a + n - 4, 4);
-            std::memcpy(&b1, b + n - 4, 4);
-            return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-        }
-        for (uint32_t i = 0; i < n; ++i)
-            if (a[i] != b[i]) return false;
-        return true;
-    }
-    return std::memcmp(a, b, n) == 0;
-}
-
 inline bool str_equal(const Value& v, const Value& k) {
-    return v.type == ValueType::string && v.length == k.length && bytes_equal(v.chars, k.chars, k.length);
+    return v.type == ValueType::string && v.length == k.length && text::same_bytes(v.chars, k.chars, k.length);
 }
 
 // ASCII lower case; bytes >= 0x80 map to 0 so that a "needs no change" test stops on them.

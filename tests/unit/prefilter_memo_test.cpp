@@ -6,7 +6,7 @@
 #include <string>
 
 #include "engine/prefilter_memo.hpp"
-#include "text/word_hash.hpp"
+#include "text/short_text.hpp"
 
 namespace {
 
