@@ -15,10 +15,9 @@ struct Internals {
         return *object.impl_;
     }
 
-    // An EventBuilder's fields in order (each with its typed values) and the text its values point into, for
-    // Engine::push.
-    // Each with its number in the builder: stable while the builder remembers its names (which
-    // EventBuilder::clear() forgets, renumbering, only past kRememberedFields).
+    // An EventBuilder's fields in order, for Engine::push: each with its number in the builder (stable while the
+    // builder remembers its names, which EventBuilder::clear() forgets, renumbering, only past kRememberedFields)
+    // and its typed values, whose text is in the builder.
     template <class Builder, class Fn>
     static void for_each_field(const Builder& builder, Fn&& fn) {
         for (const uint32_t id : builder.order_) fn(id, builder.fields_[id]);
