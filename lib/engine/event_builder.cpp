@@ -256,15 +256,6 @@ bool EventBuilder::fail(std::string_view field, std::string_view why) {
     return false;
 }
 
-namespace {
-
-// Whether a remembered name is `field`: most names are short, compared here eight bytes at a time without a call.
-[[gnu::always_inline]] inline bool same_name(const std::string& name, std::string_view field) {
-    return text::same_text(name, field);
-}
-
-}  // namespace
-
 // A name is found in three ways, cheapest first: the field set last (an array's elements come one after the
 // other); the field that came next in the last event that set the previous one (events of one source mostly set
 // the same fields in the same order, and a field missing from an event only costs a lookup at that place); else
@@ -273,10 +264,10 @@ namespace {
     uint32_t id = first_;
     if (!order_.empty()) {
         Field& last = fields_[order_.back()];
-        if (same_name(last.name, field)) return &last;
+        if (text::same_text(last.name, field)) return &last;
         id = last.next;
     }
-    if (id == kNoField || !same_name(fields_[id].name, field)) {
+    if (id == kNoField || !text::same_text(fields_[id].name, field)) {
         id = lookup(field);
         if (id == kNoField) return nullptr;
     }
@@ -302,7 +293,7 @@ uint32_t EventBuilder::lookup(std::string_view field) {
         const size_t mask = index_.size() - 1;
         for (size_t at = hash & mask; index_[at]; at = (at + 1) & mask) {
             const Field& f = fields_[index_[at] - 1];
-            if (f.hash == hash && same_name(f.name, field)) return index_[at] - 1;
+            if (f.hash == hash && text::same_text(f.name, field)) return index_[at] - 1;
         }
     }
     if (const auto problem = name_problem(field); !problem.empty()) {
@@ -364,7 +355,7 @@ void EventBuilder::reset_values(Field& f, bool array) {
     return fail(field, "the event's values take more than 4 GiB");
 }
 
-bool EventBuilder::add(Field* f, const Scalar& value, std::string_view text) {
+[[gnu::always_inline]] inline bool EventBuilder::add(Field* f, const Scalar& value, std::string_view text) {
     if (!f || !text_fits(f->name, text.size())) return false;
     Scalar s = value;
     s.text_begin = static_cast<uint32_t>(text_.size());
@@ -382,15 +373,7 @@ bool EventBuilder::add_string(std::string_view field, std::string_view value, bo
     if (!f) return false;
     Scalar s;
     s.kind = Scalar::Kind::string;
-    if (form == Text::plain) {
-        // Most values: the bytes are the JSON text.
-        if (!text_fits(field, value.size())) return false;
-        s.text_begin = static_cast<uint32_t>(text_.size());
-        s.text_size = static_cast<uint32_t>(value.size());
-        text_.append(value.data(), value.size()).push_back('"');
-        push_value(*f, s);
-        return true;
-    }
+    if (form == Text::plain) return add(f, s, value);  // most values: the bytes are the JSON text
     // Its JSON form in text_ (for the JSON and the prefilter), its own bytes in raw_ (for the engine).
     const size_t text_begin = text_.size();
     append_escaped(text_, value);
