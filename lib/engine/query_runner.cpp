@@ -206,23 +206,27 @@ void QueryRunner::process_indexed(const vm::EventRecord& event, Pass pass, const
         query_epoch_[q] = epoch_;
         touched_.push_back(q);
     };
-    std::span<const uint32_t> hits;
     if (noted) {
-        hits = noted->candidates;
+        for (const uint32_t noted_term : noted->candidates) {
+            // An event query's filter noted false is no candidate: run_event_query would stop at it.
+            if (noted_term & kNotedFails) continue;
+            const uint32_t t = noted_term & kNotedTerm;
+            if (!may_hold(term_bits_[t])) continue;
+            term_epoch_[t] = epoch_;
+            if (noted_term & kNotedHeld) held_epoch_[t] = epoch_;
+            const uint32_t q = index_->query_of(t);
+            if (mine_[q]) touch(q);
+        }
     } else {
         hits_.clear();
-        index_->candidates(event, index_scratch_, hits_);
-        hits = hits_;
-    }
-    for (const uint32_t noted_term : hits) {
-        // An event query's filter noted false is no candidate: run_event_query would stop at it.
-        if (noted_term & kNotedFails) continue;
-        const uint32_t t = noted_term & kNotedTerm;
-        if (!may_hold(term_bits_[t])) continue;
-        term_epoch_[t] = epoch_;
-        if (noted_term & kNotedHeld) held_epoch_[t] = epoch_;
-        const uint32_t q = index_->query_of(t);
-        if (mine_[q]) touch(q);
+        index_->candidate_lists(event, index_scratch_, hits_);
+        for (const uint32_t list : hits_)
+            for (const uint32_t t : index_->terms_of(list)) {
+                if (!may_hold(term_bits_[t])) continue;
+                term_epoch_[t] = epoch_;
+                const uint32_t q = index_->query_of(t);
+                if (mine_[q]) touch(q);
+            }
     }
     for (const size_t q : always_) touch(q);
 

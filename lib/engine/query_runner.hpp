@@ -135,7 +135,7 @@ private:
     void schedule(size_t q);
     const RuleIndex* index_ = nullptr;
     RuleIndex::Scratch index_scratch_;
-    std::vector<uint32_t> hits_;         // candidate terms of the current event
+    std::vector<uint32_t> hits_;         // the rule index lists of the current event (RuleIndex::candidate_lists)
     std::vector<uint32_t> term_epoch_;   // per term: == epoch_ when it is a candidate for the current event
     std::vector<uint32_t> held_epoch_;   // per term: == epoch_ when it was noted as holding on the current event
     std::vector<uint64_t> term_bits_;    // per term: its value bits (QueryEntry::value_bits)

@@ -161,11 +161,17 @@ RuleIndex::RuleIndex(const std::vector<QueryEntry>& queries, const std::vector<s
         file(id, best, raw_keys, folded_keys);
     }
     compile_literals(raw_keys, folded_keys);
+    for (const Field& f : fields_) field_slots_.push_back(f.slot);
     // Terms filed twice under one value (an `or` of two alternatives of the same value) are listed once.
+    list_starts_.push_back(0);
     for (auto& l : lists_) {
         std::sort(l.begin(), l.end());
         l.erase(std::unique(l.begin(), l.end()), l.end());
+        list_terms_.insert(list_terms_.end(), l.begin(), l.end());
+        list_starts_.push_back(static_cast<uint32_t>(list_terms_.size()));
     }
+    lists_.clear();
+    lists_.shrink_to_fit();
 }
 
 // Each field's two literal scans are Hyperscan databases compiled independently (Hyperscan's compiler is
@@ -250,16 +256,16 @@ void RuleIndex::file(uint32_t term, const compiler::IndexKey& key, std::vector<L
 
 namespace {
 
-// Where a value is remembered among a field's kRememberedPerField: its length and its first and last eight bytes,
-// mixed (values that share all three only share a place; they are told apart by comparing them whole).
-size_t remembered_slot(std::string_view value) {
+// A value's tag among a field's remembered values: its length and its first and last eight bytes, mixed (values
+// that share all three share a tag; they are told apart by comparing them whole). Its low bits choose the set.
+uint64_t remembered_tag(std::string_view value) {
     uint64_t head = 0, tail = 0;
     std::memcpy(&head, value.data(), std::min<size_t>(8, value.size()));
     if (value.size() > 8) std::memcpy(&tail, value.data() + value.size() - 8, 8);
     const uint64_t mixed = (head * 0x9E3779B97F4A7C15ULL) ^ (tail * 0xC2B2AE3D27D4EB4FULL) ^ value.size();
-    return static_cast<size_t>((mixed ^ (mixed >> 29)) * 0xBF58476D1CE4E5B9ULL >> 58);  // the top 6 bits: 0..63
+    return (mixed ^ (mixed >> 29)) * 0xBF58476D1CE4E5B9ULL;
 }
-static_assert(RuleIndex::kRememberedPerField == 64);
+static_assert((RuleIndex::kRememberedSets & (RuleIndex::kRememberedSets - 1)) == 0);
 
 }  // namespace
 
@@ -273,7 +279,7 @@ void RuleIndex::lists_of(const Field& f, std::string_view value, Scratch& scratc
     f.folded_literals.find(folded, scratch.literals, [&](uint32_t k) { lists.push_back(f.folded_lists[k]); });
 }
 
-void RuleIndex::candidates(const vm::EventRecord& event, Scratch& scratch, std::vector<uint32_t>& out) const {
+void RuleIndex::candidate_lists(const vm::EventRecord& event, Scratch& scratch, std::vector<uint32_t>& out) const {
     if (scratch.prepared != this) {
         scratch.remembered.assign(fields_.size(), {});
         for (size_t i = 0; i < fields_.size(); ++i) {
@@ -282,9 +288,14 @@ void RuleIndex::candidates(const vm::EventRecord& event, Scratch& scratch, std::
             f.folded_literals.prepare(scratch.literals);
             if (f.costly()) scratch.remembered[i].resize(kRememberedPerField);
         }
+        scratch.victims.assign(fields_.size(), {});
+        for (size_t i = 0; i < fields_.size(); ++i)
+            if (fields_[i].costly()) scratch.victims[i].assign(kRememberedSets, 0);
         scratch.prepared = this;
     }
-    for (size_t i = 0; i < fields_.size(); ++i) {
+    const size_t field_count = field_slots_.size();
+    for (size_t i = 0; i < field_count; ++i) {
+        if (!event.has(field_slots_[i])) continue;
         const Field& f = fields_[i];
         bool any_string = false;
         for (const vm::Value& v : event.field(f.slot)) {
@@ -292,7 +303,7 @@ void RuleIndex::candidates(const vm::EventRecord& event, Scratch& scratch, std::
             any_string = true;
             const std::string_view value = v.str();
             if (!f.costly()) {
-                if (const uint32_t* list = f.exact.find(value)) add_list(*list, out);
+                if (const uint32_t* list = f.exact.find(value)) out.push_back(*list);
                 continue;
             }
             const std::vector<uint32_t>* lists = &scratch.lists;
@@ -300,18 +311,39 @@ void RuleIndex::candidates(const vm::EventRecord& event, Scratch& scratch, std::
                 scratch.lists.clear();
                 lists_of(f, value, scratch, scratch.lists);
             } else {
-                Remembered& r = scratch.remembered[i][remembered_slot(value)];
-                if (!r.used || r.value != value) {
-                    r.used = true;
-                    r.value.assign(value);
-                    r.lists.clear();
-                    lists_of(f, value, scratch, r.lists);
+                const uint64_t tag = remembered_tag(value);
+                const size_t set = (tag >> 32) & (kRememberedSets - 1);
+                Remembered* ways = &scratch.remembered[i][set * kRememberedWays];
+                Remembered* r = nullptr;
+                for (size_t w = 0; w < kRememberedWays; ++w)
+                    if (ways[w].used && ways[w].tag == tag && ways[w].value == value) {
+                        r = &ways[w];
+                        break;
+                    }
+                if (!r) {
+                    uint8_t& victim = scratch.victims[i][set];
+                    r = &ways[victim];
+                    victim = static_cast<uint8_t>((victim + 1) % kRememberedWays);
+                    r->used = true;
+                    r->tag = tag;
+                    r->value.assign(value);
+                    r->lists.clear();
+                    lists_of(f, value, scratch, r->lists);
                 }
-                lists = &r.lists;
+                lists = &r->lists;
             }
-            for (const uint32_t list : *lists) add_list(list, out);
+            out.insert(out.end(), lists->begin(), lists->end());
         }
-        if (any_string && f.any_string != kNone) add_list(f.any_string, out);
+        if (any_string && f.any_string != kNone) out.push_back(f.any_string);
+    }
+}
+
+void RuleIndex::candidates(const vm::EventRecord& event, Scratch& scratch, std::vector<uint32_t>& out) const {
+    scratch.found.clear();
+    candidate_lists(event, scratch, scratch.found);
+    for (const uint32_t list : scratch.found) {
+        const auto terms = terms_of(list);
+        out.insert(out.end(), terms.begin(), terms.end());
     }
 }
 

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -65,12 +66,16 @@ public:
 
     // A value of a field whose lookup costs scans or folding, and the lists it gave: events of a stream repeat most
     // such values (process names, paths, command lines of the same programs), so its next lookup replays them.
+    // Per field and thread, kRememberedSets sets of kRememberedWays values, a value's set chosen by a hash of it
+    // (`tag`): a field with a few hundred values in use keeps them all, even where their hashes collide.
     struct Remembered {
+        uint64_t tag = 0;
         std::string value;
         std::vector<uint32_t> lists;
         bool used = false;
     };
-    static constexpr size_t kRememberedPerField = 64;  // per field and thread, found by a hash of the value
+    static constexpr size_t kRememberedSets = 128, kRememberedWays = 4;
+    static constexpr size_t kRememberedPerField = kRememberedSets * kRememberedWays;
     static constexpr size_t kRememberedLength = 2048;  // longer values are looked up each time (memory stays small)
 
     // Per-event scratch (one per thread).
@@ -79,11 +84,19 @@ public:
         LiteralScan::Scratch literals;
         const RuleIndex* prepared = nullptr;  // the index `literals` and `remembered` were made for
         std::vector<std::vector<Remembered>> remembered;  // per field (empty for a field looked up cheaply)
+        std::vector<std::vector<uint8_t>> victims;         // per field and set: the way its next new value takes
         std::vector<uint32_t> lists;                      // a value's lists, not remembered
+        std::vector<uint32_t> found;                      // candidates(): the event's lists
     };
     // Appends the candidate terms of the event to `out` (a term may appear several times; always-run terms are
     // not included).
     void candidates(const vm::EventRecord& event, Scratch& scratch, std::vector<uint32_t>& out) const;
+    // The same as lists of terms, unexpanded: appends the ids of the lists whose terms are the event's candidates
+    // (a list may appear several times); terms_of() gives a list's terms.
+    void candidate_lists(const vm::EventRecord& event, Scratch& scratch, std::vector<uint32_t>& out) const;
+    std::span<const uint32_t> terms_of(uint32_t list) const {
+        return {list_terms_.data() + list_starts_[list], list_terms_.data() + list_starts_[list + 1]};
+    }
 
     // For --explain and --stats.
     size_t indexed_terms() const { return indexed_; }
@@ -144,10 +157,6 @@ private:
     Field& field(vm::SlotId slot);
     // The lists of `value` of field `f`: exact, then literal matches, then the same for the folded value.
     void lists_of(const Field& f, std::string_view value, Scratch& scratch, std::vector<uint32_t>& lists) const;
-    void add_list(uint32_t list, std::vector<uint32_t>& out) const {
-        const auto& l = lists_[list];
-        out.insert(out.end(), l.begin(), l.end());
-    }
 
     const std::vector<QueryEntry>* queries_ = nullptr;
     mutable std::mutex restricted_mutex_;
@@ -158,7 +167,10 @@ private:
     std::vector<std::string> descriptions_;  // per term
     size_t indexed_ = 0, always_count_ = 0;
     std::vector<Field> fields_;
-    std::vector<std::vector<uint32_t>> lists_;  // terms, ascending
+    std::vector<vm::SlotId> field_slots_;  // fields_[i].slot, packed: most events lack most fields
+    std::vector<std::vector<uint32_t>> lists_;  // terms, ascending (while building)
+    // The lists once built, one after another: list l's terms are list_terms_[list_starts_[l] .. list_starts_[l + 1]).
+    std::vector<uint32_t> list_terms_, list_starts_;
 };
 
 }  // namespace eqlc::engine
