@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "compiler/required_text.hpp"
+#include "matchers/regex_literals.hpp"
 #include "text/casefold.hpp"
 
 namespace eqlc::compiler {
@@ -15,6 +16,24 @@ using semantics::Cond;
 using semantics::CondKind;
 using semantics::PredOp;
 using Kind = IndexAlternative::Kind;
+
+// A regexp test keyed on the text its patterns cannot match without (matchers/regex_literals.hpp), as the
+// pattern "*literal*": `regex~` is case-insensitive for ASCII letters only, so its literals are ASCII and found,
+// folded, in the folded value. A pattern without a literal leaves the test without a key.
+std::optional<IndexAlternative> regex_alternative(const Cond& c, IndexAlternative alt) {
+    const semantics::Predicate& p = c.predicate;
+    alt.kind = p.case_insensitive ? Kind::folded_pattern : Kind::pattern;
+    for (const auto& constant : p.constants) {
+        const auto* s = std::get_if<std::string>(&constant);
+        if (s == nullptr) return std::nullopt;
+        const auto literals = matchers::regex_required_literals(*s, p.case_insensitive);
+        if (literals.empty()) return std::nullopt;
+        for (const auto& literal : literals)
+            alt.values.push_back("*" + (p.case_insensitive ? text::to_lower_root(literal) : literal) + "*");
+    }
+    if (alt.values.empty()) return std::nullopt;
+    return alt;
+}
 
 std::optional<IndexAlternative> alternative(const Cond& c) {
     if (!text_field_test(c)) return std::nullopt;
@@ -38,6 +57,7 @@ std::optional<IndexAlternative> alternative(const Cond& c) {
             fold = p.case_insensitive;
             alt.kind = fold ? Kind::folded_pattern : Kind::pattern;
             break;
+        case PredOp::regex: return regex_alternative(c, std::move(alt));
         default: return std::nullopt;
     }
     if (p.constants.empty()) return std::nullopt;

@@ -10,13 +10,15 @@
 //   * positive field tests of string-typed fields (keyword or dynamic, no null_value mapping: a null would read
 //     as the constant) — the VM's string tests only ever hold on string values of the field (any of them);
 //   * `==`, `in` (exact strings), `:` / `in~` without wildcards (strings folded with text::to_lower_root, the
-//     VM's folding), wildcard patterns of `:`, `like`, `like~` (folded when case-insensitive), and startsWith
-//     on a plain field (the pattern "prefix*", when the prefix has no wildcard character);
+//     VM's folding), wildcard patterns of `:`, `like`, `like~` (folded when case-insensitive), startsWith
+//     on a plain field (the pattern "prefix*", when the prefix has no wildcard character), and `regex` /
+//     `regex~` whose every pattern has a literal it cannot match without (the pattern "*literal*");
 //   * an `and` has one key per such conjunct (the engine picks the most selective); an `or` has one key, the
 //     alternatives of one key of each branch (all of them kept, for the engine to choose), or none when a
 //     branch has none. A branch that can never hold
 //     (the constant false) needs nothing; a filter that can never hold has one key with no alternative.
-// Negated tests, numbers, dates, ips, regexps, cidrMatch and value tests (functions, arithmetic) give no key.
+// Negated tests, numbers, dates, ips, regexps without a literal, cidrMatch and value tests (functions, arithmetic)
+// give no key.
 #pragma once
 
 #include <cstddef>

@@ -316,7 +316,7 @@ void RuleIndex::candidate_lists(const vm::EventRecord& event, Scratch& scratch, 
                 Remembered* ways = &scratch.remembered[i][set * kRememberedWays];
                 Remembered* r = nullptr;
                 for (size_t w = 0; w < kRememberedWays; ++w)
-                    if (ways[w].used && ways[w].tag == tag && ways[w].value == value) {
+                    if (ways[w].used && ways[w].tag == tag && text::same_text(ways[w].value, value)) {
                         r = &ways[w];
                         break;
                     }

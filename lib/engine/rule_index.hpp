@@ -35,6 +35,7 @@
 #include "compiler/compiled_query.hpp"
 #include "engine/compiled_queries.hpp"
 #include "engine/literal_scan.hpp"
+#include "text/short_text.hpp"
 #include "values/value.hpp"
 
 namespace eqlc::engine {
@@ -107,16 +108,21 @@ public:
 
 private:
     // Deliberately not noexcept: libstdc++ then keeps each key's hash in its node, and a lookup walks a bucket
-    // comparing hashes, not rehashing every key it passes.
+    // comparing hashes, not rehashing every key it passes. The keys are the rules' values (an event's values are
+    // only looked up), hashed and compared a word at a time.
     struct CachedHash {
         using is_transparent = void;
-        size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+        size_t operator()(std::string_view s) const { return text::word_hash(s); }
+    };
+    struct SameText {
+        using is_transparent = void;
+        bool operator()(std::string_view a, std::string_view b) const { return text::same_text(a, b); }
     };
     // A table of values, with the range of their lengths (most event values are looked up by length alone).
     // A table of values, with the range of their lengths and a bit per hash value modulo 4096: most event values
     // are ruled out by their length or that bit, without a walk in the table's memory.
     struct Postings {
-        std::unordered_map<std::string, uint32_t, CachedHash, std::equal_to<>> lists;  // -> list
+        std::unordered_map<std::string, uint32_t, CachedHash, SameText> lists;  // -> list
         size_t min_length = SIZE_MAX, max_length = 0;
         std::array<uint64_t, 64> hash_bits{};
         bool empty() const { return lists.empty(); }

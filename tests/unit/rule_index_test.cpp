@@ -75,6 +75,9 @@ std::vector<eqlc::QuerySource> hand_queries() {
          "no join key"},
         {R"(sample by host.id [process where process.name == "cmd.exe"] [network where true])", "sample"},
         {R"(process where process.name : "*.exe" | head 40)", "head"},
+        {R"(any where process.command_line regex~ ".*-ENC(odedcommand)? [a-z0-9+/=]{8,}.*" and host.os.type == "windows")",
+         "regex"},
+        {R"(file where file.path regex """[A-Z]:\\:.+""")", "case-sensitive regex"},
     };
     eqlc::QuerySource own(R"(sequence by host.id with maxspan=10s [process where process.name == "cmd.exe"]
                                 [process where process.name == "reg.exe"])",
@@ -271,7 +274,12 @@ TEST_CASE("rule index: the tests that give a term its keys", "[engine][index]") 
     CHECK(keys(R"(any where process.name != "a")") == std::vector<Strings>{Strings{}});
     CHECK(keys(R"(any where not process.name : "a*")") == std::vector<Strings>{Strings{}});
     CHECK(keys(R"(any where process.pid == 4)") == std::vector<Strings>{Strings{}});
-    CHECK(keys(R"(any where process.name regex~ "a.*")") == std::vector<Strings>{Strings{}});
+    // A regexp's key is the literal it cannot match without (folded for regex~), when it has one.
+    CHECK(keys(R"(any where process.name regex~ "Ab.*")") == std::vector<Strings>{{R"(process.name : "*ab*")"}});
+    CHECK(keys(R"(any where process.name regex ("x\\.EXE", "[0-9]+yz"))") ==
+          std::vector<Strings>{{R"(process.name like 2 patterns)"}});
+    CHECK(keys(R"(any where process.name regex~ "[a-z]+")") == std::vector<Strings>{Strings{}});
+    CHECK(keys(R"(any where process.name regex ("abc", ".*"))") == std::vector<Strings>{Strings{}});
     CHECK(keys(R"(any where endsWith(process.name, "a"))") == std::vector<Strings>{Strings{}});
     CHECK(keys(R"(any where cidrMatch(source.ip, "10.0.0.0/8"))") == std::vector<Strings>{Strings{}});
     // Typed fields: a long compares by value; a keyword with a null_value reads a null as that value.
