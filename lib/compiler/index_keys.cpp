@@ -1,8 +1,11 @@
 #include "compiler/index_keys.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <optional>
+#include <string>
 #include <utility>
+#include <variant>
 
 #include "compiler/required_text.hpp"
 #include "matchers/regex_literals.hpp"
@@ -35,7 +38,33 @@ std::optional<IndexAlternative> regex_alternative(const Cond& c, IndexAlternativ
     return alt;
 }
 
+// `==` or `in` of integers on a field compared as numbers: its values are the integers in decimal.
+std::optional<IndexAlternative> number_alternative(const Cond& c) {
+    const semantics::Predicate& p = c.predicate;
+    if (c.kind != CondKind::field_test || c.negated || c.field.null_value) return std::nullopt;
+    const vm::FieldType t = c.field.type;
+    if (t != vm::FieldType::dynamic && t != vm::FieldType::keyword && t != vm::FieldType::long_ &&
+        t != vm::FieldType::double_)
+        return std::nullopt;
+    if (!(p.op == PredOp::in || (p.op == PredOp::cmp && p.cmp == vm::CmpOp::eq && p.constants.size() == 1)))
+        return std::nullopt;
+    if (p.constants.empty()) return std::nullopt;
+    IndexAlternative alt;
+    alt.kind = Kind::number;
+    alt.slot = c.field.slot;
+    alt.field = c.field.path;
+    for (const auto& constant : p.constants) {
+        const auto* n = std::get_if<int64_t>(&constant);
+        if (n == nullptr) return std::nullopt;
+        alt.values.push_back(std::to_string(*n));
+    }
+    return alt;
+}
+
 std::optional<IndexAlternative> alternative(const Cond& c) {
+    if (c.kind == CondKind::field_test && !c.predicate.constants.empty() &&
+        std::holds_alternative<int64_t>(c.predicate.constants.front()))
+        return number_alternative(c);
     if (!text_field_test(c)) return std::nullopt;
     const semantics::Predicate& p = c.predicate;
     IndexAlternative alt;
@@ -81,6 +110,7 @@ size_t kind_rank(Kind k) {
         case Kind::folded: return 1;
         case Kind::pattern: return 2;
         case Kind::folded_pattern: return 3;
+        case Kind::number: return 0;
     }
     return 4;
 }
@@ -167,6 +197,7 @@ std::string to_string(const IndexKey& key) {
             case Kind::folded_pattern:
                 out += alt.values.size() == 1 ? " : \"" + alt.values[0] + "\"" : " : " + n + " patterns";
                 break;
+            case Kind::number: out += alt.values.size() == 1 ? " == " + alt.values[0] : " in " + n + " numbers"; break;
         }
     }
     return out;

@@ -13,12 +13,14 @@
 //     VM's folding), wildcard patterns of `:`, `like`, `like~` (folded when case-insensitive), startsWith
 //     on a plain field (the pattern "prefix*", when the prefix has no wildcard character), and `regex` /
 //     `regex~` whose every pattern has a literal it cannot match without (the pattern "*literal*");
+//   * `==` and `in` of integer constants, on fields that are not dates, ips or versions: the VM's number tests only
+//     ever hold on number values, equal in value (a floating 445.0 equals 445);
 //   * an `and` has one key per such conjunct (the engine picks the most selective); an `or` has one key, the
 //     alternatives of one key of each branch (all of them kept, for the engine to choose), or none when a
 //     branch has none. A branch that can never hold
 //     (the constant false) needs nothing; a filter that can never hold has one key with no alternative.
-// Negated tests, numbers, dates, ips, regexps without a literal, cidrMatch and value tests (functions, arithmetic)
-// give no key.
+// Negated tests, number ranges, floating constants, dates, ips, regexps without a literal, cidrMatch and value
+// tests (functions, arithmetic) give no key.
 #pragma once
 
 #include <cstddef>
@@ -38,6 +40,7 @@ struct IndexAlternative {
         folded,          // folded with text::to_lower_root, equals one of `values` (already folded)
         pattern,         // matches one of the wildcard patterns `values` (`*`, `?`)
         folded_pattern,  // folded, matches one of the (folded) patterns
+        number,          // a number (integer or floating) equal to one of the integers `values` (in decimal)
     };
     Kind kind = Kind::exact;
     vm::SlotId slot = 0;

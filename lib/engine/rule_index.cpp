@@ -1,6 +1,7 @@
 #include "engine/rule_index.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <exception>
 #include <mutex>
@@ -68,9 +69,16 @@ RuleIndex::RuleIndex(const std::vector<QueryEntry>& queries, const std::vector<s
     // keyed on included; the copies of a `runs=N` term, which share its filter, count once.
     std::unordered_map<std::string, uint32_t> popularity;
     std::unordered_set<std::string> seen;  // one term's values
+    // And how many different values the library tests each field for: a field tested for few values across a
+    // large library (event.type, network.transport, host.os.type) is an enumeration, each of whose values a good
+    // part of the stream has, however few rules name it.
+    std::unordered_map<vm::SlotId, std::unordered_set<std::string>> field_values;
     auto count_key = [&](const compiler::IndexKey& key, auto&& self) -> void {
         for (const auto& alt : key.alternatives)
-            for (const auto& v : alt.values) seen.insert(popularity_key(alt, v));
+            for (const auto& v : alt.values) {
+                seen.insert(popularity_key(alt, v));
+                field_values[alt.slot].insert(popularity_key(alt, v));
+            }
         for (const auto& branch : key.branches)
             for (const auto& option : branch) self(option, self);
     };
@@ -81,20 +89,32 @@ RuleIndex::RuleIndex(const std::vector<QueryEntry>& queries, const std::vector<s
         for (const auto& key : t->index_keys) count_key(key, count_key);
         for (const auto& k : seen) ++popularity[k];
     }
-    // The estimated cost of a key: how many terms require its values, plus penalties for what is common in events
-    // whatever the library.
+    // The estimated cost of a key, roughly in events per thousand that hold one of its values: how many terms
+    // require each value (a value that many rules name is a common one), plus what is common in events whatever
+    // the library. A key of many rare values (128 domain patterns) is still far better than one common value.
+    // An enumeration: a field the library tests for at most kEnumeration values, each named by several terms on
+    // average (a field few rules test, for a few values, is not one).
+    constexpr size_t kEnumeration = 16;
+    std::unordered_map<vm::SlotId, size_t> field_tests;  // per field: how many terms name each value, summed
+    for (const auto& [slot, values] : field_values)
+        for (const auto& v : values) field_tests[slot] += popularity[v];
     auto cost = [&](const compiler::IndexKey& key, std::optional<vm::SlotId> category) {
         uint64_t c = 0;
-        for (const auto& alt : key.alternatives)
+        for (const auto& alt : key.alternatives) {
+            size_t distinct = field_values[alt.slot].size();
+            if (field_tests[alt.slot] < 4 * distinct) distinct = SIZE_MAX;  // not an enumeration
             for (const auto& v : alt.values) {
-                c += alt.slot == category ? 10 : 0;  // a category is shared by a large part of any stream
-                c += v.size() < 8 ? 1 : 0;           // short values are more often enumerations ("start", "linux")
-                c += 2 * uint64_t{popularity[popularity_key(alt, v)]};
+                c += alt.slot == category ? 200 : 0;  // a category is shared by a large part of any stream
+                c += distinct <= kEnumeration ? 1000 / std::max<size_t>(1, distinct) : 0;
+                c += v.size() < 8 ? 1 : 0;  // short values are more often enumerations ("start", "linux")
+                c += popularity[popularity_key(alt, v)];
                 if (is_pattern(alt.kind)) {
                     const size_t literal = matchers::longest_literal(v).size();
-                    c += literal == 0 ? 200000 : literal < 3 ? 100 : 4;  // short literals occur in many values
+                    // Short literals occur in many values ("/", ".", "\\").
+                    c += literal == 0 ? 200000 : literal == 1 ? 1000 : literal == 2 ? 300 : literal < 5 ? 20 : 0;
                 }
             }
+        }
         return c;
     };
 
@@ -228,6 +248,13 @@ void RuleIndex::file(uint32_t term, const compiler::IndexKey& key, std::vector<L
         raw_keys.resize(fields_.size());
         folded_keys.resize(fields_.size());
         for (const auto& v : alt.values) {
+            if (alt.kind == Kind::number) {
+                const int64_t n = std::stoll(v);
+                const auto [at, added] = f.numbers.try_emplace(n, static_cast<uint32_t>(lists_.size()));
+                if (added) lists_.emplace_back();
+                lists_[at->second].push_back(term);
+                continue;
+            }
             if (!is_pattern(alt.kind)) {
                 lists_[list_for(is_folded(alt.kind) ? f.folded : f.exact, v)].push_back(term);
                 continue;
@@ -299,7 +326,11 @@ void RuleIndex::candidate_lists(const vm::EventRecord& event, Scratch& scratch, 
         const Field& f = fields_[i];
         bool any_string = false;
         for (const vm::Value& v : event.field(f.slot)) {
-            if (v.type != vm::ValueType::string) continue;
+            if (v.type != vm::ValueType::string) {
+                if (!f.numbers.empty())
+                    if (const uint32_t list = number_list(f, v); list != kNone) out.push_back(list);
+                continue;
+            }
             any_string = true;
             const std::string_view value = v.str();
             if (!f.costly()) {
@@ -336,6 +367,22 @@ void RuleIndex::candidate_lists(const vm::EventRecord& event, Scratch& scratch, 
         }
         if (any_string && f.any_string != kNone) out.push_back(f.any_string);
     }
+}
+
+uint32_t RuleIndex::number_list(const Field& f, const vm::Value& v) const {
+    int64_t n = 0;
+    if (v.type == vm::ValueType::integer) {
+        n = v.integer;
+    } else if (v.type == vm::ValueType::floating) {
+        // Equal to an integer only when it is one (vm::numbers_equal is exact); NaN and infinities never are.
+        const double d = v.floating;
+        if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0) || std::trunc(d) != d) return kNone;
+        n = static_cast<int64_t>(d);
+    } else {
+        return kNone;
+    }
+    const auto it = f.numbers.find(n);
+    return it == f.numbers.end() ? kNone : it->second;
 }
 
 void RuleIndex::candidates(const vm::EventRecord& event, Scratch& scratch, std::vector<uint32_t>& out) const {

@@ -147,6 +147,7 @@ private:
         LiteralScan raw_literals, folded_literals;      // the patterns' literals
         std::vector<uint32_t> raw_lists, folded_lists;  // literal -> list
         uint32_t any_string = kNone;                    // list of the terms any string value satisfies
+        std::unordered_map<int64_t, uint32_t> numbers;  // integer -> list (number values equal to it)
         bool needs_fold() const { return !folded.empty() || !folded_lists.empty(); }
         // A lookup that scans or folds: worth remembering (an exact lookup alone costs less than the remembering).
         bool costly() const { return needs_fold() || !raw_literals.empty(); }
@@ -163,6 +164,8 @@ private:
     Field& field(vm::SlotId slot);
     // The lists of `value` of field `f`: exact, then literal matches, then the same for the folded value.
     void lists_of(const Field& f, std::string_view value, Scratch& scratch, std::vector<uint32_t>& lists) const;
+    // The list of the terms a number value of field `f` satisfies, or kNone.
+    uint32_t number_list(const Field& f, const vm::Value& v) const;
 
     const std::vector<QueryEntry>* queries_ = nullptr;
     mutable std::mutex restricted_mutex_;

@@ -78,6 +78,9 @@ std::vector<eqlc::QuerySource> hand_queries() {
         {R"(any where process.command_line regex~ ".*-ENC(odedcommand)? [a-z0-9+/=]{8,}.*" and host.os.type == "windows")",
          "regex"},
         {R"(file where file.path regex """[A-Z]:\\:.+""")", "case-sensitive regex"},
+        {R"(network where destination.port in (445, 3389) and process.pid == 4)", "numbers"},
+        {R"(sequence by host.id with maxspan=20s [network where destination.port == 88] [process where process.pid == 4])",
+         "numbers in a sequence"},
     };
     eqlc::QuerySource own(R"(sequence by host.id with maxspan=10s [process where process.name == "cmd.exe"]
                                 [process where process.name == "reg.exe"])",
@@ -161,6 +164,17 @@ public:
                 if (alternatives.empty()) continue;
                 const auto& alt = *alternatives[below(alternatives.size())];
                 std::string v = alt.values[below(alt.values.size())];
+                if (alt.kind == K::number) {
+                    // The number as an integer, a floating point number equal to it or not, or a string.
+                    const int64_t n = std::stoll(v);
+                    const uint64_t spelling = below(4);
+                    const json j = spelling == 0   ? json(n)
+                                   : spelling == 1 ? json(static_cast<double>(n))
+                                   : spelling == 2 ? json(static_cast<double>(n) + 0.5)
+                                                   : json(std::to_string(n));
+                    set(e, alt.field, below(4) == 0 ? json::array({one(alt.field), j}) : j);
+                    continue;
+                }
                 if (alt.kind == K::pattern || alt.kind == K::folded_pattern) v = instance(v);
                 // Folded tests hold in any case; exact ones must not (unless the other spelling is there too).
                 if (below(3) == 0) v = recase(v);
@@ -273,7 +287,13 @@ TEST_CASE("rule index: the tests that give a term its keys", "[engine][index]") 
     // No key: negations, numbers, regexps, functions, cidrMatch.
     CHECK(keys(R"(any where process.name != "a")") == std::vector<Strings>{Strings{}});
     CHECK(keys(R"(any where not process.name : "a*")") == std::vector<Strings>{Strings{}});
-    CHECK(keys(R"(any where process.pid == 4)") == std::vector<Strings>{Strings{}});
+    // Integers: equal numbers (integer or floating) only; ranges and floating constants give no key.
+    CHECK(keys(R"(any where process.pid == 4)") == std::vector<Strings>{{"process.pid == 4"}});
+    CHECK(keys(R"(any where destination.port in (445, 139))") ==
+          std::vector<Strings>{{"destination.port in 2 numbers"}});
+    CHECK(keys(R"(any where process.pid > 4)") == std::vector<Strings>{Strings{}});
+    CHECK(keys(R"(any where process.pid != 4)") == std::vector<Strings>{Strings{}});
+    CHECK(keys(R"(any where x == 4.5)") == std::vector<Strings>{Strings{}});
     // A regexp's key is the literal it cannot match without (folded for regex~), when it has one.
     CHECK(keys(R"(any where process.name regex~ "Ab.*")") == std::vector<Strings>{{R"(process.name : "*ab*")"}});
     CHECK(keys(R"(any where process.name regex ("x\\.EXE", "[0-9]+yz"))") ==
@@ -286,7 +306,7 @@ TEST_CASE("rule index: the tests that give a term its keys", "[engine][index]") 
     const std::string mapping =
         R"({"properties":{"@timestamp":{"type":"date"},"event":{"properties":{"category":{"type":"keyword"}}},
             "n":{"type":"long"},"k":{"type":"keyword","null_value":"x"},"w":{"type":"keyword"}}})";
-    CHECK(keys(R"(any where n == "4")", mapping) == std::vector<Strings>{Strings{}});
+    CHECK(keys(R"(any where n == "4")", mapping) == std::vector<Strings>{{"n == 4"}});
     CHECK(keys(R"(any where k == "x")", mapping) == std::vector<Strings>{Strings{}});
     CHECK(keys(R"(any where w == "x")", mapping) == std::vector<Strings>{{R"(w == "x")"}});
     // A sequence: a key list per stage.
