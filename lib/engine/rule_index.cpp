@@ -89,15 +89,15 @@ RuleIndex::RuleIndex(const std::vector<QueryEntry>& queries, const std::vector<s
         for (const auto& key : t->index_keys) count_key(key, count_key);
         for (const auto& k : seen) ++popularity[k];
     }
-    // The estimated cost of a key, roughly in events per thousand that hold one of its values: how many terms
-    // require each value (a value that many rules name is a common one), plus what is common in events whatever
-    // the library. A key of many rare values (128 domain patterns) is still far better than one common value.
     // An enumeration: a field the library tests for at most kEnumeration values, each named by several terms on
     // average (a field few rules test, for a few values, is not one).
     constexpr size_t kEnumeration = 16;
     std::unordered_map<vm::SlotId, size_t> field_tests;  // per field: how many terms name each value, summed
     for (const auto& [slot, values] : field_values)
         for (const auto& v : values) field_tests[slot] += popularity[v];
+    // The estimated cost of a key, roughly in events per thousand that hold one of its values: how many terms
+    // require each value (a value that many rules name is a common one), plus what is common in events whatever
+    // the library. A key of many rare values (128 domain patterns) is still far better than one common value.
     auto cost = [&](const compiler::IndexKey& key, std::optional<vm::SlotId> category) {
         uint64_t c = 0;
         for (const auto& alt : key.alternatives) {
@@ -284,7 +284,7 @@ void RuleIndex::file(uint32_t term, const compiler::IndexKey& key, std::vector<L
 namespace {
 
 // A value's tag among a field's remembered values: its length and its first and last eight bytes, mixed (values
-// that share all three share a tag; they are told apart by comparing them whole). Its low bits choose the set.
+// that share all three share a tag; they are told apart by comparing them whole). Bits 32 and up choose the set.
 uint64_t remembered_tag(std::string_view value) {
     uint64_t head = 0, tail = 0;
     std::memcpy(&head, value.data(), std::min<size_t>(8, value.size()));

@@ -2,19 +2,21 @@
 // instead of one program per term.
 //
 // Every term (a filter of an event query, a sequence stage, a sample filter, an `until`) has a few index keys
-// (compiler/index_keys.hpp): string tests it cannot hold without. The index picks one key per term, the most
-// selective by a library-wide estimate (a value that many terms require, such as event.category "process" or
-// host.os.type "windows", is likely common in the data too; patterns cost more than exact values), and files
-// the term under each of the key's values. Per field read by some chosen key there is
+// (compiler/index_keys.hpp): string and integer tests it cannot hold without. The index picks one key per term,
+// the most selective by a library-wide estimate (a value that many terms require, such as event.category "process"
+// or host.os.type "windows", is likely common in the data too, and so is any value of a field the library tests
+// for a few values only; short pattern literals occur in many values), and files the term under each of the key's
+// values. Per field read by some chosen key there is
 //
 //   * a hash table of exact values and one of folded values (text::to_lower_root, as the VM folds);
 //   * a multi-literal scan (engine/literal_scan.hpp) over the longest literal of each wildcard pattern (one over
 //     the raw value, one over the folded value): a pattern can only match a value that contains its literal;
-//   * the terms whose pattern has no literal ("*", "?*"): any string value.
+//   * the terms whose pattern has no literal ("*", "?*"): any string value;
+//   * a hash table of integers, for the number values equal to them.
 //
-// Per event, each such field's string values are looked up once (the VM's string tests hold on string values
-// only; a thread remembers the lists of the last values of each field whose lookup scans or folds, since streams
-// repeat them), and every term filed under a value found is a candidate. Only candidates, and the terms without any key
+// Per event, each such field's values are looked up once (the VM's string tests hold on string values only, its
+// number tests on numbers; a thread remembers the lists of the values of each field whose lookup scans or folds,
+// since streams repeat them), and every term filed under a value found is a candidate. Only candidates, and the terms without any key
 // (the always-run list), run their programs: a term the index rules out cannot hold, since its key is necessary
 // for its filter. Term ids number the terms of every query in order: query q's terms are first(q) ..
 // first(q) + terms - 1, and its `until` comes after them.
