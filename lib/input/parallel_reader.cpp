@@ -579,6 +579,7 @@ struct ParallelReader::Shared {
     void work_loop() {
         vm::EventRecord record;  // the worker's, reused: what it parses stays in its cache
         std::unique_ptr<EventNotes::Scratch> scratch = notes ? notes->make_scratch() : nullptr;
+        bool ahead = true;  // the caller was not waiting for this worker's last batch
         while (true) {
             Chunk chunk;
             std::unique_ptr<ReadBatch> batch;
@@ -594,13 +595,14 @@ struct ParallelReader::Shared {
                 }
             }
             if (!batch) batch = std::make_unique<ReadBatch>();
-            const uint64_t candidates = parse(chunk, *batch, record, scratch.get());
+            const uint64_t candidates = parse(chunk, *batch, record, scratch.get(), ahead);
             bool wanted = false;
             bool trial_done = false;
             {
                 std::lock_guard lock(mutex);
                 done.emplace(chunk.index, std::move(batch));
                 wanted = caller_waits_for == chunk.index;
+                ahead = !wanted;
                 if (chunk.trial) {
                     trial_candidates += candidates;
                     trial_done = --trial_chunks == 0;
@@ -625,7 +627,7 @@ struct ParallelReader::Shared {
     }
 
     // Returns the lines the line filter let through (ReaderStats::filter_candidates).
-    uint64_t parse(Chunk& chunk, ReadBatch& batch, vm::EventRecord& record, EventNotes::Scratch* scratch) {
+    uint64_t parse(Chunk& chunk, ReadBatch& batch, vm::EventRecord& record, EventNotes::Scratch* scratch, bool ahead) {
         batch.clear();
         batch.slot_count_ = plan.slot_count();
         batch.origin_ = name;
@@ -680,7 +682,7 @@ struct ParallelReader::Shared {
             if (!got) break;
             record.line -= shift;
             const size_t notes_begin = batch.note_ids_.size();
-            const uint64_t bits = notes ? notes->note(record, *scratch, batch.note_ids_) : 0;
+            const uint64_t bits = notes ? notes->note(record, *scratch, batch.note_ids_, ahead) : 0;
             batch.add(record, reader->timestamp_error(), reader->stats().skipped_events, lines, lines + size);
             ReadBatch::Event& added = batch.events_.back();
             added.note_bits = bits;

@@ -58,8 +58,11 @@ public:
     };
     virtual ~EventNotes() = default;
     virtual std::unique_ptr<Scratch> make_scratch() const = 0;
-    // Appends the event's ids to `ids` and returns its bits.
-    virtual uint64_t note(const vm::EventRecord& event, Scratch& scratch, std::vector<uint32_t>& ids) const = 0;
+    // Appends the event's ids to `ids` and returns its bits. `ahead`: the workers are ahead of the caller (it was
+    // busy when the worker handed it its last batch), so a worker may take on work the caller would otherwise do;
+    // when the caller waits for the workers, they do only what they must.
+    virtual uint64_t note(const vm::EventRecord& event, Scratch& scratch, std::vector<uint32_t>& ids,
+                          bool ahead) const = 0;
 };
 
 // One chunk's results.
