@@ -125,6 +125,11 @@ inline std::string condition(ByteSource& in, int depth) {
         R"(msg == "q\"uote")",
         R"(10 / n > 1)",
         R"(args == null)",
+        R"(msg regex~ "A.*")",
+        R"(host regex "h[0-9]")",
+        R"(msg regex ".*\\\\b")",
+        R"(n == 9007199254740993)",
+        R"(n in (3, 10))",
     };
     const size_t form = depth < 2 ? in.pick(8) : 0;
     if (form < 5) return in.one_of(kAtoms);
@@ -190,7 +195,7 @@ inline nlohmann::json value(ByteSource& in, int kind) {
         case 2: {  // pid
             const size_t form = in.pick(10);
             if (form == 0) return "2";
-            if (form == 1) return 2.5;
+            if (form == 1) return in.chance(50) ? 2.5 : 2.0;
             if (form == 2) return json::array({1, 3});
             return 1 + in.pick(3);
         }
@@ -204,6 +209,7 @@ inline nlohmann::json value(ByteSource& in, int kind) {
         case 4: {  // n
             static const int64_t kNumbers[] = {0, -1, 3, 10, 1000, 9007199254740993};
             if (in.chance(10)) return "3";
+            if (in.chance(10)) return 10.0;
             return kNumbers[in.pick(6)];
         }
         default: {  // msg
