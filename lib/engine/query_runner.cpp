@@ -206,27 +206,26 @@ void QueryRunner::process_indexed(const vm::EventRecord& event, Pass pass, const
         query_epoch_[q] = epoch_;
         touched_.push_back(q);
     };
+    // A candidate term: its query runs, unless the value mask rules the term out.
+    auto candidate_term = [&](uint32_t t) {
+        if (!may_hold(term_bits_[t])) return false;
+        term_epoch_[t] = epoch_;
+        const uint32_t q = index_->query_of(t);
+        if (mine_[q]) touch(q);
+        return true;
+    };
     if (noted) {
         for (const uint32_t noted_term : noted->candidates) {
             // An event query's filter noted false is no candidate: run_event_query would stop at it.
             if (noted_term & kNotedFails) continue;
             const uint32_t t = noted_term & kNotedTerm;
-            if (!may_hold(term_bits_[t])) continue;
-            term_epoch_[t] = epoch_;
-            if (noted_term & kNotedHeld) held_epoch_[t] = epoch_;
-            const uint32_t q = index_->query_of(t);
-            if (mine_[q]) touch(q);
+            if (candidate_term(t) && (noted_term & kNotedHeld)) held_epoch_[t] = epoch_;
         }
     } else {
         hits_.clear();
         index_->candidate_lists(event, index_scratch_, hits_);
         for (const uint32_t list : hits_)
-            for (const uint32_t t : index_->terms_of(list)) {
-                if (!may_hold(term_bits_[t])) continue;
-                term_epoch_[t] = epoch_;
-                const uint32_t q = index_->query_of(t);
-                if (mine_[q]) touch(q);
-            }
+            for (const uint32_t t : index_->terms_of(list)) candidate_term(t);
     }
     for (const size_t q : always_) touch(q);
 

@@ -76,8 +76,9 @@ RuleIndex::RuleIndex(const std::vector<QueryEntry>& queries, const std::vector<s
     auto count_key = [&](const compiler::IndexKey& key, auto&& self) -> void {
         for (const auto& alt : key.alternatives)
             for (const auto& v : alt.values) {
-                seen.insert(popularity_key(alt, v));
-                field_values[alt.slot].insert(popularity_key(alt, v));
+                std::string k = popularity_key(alt, v);
+                seen.insert(k);
+                field_values[alt.slot].insert(std::move(k));
             }
         for (const auto& branch : key.branches)
             for (const auto& option : branch) self(option, self);
@@ -284,20 +285,20 @@ void RuleIndex::file(uint32_t term, const compiler::IndexKey& key, std::vector<L
 namespace {
 
 // A value's tag among a field's remembered values: its length and its first and last eight bytes, mixed (values
-// that share all three share a tag; they are told apart by comparing them whole). Bits 32 and up choose the set.
+// that share all three share a tag; they are told apart by comparing them whole). Bits 32 and up choose the set;
+// bit 0 is always set, so that no tag is 0 (an unused place).
 uint64_t remembered_tag(std::string_view value) {
     uint64_t head = 0, tail = 0;
     std::memcpy(&head, value.data(), std::min<size_t>(8, value.size()));
     if (value.size() > 8) std::memcpy(&tail, value.data() + value.size() - 8, 8);
     const uint64_t mixed = (head * 0x9E3779B97F4A7C15ULL) ^ (tail * 0xC2B2AE3D27D4EB4FULL) ^ value.size();
-    return (mixed ^ (mixed >> 29)) * 0xBF58476D1CE4E5B9ULL;
+    return ((mixed ^ (mixed >> 29)) * 0xBF58476D1CE4E5B9ULL) | 1;
 }
 static_assert((RuleIndex::kRememberedSets & (RuleIndex::kRememberedSets - 1)) == 0);
 
 }  // namespace
 
-void RuleIndex::lists_of(const Field& f, std::string_view value, Scratch& scratch,
-                         std::vector<uint32_t>& lists) const {
+void RuleIndex::lists_of(const Field& f, std::string_view value, Scratch& scratch, std::vector<uint32_t>& lists) const {
     if (const uint32_t* list = f.exact.find(value)) lists.push_back(*list);
     f.raw_literals.find(value, scratch.literals, [&](uint32_t k) { lists.push_back(f.raw_lists[k]); });
     if (!f.needs_fold()) return;
@@ -347,7 +348,7 @@ void RuleIndex::candidate_lists(const vm::EventRecord& event, Scratch& scratch, 
                 Remembered* ways = &scratch.remembered[i][set * kRememberedWays];
                 Remembered* r = nullptr;
                 for (size_t w = 0; w < kRememberedWays; ++w)
-                    if (ways[w].used && ways[w].tag == tag && text::same_text(ways[w].value, value)) {
+                    if (ways[w].tag == tag && text::same_text(ways[w].value, value)) {
                         r = &ways[w];
                         break;
                     }
@@ -355,7 +356,6 @@ void RuleIndex::candidate_lists(const vm::EventRecord& event, Scratch& scratch, 
                     uint8_t& victim = scratch.victims[i][set];
                     r = &ways[victim];
                     victim = static_cast<uint8_t>((victim + 1) % kRememberedWays);
-                    r->used = true;
                     r->tag = tag;
                     r->value.assign(value);
                     r->lists.clear();

@@ -16,10 +16,10 @@
 //
 // Per event, each such field's values are looked up once (the VM's string tests hold on string values only, its
 // number tests on numbers; a thread remembers the lists of the values of each field whose lookup scans or folds,
-// since streams repeat them), and every term filed under a value found is a candidate. Only candidates, and the terms without any key
-// (the always-run list), run their programs: a term the index rules out cannot hold, since its key is necessary
-// for its filter. Term ids number the terms of every query in order: query q's terms are first(q) ..
-// first(q) + terms - 1, and its `until` comes after them.
+// since streams repeat them), and every term filed under a value found is a candidate. Only candidates, and the
+// terms without any key (the always-run list), run their programs: a term the index rules out cannot hold, since
+// its key is necessary for its filter. Term ids number the terms of every query in order: query q's terms are
+// first(q) .. first(q) + terms - 1, and its `until` comes after them.
 #pragma once
 
 #include <algorithm>
@@ -72,10 +72,9 @@ public:
     // Per field and thread, kRememberedSets sets of kRememberedWays values, a value's set chosen by a hash of it
     // (`tag`): a field with a few hundred values in use keeps them all, even where their hashes collide.
     struct Remembered {
-        uint64_t tag = 0;
+        uint64_t tag = 0;  // 0: unused (a value's tag never is)
         std::string value;
         std::vector<uint32_t> lists;
-        bool used = false;
     };
     static constexpr size_t kRememberedSets = 128, kRememberedWays = 4;
     static constexpr size_t kRememberedPerField = kRememberedSets * kRememberedWays;
@@ -85,9 +84,9 @@ public:
     struct Scratch {
         std::string folded;
         LiteralScan::Scratch literals;
-        const RuleIndex* prepared = nullptr;  // the index `literals` and `remembered` were made for
+        const RuleIndex* prepared = nullptr;              // the index `literals` and `remembered` were made for
         std::vector<std::vector<Remembered>> remembered;  // per field (empty for a field looked up cheaply)
-        std::vector<std::vector<uint8_t>> victims;         // per field and set: the way its next new value takes
+        std::vector<std::vector<uint8_t>> victims;        // per field and set: the way its next new value takes
         std::vector<uint32_t> lists;                      // a value's lists, not remembered
         std::vector<uint32_t> found;                      // candidates(): the event's lists
     };
@@ -120,7 +119,6 @@ private:
         using is_transparent = void;
         bool operator()(std::string_view a, std::string_view b) const { return text::same_text(a, b); }
     };
-    // A table of values, with the range of their lengths (most event values are looked up by length alone).
     // A table of values, with the range of their lengths and a bit per hash value modulo 4096: most event values
     // are ruled out by their length or that bit, without a walk in the table's memory.
     struct Postings {
@@ -178,7 +176,7 @@ private:
     std::vector<std::string> descriptions_;  // per term
     size_t indexed_ = 0, always_count_ = 0;
     std::vector<Field> fields_;
-    std::vector<vm::SlotId> field_slots_;  // fields_[i].slot, packed: most events lack most fields
+    std::vector<vm::SlotId> field_slots_;       // fields_[i].slot, packed: most events lack most fields
     std::vector<std::vector<uint32_t>> lists_;  // terms, ascending (while building)
     // The lists once built, one after another: list l's terms are list_terms_[list_starts_[l] .. list_starts_[l + 1]).
     std::vector<uint32_t> list_terms_, list_starts_;

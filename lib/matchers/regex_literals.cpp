@@ -120,19 +120,11 @@ private:
             } else if (c == '+') {
                 repeats = true;
             } else if (c == '{') {
-                size_t j = i_ + 1, low = 0, digits = 0;
-                while (j < p_.size() && p_[j] >= '0' && p_[j] <= '9' && digits < 9) low = low * 10 + (p_[j++] - '0'), ++digits;
-                if (digits == 0) return false;
-                size_t high = low;
+                size_t j = i_ + 1, low = 0, high = 0;
+                if (!count(j, low)) return false;
+                high = low;
                 bool open = false;
-                if (j < p_.size() && p_[j] == ',') {
-                    ++j;
-                    size_t high_digits = 0;
-                    high = 0;
-                    while (j < p_.size() && p_[j] >= '0' && p_[j] <= '9' && high_digits < 9)
-                        high = high * 10 + (p_[j++] - '0'), ++high_digits;
-                    open = high_digits == 0;
-                }
+                if (j < p_.size() && p_[j] == ',') open = !count(++j, high);
                 if (j >= p_.size() || p_[j] != '}') return false;
                 if (low == 0 || (!open && high < low)) optional = true;  // may be absent, or matches nothing
                 if (open || high > 1) repeats = true;
@@ -143,6 +135,15 @@ private:
             ++i_;
         }
         return true;
+    }
+
+    // The decimal count at `j` (at most nine digits; a longer one is refused), `j` moved past it; false when there
+    // is no digit.
+    bool count(size_t& j, size_t& out) const {
+        const size_t start = j;
+        out = 0;
+        while (j < p_.size() && p_[j] >= '0' && p_[j] <= '9' && j - start < 9) out = out * 10 + (p_[j++] - '0');
+        return j > start;
     }
 
     // From '[' to past its ']' ("[]...]" and "[^]...]" have ']' as their first member; escapes allowed).
