@@ -1,10 +1,10 @@
 // Embedding entry points on the same events, one thread: read_ndjson (the reference), push_ndjson over 1 MiB
 // buffers, push_json one line at a time, the C API's eqlc_engine_push_json, and the event builder (events given as
 // compact records of fields, as an embedder holds them: the builder's cost only; flattening the JSON into them is
-// done before timing), with every field set or only the fields the rules read. Making and freeing the engine are
-// not timed. The WMI rule over
-// the first 200,000 lines of build/bench-data/events-1000000-h200-s42.ndjson (bench/run-throughput makes it;
-// skipped when absent). Events/s is the items_per_second column.
+// done before timing), with every field set or only the fields the rules read, those by name or through field ids.
+// Making and freeing the engine are not timed. The WMI rule over the first 200,000 lines of
+// build/bench-data/events-1000000-h200-s42.ndjson (bench/run-throughput makes it; skipped when absent). Events/s is
+// the items_per_second column.
 //
 //   build/release/bench/eqlc_bench --benchmark_filter=Push
 #include <benchmark/benchmark.h>
@@ -259,8 +259,9 @@ FlatEvents only_fields(const FlatEvents& all, const std::vector<std::string>& ke
 
 // Builds and pushes every event; with `only_read`, sets only the fields the rules read (Engine::fields(), the
 // builder's documented use: the others cost nothing), else every field. Selecting those fields is the embedder's
-// mapping, done before timing as the flattening is.
-void push_built(benchmark::State& state, bool only_read, bool unfiltered = false) {
+// mapping, done before timing as the flattening is. With `ids`, the fields are named once (EventBuilder::field, as
+// an embedder mapping its struct's members does when it starts) and set through their ids; else by name.
+void push_built(benchmark::State& state, bool only_read, bool unfiltered = false, bool ids = false) {
     if (!have_events(state)) return;
     uint64_t matches = 0;
     const FlatEvents events =
@@ -268,11 +269,18 @@ void push_built(benchmark::State& state, bool only_read, bool unfiltered = false
     for (auto _ : state) {
         auto e = untimed_engine(state, matches, unfiltered);
         eqlc::EventBuilder b = e->event();
+        std::vector<eqlc::EventBuilder::FieldId> named;
+        if (ids)
+            for (const auto& name : events.names) named.push_back(b.field(name));
+        const auto field = [&](uint32_t n) -> eqlc::EventBuilder::FieldRef {
+            if (ids) return named[n];
+            return events.names[n];
+        };
         for (size_t i = 0; i + 1 < events.starts.size(); ++i) {
             b.clear();
             for (uint32_t k = events.starts[i]; k < events.starts[i + 1]; ++k) {
                 const FlatField& f = events.fields[k];
-                const std::string& name = events.names[f.name];
+                const eqlc::EventBuilder::FieldRef name = field(f.name);
                 const std::string_view text(events.arena.data() + f.begin, f.size);
                 switch (f.kind) {
                     case FlatField::Kind::string: b.set(name, text); break;
@@ -295,6 +303,7 @@ void push_built(benchmark::State& state, bool only_read, bool unfiltered = false
 void BM_PushEventBuilder(benchmark::State& state) { push_built(state, false); }
 void BM_PushEventBuilderReadFields(benchmark::State& state) { push_built(state, true); }
 void BM_PushEventBuilderReadFieldsUnfiltered(benchmark::State& state) { push_built(state, true, true); }
+void BM_PushEventBuilderFieldIds(benchmark::State& state) { push_built(state, true, false, true); }
 
 }  // namespace
 
@@ -304,5 +313,6 @@ BENCHMARK(BM_PushJsonLines)->Unit(benchmark::kMillisecond)->Iterations(10);
 BENCHMARK(BM_PushCApiLines)->Unit(benchmark::kMillisecond)->Iterations(10);
 BENCHMARK(BM_PushEventBuilder)->Unit(benchmark::kMillisecond)->Iterations(10);
 BENCHMARK(BM_PushEventBuilderReadFields)->Unit(benchmark::kMillisecond)->Iterations(10);
+BENCHMARK(BM_PushEventBuilderFieldIds)->Unit(benchmark::kMillisecond)->Iterations(10);
 BENCHMARK(BM_PushJsonLinesUnfiltered)->Unit(benchmark::kMillisecond)->Iterations(10);
 BENCHMARK(BM_PushEventBuilderReadFieldsUnfiltered)->Unit(benchmark::kMillisecond)->Iterations(10);

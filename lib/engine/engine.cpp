@@ -201,45 +201,64 @@ bool Engine::push(const EventBuilder& event, const PushOptions& options) {
         return false;
     }
     // Where the projection puts each field: looked up in the plan when the builder's field of that number is new
-    // here, else remembered (the name is compared, so another builder's fields are looked up again).
+    // here, else remembered. Every number the builder has given is known here at once (a builder names a few dozen
+    // fields, and names new ones rarely): while it is the naming seen last and gave no new number, nothing is looked
+    // at again. A number of another naming is known to stand for the same field when its name is the same.
     const auto& set = detail::Internals::impl(*s.compiled);
     const input::ProjectionPlan& plan = s.plan;
     const input::LineFilter* filter = set.line_filter.get();
-    s.built_slots.clear();
-    s.built_values.clear();
-    detail::Internals::for_each_field(event, [&](uint32_t number, const auto& field) {
-        if (number >= s.built_fields.size()) s.built_fields.resize(number + 1);
-        Impl::BuiltField& known = s.built_fields[number];
-        if (!known.known || !text::same_text(known.name, field.name)) {
-            known.name = field.name;
-            const auto node = plan.descend(input::ProjectionPlan::kRoot, field.name);
-            known.slot = node == input::ProjectionPlan::kNoNode ? input::ProjectionPlan::kNoSlot : plan.slot(node);
-            known.needles = known.slot < set.needle_fields.size() && set.needle_fields[known.slot];
-            known.known = true;
-        }
-        s.built_slots.push_back(known.slot);
-        if (filter && known.needles)
-            for (const auto& value : field.values) {
-                s.built_values += detail::Internals::json_text(event, value);
-                s.built_values += '"';
+    const uint64_t naming = detail::Internals::naming(event);
+    const size_t numbers = detail::Internals::field_count(event);
+    if (naming != s.built_naming || numbers > s.built_known) {
+        if (numbers > s.built_fields.size()) s.built_fields.resize(numbers);
+        s.built_needle_fields.clear();
+        for (uint32_t number = 0; number < numbers; ++number) {
+            const auto& field = detail::Internals::field_at(event, number);
+            Impl::BuiltField& known = s.built_fields[number];
+            if (known.naming != naming) {
+                if (known.naming == 0 || !text::same_text(known.name, field.name)) {
+                    known.name = field.name;
+                    const auto node = plan.descend(input::ProjectionPlan::kRoot, field.name);
+                    known.slot =
+                        node == input::ProjectionPlan::kNoNode ? input::ProjectionPlan::kNoSlot : plan.slot(node);
+                    known.needles = known.slot < set.needle_fields.size() && set.needle_fields[known.slot];
+                }
+                known.naming = naming;
             }
-    });
+            if (known.needles) s.built_needle_fields.push_back(number);
+        }
+        s.built_naming = naming;
+        s.built_known = numbers;
+    }
     // The line prefilter, as push_json applies it: an event no query term could match (it lacks every term's
     // required text) is counted as skipped and never projected. Most events of a stream are, and projecting them
     // was most of a built event's cost. A needle is looked for in the JSON text of the values of the fields whose
     // tests gave the needles, which is where a term needs it, not in the whole event's JSON: a key, or another
     // field's value, holding a needle makes push_json take a line but not a built event. The JSON, what alerts
     // show as the event's source, is written for an event that goes on.
-    // The answer depends on that text alone: a text seen lately has it remembered (engine/prefilter_memo.hpp).
+    // The answer depends on that text alone: a text seen lately has it remembered (engine/prefilter_memo.hpp),
+    // and is looked up there in pieces, where the builder keeps them; it is copied out only for the scanner. The
+    // values are read in the order of their fields' numbers: the answer does not depend on their order.
     if (filter) {
-        const std::string& values = s.built_values;
+        auto& pieces = s.built_pieces;
+        pieces.clear();
+        size_t total = 0;
+        for (const uint32_t number : s.built_needle_fields)
+            if (detail::Internals::has_field(event, number))
+                for (const auto& value : detail::Internals::field_at(event, number).values) {
+                    pieces.push_back(detail::Internals::json_text_and_quote(event, value));
+                    total += pieces.back().size();
+                }
         const bool memo = s.built_memo.active();
-        const uint64_t hash = memo ? text::word_hash(values) : 0;
-        const bool* known = memo ? s.built_memo.find(values, hash) : nullptr;
+        const uint64_t hash = memo ? engine::PrefilterMemo::hash(pieces) : 0;
+        const bool* known = memo ? s.built_memo.find(pieces, total, hash) : nullptr;
         bool may_match;
         if (known) {
             may_match = *known;
         } else {
+            std::string& values = s.built_values;
+            values.clear();
+            for (const auto piece : pieces) values += piece;
             if (!s.built_scanner) s.built_scanner = std::make_unique<input::LineScanner>(*filter);
             s.built_scanner->scan(values.data(), values.size());
             may_match = s.built_scanner->may_match(values.data(), values.size());
@@ -255,9 +274,8 @@ bool Engine::push(const EventBuilder& event, const PushOptions& options) {
     s.built_text.clear();
     event.write_json(s.built_text);
     s.builder.begin(plan, s.record);
-    size_t place = 0;
-    detail::Internals::for_each_field(event, [&](uint32_t, const auto& field) {
-        const vm::SlotId slot = s.built_slots[place++];
+    detail::Internals::for_each_field(event, [&](uint32_t number, const auto& field) {
+        const vm::SlotId slot = s.built_fields[number].slot;
         if (slot == input::ProjectionPlan::kNoSlot) return;
         if (field.array) s.builder.mark_present(slot);
         for (const auto& value : field.values) {

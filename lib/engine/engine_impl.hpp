@@ -48,19 +48,24 @@ struct Engine::Impl {
     std::string push_text;
     std::string built_text;                             // push(EventBuilder): the event written as JSON
     std::unique_ptr<input::LineScanner> built_scanner;  // push(EventBuilder): the line prefilter
-    // push(EventBuilder): per field of the builder last pushed (by its number there), its name and the slot the
-    // projection gives it, so that a field is looked up in the plan once and not at every push; a field found under
-    // another name at that number (another builder) is looked up again.
+    // push(EventBuilder): per field number of the builders pushed, the name it stood for last and the slot the
+    // projection gives it, so that a field is looked up in the plan once and not at every push; a number found
+    // under another name (another builder's, or a renumbered one) is looked up again.
     struct BuiltField {
         std::string name;
         vm::SlotId slot = input::ProjectionPlan::kNoSlot;
         bool needles = false;  // a field the line prefilter's needles come from
-        bool known = false;
+        uint64_t naming = 0;   // the builder naming (EventBuilder::Naming) it was last checked for; 0: never
     };
     std::vector<BuiltField> built_fields;
-    std::vector<vm::SlotId> built_slots;  // the slot of each field of the event being pushed, in its order
-    std::string built_values;             // its needle fields' values, each followed by '"': what the prefilter reads
-    engine::PrefilterMemo built_memo;     // the prefilter's answers for recent built_values
+    // The builder naming whose numbers below built_known all have their BuiltField, and which of those numbers are
+    // needle fields: what the prefilter reads of a built event, without a look at its other fields.
+    uint64_t built_naming = 0;
+    size_t built_known = 0;
+    std::vector<uint32_t> built_needle_fields;
+    std::vector<std::string_view> built_pieces;  // its needle fields' values, each followed by '"', in the builder
+    std::string built_values;          // its needle fields' values, each followed by '"': what the prefilter reads
+    engine::PrefilterMemo built_memo;  // the prefilter's answers for recent built_values
 
     MatchHandler match_handler;
     BadInputHandler bad_input_handler;

@@ -4,6 +4,7 @@
 #include "eqlc/event_builder.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <charconv>
 #include <cmath>
@@ -46,6 +47,36 @@ size_t utf8_sequence(std::string_view text, size_t i) {
     for (size_t k = 2; k < n; ++k)
         if ((byte(i + k) & 0xC0) != 0x80) return 0;
     return n;
+}
+
+// Copies n bytes in a few loads and stores, without a call: the first and last 16, 8 or 4 of them, overlapping.
+[[gnu::always_inline]] inline void copy_bytes(char* to, const char* from, size_t n) {
+    if (n > 32) {
+        std::memcpy(to, from, n);
+    } else if (n >= 16) {
+        char a[16], b[16];
+        std::memcpy(a, from, 16);
+        std::memcpy(b, from + n - 16, 16);
+        std::memcpy(to, a, 16);
+        std::memcpy(to + n - 16, b, 16);
+    } else if (n >= 8) {
+        uint64_t a, b;
+        std::memcpy(&a, from, 8);
+        std::memcpy(&b, from + n - 8, 8);
+        std::memcpy(to, &a, 8);
+        std::memcpy(to + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        std::memcpy(&a, from, 4);
+        std::memcpy(&b, from + n - 4, 4);
+        std::memcpy(to, &a, 4);
+        std::memcpy(to + n - 4, &b, 4);
+    } else if (n > 0) {
+        const char a = from[0], b = from[n / 2], c = from[n - 1];
+        to[0] = a;
+        to[n / 2] = b;
+        to[n - 1] = c;
+    }
 }
 
 // A byte below 0x20, '"' or '\\' in the 8 ASCII bytes of `word`: one that JSON writes escaped.
@@ -94,10 +125,24 @@ enum class Text : uint8_t { plain, escaped, invalid };
 }
 #endif
 
+// The bytes of a value shorter than eight, as one word holding each of them at least once: four and four
+// overlapping, or one to three repeated; an empty value reads as spaces.
+[[gnu::always_inline]] inline uint64_t short_word(const char* p, size_t n) {
+    if (n >= 4) {
+        uint32_t a, b;
+        std::memcpy(&a, p, 4);
+        std::memcpy(&b, p + n - 4, 4);
+        return a | (uint64_t{b} << 32);
+    }
+    const auto at = [&](size_t k) { return static_cast<uint64_t>(static_cast<unsigned char>(p[k])); };
+    const uint64_t b = n == 0 ? 0x20202020 : at(0) | at(n / 2) << 8 | at(n - 1) << 16 | at(0) << 24;
+    return b | b << 32;
+}
+
 // The bytes of `text` OR-ed together a word at a time (`high`), and whether a word held a byte JSON escapes: the
-// value read in whole words, the last one overlapping the one before it, and a short value in two overlapping
-// halves, so that an ASCII value costs no loop over its bytes. The escape test is exact on ASCII words only; a
-// word with a byte above 0x7F sends the value to the byte-by-byte check anyway.
+// value read in whole words, the last one overlapping the one before it, and a short value as short_word, so that
+// an ASCII value costs no loop over its bytes. The escape test is exact on ASCII words only; a word with a byte
+// above 0x7F sends the value to the byte-by-byte check anyway.
 [[gnu::always_inline]] inline void fold_words(const char* p, size_t n, uint64_t& high, bool& escape) {
     uint64_t w = 0;
     if (n >= 8) {
@@ -107,16 +152,8 @@ enum class Text : uint8_t { plain, escaped, invalid };
             escape |= needs_escape8(w);
         }
         std::memcpy(&w, p + n - 8, 8);
-    } else if (n >= 4) {
-        uint32_t a, b;
-        std::memcpy(&a, p, 4);
-        std::memcpy(&b, p + n - 4, 4);
-        w = a | (uint64_t{b} << 32);
     } else {
-        // One to three bytes (or none), repeated to fill a word: an empty value reads as spaces.
-        const auto at = [&](size_t k) { return static_cast<uint64_t>(static_cast<unsigned char>(p[k])); };
-        const uint64_t b = n == 0 ? 0x20202020 : at(0) | at(n / 2) << 8 | at(n - 1) << 16 | at(0) << 24;
-        w = b | b << 32;
+        w = short_word(p, n);
     }
     high |= w;
     escape |= needs_escape8(w);
@@ -139,7 +176,26 @@ enum class Text : uint8_t { plain, escaped, invalid };
         if (!(h | hi)) return (e | es) ? Text::escaped : Text::plain;
         high = 0x80;
     } else {
-        fold_words(text.data(), text.size(), high, escape);
+        // Fewer than sixteen bytes: read as two words (each byte at least once, none past the end), the second
+        // spaces when there is only one, and scanned together.
+        const char* p = text.data();
+        const size_t n = text.size();
+        uint64_t lo = 0, hi = 0x2020202020202020ULL;
+        if (n >= 8) {
+            std::memcpy(&lo, p, 8);
+            std::memcpy(&hi, p + n - 8, 8);
+        } else {
+            lo = short_word(p, n);
+        }
+        const __m128i v = _mm_set_epi64x(static_cast<long long>(hi), static_cast<long long>(lo));
+        const unsigned top = static_cast<unsigned>(_mm_movemask_epi8(v));
+        const __m128i control = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+        const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+        const __m128i backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+        const unsigned esc =
+            static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(control, _mm_or_si128(quote, backslash)))) & ~top;
+        if (!top) return esc ? Text::escaped : Text::plain;
+        high = 0x80;
     }
 #else
     fold_words(text.data(), text.size(), high, escape);
@@ -164,7 +220,7 @@ char* write_escaped(char* out, std::string_view text) {
     size_t run = 0;  // start of the bytes not yet copied
     // Copies the bytes before i, then the escape of the byte at i.
     const auto escape_at = [&](size_t i) {
-        std::memcpy(out, p + run, i - run);
+        copy_bytes(out, p + run, i - run);
         out += i - run;
         run = i + 1;
         const auto c = static_cast<unsigned char>(p[i]);
@@ -200,6 +256,17 @@ char* write_escaped(char* out, std::string_view text) {
             escape &= escape - 1;
         }
     }
+    if (i < n && n >= 16) {  // the rest, as the last sixteen bytes without those already seen
+        unsigned high, escape;
+        const size_t last = n - 16;
+        scan16(p + last, high, escape);
+        escape &= ~0u << (i - last);
+        while (escape) {
+            escape_at(last + static_cast<size_t>(__builtin_ctz(escape)));
+            escape &= escape - 1;
+        }
+        i = n;
+    }
 #else
     // Eight bytes at a time while none needs escaping; then byte by byte.
     for (; i + 8 <= n; i += 8) {
@@ -210,7 +277,7 @@ char* write_escaped(char* out, std::string_view text) {
 #endif
     for (; i < n; ++i)
         if (needs_escape(static_cast<unsigned char>(p[i]))) escape_at(i);
-    std::memcpy(out, p + run, n - run);
+    copy_bytes(out, p + run, n - run);
     return out + (n - run);
 }
 
@@ -246,7 +313,68 @@ std::string shown(std::string_view field) {
 
 }  // namespace
 
+uint64_t EventBuilder::Naming::fresh() {
+    static std::atomic<uint64_t> next{1};
+    return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+void EventBuilder::Bytes::grow(size_t more) { bytes.resize(std::max({bytes.size() * 2, used + more, size_t{4096}})); }
+
+[[gnu::always_inline]] inline void EventBuilder::Bytes::append(std::string_view text) {
+    copy_bytes(room(text.size()), text.data(), text.size());
+    used += text.size();
+}
+
 EventBuilder::EventBuilder(std::string timestamp_field) : timestamp_field_(std::move(timestamp_field)) {}
+
+EventBuilder::EventBuilder(EventBuilder&& other)
+    : timestamp_field_(other.timestamp_field_),
+      fields_(std::move(other.fields_)),
+      naming_(std::move(other.naming_)),
+      index_(std::move(other.index_)),
+      order_(std::move(other.order_)),
+      first_(other.first_),
+      stamp_(other.stamp_),
+      text_(std::move(other.text_)),
+      raw_(std::move(other.raw_)),
+      error_(std::move(other.error_)),
+      json_keys_(other.json_keys_),
+      json_values_(other.json_values_) {
+    other.forget_all();
+}
+
+EventBuilder& EventBuilder::operator=(EventBuilder&& other) {
+    if (this != &other) {
+        timestamp_field_ = other.timestamp_field_;
+        fields_ = std::move(other.fields_);
+        naming_ = std::move(other.naming_);
+        index_ = std::move(other.index_);
+        order_ = std::move(other.order_);
+        first_ = other.first_;
+        stamp_ = other.stamp_;
+        text_ = std::move(other.text_);
+        raw_ = std::move(other.raw_);
+        error_ = std::move(other.error_);
+        json_keys_ = other.json_keys_;
+        json_values_ = other.json_values_;
+        other.forget_all();
+    }
+    return *this;
+}
+
+// What the members a move took are left as is unspecified: each is made what a new builder's is. Its numbers are
+// new (Naming's move gave it a new naming).
+void EventBuilder::forget_all() {
+    fields_ = {};
+    index_ = {};
+    order_ = {};
+    first_ = kNoField;
+    ++stamp_;
+    text_ = {};
+    raw_ = {};
+    error_.clear();
+    json_keys_ = json_values_ = 0;
+}
 
 bool EventBuilder::fail(std::string_view field, std::string_view why) {
     if (error_.empty()) {
@@ -256,20 +384,27 @@ bool EventBuilder::fail(std::string_view field, std::string_view why) {
     return false;
 }
 
-// A name is found in three ways, cheapest first: the field set last (an array's elements come one after the
-// other); the field that came next in the last event that set the previous one (events of one source mostly set
-// the same fields in the same order, and a field missing from an event only costs a lookup at that place); else
-// an open-addressing table of every remembered name (kept at most half full).
-[[gnu::always_inline]] inline EventBuilder::Field* EventBuilder::find_or_add(std::string_view field) {
-    uint32_t id = first_;
-    if (!order_.empty()) {
-        Field& last = fields_[order_.back()];
-        if (text::same_text(last.name, field)) return &last;
-        id = last.next;
-    }
-    if (id == kNoField || !text::same_text(fields_[id].name, field)) {
-        id = lookup(field);
-        if (id == kNoField) return nullptr;
+// A field given by an id of this builder's naming is its number. A name is found in three ways, cheapest first:
+// the field set last (an array's elements come one after the other); the field that came next in the last event
+// that set the previous one (events of one source mostly set the same fields in the same order, and a field missing
+// from an event only costs a lookup at that place); else an open-addressing table of every remembered name (kept at
+// most half full).
+[[gnu::always_inline]] inline EventBuilder::Field* EventBuilder::find_or_add(FieldRef field) {
+    uint32_t id;
+    if (const FieldId* given = field.id(); given && given->naming_ == naming_.id) {
+        id = given->number_;
+    } else {
+        const std::string_view name = field.name();
+        id = first_;
+        if (!order_.empty()) {
+            Field& last = fields_[order_.back()];
+            if (text::same_text(last.name, name)) return &last;
+            id = last.next;
+        }
+        if (id == kNoField || !text::same_text(fields_[id].name, name)) {
+            id = lookup(name);
+            if (id == kNoField) return nullptr;
+        }
     }
     Field& f = fields_[id];
     if (f.stamp != stamp_) {  // new to this event
@@ -328,7 +463,7 @@ void EventBuilder::grow_index() {
     }
 }
 
-[[gnu::always_inline]] inline EventBuilder::Field* EventBuilder::target(std::string_view field, bool element) {
+[[gnu::always_inline]] inline EventBuilder::Field* EventBuilder::target(FieldRef field, bool element) {
     Field* f = find_or_add(field);
     if (!f) return nullptr;
     if (!element || !f->array) reset_values(*f, element);
@@ -343,68 +478,77 @@ void EventBuilder::reset_values(Field& f, bool array) {
     json_values_ += f.json_values;
 }
 
-[[gnu::always_inline]] inline void EventBuilder::push_value(Field& f, const Scalar& s) {
-    const size_t bytes = s.text_size + (s.kind == Scalar::Kind::string ? 2 : 0) + (f.values.empty() ? 0 : 1);
+[[gnu::always_inline]] inline EventBuilder::Scalar& EventBuilder::push_value(Field& f, Scalar::Kind kind,
+                                                                             uint32_t text_begin, uint32_t text_size) {
+    const size_t bytes = text_size + (kind == Scalar::Kind::string ? 2 : 0) + (f.values.empty() ? 0 : 1);
     f.json_values += bytes;
     json_values_ += bytes;
-    f.values.push_back(s);
+    Scalar& s = f.values.emplace_back();
+    s.kind = kind;
+    s.text_begin = text_begin;
+    s.text_size = text_size;
+    return s;
 }
 
 [[gnu::always_inline]] inline bool EventBuilder::text_fits(std::string_view field, size_t more) {
-    if (text_.size() + raw_.size() + more + 1 <= UINT32_MAX) return true;
+    if (text_.used + raw_.used + more + 1 <= UINT32_MAX) return true;
     return fail(field, "the event's values take more than 4 GiB");
 }
 
-[[gnu::always_inline]] inline bool EventBuilder::add(Field* f, const Scalar& value, std::string_view text) {
+[[gnu::always_inline]] inline bool EventBuilder::add(Field* f, Scalar::Kind kind, uint64_t bits,
+                                                     std::string_view text) {
     if (!f || !text_fits(f->name, text.size())) return false;
-    Scalar s = value;
-    s.text_begin = static_cast<uint32_t>(text_.size());
-    s.text_size = static_cast<uint32_t>(text.size());
-    text_ += text;
-    text_ += '"';
-    push_value(*f, s);
+    const auto begin = static_cast<uint32_t>(text_.used);
+    char* to = text_.room(text.size() + 1);
+    copy_bytes(to, text.data(), text.size());
+    to[text.size()] = '"';
+    text_.used += text.size() + 1;
+    Scalar& s = push_value(*f, kind, begin, static_cast<uint32_t>(text.size()));
+    if (kind == Scalar::Kind::boolean)
+        s.boolean = bits != 0;
+    else
+        std::memcpy(&s.integer, &bits, sizeof bits);  // the union's bytes, whichever member they are
     return true;
 }
 
-bool EventBuilder::add_string(std::string_view field, std::string_view value, bool element) {
+bool EventBuilder::add_string(FieldRef field, std::string_view value, bool element) {
     const Text form = classify(value);
-    if (form == Text::invalid) return fail(field, "the string value is not UTF-8");
+    if (form == Text::invalid) return fail(field.name(), "the string value is not UTF-8");
     Field* f = target(field, element);
     if (!f) return false;
-    Scalar s;
-    s.kind = Scalar::Kind::string;
-    if (form == Text::plain) return add(f, s, value);  // most values: the bytes are the JSON text
+    if (form == Text::plain) return add(f, Scalar::Kind::string, 0, value);  // most values: the bytes are the JSON text
     // Its JSON form in text_ (for the JSON and the prefilter), its own bytes in raw_ (for the engine).
-    const size_t text_begin = text_.size();
-    append_escaped(text_, value);
-    if (!text_fits(field, value.size())) {  // with the escaped form already in text_
-        text_.resize(text_begin);
+    const size_t text_begin = text_.used;
+    {
+        char* to = text_.room(6 * value.size());  // the longest escapes
+        text_.used = static_cast<size_t>(write_escaped(to, value) - text_.bytes.data());
+    }
+    if (!text_fits(field.name(), value.size())) {  // with the escaped form already in text_
+        text_.used = text_begin;
         return false;
     }
+    const auto text_size = static_cast<uint32_t>(text_.used - text_begin);
+    text_.append_quote();
+    Scalar& s = push_value(*f, Scalar::Kind::string, static_cast<uint32_t>(text_begin), text_size);
     s.escaped = true;
-    s.raw_begin = static_cast<uint32_t>(raw_.size());
+    s.raw_begin = static_cast<uint32_t>(raw_.used);
     s.raw_size = static_cast<uint32_t>(value.size());
-    raw_ += value;
-    s.text_begin = static_cast<uint32_t>(text_begin);
-    s.text_size = static_cast<uint32_t>(text_.size() - text_begin);
-    text_ += '"';
-    push_value(*f, s);
+    raw_.append(value);
     return true;
 }
 
 // Numbers: the JSON text is also the number's text for keyword fields, as a JSON reader would hand it over.
-bool EventBuilder::add_number(std::string_view field, Scalar value, bool element) {
+bool EventBuilder::add_number(FieldRef field, Scalar::Kind kind, uint64_t bits, bool element) {
     char buf[40];
     char* end = buf;
-    switch (value.kind) {
-        case Scalar::Kind::integer: end = std::to_chars(buf, buf + sizeof buf, value.integer).ptr; break;
-        case Scalar::Kind::unsigned_integer:
-            end = std::to_chars(buf, buf + sizeof buf, value.unsigned_integer).ptr;
-            break;
+    switch (kind) {
+        case Scalar::Kind::integer: end = std::to_chars(buf, buf + sizeof buf, std::bit_cast<int64_t>(bits)).ptr; break;
+        case Scalar::Kind::unsigned_integer: end = std::to_chars(buf, buf + sizeof buf, bits).ptr; break;
         default: {
-            if (!std::isfinite(value.floating))
-                return fail(field, "a number must be finite (JSON has no NaN or infinity)");
-            end = std::to_chars(buf, buf + sizeof buf - 2, value.floating).ptr;
+            const auto value = std::bit_cast<double>(bits);
+            if (!std::isfinite(value))
+                return fail(field.name(), "a number must be finite (JSON has no NaN or infinity)");
+            end = std::to_chars(buf, buf + sizeof buf - 2, value).ptr;
             // Kept a floating-point number in JSON (1.0 stays "1.0", not the integer "1"): a dynamic field keeps
             // the JSON type.
             if (std::string_view(buf, static_cast<size_t>(end - buf)).find_first_of(".e") == std::string_view::npos) {
@@ -414,80 +558,58 @@ bool EventBuilder::add_number(std::string_view field, Scalar value, bool element
         }
     }
     const std::string_view text(buf, static_cast<size_t>(end - buf));
-    return add(target(field, element), value, text);
+    return add(target(field, element), kind, bits, text);
 }
 
-bool EventBuilder::set(std::string_view field, std::string_view value) { return add_string(field, value, false); }
-bool EventBuilder::append(std::string_view field, std::string_view value) { return add_string(field, value, true); }
-
-namespace {
-
-template <typename Scalar>
-Scalar boolean(bool b) {
-    Scalar s;
-    s.kind = Scalar::Kind::boolean;
-    s.boolean = b;
-    return s;
+EventBuilder::FieldId EventBuilder::field(std::string_view name) {
+    FieldId id;
+    id.name_.assign(name);
+    id.number_ = lookup(name);
+    if (id.number_ != kNoField) id.naming_ = naming_.id;
+    return id;
 }
 
-}  // namespace
+bool EventBuilder::set(FieldRef field, std::string_view value) { return add_string(field, value, false); }
+bool EventBuilder::append(FieldRef field, std::string_view value) { return add_string(field, value, true); }
 
-bool EventBuilder::set_bool(std::string_view field, bool value) {
-    return add(target(field, false), boolean<Scalar>(value), value ? "true" : "false");
+bool EventBuilder::set_bool(FieldRef field, bool value) {
+    return add(target(field, false), Scalar::Kind::boolean, value, value ? "true" : "false");
 }
-bool EventBuilder::append_bool(std::string_view field, bool value) {
-    return add(target(field, true), boolean<Scalar>(value), value ? "true" : "false");
+bool EventBuilder::append_bool(FieldRef field, bool value) {
+    return add(target(field, true), Scalar::Kind::boolean, value, value ? "true" : "false");
 }
-bool EventBuilder::set_null(std::string_view field) { return add(target(field, false), Scalar{}, "null"); }
-bool EventBuilder::append_null(std::string_view field) { return add(target(field, true), Scalar{}, "null"); }
+bool EventBuilder::set_null(FieldRef field) { return add(target(field, false), Scalar::Kind::null, 0, "null"); }
+bool EventBuilder::append_null(FieldRef field) { return add(target(field, true), Scalar::Kind::null, 0, "null"); }
 
-bool EventBuilder::set_int(std::string_view field, int64_t value) {
-    Scalar s;
-    s.kind = Scalar::Kind::integer;
-    s.integer = value;
-    return add_number(field, s, false);
+bool EventBuilder::set_int(FieldRef field, int64_t value) {
+    return add_number(field, Scalar::Kind::integer, std::bit_cast<uint64_t>(value), false);
 }
-bool EventBuilder::append_int(std::string_view field, int64_t value) {
-    Scalar s;
-    s.kind = Scalar::Kind::integer;
-    s.integer = value;
-    return add_number(field, s, true);
+bool EventBuilder::append_int(FieldRef field, int64_t value) {
+    return add_number(field, Scalar::Kind::integer, std::bit_cast<uint64_t>(value), true);
 }
-bool EventBuilder::set_uint(std::string_view field, uint64_t value) {
+bool EventBuilder::set_uint(FieldRef field, uint64_t value) {
     if (value <= static_cast<uint64_t>(INT64_MAX)) return set_int(field, static_cast<int64_t>(value));
-    Scalar s;
-    s.kind = Scalar::Kind::unsigned_integer;
-    s.unsigned_integer = value;
-    return add_number(field, s, false);
+    return add_number(field, Scalar::Kind::unsigned_integer, value, false);
 }
-bool EventBuilder::append_uint(std::string_view field, uint64_t value) {
+bool EventBuilder::append_uint(FieldRef field, uint64_t value) {
     if (value <= static_cast<uint64_t>(INT64_MAX)) return append_int(field, static_cast<int64_t>(value));
-    Scalar s;
-    s.kind = Scalar::Kind::unsigned_integer;
-    s.unsigned_integer = value;
-    return add_number(field, s, true);
+    return add_number(field, Scalar::Kind::unsigned_integer, value, true);
 }
-bool EventBuilder::set_double(std::string_view field, double value) {
-    Scalar s;
-    s.kind = Scalar::Kind::floating;
-    s.floating = value;
-    return add_number(field, s, false);
+bool EventBuilder::set_double(FieldRef field, double value) {
+    return add_number(field, Scalar::Kind::floating, std::bit_cast<uint64_t>(value), false);
 }
-bool EventBuilder::append_double(std::string_view field, double value) {
-    Scalar s;
-    s.kind = Scalar::Kind::floating;
-    s.floating = value;
-    return add_number(field, s, true);
+bool EventBuilder::append_double(FieldRef field, double value) {
+    return add_number(field, Scalar::Kind::floating, std::bit_cast<uint64_t>(value), true);
 }
 
-bool EventBuilder::set_empty_array(std::string_view field) {
+bool EventBuilder::set_empty_array(FieldRef field) {
     Field* f = find_or_add(field);
     if (!f) return false;
     reset_values(*f, true);
     return true;
 }
 
-bool EventBuilder::set_time(std::string_view field, int64_t nanos) {
+bool EventBuilder::set_time(FieldRef field, int64_t nanos) {
     char buf[input::kMaxIso8601Length];
     const size_t n = input::format_iso8601(nanos, buf);
     return set(field, std::string_view(buf, n));
@@ -498,11 +620,12 @@ void EventBuilder::clear() {
         fields_.clear();
         index_.clear();
         first_ = kNoField;
+        naming_.id = Naming::fresh();  // numbers are given anew
     }
     order_.clear();
     ++stamp_;
-    text_.clear();
-    raw_.clear();
+    text_.used = 0;
+    raw_.used = 0;
     error_.clear();
     json_keys_ = json_values_ = 0;
 }
@@ -518,7 +641,7 @@ void EventBuilder::write_json(std::string& out) const {
         for (size_t k = 0; k < f.values.size(); ++k) {
             const Scalar& v = f.values[k];
             if (k) out += ',';
-            const std::string_view text(text_.data() + v.text_begin, v.text_size);
+            const std::string_view text(text_.bytes.data() + v.text_begin, v.text_size);
             if (v.kind == Scalar::Kind::string) {
                 out += '"';
                 out += text;

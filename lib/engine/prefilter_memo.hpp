@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,11 +21,11 @@ namespace eqlc::engine {
 
 class PrefilterMemo {
 public:
-    static constexpr size_t kEntries = 2048;  // a power of two
-    static constexpr size_t kMaxText = 256;   // longer texts are not remembered
-    static constexpr uint32_t kWindow = 4096;        // lookups per window
+    static constexpr size_t kEntries = 2048;           // a power of two
+    static constexpr size_t kMaxText = 256;            // longer texts are not remembered
+    static constexpr uint32_t kWindow = 4096;          // lookups per window
     static constexpr uint32_t kMinHits = kWindow / 4;  // fewer hits in a window: rest
-    static constexpr uint32_t kRest = 65536;         // events to rest for
+    static constexpr uint32_t kRest = 65536;           // events to rest for
 
     // Whether to use the memo for this event (counts the events it rests for).
     bool active() {
@@ -32,11 +33,21 @@ public:
         --resting_;
         return false;
     }
+    // The hash of a text given in pieces (the same text cut otherwise hashes otherwise: a caller cuts alike).
+    static uint64_t hash(std::span<const std::string_view> pieces) {
+        uint64_t h = pieces.size();
+        for (const auto piece : pieces) h = (h ^ text::word_hash(piece)) * 0x9E3779B97F4A7C15ULL;
+        return h ^ (h >> 32);
+    }
     // The answer remembered for `text` (of hash `hash`), or null.
-    const bool* find(std::string_view text, uint64_t hash) {
+    const bool* find(std::string_view text, uint64_t hash) { return find({&text, 1}, text.size(), hash); }
+    // The same for the text that `pieces` (of `total` bytes) make one after the other.
+    const bool* find(std::span<const std::string_view> pieces, size_t total, uint64_t hash) {
         if (entries_.empty()) entries_.resize(kEntries);
         const Entry& e = entries_[hash & (kEntries - 1)];
-        const bool hit = e.used && e.hash == hash && text::same_text(e.text, text);
+        bool hit = e.used && e.hash == hash && e.text.size() == total;
+        for (size_t i = 0, at = 0; hit && i < pieces.size(); at += pieces[i].size(), ++i)
+            hit = text::same_bytes(e.text.data() + at, pieces[i].data(), pieces[i].size());
         hits_ += hit;
         if (++lookups_ == kWindow) {
             if (hits_ < kMinHits) resting_ = kRest;

@@ -260,9 +260,7 @@ TEST_CASE("a builder reused over events with shifting field orders keeps each fi
                     if (!model.contains(name) || !model[name].is_array()) model[name] = nlohmann::ordered_json::array();
                     model[name].push_back(value);
                     break;
-                default:
-                    REQUIRE(b.set_empty_array(name));
-                    model[name] = nlohmann::ordered_json::array();
+                default: REQUIRE(b.set_empty_array(name)); model[name] = nlohmann::ordered_json::array();
             }
         }
         INFO("event " << event << ": " << b.json());
@@ -276,8 +274,8 @@ TEST_CASE("a builder reused over events with shifting field orders keeps each fi
 // that is not UTF-8, and a name that differs in one byte are seen at every place of every length up to five words.
 TEST_CASE("string values and names of every short length: each byte is seen wherever it is", "[builder]") {
     eqlc::EventBuilder b;
-    const std::vector<std::string> specials{"\"", "\\", "\n", std::string(1, '\x01'), "\x1f", "\x7f", "\xc3\xa9",
-                                            "\xf0\x9f\x98\x80"};
+    const std::vector<std::string> specials{"\"",   "\\",   "\n",       std::string(1, '\x01'),
+                                            "\x1f", "\x7f", "\xc3\xa9", "\xf0\x9f\x98\x80"};
     const std::vector<std::string> invalid{"\xff", "\xc3", "\xc3\x28", "\xed\xa0\x80", "\xe0\x80\xaf"};
     for (size_t length = 0; length <= 40; ++length) {
         const std::string plain(length, 'a');
@@ -324,9 +322,8 @@ TEST_CASE("string values and names of every short length: each byte is seen wher
 // the event a candidate (push_json's line is one, and runs to no match); a value that needs a JSON escape sends the
 // prefilter to the written JSON, where needles are in their escaped form.
 TEST_CASE("built events are prefiltered on their values", "[builder]") {
-    const std::vector<eqlc::QuerySource> queries{
-        {R"(process where process.name == "cmd.exe")", "cmd"},
-        {R"(process where process.command_line : "*\"evil\"*")", "quoted"}};
+    const std::vector<eqlc::QuerySource> queries{{R"(process where process.name == "cmd.exe")", "cmd"},
+                                                 {R"(process where process.command_line : "*\"evil\"*")", "quoted"}};
     auto built = eqlc::Engine::create(queries);
     auto text = eqlc::Engine::create(queries);
     for (const auto& p : built.problems) UNSCOPED_INFO(p.query << ": " << p.diagnostics.at(0).message);
@@ -406,6 +403,119 @@ TEST_CASE("builders that number their fields differently, pushed in turn into on
         created.engine->finish();
         CHECK(matched == std::vector<uint64_t>{1, 3, 5});  // the second builder's events only
     }
+}
+
+// A copy numbers the fields it is given from then on by itself, as does the builder a move left behind: the
+// engine must not take a number of one for the same number of the other.
+TEST_CASE("a copied or moved-from builder numbers its new fields by itself", "[builder]") {
+    for (const bool prefilter : {true, false}) {
+        INFO("line prefilter " << prefilter);
+        eqlc::EngineOptions options;
+        options.line_prefilter = prefilter;
+        auto created = eqlc::Engine::create({{R"(process where process.name == "cmd.exe")", "cmd"}}, options);
+        REQUIRE(created.engine);
+        std::vector<uint64_t> matched;
+        created.engine->on_match([&](const eqlc::Match& m) { matched.push_back(m.events.at(0).ordinal); });
+        eqlc::EventBuilder original = created.engine->event();
+        original.append("event.category", "process");
+        original.set_time(1'000'000'000);
+        REQUIRE(created.engine->push(original));  // ordinal 0; the engine knows numbers 0 and 1
+        eqlc::EventBuilder copy = original;
+        original.set("user.name", "cmd.exe");     // number 2 in `original`
+        copy.set("process.name", "cmd.exe");      // number 2 in `copy`
+        REQUIRE(created.engine->push(original));  // 1: no match
+        REQUIRE(created.engine->push(copy));      // 2
+        REQUIRE(created.engine->push(original));  // 3: no match
+        eqlc::EventBuilder moved = std::move(original);
+        original.clear();  // left behind, and used again: it numbers from 0
+        original.set("process.name", "cmd.exe");
+        original.append("event.category", "process");
+        original.set_time(2'000'000'000);
+        REQUIRE(created.engine->push(moved));     // 4: no match (user.name)
+        REQUIRE(created.engine->push(original));  // 5
+        created.engine->finish();
+        CHECK(matched == std::vector<uint64_t>{2, 5});
+    }
+}
+
+// The engine reads a built event's prefilter text from the fields it knows the builder to have numbered: a needle
+// field numbered later must be learned, and one an event lacks must not lend the last event's value.
+TEST_CASE("the needle fields of a built event: numbered late, or absent from one event", "[builder]") {
+    auto created = eqlc::Engine::create({{R"(process where process.name == "cmd.exe")", "cmd"}});
+    REQUIRE(created.engine);
+    std::vector<uint64_t> matched;
+    created.engine->on_match([&](const eqlc::Match& m) { matched.push_back(m.events.at(0).ordinal); });
+    eqlc::EventBuilder b = created.engine->event();
+    const auto event = [&](int64_t second, const char* name) {
+        b.clear();
+        b.set_time(second * 1'000'000'000);
+        b.append("event.category", "process");
+        if (name) b.set("process.name", name);
+        REQUIRE(created.engine->push(b));
+    };
+    event(1, nullptr);    // 0: process.name not numbered yet
+    event(2, "cmd.exe");  // 1: numbered now
+    event(3, nullptr);    // 2: skipped (it lacks the name), not read with event 1's
+    event(4, "cmd.exe");  // 3
+    created.engine->finish();
+    CHECK(matched == std::vector<uint64_t>{1, 3});
+    CHECK(created.engine->stats().skipped_events == 2);
+}
+
+TEST_CASE("field ids set what their names set", "[builder]") {
+    auto created = eqlc::Engine::create({{R"(process where process.name == "cmd.exe" and process.pid == 4)", "q"}});
+    REQUIRE(created.engine);
+    std::vector<uint64_t> matched;
+    created.engine->on_match([&](const eqlc::Match& m) { matched.push_back(m.events.at(0).ordinal); });
+    eqlc::EventBuilder by_id = created.engine->event(), by_name = created.engine->event();
+    const auto name = by_id.field("process.name"), pid = by_id.field("process.pid"),
+               category = by_id.field("event.category"), args = by_id.field("process.args");
+    CHECK(name.name() == "process.name");
+    const auto fill = [&](eqlc::EventBuilder& b, bool ids, int64_t second) {
+        b.clear();
+        b.set_time(second * 1'000'000'000);
+        if (ids) {
+            REQUIRE(b.append(category, "process"));
+            REQUIRE(b.set(name, "cmd.exe"));
+            REQUIRE(b.set(pid, 4));
+            REQUIRE(b.append(args, "a\"b"));
+            REQUIRE(b.append(args, 2.5));
+        } else {
+            REQUIRE(b.append("event.category", "process"));
+            REQUIRE(b.set("process.name", "cmd.exe"));
+            REQUIRE(b.set("process.pid", 4));
+            REQUIRE(b.append("process.args", "a\"b"));
+            REQUIRE(b.append("process.args", 2.5));
+        }
+    };
+    fill(by_id, true, 1);
+    fill(by_name, false, 1);
+    CHECK(by_id.json() == by_name.json());
+    REQUIRE(created.engine->push(by_id));  // 0
+    // Another builder's ids work by their names.
+    eqlc::EventBuilder other = created.engine->event();
+    other.set("host.name", "h");  // number 0 there, where by_id has event.category
+    fill(other, true, 2);
+    CHECK(other.json() ==
+          by_name.json().replace(by_name.json().find("1970-01-01T00:00:01"), 19, "1970-01-01T00:00:02"));
+    REQUIRE(created.engine->push(other));  // 1
+    // After the builder forgot its names (past the names it remembers), its ids still work by their names.
+    by_id.clear();
+    for (int i = 0; i < 5000; ++i) by_id.set("labels.n" + std::to_string(i), "x");
+    by_id.clear();  // forgets
+    fill(by_id, true, 3);
+    CHECK(by_id.json().find("\"process.name\":\"cmd.exe\"") != std::string::npos);
+    REQUIRE(created.engine->push(by_id));  // 2
+    // An unusable name: its id's sets fail as the name's do, and the event is refused.
+    eqlc::EventBuilder bad = created.engine->event();
+    const auto empty = bad.field("a..b");
+    CHECK_FALSE(bad.ok());
+    bad.clear();
+    CHECK_FALSE(bad.set(empty, "x"));
+    CHECK(bad.error().find("empty segment") != std::string::npos);
+    CHECK_FALSE(created.engine->push(bad));
+    created.engine->finish();
+    CHECK(matched == std::vector<uint64_t>{0, 1, 2});
 }
 
 TEST_CASE("set_time gives the engine exactly the nanoseconds it was given", "[builder]") {
