@@ -256,6 +256,26 @@ EQLC_API int eqlc_event_set_empty_array(eqlc_event* event, const char* field);
 /* The event time in nanoseconds since 1970-01-01T00:00:00Z, written to the timestamp field (as ISO-8601 UTC). */
 EQLC_API int eqlc_event_set_time(eqlc_event* event, int64_t nanos);
 
+/* A field named once, for an embedder that maps the members of its own event struct to fields when it starts:
+ * the _at setters take the number this returns (0 or more) instead of the name, and compare no name. The number
+ * belongs to this builder and stays valid until it is freed. EQLC_ERROR_INPUT when the name is unusable (the event
+ * then has the error, as a setter would give it); EQLC_ERROR_ARGUMENT for a NULL builder or name. An _at setter
+ * given a number this builder did not return gives EQLC_ERROR_ARGUMENT. */
+EQLC_API int eqlc_event_field(eqlc_event* event, const char* field);
+EQLC_API int eqlc_event_set_string_at(eqlc_event* event, int field, const char* value, size_t len);
+EQLC_API int eqlc_event_set_int_at(eqlc_event* event, int field, int64_t value);
+EQLC_API int eqlc_event_set_uint_at(eqlc_event* event, int field, uint64_t value);
+EQLC_API int eqlc_event_set_double_at(eqlc_event* event, int field, double value);
+EQLC_API int eqlc_event_set_bool_at(eqlc_event* event, int field, int value);
+EQLC_API int eqlc_event_set_null_at(eqlc_event* event, int field);
+EQLC_API int eqlc_event_append_string_at(eqlc_event* event, int field, const char* value, size_t len);
+EQLC_API int eqlc_event_append_int_at(eqlc_event* event, int field, int64_t value);
+EQLC_API int eqlc_event_append_uint_at(eqlc_event* event, int field, uint64_t value);
+EQLC_API int eqlc_event_append_double_at(eqlc_event* event, int field, double value);
+EQLC_API int eqlc_event_append_bool_at(eqlc_event* event, int field, int value);
+EQLC_API int eqlc_event_append_null_at(eqlc_event* event, int field);
+EQLC_API int eqlc_event_set_empty_array_at(eqlc_event* event, int field);
+
 /* The first problem met since the last clear, or NULL when there is none. Owned by the builder. */
 EQLC_API const char* eqlc_event_error(const eqlc_event* event);
 /* The event as one line of JSON (what alerts show as its _source); free it with eqlc_free. */

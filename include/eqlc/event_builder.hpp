@@ -60,6 +60,7 @@ public:
     public:
         FieldId() = default;
         const std::string& name() const { return name_; }
+        bool usable() const { return naming_ != 0; }  // false: the name cannot be a field's
 
     private:
         friend class EventBuilder;

@@ -36,6 +36,7 @@ struct eqlc_engine {
 
 struct eqlc_event {
     eqlc::EventBuilder builder;
+    std::vector<eqlc::EventBuilder::FieldId> fields;  // eqlc_event_field's, by the number it returned
 };
 
 namespace eqlc::capi {

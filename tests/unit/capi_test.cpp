@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -313,45 +314,114 @@ TEST_CASE("C API: snapshot and restore continue a stream", "[capi]") {
 
 namespace {
 
-// Sets a parsed event's values through the C builder, as a C embedder holding the values would.
-void build(eqlc_event* b, const std::string& path, const json& value, bool in_array) {
-    const char* f = path.c_str();
-    int status = EQLC_OK;
-    switch (value.type()) {
-        case json::value_t::object:
-            for (const auto& [key, item] : value.items())
-                build(b, path.empty() ? key : path + "." + key, item, in_array);
-            return;
-        case json::value_t::array:
-            if (value.empty() && !in_array) status = eqlc_event_set_empty_array(b, f);
-            for (const auto& item : value) build(b, path, item, true);
-            break;
-        case json::value_t::string: {
-            const auto& s = value.get_ref<const std::string&>();
-            status = in_array ? eqlc_event_append_string(b, f, s.data(), s.size())
-                              : eqlc_event_set_string(b, f, s.data(), s.size());
-            break;
+// Sets a parsed event's values through the C builder, as a C embedder holding the values would: by name, or
+// (with `numbers`) through the field numbers eqlc_event_field gives, asked once per name.
+struct CBuild {
+    eqlc_event* b;
+    bool numbers = false;
+    std::map<std::string, int> known;
+
+    int number(const std::string& path) {
+        auto it = known.find(path);
+        if (it == known.end()) {
+            const int n = eqlc_event_field(b, path.c_str());
+            REQUIRE(n >= 0);
+            it = known.emplace(path, n).first;
         }
-        case json::value_t::boolean:
-            status = in_array ? eqlc_event_append_bool(b, f, value.get<bool>())
-                              : eqlc_event_set_bool(b, f, value.get<bool>());
-            break;
-        case json::value_t::number_integer:
-            status = in_array ? eqlc_event_append_int(b, f, value.get<int64_t>())
-                              : eqlc_event_set_int(b, f, value.get<int64_t>());
-            break;
-        case json::value_t::number_unsigned:
-            status = in_array ? eqlc_event_append_uint(b, f, value.get<uint64_t>())
-                              : eqlc_event_set_uint(b, f, value.get<uint64_t>());
-            break;
-        case json::value_t::number_float:
-            status = in_array ? eqlc_event_append_double(b, f, value.get<double>())
-                              : eqlc_event_set_double(b, f, value.get<double>());
-            break;
-        default: status = in_array ? eqlc_event_append_null(b, f) : eqlc_event_set_null(b, f);
+        return it->second;
     }
-    REQUIRE(status == EQLC_OK);
-}
+
+    // One setter, given the field either way.
+    template <typename ByName, typename ByNumber>
+    int set(const std::string& path, ByName&& by_name, ByNumber&& by_number) {
+        return numbers ? by_number(number(path)) : by_name(path.c_str());
+    }
+
+    void operator()(const std::string& path, const json& value, bool in_array) {
+        int status = EQLC_OK;
+        switch (value.type()) {
+            case json::value_t::object:
+                for (const auto& [key, item] : value.items())
+                    (*this)(path.empty() ? key : path + "." + key, item, in_array);
+                return;
+            case json::value_t::array:
+                if (value.empty() && !in_array)
+                    status = set(
+                        path, [&](const char* f) { return eqlc_event_set_empty_array(b, f); },
+                        [&](int f) { return eqlc_event_set_empty_array_at(b, f); });
+                for (const auto& item : value) (*this)(path, item, true);
+                break;
+            case json::value_t::string: {
+                const auto& s = value.get_ref<const std::string&>();
+                status = set(
+                    path,
+                    [&](const char* f) {
+                        return in_array ? eqlc_event_append_string(b, f, s.data(), s.size())
+                                        : eqlc_event_set_string(b, f, s.data(), s.size());
+                    },
+                    [&](int f) {
+                        return in_array ? eqlc_event_append_string_at(b, f, s.data(), s.size())
+                                        : eqlc_event_set_string_at(b, f, s.data(), s.size());
+                    });
+                break;
+            }
+            case json::value_t::boolean: {
+                const bool v = value.get<bool>();
+                status = set(
+                    path,
+                    [&](const char* f) {
+                        return in_array ? eqlc_event_append_bool(b, f, v) : eqlc_event_set_bool(b, f, v);
+                    },
+                    [&](int f) {
+                        return in_array ? eqlc_event_append_bool_at(b, f, v) : eqlc_event_set_bool_at(b, f, v);
+                    });
+                break;
+            }
+            case json::value_t::number_integer: {
+                const auto v = value.get<int64_t>();
+                status = set(
+                    path,
+                    [&](const char* f) {
+                        return in_array ? eqlc_event_append_int(b, f, v) : eqlc_event_set_int(b, f, v);
+                    },
+                    [&](int f) {
+                        return in_array ? eqlc_event_append_int_at(b, f, v) : eqlc_event_set_int_at(b, f, v);
+                    });
+                break;
+            }
+            case json::value_t::number_unsigned: {
+                const auto v = value.get<uint64_t>();
+                status = set(
+                    path,
+                    [&](const char* f) {
+                        return in_array ? eqlc_event_append_uint(b, f, v) : eqlc_event_set_uint(b, f, v);
+                    },
+                    [&](int f) {
+                        return in_array ? eqlc_event_append_uint_at(b, f, v) : eqlc_event_set_uint_at(b, f, v);
+                    });
+                break;
+            }
+            case json::value_t::number_float: {
+                const auto v = value.get<double>();
+                status = set(
+                    path,
+                    [&](const char* f) {
+                        return in_array ? eqlc_event_append_double(b, f, v) : eqlc_event_set_double(b, f, v);
+                    },
+                    [&](int f) {
+                        return in_array ? eqlc_event_append_double_at(b, f, v) : eqlc_event_set_double_at(b, f, v);
+                    });
+                break;
+            }
+            default:
+                status = set(
+                    path,
+                    [&](const char* f) { return in_array ? eqlc_event_append_null(b, f) : eqlc_event_set_null(b, f); },
+                    [&](int f) { return in_array ? eqlc_event_append_null_at(b, f) : eqlc_event_set_null_at(b, f); });
+        }
+        REQUIRE(status == EQLC_OK);
+    }
+};
 
 std::vector<std::string> event_ids(const std::vector<std::string>& alerts) {
     std::vector<std::string> out;
@@ -372,40 +442,53 @@ std::vector<std::string> event_ids(const std::vector<std::string>& alerts) {
 }  // namespace
 
 TEST_CASE("C API: events built field by field give the alerts of their JSON", "[capi]") {
-    for (const char* file : {"wmi_defend.ndjson", "wmi_sysmon.ndjson"}) {
-        INFO(file);
-        Engine json_run(wmi_engine());
-        push_lines(json_run, file);
+    for (const char* file : {"wmi_defend.ndjson", "wmi_sysmon.ndjson"})
+        for (const bool numbers : {false, true}) {
+            INFO(file << (numbers ? " through field numbers" : " by name"));
+            Engine json_run(wmi_engine());
+            push_lines(json_run, file);
 
-        Engine built(wmi_engine());
-        eqlc_event* b = eqlc_event_new(built.e);
-        REQUIRE(b);
-        for (const auto& line : lines_of(eqlc::test::read_text(kSamples + file))) {
+            Engine built(wmi_engine());
+            eqlc_event* b = eqlc_event_new(built.e);
+            REQUIRE(b);
+            CBuild build{b, numbers, {}};
+            for (const auto& line : lines_of(eqlc::test::read_text(kSamples + file))) {
+                eqlc_event_clear(b);
+                build("", json::parse(line), false);
+                REQUIRE(eqlc_event_error(b) == nullptr);
+                CHECK(eqlc_engine_push_event(built.e, b) == EQLC_OK);
+            }
+            CHECK(eqlc_engine_finish(built.e) == EQLC_OK);
+            CHECK(event_ids(built.alerts) == event_ids(json_run.alerts));
+            CHECK(built.alerts.size() == json_run.alerts.size());
+
+            // A bad field: the setter says so, the push refuses the event with the message, the engine goes on.
             eqlc_event_clear(b);
-            build(b, "", json::parse(line), false);
-            REQUIRE(eqlc_event_error(b) == nullptr);
-            CHECK(eqlc_engine_push_event(built.e, b) == EQLC_OK);
+            CHECK(eqlc_event_set_time(b, 0) == EQLC_OK);
+            CHECK(eqlc_event_set_string(b, "a..b", "x", EQLC_NUL_TERMINATED) == EQLC_ERROR_INPUT);
+            REQUIRE(eqlc_event_error(b));
+            CHECK(std::string(eqlc_event_error(b)).find("a..b") != std::string::npos);
+            CHECK(eqlc_engine_push_event(built.e, b) == EQLC_ERROR_INPUT);
+            CHECK(std::string(eqlc_engine_last_error(built.e)).find("a..b") != std::string::npos);
+            eqlc_event_clear(b);
+            CHECK(eqlc_event_error(b) == nullptr);
+            CHECK(eqlc_event_set_double(b, "x", 1.5) == EQLC_OK);
+            CHECK(eqlc_event_set_string(b, "s", "\xff", 1) == EQLC_ERROR_INPUT);
+            Text event_json{eqlc_event_json(b)};
+            CHECK(event_json.str() == R"({"x":1.5})");
+            // Field numbers: one this builder did not give, a NULL builder, an unusable name.
+            eqlc_event_clear(b);
+            CHECK(eqlc_event_set_int_at(b, -1, 1) == EQLC_ERROR_ARGUMENT);
+            CHECK(eqlc_event_set_int_at(b, 1 << 20, 1) == EQLC_ERROR_ARGUMENT);
+            CHECK(eqlc_event_set_int_at(nullptr, 0, 1) == EQLC_ERROR_ARGUMENT);
+            CHECK(eqlc_event_field(nullptr, "x") == EQLC_ERROR_ARGUMENT);
+            CHECK(eqlc_event_field(b, nullptr) == EQLC_ERROR_ARGUMENT);
+            CHECK(eqlc_event_error(b) == nullptr);
+            CHECK(eqlc_event_field(b, ".x") == EQLC_ERROR_INPUT);
+            REQUIRE(eqlc_event_error(b));
+            CHECK(std::string(eqlc_event_error(b)).find("empty segment") != std::string::npos);
+            eqlc_event_free(b);
         }
-        CHECK(eqlc_engine_finish(built.e) == EQLC_OK);
-        CHECK(event_ids(built.alerts) == event_ids(json_run.alerts));
-        CHECK(built.alerts.size() == json_run.alerts.size());
-
-        // A bad field: the setter says so, the push refuses the event with the message, the engine goes on.
-        eqlc_event_clear(b);
-        CHECK(eqlc_event_set_time(b, 0) == EQLC_OK);
-        CHECK(eqlc_event_set_string(b, "a..b", "x", EQLC_NUL_TERMINATED) == EQLC_ERROR_INPUT);
-        REQUIRE(eqlc_event_error(b));
-        CHECK(std::string(eqlc_event_error(b)).find("a..b") != std::string::npos);
-        CHECK(eqlc_engine_push_event(built.e, b) == EQLC_ERROR_INPUT);
-        CHECK(std::string(eqlc_engine_last_error(built.e)).find("a..b") != std::string::npos);
-        eqlc_event_clear(b);
-        CHECK(eqlc_event_error(b) == nullptr);
-        CHECK(eqlc_event_set_double(b, "x", 1.5) == EQLC_OK);
-        CHECK(eqlc_event_set_string(b, "s", "\xff", 1) == EQLC_ERROR_INPUT);
-        Text event_json{eqlc_event_json(b)};
-        CHECK(event_json.str() == R"({"x":1.5})");
-        eqlc_event_free(b);
-    }
 }
 
 TEST_CASE("C API: a rule's test file, passing and failing", "[capi][rule-test]") {
