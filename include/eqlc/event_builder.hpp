@@ -10,6 +10,9 @@
 //   engine.push(b);                           // the same matches as the event's JSON through push_json
 //   b.clear();                                // and reuse it for the next event
 //
+//   const auto pid = b.field("process.pid");  // or name a field once, when the embedder starts,
+//   b.set(pid, 4);                            // and set it through the id: no name compared per event
+//
 // Fields are dotted paths ("process.parent.name"), as the rules name them; the event is a JSON object with those
 // paths as keys, which is what alerts show as the event's _source. Setting a field again replaces its value (the
 // field keeps its first place). A field name that no event could hold (empty, an empty segment as in "a..b" or

@@ -107,6 +107,16 @@ std::vector<std::string> lines_of(const std::string& text) {
     return out;
 }
 
+// An engine with one query, process.name == "cmd.exe", that adds each match's first event's ordinal to `matched`.
+std::unique_ptr<eqlc::Engine> cmd_engine(bool prefilter, std::vector<uint64_t>& matched) {
+    eqlc::EngineOptions options;
+    options.line_prefilter = prefilter;
+    auto created = eqlc::Engine::create({{R"(process where process.name == "cmd.exe")", "cmd"}}, options);
+    REQUIRE(created.engine);
+    created.engine->on_match([&matched](const eqlc::Match& m) { matched.push_back(m.events.at(0).ordinal); });
+    return std::move(created.engine);
+}
+
 }  // namespace
 
 TEST_CASE("events built field by field give the alerts read_ndjson gives on their JSON lines", "[builder]") {
@@ -379,13 +389,9 @@ TEST_CASE("built events are prefiltered on their values", "[builder]") {
 TEST_CASE("builders that number their fields differently, pushed in turn into one engine", "[builder]") {
     for (const bool prefilter : {true, false}) {
         INFO("line prefilter " << prefilter);
-        eqlc::EngineOptions options;
-        options.line_prefilter = prefilter;
-        auto created = eqlc::Engine::create({{R"(process where process.name == "cmd.exe")", "cmd"}}, options);
-        REQUIRE(created.engine);
         std::vector<uint64_t> matched;
-        created.engine->on_match([&](const eqlc::Match& m) { matched.push_back(m.events.at(0).ordinal); });
-        eqlc::EventBuilder first = created.engine->event(), second = created.engine->event();
+        const auto engine = cmd_engine(prefilter, matched);
+        eqlc::EventBuilder first = engine->event(), second = engine->event();
         for (int round = 0; round < 3; ++round) {
             first.clear();
             first.set("x", "cmd.exe");  // number 0 in `first`
@@ -397,10 +403,10 @@ TEST_CASE("builders that number their fields differently, pushed in turn into on
             second.append("event.category", "process");
             second.set("x", "notepad.exe");
             second.set_time(1'000'000'001 + round * 10);
-            CHECK(created.engine->push(first));
-            CHECK(created.engine->push(second));
+            CHECK(engine->push(first));
+            CHECK(engine->push(second));
         }
-        created.engine->finish();
+        engine->finish();
         CHECK(matched == std::vector<uint64_t>{1, 3, 5});  // the second builder's events only
     }
 }
@@ -410,30 +416,26 @@ TEST_CASE("builders that number their fields differently, pushed in turn into on
 TEST_CASE("a copied or moved-from builder numbers its new fields by itself", "[builder]") {
     for (const bool prefilter : {true, false}) {
         INFO("line prefilter " << prefilter);
-        eqlc::EngineOptions options;
-        options.line_prefilter = prefilter;
-        auto created = eqlc::Engine::create({{R"(process where process.name == "cmd.exe")", "cmd"}}, options);
-        REQUIRE(created.engine);
         std::vector<uint64_t> matched;
-        created.engine->on_match([&](const eqlc::Match& m) { matched.push_back(m.events.at(0).ordinal); });
-        eqlc::EventBuilder original = created.engine->event();
+        const auto engine = cmd_engine(prefilter, matched);
+        eqlc::EventBuilder original = engine->event();
         original.append("event.category", "process");
         original.set_time(1'000'000'000);
-        REQUIRE(created.engine->push(original));  // ordinal 0; the engine knows numbers 0 and 1
+        REQUIRE(engine->push(original));  // ordinal 0; the engine knows numbers 0 and 1
         eqlc::EventBuilder copy = original;
-        original.set("user.name", "cmd.exe");     // number 2 in `original`
-        copy.set("process.name", "cmd.exe");      // number 2 in `copy`
-        REQUIRE(created.engine->push(original));  // 1: no match
-        REQUIRE(created.engine->push(copy));      // 2
-        REQUIRE(created.engine->push(original));  // 3: no match
+        original.set("user.name", "cmd.exe");  // number 2 in `original`
+        copy.set("process.name", "cmd.exe");   // number 2 in `copy`
+        REQUIRE(engine->push(original));       // 1: no match
+        REQUIRE(engine->push(copy));           // 2
+        REQUIRE(engine->push(original));       // 3: no match
         eqlc::EventBuilder moved = std::move(original);
         original.clear();  // left behind, and used again: it numbers from 0
         original.set("process.name", "cmd.exe");
         original.append("event.category", "process");
         original.set_time(2'000'000'000);
-        REQUIRE(created.engine->push(moved));     // 4: no match (user.name)
-        REQUIRE(created.engine->push(original));  // 5
-        created.engine->finish();
+        REQUIRE(engine->push(moved));     // 4: no match (user.name)
+        REQUIRE(engine->push(original));  // 5
+        engine->finish();
         CHECK(matched == std::vector<uint64_t>{2, 5});
     }
 }
@@ -441,25 +443,23 @@ TEST_CASE("a copied or moved-from builder numbers its new fields by itself", "[b
 // The engine reads a built event's prefilter text from the fields it knows the builder to have numbered: a needle
 // field numbered later must be learned, and one an event lacks must not lend the last event's value.
 TEST_CASE("the needle fields of a built event: numbered late, or absent from one event", "[builder]") {
-    auto created = eqlc::Engine::create({{R"(process where process.name == "cmd.exe")", "cmd"}});
-    REQUIRE(created.engine);
     std::vector<uint64_t> matched;
-    created.engine->on_match([&](const eqlc::Match& m) { matched.push_back(m.events.at(0).ordinal); });
-    eqlc::EventBuilder b = created.engine->event();
+    const auto engine = cmd_engine(true, matched);
+    eqlc::EventBuilder b = engine->event();
     const auto event = [&](int64_t second, const char* name) {
         b.clear();
         b.set_time(second * 1'000'000'000);
         b.append("event.category", "process");
         if (name) b.set("process.name", name);
-        REQUIRE(created.engine->push(b));
+        REQUIRE(engine->push(b));
     };
     event(1, nullptr);    // 0: process.name not numbered yet
     event(2, "cmd.exe");  // 1: numbered now
     event(3, nullptr);    // 2: skipped (it lacks the name), not read with event 1's
     event(4, "cmd.exe");  // 3
-    created.engine->finish();
+    engine->finish();
     CHECK(matched == std::vector<uint64_t>{1, 3});
-    CHECK(created.engine->stats().skipped_events == 2);
+    CHECK(engine->stats().skipped_events == 2);
 }
 
 TEST_CASE("field ids set what their names set", "[builder]") {
