@@ -257,8 +257,9 @@ EQLC_API int eqlc_event_set_empty_array(eqlc_event* event, const char* field);
 EQLC_API int eqlc_event_set_time(eqlc_event* event, int64_t nanos);
 
 /* A field named once, for an embedder that maps the members of its own event struct to fields when it starts:
- * the _at setters take the number this returns (0 or more) instead of the name, and compare no name. The number
- * belongs to this builder and stays valid until it is freed. EQLC_ERROR_INPUT when the name is unusable (the event
+ * the _at setters take the number this returns (0 or more) instead of the name, and compare no name. Each call
+ * gives a new number, so call it once per name. The number belongs to this builder and stays valid until it is
+ * freed. EQLC_ERROR_INPUT when the name is unusable (the event
  * then has the error, as a setter would give it); EQLC_ERROR_ARGUMENT for a NULL builder or name. An _at setter
  * given a number this builder did not return gives EQLC_ERROR_ARGUMENT. */
 EQLC_API int eqlc_event_field(eqlc_event* event, const char* field);
