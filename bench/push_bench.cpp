@@ -1,10 +1,10 @@
 // Embedding entry points on the same events, one thread: read_ndjson (the reference), push_ndjson over 1 MiB
-// buffers, push_json one line at a time, the C API's eqlc_engine_push_json, and the event builder (events given as
-// compact records of fields, as an embedder holds them: the builder's cost only; flattening the JSON into them is
-// done before timing), with every field set or only the fields the rules read, those by name or through field ids.
-// Making and freeing the engine are not timed. The WMI rule over the first 200,000 lines of
-// build/bench-data/events-1000000-h200-s42.ndjson (bench/run-throughput makes it; skipped when absent). Events/s is
-// the items_per_second column.
+// buffers, push_json one line at a time, the C API's eqlc_engine_push_json (and its builder through field numbers),
+// and the event builder (events given as compact records of fields, as an embedder holds them: the builder's cost
+// only; flattening the JSON into them is done before timing), with every field set or only the fields the rules
+// read, those by name or through field ids. Making and freeing the engine are not timed. The WMI rule over the
+// first 200,000 lines of build/bench-data/events-1000000-h200-s42.ndjson (bench/run-throughput makes it; skipped
+// when absent). Events/s is the items_per_second column.
 //
 //   build/release/bench/eqlc_bench --benchmark_filter=Push
 #include <benchmark/benchmark.h>
@@ -300,6 +300,49 @@ void push_built(benchmark::State& state, bool only_read, bool unfiltered = false
     state.counters["fields"] = static_cast<double>(events.fields.size()) / static_cast<double>(kEvents);
 }
 
+// The C API's builder over the same records as push_built's `ids` case: the fields the rules read, each named once
+// with eqlc_event_field and set with the _at setters.
+void BM_PushCApiBuilderFieldNumbers(benchmark::State& state) {
+    if (!have_events(state)) return;
+    uint64_t matches = 0;
+    const FlatEvents events = only_fields(flat_events(), engine(matches)->fields());
+    const std::string rule = rule_text();
+    for (auto _ : state) {
+        state.PauseTiming();
+        char* error = nullptr;
+        eqlc_engine* e = eqlc_engine_from_query(rule.c_str(), nullptr, &error);
+        eqlc_free(error);
+        eqlc_engine_on_alert(
+            e, [](void* user, const char*, size_t) { ++*static_cast<uint64_t*>(user); }, &matches);
+        eqlc_event* b = eqlc_event_new(e);
+        std::vector<int> numbers;
+        for (const auto& name : events.names) numbers.push_back(eqlc_event_field(b, name.c_str()));
+        state.ResumeTiming();
+        for (size_t i = 0; i + 1 < events.starts.size(); ++i) {
+            eqlc_event_clear(b);
+            for (uint32_t k = events.starts[i]; k < events.starts[i + 1]; ++k) {
+                const FlatField& f = events.fields[k];
+                const int n = numbers[f.name];
+                const char* text = events.arena.data() + f.begin;
+                switch (f.kind) {
+                    case FlatField::Kind::string: eqlc_event_set_string_at(b, n, text, f.size); break;
+                    case FlatField::Kind::element: eqlc_event_append_string_at(b, n, text, f.size); break;
+                    case FlatField::Kind::integer: eqlc_event_set_int_at(b, n, f.integer); break;
+                    case FlatField::Kind::floating: eqlc_event_set_double_at(b, n, f.floating); break;
+                    case FlatField::Kind::boolean: eqlc_event_set_bool_at(b, n, f.boolean); break;
+                }
+            }
+            eqlc_engine_push_event(e, b);
+        }
+        eqlc_engine_finish(e);
+        state.PauseTiming();
+        eqlc_event_free(b);
+        eqlc_engine_free(e);
+        state.ResumeTiming();
+    }
+    report(state, matches);
+}
+
 void BM_PushEventBuilder(benchmark::State& state) { push_built(state, false); }
 void BM_PushEventBuilderReadFields(benchmark::State& state) { push_built(state, true); }
 void BM_PushEventBuilderReadFieldsUnfiltered(benchmark::State& state) { push_built(state, true, true); }
@@ -314,5 +357,6 @@ BENCHMARK(BM_PushCApiLines)->Unit(benchmark::kMillisecond)->Iterations(10);
 BENCHMARK(BM_PushEventBuilder)->Unit(benchmark::kMillisecond)->Iterations(10);
 BENCHMARK(BM_PushEventBuilderReadFields)->Unit(benchmark::kMillisecond)->Iterations(10);
 BENCHMARK(BM_PushEventBuilderFieldIds)->Unit(benchmark::kMillisecond)->Iterations(10);
+BENCHMARK(BM_PushCApiBuilderFieldNumbers)->Unit(benchmark::kMillisecond)->Iterations(10);
 BENCHMARK(BM_PushJsonLinesUnfiltered)->Unit(benchmark::kMillisecond)->Iterations(10);
 BENCHMARK(BM_PushEventBuilderReadFieldsUnfiltered)->Unit(benchmark::kMillisecond)->Iterations(10);
