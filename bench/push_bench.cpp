@@ -146,17 +146,23 @@ void push_lines(benchmark::State& state, bool unfiltered) {
 void BM_PushJsonLines(benchmark::State& state) { push_lines(state, false); }
 void BM_PushJsonLinesUnfiltered(benchmark::State& state) { push_lines(state, true); }
 
+// The rule through the C API, counting its alerts in `matches`.
+eqlc_engine* c_engine(const std::string& rule, uint64_t& matches) {
+    char* error = nullptr;
+    eqlc_engine* e = eqlc_engine_from_query(rule.c_str(), nullptr, &error);
+    eqlc_free(error);
+    eqlc_engine_on_alert(
+        e, [](void* user, const char*, size_t) { ++*static_cast<uint64_t*>(user); }, &matches);
+    return e;
+}
+
 void BM_PushCApiLines(benchmark::State& state) {
     if (!have_events(state)) return;
     uint64_t matches = 0;
     const std::string rule = rule_text();
     for (auto _ : state) {
         state.PauseTiming();
-        char* error = nullptr;
-        eqlc_engine* e = eqlc_engine_from_query(rule.c_str(), nullptr, &error);
-        eqlc_free(error);
-        eqlc_engine_on_alert(
-            e, [](void* user, const char*, size_t) { ++*static_cast<uint64_t*>(user); }, &matches);
+        eqlc_engine* e = c_engine(rule, matches);
         state.ResumeTiming();
         for (const auto& l : lines()) eqlc_engine_push_json(e, l.data(), l.size());
         eqlc_engine_finish(e);
@@ -309,11 +315,7 @@ void BM_PushCApiBuilderFieldNumbers(benchmark::State& state) {
     const std::string rule = rule_text();
     for (auto _ : state) {
         state.PauseTiming();
-        char* error = nullptr;
-        eqlc_engine* e = eqlc_engine_from_query(rule.c_str(), nullptr, &error);
-        eqlc_free(error);
-        eqlc_engine_on_alert(
-            e, [](void* user, const char*, size_t) { ++*static_cast<uint64_t*>(user); }, &matches);
+        eqlc_engine* e = c_engine(rule, matches);
         eqlc_event* b = eqlc_event_new(e);
         std::vector<int> numbers;
         for (const auto& name : events.names) numbers.push_back(eqlc_event_field(b, name.c_str()));
