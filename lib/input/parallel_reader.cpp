@@ -204,8 +204,9 @@ void ReadBatch::add(const vm::EventRecord& record, input::TimestampError timesta
 
 void ReadBatch::load(size_t i, vm::EventRecord& out, Loaded& loaded) const {
     const Event& e = events_[i];
-    if (!loaded.valid || out.slots.size() != slot_count_) {
+    if (!loaded.valid || out.slots.size() != slot_count_ || out.slots_writer != &loaded) {
         out.slots.assign(slot_count_, vm::Slot{});
+        out.slots_writer = &loaded;
         loaded.valid = true;
     } else {
         for (const vm::SlotId id : loaded.slots) out.slots[id] = vm::Slot{};

@@ -341,11 +341,22 @@ bool coerce(FieldType type, const JsonScalar& value, vm::TextArena& arena, Value
 // ---- RecordBuilder -------------------------------------------------------------------------------------------
 
 void RecordBuilder::begin(const ProjectionPlan& plan, vm::EventRecord& record) {
+    if (record.slots_writer == this && record_ == &record && record.slots.data() == filled_ &&
+        record.slots.size() == plan.slot_count()) {
+        // The slots the last event set (owner_ still lists them) are the only ones not clear.
+        for (const SlotId slot : owner_) record.slots[slot] = vm::Slot{};
+        for (const SlotId slot : marked_) record.slots[slot] = vm::Slot{};
+        record.clear_all_but_slots();
+    } else {
+        record.clear(plan.slot_count());
+    }
     plan_ = &plan;
     record_ = &record;
+    filled_ = record.slots.data();
+    record.slots_writer = this;
     timestamp_slot_ = plan.timestamp_slot().value_or(ProjectionPlan::kNoSlot);
-    record.clear(plan.slot_count());
     owner_.clear();
+    marked_.clear();
     scattered_ = false;
     saw_null_ = false;
     timestamp_seen_ = false;
@@ -373,7 +384,7 @@ void RecordBuilder::add(SlotId slot, const JsonScalar& value, bool in_array) {
         case Outcome::value: push(slot, out); break;
         case Outcome::null:
             if (in_array) {
-                record_->slots[slot].present = true;  // [null] is an array with no values, still a present field
+                mark_present(slot);  // [null] is an array with no values, still a present field
             } else {
                 saw_null_ = true;
                 push(slot, Value::null());

@@ -258,7 +258,9 @@ struct JsonScalar {
 // any number of events in turn; its buffers are reused, so a steady stream of events does not allocate.
 class RecordBuilder {
 public:
-    // Clears `record` (keeping its capacity) and starts collecting into it.
+    // Clears `record` (keeping its capacity) and starts collecting into it. When `record` is the one the last
+    // begin() got, and nothing else wrote its slots since (EventRecord::slots_writer), only the slots this
+    // builder set then are cleared: a library's plan has hundreds of slots, an event a few dozen of them.
     void begin(const ProjectionPlan& plan, vm::EventRecord& record);
 
     // A scalar found at the path of `slot`, from an object member (`in_array` false) or inside an array.
@@ -275,7 +277,11 @@ public:
     }
 
     // The path of `slot` holds an array: the field is present even if no value comes out of it.
-    void mark_present(vm::SlotId slot) { record_->slots[slot].present = true; }
+    void mark_present(vm::SlotId slot) {
+        vm::Slot& s = record_->slots[slot];
+        if (!s.present && s.count == 0) marked_.push_back(slot);
+        s.present = true;
+    }
 
     // Lays the collected values out slot by slot (in document order within a slot) and settles the timestamp.
     void finish();
@@ -308,6 +314,8 @@ private:
     vm::EventRecord* record_ = nullptr;
     vm::SlotId timestamp_slot_ = ProjectionPlan::kNoSlot;
     std::vector<vm::SlotId> owner_;     // per value in record_->values
+    std::vector<vm::SlotId> marked_;    // slots made present by mark_present() with no value pushed before
+    const vm::Slot* filled_ = nullptr;  // record_->slots.data() after the last begin(), for the next one's check
     std::vector<vm::Value> scratch_;    // lay_out's copy of the values
     std::vector<uint32_t> cursor_;      // per slot, while laying out
     std::vector<uint32_t> null_count_;  // per slot, only when some slot got a scalar null

@@ -148,6 +148,11 @@ struct EventRecord {
 
     TextArena text;  // strings the reader had to create for this event (see TextArena)
 
+    // Who set the slots last, when it clears only the slots it set (input::RecordBuilder): anything else that
+    // writes slots sets this to null or to itself, so that such a writer sees that the record is no longer as it
+    // left it.
+    const void* slots_writer = nullptr;
+
     std::span<const Value> field(SlotId id) const {
         if (id >= slots.size() || !slots[id].present) return {};
         return {values.data() + slots[id].begin, slots[id].count};
@@ -157,6 +162,11 @@ struct EventRecord {
     // Forgets the values but keeps the capacity, so a reader can refill the record without allocating.
     void clear(size_t slot_count) {
         slots.assign(slot_count, Slot{});
+        slots_writer = nullptr;
+        clear_all_but_slots();
+    }
+    // clear() for a caller that cleared the slots it set itself.
+    void clear_all_but_slots() {
         values.clear();
         timestamp_ns = 0;
         has_timestamp = false;
