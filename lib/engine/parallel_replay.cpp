@@ -16,12 +16,20 @@ namespace {
 // that the rule threads, which keep the state of sequences and samples, only use the answer. A filter whose
 // evaluation reports an error is left to the rule thread, which counts the error as without the notes. A worker
 // evaluates filters only while it is ahead of the rule threads (they were busy when it handed over its last
-// batch): where parsing is the slower side the filters stay with the rule threads, and the sides balance.
+// batch): where parsing is the slower side the filters stay with the rule threads, and the sides balance. So do
+// the event times of the queries with their own timestamp field (detection rules read `event.ingested`), which
+// would otherwise be parsed by each shard that runs such a query.
 class IndexNotes final : public input::EventNotes {
 public:
     IndexNotes(const engine::RuleIndex& index, const engine::ValueMask& values,
-               const std::vector<engine::QueryEntry>& queries)
-        : index_(index), values_(values), filters_(index.term_count()), bits_(index.term_count()) {
+               const std::vector<engine::QueryEntry>& queries, const vm::FieldCatalog& catalog)
+        : index_(index), values_(values), catalog_(catalog), filters_(index.term_count()), bits_(index.term_count()) {
+        for (const auto& query : queries) {
+            if (!query.compiled || query.compiled->kind == ast::QueryKind::sample || !query.own_timestamp) continue;
+            if (std::find(time_slots_.begin(), time_slots_.end(), *query.own_timestamp) == time_slots_.end())
+                time_slots_.push_back(*query.own_timestamp);
+        }
+        if (time_slots_.size() > 64) time_slots_.clear();  // one word says which gave a time: none noted
         if (index.term_count() > engine::QueryRunner::kNotedTerm) return;  // no room beside the ids: none evaluated
         for (size_t q = 0; q < queries.size(); ++q) {
             const auto& compiled = queries[q].compiled;
@@ -32,13 +40,24 @@ public:
         }
     }
     std::unique_ptr<Scratch> make_scratch() const override { return std::make_unique<IndexScratch>(); }
+    std::span<const vm::SlotId> time_slots() const { return time_slots_; }
     uint64_t note(const vm::EventRecord& event, Scratch& scratch, std::vector<uint32_t>& ids,
-                  bool ahead) const override {
+                  std::vector<uint64_t>& words, bool ahead) const override {
         auto& s = static_cast<IndexScratch&>(scratch);
         const size_t first = ids.size();
         index_.candidates(event, s.index, ids);
         const uint64_t values = values_.empty() ? 0 : values_.of(event);
-        if (!ahead) return values;  // the rule threads wait for the parsing: they evaluate the filters themselves
+        if (!ahead) return values;  // the rule threads wait for the parsing: they do the rest themselves
+        if (!time_slots_.empty()) {  // QueryRunner::Noted::times
+            const size_t found = words.size();
+            words.push_back(0);
+            for (size_t k = 0; k < time_slots_.size(); ++k) {
+                const std::optional<int64_t> ts =
+                    engine::QueryRunner::time_of(event, time_slots_[k], catalog_.type(time_slots_[k]));
+                if (ts) words[found] |= uint64_t{1} << k;
+                words.push_back(ts ? static_cast<uint64_t>(*ts) : 0);
+            }
+        }
         for (size_t i = first; i < ids.size(); ++i) {
             const uint32_t t = ids[i];
             const vm::Program* filter = filters_[t];
@@ -60,6 +79,8 @@ private:
     };
     const engine::RuleIndex& index_;
     const engine::ValueMask& values_;
+    const vm::FieldCatalog& catalog_;
+    std::vector<vm::SlotId> time_slots_;       // the own timestamp fields of the queries, each once
     std::vector<const vm::Program*> filters_;  // per term: an event query's filter, else null
     std::vector<uint64_t> bits_;               // per term: its value bits
 };
@@ -75,7 +96,7 @@ bool Engine::Impl::read_parallel(const std::string& path, const ReadOptions& rea
     const bool sharded = !reorder && valid_queries() > 1;
     const auto& set = detail::Internals::impl(*compiled);
     std::optional<IndexNotes> notes;
-    if (sharded && set.rule_index) notes.emplace(*set.rule_index, set.value_mask, set.queries);
+    if (sharded && set.rule_index) notes.emplace(*set.rule_index, set.value_mask, set.queries, catalog);
     // How the threads are shared. With the rule index, the parsing threads also do its lookups and evaluate the
     // event queries among the candidates while they are ahead, and then parsing is about as much work per event as
     // running the rules: half the threads run rules (at least one, this one), the others parse. Measured on 2 cores
@@ -111,7 +132,7 @@ bool Engine::Impl::read_parallel(const std::string& path, const ReadOptions& rea
         runner->sync_time();  // the shards' runners take the sequences from here (QueryRunner::sync_time)
         shards = std::make_unique<engine::RuleShards>(
             queries, catalog, rule_threads, [this](size_t q, Match&& m) { deliver(q, std::move(m)); }, &set.value_mask,
-            set.rule_index.get(), notes.has_value());
+            set.rule_index.get(), notes.has_value(), notes ? notes->time_slots() : std::span<const vm::SlotId>());
     }
     stats.query_threads = shards ? static_cast<uint32_t>(shards->size()) : 1;
     struct Reset {  // leaves the engine sequential again, also when a handler or a shard throws

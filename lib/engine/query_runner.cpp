@@ -6,32 +6,6 @@ namespace eqlc::engine {
 
 namespace {
 
-// The event time of a query with its own timestamp field: the field's first non-null value.
-std::optional<int64_t> timestamp_from(const vm::EventRecord& event, vm::SlotId slot, vm::FieldType type) {
-    for (const vm::Value& v : event.field(slot)) {
-        switch (v.type) {
-            case vm::ValueType::integer: {
-                if (type == vm::FieldType::date) return v.integer;  // already an instant in nanoseconds
-                auto r = input::from_epoch_millis(v.integer);
-                if (r.ok()) return r.nanos;
-                return std::nullopt;
-            }
-            case vm::ValueType::floating: {
-                auto r = input::from_epoch_millis_double(v.floating);
-                if (r.ok()) return r.nanos;
-                return std::nullopt;
-            }
-            case vm::ValueType::string: {
-                auto r = input::parse_timestamp(v.str());
-                if (r.ok()) return r.nanos;
-                return std::nullopt;
-            }
-            default: continue;
-        }
-    }
-    return std::nullopt;
-}
-
 // Whether the event has a non-null value in the field.
 bool has_value(const vm::EventRecord& event, vm::SlotId slot) {
     for (const vm::Value& v : event.field(slot))
@@ -91,6 +65,31 @@ QueryRunner::QueryRunner(std::vector<QueryState>& queries, std::vector<size_t> w
     resync();
 }
 
+std::optional<int64_t> QueryRunner::time_of(const vm::EventRecord& event, vm::SlotId slot, vm::FieldType type) {
+    for (const vm::Value& v : event.field(slot)) {
+        switch (v.type) {
+            case vm::ValueType::integer: {
+                if (type == vm::FieldType::date) return v.integer;  // already an instant in nanoseconds
+                auto r = input::from_epoch_millis(v.integer);
+                if (r.ok()) return r.nanos;
+                return std::nullopt;
+            }
+            case vm::ValueType::floating: {
+                auto r = input::from_epoch_millis_double(v.floating);
+                if (r.ok()) return r.nanos;
+                return std::nullopt;
+            }
+            case vm::ValueType::string: {
+                auto r = input::parse_timestamp(v.str());
+                if (r.ok()) return r.nanos;
+                return std::nullopt;
+            }
+            default: continue;
+        }
+    }
+    return std::nullopt;
+}
+
 RunCounters QueryRunner::take_counters() {
     RunCounters out = counters_;
     out.truncated_key_products = key_builder_.truncated() - truncated_taken_;
@@ -102,7 +101,7 @@ RunCounters QueryRunner::take_counters() {
 std::optional<int64_t> QueryRunner::own_timestamp(const vm::EventRecord& event, vm::SlotId slot) {
     for (const auto& [seen, ts] : own_timestamps_)
         if (seen == slot) return ts;
-    const std::optional<int64_t> ts = timestamp_from(event, slot, catalog_.type(slot));
+    const std::optional<int64_t> ts = time_of(event, slot, catalog_.type(slot));
     own_timestamps_.emplace_back(slot, ts);
     return ts;
 }
@@ -134,6 +133,16 @@ bool QueryRunner::admit(const vm::EventRecord& event) {
     return checked_ == Checked::valid;
 }
 
+void QueryRunner::take_noted_times(const Noted& noted) {
+    if (noted.times.size() != noted.time_slots.size() + 1) return;  // none noted (the worker was not ahead)
+    const uint64_t found = noted.times.front();
+    for (size_t k = 0; k < noted.time_slots.size(); ++k) {
+        std::optional<int64_t> ts;
+        if ((found >> k) & 1) ts = static_cast<int64_t>(noted.times[k + 1]);
+        own_timestamps_.emplace_back(noted.time_slots[k], ts);
+    }
+}
+
 void QueryRunner::process(const vm::EventRecord& event, Pass pass, uint64_t tick, sequence::TextSlot* text,
                           std::atomic<uint8_t>* verdict, const Noted* noted) {
     tick_ = tick;
@@ -142,6 +151,7 @@ void QueryRunner::process(const vm::EventRecord& event, Pass pass, uint64_t tick
     checked_ = Checked::no;
     invalid_.reset();
     own_timestamps_.clear();
+    if (noted) take_noted_times(*noted);
     event_values_ = noted ? noted->values : value_mask_ ? value_mask_->of(event) : 0;
     if (index_) {
         process_indexed(event, pass, noted);
@@ -293,15 +303,17 @@ void QueryRunner::schedule(size_t q) {
     wake_[q] = at;
     scheduled_[q] = 1;
     auto& heap = sources_[source_of_[q]].wakeups;
+    const auto later = [](const std::pair<int64_t, size_t>& a, const std::pair<int64_t, size_t>& b) { return a > b; };
     // Stale entries pile up as wakeups move: rebuild the heap from the live ones now and then.
     if (heap.size() > 64 + 4 * sources_[source_of_[q]].queries.size()) {
         heap.clear();
         for (const size_t other : sources_[source_of_[q]].queries)
             if (scheduled_[other]) heap.emplace_back(wake_[other], other);
+        std::make_heap(heap.begin(), heap.end(), later);
     } else {
         heap.emplace_back(at, q);
+        std::push_heap(heap.begin(), heap.end(), later);
     }
-    std::make_heap(heap.begin(), heap.end(), [](const auto& a, const auto& b) { return a > b; });
 }
 
 void QueryRunner::sync_time() {

@@ -84,11 +84,19 @@ public:
     // value bits (ValueMask::of) were worked out already, once for every runner (engine/parallel_replay.cpp).
     // A candidate may also say that the term, an event query's filter, was evaluated on the event there (so that
     // the parsing threads take that work off the rule threads): kNotedHeld or kNotedFails beside its id.
+    // It may also carry the event times of the queries with their own timestamp field (time_of() of each of
+    // `time_slots`): `times` is empty, or a word whose bit k says that time_slots[k] gave a time, then one word per
+    // slot, that time.
     struct Noted {
         std::span<const uint32_t> candidates;
         uint64_t values = 0;
+        std::span<const vm::SlotId> time_slots;
+        std::span<const uint64_t> times;
     };
     static constexpr uint32_t kNotedHeld = 1u << 31, kNotedFails = 1u << 30, kNotedTerm = kNotedFails - 1;
+    // The event time a query with its own timestamp field `slot` (of type `type`) gives the event: the field's
+    // first non-null value, as an instant; nullopt when there is none or it is no time.
+    static std::optional<int64_t> time_of(const vm::EventRecord& event, vm::SlotId slot, vm::FieldType type);
     void process(const vm::EventRecord& event, Pass pass, uint64_t tick = 0, sequence::TextSlot* text = nullptr,
                  std::atomic<uint8_t>* verdict = nullptr, const Noted* noted = nullptr);
 
@@ -113,6 +121,7 @@ private:
     // The event's time in another field than the order field, read once per event and field (rules often share
     // one, e.g. event.ingested).
     std::optional<int64_t> own_timestamp(const vm::EventRecord& event, vm::SlotId slot);
+    void take_noted_times(const Noted& noted);
     // Whether the current event, which a term matched, may go into a result: checked once per event.
     bool admit(const vm::EventRecord& event);
 

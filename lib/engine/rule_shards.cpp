@@ -25,8 +25,9 @@ uint64_t estimated_cost(const compiler::CompiledQuery& query) {
 }  // namespace
 
 RuleShards::RuleShards(std::vector<QueryState>& queries, const vm::FieldCatalog& catalog, unsigned count,
-                       const QueryRunner::Deliver& deliver, const ValueMask* values, const RuleIndex* index, bool noted)
-    : noted_(noted) {
+                       const QueryRunner::Deliver& deliver, const ValueMask* values, const RuleIndex* index, bool noted,
+                       std::span<const vm::SlotId> time_slots)
+    : noted_(noted), time_slots_(time_slots.begin(), time_slots.end()) {
     std::vector<size_t> valid;
     for (size_t q = 0; q < queries.size(); ++q)
         if (!queries[q].disabled()) valid.push_back(q);
@@ -69,7 +70,8 @@ void RuleShards::run_shard(Shard& shard) {
             shard.current = static_cast<uint32_t>(i);
             batch_->load(entry.event, shard.record, shard.loaded);
             shard.record.ordinal = entry.ordinal;
-            const QueryRunner::Noted noted{batch_->note_ids(entry.event), batch_->note_bits(entry.event)};
+            const QueryRunner::Noted noted{batch_->note_ids(entry.event), batch_->note_bits(entry.event), time_slots_,
+                                           batch_->note_words(entry.event)};
             shard.runner.process(shard.record, entry.pass, entry.tick, &slots_[i], &verdicts_[i],
                                  noted_ ? &noted : nullptr);
             if (const auto& problem = shard.runner.invalid()) shard.invalid.emplace_back(i, *problem);

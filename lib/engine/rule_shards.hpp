@@ -41,10 +41,10 @@ public:
     // while run() runs.
     // `noted`: the batches run() gets carry each event's candidates and value bits (input::EventNotes: `index`'s
     // candidates, `values`' bits), which the runners take instead of working them out again; they then need no
-    // index of their own.
+    // index of their own. Their words, when there are any, are the times of `time_slots` (QueryRunner::Noted).
     RuleShards(std::vector<QueryState>& queries, const vm::FieldCatalog& catalog, unsigned count,
                const QueryRunner::Deliver& deliver, const ValueMask* values = nullptr, const RuleIndex* index = nullptr,
-               bool noted = false);
+               bool noted = false, std::span<const vm::SlotId> time_slots = {});
     // Joins the threads.
     ~RuleShards();
     RuleShards(const RuleShards&) = delete;
@@ -97,6 +97,7 @@ public:
 
 private:
     bool noted_ = false;
+    std::vector<vm::SlotId> time_slots_;
     struct Result {
         uint32_t entry = 0;
         size_t query = 0;

@@ -373,6 +373,7 @@ void NdjsonReader::reset_view(std::string_view text, uint64_t first_line) {
 
 const std::optional<Diagnostic>& NdjsonReader::failure() const { return impl_->failure; }
 TimestampError NdjsonReader::timestamp_error() const { return impl_->builder.timestamp_error(); }
+std::span<const vm::SlotId> NdjsonReader::present_slots() const { return impl_->builder.present_slots(); }
 const std::string& NdjsonReader::name() const { return impl_->name; }
 bool NdjsonReader::is_gzip() const { return impl_->source.is_gzip(); }
 

@@ -161,6 +161,9 @@ public:
     const std::optional<Diagnostic>& failure() const;
     // Why the last event read has no timestamp (None when it has one; Empty when the field is missing/null).
     TimestampError timestamp_error() const;
+    // The slots present in the last event read, each once (in no particular order): with many rules the record has
+    // hundreds of slots and an event a few dozen of them.
+    std::span<const vm::SlotId> present_slots() const;
 
     const std::string& name() const;
     bool is_gzip() const;  // known once the first bytes are read

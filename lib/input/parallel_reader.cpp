@@ -174,6 +174,7 @@ void ReadBatch::clear() {
     slots_.clear();
     values_.clear();
     note_ids_.clear();
+    note_words_.clear();
     text_.clear();
     bad_.clear();
     bad_lines_ = skipped_ = bytes_ = input_bytes_ = 0;
@@ -181,22 +182,25 @@ void ReadBatch::clear() {
     internal_->window.reset();
 }
 
-void ReadBatch::add(const vm::EventRecord& record, input::TimestampError timestamp_error, uint64_t skipped,
-                    const char* text_begin, const char* text_end) {
-    // Only the slots the event has: with many rules most of the catalog's slots are absent from any one event,
-    // and a dense copy per event would make the batches in flight large.
+void ReadBatch::add(const vm::EventRecord& record, std::span<const vm::SlotId> present,
+                    input::TimestampError timestamp_error, uint64_t skipped, const char* text_begin,
+                    const char* text_end) {
+    // Only the slots the event has (`present`, from the reader): with many rules most of the catalog's slots are
+    // absent from any one event, and a dense copy (or a scan of them all) per event would cost in proportion to
+    // the library.
     const size_t slots_begin = slots_.size();
-    for (size_t id = 0; id < record.slots.size(); ++id)
-        if (record.slots[id].present)
-            slots_.push_back(PresentSlot{static_cast<vm::SlotId>(id), record.slots[id].begin, record.slots[id].count});
+    for (const vm::SlotId id : present)
+        slots_.push_back(PresentSlot{id, record.slots[id].begin, record.slots[id].count});
     const size_t first = values_.size();
-    values_.insert(values_.end(), record.values.begin(), record.values.end());
     // Strings with escapes are in the reader's parser (reused for the next line), strings the projection made
-    // in the record's arena (reused for the next event): copy them to the batch.
-    for (size_t i = first; i < values_.size(); ++i) {
-        vm::Value& v = values_[i];
-        if (v.type == vm::ValueType::string && v.length != 0 && !inside(v.chars, text_begin, text_end))
-            v = vm::Value::of_string(text_.store(v.str()));
+    // in the record's arena (reused for the next event): copied to the batch. The values are looked at where they
+    // are, not read back from the batch after a bulk copy (loads that straddle fresh stores wait for them).
+    for (const vm::Value& v : record.values) {
+        if (v.type == vm::ValueType::string && v.length != 0 && !inside(v.chars, text_begin, text_end)) {
+            values_.push_back(vm::Value::of_string(text_.store(v.str())));
+        } else {
+            values_.push_back(v);
+        }
     }
     events_.push_back(Event{record.timestamp_ns, record.has_timestamp, timestamp_error, record.line, record.source,
                             first, record.values.size(), skipped, slots_begin, slots_.size() - slots_begin});
@@ -683,12 +687,17 @@ struct ParallelReader::Shared {
             if (!got) break;
             record.line -= shift;
             const size_t notes_begin = batch.note_ids_.size();
-            const uint64_t bits = notes ? notes->note(record, *scratch, batch.note_ids_, ahead) : 0;
-            batch.add(record, reader->timestamp_error(), reader->stats().skipped_events, lines, lines + size);
+            const size_t words_begin = batch.note_words_.size();
+            const uint64_t bits =
+                notes ? notes->note(record, *scratch, batch.note_ids_, batch.note_words_, ahead) : 0;
+            batch.add(record, reader->present_slots(), reader->timestamp_error(), reader->stats().skipped_events, lines,
+                      lines + size);
             ReadBatch::Event& added = batch.events_.back();
             added.note_bits = bits;
             added.notes_begin = static_cast<uint32_t>(notes_begin);
             added.notes_count = static_cast<uint32_t>(batch.note_ids_.size() - notes_begin);
+            added.words_begin = static_cast<uint32_t>(words_begin);
+            added.words_count = static_cast<uint32_t>(batch.note_words_.size() - words_begin);
         }
         batch.bad_lines_ = reader->stats().bad_lines;
         batch.skipped_ = reader->stats().skipped_events;

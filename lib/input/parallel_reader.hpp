@@ -58,11 +58,11 @@ public:
     };
     virtual ~EventNotes() = default;
     virtual std::unique_ptr<Scratch> make_scratch() const = 0;
-    // Appends the event's ids to `ids` and returns its bits. `ahead`: the workers are ahead of the caller (it was
-    // busy when the worker handed it its last batch), so a worker may take on work the caller would otherwise do;
-    // when the caller waits for the workers, they do only what they must.
+    // Appends the event's ids to `ids` and any other facts it keeps to `words`, and returns its bits. `ahead`: the
+    // workers are ahead of the caller (it was busy when the worker handed it its last batch), so a worker may take
+    // on work the caller would otherwise do; when the caller waits for the workers, they do only what they must.
     virtual uint64_t note(const vm::EventRecord& event, Scratch& scratch, std::vector<uint32_t>& ids,
-                          bool ahead) const = 0;
+                          std::vector<uint64_t>& words, bool ahead) const = 0;
 };
 
 // One chunk's results.
@@ -91,6 +91,9 @@ public:
         return std::span<const uint32_t>(note_ids_).subspan(events_[i].notes_begin, events_[i].notes_count);
     }
     uint64_t note_bits(size_t i) const { return events_[i].note_bits; }
+    std::span<const uint64_t> note_words(size_t i) const {
+        return std::span<const uint64_t>(note_words_).subspan(events_[i].words_begin, events_[i].words_count);
+    }
     uint64_t line(size_t i) const { return events_[i].line; }
     std::string_view source(size_t i) const { return events_[i].source; }
     bool has_timestamp(size_t i) const { return events_[i].has_timestamp; }
@@ -134,6 +137,8 @@ private:
         uint64_t note_bits = 0;
         uint32_t notes_begin = 0;  // in note_ids_
         uint32_t notes_count = 0;
+        uint32_t words_begin = 0;  // in note_words_
+        uint32_t words_count = 0;
     };
     struct PresentSlot {
         vm::SlotId id = 0;
@@ -141,14 +146,15 @@ private:
         uint32_t count = 0;
     };
     void clear();
-    void add(const vm::EventRecord& record, input::TimestampError timestamp_error, uint64_t skipped,
-             const char* text_begin, const char* text_end);
+    void add(const vm::EventRecord& record, std::span<const vm::SlotId> present, input::TimestampError timestamp_error,
+             uint64_t skipped, const char* text_begin, const char* text_end);
 
     size_t slot_count_ = 0;
     std::vector<Event> events_;
     std::vector<PresentSlot> slots_;  // each event's present slots
     std::vector<vm::Value> values_;   // each event's run
     std::vector<uint32_t> note_ids_;  // each event's EventNotes ids
+    std::vector<uint64_t> note_words_;  // each event's EventNotes words
     vm::TextArena text_;              // strings that are not in the chunk's text
     std::string_view origin_;
     std::vector<Bad> bad_;

@@ -343,9 +343,8 @@ bool coerce(FieldType type, const JsonScalar& value, vm::TextArena& arena, Value
 void RecordBuilder::begin(const ProjectionPlan& plan, vm::EventRecord& record) {
     if (record.slots_writer == this && record_ == &record && record.slots.data() == filled_ &&
         record.slots.size() == plan.slot_count()) {
-        // The slots the last event set (owner_ still lists them) are the only ones not clear.
-        for (const SlotId slot : owner_) record.slots[slot] = vm::Slot{};
-        for (const SlotId slot : marked_) record.slots[slot] = vm::Slot{};
+        // The slots the last event set are the only ones not clear.
+        for (const SlotId slot : present_) record.slots[slot] = vm::Slot{};
         record.clear_all_but_slots();
     } else {
         record.clear(plan.slot_count());
@@ -356,7 +355,7 @@ void RecordBuilder::begin(const ProjectionPlan& plan, vm::EventRecord& record) {
     record.slots_writer = this;
     timestamp_slot_ = plan.timestamp_slot().value_or(ProjectionPlan::kNoSlot);
     owner_.clear();
-    marked_.clear();
+    present_.clear();
     scattered_ = false;
     saw_null_ = false;
     timestamp_seen_ = false;

@@ -50,6 +50,7 @@
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -279,7 +280,7 @@ public:
     // The path of `slot` holds an array: the field is present even if no value comes out of it.
     void mark_present(vm::SlotId slot) {
         vm::Slot& s = record_->slots[slot];
-        if (!s.present && s.count == 0) marked_.push_back(slot);
+        if (!s.present) present_.push_back(slot);
         s.present = true;
     }
 
@@ -288,6 +289,9 @@ public:
 
     // Why the last event has no timestamp: None when it has one, Empty when the field is missing or null.
     TimestampError timestamp_error() const { return timestamp_error_; }
+
+    // The slots present in the record being (or last) filled, each once, in the order they were first set.
+    std::span<const vm::SlotId> present_slots() const { return present_; }
 
 private:
     void push(vm::SlotId slot, vm::Value value) {
@@ -299,6 +303,7 @@ private:
         } else if (s.begin + s.count != at) {
             scattered_ = true;
         }
+        if (!s.present) present_.push_back(slot);
         s.present = true;
         ++s.count;
         values.push_back(value);
@@ -314,7 +319,7 @@ private:
     vm::EventRecord* record_ = nullptr;
     vm::SlotId timestamp_slot_ = ProjectionPlan::kNoSlot;
     std::vector<vm::SlotId> owner_;     // per value in record_->values
-    std::vector<vm::SlotId> marked_;    // slots made present by mark_present() with no value pushed before
+    std::vector<vm::SlotId> present_;   // the slots made present since begin(), each once
     const vm::Slot* filled_ = nullptr;  // record_->slots.data() after the last begin(), for the next one's check
     std::vector<vm::Value> scratch_;    // lay_out's copy of the values
     std::vector<uint32_t> cursor_;      // per slot, while laying out
