@@ -186,6 +186,14 @@ std::vector<eqlc::QuerySource> generated_queries() {
             q.timestamp_field = "event.ingested";
             return q;
         }(),
+        // A second own time field (the port, as epoch milliseconds): the parsing threads note each field's times
+        // apart, and a query must get the times of its own field.
+        [] {
+            eqlc::QuerySource q("sequence by host.id with maxspan=1s [network where true] [network where true]",
+                                "other own time");
+            q.timestamp_field = "destination.port";
+            return q;
+        }(),
     };
 }
 
