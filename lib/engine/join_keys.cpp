@@ -15,11 +15,13 @@ bool JoinKeyBuilder::build(const compiler::CompiledTerm& term, const vm::EventRe
         list.clear();
         auto add = [&](const vm::Value& v) {
             if (v.is_null()) return;
-            std::string component;
+            std::string& component = list.add();
             sequence::append_key_component(v, component);
-            for (const auto& existing : list)
-                if (existing == component) return;  // [a, a] is one key, not two
-            list.push_back(std::move(component));
+            for (size_t i = 0; i + 1 < list.size(); ++i)
+                if (list[i] == component) {
+                    list.pop_back();  // [a, a] is one key, not two
+                    return;
+                }
         };
         if (key.slot) {
             for (const vm::Value& v : event.field(*key.slot)) add(v);
@@ -28,9 +30,7 @@ bool JoinKeyBuilder::build(const compiler::CompiledTerm& term, const vm::EventRe
         }
         if (list.empty()) {
             if (!key.optional) return false;
-            std::string null_component;
-            sequence::append_key_component(vm::Value::null(), null_component);
-            list.push_back(std::move(null_component));
+            sequence::append_key_component(vm::Value::null(), list.add());
         }
         combinations *= list.size();
         if (combinations > kMaxCombinations) combinations = kMaxCombinations + 1;
@@ -40,9 +40,8 @@ bool JoinKeyBuilder::build(const compiler::CompiledTerm& term, const vm::EventRe
     // Odometer over the lists, the last key turning fastest.
     odometer_.assign(n, 0);
     for (size_t made = 0; made < kMaxCombinations; ++made) {
-        std::string encoded;
+        std::string& encoded = keys_.add();
         for (size_t k = 0; k < n; ++k) encoded += components_[k][odometer_[k]];
-        keys_.push_back(std::move(encoded));
         size_t k = n;
         while (k > 0) {
             --k;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "compiler/compiled_query.hpp"
+#include "text/reused_strings.hpp"
 #include "vm/interpreter.hpp"
 
 namespace eqlc::engine {
@@ -23,12 +24,12 @@ public:
     // Computes the encoded keys of `term` for `event` into keys(); false when the event has no key for it.
     bool build(const compiler::CompiledTerm& term, const vm::EventRecord& event, vm::VmContext& vm);
 
-    const std::vector<std::string>& keys() const { return keys_; }
+    const text::ReusedStrings& keys() const { return keys_; }
     uint64_t truncated() const { return truncated_; }
 
 private:
-    std::vector<std::vector<std::string>> components_;  // per key: its encoded alternatives
-    std::vector<std::string> keys_;
+    std::vector<text::ReusedStrings> components_;  // per key: its encoded alternatives
+    text::ReusedStrings keys_;
     std::vector<size_t> odometer_;
     uint64_t truncated_ = 0;
 };

@@ -361,7 +361,7 @@ size_t QueryRunner::term_keys(const compiler::CompiledTerm& term, uint64_t value
                               uint32_t id) {
     if (!may_hold(value_bits) || !candidate(id) || !vm::matches(*term.filter, event, vm_)) return 0;
     if (!key_builder_.build(term, event, vm_)) return 0;
-    for (const auto& k : key_builder_.keys()) hit_keys_.push_back(k);
+    for (const auto& k : key_builder_.keys()) hit_keys_.add().assign(k);
     return key_builder_.keys().size();
 }
 
@@ -386,7 +386,10 @@ void QueryRunner::run_sequence(size_t q, QueryState& state, const vm::EventRecor
             counts_.back().first == stage - 1) {
             const size_t n = counts_.back().second;
             const size_t from = hit_keys_.size() - n;
-            for (size_t i = 0; i < n; ++i) hit_keys_.push_back(hit_keys_[from + i]);
+            for (size_t i = 0; i < n; ++i) {
+                std::string& copy = hit_keys_.add();  // may move the strings: the one copied is found after
+                copy.assign(hit_keys_[from + i]);
+            }
             counts_.emplace_back(stage, n);
             return true;
         }

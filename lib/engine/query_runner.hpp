@@ -180,7 +180,7 @@ private:
     JoinKeyBuilder key_builder_;
     std::vector<sequence::StageHit> stage_hits_;
     std::vector<sequence::SampleHit> sample_hits_;
-    std::vector<std::string> hit_keys_;                // owns the bytes the hits point to, for one event
+    text::ReusedStrings hit_keys_;                     // owns the bytes the hits point to, for one event
     std::vector<std::pair<uint32_t, size_t>> counts_;  // (stage, number of keys), in hit_keys_ order, for one event
     std::vector<std::pair<vm::SlotId, std::optional<int64_t>>> own_timestamps_;  // for one event
     enum class Checked : uint8_t { no, valid, invalid };
