@@ -1,10 +1,10 @@
 // A list of strings refilled over and over (per event, per term) without giving their buffers back: clear()
 // forgets the strings but keeps them, and the next ones are written into them, so that a steady stream of keys
-// of similar sizes stops allocating after the first few events.
+// of similar sizes stops allocating after the first few events. What the longest list held stays allocated (for
+// join keys at most JoinKeyBuilder::kMaxCombinations strings).
 #pragma once
 
 #include <cstddef>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -24,8 +24,6 @@ public:
     size_t size() const { return used_; }
     bool empty() const { return used_ == 0; }
     const std::string& operator[](size_t i) const { return items_[i]; }
-    const std::string& back() const { return items_[used_ - 1]; }
-    std::span<const std::string> view() const { return {items_.data(), used_}; }
     auto begin() const { return items_.begin(); }
     auto end() const { return items_.begin() + static_cast<std::ptrdiff_t>(used_); }
 
