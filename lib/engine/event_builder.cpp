@@ -49,28 +49,27 @@ size_t utf8_sequence(std::string_view text, size_t i) {
     return n;
 }
 
+// Copies the first and the last N of n bytes (N <= n <= 2N), both loaded before either is stored, so that they
+// may overlap.
+template <size_t N>
+[[gnu::always_inline]] inline void copy_ends(char* to, const char* from, size_t n) {
+    char head[N], tail[N];
+    std::memcpy(head, from, N);
+    std::memcpy(tail, from + n - N, N);
+    std::memcpy(to, head, N);
+    std::memcpy(to + n - N, tail, N);
+}
+
 // Copies n bytes in a few loads and stores, without a call: the first and last 16, 8 or 4 of them, overlapping.
 [[gnu::always_inline]] inline void copy_bytes(char* to, const char* from, size_t n) {
     if (n > 32) {
         std::memcpy(to, from, n);
     } else if (n >= 16) {
-        char a[16], b[16];
-        std::memcpy(a, from, 16);
-        std::memcpy(b, from + n - 16, 16);
-        std::memcpy(to, a, 16);
-        std::memcpy(to + n - 16, b, 16);
+        copy_ends<16>(to, from, n);
     } else if (n >= 8) {
-        uint64_t a, b;
-        std::memcpy(&a, from, 8);
-        std::memcpy(&b, from + n - 8, 8);
-        std::memcpy(to, &a, 8);
-        std::memcpy(to + n - 8, &b, 8);
+        copy_ends<8>(to, from, n);
     } else if (n >= 4) {
-        uint32_t a, b;
-        std::memcpy(&a, from, 4);
-        std::memcpy(&b, from + n - 4, 4);
-        std::memcpy(to, &a, 4);
-        std::memcpy(to + n - 4, &b, 4);
+        copy_ends<4>(to, from, n);
     } else if (n > 0) {
         const char a = from[0], b = from[n / 2], c = from[n - 1];
         to[0] = a;
